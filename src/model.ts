@@ -1,0 +1,173 @@
+// Domain types shared by the pipeline: policy → inventory → plan → execute → report.
+// Everything here is plain data (JSON-serialisable) so the planner stays pure and plans can be written to disk.
+
+export const PACKAGE_TYPES = ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker'] as const
+export type PackageType = (typeof PACKAGE_TYPES)[number]
+
+/** Which REST path family serves the owner: /orgs/{org}, /users/{username}, or /user (the token's own account). */
+export type OwnerKind = 'org' | 'user' | 'self'
+
+// ---------------------------------------------------------------- policy
+
+/** A validated duration; months and years are calendar units (date-fns `sub` applies them). */
+export interface Duration {
+  /** As written in the policy, for messages and reasons ("30d", "P1M"). */
+  text: string
+  years: number
+  months: number
+  weeks: number
+  days: number
+  hours: number
+  minutes: number
+}
+
+export type AgeFrom = 'updated' | 'created'
+export type OnLastVersion = 'keep' | 'delete-package'
+
+export interface Rule {
+  name: string
+  packages: {
+    type: PackageType
+    /** minimatch globs as written; a leading "!" excludes. */
+    names: string[]
+  }
+  match: {
+    tags?: string[]
+    versions?: string[]
+    untagged?: true
+    olderThan?: Duration
+    ageFrom: AgeFrom
+  }
+  keep: {
+    latest?: number
+    tags: string[]
+    versions: string[]
+  }
+}
+
+export interface Policy {
+  version: 1
+  owner?: string
+  protect: { tags: string[]; versions: string[] }
+  limits: { maxDeletions?: number; onLastVersion: OnLastVersion }
+  rules: Rule[]
+}
+
+// ---------------------------------------------------------------- inventory
+
+export interface PackageRef {
+  owner: string
+  ownerKind: OwnerKind
+  type: PackageType
+  name: string
+  visibility?: 'public' | 'private' | 'internal'
+}
+
+export interface PackageVersion {
+  id: number
+  /** Version name; for containers the manifest digest ("sha256:…"). */
+  name: string
+  /** Container tags; always empty for other package types. */
+  tags: string[]
+  /** ISO 8601 timestamps as GitHub returns them. */
+  createdAt: string
+  updatedAt: string
+}
+
+/** How a dependant version refers to the version it belongs to. */
+export type ReferenceKind =
+  | 'platform' // a platform manifest listed by an index
+  | 'attestation' // an attestation manifest listed by an index (platform unknown/unknown)
+  | 'subject' // a manifest whose `subject` is the parent
+  | 'signature' // a cosign `sha256-<hex>.sig|.att|.sbom` tagged artifact
+  | 'referrers-index' // an OCI referrers-tag index `sha256-<hex>`
+
+/** `child` belongs to `parent`: the child is a dependant and follows the parent's fate. */
+export interface VersionReference {
+  child: number
+  parent: number
+  kind: ReferenceKind
+  /** "linux/arm64" for platform manifests. */
+  platform?: string
+}
+
+/** A manifest a decision needed but could not be read: the package fails closed. */
+export interface UnreadableManifest {
+  digest: string
+  reason: string
+}
+
+export interface PackageInventory {
+  package: PackageRef
+  /** Active versions, any order. */
+  versions: PackageVersion[]
+  /** References between present versions (containers only; empty until the graph is built). */
+  references: VersionReference[]
+  /** Non-empty means: do not delete anything in this package. */
+  unreadable: UnreadableManifest[]
+}
+
+// ---------------------------------------------------------------- plan
+
+export type Decision = 'delete' | 'keep'
+export type VersionRole = 'image' | 'dependant'
+
+export interface VersionPlan {
+  id: number
+  name: string
+  tags: string[]
+  createdAt: string
+  updatedAt: string
+  role: VersionRole
+  decision: Decision
+  /** The rule that decided, when one did (absent for "no rule selects it" and for protect). */
+  rule?: string
+  /** Human reason, e.g. "kept: 3rd newest of series 'nightly'", "delete: untagged, 41 days old". */
+  reason: string
+  /** For dependants: the ids it belongs to. */
+  belongsTo?: number[]
+  kind?: ReferenceKind
+  platform?: string
+}
+
+/** An image and the dependants deleted with it: never split across runs, image first. */
+export interface DeletionGroup {
+  /** `${type}/${name}` of the package, as in PackagePlan.key. */
+  packageKey: string
+  /** The image's id (or, for a whole-package deletion, the package's newest version id). */
+  imageId: number
+  /** The image's created_at, used to order the cap oldest first. */
+  createdAt: string
+  /** Version ids in deletion order: the image before its dependants. */
+  versionIds: number[]
+  /** One DELETE of the package instead of per-version DELETEs. */
+  wholePackage?: boolean
+}
+
+export interface PackagePlan {
+  key: string
+  package: PackageRef
+  /** Names of the rules that apply to this package. */
+  rules: string[]
+  /** Every version of the package, with its decision. */
+  versions: VersionPlan[]
+  /** Deletions of this package, in deletion order (before the cap). */
+  groups: DeletionGroup[]
+  /** Set when the package is left untouched for safety (fail closed); groups is then empty. */
+  warning?: string
+}
+
+export interface Plan {
+  /** The "now" the plan was computed for (ISO). */
+  now: string
+  packages: PackagePlan[]
+  /** Groups to execute this run, oldest first (after the max-deletions cap). */
+  scheduled: DeletionGroup[]
+  /** Groups left for a later run by the max-deletions cap. */
+  deferredByCap: DeletionGroup[]
+}
+
+/** Key used to identify a package across plan, execution and report. */
+export function packageKey(ref: Pick<PackageRef, 'type' | 'name'>): string {
+  return `${ref.type}/${ref.name}`
+}
