@@ -1,0 +1,131 @@
+// One retention run: policy → inventory → plan → execute → report, each phase a log group.
+import * as core from '@actions/core'
+import { executePlan, type ExecutionResult } from '../execute/executor.js'
+import { FatalError } from '../github/errors.js'
+import { collectInventory, resolveOwner } from '../inventory/inventory.js'
+import { planRetention } from '../plan/planner.js'
+import { loadPolicy } from '../policy/validate.js'
+import { planFilePath, writePlanFile } from '../report/plan-file.js'
+import { buildRunReport, type RunReport } from '../report/run-report.js'
+import { renderSummary } from '../report/summary.js'
+import { connect } from './github.js'
+import type { Settings } from './inputs.js'
+import { setOutputs, writeSummary } from './outputs.js'
+import { reportPolicyProblems } from './policy-problems.js'
+
+export interface RunOutcome {
+  /** Set when the run must fail; the message says why. */
+  failure?: string
+}
+
+/** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
+function watchForCancellation(): { requested: () => boolean; dispose: () => void } {
+  let requested = false
+  const onSignal = (signal: string): void => {
+    requested = true
+    core.warning(`Received ${signal}: finishing the current request, deferring the rest and writing the report.`)
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  return {
+    requested: () => requested,
+    dispose: () => {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+    }
+  }
+}
+
+export async function runRetention(settings: Settings, startedAt: Date): Promise<RunOutcome> {
+  const loaded = await core.group('Policy', async () => {
+    const result = await loadPolicy(settings.policy, settings.workspace)
+    if (!result.ok) {
+      const file = result.source?.kind === 'file' ? result.source.path : result.file?.path
+      reportPolicyProblems(result.problems, file)
+      return result
+    }
+    const where = result.source.kind === 'file' ? result.source.path : 'inline policy'
+    core.info(`${where}: ${result.policy.rules.length} rule(s): ${result.policy.rules.map(r => r.name).join(', ')}`)
+    return result
+  })
+  if (!loaded.ok) {
+    throw new FatalError(`The policy is invalid (${loaded.problems.length} problem(s), see the annotations); nothing was listed or deleted.`)
+  }
+  const { policy } = loaded
+  const policyLabel = loaded.source.kind === 'file' ? loaded.source.path : 'inline'
+  const ownerLogin = settings.ownerInput ?? policy.owner ?? settings.repositoryOwner
+  if (!ownerLogin) {
+    throw new FatalError('No owner: set the `owner` input or the policy\'s `owner` (outside Actions GITHUB_REPOSITORY_OWNER is not set).')
+  }
+  const maxDeletions = settings.maxDeletionsInput ?? policy.limits.maxDeletions
+
+  const api = connect(settings)
+  const inventory = await core.group('Inventory', async () => {
+    await api.refreshRateLimit()
+    core.info(`At start, ${api.rateLimit.describe()}`)
+    const owner = await resolveOwner(api, ownerLogin)
+    core.info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`)
+    const result = await collectInventory(api, owner, policy)
+    for (const key of result.missing) {
+      core.warning(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`)
+    }
+    return result
+  })
+
+  const plan = await core.group('Plan', async () => {
+    const result = planRetention({ policy, inventories: inventory.packages, now: startedAt, maxDeletions })
+    for (const pkg of result.packages) {
+      const deleting = pkg.versions.filter(v => v.decision === 'delete').length
+      core.info(`${pkg.key}: ${pkg.versions.length} version(s), ${deleting} to delete, ${pkg.versions.length - deleting} kept`)
+      if (pkg.warning) core.warning(pkg.warning)
+    }
+    if (result.deferredByCap.length > 0) {
+      const versions = result.deferredByCap.reduce((n, g) => n + g.versionIds.length, 0)
+      core.info(`max-deletions ${maxDeletions}: ${versions} version(s) deferred to later runs`)
+    }
+    return result
+  })
+
+  const planPath = planFilePath(settings.runnerTemp, startedAt)
+  const mode = settings.dryRun ? 'dry-run' : 'delete'
+  const report = (execution?: ExecutionResult): RunReport =>
+    buildRunReport({
+      mode,
+      owner: inventory.owner,
+      policy: policyLabel,
+      plan,
+      execution,
+      missing: inventory.missing,
+      requests: { 'list packages pages': api.stats.packagePages, 'list versions pages': api.stats.versionPages }
+    })
+  writePlanFile(planPath, report(), 'planned', new Date())
+
+  let execution: ExecutionResult | undefined
+  if (!settings.dryRun) {
+    const cancellation = watchForCancellation()
+    try {
+      execution = await core.group('Delete', () =>
+        executePlan(plan, api, { log: line => core.info(line), stopRequested: cancellation.requested })
+      )
+    } finally {
+      cancellation.dispose()
+    }
+  } else {
+    core.info('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.')
+  }
+
+  const final = report(execution)
+  return core.group('Report', async () => {
+    writePlanFile(planPath, final, 'finished', new Date())
+    await writeSummary(renderSummary(final, planPath))
+    const t = final.totals
+    setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, planPath })
+    core.info(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`)
+    await api.refreshRateLimit()
+    core.info(`At end, ${api.rateLimit.describe()}`)
+    if (t.failed > 0) {
+      return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` }
+    }
+    return {}
+  })
+}

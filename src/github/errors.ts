@@ -1,0 +1,103 @@
+// Classifies REST errors by status and message, as GitHub documents them.
+
+export interface HttpErrorLike {
+  status?: number
+  message?: string
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown }
+}
+
+export const REFUSAL_DOWNLOADS = 'more than 5000 downloads'
+export const REFUSAL_LAST_TAGGED = 'cannot delete the last tagged version'
+export const REFUSAL_LAST_VERSION = 'cannot delete the last version'
+
+export type ErrorKind =
+  | 'refused-downloads' // public version with more than 5,000 downloads
+  | 'refused-last-version' // last (tagged) version of the package
+  | 'not-found' // 404: gone, or hidden because the token lacks permission
+  | 'unauthorized' // 401: missing or bad token
+  | 'forbidden' // 403 that is not a rate limit
+  | 'rate-limited' // primary limit exhausted
+  | 'secondary-rate-limited'
+  | 'server' // 5xx or network failure after retries
+  | 'other'
+
+export function asHttpError(error: unknown): HttpErrorLike {
+  return typeof error === 'object' && error !== null ? (error as HttpErrorLike) : { message: String(error) }
+}
+
+/** The message GitHub put in the body, falling back to the error's own message. */
+export function githubMessage(error: unknown): string {
+  const e = asHttpError(error)
+  const data = e.response?.data
+  if (data && typeof data === 'object' && 'message' in data && typeof data.message === 'string') return data.message
+  return e.message ?? String(error)
+}
+
+export function classifyError(error: unknown): ErrorKind {
+  const e = asHttpError(error)
+  const message = githubMessage(error).toLowerCase()
+  const status = e.status ?? 0
+  if (/secondary rate limit/.test(message)) return 'secondary-rate-limited'
+  if ((status === 403 || status === 429) && String(e.response?.headers?.['x-ratelimit-remaining']) === '0') return 'rate-limited'
+  if (status === 403 && /rate limit exceeded/.test(message)) return 'rate-limited'
+  if (status === 400 && message.includes(REFUSAL_DOWNLOADS)) return 'refused-downloads'
+  if (status === 400 && (message.includes(REFUSAL_LAST_TAGGED) || message.includes(REFUSAL_LAST_VERSION))) return 'refused-last-version'
+  if (status === 404) return 'not-found'
+  if (status === 401) return 'unauthorized'
+  if (status === 403) return 'forbidden'
+  if (status >= 500 || status === 0) return 'server'
+  return 'other'
+}
+
+/** Scopes GitHub says the endpoint accepts (classic PATs send x-accepted-oauth-scopes). */
+export function acceptedScopes(error: unknown): string | undefined {
+  const value = asHttpError(error).response?.headers?.['x-accepted-oauth-scopes']
+  return value ? String(value) : undefined
+}
+
+/** Scopes the token has (classic PATs only). */
+export function tokenScopes(error: unknown): string | undefined {
+  const value = asHttpError(error).response?.headers?.['x-oauth-scopes']
+  return value === undefined ? undefined : String(value)
+}
+
+export function describeError(error: unknown): string {
+  const e = asHttpError(error)
+  return e.status ? `HTTP ${e.status}: ${githubMessage(error)}` : githubMessage(error)
+}
+
+/** An error that stops the run; its message is for the user (what is wrong, what to do). */
+export class FatalError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'FatalError'
+  }
+}
+
+/**
+ * A user-facing explanation of an authentication or permission failure while `doing`
+ * something, naming the scope GitHub asked for when it says so.
+ */
+export function explainAccessError(error: unknown, doing: string): string {
+  const kind = classifyError(error)
+  const said = githubMessage(error)
+  if (kind === 'unauthorized') {
+    return `GitHub rejected the token while ${doing} (${said}). Check the \`token\` input: it must be a valid token for this GitHub instance.`
+  }
+  const accepted = acceptedScopes(error)
+  const has = tokenScopes(error)
+  if (accepted) {
+    return (
+      `The token may not be used for ${doing} (${said}). This needs a classic personal access token with the ` +
+      `${accepted} scope${has !== undefined ? `; the token has: ${has || 'no scopes'}` : ''}.`
+    )
+  }
+  if (/not accessible by integration/i.test(said)) {
+    return (
+      `The Actions GITHUB_TOKEN may not be used for ${doing} (${said}). Grant the workflow \`permissions: packages: write\` ` +
+      'and give the repository Admin access on the package (package settings → Manage Actions access), or use a classic ' +
+      'personal access token with read:packages and delete:packages.'
+    )
+  }
+  return `${doing} failed: ${describeError(error)}`
+}

@@ -1,0 +1,194 @@
+// The GitHub Packages operations the pipeline needs, over the three owner path forms:
+// /orgs/{org}/..., /users/{username}/..., /user/... (the token's own account).
+import type { OwnerKind, PackageRef, PackageType, PackageVersion } from '../model.js'
+import type { Octokit } from './client.js'
+import { classifyError } from './errors.js'
+import type { RateLimitTracker } from './rate-limit.js'
+
+export interface OwnerRef {
+  login: string
+  kind: OwnerKind
+}
+
+export interface PackageSummary {
+  name: string
+  type: PackageType
+  visibility?: 'public' | 'private' | 'internal'
+  versionCount?: number
+}
+
+export interface ListingStats {
+  /** GET requests of version list pages. */
+  versionPages: number
+  /** GET requests of package list pages. */
+  packagePages: number
+}
+
+export const PER_PAGE = 100
+
+interface RawVersion {
+  id: number
+  name: string
+  created_at: string
+  updated_at: string
+  metadata?: { container?: { tags?: string[] } }
+}
+
+interface RawPackage {
+  name: string
+  package_type: PackageType
+  visibility?: 'public' | 'private' | 'internal'
+  version_count?: number
+}
+
+/** Route prefix and parameters for an owner: `/orgs/{org}`, `/users/{username}` or `/user`. */
+function ownerRoute(owner: OwnerRef): { prefix: string; params: Record<string, string> } {
+  switch (owner.kind) {
+    case 'org':
+      return { prefix: '/orgs/{org}', params: { org: owner.login } }
+    case 'user':
+      return { prefix: '/users/{username}', params: { username: owner.login } }
+    case 'self':
+      return { prefix: '/user', params: {} }
+  }
+}
+
+function packageRoute(pkg: PackageRef): { prefix: string; params: Record<string, string> } {
+  const owner = ownerRoute({ login: pkg.owner, kind: pkg.ownerKind })
+  return {
+    prefix: `${owner.prefix}/packages/{package_type}/{package_name}`,
+    params: { ...owner.params, package_type: pkg.type, package_name: pkg.name }
+  }
+}
+
+/** The page number of `rel="last"` in a Link header, or undefined when there is one page. */
+export function lastPageFromLink(link: string | undefined): number | undefined {
+  if (!link) return undefined
+  for (const part of link.split(',')) {
+    const match = /<([^>]+)>\s*;\s*rel="last"/.exec(part)
+    if (match) {
+      const page = Number(new URL(match[1]).searchParams.get('page'))
+      return Number.isInteger(page) && page > 0 ? page : undefined
+    }
+  }
+  return undefined
+}
+
+function toVersion(raw: RawVersion): PackageVersion {
+  return {
+    id: raw.id,
+    name: raw.name,
+    tags: raw.metadata?.container?.tags ?? [],
+    createdAt: raw.created_at,
+    updatedAt: raw.updated_at
+  }
+}
+
+export class PackagesApi {
+  readonly stats: ListingStats = { versionPages: 0, packagePages: 0 }
+
+  constructor(
+    private readonly octokit: Octokit,
+    readonly rateLimit: RateLimitTracker
+  ) {}
+
+  async getAccountType(login: string): Promise<'Organization' | 'User'> {
+    const { data } = await this.octokit.request('GET /users/{username}', { username: login })
+    return data.type === 'Organization' ? 'Organization' : 'User'
+  }
+
+  /** The token's own login, or undefined when the token cannot say (an Actions GITHUB_TOKEN). */
+  async getAuthenticatedLogin(): Promise<string | undefined> {
+    try {
+      const { data } = await this.octokit.request('GET /user')
+      return data.login
+    } catch (error) {
+      if (classifyError(error) === 'forbidden' || classifyError(error) === 'not-found') return undefined
+      throw error
+    }
+  }
+
+  /** GET /rate_limit does not count against the limit; it fills the tracker. */
+  async refreshRateLimit(): Promise<void> {
+    try {
+      await this.octokit.request('GET /rate_limit')
+    } catch {
+      // GHES with rate limiting disabled answers 404; the tracker then stays unknown.
+    }
+  }
+
+  async listPackages(owner: OwnerRef, type: PackageType): Promise<PackageSummary[]> {
+    const route = ownerRoute(owner)
+    const pages = await this.fetchAllPages<RawPackage>(`GET ${route.prefix}/packages`, { ...route.params, package_type: type }, 'packagePages')
+    return pages.map(p => ({ name: p.name, type: p.package_type, visibility: p.visibility, versionCount: p.version_count }))
+  }
+
+  /** The package's metadata, or undefined when it does not exist (or the token cannot see it). */
+  async getPackage(pkg: PackageRef): Promise<PackageSummary | undefined> {
+    const route = packageRoute(pkg)
+    try {
+      const { data } = await this.octokit.request(`GET ${route.prefix}`, route.params)
+      const raw = data as RawPackage
+      return { name: raw.name, type: raw.package_type, visibility: raw.visibility, versionCount: raw.version_count }
+    } catch (error) {
+      if (classifyError(error) === 'not-found') return undefined
+      throw error
+    }
+  }
+
+  async listVersions(pkg: PackageRef, state: 'active' | 'deleted' = 'active'): Promise<PackageVersion[]> {
+    const route = packageRoute(pkg)
+    const raw = await this.fetchAllPages<RawVersion>(`GET ${route.prefix}/versions`, { ...route.params, state }, 'versionPages')
+    const seen = new Set<number>()
+    // Pages fetched concurrently can overlap when versions are pushed meanwhile.
+    return raw.filter(v => !seen.has(v.id) && seen.add(v.id)).map(toVersion)
+  }
+
+  /** 'active' when the version is still there, 'gone' when GitHub no longer serves it. */
+  async versionState(pkg: PackageRef, id: number): Promise<'active' | 'gone'> {
+    const route = packageRoute(pkg)
+    try {
+      const { data } = await this.octokit.request(`GET ${route.prefix}/versions/{package_version_id}`, { ...route.params, package_version_id: id })
+      return (data as { deleted_at?: string | null }).deleted_at ? 'gone' : 'active'
+    } catch (error) {
+      if (classifyError(error) === 'not-found') return 'gone'
+      throw error
+    }
+  }
+
+  async deleteVersion(pkg: PackageRef, id: number): Promise<void> {
+    const route = packageRoute(pkg)
+    await this.octokit.request(`DELETE ${route.prefix}/versions/{package_version_id}`, { ...route.params, package_version_id: id })
+  }
+
+  async deletePackage(pkg: PackageRef): Promise<void> {
+    const route = packageRoute(pkg)
+    await this.octokit.request(`DELETE ${route.prefix}`, route.params)
+  }
+
+  async restoreVersion(pkg: PackageRef, id: number): Promise<void> {
+    const route = packageRoute(pkg)
+    await this.octokit.request(`POST ${route.prefix}/versions/{package_version_id}/restore`, { ...route.params, package_version_id: id })
+  }
+
+  async restorePackage(pkg: PackageRef): Promise<void> {
+    const route = packageRoute(pkg)
+    await this.octokit.request(`POST ${route.prefix}/restore`, route.params)
+  }
+
+  /**
+   * First page, then the rest concurrently (the throttler bounds concurrency): the first
+   * page's Link header says how many pages there are.
+   */
+  private async fetchAllPages<T>(route: string, params: Record<string, string | number>, counter: keyof ListingStats): Promise<T[]> {
+    const fetchPage = async (page: number): Promise<{ items: T[]; link?: string }> => {
+      const response = await this.octokit.request(route, { ...params, per_page: PER_PAGE, page })
+      this.stats[counter]++
+      return { items: response.data as T[], link: response.headers.link }
+    }
+    const first = await fetchPage(1)
+    const lastPage = lastPageFromLink(first.link) ?? 1
+    const rest = await Promise.all(Array.from({ length: lastPage - 1 }, (_, i) => fetchPage(i + 2)))
+    return first.items.concat(...rest.map(page => page.items))
+  }
+}

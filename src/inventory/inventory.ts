@@ -1,0 +1,104 @@
+// Inventory: which owner, which packages the policy's rules name, and every active version of
+// each, with as few requests as GitHub allows (per_page=100, pages fetched concurrently).
+import * as core from '@actions/core'
+import type { PackageInventory, PackageRef, PackageType, Policy } from '../model.js'
+import { packageKey } from '../model.js'
+import { classifyError, explainAccessError, FatalError } from '../github/errors.js'
+import type { OwnerRef, PackagesApi, PackageSummary } from '../github/packages-api.js'
+import { compilePackageNameFilter } from '../policy/glob.js'
+
+export interface Inventory {
+  owner: OwnerRef
+  packages: PackageInventory[]
+  /** Packages a rule names literally that do not exist (or the token cannot see). */
+  missing: string[]
+}
+
+/** Organization, another user, or the token's own account (needed for a user's private packages). */
+export async function resolveOwner(api: PackagesApi, login: string): Promise<OwnerRef> {
+  let type: 'Organization' | 'User'
+  try {
+    type = await api.getAccountType(login)
+  } catch (error) {
+    if (classifyError(error) === 'not-found') {
+      throw new FatalError(`Owner '${login}' does not exist on this GitHub instance. Check the \`owner\` input or the policy's \`owner\`.`)
+    }
+    throw new FatalError(explainAccessError(error, `looking up owner '${login}'`))
+  }
+  if (type === 'Organization') return { login, kind: 'org' }
+  const self = await api.getAuthenticatedLogin()
+  return { login, kind: self && self.toLowerCase() === login.toLowerCase() ? 'self' : 'user' }
+}
+
+interface Target {
+  type: PackageType
+  name: string
+  /** Known from the listing; literal names are looked up. */
+  summary?: PackageSummary
+}
+
+/** The packages the rules select: literal names as given, globbed ones by listing (once per type). */
+async function resolveTargets(api: PackagesApi, owner: OwnerRef, policy: Policy): Promise<Target[]> {
+  const targets = new Map<string, Target>()
+  const listings = new Map<PackageType, Promise<PackageSummary[]>>()
+  for (const rule of policy.rules) {
+    const { type, names } = rule.packages
+    const filter = compilePackageNameFilter(names)
+    for (const name of filter.literalNames) {
+      const key = packageKey({ type, name })
+      if (!targets.has(key)) targets.set(key, { type, name })
+    }
+    if (!filter.needsListing) continue
+    if (!listings.has(type)) listings.set(type, listOrExplain(api, owner, type, rule.name, names))
+    for (const summary of await listings.get(type)!) {
+      if (!filter.matches(summary.name)) continue
+      targets.set(packageKey({ type, name: summary.name }), { type, name: summary.name, summary })
+    }
+  }
+  return [...targets.values()]
+}
+
+async function listOrExplain(api: PackagesApi, owner: OwnerRef, type: PackageType, ruleName: string, names: string[]): Promise<PackageSummary[]> {
+  try {
+    return await api.listPackages(owner, type)
+  } catch (error) {
+    const kind = classifyError(error)
+    const globs = names.filter(n => !n.startsWith('!')).join(', ')
+    if (kind === 'forbidden' || kind === 'unauthorized') {
+      throw new FatalError(
+        `Rule '${ruleName}' selects ${type} packages by glob (${globs}), which needs listing the packages of '${owner.login}'. ` +
+          `${explainAccessError(error, `listing ${type} packages of '${owner.login}'`)} ` +
+          'An Actions GITHUB_TOKEN cannot list packages at all: name the packages literally in packages.names, or use a classic personal access token with read:packages.'
+      )
+    }
+    throw new FatalError(`Listing ${type} packages of '${owner.login}' failed: ${String((error as Error).message ?? error)}`)
+  }
+}
+
+export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy: Policy): Promise<Inventory> {
+  const targets = await resolveTargets(api, owner, policy)
+  const missing: string[] = []
+  const results = await Promise.all(
+    targets.map(async (target): Promise<PackageInventory | undefined> => {
+      const ref: PackageRef = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name }
+      try {
+        const summary = target.summary ?? (await api.getPackage(ref))
+        if (!summary) {
+          missing.push(packageKey(ref))
+          return undefined
+        }
+        ref.visibility = summary.visibility
+        const versions = await api.listVersions(ref)
+        core.info(`${packageKey(ref)}: ${versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`)
+        return { package: ref, versions, references: [], unreadable: [] }
+      } catch (error) {
+        if (classifyError(error) === 'not-found') {
+          missing.push(packageKey(ref))
+          return undefined
+        }
+        throw new FatalError(explainAccessError(error, `listing the versions of ${packageKey(ref)} owned by '${owner.login}'`))
+      }
+    })
+  )
+  return { owner, packages: results.filter((p): p is PackageInventory => p !== undefined), missing: missing.sort() }
+}

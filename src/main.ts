@@ -1,0 +1,18 @@
+// The action's entry point: settings, then a retention run or a restore run. The one place
+// that marks the step failed.
+import * as core from '@actions/core'
+import { getSettings } from './action/inputs.js'
+import { runRestore } from './action/restore-run.js'
+import { runRetention } from './action/retention-run.js'
+
+export async function run(): Promise<void> {
+  try {
+    const startedAt = new Date()
+    const settings = getSettings()
+    core.info(settings.dryRun ? 'Mode: dry run (plan and report only)' : 'Mode: delete (executing the plan)')
+    const outcome = settings.restoreFrom ? await runRestore(settings, settings.restoreFrom) : await runRetention(settings, startedAt)
+    if (outcome.failure) core.setFailed(outcome.failure)
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error))
+  }
+}
