@@ -1,0 +1,122 @@
+// Injected failures: random ones from a seeded PRNG (so a failing run can be replayed exactly),
+// and scripted one-off ones for tests that need a specific failure at a specific request.
+import { STATUS_CODES } from 'node:http'
+import type { FakeResponse } from './server.js'
+
+export interface FaultOptions {
+  /** Same seed and same request order → same faults. */
+  seed: number
+  /** Probability of answering 502 or 503 without applying the request. */
+  serverErrorRate?: number
+  /** Probability of destroying the socket without applying the request. */
+  dropBeforeRate?: number
+  /** Probability of applying the request, then destroying the socket without answering. */
+  dropAfterRate?: number
+  /** Delay before every response, plus up to jitterMs more. */
+  latencyMs?: number
+  jitterMs?: number
+}
+
+/** One scripted failure for the next matching request(s); takes precedence over random faults. */
+export interface ScriptedFault {
+  /** Match on the method (any when omitted). */
+  method?: string
+  /** Match when the raw request path (percent-encoded, no query) contains this. */
+  pathIncludes?: string
+  /** How many matching requests it applies to; default 1. */
+  times?: number
+  /** Answer with this status (and a GitHub-style error body) without applying the request. */
+  status?: number
+  message?: string
+  headers?: Record<string, string>
+  /** Destroy the socket instead: 'before' does not apply the request, 'after' does. */
+  drop?: 'before' | 'after'
+}
+
+export type FaultAction =
+  | { kind: 'drop-before' }
+  | { kind: 'drop-after' }
+  | { kind: 'respond'; response: FakeResponse }
+
+export interface FaultDecision {
+  delayMs: number
+  action?: FaultAction
+}
+
+/** mulberry32: tiny, fast and good enough to make fault sequences reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export class Faults {
+  private readonly random: (() => number) | undefined
+  private readonly scripted: Array<ScriptedFault & { left: number }> = []
+
+  constructor(private readonly options?: FaultOptions) {
+    this.random = options ? seededRandom(options.seed) : undefined
+  }
+
+  failNext(fault: ScriptedFault): void {
+    if (fault.status === undefined && fault.drop === undefined) {
+      throw new Error('fake GitHub: failNext needs a status or a drop')
+    }
+    this.scripted.push({ ...fault, left: fault.times ?? 1 })
+  }
+
+  decide(method: string, path: string): FaultDecision {
+    // Draw the same number of values for every request, whatever is used, so that the n-th
+    // request always sees the same draws for a given seed.
+    const [serverError, dropBefore, dropAfter, jitter, which] = this.random
+      ? [this.random(), this.random(), this.random(), this.random(), this.random()]
+      : [1, 1, 1, 0, 0]
+    const o = this.options
+    const delayMs = o ? (o.latencyMs ?? 0) + Math.floor(jitter * (o.jitterMs ?? 0)) : 0
+
+    const script = this.scripted.find(
+      (s) => s.left > 0 && (!s.method || s.method.toUpperCase() === method) && (!s.pathIncludes || path.includes(s.pathIncludes))
+    )
+    if (script) {
+      script.left--
+      return { delayMs, action: scriptedAction(script) }
+    }
+    if (!o) return { delayMs }
+    if (dropBefore < (o.dropBeforeRate ?? 0)) return { delayMs, action: { kind: 'drop-before' } }
+    if (serverError < (o.serverErrorRate ?? 0)) {
+      const status = which < 0.5 ? 502 : 503
+      return { delayMs, action: { kind: 'respond', response: serverErrorResponse(status) } }
+    }
+    if (dropAfter < (o.dropAfterRate ?? 0)) return { delayMs, action: { kind: 'drop-after' } }
+    return { delayMs }
+  }
+}
+
+function scriptedAction(script: ScriptedFault): FaultAction {
+  if (script.drop === 'before') return { kind: 'drop-before' }
+  if (script.drop === 'after') return { kind: 'drop-after' }
+  const status = script.status as number
+  return {
+    kind: 'respond',
+    response: {
+      status,
+      headers: script.headers,
+      body: {
+        message: script.message ?? STATUS_CODES[status] ?? 'Error',
+        documentation_url: 'https://docs.github.com/rest',
+        status: String(status)
+      }
+    }
+  }
+}
+
+// What GitHub's front end answers when a backend is down: a short JSON message.
+function serverErrorResponse(status: 502 | 503): FakeResponse {
+  const message = status === 502 ? 'Server Error' : 'Service Unavailable'
+  return { status, body: { message, documentation_url: 'https://docs.github.com/rest', status: String(status) } }
+}

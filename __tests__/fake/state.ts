@@ -1,0 +1,262 @@
+// The data the fake GitHub holds, and GitHub's own rules about changing it (deletion refusals,
+// the 30-day restore window). No HTTP here: rest-packages.ts maps these results to responses.
+
+export const PACKAGE_TYPES = ['npm', 'maven', 'rubygems', 'docker', 'nuget', 'container'] as const
+export type PackageType = (typeof PACKAGE_TYPES)[number]
+export type Visibility = 'public' | 'private' | 'internal'
+export type AccountType = 'Organization' | 'User'
+
+export interface FakeAccountSeed {
+  login: string
+  type: AccountType
+  id?: number
+}
+
+export interface FakeVersionSeed {
+  id?: number
+  /** Version name; for containers the manifest digest ("sha256:…"). */
+  name: string
+  /** Container tags (ignored for other types, as GitHub has none). */
+  tags?: string[]
+  created_at: string
+  updated_at?: string
+  /** Never exposed by the API; only drives the "more than 5000 downloads" refusal. */
+  downloads?: number
+  /** Seed an already deleted version (restorable for 30 days from this instant by the fake clock). */
+  deleted_at?: string
+}
+
+export interface FakePackageSeed {
+  owner: string
+  package_type: PackageType
+  name: string
+  visibility?: Visibility
+  /** "owner/repo" the package is linked to, if any. */
+  repository?: string
+  versions: FakeVersionSeed[]
+}
+
+/** A version as the fake holds it, for assertions. Timestamps as GitHub writes them. */
+export interface FakeVersion {
+  id: number
+  name: string
+  tags: string[]
+  created_at: string
+  updated_at: string
+  downloads: number
+  deleted_at?: string
+}
+
+export interface Account {
+  id: number
+  login: string
+  type: AccountType
+}
+
+export interface StoredVersion {
+  id: number
+  name: string
+  tags: string[]
+  createdAt: string
+  updatedAt: string
+  downloads: number
+  deletedAt?: Date
+}
+
+export interface StoredPackage {
+  id: number
+  owner: Account
+  type: PackageType
+  name: string
+  visibility: Visibility
+  repository?: { id: number; owner: Account; name: string }
+  versions: StoredVersion[]
+  deletedAt?: Date
+}
+
+/** GitHub keeps deleted packages and versions restorable for 30 days, then purges them. */
+export const RESTORE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000
+
+export const DOWNLOAD_LIMIT = 5000
+
+// GitHub's exact refusal messages (see shared/reference/platform-facts.md).
+export const REFUSALS = {
+  downloads:
+    'Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance.',
+  // Guess by analogy: GitHub documents the rule for whole packages but the wording is not known.
+  packageDownloads:
+    'Publicly visible packages with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance.',
+  lastTagged: 'You cannot delete the last tagged version of a package. You must delete the package instead.',
+  lastVersion: 'You cannot delete the last version of a package. You must delete the package instead.'
+} as const
+
+/** GitHub writes timestamps without milliseconds. */
+export function githubTime(value: string | Date): string {
+  const date = typeof value === 'string' ? new Date(value) : value
+  if (Number.isNaN(date.getTime())) throw new Error(`fake GitHub: invalid timestamp ${String(value)}`)
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+export type RestoreOutcome = 'restored' | 'not-deleted' | 'gone'
+
+export class FakeState {
+  private readonly accounts = new Map<string, Account>()
+  private readonly packages: StoredPackage[] = []
+
+  constructor(
+    accounts: FakeAccountSeed[],
+    packages: FakePackageSeed[],
+    readonly now: () => Date
+  ) {
+    accounts.forEach((seed, index) => {
+      const key = seed.login.toLowerCase()
+      if (this.accounts.has(key)) throw new Error(`fake GitHub: duplicate account ${seed.login}`)
+      this.accounts.set(key, { id: seed.id ?? 9000 + index, login: seed.login, type: seed.type })
+    })
+    this.seedPackages(packages)
+  }
+
+  /** Logins are case-insensitive on GitHub. */
+  account(login: string): Account | undefined {
+    return this.accounts.get(login.toLowerCase())
+  }
+
+  /** The package, active or deleted-but-restorable; purged ones are gone. */
+  findPackage(owner: string, type: string, name: string): StoredPackage | undefined {
+    const account = this.account(owner)
+    const found = this.packages.find((p) => p.owner === account && p.type === type && p.name === name)
+    return found && !this.purged(found.deletedAt) ? found : undefined
+  }
+
+  /** Active packages of an owner and type, by name (GitHub's order is not documented). */
+  listPackages(owner: Account, type: PackageType): StoredPackage[] {
+    return this.packages
+      .filter((p) => p.owner === owner && p.type === type && !p.deletedAt)
+      .sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /** Newest first, as GitHub lists them (by id, descending). */
+  versionsOf(pkg: StoredPackage, state: 'active' | 'deleted'): StoredVersion[] {
+    return pkg.versions
+      .filter((v) => (state === 'active' ? !v.deletedAt : v.deletedAt && !this.purged(v.deletedAt)))
+      .sort((a, b) => b.id - a.id)
+  }
+
+  findVersion(pkg: StoredPackage, id: number): StoredVersion | undefined {
+    const version = pkg.versions.find((v) => v.id === id)
+    return version && !this.purged(version.deletedAt) ? version : undefined
+  }
+
+  /** Applies GitHub's refusals; returns the refusal message, or undefined when deleted. */
+  deleteVersion(pkg: StoredPackage, version: StoredVersion): string | undefined {
+    if (pkg.visibility === 'public' && version.downloads > DOWNLOAD_LIMIT) return REFUSALS.downloads
+    const active = this.versionsOf(pkg, 'active')
+    if (pkg.type === 'container' && version.tags.length > 0) {
+      const tagged = active.filter((v) => v.tags.length > 0)
+      if (tagged.length === 1) return REFUSALS.lastTagged
+    }
+    // Guess for containers with only untagged versions left: a package cannot be empty either.
+    if (active.length === 1) return REFUSALS.lastVersion
+    version.deletedAt = this.now()
+    return undefined
+  }
+
+  deletePackage(pkg: StoredPackage): string | undefined {
+    if (pkg.visibility === 'public' && pkg.versions.some((v) => v.downloads > DOWNLOAD_LIMIT)) {
+      return REFUSALS.packageDownloads
+    }
+    pkg.deletedAt = this.now()
+    return undefined
+  }
+
+  restoreVersion(version: StoredVersion): RestoreOutcome {
+    if (!version.deletedAt) return 'not-deleted'
+    if (this.purged(version.deletedAt)) return 'gone'
+    version.deletedAt = undefined
+    return 'restored'
+  }
+
+  restorePackage(pkg: StoredPackage): RestoreOutcome {
+    if (!pkg.deletedAt) return 'not-deleted'
+    if (this.purged(pkg.deletedAt)) return 'gone'
+    pkg.deletedAt = undefined
+    return 'restored'
+  }
+
+  /** Deleted more than 30 days ago by the fake clock: GitHub has purged it. */
+  private purged(deletedAt: Date | undefined): boolean {
+    return deletedAt !== undefined && this.now().getTime() - deletedAt.getTime() > RESTORE_WINDOW_MS
+  }
+
+  private seedPackages(seeds: FakePackageSeed[]): void {
+    const usedIds = new Set<number>()
+    for (const seed of seeds) {
+      for (const v of seed.versions) {
+        if (v.id === undefined) continue
+        if (usedIds.has(v.id)) throw new Error(`fake GitHub: duplicate version id ${v.id}`)
+        usedIds.add(v.id)
+      }
+    }
+    // Ids without a seed follow creation order across all packages, so "newest first by id"
+    // agrees with created_at the way it does on GitHub.
+    const autoIds = new Map<FakeVersionSeed, number>()
+    let next = 1000
+    seeds
+      .flatMap((s) => s.versions)
+      .filter((v) => v.id === undefined)
+      .map((v, order) => ({ v, order, t: new Date(v.created_at).getTime() }))
+      .sort((a, b) => a.t - b.t || a.order - b.order)
+      .forEach(({ v }) => {
+        while (usedIds.has(next)) next++
+        autoIds.set(v, next++)
+      })
+
+    seeds.forEach((seed, index) => {
+      const owner = this.account(seed.owner)
+      if (!owner) throw new Error(`fake GitHub: package ${seed.name} has unknown owner ${seed.owner}`)
+      if (!(PACKAGE_TYPES as readonly string[]).includes(seed.package_type)) {
+        throw new Error(`fake GitHub: package ${seed.name} has unknown type ${seed.package_type}`)
+      }
+      if (this.packages.some((p) => p.owner === owner && p.type === seed.package_type && p.name === seed.name)) {
+        throw new Error(`fake GitHub: duplicate package ${seed.owner}/${seed.package_type}/${seed.name}`)
+      }
+      this.packages.push({
+        id: 50_000 + index,
+        owner,
+        type: seed.package_type,
+        name: seed.name,
+        visibility: seed.visibility ?? 'private',
+        repository: seed.repository ? this.repository(seed.repository, index) : undefined,
+        versions: seed.versions.map((v) => ({
+          id: v.id ?? (autoIds.get(v) as number),
+          name: v.name,
+          tags: seed.package_type === 'container' ? [...(v.tags ?? [])] : [],
+          createdAt: githubTime(v.created_at),
+          updatedAt: githubTime(v.updated_at ?? v.created_at),
+          downloads: v.downloads ?? 0,
+          deletedAt: v.deleted_at ? new Date(v.deleted_at) : undefined
+        }))
+      })
+    })
+  }
+
+  private repository(fullName: string, index: number): StoredPackage['repository'] {
+    const [ownerLogin, name] = fullName.split('/')
+    const owner = this.account(ownerLogin ?? '')
+    if (!owner || !name) throw new Error(`fake GitHub: repository ${fullName} must be "owner/name" with a seeded owner`)
+    return { id: 70_000 + index, owner, name }
+  }
+}
+
+/** A snapshot for test assertions; never shares objects with the store. */
+export function snapshotVersion(v: StoredVersion): FakeVersion {
+  return {
+    id: v.id,
+    name: v.name,
+    tags: [...v.tags],
+    created_at: v.createdAt,
+    updated_at: v.updatedAt,
+    downloads: v.downloads,
+    ...(v.deletedAt ? { deleted_at: githubTime(v.deletedAt) } : {})
+  }
+}
