@@ -1,4 +1,4 @@
-// ESM + TypeScript: ts-jest transpiles only (isolatedModules); `npm run typecheck` does the type checking.
+// ESM + TypeScript: ts-jest transpiles only (isolatedModules in tsconfig); `npm run typecheck` does the type checking.
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -6,7 +6,7 @@ export default {
   testMatch: ['**/*.test.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: 'tsconfig.check.json' }]
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.check.json' }]
   },
   testTimeout: 60000
 }
