@@ -1,0 +1,56 @@
+// What every planning step of one package reads (the indexed versions, the graph, the rules that
+// apply) and the verdicts the steps write. Internal to src/plan.
+import type { PackageRef, PackageVersion } from '../model.js'
+import type { VersionGraph } from './graph.js'
+import type { InventoryIndex } from './inventory-index.js'
+import type { TagVersionMatcher } from './matchers.js'
+import type { CompiledRule } from './rules.js'
+import { versionLabel } from './reasons.js'
+
+export interface PackageContext {
+  key: string
+  ref: PackageRef
+  isContainer: boolean
+  index: InventoryIndex
+  graph: VersionGraph
+  /** The policy's rules that apply to this package, in policy order. */
+  rules: CompiledRule[]
+  protect: TagVersionMatcher
+  nowMs: number
+  /** Labels ("web:1.4") computed once per version that a reason names, not once per reason. */
+  labels: (string | undefined)[]
+}
+
+/** One verdict per version position; filled by the steps in turn (images, dependants, last version, groups). */
+export interface Verdicts {
+  deleted: Uint8Array
+  rule: (string | undefined)[]
+  reason: string[]
+}
+
+export function emptyVerdicts(n: number): Verdicts {
+  return { deleted: new Uint8Array(n), rule: new Array<string | undefined>(n).fill(undefined), reason: new Array<string>(n).fill('') }
+}
+
+export function keep(verdicts: Verdicts, i: number, reason: string, rule?: string): void {
+  verdicts.deleted[i] = 0
+  verdicts.rule[i] = rule
+  verdicts.reason[i] = reason
+}
+
+export function markDeleted(verdicts: Verdicts, i: number, reason: string, rule?: string): void {
+  verdicts.deleted[i] = 1
+  verdicts.rule[i] = rule
+  verdicts.reason[i] = reason
+}
+
+const NO_TAGS: readonly string[] = Object.freeze([])
+
+/** The contract: for non-container types every version is untagged, whatever the inventory carries. */
+export function tagsOf(ctx: PackageContext, version: PackageVersion): readonly string[] {
+  return ctx.isContainer ? version.tags : NO_TAGS
+}
+
+export function labelOf(ctx: PackageContext, i: number): string {
+  return (ctx.labels[i] ??= versionLabel(ctx.ref.name, ctx.index.versions[i]))
+}

@@ -1,0 +1,131 @@
+// The planner: policy, inventories and "now" in, plan out. Pure: no I/O, no clock, no environment;
+// the same input always gives the same plan, whatever the order of versions and references.
+import { packageKey, type PackageInventory, type PackagePlan, type Plan, type Policy, type VersionPlan } from '../model.js'
+import { applyCap, oldestFirstAcrossPackages } from './cap.js'
+import { judgeDependants } from './dependants.js'
+import { buildGraph, type VersionGraph } from './graph.js'
+import { buildGroups, wholePackageGroup, type PackageGroups } from './groups.js'
+import { indexInventory, isNewerByCreated, type InventoryIndex } from './inventory-index.js'
+import { applyLastVersionRule } from './last-version.js'
+import { compileTagVersionMatcher, type TagVersionMatcher } from './matchers.js'
+import { emptyVerdicts, keep, type PackageContext, type Verdicts } from './package-context.js'
+import { failClosedReason, failClosedWarning } from './reasons.js'
+import { compileRules, judgeImages, type CompiledRule } from './rules.js'
+
+export interface PlanInput {
+  policy: Policy
+  inventories: PackageInventory[]
+  now: Date
+  /** Resolved cap: the action input, else policy.limits.maxDeletions, else undefined (unlimited). */
+  maxDeletions?: number
+}
+
+export function planRetention(input: PlanInput): Plan {
+  const { policy, now } = input
+  const rules = compileRules(policy, now)
+  const protect = compileTagVersionMatcher(policy.protect.tags, policy.protect.versions)
+  const planned = input.inventories.map((inventory) => planPackage(policy, rules, protect, inventory, now.getTime()))
+  const { scheduled, deferredByCap } = applyCap(
+    oldestFirstAcrossPackages(planned.map((p) => p.groups)),
+    input.maxDeletions ?? policy.limits.maxDeletions
+  )
+  return { now: now.toISOString(), packages: planned.map((p) => p.plan), scheduled, deferredByCap }
+}
+
+function planPackage(
+  policy: Policy,
+  allRules: CompiledRule[],
+  protect: TagVersionMatcher,
+  inventory: PackageInventory,
+  nowMs: number
+): { plan: PackagePlan; groups: PackageGroups } {
+  const ref = inventory.package
+  const isContainer = ref.type === 'container'
+  const index = indexInventory(inventory.versions)
+  // Only container versions refer to each other; for other types every version is an image.
+  const graph = buildGraph(index, isContainer ? inventory.references : [])
+  const rules = allRules.filter((rule) => rule.appliesTo(ref.type, ref.name))
+  const labels = new Array<string | undefined>(index.versions.length)
+  const ctx: PackageContext = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, nowMs, labels }
+  const verdicts = emptyVerdicts(index.versions.length)
+  const header = { key: ctx.key, package: ref, rules: rules.map((rule) => rule.name) }
+
+  if (inventory.unreadable.length > 0) {
+    const reason = failClosedReason(inventory.unreadable)
+    for (let i = 0; i < index.versions.length; i++) keep(verdicts, i, reason)
+    const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: failClosedWarning(ctx.key, inventory.unreadable) }
+    return { plan, groups: { groups: [], times: [] } }
+  }
+
+  judgeImages(ctx, verdicts)
+  judgeDependants(ctx, verdicts)
+  const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion)
+  const perImage = buildGroups(ctx, verdicts)
+  const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage
+  return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups }, groups }
+}
+
+/** Every version, newest first (created_at, then id); dependants carry what they belong to. */
+function versionPlans(index: InventoryIndex, graph: VersionGraph, verdicts: Verdicts): VersionPlan[] {
+  const plans = new Array<VersionPlan>(index.versions.length)
+  const order = index.newestFirstByCreated()
+  // Siblings with the same single parent (an index's platform manifests) share one belongsTo array.
+  const singleParent = new Array<number[] | undefined>(index.versions.length)
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]
+    plans[k] = graph.isDependant[i] ? dependantPlan(index, graph, verdicts, i, singleParent) : imagePlan(index, verdicts, i)
+  }
+  return plans
+}
+
+// Each VersionPlan is built by one object literal with all its keys (absent ones omitted, not
+// undefined): V8 then allocates it in one piece, much cheaper than adding properties afterwards.
+
+function imagePlan(index: InventoryIndex, verdicts: Verdicts, i: number): VersionPlan {
+  const { id, name, tags, createdAt, updatedAt } = index.versions[i]
+  const decision = verdicts.deleted[i] ? 'delete' : 'keep'
+  const rule = verdicts.rule[i]
+  const reason = verdicts.reason[i]
+  return rule === undefined
+    ? { id, name, tags, createdAt, updatedAt, role: 'image', decision, reason }
+    : { id, name, tags, createdAt, updatedAt, role: 'image', decision, rule, reason }
+}
+
+/** belongsTo in id order; kind and platform of the reference to the newest parent. */
+function dependantPlan(
+  index: InventoryIndex,
+  graph: VersionGraph,
+  verdicts: Verdicts,
+  i: number,
+  singleParent: (number[] | undefined)[]
+): VersionPlan {
+  const { id, name, tags, createdAt, updatedAt } = index.versions[i]
+  const decision = verdicts.deleted[i] ? 'delete' : 'keep'
+  const rule = verdicts.rule[i]
+  const reason = verdicts.reason[i]
+  const first = graph.parentStart[i]
+  const end = graph.parentStart[i + 1]
+  let belongsTo: number[]
+  let newest = first
+  if (end - first === 1) {
+    const parent = graph.edgeParent[first]
+    belongsTo = singleParent[parent] ??= [index.versions[parent].id]
+  } else {
+    belongsTo = []
+    for (let e = first; e < end; e++) {
+      belongsTo.push(index.versions[graph.edgeParent[e]].id)
+      if (isNewerByCreated(index, graph.edgeParent[e], graph.edgeParent[newest])) newest = e
+    }
+    belongsTo.sort((a, b) => a - b)
+  }
+  const { kind, platform } = graph.edgeReference[newest]
+  const role = 'dependant'
+  if (rule === undefined) {
+    return platform === undefined
+      ? { id, name, tags, createdAt, updatedAt, role, decision, reason, belongsTo, kind }
+      : { id, name, tags, createdAt, updatedAt, role, decision, reason, belongsTo, kind, platform }
+  }
+  return platform === undefined
+    ? { id, name, tags, createdAt, updatedAt, role, decision, rule, reason, belongsTo, kind }
+    : { id, name, tags, createdAt, updatedAt, role, decision, rule, reason, belongsTo, kind, platform }
+}
