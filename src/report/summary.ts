@@ -44,7 +44,7 @@ function countsTable(report: RunReport): string {
 
 function outcomeCell(version: ReportedVersion, mode: RunReport['mode'], publicPackage: boolean): string {
   if (version.outcome) return `${escapeHtml(version.outcome)}${version.outcomeDetail && version.outcome !== 'deleted' ? `: ${escapeHtml(version.outcomeDetail)}` : ''}`
-  if (mode === 'dry-run') return publicPackage ? 'would delete (public: GitHub may refuse if over 5,000 downloads)' : 'would delete'
+  if (mode === 'dry-run') return publicPackage ? 'would delete (may be refused)' : 'would delete'
   return ''
 }
 
@@ -69,6 +69,9 @@ function packageSection(pkg: PackageReport, report: RunReport, planPath: string)
   const isPublic = pkg.package.visibility === 'public'
   const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`]
   if (pkg.warning) parts.push(`<p>⚠️ ${escapeHtml(pkg.warning)}</p>`)
+  if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
+    parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>')
+  }
   if (pkg.wholePackage) parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>')
   const toDelete = pkg.versions.filter(v => v.decision === 'delete')
   const kept = pkg.versions.filter(v => v.decision === 'keep')
