@@ -1,6 +1,7 @@
 // Injected failures: random ones from a seeded PRNG (so a failing run can be replayed exactly),
 // and scripted one-off ones for tests that need a specific failure at a specific request.
 import { STATUS_CODES } from 'node:http'
+import { registryError, registryErrorCode } from './registry.js'
 import type { FakeResponse } from './server.js'
 
 export interface FaultOptions {
@@ -25,7 +26,7 @@ export interface ScriptedFault {
   pathIncludes?: string
   /** How many matching requests it applies to; default 1. */
   times?: number
-  /** Answer with this status (and a GitHub-style error body) without applying the request. */
+  /** Answer with this status (and a GitHub-style error body, or a registry one on registry paths) without applying the request. */
   status?: number
   message?: string
   headers?: Record<string, string>
@@ -70,7 +71,8 @@ export class Faults {
     this.scripted.push({ ...fault, left: fault.times ?? 1 })
   }
 
-  decide(method: string, path: string): FaultDecision {
+  /** `registry`: the request is for the container registry, whose error bodies differ from GitHub's. */
+  decide(method: string, path: string, registry = false): FaultDecision {
     // Draw the same number of values for every request, whatever is used, so that the n-th
     // request always sees the same draws for a given seed.
     const [serverError, dropBefore, dropAfter, jitter, which] = this.random
@@ -84,23 +86,28 @@ export class Faults {
     )
     if (script) {
       script.left--
-      return { delayMs, action: scriptedAction(script) }
+      return { delayMs, action: scriptedAction(script, registry) }
     }
     if (!o) return { delayMs }
     if (dropBefore < (o.dropBeforeRate ?? 0)) return { delayMs, action: { kind: 'drop-before' } }
     if (serverError < (o.serverErrorRate ?? 0)) {
       const status = which < 0.5 ? 502 : 503
-      return { delayMs, action: { kind: 'respond', response: serverErrorResponse(status) } }
+      const response = registry ? registryError(status, registryErrorCode(status), STATUS_CODES[status] ?? 'Error') : serverErrorResponse(status)
+      return { delayMs, action: { kind: 'respond', response } }
     }
     if (dropAfter < (o.dropAfterRate ?? 0)) return { delayMs, action: { kind: 'drop-after' } }
     return { delayMs }
   }
 }
 
-function scriptedAction(script: ScriptedFault): FaultAction {
+function scriptedAction(script: ScriptedFault, registry: boolean): FaultAction {
   if (script.drop === 'before') return { kind: 'drop-before' }
   if (script.drop === 'after') return { kind: 'drop-after' }
   const status = script.status as number
+  if (registry) {
+    const message = script.message ?? STATUS_CODES[status] ?? 'Error'
+    return { kind: 'respond', response: registryError(status, registryErrorCode(status), message, script.headers) }
+  }
   return {
     kind: 'respond',
     response: {

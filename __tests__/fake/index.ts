@@ -1,34 +1,44 @@
-// A local fake of GitHub's REST API for GitHub Packages, over real HTTP on 127.0.0.1.
-// Used in-process by jest tests, by end-to-end tests that run dist/index.js with
-// GITHUB_API_URL pointing here, and by scripts/demo.ts.
+// A local fake of GitHub's REST API for GitHub Packages and of its container registry (ghcr.io),
+// over real HTTP on 127.0.0.1, both on one port. Used in-process by jest tests, by end-to-end
+// tests that run dist/index.js with GITHUB_API_URL (and the registry-url input) pointing here,
+// and by scripts/demo.ts.
 //
+//   const web = multiArchImage({ tags: ['latest'], created_at: '2024-05-01T00:00:00Z', platforms: ['linux/amd64', 'linux/arm64'] })
 //   const fake = await FakeGitHub.start({
 //     accounts: [{ login: 'acme', type: 'Organization' }, { login: 'octocat', type: 'User' }],
 //     tokens: [{ token: 'ghp_test', kind: 'pat', login: 'octocat', scopes: ['read:packages', 'delete:packages'] }],
 //     packages: [{ owner: 'acme', package_type: 'container', name: 'web', versions: [
-//       { name: 'sha256:…', tags: ['latest'], created_at: '2024-05-01T00:00:00Z' }] }]
+//       ...web.versions,                                          // images.ts: real manifests
+//       { tags: ['old'], created_at: '2024-04-01T00:00:00Z' }] }]  // a generated one, named by its digest
 //   })
-//   // … run the client with GITHUB_API_URL = fake.url …
+//   // … run the client with GITHUB_API_URL = registry-url = fake.url …
 //   expect(fake.mutations()).toHaveLength(0)
-//   expect(fake.versions('acme', 'container', 'web')).toHaveLength(1)
+//   expect(fake.versions('acme', 'container', 'web')).toHaveLength(4)
+//   expect(fake.brokenImages()).toEqual([])
 //   await fake.stop()
 //
+// Container versions are always named by the digest of the manifest the registry serves: give
+// a manifest (images.ts builds them) or neither name nor manifest; a name alone is refused.
+//
 // Layout: server.ts (HTTP, recording, faults), rest-api.ts (auth, rate limits, errors, Link),
-// rest-packages.ts and rest-users.ts (routes), state.ts (data and GitHub's rules), bodies.ts
-// (JSON shapes). Another surface (an OCI registry) adds its own route module next to these.
+// rest-packages.ts and rest-users.ts (routes), registry.ts (the OCI registry), state.ts (data
+// and GitHub's rules), bodies.ts (JSON shapes), images.ts (manifests as build tools push them).
 import { Faults, type FaultOptions, type ScriptedFault } from './faults.js'
 import type { PrimaryLimitOptions, SecondaryLimitOptions } from './rate-limits.js'
 import { RestApi, type FakeTokenSeed } from './rest-api.js'
 import { restPackageRoutes } from './rest-packages.js'
+import { isRegistryPath, Registry, type BrokenImage, type RegistryOptions } from './registry.js'
 import { restUserRoutes } from './rest-users.js'
-import { FakeServer, type RecordedRequest } from './server.js'
+import { FakeServer, type FakeRequest, type RecordedRequest } from './server.js'
 import { FakeState, snapshotVersion, type FakeAccountSeed, type FakePackageSeed, type FakeVersion } from './state.js'
 
 export type { FaultOptions, ScriptedFault } from './faults.js'
 export type { PrimaryLimitOptions, SecondaryLimitOptions } from './rate-limits.js'
 export type { FakeTokenSeed } from './rest-api.js'
+export type { BrokenImage, RegistryOptions } from './registry.js'
 export type { RecordedRequest } from './server.js'
-export type { FakeAccountSeed, FakePackageSeed, FakeVersion, FakeVersionSeed, PackageType, Visibility } from './state.js'
+export type { FakeAccountSeed, FakeManifestSeed, FakePackageSeed, FakeVersion, FakeVersionSeed, PackageType, Visibility } from './state.js'
+export * from './images.js'
 
 export interface FakeOptions {
   accounts: FakeAccountSeed[]
@@ -38,7 +48,9 @@ export interface FakeOptions {
   rateLimit?: PrimaryLimitOptions
   /** Secondary limits; off unless given (GitHub: 900 points/min per endpoint, 100 concurrent). */
   secondary?: SecondaryLimitOptions
-  /** Random faults, reproducible from the seed. */
+  /** The container registry's limits (429 TOOMANYREQUESTS beyond them) and token lifetime. */
+  registry?: RegistryOptions
+  /** Random faults, reproducible from the seed; they hit registry routes too. */
   faults?: FaultOptions
   /** Clock for deleted_at and the 30-day restore window; default real time. */
   now?: () => Date
@@ -49,19 +61,22 @@ export class FakeGitHub {
     private readonly server: FakeServer,
     private readonly state: FakeState,
     private readonly api: RestApi,
+    private readonly registry: Registry,
     private readonly faults: Faults
   ) {}
 
   static async start(options: FakeOptions): Promise<FakeGitHub> {
     const state = new FakeState(options.accounts, options.packages, options.now ?? (() => new Date()))
     const api = new RestApi(state, { tokens: options.tokens, rateLimit: options.rateLimit, secondary: options.secondary })
+    const registry = new Registry(state, api, options.registry)
     const faults = new Faults(options.faults)
-    const routes = [...restUserRoutes(api, state), api.rateLimitRoute(), ...restPackageRoutes(api, state)]
-    const server = await FakeServer.start({ routes, notFound: api.notFound, faults })
-    return new FakeGitHub(server, state, api, faults)
+    const routes = [...restUserRoutes(api, state), api.rateLimitRoute(), ...restPackageRoutes(api, state), ...registry.routes()]
+    const notFound = (req: FakeRequest) => (isRegistryPath(req.path) ? registry.notFound(req) : api.notFound(req))
+    const server = await FakeServer.start({ routes, notFound, faults, isRegistryPath })
+    return new FakeGitHub(server, state, api, registry, faults)
   }
 
-  /** "http://127.0.0.1:PORT"; use as GITHUB_API_URL / Octokit baseUrl. */
+  /** "http://127.0.0.1:PORT"; use as GITHUB_API_URL / Octokit baseUrl, and as the registry-url input. */
   get url(): string {
     return this.server.baseUrl
   }
@@ -71,12 +86,27 @@ export class FakeGitHub {
     return this.server.requests
   }
 
-  /** The routes the fake serves (method and path template), e.g. to check them against GitHub's OpenAPI description. */
-  routes(): Array<{ method: string; template: string }> {
+  /** Requests to the container registry (/v2/…, /token), in arrival order. */
+  registryRequests(): RecordedRequest[] {
+    return this.server.requests.filter((r) => r.registry)
+  }
+
+  /** Every registry token issued so far: none of them may appear in logs, outputs or files. */
+  get issuedRegistryTokens(): readonly string[] {
+    return this.registry.issuedTokens
+  }
+
+  /** Active indexes listing a manifest that is no longer an active version of their package (pulls would fail). */
+  brokenImages(): BrokenImage[] {
+    return this.registry.brokenImages()
+  }
+
+  /** The routes the fake serves (method and path template), e.g. to check them against GitHub's OpenAPI description; registry routes are marked. */
+  routes(): Array<{ method: string; template: string; registry?: true }> {
     return this.server.routeList
   }
 
-  /** Requests that may change something: everything but GET and HEAD. */
+  /** Requests that may change something: everything but GET and HEAD (a registry DELETE attempt included). */
   mutations(): RecordedRequest[] {
     return this.server.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')
   }
@@ -98,7 +128,10 @@ export class FakeGitHub {
     return pkg !== undefined && !pkg.deletedAt
   }
 
-  /** Script a failure for the next matching request(s), e.g. { method: 'DELETE', pathIncludes: '/versions/12', status: 500, times: 2 }. */
+  /**
+   * Script a failure for the next matching request(s), e.g. { method: 'DELETE', pathIncludes: '/versions/12', status: 500, times: 2 }
+   * or { pathIncludes: '/v2/acme/web/manifests/', status: 429, headers: { 'retry-after': '1' } } (a registry error body there).
+   */
   failNext(fault: ScriptedFault): void {
     this.faults.failNext(fault)
   }

@@ -78,7 +78,6 @@ function seed(): FakeOptions {
         repository: 'acme/web',
         versions: Array.from({ length: 25 }, (_, i) => ({
           id: 100 + i,
-          name: `sha256:${String(i).padStart(64, '0')}`,
           tags: i % 5 === 0 ? [`v${i}`] : [],
           created_at: day(i)
         }))
@@ -88,7 +87,7 @@ function seed(): FakeOptions {
         package_type: 'container',
         name: 'team/api',
         visibility: 'private',
-        versions: [{ id: 200, name: 'sha256:aa', tags: ['latest'], created_at: day(1) }]
+        versions: [{ id: 200, tags: ['latest'], created_at: day(1) }]
       },
       {
         owner: 'acme',
@@ -119,7 +118,7 @@ function seed(): FakeOptions {
         name: 'app',
         visibility: 'private',
         repository: 'octocat/app',
-        versions: [0, 1, 2, 3].map((n) => ({ id: 800 + n, name: `sha256:${n}`, tags: n === 3 ? ['latest'] : [], created_at: day(n) }))
+        versions: [0, 1, 2, 3].map((n) => ({ id: 800 + n, tags: n === 3 ? ['latest'] : [], created_at: day(n) }))
       },
       { owner: 'octocat', package_type: 'nuget', name: 'tmp', visibility: 'private', versions: [{ id: 900, name: '1.0.0', created_at: day(1) }] }
     ]
@@ -233,7 +232,10 @@ describe('the fake answers as GitHub’s OpenAPI description says', () => {
 
   it('serves only documented operations, and every one of them was exercised', () => {
     const exercised = new Set(fake.requests.map((r) => `${r.method} ${r.route}`))
-    for (const { method, template } of fake.routes()) {
+    // The container registry's routes (/v2/…, /token) are not REST: registry.test.ts covers them.
+    const rest = fake.routes().filter((r) => !r.registry)
+    expect(rest.length).toBeGreaterThan(0)
+    for (const { method, template } of rest) {
       expect({ route: `${method} ${template}`, documented: Boolean(paths[template]?.[method.toLowerCase()]) }).toEqual({
         route: `${method} ${template}`,
         documented: true

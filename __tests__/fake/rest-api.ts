@@ -75,6 +75,11 @@ export class RestApi {
     this.secondary = options.secondary ? new SecondaryLimits(options.secondary) : undefined
   }
 
+  /** The actor a GitHub token authenticates, e.g. the password of a registry token request. */
+  actorByToken(token: string): Actor | undefined {
+    return this.actors.find((a) => a.token === token)?.actor
+  }
+
   get secondaryRefusals(): number {
     return this.secondary?.refusals ?? 0
   }

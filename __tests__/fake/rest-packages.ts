@@ -261,10 +261,17 @@ function canSee(call: Call, pkg: StoredPackage): boolean {
   if (call.form === 'self') return true // the PAT's own namespace, private packages included
   // A user's private packages are served only through /user, to that user.
   if (call.form === 'user') return pkg.visibility === 'public'
+  return mayRead(call.actor, pkg)
+}
+
+/** Who may read a package whatever the way of asking: the org form's rule, and the registry's pull rule. */
+export function mayRead(actor: Actor | undefined, pkg: StoredPackage): boolean {
   if (pkg.visibility === 'public') return true
-  const { actor } = call
+  if (!actor) return false
   // Simplification: a PAT's user is taken to be a member of every seeded organization.
-  if (actor.seed.kind === 'pat') return true
+  if (actor.seed.kind === 'pat') {
+    return hasScope(actor, 'read:packages') && (pkg.owner.type === 'Organization' || sameLogin(actor.seed.login, pkg.owner.login))
+  }
   return sameLogin(actor.owner, pkg.owner.login) || hasAdmin(actor, pkg)
 }
 

@@ -1,4 +1,4 @@
-// HTTP plumbing shared by every surface of the fake (REST API now, the OCI registry later):
+// HTTP plumbing shared by every surface of the fake (the REST API and the OCI registry):
 // routing by path template, recording, injected faults and latency, clean shutdown.
 // What a surface means (auth, rate limits, bodies) lives in its route module.
 import http from 'node:http'
@@ -22,6 +22,8 @@ export interface RecordedRequest {
   dropped?: 'before' | 'after'
   /** The response (or drop) was injected by a fault, not produced by the model. */
   injected?: true
+  /** Sent to the container registry (/v2/…, /token), not the REST API. */
+  registry?: true
 }
 
 export interface FakeRequest {
@@ -30,6 +32,8 @@ export interface FakeRequest {
   /** Path parameters, each decoded after splitting the path (so "%2F" stays inside a name). */
   params: Record<string, string>
   query: Record<string, string>
+  /** The query with repeated parameters kept (the registry's token endpoint takes several `scope`). */
+  searchParams: URLSearchParams
   headers: http.IncomingHttpHeaders
   /** "http://host:port" as the client addressed us, for absolute URLs in bodies and Link headers. */
   baseUrl: string
@@ -50,11 +54,13 @@ export type Handler = (req: FakeRequest) => FakeResponse | Promise<FakeResponse>
 
 export interface Route {
   method: string
-  /** Path template with {param} segments. */
+  /** Path template with {param} segments; one {param+} may span several segments (a repository name with "/"). */
   template: string
   handler: Handler
   /** Test-control routes get no injected faults or latency. */
   control?: boolean
+  /** A container registry route (not part of GitHub's REST API). */
+  registry?: true
 }
 
 export interface ServerOptions {
@@ -62,6 +68,8 @@ export interface ServerOptions {
   /** Answers requests no route matches. */
   notFound: Handler
   faults: Faults
+  /** Paths that belong to the registry, so that they are marked as such even when no route matches. */
+  isRegistryPath?: (path: string) => boolean
 }
 
 interface CompiledRoute {
@@ -110,10 +118,10 @@ export class FakeServer {
   }
 
   /** The routes served (test-control ones excepted), as method and template. */
-  get routeList(): Array<{ method: string; template: string }> {
+  get routeList(): Array<{ method: string; template: string; registry?: true }> {
     return this.routes
       .filter(({ route }) => !route.control)
-      .map(({ route }) => ({ method: route.method, template: route.template }))
+      .map(({ route }) => ({ method: route.method, template: route.template, ...(route.registry ? { registry: true as const } : {}) }))
   }
 
   /** Closes the listener and every connection, keep-alive ones included, so the port is free at once. */
@@ -140,6 +148,8 @@ export class FakeServer {
       at: Math.round(performance.now() - this.startedAt)
     }
     if (match) record.route = match.route.template
+    const registry = this.options.isRegistryPath?.(url.pathname) === true
+    if (registry) record.registry = true
     // Test-control requests are not part of what the client under test did.
     if (!control) this.requests.push(record)
 
@@ -155,6 +165,7 @@ export class FakeServer {
         path: url.pathname,
         params: match?.params ?? {},
         query: record.query,
+        searchParams: url.searchParams,
         headers: req.headers,
         baseUrl: req.headers.host ? `http://${req.headers.host}` : this.url,
         body,
@@ -162,7 +173,7 @@ export class FakeServer {
         inFlight
       }
 
-      const fault = control ? { delayMs: 0 } : this.options.faults.decide(method, url.pathname)
+      const fault = control ? { delayMs: 0 } : this.options.faults.decide(method, url.pathname, registry)
       if (fault.delayMs > 0) await this.sleep(fault.delayMs)
       if (this.stopping) return
       if (fault.action) record.injected = true
@@ -194,17 +205,9 @@ export class FakeServer {
   private match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
     const segments = path.split('/').slice(1)
     for (const { route, segments: template } of this.routes) {
-      if (route.method !== method || template.length !== segments.length) continue
-      const params: Record<string, string> = {}
-      const matched = template.every((part, i) => {
-        const raw = segments[i] as string
-        if (!part.startsWith('{')) return part === raw
-        const value = safeDecode(raw)
-        if (!value) return false
-        params[part.slice(1, -1)] = value
-        return true
-      })
-      if (matched) return { route, params }
+      if (route.method !== method) continue
+      const params = matchSegments(template, segments)
+      if (params) return { route, params }
     }
     return undefined
   }
@@ -218,6 +221,27 @@ export class FakeServer {
       this.timers.add(timer)
     })
   }
+}
+
+/** Path parameters when the segments fit the template; a {param+} takes what the fixed parts leave (at least one). */
+function matchSegments(template: string[], segments: string[]): Record<string, string> | undefined {
+  const spread = template.findIndex((part) => part.endsWith('+}'))
+  const extra = segments.length - template.length
+  if (spread < 0 ? extra !== 0 : extra < 0) return undefined
+  const params: Record<string, string> = {}
+  for (let i = 0, at = 0; i < template.length; i++) {
+    const part = template[i] as string
+    const taken = i === spread ? segments.slice(at, at + 1 + extra) : [segments[at] as string]
+    at += taken.length
+    if (!part.startsWith('{')) {
+      if (part !== taken[0]) return undefined
+      continue
+    }
+    const values = taken.map(safeDecode)
+    if (values.some((v) => !v)) return undefined
+    params[part.slice(1, part.endsWith('+}') ? -2 : -1)] = values.join('/')
+  }
+  return params
 }
 
 function safeDecode(segment: string): string | undefined {

@@ -1,5 +1,7 @@
 // The data the fake GitHub holds, and GitHub's own rules about changing it (deletion refusals,
-// the 30-day restore window). No HTTP here: rest-packages.ts maps these results to responses.
+// the 30-day restore window). No HTTP here: rest-packages.ts and registry.ts map these results
+// to responses.
+import { generatedManifest, sha256Digest } from './images.js'
 
 export const PACKAGE_TYPES = ['npm', 'maven', 'rubygems', 'docker', 'nuget', 'container'] as const
 export type PackageType = (typeof PACKAGE_TYPES)[number]
@@ -14,8 +16,16 @@ export interface FakeAccountSeed {
 
 export interface FakeVersionSeed {
   id?: number
-  /** Version name; for containers the manifest digest ("sha256:…"). */
-  name: string
+  /**
+   * Version name. Required for other types; for containers the manifest digest ("sha256:…"),
+   * filled in from the manifest when omitted (and checked against it when given).
+   */
+  name?: string
+  /**
+   * Containers: the manifest the registry serves, as the exact JSON bytes pushed (see images.ts).
+   * Without one the fake generates a small OCI image manifest, so then leave `name` unset.
+   */
+  manifest?: FakeManifestSeed
   /** Container tags (ignored for other types, as GitHub has none). */
   tags?: string[]
   created_at: string
@@ -24,6 +34,11 @@ export interface FakeVersionSeed {
   downloads?: number
   /** Seed an already deleted version (restorable for 30 days from this instant by the fake clock). */
   deleted_at?: string
+}
+
+export interface FakeManifestSeed {
+  mediaType: string
+  body: string
 }
 
 export interface FakePackageSeed {
@@ -61,6 +76,14 @@ export interface StoredVersion {
   updatedAt: string
   downloads: number
   deletedAt?: Date
+  /** Containers only: what the registry serves for this version (digest = name). */
+  manifest?: StoredManifest
+}
+
+export interface StoredManifest {
+  mediaType: string
+  digest: string
+  bytes: Buffer
 }
 
 export interface StoredPackage {
@@ -140,6 +163,16 @@ export class FakeState {
     return pkg.versions
       .filter((v) => (state === 'active' ? !v.deletedAt : v.deletedAt && !this.purged(v.deletedAt)))
       .sort((a, b) => b.id - a.id)
+  }
+
+  /** The active container package a registry path ("owner/name", lowercase) names. */
+  containerRepository(path: string): StoredPackage | undefined {
+    return this.packages.find((p) => p.type === 'container' && !p.deletedAt && repositoryPath(p) === path)
+  }
+
+  /** Every container package, active or not, for checks across the whole store. */
+  containerPackages(): StoredPackage[] {
+    return this.packages.filter((p) => p.type === 'container' && !this.purged(p.deletedAt))
   }
 
   findVersion(pkg: StoredPackage, id: number): StoredVersion | undefined {
@@ -227,9 +260,9 @@ export class FakeState {
         name: seed.name,
         visibility: seed.visibility ?? 'private',
         repository: seed.repository ? this.repository(seed.repository, index) : undefined,
-        versions: seed.versions.map((v) => ({
+        versions: seed.versions.map((v, i) => ({
           id: v.id ?? (autoIds.get(v) as number),
-          name: v.name,
+          ...identity(seed, v, i),
           tags: seed.package_type === 'container' ? [...(v.tags ?? [])] : [],
           createdAt: githubTime(v.created_at),
           updatedAt: githubTime(v.updated_at ?? v.created_at),
@@ -237,6 +270,15 @@ export class FakeState {
           deletedAt: v.deleted_at ? new Date(v.deleted_at) : undefined
         }))
       })
+      const digests = new Set<string>()
+      for (const v of (this.packages.at(-1) as StoredPackage).versions) {
+        // A registry holds a manifest once per repository; the same digest twice is a seeding mistake
+        // (e.g. a shared child added with both images).
+        if (digests.has(v.name) && seed.package_type === 'container') {
+          throw new Error(`fake GitHub: ${seed.owner}/${seed.name} has manifest ${v.name} twice`)
+        }
+        digests.add(v.name)
+      }
     })
   }
 
@@ -246,6 +288,38 @@ export class FakeState {
     if (!owner || !name) throw new Error(`fake GitHub: repository ${fullName} must be "owner/name" with a seeded owner`)
     return { id: 70_000 + index, owner, name }
   }
+}
+
+/** The lowercase "owner/name" a registry serves a container package at. */
+export function repositoryPath(pkg: StoredPackage): string {
+  return `${pkg.owner.login}/${pkg.name}`.toLowerCase()
+}
+
+/**
+ * A version's name and, for containers, its manifest. Every container version is resolvable in
+ * the registry and named by its manifest's digest, as on GitHub; a name that could not be the
+ * digest of what is served is refused at start rather than making the registry lie.
+ */
+function identity(pkg: FakePackageSeed, v: FakeVersionSeed, index: number): { name: string; manifest?: StoredManifest } {
+  const where = `fake GitHub: ${pkg.owner}/${pkg.package_type}/${pkg.name} version #${index}`
+  if (pkg.package_type !== 'container') {
+    if (v.manifest) throw new Error(`${where}: only container versions have manifests`)
+    if (!v.name) throw new Error(`${where} needs a name`)
+    return { name: v.name }
+  }
+  if (!v.manifest && v.name !== undefined) {
+    throw new Error(
+      `${where} is named ${v.name} without a manifest: the registry could not serve it. Leave name unset ` +
+        '(the fake generates a manifest and names the version by its digest) or give the manifest (images.ts builds them).'
+    )
+  }
+  const seed = v.manifest ?? generatedManifest(`${pkg.owner}/${pkg.name}#${v.id ?? index}`, v.created_at)
+  const bytes = Buffer.from(seed.body, 'utf8')
+  const digest = sha256Digest(bytes)
+  if (v.name !== undefined && v.name !== digest) {
+    throw new Error(`${where} is named ${v.name} but its manifest's digest is ${digest}`)
+  }
+  return { name: digest, manifest: { mediaType: seed.mediaType, digest, bytes } }
 }
 
 /** A snapshot for test assertions; never shares objects with the store. */
