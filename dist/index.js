@@ -36547,7 +36547,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2198);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5326);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -36556,7 +36556,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2198:
+/***/ 5326:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40170,10 +40170,80 @@ function differenceInHours(laterDate, earlierDate, options) {
 // Fallback for modularized imports:
 /* harmony default export */ const date_fns_differenceInHours = ((/* unused pure expression or super */ null && (differenceInHours)));
 
+;// CONCATENATED MODULE: ./src/report/image-entries.ts
+/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
+function rootImages(version, byId) {
+    const roots = new Set();
+    const seen = new Set();
+    const stack = [...(version.belongsTo ?? [])];
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (seen.has(id))
+            continue;
+        seen.add(id);
+        const parent = byId.get(id);
+        if (!parent)
+            continue;
+        if (parent.role === 'image')
+            roots.add(id);
+        else
+            stack.push(...(parent.belongsTo ?? []));
+    }
+    return [...roots];
+}
+function imageEntries(versions) {
+    const byId = new Map(versions.map(v => [v.id, v]));
+    const entries = new Map();
+    for (const v of versions)
+        if (v.role === 'image')
+            entries.set(v.id, { image: v, parts: [] });
+    for (const v of versions) {
+        if (v.role === 'image')
+            continue;
+        const roots = rootImages(v, byId);
+        // A dependant without a present image (a reference cycle) is shown on its own.
+        if (roots.length === 0)
+            entries.set(v.id, { image: v, parts: [] });
+        for (const root of roots)
+            entries.get(root).parts.push(v);
+    }
+    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
+}
+// In this order in the description: what a user pulls first, then what is attached to it.
+const KIND_NAMES = {
+    attestation: ['attestation', 'attestations'],
+    signature: ['signature', 'signatures'],
+    subject: ['referrer', 'referrers'],
+    'referrers-index': ['referrers index', 'referrers indexes']
+};
+/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
+function describeParts(parts) {
+    if (parts.length === 0)
+        return '';
+    // A platform entry without a platform is a nested index.
+    const platforms = parts
+        .filter(p => p.kind === 'platform')
+        .map(p => p.platform ?? 'nested index')
+        .sort();
+    const counts = new Map();
+    for (const p of parts)
+        if (p.kind !== 'platform')
+            counts.set(p.kind ?? 'child', (counts.get(p.kind ?? 'child') ?? 0) + 1);
+    const order = Object.keys(KIND_NAMES);
+    const others = [...counts]
+        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
+        .map(([kind, n]) => {
+        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
+        return `${n} ${n === 1 ? one : many}`;
+    });
+    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 // The job summary: mode, a table of packages with counts, then per package the versions to
 // delete and (collapsed) the kept ones with reasons. Everything user-controlled is
 // HTML-escaped, and long lists are cut so the summary stays under GitHub's 1 MiB step limit.
+
 
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
 const SUMMARY_BUDGET_BYTES = 900 * 1024;
@@ -40205,16 +40275,41 @@ function countsTable(report) {
     rows.push(row('<strong>Total</strong>', report.totals));
     return `<table>${head}${rows.join('')}</table>`;
 }
-function outcomeCell(version, mode, publicPackage) {
-    if (version.outcome)
-        return `${escapeHtml(version.outcome)}${version.outcomeDetail && version.outcome !== 'deleted' ? `: ${escapeHtml(version.outcomeDetail)}` : ''}`;
-    if (mode === 'dry-run')
+function outcomeCell(entry, mode, publicPackage) {
+    const { image, parts } = entry;
+    if (!image.outcome) {
+        if (mode !== 'dry-run')
+            return '';
         return publicPackage ? 'would delete (may be refused)' : 'would delete';
-    return '';
+    }
+    let cell = escapeHtml(image.outcome);
+    if (image.outcomeDetail && image.outcome !== 'deleted')
+        cell += `: ${escapeHtml(image.outcomeDetail)}`;
+    const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome);
+    if (differing.length > 0) {
+        const tally = new Map();
+        for (const p of differing)
+            tally.set(p.outcome ?? 'not run', (tally.get(p.outcome ?? 'not run') ?? 0) + 1);
+        cell += ` (parts: ${[...tally].map(([o, n]) => `${n} ${escapeHtml(o)}`).join(', ')})`;
+    }
+    return cell;
 }
-function versionRows(versions, now, cell) {
-    return versions.map(v => `<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td><td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td>` +
-        `<td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(v)}</td>` : ''}</tr>`);
+/** What goes with the image, and which of its parts stay although the image goes. */
+function partsCell(entry) {
+    const text = escapeHtml(describeParts(entry.parts));
+    if (entry.image.decision !== 'delete')
+        return text;
+    const staying = entry.parts.filter(p => p.decision === 'keep');
+    if (staying.length === 0)
+        return text;
+    return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`;
+}
+function entryRows(entries, now, cell) {
+    return entries.map(e => {
+        const v = e.image;
+        return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td><td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td>` +
+            `<td>${partsCell(e)}</td><td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
+    });
 }
 function limitedTable(head, rows, what, planPath) {
     const shown = rows.slice(0, ROWS_PER_TABLE);
@@ -40233,19 +40328,22 @@ function packageSection(pkg, report, planPath) {
     }
     if (pkg.wholePackage)
         parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>');
-    const toDelete = pkg.versions.filter(v => v.decision === 'delete');
-    const kept = pkg.versions.filter(v => v.decision === 'keep');
+    const entries = imageEntries(pkg.versions);
+    const toDelete = entries.filter(e => e.image.decision === 'delete');
+    const kept = entries.filter(e => e.image.decision === 'keep');
+    const columns = '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>';
     if (toDelete.length > 0) {
-        const resultTitle = report.mode === 'dry-run' ? 'Would' : 'Result';
-        const head = `<tr><th>ID</th><th>Name / digest</th><th>Tags</th><th>Age</th><th>Rule</th><th>Reason</th><th>${resultTitle}</th></tr>`;
-        parts.push(limitedTable(head, versionRows(toDelete, report.now, v => outcomeCell(v, report.mode, isPublic)), 'versions to delete', planPath));
+        const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
+        const rows = entryRows(toDelete, report.now, e => outcomeCell(e, report.mode, isPublic));
+        parts.push(limitedTable(head, rows, 'images to delete', planPath));
     }
     else {
         parts.push('<p>Nothing to delete.</p>');
     }
     if (kept.length > 0) {
-        const head = '<tr><th>ID</th><th>Name / digest</th><th>Tags</th><th>Age</th><th>Rule</th><th>Reason</th></tr>';
-        parts.push(`<details><summary>Kept versions (${kept.length})</summary>${limitedTable(head, versionRows(kept, report.now), 'kept versions', planPath)}</details>`);
+        const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
+        const table = limitedTable(`<tr>${columns}</tr>`, entryRows(kept, report.now), 'kept images', planPath);
+        parts.push(`<details><summary>Kept: ${kept.length} image(s), ${versions} version(s)</summary>${table}</details>`);
     }
     return parts.join('\n');
 }
@@ -46047,6 +46145,429 @@ async function verifyGone(state, pkg) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/registry/errors.ts
+// Typed registry failures. Each message says what happened and what to do about it, because it ends
+// up verbatim in the fail-closed warning of the package.
+class RegistryError extends Error {
+    code;
+    status;
+    constructor(message, code, 
+    /** HTTP status of the last answer; absent for network and local failures. */
+    status) {
+        super(message);
+        this.code = code;
+        this.status = status;
+        this.name = 'RegistryError';
+    }
+}
+/** The `errors[0]` of an OCI error body (`{"errors":[{"code":"MANIFEST_UNKNOWN","message":…}]}`), if any. */
+function registryErrorDetail(body) {
+    try {
+        const parsed = JSON.parse(body.toString('utf8'));
+        const first = parsed.errors?.[0];
+        if (!first)
+            return {};
+        return {
+            code: typeof first.code === 'string' ? first.code : undefined,
+            message: typeof first.message === 'string' ? first.message : undefined
+        };
+    }
+    catch {
+        return {};
+    }
+}
+function pullAdvice(repository, registryHost, what) {
+    return (`the token cannot pull ${repository} from ${registryHost}: ${what}. ` +
+        'A GITHUB_TOKEN needs `permissions: packages: read` (or write) and the workflow\'s repository granted access to the package; ' +
+        'a personal access token (classic) needs read:packages');
+}
+
+;// CONCATENATED MODULE: ./src/registry/manifests.ts
+// Pure parsing of the manifests the OCI distribution API serves: indexes (and Docker manifest lists),
+// image manifests, and the descriptors they carry. Only what retention decisions use is kept:
+// the children an index lists (digest, media type, platform, annotations) and a manifest's `subject`.
+const MEDIA_TYPES = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json'
+};
+/** Sent on every manifest GET: without it ghcr.io may answer a schema the parser does not know. */
+const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifestList, MEDIA_TYPES.dockerManifest].join(', ');
+/** buildx marks the attestation entries of an index with this annotation (and platform unknown/unknown). */
+const REFERENCE_TYPE_ANNOTATION = 'vnd.docker.reference.type';
+const ATTESTATION_MANIFEST = 'attestation-manifest';
+const INDEX_MEDIA_TYPES = new Set([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList]);
+/** "sha256:<64 hex>" and other registered algorithms: the OCI digest grammar. */
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+function isDigest(reference) {
+    return DIGEST.test(reference);
+}
+function isIndexMediaType(mediaType) {
+    return mediaType !== undefined && INDEX_MEDIA_TYPES.has(mediaType);
+}
+/** The body is not a manifest this project can interpret: the caller treats it as unreadable. */
+class ManifestFormatError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ManifestFormatError';
+    }
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function optionalString(record, key, where) {
+    const value = record[key];
+    if (value === undefined)
+        return undefined;
+    if (typeof value !== 'string')
+        throw new ManifestFormatError(`${where}.${key} is not a string`);
+    return value;
+}
+function parsePlatform(value, where) {
+    if (value === undefined)
+        return undefined;
+    if (!isRecord(value))
+        throw new ManifestFormatError(`${where}.platform is not an object`);
+    const os = optionalString(value, 'os', `${where}.platform`);
+    const architecture = optionalString(value, 'architecture', `${where}.platform`);
+    if (os === undefined || architecture === undefined)
+        throw new ManifestFormatError(`${where}.platform lacks os or architecture`);
+    const variant = optionalString(value, 'variant', `${where}.platform`);
+    return variant ? { os, architecture, variant } : { os, architecture };
+}
+function parseAnnotations(value, where) {
+    if (value === undefined)
+        return undefined;
+    if (!isRecord(value))
+        throw new ManifestFormatError(`${where}.annotations is not an object`);
+    const annotations = {};
+    for (const [key, text] of Object.entries(value)) {
+        // Annotation values are strings by spec; a stray number must not make the whole manifest unreadable.
+        if (typeof text === 'string')
+            annotations[key] = text;
+    }
+    return annotations;
+}
+/**
+ * A descriptor that cannot be understood is an error, not something to skip: dropping a child of an
+ * index would let the plan delete a platform manifest a kept image still needs.
+ */
+function parseDescriptor(value, where) {
+    if (!isRecord(value))
+        throw new ManifestFormatError(`${where} is not an object`);
+    const digest = optionalString(value, 'digest', where);
+    if (digest === undefined || !isDigest(digest))
+        throw new ManifestFormatError(`${where}.digest is missing or not a digest`);
+    const descriptor = { mediaType: optionalString(value, 'mediaType', where) ?? '', digest };
+    const platform = parsePlatform(value.platform, where);
+    if (platform)
+        descriptor.platform = platform;
+    const annotations = parseAnnotations(value.annotations, where);
+    if (annotations)
+        descriptor.annotations = annotations;
+    const artifactType = optionalString(value, 'artifactType', where);
+    if (artifactType)
+        descriptor.artifactType = artifactType;
+    return descriptor;
+}
+/**
+ * Index or image manifest. The body's `mediaType` is only a SHOULD in the OCI spec, so the shape decides
+ * when it is absent: a `manifests` array makes an index, anything else is read as a manifest.
+ */
+function parseManifest(fetched) {
+    const body = fetched.body;
+    if (!isRecord(body))
+        throw new ManifestFormatError('the manifest is not a JSON object');
+    const mediaType = optionalString(body, 'mediaType', 'manifest') ?? fetched.mediaType;
+    const subject = body.subject === undefined ? undefined : parseDescriptor(body.subject, 'subject');
+    const listsManifests = body.manifests !== undefined;
+    if (isIndexMediaType(mediaType) || listsManifests) {
+        if (!Array.isArray(body.manifests))
+            throw new ManifestFormatError('the index has no manifests array');
+        const manifests = body.manifests.map((entry, i) => parseDescriptor(entry, `manifests[${i}]`));
+        return subject ? { kind: 'index', mediaType, manifests, subject } : { kind: 'index', mediaType, manifests };
+    }
+    return subject ? { kind: 'manifest', mediaType, subject } : { kind: 'manifest', mediaType };
+}
+/** What an index entry is: a platform image, a buildx attestation, or a nested index (to read in turn). */
+function classifyIndexEntry(entry) {
+    if (isIndexMediaType(entry.mediaType))
+        return 'index';
+    const unknownPlatform = entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown';
+    if (unknownPlatform && entry.annotations?.[REFERENCE_TYPE_ANNOTATION] === ATTESTATION_MANIFEST)
+        return 'attestation';
+    return 'platform';
+}
+/** "linux/arm64/v8": os/architecture[/variant]. */
+function platformLabel(platform) {
+    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+
+;// CONCATENATED MODULE: ./src/registry/names.ts
+// How packages and versions are named on the registry, and the grammars a request must respect
+// (OCI distribution spec), checked before any request is sent.
+// Path components separated by "/" (a GitHub package name may contain slashes), lowercase only.
+const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+/** Digests whose bytes can be checked with Node's hashes. */
+const VERIFIABLE_DIGEST = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
+/** The registry path of a package: "OWNER/NAME" lowercased (ghcr.io paths are), the name's slashes kept. */
+function registryRepository(owner, packageName) {
+    return `${owner}/${packageName}`.toLowerCase();
+}
+function isValidRepository(repository) {
+    return REPOSITORY.test(repository);
+}
+function isTag(reference) {
+    return TAG.test(reference);
+}
+function isVerifiableDigest(reference) {
+    return VERIFIABLE_DIGEST.test(reference);
+}
+
+;// CONCATENATED MODULE: ./src/registry/references.ts
+
+function indexByDigest(versions) {
+    return new Map(versions.map((version) => [version.name, version]));
+}
+// Tags cannot contain ':', so tools spell a digest "sha256-<hex>" in a tag.
+const COSIGN_ARTIFACT_TAG = /^(sha256|sha512)-([0-9a-f]{64}|[0-9a-f]{128})\.(sig|att|sbom)$/;
+const REFERRERS_TAG = /^(sha256|sha512)-([0-9a-f]{64}|[0-9a-f]{128})$/;
+/** The digest a cosign legacy artifact tag (`sha256-<hex>.sig|.att|.sbom`) belongs to. */
+function cosignArtifactSubject(tag) {
+    const match = COSIGN_ARTIFACT_TAG.exec(tag);
+    return match ? `${match[1]}:${match[2]}` : undefined;
+}
+/** The digest an OCI referrers-tag-schema index (tagged `sha256-<hex>`) lists the referrers of. */
+function referrersTagSubject(tag) {
+    const match = REFERRERS_TAG.exec(tag);
+    return match ? `${match[1]}:${match[2]}` : undefined;
+}
+/** The digest whose referrers `version` lists when it is tagged by the referrers tag schema. */
+function referrersIndexSubject(version) {
+    for (const tag of version.tags) {
+        const subject = referrersTagSubject(tag);
+        if (subject !== undefined)
+            return subject;
+    }
+    return undefined;
+}
+/** References a version's tags alone establish. */
+function referencesFromTags(version, byDigest) {
+    const references = [];
+    for (const tag of version.tags) {
+        const signed = cosignArtifactSubject(tag);
+        const listed = signed === undefined ? referrersTagSubject(tag) : undefined;
+        const parent = byDigest.get(signed ?? listed ?? '');
+        if (!parent || parent.id === version.id)
+            continue;
+        references.push({ child: version.id, parent: parent.id, kind: signed !== undefined ? 'signature' : 'referrers-index' });
+    }
+    return references;
+}
+/** Tag-derived references of every version of a package. */
+function tagReferences(versions, byDigest) {
+    return versions.flatMap((version) => referencesFromTags(version, byDigest));
+}
+/**
+ * References `manifest` (the manifest of `version`) establishes:
+ * - an index's entries belong to it (platform "os/arch[/variant]", or attestation);
+ * - a referrers-tag index's entries are referrers: they belong to its subject, not to the index
+ *   (with the subject gone they are orphans, like the index itself);
+ * - a manifest or index with a `subject` belongs to that subject.
+ */
+function referencesFromManifest(version, manifest, byDigest) {
+    const references = [];
+    const add = (child, parent, reference) => {
+        if (child && parent && child.id !== parent.id)
+            references.push({ child: child.id, parent: parent.id, ...reference });
+    };
+    if (manifest.subject)
+        add(version, byDigest.get(manifest.subject.digest), { kind: 'subject' });
+    if (manifest.kind !== 'index')
+        return references;
+    const referrersOf = referrersIndexSubject(version);
+    for (const entry of manifest.manifests) {
+        const child = byDigest.get(entry.digest);
+        if (referrersOf !== undefined) {
+            add(child, byDigest.get(referrersOf), { kind: 'subject' });
+            continue;
+        }
+        const entryKind = classifyIndexEntry(entry);
+        if (entryKind === 'attestation') {
+            add(child, version, { kind: 'attestation' });
+        }
+        else {
+            add(child, version, entry.platform ? { kind: 'platform', platform: platformLabel(entry.platform) } : { kind: 'platform' });
+        }
+    }
+    return references;
+}
+
+;// CONCATENATED MODULE: ./src/inventory/image-graph.ts
+
+
+
+
+/** Fills references (and unreadable) of every container package; the others pass through untouched. */
+function buildImageGraphs(inventories, options) {
+    return Promise.all(inventories.map((inventory) => buildImageGraph(inventory, options)));
+}
+async function buildImageGraph(inventory, options) {
+    // Non-container versions never refer to each other; a package already failed closed needs nothing more.
+    if (inventory.package.type !== 'container' || inventory.unreadable.length > 0) {
+        return { inventory, manifestReads: 0, planRounds: 0 };
+    }
+    const graph = new PackageGraph(inventory, options.reader);
+    graph.addReferences(tagReferences(inventory.versions, graph.byDigest));
+    await graph.read(inventory.versions.filter((version) => version.tags.length > 0 && !graph.isSignatureArtifact(version)));
+    let unreadable = graph.unreadable((version) => version.tags.length > 0);
+    let planRounds = 0;
+    let probe = true;
+    while (unreadable.length === 0) {
+        const kept = options.keptVersions(graph.inventory([]));
+        planRounds++;
+        unreadable = graph.unreadable((version) => kept.has(version.id));
+        if (unreadable.length > 0)
+            break;
+        // A plan that deletes nothing cannot break an unread image, and reading cannot make it delete
+        // more (a referrer only follows a subject that goes): what it keeps needs no further read.
+        if (inventory.versions.every((version) => kept.has(version.id)))
+            break;
+        // Dependants follow their parent, which was read: only images (untagged ones, by now) are left to read.
+        const unread = inventory.versions.filter((version) => kept.has(version.id) && !graph.attempted(version) && !graph.isDependant(version));
+        if (unread.length === 0)
+            break;
+        const learned = await graph.read(probe ? newestOfEachBurst(unread) : unread);
+        probe = learned > 0;
+    }
+    return { inventory: graph.inventory(unreadable), manifestReads: graph.reads, planRounds };
+}
+/** What is known of one package's manifests so far. */
+class PackageGraph {
+    source;
+    reader;
+    byDigest;
+    reads = 0;
+    repository;
+    references = [];
+    referenceKeys = new Set();
+    dependants = new Set();
+    tried = new Set();
+    /** Version id → why its manifest could not be read. */
+    failures = new Map();
+    constructor(source, reader) {
+        this.source = source;
+        this.reader = reader;
+        this.byDigest = indexByDigest(source.versions);
+        this.repository = registryRepository(source.package.owner, source.package.name);
+        this.addReferences(source.references);
+    }
+    addReferences(references) {
+        for (const reference of references) {
+            const key = `${reference.child} ${reference.parent} ${reference.kind} ${reference.platform ?? ''}`;
+            if (this.referenceKeys.has(key))
+                continue;
+            this.referenceKeys.add(key);
+            this.references.push(reference);
+            this.dependants.add(reference.child);
+        }
+    }
+    isDependant(version) {
+        return this.dependants.has(version.id);
+    }
+    attempted(version) {
+        return this.tried.has(version.id);
+    }
+    /**
+     * A cosign legacy artifact of a present digest: its tag already says what it belongs to, and its
+     * manifest (signature layers, no children) would tell nothing more, so it is not read.
+     */
+    isSignatureArtifact(version) {
+        return version.tags.some((tag) => {
+            const signed = cosignArtifactSubject(tag);
+            return signed !== undefined && signed !== version.name && this.byDigest.has(signed);
+        });
+    }
+    /**
+     * Reads the manifests of `versions` concurrently, then of the nested indexes they list, and so on.
+     * Returns how many new references were learned.
+     */
+    async read(versions) {
+        const before = this.references.length;
+        let batch = versions.filter((version) => !this.tried.has(version.id));
+        while (batch.length > 0) {
+            for (const version of batch)
+                this.tried.add(version.id);
+            const nested = (await Promise.all(batch.map((version) => this.readOne(version)))).flat();
+            batch = [...new Set(nested)].filter((version) => !this.tried.has(version.id));
+        }
+        return this.references.length - before;
+    }
+    /** Reads one manifest and records its references; returns the present nested indexes it lists. */
+    async readOne(version) {
+        this.reads++;
+        let manifest;
+        try {
+            const fetched = await this.reader.getManifest(this.repository, version.name);
+            // The client already checks the bytes; this also holds any other reader to the requested digest.
+            if (fetched.digest !== version.name)
+                throw new RegistryError(`the registry served manifest ${fetched.digest} instead`, 'DIGEST_MISMATCH');
+            manifest = parseManifest(fetched);
+        }
+        catch (error) {
+            this.failures.set(version.id, describeFailure(error, version));
+            return [];
+        }
+        this.addReferences(referencesFromManifest(version, manifest, this.byDigest));
+        if (manifest.kind !== 'index')
+            return [];
+        // Only reading a nested index tells which versions belong to it.
+        return manifest.manifests
+            .filter((entry) => isIndexMediaType(entry.mediaType))
+            .map((entry) => this.byDigest.get(entry.digest))
+            .filter((child) => child !== undefined);
+    }
+    /** The failed reads among the versions `needed` picks, in a stable order. */
+    unreadable(needed) {
+        return this.source.versions
+            .filter((version) => this.failures.has(version.id) && needed(version))
+            .sort((a, b) => a.id - b.id)
+            .map((version) => ({ digest: version.name, reason: this.failures.get(version.id) }));
+    }
+    inventory(unreadable) {
+        return { ...this.source, references: [...this.references], unreadable };
+    }
+}
+/** Versions pushed less than this apart (by created_at) are taken for one build. */
+const BUILD_BURST_MS = 2 * 60_000;
+/** The newest version of each burst of versions created close together: the likely index of each build. */
+function newestOfEachBurst(versions, gapMs = BUILD_BURST_MS) {
+    const ordered = versions
+        .map((version) => ({ version, at: Date.parse(version.createdAt) }))
+        .sort((a, b) => a.at - b.at || a.version.id - b.version.id);
+    const newest = [];
+    for (let i = 0; i < ordered.length; i++) {
+        const next = ordered[i + 1];
+        // NaN (an unparseable timestamp) never joins a burst: the version is read on its own.
+        if (!next || !(next.at - ordered[i].at <= gapMs))
+            newest.push(ordered[i].version);
+    }
+    return newest;
+}
+function describeFailure(error, version) {
+    const why = error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN'
+        ? `the registry has no such manifest (404 MANIFEST_UNKNOWN) although GitHub lists it as version ${version.id}`
+        : error instanceof ManifestFormatError
+            ? `not a manifest this action can interpret: ${error.message}`
+            : error instanceof Error
+                ? error.message
+                : String(error);
+    // The fail-closed warning names digests only: the tag tells the user which image it is.
+    return version.tags.length > 0 ? `tag '${version.tags[0]}': ${why}` : why;
+}
+
 ;// CONCATENATED MODULE: ./src/model.ts
 // Domain types shared by the pipeline: policy → inventory → plan → execute → report.
 // Everything here is plain data (JSON-serialisable) so the planner stays pure and plans can be written to disk.
@@ -50932,6 +51453,368 @@ async function loadPolicy(input, workspaceDir) {
     return { ...parsePolicy(read.source.text), source: read.source };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/registry/challenge.ts
+// Parsing of the registry's `WWW-Authenticate` challenge (RFC 7235 auth-params), e.g.
+//   Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/web:pull"
+// One auth-param: name=token or name="quoted \"string\"".
+const PARAM = /\s*([A-Za-z][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))\s*(?:,|$)/y;
+const SCHEME = /\s*([A-Za-z][\w-]*)(?=\s|$)/y;
+/** Parses the challenges of one header; a header may carry several ("Basic realm=…, Bearer realm=…"). */
+function parseChallenges(header) {
+    const challenges = [];
+    let at = 0;
+    while (at < header.length) {
+        SCHEME.lastIndex = at;
+        const scheme = SCHEME.exec(header);
+        if (!scheme)
+            break;
+        at = SCHEME.lastIndex;
+        const params = {};
+        for (;;) {
+            PARAM.lastIndex = at;
+            const param = PARAM.exec(header);
+            if (!param)
+                break;
+            params[param[1].toLowerCase()] = param[2] !== undefined ? param[2].replace(/\\(.)/g, '$1') : param[3];
+            at = PARAM.lastIndex;
+        }
+        challenges.push({ scheme: scheme[1].toLowerCase(), params });
+        // Separators before the next scheme; each pass consumed at least the scheme, so this ends.
+        while (at < header.length && (header[at] === ',' || header[at] === ' '))
+            at++;
+    }
+    return challenges;
+}
+/** The Bearer challenge if there is one (preferred), else Basic; undefined when neither is usable. */
+function parseChallenge(header) {
+    if (!header)
+        return undefined;
+    const challenges = parseChallenges(header);
+    const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm);
+    if (bearer) {
+        const challenge = { scheme: 'bearer', realm: bearer.params.realm };
+        if (bearer.params.service)
+            challenge.service = bearer.params.service;
+        if (bearer.params.scope)
+            challenge.scope = bearer.params.scope;
+        return challenge;
+    }
+    return challenges.some((c) => c.scheme === 'basic') ? { scheme: 'basic' } : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/registry/http.ts
+// The registry's HTTP layer: bounded concurrency (ghcr.io answers 429 to bursts), retries with
+// backoff on 429, 5xx and network failures (Retry-After honoured), and request counting.
+
+
+/** Retry-After in milliseconds: delta-seconds or an HTTP date. */
+function retryAfterMs(value, nowMs) {
+    if (!value)
+        return undefined;
+    const text = value.trim();
+    if (/^\d+$/.test(text))
+        return Number(text) * 1000;
+    const at = Date.parse(text);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+/** Exponential backoff with jitter (half to full), so concurrent retries do not arrive as a new burst. */
+function backoffMs(attempt, baseMs, maxMs) {
+    const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+function isRetryableStatus(status) {
+    return status === 429 || status >= 500;
+}
+class RegistryHttp {
+    options;
+    limiter;
+    constructor(options) {
+        this.options = options;
+        this.limiter = new (light_default())({ maxConcurrent: Math.max(1, options.concurrency) });
+    }
+    /**
+     * GET `url`, retrying what a later attempt may fix. Returns the last answer, retryable or not:
+     * the caller maps statuses to errors. Throws only when no answer came (network, timeout).
+     */
+    async get(url, headers, kind) {
+        const { retries } = this.options;
+        for (let attempt = 0;; attempt++) {
+            let answer;
+            try {
+                answer = await this.limiter.schedule(() => this.once(url, headers));
+            }
+            catch (error) {
+                this.options.onAttempt?.(kind, 0);
+                if (attempt >= retries) {
+                    throw new RegistryError(`no answer from ${new URL(url).host} after ${attempt + 1} attempt(s): ${describeNetworkError(error)}`, 'NETWORK');
+                }
+                await this.wait(backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs));
+                continue;
+            }
+            this.options.onAttempt?.(kind, answer.status);
+            if (!isRetryableStatus(answer.status) || attempt >= retries)
+                return { ...answer, attempts: attempt + 1 };
+            const asked = retryAfterMs(answer.headers.get('retry-after'), Date.now());
+            if (asked !== undefined && asked > this.options.maxRetryDelayMs)
+                return { ...answer, attempts: attempt + 1 };
+            await this.wait(asked ?? backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs));
+        }
+    }
+    async wait(ms) {
+        this.options.onRetry?.();
+        await this.options.sleep(ms);
+    }
+    /** One attempt; the body is read inside the concurrency slot so a slot means one open response. */
+    async once(url, headers) {
+        const response = await this.options.fetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(this.options.timeoutMs) });
+        const body = Buffer.from(await response.arrayBuffer());
+        return { status: response.status, headers: response.headers, body };
+    }
+}
+function describeNetworkError(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timed out';
+        const cause = error.cause;
+        return cause?.code ?? cause?.message ?? error.message;
+    }
+    return String(error);
+}
+
+;// CONCATENATED MODULE: ./src/registry/client.ts
+// A client for the OCI distribution API's manifest reads, as ghcr.io and GHES serve them: the
+// 401 challenge → token → bearer flow, tokens masked and cached per scope, bounded concurrency,
+// retries, and the served bytes checked against the requested digest.
+
+
+
+
+
+
+
+
+/** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Answers about the credentials themselves, which asking again would not change. */
+const PERMANENT_REFUSALS = new Set(['UNAUTHORIZED', 'DENIED', 'TOKEN_INVALID']);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+class RegistryClient {
+    options;
+    stats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0 };
+    base;
+    http;
+    onSecret;
+    /** Authorization per token-cache key ("realm service scope"): concurrent reads share one token request. */
+    tokens = new Map();
+    /** Which cache key serves a repository, once its challenge is known. */
+    keyOfRepository = new Map();
+    /** The first read of a repository goes alone: the others wait for its challenge instead of each drawing a 401. */
+    firstRead = new Map();
+    constructor(options) {
+        this.options = options;
+        this.base = new URL(options.registryUrl.replace(/\/+$/, '') + '/');
+        this.onSecret = options.onSecret ?? ((secret) => core_setSecret(secret));
+        this.http = new RegistryHttp({
+            concurrency: options.concurrency ?? 10,
+            retries: options.retries ?? 4,
+            retryBaseMs: options.retryBaseMs ?? 500,
+            maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
+            timeoutMs: options.timeoutMs ?? 30_000,
+            fetch: options.fetch ?? globalThis.fetch,
+            sleep: options.sleep ?? sleep,
+            onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
+            onRetry: () => this.stats.retries++
+        });
+    }
+    get host() {
+        return this.base.host;
+    }
+    async getManifest(repository, reference) {
+        const repo = repository.toLowerCase();
+        if (!isValidRepository(repo))
+            throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID');
+        if (isDigest(reference) ? !isVerifiableDigest(reference) : !isTag(reference)) {
+            throw new RegistryError(`'${reference}' is neither a tag nor a sha256/sha512 digest this client can verify`, 'REFERENCE_INVALID');
+        }
+        const first = this.firstRead.get(repo);
+        if (first) {
+            await first;
+            return this.read(repo, reference);
+        }
+        const reading = this.read(repo, reference);
+        this.firstRead.set(repo, reading.catch(() => undefined));
+        return reading;
+    }
+    async read(repo, reference) {
+        // Not encoded: the repository's slashes are path separators, and both grammars are URL-safe.
+        const url = new URL(`v2/${repo}/manifests/${reference}`, this.base).toString();
+        let key = this.keyOfRepository.get(repo);
+        const cached = key === undefined ? undefined : this.tokens.get(key);
+        if (cached?.refusal)
+            throw cached.refusal;
+        let authorization = await cached?.pending.catch(() => undefined);
+        let answer = await this.http.get(url, this.headers(authorization), 'manifest');
+        if (answer.status === 401) {
+            const challenge = parseChallenge(answer.headers.get('www-authenticate'));
+            if (!challenge) {
+                throw new RegistryError(pullAdvice(repo, this.host, 'the registry answered 401 without a usable challenge'), 'UNAUTHORIZED', 401);
+            }
+            // A cached token that drew a 401 has expired: forget it so the next read fetches a fresh one.
+            if (key !== undefined && authorization !== undefined)
+                this.forget(key, authorization);
+            key = challenge.scheme === 'bearer' ? this.cacheKey(challenge, repo) : `basic ${repo}`;
+            this.keyOfRepository.set(repo, key);
+            authorization = await this.authorize(key, challenge.scheme === 'bearer' ? challenge : undefined, repo);
+            answer = await this.http.get(url, this.headers(authorization), 'manifest');
+        }
+        if (answer.status !== 200)
+            throw this.manifestFailure(answer, repo, reference);
+        this.stats.manifestReads++;
+        return this.interpret(answer, reference);
+    }
+    headers(authorization) {
+        const headers = { accept: MANIFEST_ACCEPT, 'user-agent': 'package-retention' };
+        if (authorization)
+            headers.authorization = authorization;
+        return headers;
+    }
+    cacheKey(challenge, repo) {
+        return `${challenge.realm} ${challenge.service ?? ''} ${challenge.scope ?? `repository:${repo}:pull`}`;
+    }
+    forget(key, authorization) {
+        // Only drop the token that failed: a concurrent read may already be fetching a fresh one.
+        if (this.tokens.get(key)?.value === authorization)
+            this.tokens.delete(key);
+    }
+    authorize(key, challenge, repo) {
+        const cached = this.tokens.get(key);
+        if (cached)
+            return cached.pending;
+        const entry = {
+            pending: challenge ? this.fetchToken(challenge, repo).then((token) => `Bearer ${token}`) : Promise.resolve(this.basicAuthorization())
+        };
+        this.tokens.set(key, entry);
+        entry.pending.then((value) => {
+            entry.value = value;
+        }, (error) => {
+            if (error instanceof RegistryError && PERMANENT_REFUSALS.has(error.code))
+                entry.refusal = error;
+            // A transient failure (network, 5xx after retries) is not cached: the next read asks again.
+            else if (this.tokens.get(key) === entry)
+                this.tokens.delete(key);
+        });
+        return entry.pending;
+    }
+    basicAuthorization() {
+        return `Basic ${Buffer.from(`package-retention:${this.options.githubToken}`).toString('base64')}`;
+    }
+    async fetchToken(challenge, repo) {
+        const realm = this.trustedRealm(challenge.realm, repo);
+        if (challenge.service)
+            realm.searchParams.set('service', challenge.service);
+        realm.searchParams.set('scope', challenge.scope ?? `repository:${repo}:pull`);
+        const headers = { accept: 'application/json', 'user-agent': 'package-retention' };
+        if (this.options.githubToken)
+            headers.authorization = this.basicAuthorization();
+        const answer = await this.http.get(realm.toString(), headers, 'token');
+        if (answer.status === 401 || answer.status === 403) {
+            const detail = registryErrorDetail(answer.body);
+            const code = answer.status === 401 ? 'UNAUTHORIZED' : 'DENIED';
+            throw new RegistryError(pullAdvice(repo, this.host, `its token service answered ${answer.status}${detail.code ? ` ${detail.code}` : ''}`), code, answer.status);
+        }
+        if (answer.status !== 200)
+            throw this.failure(answer, `the token service of ${this.host}`);
+        let body;
+        try {
+            body = JSON.parse(answer.body.toString('utf8'));
+        }
+        catch {
+            throw new RegistryError(`the token service of ${this.host} answered something that is not JSON`, 'TOKEN_INVALID', answer.status);
+        }
+        // Mask before anything could log it; both fields may be present and differ.
+        for (const value of [body.token, body.access_token])
+            if (typeof value === 'string' && value)
+                this.onSecret(value);
+        const token = typeof body.token === 'string' && body.token ? body.token : body.access_token;
+        if (typeof token !== 'string' || !token) {
+            throw new RegistryError(`the token service of ${this.host} answered without a token`, 'TOKEN_INVALID', answer.status);
+        }
+        return token;
+    }
+    /**
+     * The GitHub token goes only to a realm on the registry's own host or a parent/sub-domain of it,
+     * and never over plain HTTP when the registry itself is HTTPS: a redirected or spoofed challenge
+     * must not collect it.
+     */
+    trustedRealm(realm, repo) {
+        let url;
+        try {
+            url = new URL(realm, this.base);
+        }
+        catch {
+            throw new RegistryError(`the registry's challenge for ${repo} names an invalid token realm '${realm}'`, 'TOKEN_INVALID');
+        }
+        const registryHost = this.base.hostname;
+        const realmHost = url.hostname;
+        const related = realmHost === registryHost || realmHost.endsWith(`.${registryHost}`) || registryHost.endsWith(`.${realmHost}`);
+        const downgrade = this.base.protocol === 'https:' && url.protocol !== 'https:';
+        if (!related || downgrade) {
+            throw new RegistryError(`refusing to send the GitHub token to the token realm ${url.origin}, which is not the registry ${this.base.origin}; check the registry-url input`, 'TOKEN_INVALID');
+        }
+        return url;
+    }
+    interpret(answer, reference) {
+        if (answer.body.length > MAX_MANIFEST_BYTES) {
+            throw new RegistryError(`manifest ${reference} is larger than 4 MiB`, 'MANIFEST_INVALID', answer.status);
+        }
+        const digest = digestOf(answer.body, isDigest(reference) && reference.startsWith('sha512:') ? 'sha512' : 'sha256');
+        if (isDigest(reference) && digest !== reference) {
+            throw new RegistryError(`the registry served bytes whose digest is ${digest}, not the requested ${reference}`, 'DIGEST_MISMATCH', answer.status);
+        }
+        let body;
+        try {
+            body = JSON.parse(answer.body.toString('utf8'));
+        }
+        catch {
+            throw new RegistryError(`manifest ${reference} is not JSON`, 'MANIFEST_INVALID', answer.status);
+        }
+        const declared = body?.mediaType;
+        const contentType = answer.headers.get('content-type')?.split(';')[0].trim() ?? '';
+        return { mediaType: typeof declared === 'string' ? declared : contentType, digest, body };
+    }
+    manifestFailure(answer, repo, reference) {
+        const detail = registryErrorDetail(answer.body);
+        const status = answer.status;
+        if (status === 401)
+            return new RegistryError(pullAdvice(repo, this.host, 'the registry refused the token it issued (401)'), 'UNAUTHORIZED', status);
+        if (status === 403)
+            return new RegistryError(pullAdvice(repo, this.host, `the registry answered 403${detail.code ? ` ${detail.code}` : ''}`), 'DENIED', status);
+        if (status === 404) {
+            const code = detail.code === 'NAME_UNKNOWN' ? 'NAME_UNKNOWN' : 'MANIFEST_UNKNOWN';
+            return new RegistryError(`${this.host}/${repo} has no manifest ${reference} (404 ${code})`, code, status);
+        }
+        return this.failure(answer, this.host);
+    }
+    /** Statuses retries did not fix, or that are not worth retrying. */
+    failure(answer, who) {
+        const detail = registryErrorDetail(answer.body);
+        const status = answer.status;
+        const after = answer.attempts > 1 ? ` after ${answer.attempts} attempts` : '';
+        if (status === 429) {
+            const wait = answer.headers.get('retry-after');
+            return new RegistryError(`${who} kept answering 429 Too Many Requests${after}${wait ? ` (it asks to wait ${wait}s)` : ''}; a later run will retry`, 'TOOMANYREQUESTS', status);
+        }
+        if (status >= 500)
+            return new RegistryError(`${who} answered HTTP ${status}${after}`, 'UNAVAILABLE', status);
+        return new RegistryError(`${who} answered HTTP ${status}${detail.code ? ` ${detail.code}` : ''}${detail.message ? `: ${detail.message}` : ''}`, 'UNEXPECTED', status);
+    }
+}
+function digestOf(bytes, algorithm) {
+    return `${algorithm}:${(0,external_node_crypto_.createHash)(algorithm).update(bytes).digest('hex')}`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/run-report.ts
 
 function emptyCounts() {
@@ -51032,6 +51915,9 @@ function reportPolicyProblems(problems, file) {
 
 
 
+
+
+
 /** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
 function watchForCancellation() {
     let requested = false;
@@ -51072,12 +51958,25 @@ async function runRetention(settings, startedAt) {
     }
     const maxDeletions = settings.maxDeletionsInput ?? policy.limits.maxDeletions;
     const api = connect(settings);
+    const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token });
+    // Which versions the policy keeps decides which manifests must be read; the cap only defers.
+    const keptVersions = (pkg) => {
+        const draft = planRetention({ policy, inventories: [pkg], now: startedAt });
+        return new Set(draft.packages[0].versions.filter(v => v.decision === 'keep').map(v => v.id));
+    };
     const inventory = await group('Inventory', async () => {
         await api.refreshRateLimit();
         info(`At start, ${api.rateLimit.describe()}`);
         const owner = await resolveOwner(api, ownerLogin);
         info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`);
         const result = await collectInventory(api, owner, policy);
+        const graphs = await buildImageGraphs(result.packages, { reader: registry, keptVersions });
+        result.packages = graphs.map(g => g.inventory);
+        for (const g of graphs) {
+            if (g.manifestReads === 0)
+                continue;
+            info(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`);
+        }
         for (const key of result.missing) {
             warning(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`);
         }
@@ -51106,7 +52005,12 @@ async function runRetention(settings, startedAt) {
         plan,
         execution,
         missing: inventory.missing,
-        requests: { 'list packages pages': api.stats.packagePages, 'list versions pages': api.stats.versionPages }
+        requests: {
+            'list packages pages': api.stats.packagePages,
+            'list versions pages': api.stats.versionPages,
+            'registry manifest reads': registry.stats.manifestReads,
+            'registry token requests': registry.stats.tokenRequests
+        }
     });
     writePlanFile(planPath, report(), 'planned', new Date());
     let execution;

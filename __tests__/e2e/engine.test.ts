@@ -72,7 +72,7 @@ async function start(packages: FakePackageSeed[] = [webPackage(), libPackage()],
 }
 
 function run(inputs: Record<string, string>, files: Record<string, string> = { [POLICY_FILE]: POLICY }): Promise<ActionRun> {
-  return runAction({ apiUrl: fake.url, inputs: { token: PAT, 'max-deletes-per-minute': '180', ...inputs }, files })
+  return runAction({ apiUrl: fake.url, inputs: { token: PAT, 'max-deletes-per-minute': '180', 'registry-url': fake.url, ...inputs }, files })
 }
 
 function activeNames(owner: string, type: string, name: string): string[] {
@@ -115,7 +115,7 @@ describe('dry run (the default)', () => {
     expect(result.summary).toContain('Dry run')
     expect(result.summary).toContain('<code>container/web</code>')
     expect(result.summary).toContain('pr-1')
-    expect(result.summary).toContain('Kept versions')
+    expect(result.summary).toContain('<summary>Kept: ')
     expect(result.stdout).toContain('::group::Plan')
   })
 

@@ -42,14 +42,14 @@ test('shows the mode, the counts table and the kept versions collapsed', () => {
   const html = renderSummary(report([version(1, 'delete', ['pr-1']), version(2, 'keep', ['latest'])]), '/tmp/plan.json')
   expect(html).toContain('Dry run')
   expect(html).toMatch(/<th>Scanned<\/th><th>Kept<\/th><th>Planned<\/th><th>Deleted<\/th><th>Skipped<\/th><th>Failed<\/th><th>Deferred<\/th>/)
-  expect(html).toContain('<details><summary>Kept versions (1)</summary>')
+  expect(html).toContain('<details><summary>Kept: 1 image(s), 1 version(s)</summary>')
   expect(html).toContain('/tmp/plan.json')
 })
 
 test('long lists are cut with a note naming the plan file', () => {
   const versions = Array.from({ length: ROWS_PER_TABLE + 20 }, (_, i) => version(i, 'delete'))
   const html = renderSummary(report(versions), '/tmp/plan.json')
-  expect(html).toContain('20 more versions to delete not shown; the full list is in the plan file <code>/tmp/plan.json</code>')
+  expect(html).toContain('20 more images to delete not shown; the full list is in the plan file <code>/tmp/plan.json</code>')
 })
 
 test('stays under the byte budget, saying what was left out', () => {

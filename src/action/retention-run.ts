@@ -2,9 +2,12 @@
 import * as core from '@actions/core'
 import { executePlan, type ExecutionResult } from '../execute/executor.js'
 import { FatalError } from '../github/errors.js'
+import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
+import { packageKey, type PackageInventory } from '../model.js'
 import { planRetention } from '../plan/planner.js'
 import { loadPolicy } from '../policy/validate.js'
+import { RegistryClient } from '../registry/client.js'
 import { planFilePath, writePlanFile } from '../report/plan-file.js'
 import { buildRunReport, type RunReport } from '../report/run-report.js'
 import { renderSummary } from '../report/summary.js'
@@ -60,12 +63,24 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   const maxDeletions = settings.maxDeletionsInput ?? policy.limits.maxDeletions
 
   const api = connect(settings)
+  const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token })
+  // Which versions the policy keeps decides which manifests must be read; the cap only defers.
+  const keptVersions = (pkg: PackageInventory): ReadonlySet<number> => {
+    const draft = planRetention({ policy, inventories: [pkg], now: startedAt })
+    return new Set(draft.packages[0].versions.filter(v => v.decision === 'keep').map(v => v.id))
+  }
   const inventory = await core.group('Inventory', async () => {
     await api.refreshRateLimit()
     core.info(`At start, ${api.rateLimit.describe()}`)
     const owner = await resolveOwner(api, ownerLogin)
     core.info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`)
     const result = await collectInventory(api, owner, policy)
+    const graphs = await buildImageGraphs(result.packages, { reader: registry, keptVersions })
+    result.packages = graphs.map(g => g.inventory)
+    for (const g of graphs) {
+      if (g.manifestReads === 0) continue
+      core.info(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`)
+    }
     for (const key of result.missing) {
       core.warning(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`)
     }
@@ -96,7 +111,12 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       plan,
       execution,
       missing: inventory.missing,
-      requests: { 'list packages pages': api.stats.packagePages, 'list versions pages': api.stats.versionPages }
+      requests: {
+        'list packages pages': api.stats.packagePages,
+        'list versions pages': api.stats.versionPages,
+        'registry manifest reads': registry.stats.manifestReads,
+        'registry token requests': registry.stats.tokenRequests
+      }
     })
   writePlanFile(planPath, report(), 'planned', new Date())
 

@@ -3,7 +3,8 @@
 // HTML-escaped, and long lists are cut so the summary stays under GitHub's 1 MiB step limit.
 import { differenceInHours } from 'date-fns'
 import type { RestoreItem } from '../execute/restore.js'
-import type { Counts, PackageReport, ReportedVersion, RunReport } from './run-report.js'
+import { describeParts, imageEntries, type ImageEntry } from './image-entries.js'
+import type { Counts, PackageReport, RunReport } from './run-report.js'
 
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
 export const SUMMARY_BUDGET_BYTES = 900 * 1024
@@ -42,18 +43,40 @@ function countsTable(report: RunReport): string {
   return `<table>${head}${rows.join('')}</table>`
 }
 
-function outcomeCell(version: ReportedVersion, mode: RunReport['mode'], publicPackage: boolean): string {
-  if (version.outcome) return `${escapeHtml(version.outcome)}${version.outcomeDetail && version.outcome !== 'deleted' ? `: ${escapeHtml(version.outcomeDetail)}` : ''}`
-  if (mode === 'dry-run') return publicPackage ? 'would delete (may be refused)' : 'would delete'
-  return ''
+function outcomeCell(entry: ImageEntry, mode: RunReport['mode'], publicPackage: boolean): string {
+  const { image, parts } = entry
+  if (!image.outcome) {
+    if (mode !== 'dry-run') return ''
+    return publicPackage ? 'would delete (may be refused)' : 'would delete'
+  }
+  let cell = escapeHtml(image.outcome)
+  if (image.outcomeDetail && image.outcome !== 'deleted') cell += `: ${escapeHtml(image.outcomeDetail)}`
+  const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome)
+  if (differing.length > 0) {
+    const tally = new Map<string, number>()
+    for (const p of differing) tally.set(p.outcome ?? 'not run', (tally.get(p.outcome ?? 'not run') ?? 0) + 1)
+    cell += ` (parts: ${[...tally].map(([o, n]) => `${n} ${escapeHtml(o)}`).join(', ')})`
+  }
+  return cell
 }
 
-function versionRows(versions: ReportedVersion[], now: string, cell?: (v: ReportedVersion) => string): string[] {
-  return versions.map(
-    v =>
+/** What goes with the image, and which of its parts stay although the image goes. */
+function partsCell(entry: ImageEntry): string {
+  const text = escapeHtml(describeParts(entry.parts))
+  if (entry.image.decision !== 'delete') return text
+  const staying = entry.parts.filter(p => p.decision === 'keep')
+  if (staying.length === 0) return text
+  return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`
+}
+
+function entryRows(entries: ImageEntry[], now: string, cell?: (e: ImageEntry) => string): string[] {
+  return entries.map(e => {
+    const v = e.image
+    return (
       `<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td><td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td>` +
-      `<td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(v)}</td>` : ''}</tr>`
-  )
+      `<td>${partsCell(e)}</td><td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`
+    )
+  })
 }
 
 function limitedTable(head: string, rows: string[], what: string, planPath: string): string {
@@ -73,18 +96,21 @@ function packageSection(pkg: PackageReport, report: RunReport, planPath: string)
     parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>')
   }
   if (pkg.wholePackage) parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>')
-  const toDelete = pkg.versions.filter(v => v.decision === 'delete')
-  const kept = pkg.versions.filter(v => v.decision === 'keep')
+  const entries = imageEntries(pkg.versions)
+  const toDelete = entries.filter(e => e.image.decision === 'delete')
+  const kept = entries.filter(e => e.image.decision === 'keep')
+  const columns = '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
   if (toDelete.length > 0) {
-    const resultTitle = report.mode === 'dry-run' ? 'Would' : 'Result'
-    const head = `<tr><th>ID</th><th>Name / digest</th><th>Tags</th><th>Age</th><th>Rule</th><th>Reason</th><th>${resultTitle}</th></tr>`
-    parts.push(limitedTable(head, versionRows(toDelete, report.now, v => outcomeCell(v, report.mode, isPublic)), 'versions to delete', planPath))
+    const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`
+    const rows = entryRows(toDelete, report.now, e => outcomeCell(e, report.mode, isPublic))
+    parts.push(limitedTable(head, rows, 'images to delete', planPath))
   } else {
     parts.push('<p>Nothing to delete.</p>')
   }
   if (kept.length > 0) {
-    const head = '<tr><th>ID</th><th>Name / digest</th><th>Tags</th><th>Age</th><th>Rule</th><th>Reason</th></tr>'
-    parts.push(`<details><summary>Kept versions (${kept.length})</summary>${limitedTable(head, versionRows(kept, report.now), 'kept versions', planPath)}</details>`)
+    const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size
+    const table = limitedTable(`<tr>${columns}</tr>`, entryRows(kept, report.now), 'kept images', planPath)
+    parts.push(`<details><summary>Kept: ${kept.length} image(s), ${versions} version(s)</summary>${table}</details>`)
   }
   return parts.join('\n')
 }

@@ -1,0 +1,253 @@
+// The image graph reads only the manifests a decision needs, and fails closed when one of them
+// cannot be read. The real planner decides what is kept; an in-memory registry counts the reads.
+import { buildImageGraph, buildImageGraphs, newestOfEachBurst } from '../../src/inventory/image-graph.js'
+import type { PackageInventory, PackageVersion, VersionReference } from '../../src/model.js'
+import { RegistryError } from '../../src/registry/errors.js'
+import { parseManifest } from '../../src/registry/manifests.js'
+import { indexByDigest, referencesFromManifest, tagReferences } from '../../src/registry/references.js'
+import { ago, days, decisions, ImagePackage, keptBy, policy, rule } from './builders.js'
+
+/** What reading every manifest would teach: the oracle the frugal graph must agree with. */
+async function fullReferences(pkg: ImagePackage): Promise<VersionReference[]> {
+  const byDigest = indexByDigest(pkg.versions)
+  const references = tagReferences(pkg.versions, byDigest)
+  for (const version of pkg.versions) {
+    references.push(...referencesFromManifest(version, parseManifest(await pkg.getManifest('x/y', version.name)), byDigest))
+  }
+  pkg.reads.length = 0
+  return references
+}
+
+const ids = (versions: PackageVersion[]): number[] => versions.map((v) => v.id)
+
+/**
+ * 500 versions: 45 tagged multi-arch images (2 platforms + 2 attestations each), of which 1 latest,
+ * 10 releases and 34 PR builds, and 55 untagged old builds (indexes whose tag moved on, with their
+ * children), 5 of them younger than 30 days.
+ */
+function busyPackage(): ImagePackage {
+  const pkg = new ImagePackage('team/web')
+  for (let i = 0; i < 55; i++) pkg.multiArch([], i < 5 ? ago(2 + 4 * i) : ago(31 + i))
+  for (let i = 0; i < 34; i++) pkg.multiArch([`pr-${100 + i}`], ago(1 + 2 * i))
+  for (let i = 0; i < 10; i++) pkg.multiArch([`v1.${i}`], ago(90 - 9 * i))
+  pkg.multiArch(['latest'], ago(0.5))
+  return pkg
+}
+
+const retention = policy(
+  [rule('stale-prs', { tags: ['pr-*'], olderThan: days(14) }), rule('untagged', { untagged: true, olderThan: days(30) })],
+  ['latest', 'v*']
+)
+
+describe('buildImageGraph', () => {
+  it('a package of 500 versions with 45 tagged images needs tens of manifest reads, not hundreds', async () => {
+    const pkg = busyPackage()
+    expect(pkg.versions).toHaveLength(500)
+    const plans = { count: 0 }
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(retention, plans) })
+
+    // 45 tagged indexes, then one probe per kept untagged build (its index): 50 reads, 2 plans.
+    expect(result.manifestReads).toBe(50)
+    expect(pkg.reads).toHaveLength(50)
+    expect(new Set(pkg.reads).size).toBe(50)
+    expect(result.planRounds).toBe(2)
+    expect(plans.count).toBe(2)
+    expect(result.inventory.unreadable).toEqual([])
+    // ghcr.io paths are lowercase, the package name's slash kept.
+    expect([...pkg.repositories]).toEqual(['acme/team/web'])
+
+    // The decisions are those full knowledge gives.
+    const oracle = { ...pkg.inventory(), references: await fullReferences(pkg) }
+    expect(decisions(retention, result.inventory)).toEqual(decisions(retention, oracle))
+
+    // No kept index loses a child.
+    const decided = decisions(retention, result.inventory)
+    for (const reference of oracle.references) {
+      if (decided.get(reference.parent) === 'keep') expect([reference, decided.get(reference.child)]).toEqual([reference, 'keep'])
+    }
+    const deleted = [...decided.values()].filter((d) => d === 'delete').length
+    expect(deleted).toBe(50 * 5 + 27 * 5) // 50 old untagged builds, 27 PR builds older than 14 days
+  })
+
+  it('reads a kept untagged index in a second round, so its children are kept with it', async () => {
+    const pkg = new ImagePackage()
+    const old = pkg.multiArch([], ago(20))
+    const recent = pkg.multiArch([], ago(10))
+    const keepNewestUntagged = policy([rule('untagged', { untagged: true, olderThan: days(5) }, { latest: 1 })])
+
+    // Without reading, the children of the newest untagged index look like untagged images and would go.
+    const blind = decisions(keepNewestUntagged, pkg.inventory())
+    expect(ids(recent.platforms).map((id) => blind.get(id))).toEqual(['delete', 'delete'])
+
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(keepNewestUntagged) })
+    expect(pkg.reads).toEqual([recent.index.name])
+    expect(result.planRounds).toBe(2)
+    const decided = decisions(keepNewestUntagged, result.inventory)
+    for (const v of [recent.index, ...recent.platforms, ...recent.attestations]) expect(decided.get(v.id)).toBe('keep')
+    // The older build is deleted without a read: its children are untagged and as old as it is.
+    for (const v of [old.index, ...old.platforms, ...old.attestations]) expect(decided.get(v.id)).toBe('delete')
+  })
+
+  it('learns signatures and referrers-tag indexes from tags, reading only what may list children', async () => {
+    const pkg = new ImagePackage()
+    const image = pkg.multiArch(['v1'], ago(40))
+    const signature = pkg.cosign(image.index, 'sig', ago(40, 60))
+    const bundle = pkg.referrer(image.index, ago(40, 90))
+    const referrers = pkg.referrersIndex(image.index, [bundle], ago(40, 91))
+    const result = await buildImageGraph(pkg.inventory(), {
+      reader: pkg,
+      keptVersions: keptBy(policy([rule('all', {})], ['v1']))
+    })
+    // The index and the referrers index; never the cosign artifact, whose tag says it all.
+    expect(pkg.reads.sort()).toEqual([image.index.name, referrers.name].sort())
+    expect(result.inventory.references).toEqual(
+      expect.arrayContaining([
+        { child: signature.id, parent: image.index.id, kind: 'signature' },
+        { child: referrers.id, parent: image.index.id, kind: 'referrers-index' },
+        { child: bundle.id, parent: image.index.id, kind: 'subject' },
+        { child: image.platforms[0].id, parent: image.index.id, kind: 'platform', platform: 'linux/amd64' },
+        { child: image.attestations[1].id, parent: image.index.id, kind: 'attestation' }
+      ])
+    )
+    const decided = decisions(policy([rule('all', {})], ['v1']), result.inventory)
+    expect([...decided.values()].every((d) => d === 'keep')).toBe(true)
+  })
+
+  it('reads the nested indexes a tagged index lists, and what they list belongs to them', async () => {
+    const pkg = new ImagePackage()
+    const inner = pkg.multiArch([], ago(3, -5), { attestations: false })
+    const outer = pkg.index(['v2'], ago(3), [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: inner.index.name, size: 1 }])
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(policy([rule('untagged', { untagged: true })])) })
+    expect(pkg.reads).toEqual([outer.name, inner.index.name])
+    expect(result.inventory.references).toEqual([
+      { child: inner.index.id, parent: outer.id, kind: 'platform' },
+      { child: inner.platforms[0].id, parent: inner.index.id, kind: 'platform', platform: 'linux/amd64' },
+      { child: inner.platforms[1].id, parent: inner.index.id, kind: 'platform', platform: 'linux/arm64' }
+    ])
+    const decided = decisions(policy([rule('untagged', { untagged: true })]), result.inventory)
+    expect([...decided.values()]).toEqual(['keep', 'keep', 'keep', 'keep'])
+  })
+
+  it('falls back to reading every kept candidate when a probe teaches nothing', async () => {
+    const pkg = new ImagePackage()
+    // Three untagged single-platform images pushed within a minute: one burst, no index.
+    const singles = [pkg.single([], ago(2, 0)), pkg.single([], ago(2, 20)), pkg.single([], ago(2, 40))]
+    pkg.single([], ago(60)) // deleted, so the plan deletes something an unread index might list
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(policy([rule('untagged', { untagged: true, olderThan: days(30) })])) })
+    expect(pkg.reads).toEqual([singles[2].name, singles[0].name, singles[1].name])
+    expect(result.manifestReads).toBe(3)
+    expect(result.planRounds).toBe(3)
+  })
+
+  it('passes non-container packages through without a read', async () => {
+    const pkg = new ImagePackage()
+    pkg.single(['1.0.0'], ago(3))
+    const npm: PackageInventory = { ...pkg.inventory(), package: { ...pkg.inventory().package, type: 'npm' } }
+    const result = await buildImageGraph(npm, { reader: pkg, keptVersions: () => new Set() })
+    expect(result).toEqual({ inventory: npm, manifestReads: 0, planRounds: 0 })
+    expect(pkg.reads).toEqual([])
+  })
+})
+
+describe('fail closed', () => {
+  it('an unreadable tagged manifest leaves its package untouched; other packages go on', async () => {
+    const web = new ImagePackage('web')
+    const broken = web.multiArch(['pr-1'], ago(40))
+    web.multiArch(['pr-2'], ago(40))
+    web.single(['main'], ago(1))
+    web.failing.set(broken.index.name, new RegistryError('ghcr.io answered HTTP 503 after 5 attempts', 'UNAVAILABLE', 503))
+    const api = new ImagePackage('api', 1000)
+    const pr3 = api.multiArch(['pr-3'], ago(40))
+    api.single(['main'], ago(1))
+    const prs = policy([rule('prs', { tags: ['pr-*'] })])
+
+    const reader = { getManifest: (repo: string, ref: string) => (repo === 'acme/web' ? web : api).getManifest(repo, ref) }
+    const [webResult, apiResult] = await buildImageGraphs([web.inventory(), api.inventory()], { reader, keptVersions: keptBy(prs) })
+
+    expect(webResult.inventory.unreadable).toEqual([
+      { digest: broken.index.name, reason: "tag 'pr-1': ghcr.io answered HTTP 503 after 5 attempts" }
+    ])
+    expect(webResult.planRounds).toBe(0) // nothing more is read for a package that already fails closed
+    expect([...decisions(prs, webResult.inventory).values()].every((d) => d === 'keep')).toBe(true)
+
+    expect(apiResult.inventory.unreadable).toEqual([])
+    const apiDecisions = decisions(prs, apiResult.inventory)
+    for (const v of [pr3.index, ...pr3.platforms, ...pr3.attestations]) expect(apiDecisions.get(v.id)).toBe('delete')
+  })
+
+  it('a tagged version the registry does not know (404) although GitHub lists it fails closed', async () => {
+    const pkg = new ImagePackage()
+    const ghost = pkg.single(['v1'], ago(1))
+    pkg.bodies.delete(ghost.name)
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(policy([rule('all', {})])) })
+    expect(result.inventory.unreadable).toEqual([
+      {
+        digest: ghost.name,
+        reason: `tag 'v1': the registry has no such manifest (404 MANIFEST_UNKNOWN) although GitHub lists it as version ${ghost.id}`
+      }
+    ])
+  })
+
+  it('a manifest whose bytes are not the requested digest is unreadable', async () => {
+    const pkg = new ImagePackage()
+    const image = pkg.single(['v1'], ago(1))
+    const other = pkg.single([], ago(1))
+    const reader = { getManifest: async (repo: string) => ({ ...(await pkg.getManifest(repo, other.name)) }) }
+    const result = await buildImageGraph(pkg.inventory(), { reader, keptVersions: keptBy(policy([rule('all', {})])) })
+    expect(result.inventory.unreadable).toEqual([
+      { digest: image.name, reason: `tag 'v1': the registry served manifest ${other.name} instead` }
+    ])
+  })
+
+  it('an unreadable kept untagged image fails closed; an unreadable deleted one is never even read', async () => {
+    const pkg = new ImagePackage()
+    const kept = pkg.multiArch([], ago(3))
+    const old = pkg.multiArch([], ago(60))
+    pkg.failing.set(kept.index.name, new RegistryError('no answer from ghcr.io after 5 attempt(s): ECONNRESET', 'NETWORK'))
+    pkg.failing.set(old.index.name, new Error('must not be read'))
+    const untagged = policy([rule('untagged', { untagged: true, olderThan: days(30) })])
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(untagged) })
+    expect(pkg.reads).toEqual([kept.index.name])
+    expect(result.inventory.unreadable).toEqual([{ digest: kept.index.name, reason: 'no answer from ghcr.io after 5 attempt(s): ECONNRESET' }])
+  })
+
+  it('an unreadable nested index matters only when the plan keeps it', async () => {
+    const pkg = new ImagePackage()
+    const inner = pkg.multiArch([], ago(60, -5), { attestations: false })
+    pkg.index(['pr-9'], ago(60), [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: inner.index.name, size: 1 }])
+    pkg.single(['main'], ago(1)) // so that pr-9 is not the last tagged version, which GitHub keeps
+    pkg.failing.set(inner.index.name, new RegistryError('ghcr.io answered HTTP 502 after 5 attempts', 'UNAVAILABLE', 502))
+    const deleteOld = policy([rule('prs', { tags: ['pr-*'], olderThan: days(30) })])
+    const deleted = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(deleteOld) })
+    expect(deleted.inventory.unreadable).toEqual([])
+
+    const keepAll = policy([rule('prs', { tags: ['pr-*'], olderThan: days(90) })])
+    const kept = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(keepAll) })
+    expect(kept.inventory.unreadable.map((u) => u.digest)).toEqual([inner.index.name])
+  })
+
+  it('a package that already failed closed is not read', async () => {
+    const pkg = new ImagePackage()
+    pkg.single(['v1'], ago(1))
+    const inventory = { ...pkg.inventory(), unreadable: [{ digest: 'sha256:00', reason: 'earlier' }] }
+    const result = await buildImageGraph(inventory, { reader: pkg, keptVersions: () => new Set() })
+    expect(result.manifestReads).toBe(0)
+    expect(result.inventory).toBe(inventory)
+  })
+})
+
+describe('newestOfEachBurst', () => {
+  it('picks the newest version of each group pushed close together', () => {
+    const v = (id: number, createdAt: string): PackageVersion => ({ id, name: `sha256:${id}`, tags: [], createdAt, updatedAt: createdAt })
+    const picked = newestOfEachBurst([
+      v(1, '2026-01-01T00:00:00Z'),
+      v(2, '2026-01-01T00:00:05Z'),
+      v(3, '2026-01-01T00:01:30Z'), // chained: within 2 minutes of the previous one
+      v(4, '2026-01-01T01:00:00Z'),
+      v(5, '2026-01-02T00:00:00Z'),
+      v(6, '2026-01-02T00:00:00Z'), // same instant: the larger id
+      v(7, 'garbage')
+    ])
+    expect(picked.map((p) => p.id).sort()).toEqual([3, 4, 6, 7])
+  })
+})

@@ -1,0 +1,276 @@
+// A client for the OCI distribution API's manifest reads, as ghcr.io and GHES serve them: the
+// 401 challenge → token → bearer flow, tokens masked and cached per scope, bounded concurrency,
+// retries, and the served bytes checked against the requested digest.
+import * as core from '@actions/core'
+import { createHash } from 'node:crypto'
+import { parseChallenge, type BearerChallenge } from './challenge.js'
+import { pullAdvice, RegistryError, registryErrorDetail } from './errors.js'
+import { RegistryHttp, type HttpAnswer } from './http.js'
+import { isDigest, MANIFEST_ACCEPT, type FetchedManifest, type ManifestReader } from './manifests.js'
+import { isTag, isValidRepository, isVerifiableDigest } from './names.js'
+
+export { registryRepository } from './names.js'
+
+export interface RegistryClientOptions {
+  /** "https://ghcr.io", "https://containers.HOST", or a test server; no trailing path needed. */
+  registryUrl: string
+  /** Sent as the Basic-auth password to the token service; empty means anonymous. */
+  githubToken: string
+  concurrency?: number
+  /** Retries per request of 429, 5xx and network failures. */
+  retries?: number
+  /** Registry tokens are new secrets the runner does not know: each one received is passed here. */
+  onSecret?: (secret: string) => void
+  /** First backoff delay; doubled per retry, with jitter. */
+  retryBaseMs?: number
+  /** The longest wait honoured; a longer Retry-After fails the read (its package then fails closed). */
+  maxRetryDelayMs?: number
+  timeoutMs?: number
+  fetch?: typeof fetch
+  sleep?: (ms: number) => Promise<void>
+}
+
+export interface RegistryStats {
+  /** Manifests served (200): what GitHub counts as downloads of a public image. */
+  manifestReads: number
+  /** Manifest GETs sent, including 401 challenges and retried attempts. */
+  manifestRequests: number
+  /** Token-service GETs sent. */
+  tokenRequests: number
+  /** Waits before a new attempt (429, 5xx, network). */
+  retries: number
+}
+
+/** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+interface CachedAuthorization {
+  pending: Promise<string>
+  /** Set once the token arrived, so a refused one can be told apart from a fresh one. */
+  value?: string
+  /** The token service refused these credentials: later reads fail at once instead of asking again. */
+  refusal?: RegistryError
+}
+
+/** Answers about the credentials themselves, which asking again would not change. */
+const PERMANENT_REFUSALS: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'DENIED', 'TOKEN_INVALID'])
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+export class RegistryClient implements ManifestReader {
+  readonly stats: RegistryStats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0 }
+  private readonly base: URL
+  private readonly http: RegistryHttp
+  private readonly onSecret: (secret: string) => void
+  /** Authorization per token-cache key ("realm service scope"): concurrent reads share one token request. */
+  private readonly tokens = new Map<string, CachedAuthorization>()
+  /** Which cache key serves a repository, once its challenge is known. */
+  private readonly keyOfRepository = new Map<string, string>()
+  /** The first read of a repository goes alone: the others wait for its challenge instead of each drawing a 401. */
+  private readonly firstRead = new Map<string, Promise<unknown>>()
+
+  constructor(private readonly options: RegistryClientOptions) {
+    this.base = new URL(options.registryUrl.replace(/\/+$/, '') + '/')
+    this.onSecret = options.onSecret ?? ((secret) => core.setSecret(secret))
+    this.http = new RegistryHttp({
+      concurrency: options.concurrency ?? 10,
+      retries: options.retries ?? 4,
+      retryBaseMs: options.retryBaseMs ?? 500,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      fetch: options.fetch ?? globalThis.fetch,
+      sleep: options.sleep ?? sleep,
+      onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
+      onRetry: () => this.stats.retries++
+    })
+  }
+
+  private get host(): string {
+    return this.base.host
+  }
+
+  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    const repo = repository.toLowerCase()
+    if (!isValidRepository(repo)) throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID')
+    if (isDigest(reference) ? !isVerifiableDigest(reference) : !isTag(reference)) {
+      throw new RegistryError(`'${reference}' is neither a tag nor a sha256/sha512 digest this client can verify`, 'REFERENCE_INVALID')
+    }
+    const first = this.firstRead.get(repo)
+    if (first) {
+      await first
+      return this.read(repo, reference)
+    }
+    const reading = this.read(repo, reference)
+    this.firstRead.set(repo, reading.catch(() => undefined))
+    return reading
+  }
+
+  private async read(repo: string, reference: string): Promise<FetchedManifest> {
+    // Not encoded: the repository's slashes are path separators, and both grammars are URL-safe.
+    const url = new URL(`v2/${repo}/manifests/${reference}`, this.base).toString()
+    let key = this.keyOfRepository.get(repo)
+    const cached = key === undefined ? undefined : this.tokens.get(key)
+    if (cached?.refusal) throw cached.refusal
+    let authorization = await cached?.pending.catch(() => undefined)
+    let answer = await this.http.get(url, this.headers(authorization), 'manifest')
+    if (answer.status === 401) {
+      const challenge = parseChallenge(answer.headers.get('www-authenticate'))
+      if (!challenge) {
+        throw new RegistryError(pullAdvice(repo, this.host, 'the registry answered 401 without a usable challenge'), 'UNAUTHORIZED', 401)
+      }
+      // A cached token that drew a 401 has expired: forget it so the next read fetches a fresh one.
+      if (key !== undefined && authorization !== undefined) this.forget(key, authorization)
+      key = challenge.scheme === 'bearer' ? this.cacheKey(challenge, repo) : `basic ${repo}`
+      this.keyOfRepository.set(repo, key)
+      authorization = await this.authorize(key, challenge.scheme === 'bearer' ? challenge : undefined, repo)
+      answer = await this.http.get(url, this.headers(authorization), 'manifest')
+    }
+    if (answer.status !== 200) throw this.manifestFailure(answer, repo, reference)
+    this.stats.manifestReads++
+    return this.interpret(answer, reference)
+  }
+
+  private headers(authorization: string | undefined): Record<string, string> {
+    const headers: Record<string, string> = { accept: MANIFEST_ACCEPT, 'user-agent': 'package-retention' }
+    if (authorization) headers.authorization = authorization
+    return headers
+  }
+
+  private cacheKey(challenge: BearerChallenge, repo: string): string {
+    return `${challenge.realm} ${challenge.service ?? ''} ${challenge.scope ?? `repository:${repo}:pull`}`
+  }
+
+  private forget(key: string, authorization: string): void {
+    // Only drop the token that failed: a concurrent read may already be fetching a fresh one.
+    if (this.tokens.get(key)?.value === authorization) this.tokens.delete(key)
+  }
+
+  private authorize(key: string, challenge: BearerChallenge | undefined, repo: string): Promise<string> {
+    const cached = this.tokens.get(key)
+    if (cached) return cached.pending
+    const entry: CachedAuthorization = {
+      pending: challenge ? this.fetchToken(challenge, repo).then((token) => `Bearer ${token}`) : Promise.resolve(this.basicAuthorization())
+    }
+    this.tokens.set(key, entry)
+    entry.pending.then(
+      (value) => {
+        entry.value = value
+      },
+      (error: unknown) => {
+        if (error instanceof RegistryError && PERMANENT_REFUSALS.has(error.code)) entry.refusal = error
+        // A transient failure (network, 5xx after retries) is not cached: the next read asks again.
+        else if (this.tokens.get(key) === entry) this.tokens.delete(key)
+      }
+    )
+    return entry.pending
+  }
+
+  private basicAuthorization(): string {
+    return `Basic ${Buffer.from(`package-retention:${this.options.githubToken}`).toString('base64')}`
+  }
+
+  private async fetchToken(challenge: BearerChallenge, repo: string): Promise<string> {
+    const realm = this.trustedRealm(challenge.realm, repo)
+    if (challenge.service) realm.searchParams.set('service', challenge.service)
+    realm.searchParams.set('scope', challenge.scope ?? `repository:${repo}:pull`)
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'package-retention' }
+    if (this.options.githubToken) headers.authorization = this.basicAuthorization()
+    const answer = await this.http.get(realm.toString(), headers, 'token')
+    if (answer.status === 401 || answer.status === 403) {
+      const detail = registryErrorDetail(answer.body)
+      const code = answer.status === 401 ? 'UNAUTHORIZED' : 'DENIED'
+      throw new RegistryError(pullAdvice(repo, this.host, `its token service answered ${answer.status}${detail.code ? ` ${detail.code}` : ''}`), code, answer.status)
+    }
+    if (answer.status !== 200) throw this.failure(answer, `the token service of ${this.host}`)
+    let body: { token?: unknown; access_token?: unknown }
+    try {
+      body = JSON.parse(answer.body.toString('utf8')) as typeof body
+    } catch {
+      throw new RegistryError(`the token service of ${this.host} answered something that is not JSON`, 'TOKEN_INVALID', answer.status)
+    }
+    // Mask before anything could log it; both fields may be present and differ.
+    for (const value of [body.token, body.access_token]) if (typeof value === 'string' && value) this.onSecret(value)
+    const token = typeof body.token === 'string' && body.token ? body.token : body.access_token
+    if (typeof token !== 'string' || !token) {
+      throw new RegistryError(`the token service of ${this.host} answered without a token`, 'TOKEN_INVALID', answer.status)
+    }
+    return token
+  }
+
+  /**
+   * The GitHub token goes only to a realm on the registry's own host or a parent/sub-domain of it,
+   * and never over plain HTTP when the registry itself is HTTPS: a redirected or spoofed challenge
+   * must not collect it.
+   */
+  private trustedRealm(realm: string, repo: string): URL {
+    let url: URL
+    try {
+      url = new URL(realm, this.base)
+    } catch {
+      throw new RegistryError(`the registry's challenge for ${repo} names an invalid token realm '${realm}'`, 'TOKEN_INVALID')
+    }
+    const registryHost = this.base.hostname
+    const realmHost = url.hostname
+    const related = realmHost === registryHost || realmHost.endsWith(`.${registryHost}`) || registryHost.endsWith(`.${realmHost}`)
+    const downgrade = this.base.protocol === 'https:' && url.protocol !== 'https:'
+    if (!related || downgrade) {
+      throw new RegistryError(
+        `refusing to send the GitHub token to the token realm ${url.origin}, which is not the registry ${this.base.origin}; check the registry-url input`,
+        'TOKEN_INVALID'
+      )
+    }
+    return url
+  }
+
+  private interpret(answer: HttpAnswer, reference: string): FetchedManifest {
+    if (answer.body.length > MAX_MANIFEST_BYTES) {
+      throw new RegistryError(`manifest ${reference} is larger than 4 MiB`, 'MANIFEST_INVALID', answer.status)
+    }
+    const digest = digestOf(answer.body, isDigest(reference) && reference.startsWith('sha512:') ? 'sha512' : 'sha256')
+    if (isDigest(reference) && digest !== reference) {
+      throw new RegistryError(`the registry served bytes whose digest is ${digest}, not the requested ${reference}`, 'DIGEST_MISMATCH', answer.status)
+    }
+    let body: unknown
+    try {
+      body = JSON.parse(answer.body.toString('utf8'))
+    } catch {
+      throw new RegistryError(`manifest ${reference} is not JSON`, 'MANIFEST_INVALID', answer.status)
+    }
+    const declared = (body as { mediaType?: unknown } | null)?.mediaType
+    const contentType = answer.headers.get('content-type')?.split(';')[0].trim() ?? ''
+    return { mediaType: typeof declared === 'string' ? declared : contentType, digest, body }
+  }
+
+  private manifestFailure(answer: HttpAnswer, repo: string, reference: string): RegistryError {
+    const detail = registryErrorDetail(answer.body)
+    const status = answer.status
+    if (status === 401) return new RegistryError(pullAdvice(repo, this.host, 'the registry refused the token it issued (401)'), 'UNAUTHORIZED', status)
+    if (status === 403) return new RegistryError(pullAdvice(repo, this.host, `the registry answered 403${detail.code ? ` ${detail.code}` : ''}`), 'DENIED', status)
+    if (status === 404) {
+      const code = detail.code === 'NAME_UNKNOWN' ? 'NAME_UNKNOWN' : 'MANIFEST_UNKNOWN'
+      return new RegistryError(`${this.host}/${repo} has no manifest ${reference} (404 ${code})`, code, status)
+    }
+    return this.failure(answer, this.host)
+  }
+
+  /** Statuses retries did not fix, or that are not worth retrying. */
+  private failure(answer: HttpAnswer, who: string): RegistryError {
+    const detail = registryErrorDetail(answer.body)
+    const status = answer.status
+    const after = answer.attempts > 1 ? ` after ${answer.attempts} attempts` : ''
+    if (status === 429) {
+      const wait = answer.headers.get('retry-after')
+      return new RegistryError(
+        `${who} kept answering 429 Too Many Requests${after}${wait ? ` (it asks to wait ${wait}s)` : ''}; a later run will retry`,
+        'TOOMANYREQUESTS',
+        status
+      )
+    }
+    if (status >= 500) return new RegistryError(`${who} answered HTTP ${status}${after}`, 'UNAVAILABLE', status)
+    return new RegistryError(`${who} answered HTTP ${status}${detail.code ? ` ${detail.code}` : ''}${detail.message ? `: ${detail.message}` : ''}`, 'UNEXPECTED', status)
+  }
+}
+
+function digestOf(bytes: Buffer, algorithm: 'sha256' | 'sha512'): string {
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`
+}

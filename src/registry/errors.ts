@@ -1,0 +1,52 @@
+// Typed registry failures. Each message says what happened and what to do about it, because it ends
+// up verbatim in the fail-closed warning of the package.
+
+export type RegistryErrorCode =
+  | 'UNAUTHORIZED' // 401: no or refused credentials
+  | 'DENIED' // 403: credentials valid, pull not allowed
+  | 'MANIFEST_UNKNOWN' // 404 for this manifest
+  | 'NAME_UNKNOWN' // 404 for the repository
+  | 'TOOMANYREQUESTS' // 429 after retries, or a Retry-After longer than this run waits
+  | 'UNAVAILABLE' // 5xx after retries
+  | 'NETWORK' // connection failures and timeouts after retries
+  | 'DIGEST_MISMATCH' // the served bytes do not hash to the requested digest
+  | 'MANIFEST_INVALID' // not JSON, too large, or not a manifest
+  | 'NAME_INVALID' // the repository path is not a valid OCI name
+  | 'REFERENCE_INVALID' // neither a tag nor a digest
+  | 'TOKEN_INVALID' // the token service answered without a token, or at an untrusted realm
+  | 'UNEXPECTED' // any other status
+
+export class RegistryError extends Error {
+  constructor(
+    message: string,
+    readonly code: RegistryErrorCode,
+    /** HTTP status of the last answer; absent for network and local failures. */
+    readonly status?: number
+  ) {
+    super(message)
+    this.name = 'RegistryError'
+  }
+}
+
+/** The `errors[0]` of an OCI error body (`{"errors":[{"code":"MANIFEST_UNKNOWN","message":…}]}`), if any. */
+export function registryErrorDetail(body: Buffer): { code?: string; message?: string } {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { errors?: Array<{ code?: unknown; message?: unknown }> }
+    const first = parsed.errors?.[0]
+    if (!first) return {}
+    return {
+      code: typeof first.code === 'string' ? first.code : undefined,
+      message: typeof first.message === 'string' ? first.message : undefined
+    }
+  } catch {
+    return {}
+  }
+}
+
+export function pullAdvice(repository: string, registryHost: string, what: string): string {
+  return (
+    `the token cannot pull ${repository} from ${registryHost}: ${what}. ` +
+    'A GITHUB_TOKEN needs `permissions: packages: read` (or write) and the workflow\'s repository granted access to the package; ' +
+    'a personal access token (classic) needs read:packages'
+  )
+}

@@ -1,0 +1,88 @@
+// Pure: which versions of a container package belong to which, from tags alone (no registry read)
+// and from a parsed manifest. Only references between PRESENT versions are produced; a version
+// whose parent is gone is an orphan and the planner judges it as an image.
+import type { PackageVersion, VersionReference } from '../model.js'
+import { classifyIndexEntry, platformLabel, type ParsedManifest } from './manifests.js'
+
+/** Versions of one package by name; for containers the name is the manifest digest. */
+export type VersionsByDigest = ReadonlyMap<string, PackageVersion>
+
+export function indexByDigest(versions: readonly PackageVersion[]): Map<string, PackageVersion> {
+  return new Map(versions.map((version) => [version.name, version]))
+}
+
+// Tags cannot contain ':', so tools spell a digest "sha256-<hex>" in a tag.
+const COSIGN_ARTIFACT_TAG = /^(sha256|sha512)-([0-9a-f]{64}|[0-9a-f]{128})\.(sig|att|sbom)$/
+const REFERRERS_TAG = /^(sha256|sha512)-([0-9a-f]{64}|[0-9a-f]{128})$/
+
+/** The digest a cosign legacy artifact tag (`sha256-<hex>.sig|.att|.sbom`) belongs to. */
+export function cosignArtifactSubject(tag: string): string | undefined {
+  const match = COSIGN_ARTIFACT_TAG.exec(tag)
+  return match ? `${match[1]}:${match[2]}` : undefined
+}
+
+/** The digest an OCI referrers-tag-schema index (tagged `sha256-<hex>`) lists the referrers of. */
+export function referrersTagSubject(tag: string): string | undefined {
+  const match = REFERRERS_TAG.exec(tag)
+  return match ? `${match[1]}:${match[2]}` : undefined
+}
+
+/** The digest whose referrers `version` lists when it is tagged by the referrers tag schema. */
+export function referrersIndexSubject(version: PackageVersion): string | undefined {
+  for (const tag of version.tags) {
+    const subject = referrersTagSubject(tag)
+    if (subject !== undefined) return subject
+  }
+  return undefined
+}
+
+/** References a version's tags alone establish. */
+export function referencesFromTags(version: PackageVersion, byDigest: VersionsByDigest): VersionReference[] {
+  const references: VersionReference[] = []
+  for (const tag of version.tags) {
+    const signed = cosignArtifactSubject(tag)
+    const listed = signed === undefined ? referrersTagSubject(tag) : undefined
+    const parent = byDigest.get(signed ?? listed ?? '')
+    if (!parent || parent.id === version.id) continue
+    references.push({ child: version.id, parent: parent.id, kind: signed !== undefined ? 'signature' : 'referrers-index' })
+  }
+  return references
+}
+
+/** Tag-derived references of every version of a package. */
+export function tagReferences(versions: readonly PackageVersion[], byDigest: VersionsByDigest): VersionReference[] {
+  return versions.flatMap((version) => referencesFromTags(version, byDigest))
+}
+
+/**
+ * References `manifest` (the manifest of `version`) establishes:
+ * - an index's entries belong to it (platform "os/arch[/variant]", or attestation);
+ * - a referrers-tag index's entries are referrers: they belong to its subject, not to the index
+ *   (with the subject gone they are orphans, like the index itself);
+ * - a manifest or index with a `subject` belongs to that subject.
+ */
+export function referencesFromManifest(version: PackageVersion, manifest: ParsedManifest, byDigest: VersionsByDigest): VersionReference[] {
+  const references: VersionReference[] = []
+  const add = (child: PackageVersion | undefined, parent: PackageVersion | undefined, reference: Omit<VersionReference, 'child' | 'parent'>): void => {
+    if (child && parent && child.id !== parent.id) references.push({ child: child.id, parent: parent.id, ...reference })
+  }
+
+  if (manifest.subject) add(version, byDigest.get(manifest.subject.digest), { kind: 'subject' })
+  if (manifest.kind !== 'index') return references
+
+  const referrersOf = referrersIndexSubject(version)
+  for (const entry of manifest.manifests) {
+    const child = byDigest.get(entry.digest)
+    if (referrersOf !== undefined) {
+      add(child, byDigest.get(referrersOf), { kind: 'subject' })
+      continue
+    }
+    const entryKind = classifyIndexEntry(entry)
+    if (entryKind === 'attestation') {
+      add(child, version, { kind: 'attestation' })
+    } else {
+      add(child, version, entry.platform ? { kind: 'platform', platform: platformLabel(entry.platform) } : { kind: 'platform' })
+    }
+  }
+  return references
+}
