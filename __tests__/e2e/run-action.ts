@@ -7,7 +7,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const BUNDLE = join(ROOT, 'dist', 'index.js')
+// E2E_BUNDLE lets a developer test a bundle built elsewhere (e.g. `ncc build -o /tmp/x`) without touching dist/.
+export const BUNDLE = process.env.E2E_BUNDLE ?? join(ROOT, 'dist', 'index.js')
 
 export interface ActionRun {
   exitCode: number | null
