@@ -52,7 +52,7 @@ class FakeDeletionApi implements DeletionApi {
   }
 }
 
-const quiet = { log: () => undefined }
+const quiet = { log: () => undefined, sleep: async () => undefined }
 
 function expectEveryVersionSettledOnce(p: Plan, result: Awaited<ReturnType<typeof executePlan>>): void {
   const scheduled = p.scheduled.flatMap(g => g.versionIds.map(id => outcomeKey(g.packageKey, id)))
@@ -88,12 +88,46 @@ test('the last-version refusal is skipped, not failed', async () => {
   expect(result).toMatchObject({ deleted: 0, skipped: 1, failed: 0 })
 })
 
-test('a 404 for a version that is gone counts as deleted once', async () => {
+test('a 404 at the first attempt for a version that is gone was deleted elsewhere: skipped, and its group goes on', async () => {
   const api = new FakeDeletionApi()
   api.failures.set(1, [httpError(404, 'Not Found')])
-  const result = await executePlan(plan([group(web, [1])]), api, quiet)
-  expect(result).toMatchObject({ deleted: 1, failed: 0 })
-  expect(result.outcomes.get('container/web#1')!.detail).toContain('already gone')
+  const p = plan([group(web, [1, 2])])
+  const result = await executePlan(p, api, quiet)
+  expect(result).toMatchObject({ deleted: 1, skipped: 1, failed: 0 })
+  expect(result.outcomes.get('container/web#1')!.detail).toMatch(/already deleted outside this run/)
+  expect(api.deleted).toEqual(['web#2'])
+  expectEveryVersionSettledOnce(p, result)
+})
+
+test('a DELETE without an answer is retried, and a 404 then (the version gone) counts as deleted once', async () => {
+  const api = new FakeDeletionApi()
+  const dropped = Object.assign(new Error('fetch failed'), { status: 500 })
+  api.failures.set(1, [dropped, httpError(404, 'Not Found')])
+  const waits: number[] = []
+  const p = plan([group(web, [1, 2])])
+  const result = await executePlan(p, api, { ...quiet, sleep: async ms => void waits.push(ms) })
+  expect(api.attempts).toEqual(['web#1', 'web#1', 'web#2'])
+  expect(waits).toEqual([1000])
+  expect(result).toMatchObject({ deleted: 2, skipped: 0, failed: 0 })
+  expect(result.outcomes.get('container/web#1')!.detail).toMatch(/earlier attempt got no answer/)
+  expectEveryVersionSettledOnce(p, result)
+})
+
+test('5xx answers are retried with backoff; out of retries, the version being gone still counts as deleted', async () => {
+  const api = new FakeDeletionApi()
+  api.failures.set(1, [httpError(502, 'Bad Gateway'), httpError(503, 'Service Unavailable')])
+  api.failures.set(2, Array.from({ length: 4 }, () => httpError(502, 'Bad Gateway')))
+  api.failures.set(3, Array.from({ length: 4 }, () => httpError(503, 'Service Unavailable')))
+  api.stillThere.add(3)
+  const waits: number[] = []
+  const p = plan([group(web, [1]), group(web, [2]), group(web, [3])])
+  const result = await executePlan(p, api, { ...quiet, sleep: async ms => void waits.push(ms) })
+  expect(waits).toEqual([1000, 2000, 1000, 2000, 4000, 1000, 2000, 4000])
+  // 2: every attempt failed, yet the version is gone (as when the last answer was lost after the DELETE was applied).
+  expect(result).toMatchObject({ deleted: 2, failed: 1 })
+  expect(result.outcomes.get('container/web#2')!.detail).toMatch(/no answer after 4 attempts, but the version is gone/)
+  expect(result.outcomes.get('container/web#3')!.detail).toMatch(/^failed: HTTP 503: Service Unavailable \(4 attempts\)/)
+  expectEveryVersionSettledOnce(p, result)
 })
 
 test('a 404 for a version still there is a permission failure, and the package is not attempted further', async () => {
@@ -105,18 +139,39 @@ test('a 404 for a version still there is a permission failure, and the package i
   expect(api.attempts).toEqual(['web#1', 'lib#10'])
   expect(result).toMatchObject({ deleted: 1, failed: 2 })
   expect(result.failures).toHaveLength(1)
-  expect(result.failures[0]).toMatch(/cannot delete in this package.*delete:packages.*Admin/)
+  expect(result.failures[0]).toMatch(/cannot delete in this package.*not a classic personal access token.*GITHUB_TOKEN.*Admin/)
   expect(result.outcomes.get('container/web#2')!.detail).toMatch(/^not attempted/)
   expectEveryVersionSettledOnce(p, result)
 })
 
-test('other failures are counted and the run goes on', async () => {
+test('the permission failure names the scope a classic PAT lacks (GitHub reports its scopes)', async () => {
   const api = new FakeDeletionApi()
-  api.failures.set(1, [httpError(502, 'Bad Gateway')])
+  api.failures.set(1, [httpError(404, 'Package not found.', { 'x-oauth-scopes': 'read:packages', 'x-accepted-oauth-scopes': 'delete:packages, read:packages' })])
+  api.stillThere.add(1)
+  const p = plan([group(web, [1, 2, 3])])
+  const result = await executePlan(p, api, quiet)
+  expect(result).toMatchObject({ deleted: 0, failed: 3, skipped: 0 })
+  expect(result.failures).toEqual([expect.stringMatching(/classic personal access token without the delete:packages scope \(it has: read:packages\)/)])
+  expect(result.outcomes.get('container/web#2')!.detail).toMatch(/^not attempted: version 1 of its image was not deleted/)
+})
+
+test('a 403 on DELETE is a permission failure too', async () => {
+  const api = new FakeDeletionApi()
+  api.failures.set(1, [httpError(403, 'Resource not accessible by integration')])
+  const result = await executePlan(plan([group(web, [1]), group(web, [2])]), api, quiet)
+  expect(api.attempts).toEqual(['web#1'])
+  expect(result).toMatchObject({ deleted: 0, failed: 2 })
+  expect(result.failures[0]).toMatch(/DELETE answered 403.*Admin/)
+})
+
+test('other failures are counted, the rest of the group fails with them, and the run goes on', async () => {
+  const api = new FakeDeletionApi()
+  api.failures.set(1, [httpError(422, 'Unprocessable Entity')])
   const p = plan([group(web, [1, 2]), group(lib, [10])])
   const result = await executePlan(p, api, quiet)
-  expect(result).toMatchObject({ deleted: 1, failed: 1, skipped: 1 })
+  expect(result).toMatchObject({ deleted: 1, failed: 2, skipped: 0 })
   expect(api.deleted).toEqual(['lib#10'])
+  expect(result.stoppedEarly).toBeUndefined()
   expectEveryVersionSettledOnce(p, result)
 })
 
@@ -129,6 +184,7 @@ test('when the primary limit cannot cover the next group, it and the rest are de
   expect(api.deleted).toEqual(['web#1', 'web#2', 'web#3', 'web#4'])
   expect(result).toMatchObject({ deleted: 4, deferred: 1 })
   expect(result.outcomes.get('npm/lib#10')!.detail).toMatch(/primary rate limit has 2 request/)
+  expect(result.stoppedEarly).toMatch(/primary rate limit has 2 request/)
   expectEveryVersionSettledOnce(p, result)
 })
 
@@ -153,7 +209,7 @@ test('a stop request (SIGTERM) defers what is left without breaking the current 
   }
   const result = await executePlan(p, api, { ...quiet, stopRequested: () => stop })
   expect(api.deleted).toEqual(['web#1', 'web#2'])
-  expect(result).toMatchObject({ deleted: 2, deferred: 2 })
+  expect(result).toMatchObject({ deleted: 2, deferred: 2, stoppedEarly: expect.stringMatching(/cancelled/) })
   expectEveryVersionSettledOnce(p, result)
 })
 
@@ -163,6 +219,17 @@ test('a whole-package group is one DELETE of the package, counting every version
   const result = await executePlan(p, api, quiet)
   expect(api.attempts).toEqual(['lib'])
   expect(result).toMatchObject({ deleted: 3, deletedPackages: ['npm/lib'] })
+})
+
+test('a refused whole-package DELETE leaves every version of the package with that one outcome', async () => {
+  const api = new FakeDeletionApi()
+  api.failures.set('package', [httpError(400, 'Publicly visible packages with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance.')])
+  const p = plan([group(lib, [10, 11, 12], { wholePackage: true })])
+  const result = await executePlan(p, api, quiet)
+  expect(api.attempts).toEqual(['lib'])
+  expect(result).toMatchObject({ deleted: 0, skipped: 3, deletedPackages: [] })
+  for (const id of [10, 11, 12]) expect(result.outcomes.get(`npm/lib#${id}`)!.detail).toMatch(/^refused by GitHub: .*5000 downloads/)
+  expectEveryVersionSettledOnce(p, result)
 })
 
 test('progress lines report count, rate and ETA', async () => {

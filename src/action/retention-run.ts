@@ -26,7 +26,7 @@ function watchForCancellation(): { requested: () => boolean; dispose: () => void
   let requested = false
   const onSignal = (signal: string): void => {
     requested = true
-    core.warning(`Received ${signal}: finishing the current request, deferring the rest and writing the report.`)
+    core.warning(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`)
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
@@ -118,7 +118,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
         'registry token requests': registry.stats.tokenRequests
       }
     })
-  writePlanFile(planPath, report(), 'planned', new Date())
+  // Written before any deletion, so even a run killed outright leaves its plan ('running': cut short).
+  writePlanFile(planPath, report(), settings.dryRun ? 'planned' : 'running', new Date())
 
   let execution: ExecutionResult | undefined
   if (!settings.dryRun) {
@@ -136,10 +137,13 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
 
   const final = report(execution)
   return core.group('Report', async () => {
-    writePlanFile(planPath, final, 'finished', new Date())
-    await writeSummary(renderSummary(final, planPath))
+    const stopped = execution?.stoppedEarly
+    writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped)
+    if (stopped) core.info(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`)
     const t = final.totals
+    // Outputs first: they cannot fail, the summary (a file) can.
     setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, planPath })
+    await writeSummary(renderSummary(final, planPath))
     core.info(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`)
     await api.refreshRateLimit()
     core.info(`At end, ${api.rateLimit.describe()}`)

@@ -1,8 +1,15 @@
 // Executes the scheduled deletion groups serially (pacing is the client's write queue):
-// an image before its dependants, GitHub's refusals classified as skipped, a 404 verified
-// before it counts as deleted, and the rest deferred when the primary rate limit runs out.
+// an image before its dependants, GitHub's refusals classified as skipped, and the rest
+// deferred when the primary rate limit runs out or the run is stopped.
+//
+// The executor owns the retries of a DELETE, because only it can tell what an answer means:
+// whenever a DELETE has no definite answer (5xx, dropped connection, or 404 which GitHub also
+// sends to a token that may not delete), the version's state decides. Gone after an attempt
+// of this run that got no answer: deleted by this run. Gone at the first attempt: already
+// deleted elsewhere (another run), reported as skipped so deletions are counted once overall.
+// Still there after a 404: the token may not delete it.
 import type { DeletionGroup, PackageRef, Plan } from '../model.js'
-import { classifyError, describeError, githubMessage } from '../github/errors.js'
+import { classifyError, describeError, explainDeleteDenied, githubMessage } from '../github/errors.js'
 import { Progress } from './progress.js'
 
 export type Outcome = 'deleted' | 'skipped' | 'failed' | 'deferred'
@@ -14,7 +21,9 @@ export interface VersionOutcome {
 
 /** The part of the GitHub API the executor needs (a fake in unit tests, PackagesApi in the action). */
 export interface DeletionApi {
+  /** One attempt, not retried on 5xx or network errors (the executor retries); throws the HTTP error. */
   deleteVersion(pkg: PackageRef, id: number): Promise<void>
+  /** One attempt, as deleteVersion. */
   deletePackage(pkg: PackageRef): Promise<void>
   versionState(pkg: PackageRef, id: number): Promise<'active' | 'gone'>
   rateLimit: { remaining: number }
@@ -32,27 +41,26 @@ export interface ExecutionResult {
   deletedPackages: string[]
   /** One line per distinct failure cause, for the error annotation. */
   failures: string[]
+  /** Why the run stopped before the end of the plan (stop request, primary rate limit); absent when it did not. */
+  stoppedEarly?: string
 }
 
 export interface ExecuteOptions {
   log: (line: string) => void
-  /** Checked between deletions: true when the run should stop (e.g. SIGTERM). */
+  /** Checked between groups: true when the run should stop (e.g. SIGTERM). */
   stopRequested?: () => boolean
   now?: () => number
   /** Requests kept in reserve when checking whether the rate limit covers the next group. */
   rateLimitReserve?: number
+  /** Further attempts of a DELETE that got a 5xx answer or none; default 3 (1 s, 2 s, 4 s apart). */
+  retries?: number
+  sleep?: (ms: number) => Promise<void>
 }
+
+const STOPPED_BY_REQUEST = 'the run was cancelled (SIGTERM or SIGINT) before this deletion'
 
 export function outcomeKey(packageKey: string, id: number): string {
   return `${packageKey}#${id}`
-}
-
-function permissionFailure(pkg: PackageRef): string {
-  return (
-    `DELETE answered 404 but ${pkg.type}/${pkg.name} version is still there: the token cannot delete in this package. ` +
-    'Use a classic PAT with delete:packages (and read:packages), or for the Actions GITHUB_TOKEN grant ' +
-    '`permissions: packages: write` and give the repository Admin access on the package.'
-  )
 }
 
 export async function executePlan(plan: Plan, api: DeletionApi, options: ExecuteOptions): Promise<ExecutionResult> {
@@ -62,6 +70,7 @@ export async function executePlan(plan: Plan, api: DeletionApi, options: Execute
   const blockedPackages = new Map<string, string>()
   const deletedPackages: string[] = []
   const reserve = options.rateLimitReserve ?? 2
+  const retry: RetryPolicy = { retries: options.retries ?? 3, sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))) }
   const total = plan.scheduled.reduce((n, g) => n + g.versionIds.length, 0)
   const progress = new Progress({ total, label: 'Deleting', log: options.log, now: options.now })
   let stopReason: string | undefined
@@ -73,7 +82,7 @@ export async function executePlan(plan: Plan, api: DeletionApi, options: Execute
 
   for (const group of plan.scheduled) {
     const pkg = packages.get(group.packageKey)!
-    if (!stopReason && options.stopRequested?.()) stopReason = 'the run was stopped before this deletion'
+    if (!stopReason && options.stopRequested?.()) stopReason = STOPPED_BY_REQUEST
     if (!stopReason && api.rateLimit.remaining < group.versionIds.length + reserve) {
       stopReason = `the primary rate limit has ${api.rateLimit.remaining} request(s) left`
       options.log(`Deferring the remaining deletions: ${stopReason}; a later run continues.`)
@@ -88,28 +97,25 @@ export async function executePlan(plan: Plan, api: DeletionApi, options: Execute
       continue
     }
 
-    if (group.wholePackage) {
-      const result = await deleteOne(() => api.deletePackage(pkg), () => api.versionState(pkg, group.imageId), pkg)
-      if (result.outcome === 'deleted') deletedPackages.push(group.packageKey)
-      settle(group, group.versionIds, result.outcome, result.detail)
-      if (result.stop) stopReason = result.stop
-      if (result.blockPackage) blockedPackages.set(group.packageKey, result.blockPackage)
-      if (result.outcome === 'failed') failures.add(result.detail)
-      continue
-    }
-
-    for (const [index, id] of group.versionIds.entries()) {
-      const result = await deleteOne(() => api.deleteVersion(pkg, id), () => api.versionState(pkg, id), pkg)
-      settle(group, [id], result.outcome, result.detail)
+    const attempts = group.wholePackage
+      ? [{ ids: group.versionIds, remove: () => api.deletePackage(pkg), state: () => api.versionState(pkg, group.imageId) }]
+      : group.versionIds.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }))
+    for (const [index, attempt] of attempts.entries()) {
+      const result = await deleteOne(attempt.remove, attempt.state, pkg, retry)
+      settle(group, attempt.ids, result.outcome, result.detail)
       if (result.outcome === 'failed') failures.add(result.detail)
       if (result.blockPackage) blockedPackages.set(group.packageKey, result.blockPackage)
       if (result.stop) stopReason = result.stop
-      if (result.outcome === 'deleted') continue
-      // The group stays whole: when the image (or any member) is not deleted, the rest of it stays.
-      const rest = group.versionIds.slice(index + 1)
-      if (rest.length === 0) break
-      if (result.outcome === 'deferred') settle(group, rest, 'deferred', result.detail)
-      else settle(group, rest, 'skipped', `not deleted: version ${group.versionIds[index]} of its image was not deleted (${result.detail})`)
+      if (result.gone) {
+        if (group.wholePackage && result.outcome === 'deleted') deletedPackages.push(group.packageKey)
+        continue
+      }
+      // The group stays whole: when a member (the image first) is still there, the rest of it stays
+      // too, with the same outcome (a refused image's dependants are skipped, a failed one's failed).
+      const rest = attempts.slice(index + 1).flatMap(a => a.ids)
+      if (rest.length > 0) {
+        settle(group, rest, result.outcome, `not attempted: version ${attempt.ids[0]} of its image was not deleted (${result.detail})`)
+      }
       break
     }
   }
@@ -123,47 +129,93 @@ export async function executePlan(plan: Plan, api: DeletionApi, options: Execute
     failed: count('failed'),
     deferred: count('deferred'),
     deletedPackages,
-    failures: [...failures]
+    failures: [...failures],
+    ...(stopReason ? { stoppedEarly: stopReason } : {})
   }
 }
 
+interface RetryPolicy {
+  retries: number
+  sleep: (ms: number) => Promise<void>
+}
+
 interface SingleResult extends VersionOutcome {
-  /** Stop attempting anything else in this run (rate limit, revoked token). */
+  /** The version no longer exists (deleted by this run or already gone): the rest of its group may go. */
+  gone: boolean
+  /** Stop attempting anything else in this run (rate limit). */
   stop?: string
-  /** Stop attempting this package (no delete permission). */
+  /** Stop attempting this package (no delete permission, token rejected). */
   blockPackage?: string
 }
 
-async function deleteOne(remove: () => Promise<void>, state: () => Promise<'active' | 'gone'>, pkg: PackageRef): Promise<SingleResult> {
-  try {
-    await remove()
-    return { outcome: 'deleted', detail: 'deleted' }
-  } catch (error) {
-    switch (classifyError(error)) {
-      case 'refused-downloads':
-      case 'refused-last-version':
-        return { outcome: 'skipped', detail: `refused by GitHub: ${githubMessage(error)}` }
-      case 'not-found':
-        return verifyGone(state, pkg)
-      case 'rate-limited':
-        return { outcome: 'deferred', detail: 'deferred: primary rate limit exhausted', stop: 'the primary rate limit is exhausted' }
-      case 'unauthorized': {
-        const detail = `failed: GitHub rejected the token (${githubMessage(error)})`
-        return { outcome: 'failed', detail, stop: undefined, blockPackage: detail }
+async function deleteOne(
+  remove: () => Promise<void>,
+  state: () => Promise<'active' | 'gone'>,
+  pkg: PackageRef,
+  retry: RetryPolicy
+): Promise<SingleResult> {
+  // Set once an attempt got a 5xx or no answer: it may have been applied all the same.
+  let unanswered = false
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await remove()
+      return { outcome: 'deleted', detail: 'deleted', gone: true }
+    } catch (error) {
+      switch (classifyError(error)) {
+        case 'refused-downloads':
+        case 'refused-last-version':
+          return { outcome: 'skipped', detail: `refused by GitHub: ${githubMessage(error)}`, gone: false }
+        case 'rate-limited':
+          return { outcome: 'deferred', detail: 'deferred: primary rate limit exhausted', gone: false, stop: 'the primary rate limit is exhausted' }
+        case 'unauthorized': {
+          const detail = `failed: GitHub rejected the token (${githubMessage(error)})`
+          return { outcome: 'failed', detail, gone: false, blockPackage: detail }
+        }
+        case 'not-found':
+          return afterNotFound(state, error, pkg, unanswered)
+        case 'forbidden':
+          return denied(error, pkg)
+        case 'server':
+          unanswered = true
+          if (attempt < retry.retries) {
+            await retry.sleep(1000 * 2 ** attempt)
+            continue
+          }
+          return afterNoAnswer(state, error, attempt + 1)
+        default:
+          return { outcome: 'failed', detail: `failed: ${describeError(error)}`, gone: false }
       }
-      default:
-        return { outcome: 'failed', detail: `failed: ${describeError(error)}` }
     }
   }
 }
 
 /** GitHub answers 404 both for "already gone" and for "you may not delete this": ask which. */
-async function verifyGone(state: () => Promise<'active' | 'gone'>, pkg: PackageRef): Promise<SingleResult> {
+async function afterNotFound(state: () => Promise<'active' | 'gone'>, error: unknown, pkg: PackageRef, unanswered: boolean): Promise<SingleResult> {
+  let now: 'active' | 'gone'
   try {
-    if ((await state()) === 'gone') return { outcome: 'deleted', detail: 'deleted (already gone: DELETE answered 404 and the version is no longer served)' }
-    const detail = `failed: ${permissionFailure(pkg)}`
-    return { outcome: 'failed', detail, blockPackage: 'the token cannot delete in this package (see the failure above)' }
-  } catch (error) {
-    return { outcome: 'failed', detail: `failed: DELETE answered 404 and checking the version failed: ${describeError(error)}` }
+    now = await state()
+  } catch (stateError) {
+    return { outcome: 'failed', detail: `failed: DELETE answered 404 and checking the version failed: ${describeError(stateError)}`, gone: false }
   }
+  if (now === 'active') return denied(error, pkg)
+  if (unanswered) {
+    return { outcome: 'deleted', detail: 'deleted (an earlier attempt got no answer; the retry answered 404 and the version is gone)', gone: true }
+  }
+  return { outcome: 'skipped', detail: 'skipped: already deleted outside this run (DELETE answered 404 and the version is gone), e.g. by another run at the same time', gone: true }
+}
+
+/** The token may not delete in this package: a failure naming what it lacks, and the package is not attempted further. */
+function denied(error: unknown, pkg: PackageRef): SingleResult {
+  return { outcome: 'failed', detail: `failed: ${explainDeleteDenied(error, pkg)}`, gone: false, blockPackage: 'the token cannot delete in this package (see the failure above)' }
+}
+
+/** Out of retries without a definite answer: the last attempts may have been applied, so look. */
+async function afterNoAnswer(state: () => Promise<'active' | 'gone'>, error: unknown, attempts: number): Promise<SingleResult> {
+  const failed = `failed: ${describeError(error)} (${attempts} attempts)`
+  try {
+    if ((await state()) === 'gone') return { outcome: 'deleted', detail: `deleted (the DELETE got no answer after ${attempts} attempts, but the version is gone)`, gone: true }
+  } catch (stateError) {
+    return { outcome: 'failed', detail: `${failed}; checking whether the version is gone failed too: ${describeError(stateError)}`, gone: false }
+  }
+  return { outcome: 'failed', detail: failed, gone: false }
 }

@@ -101,3 +101,28 @@ export function explainAccessError(error: unknown, doing: string): string {
   }
   return `${doing} failed: ${describeError(error)}`
 }
+
+/**
+ * Why a DELETE was refused (a 403, or a 404 while the version is still there: GitHub hides what
+ * a token may not change), naming what the token lacks. GitHub sends `x-oauth-scopes` only for
+ * classic personal access tokens (and OAuth tokens), so its presence tells a PAT from the Actions
+ * GITHUB_TOKEN whatever the token looks like.
+ */
+export function explainDeleteDenied(error: unknown, pkg: { type: string; name: string }): string {
+  const status = asHttpError(error).status
+  const answered = status === 404 ? 'DELETE answered 404 but the version is still there' : `DELETE answered ${status ?? 'an error'}`
+  const what = `${answered}: the token cannot delete in this package (${pkg.type} package '${pkg.name}').`
+  const scopes = tokenScopes(error)
+  if (scopes !== undefined) {
+    const has = scopes.split(',').map(s => s.trim()).filter(Boolean)
+    if (!has.includes('delete:packages')) {
+      return `${what} It is a classic personal access token without the delete:packages scope (it has: ${has.join(', ') || 'no scopes'}); add delete:packages (with read:packages).`
+    }
+    return `${what} The token has delete:packages, so its user lacks admin permission on the package: give that user the Admin role on the package (package settings → Manage access), or use a token of a user who has it.`
+  }
+  return (
+    `${what} It is not a classic personal access token (GitHub reports no OAuth scopes for it), e.g. the Actions GITHUB_TOKEN: ` +
+    'grant the workflow `permissions: packages: write` and give the workflow\'s repository the Admin role on the package ' +
+    '(package settings → Manage Actions access). Fine-grained personal access tokens cannot delete packages; use a classic one with delete:packages.'
+  )
+}

@@ -26,7 +26,8 @@ export interface ListingStats {
 
 export const PER_PAGE = 100
 
-interface RawVersion {
+/** A version as the REST API lists it (the fields the pipeline reads). */
+export interface RawVersion {
   id: number
   name: string
   created_at: string
@@ -74,13 +75,23 @@ export function lastPageFromLink(link: string | undefined): number | undefined {
   return undefined
 }
 
-function toVersion(raw: RawVersion): PackageVersion {
+// Shared by every untagged version; frozen, so that no one can add a tag to all of them at once.
+const NO_TAGS = Object.freeze([]) as unknown as string[]
+
+/**
+ * A listed version as the pipeline holds it. A package can hold a million versions, so two things
+ * are shared rather than held once per version: the empty tag list of untagged versions, and the
+ * timestamp string when updated_at equals created_at (never retagged), which the planner then
+ * compares by identity, without reading the characters.
+ */
+export function toVersion(raw: RawVersion): PackageVersion {
+  const tags = raw.metadata?.container?.tags
   return {
     id: raw.id,
     name: raw.name,
-    tags: raw.metadata?.container?.tags ?? [],
+    tags: tags && tags.length > 0 ? tags : NO_TAGS,
     createdAt: raw.created_at,
-    updatedAt: raw.updated_at
+    updatedAt: raw.updated_at === raw.created_at ? raw.created_at : raw.updated_at
   }
 }
 
@@ -156,14 +167,21 @@ export class PackagesApi {
     }
   }
 
+  /**
+   * One attempt: 5xx and network failures are not retried here (`retries: 0` is
+   * @octokit/plugin-retry's per-request option; the throttler still waits out rate limits).
+   * The executor retries, because a DELETE without an answer may have been applied, and only
+   * it can tell a retry's 404 ("my earlier attempt did it") from another run's deletion.
+   */
   async deleteVersion(pkg: PackageRef, id: number): Promise<void> {
     const route = packageRoute(pkg)
-    await this.octokit.request(`DELETE ${route.prefix}/versions/{package_version_id}`, { ...route.params, package_version_id: id })
+    await this.octokit.request(`DELETE ${route.prefix}/versions/{package_version_id}`, { ...route.params, package_version_id: id, request: { retries: 0 } })
   }
 
+  /** One attempt, as deleteVersion. */
   async deletePackage(pkg: PackageRef): Promise<void> {
     const route = packageRoute(pkg)
-    await this.octokit.request(`DELETE ${route.prefix}`, route.params)
+    await this.octokit.request(`DELETE ${route.prefix}`, { ...route.params, request: { retries: 0 } })
   }
 
   async restoreVersion(pkg: PackageRef, id: number): Promise<void> {

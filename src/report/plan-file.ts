@@ -10,8 +10,14 @@ export const PLAN_FILE_VERSION = 1
 export interface PlanFile extends RunReport {
   format: typeof PLAN_FILE_FORMAT
   formatVersion: typeof PLAN_FILE_VERSION
-  /** 'planned' before execution starts, 'finished' after; anything else means the run was cut short. */
-  status: 'planned' | 'running' | 'finished'
+  /**
+   * 'planned' after planning; 'running' while deleting (a file left so was killed outright: its
+   * outcomes are missing); 'finished' when the plan ran to its end; 'stopped' when the run
+   * stopped before the end (cancelled, or out of primary rate limit) and deferred the rest.
+   */
+  status: 'planned' | 'running' | 'finished' | 'stopped'
+  /** With 'stopped': why. */
+  stopReason?: string
   writtenAt: string
 }
 
@@ -20,8 +26,15 @@ export function planFilePath(runnerTemp: string, startedAt: Date): string {
   return join(runnerTemp, 'package-retention', `plan-${stamp}-${process.pid}.json`)
 }
 
-export function writePlanFile(path: string, report: RunReport, status: PlanFile['status'], writtenAt: Date): void {
-  const file: PlanFile = { format: PLAN_FILE_FORMAT, formatVersion: PLAN_FILE_VERSION, status, writtenAt: writtenAt.toISOString(), ...report }
+export function writePlanFile(path: string, report: RunReport, status: PlanFile['status'], writtenAt: Date, stopReason?: string): void {
+  const file: PlanFile = {
+    format: PLAN_FILE_FORMAT,
+    formatVersion: PLAN_FILE_VERSION,
+    status,
+    ...(stopReason !== undefined ? { stopReason } : {}),
+    writtenAt: writtenAt.toISOString(),
+    ...report
+  }
   mkdirSync(dirname(path), { recursive: true })
   const temporary = `${path}.tmp`
   writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`)
