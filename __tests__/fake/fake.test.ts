@@ -228,6 +228,18 @@ describe('deletion refusals (400, GitHub’s messages)', () => {
     expect(f.packageExists('acme', 'container', 'web')).toBe(true)
     expect(f.versions('acme', 'container', 'web')).toHaveLength(3)
   })
+
+  it('a name reused by a new package stands for the new one: the old package and its versions cannot be restored', async () => {
+    const f = await start(options({}, [containerPackage('web', 3)]))
+    expect((await call(f, 'DELETE', '/orgs/acme/packages/container/web', PAT)).status).toBe(204)
+    f.publishPackage({ owner: 'acme', package_type: 'container', name: 'web', versions: [{ tags: ['new'], created_at: day(40) }] })
+    expect(f.packageExists('acme', 'container', 'web')).toBe(true)
+    expect(f.versions('acme', 'container', 'web').map((v) => [v.id, v.tags])).toEqual([[1000, ['new']]])
+    expect((await call(f, 'POST', '/orgs/acme/packages/container/web/restore', PAT)).status).toBe(400)
+    expect((await call(f, 'POST', '/orgs/acme/packages/container/web/versions/2/restore', PAT)).status).toBe(404)
+    expect(f.versions('acme', 'container', 'web').map((v) => v.id)).toEqual([1000])
+    expect(() => f.publishPackage({ owner: 'acme', package_type: 'container', name: 'web', versions: [{ created_at: day(41) }] })).toThrow(/duplicate package/)
+  })
 })
 
 describe('authentication and permissions', () => {

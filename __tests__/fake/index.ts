@@ -129,6 +129,15 @@ export class FakeGitHub {
   }
 
   /**
+   * Push a new package now, e.g. under the name of a deleted package (namespace reuse): from then
+   * on the name stands for the new package, so the old one and its versions cannot be restored.
+   * Refused while an active package has that name.
+   */
+  publishPackage(seed: FakePackageSeed): void {
+    this.state.publishPackage(seed)
+  }
+
+  /**
    * Script a failure for the next matching request(s), e.g. { method: 'DELETE', pathIncludes: '/versions/12', status: 500, times: 2 }
    * or { pathIncludes: '/v2/acme/web/manifests/', status: 429, headers: { 'retry-after': '1' } } (a registry error body there).
    */

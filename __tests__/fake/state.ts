@@ -125,6 +125,9 @@ export type RestoreOutcome = 'restored' | 'not-deleted' | 'gone'
 export class FakeState {
   private readonly accounts = new Map<string, Account>()
   private readonly packages: StoredPackage[] = []
+  /** Bumped by every change to the store; invalidates activeCache. */
+  private revision = 0
+  private readonly activeCache = new WeakMap<StoredPackage, { revision: number; versions: StoredVersion[] }>()
 
   constructor(
     accounts: FakeAccountSeed[],
@@ -144,11 +147,15 @@ export class FakeState {
     return this.accounts.get(login.toLowerCase())
   }
 
-  /** The package, active or deleted-but-restorable; purged ones are gone. */
+  /**
+   * The package a name stands for: the active one, else the most recently deleted one that is
+   * still restorable; purged ones are gone. After a namespace reuse (publishPackage) the name
+   * stands for the new package, as on GitHub.
+   */
   findPackage(owner: string, type: string, name: string): StoredPackage | undefined {
     const account = this.account(owner)
-    const found = this.packages.find((p) => p.owner === account && p.type === type && p.name === name)
-    return found && !this.purged(found.deletedAt) ? found : undefined
+    const named = this.packages.filter((p) => p.owner === account && p.type === type && p.name === name && !this.purged(p.deletedAt))
+    return named.find((p) => !p.deletedAt) ?? named.sort((a, b) => (b.deletedAt?.getTime() ?? 0) - (a.deletedAt?.getTime() ?? 0))[0]
   }
 
   /** Active packages of an owner and type, by name (GitHub's order is not documented). */
@@ -158,11 +165,19 @@ export class FakeState {
       .sort((a, b) => a.name.localeCompare(b.name))
   }
 
-  /** Newest first, as GitHub lists them (by id, descending). */
+  /** Newest first, as GitHub lists them (by id, descending). Do not mutate the array. */
   versionsOf(pkg: StoredPackage, state: 'active' | 'deleted'): StoredVersion[] {
-    return pkg.versions
+    // The active list of a package with tens of thousands of versions is asked for once per
+    // page: keep it until something changes. The deleted list depends on the clock (purging).
+    if (state === 'active') {
+      const cached = this.activeCache.get(pkg)
+      if (cached?.revision === this.revision) return cached.versions
+    }
+    const versions = pkg.versions
       .filter((v) => (state === 'active' ? !v.deletedAt : v.deletedAt && !this.purged(v.deletedAt)))
       .sort((a, b) => b.id - a.id)
+    if (state === 'active') this.activeCache.set(pkg, { revision: this.revision, versions })
+    return versions
   }
 
   /** The active container package a registry path ("owner/name", lowercase) names. */
@@ -191,6 +206,7 @@ export class FakeState {
     // Guess for containers with only untagged versions left: a package cannot be empty either.
     if (active.length === 1) return REFUSALS.lastVersion
     version.deletedAt = this.now()
+    this.revision++
     return undefined
   }
 
@@ -199,6 +215,7 @@ export class FakeState {
       return REFUSALS.packageDownloads
     }
     pkg.deletedAt = this.now()
+    this.revision++
     return undefined
   }
 
@@ -206,6 +223,7 @@ export class FakeState {
     if (!version.deletedAt) return 'not-deleted'
     if (this.purged(version.deletedAt)) return 'gone'
     version.deletedAt = undefined
+    this.revision++
     return 'restored'
   }
 
@@ -213,6 +231,7 @@ export class FakeState {
     if (!pkg.deletedAt) return 'not-deleted'
     if (this.purged(pkg.deletedAt)) return 'gone'
     pkg.deletedAt = undefined
+    this.revision++
     return 'restored'
   }
 
@@ -221,8 +240,24 @@ export class FakeState {
     return deletedAt !== undefined && this.now().getTime() - deletedAt.getTime() > RESTORE_WINDOW_MS
   }
 
-  private seedPackages(seeds: FakePackageSeed[]): void {
-    const usedIds = new Set<number>()
+  // ------------------------------------------------------------ namespace reuse
+  // GitHub restores a deleted package or version only while "the same package namespace is
+  // still available and not reused for a new package". publishPackage models a new package
+  // pushed under the name of a deleted one: from then on the name stands for the new package
+  // (findPackage), so restoring the old package or one of its versions by name fails.
+
+  /**
+   * A package pushed now (after the fake started), e.g. a new package reusing the name of a
+   * deleted one. Refused while an active package already has that name.
+   */
+  publishPackage(seed: FakePackageSeed): StoredPackage {
+    this.seedPackages([seed], { reuseDeletedNames: true })
+    this.revision++
+    return this.packages.at(-1) as StoredPackage
+  }
+
+  private seedPackages(seeds: FakePackageSeed[], { reuseDeletedNames = false } = {}): void {
+    const usedIds = new Set<number>(this.packages.flatMap((p) => p.versions.map((v) => v.id)))
     for (const seed of seeds) {
       for (const v of seed.versions) {
         if (v.id === undefined) continue
@@ -233,7 +268,8 @@ export class FakeState {
     // Ids without a seed follow creation order across all packages, so "newest first by id"
     // agrees with created_at the way it does on GitHub.
     const autoIds = new Map<FakeVersionSeed, number>()
-    let next = 1000
+    // Versions pushed later get larger ids than every version already held, as on GitHub.
+    let next = Math.max(999, ...usedIds) + 1
     seeds
       .flatMap((s) => s.versions)
       .filter((v) => v.id === undefined)
@@ -244,22 +280,23 @@ export class FakeState {
         autoIds.set(v, next++)
       })
 
-    seeds.forEach((seed, index) => {
+    seeds.forEach((seed) => {
       const owner = this.account(seed.owner)
       if (!owner) throw new Error(`fake GitHub: package ${seed.name} has unknown owner ${seed.owner}`)
       if (!(PACKAGE_TYPES as readonly string[]).includes(seed.package_type)) {
         throw new Error(`fake GitHub: package ${seed.name} has unknown type ${seed.package_type}`)
       }
-      if (this.packages.some((p) => p.owner === owner && p.type === seed.package_type && p.name === seed.name)) {
+      const sameName = this.packages.filter((p) => p.owner === owner && p.type === seed.package_type && p.name === seed.name)
+      if (sameName.some((p) => !reuseDeletedNames || !p.deletedAt)) {
         throw new Error(`fake GitHub: duplicate package ${seed.owner}/${seed.package_type}/${seed.name}`)
       }
       this.packages.push({
-        id: 50_000 + index,
+        id: 50_000 + this.packages.length,
         owner,
         type: seed.package_type,
         name: seed.name,
         visibility: seed.visibility ?? 'private',
-        repository: seed.repository ? this.repository(seed.repository, index) : undefined,
+        repository: seed.repository ? this.repository(seed.repository, this.packages.length) : undefined,
         versions: seed.versions.map((v, i) => ({
           id: v.id ?? (autoIds.get(v) as number),
           ...identity(seed, v, i),

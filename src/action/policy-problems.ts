@@ -1,22 +1,58 @@
-// Turns policy problems into workflow annotations on the policy file (GitHub shows at most
-// 10 error annotations per step, so the rest go to the log with their positions).
+// Turns policy problems into workflow annotations on the policy file and a job summary that
+// lists them. GitHub shows at most 10 error annotations per step and the step's own failure is
+// one of them, so 9 problems are annotated and the rest go to the log with their positions.
+import { appendFileSync } from 'node:fs'
+import { EOL } from 'node:os'
 import * as core from '@actions/core'
 import type { PolicyProblem } from '../policy/source.js'
+import { escapeHtml } from '../report/summary.js'
 
-const ANNOTATION_LIMIT = 10
+const ANNOTATION_LIMIT = 9
+/** Problems listed in the job summary (parsing stops at 50 and counts the rest). */
+const SUMMARY_LIMIT = 60
 
+function where(problem: PolicyProblem): string {
+  return problem.line !== undefined ? `line ${problem.line}, column ${problem.column ?? 1}` : ''
+}
+
+/**
+ * An annotation on the policy file when there is one (a problem with the file as a whole,
+ * such as its size, is shown at its first line); an inline policy has no file, so the
+ * position is written into the message.
+ */
 export function reportPolicyProblems(problems: PolicyProblem[], file: string | undefined): void {
   for (const [index, problem] of problems.entries()) {
-    const where = problem.line !== undefined ? ` (line ${problem.line}, column ${problem.column ?? 1})` : ''
+    const at = where(problem)
     if (index < ANNOTATION_LIMIT) {
-      core.error(file ? problem.message : `policy${where}: ${problem.message}`, {
+      core.error(file ? problem.message : `policy${at ? ` (${at})` : ''}: ${problem.message}`, {
         title: 'Invalid retention policy',
         file,
-        startLine: file ? problem.line : undefined,
-        startColumn: file ? problem.column : undefined
+        startLine: file ? (problem.line ?? 1) : undefined,
+        startColumn: file ? (problem.column ?? 1) : undefined
       })
     } else {
-      core.info(`${file ?? 'policy'}${where}: ${problem.message}`)
+      core.info(`${file ?? 'policy'}${at ? ` (${at})` : ''}: ${problem.message}`)
     }
+  }
+  writeProblemsSummary(problems, file)
+}
+
+/** The job summary is "always written": for an invalid policy it lists the problems. */
+function writeProblemsSummary(problems: PolicyProblem[], file: string | undefined): void {
+  const summaryFile = process.env.GITHUB_STEP_SUMMARY
+  if (!summaryFile) return
+  const items = problems.slice(0, SUMMARY_LIMIT).map(problem => {
+    const at = where(problem)
+    return `<li>${at ? `<strong>${escapeHtml(at)}</strong>: ` : ''}${escapeHtml(problem.message)}</li>`
+  })
+  const html = [
+    '<h2>package-retention</h2>',
+    `<p>❌ <strong>The policy is invalid</strong>: nothing was listed or deleted. Policy <code>${escapeHtml(file ?? 'inline')}</code>, ${problems.length} problem(s):</p>`,
+    `<ul>${items.join('')}</ul>`
+  ].join('\n')
+  try {
+    appendFileSync(summaryFile, `${html}${EOL}`)
+  } catch (error) {
+    core.warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`)
   }
 }

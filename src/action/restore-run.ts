@@ -1,35 +1,114 @@
 // Restore run: read an earlier run's plan file and restore what it deleted. The policy is
-// not applied in the same run.
+// not applied in the same run. A plan file that cannot be used fails before any request; a
+// plan with nothing to restore (a dry run's) makes none.
 import * as core from '@actions/core'
-import { restoreFromPlan } from '../execute/restore.js'
+import { PlanFileError, planStatus, restoreFromPlan, restoreTargets, RESTORE_WINDOW_DAYS, type RestoreItem } from '../execute/restore.js'
 import { FatalError } from '../github/errors.js'
-import { readPlanFile } from '../report/plan-file.js'
+import { readPlanFile, type PlanFile } from '../report/plan-file.js'
 import { renderRestoreSummary } from '../report/summary.js'
 import { connect } from './github.js'
 import type { Settings } from './inputs.js'
 import { setOutputs, writeSummary } from './outputs.js'
 import type { RunOutcome } from './retention-run.js'
 
-export async function runRestore(settings: Settings, planFile: string): Promise<RunOutcome> {
-  let file
+const DAY_MS = 24 * 60 * 60 * 1000
+/** Leaves room for the step's own failure annotation within GitHub's 10 per step. */
+const FAILURE_ANNOTATIONS = 9
+
+function readRestorable(planFile: string): PlanFile {
+  const advice = 'Pass the plan-path output of the run to undo.'
+  let file: PlanFile
   try {
     file = readPlanFile(planFile)
   } catch (error) {
-    throw new FatalError(`restore-from: ${(error as Error).message}. Pass the plan-path output of the run to undo.`)
+    throw new FatalError(`restore-from: ${(error as Error).message}. ${advice}`)
   }
+  try {
+    restoreTargets(file)
+  } catch (error) {
+    if (error instanceof PlanFileError) throw new FatalError(`restore-from: '${planFile}' is not a usable plan file: ${error.message}. ${advice}`)
+    throw error
+  }
+  return file
+}
+
+/** Why there is nothing to restore, in words; undefined when the plan file records deletions. */
+function nothingToRestore(file: PlanFile): string | undefined {
+  if (planStatus(file) === 'dry-run') return 'the plan file is from a dry run, which deleted nothing: nothing to restore'
+  if (restoreTargets(file).length === 0) return 'the plan file records no deleted versions: nothing to restore'
+  return undefined
+}
+
+/** Whole days since the run that wrote the plan file, by this machine's clock. */
+function planAgeDays(file: PlanFile): number | undefined {
+  const at = Date.parse(file.writtenAt ?? file.now)
+  return Number.isNaN(at) ? undefined : Math.floor((Date.now() - at) / DAY_MS)
+}
+
+function logItems(items: RestoreItem[]): void {
+  for (const item of items) {
+    const what = `${item.packageKey} ${item.id} ${item.tags.join(',') || item.name}`
+    core.info(`${what}: ${item.outcome}${item.outcome === 'failed' || item.outcome === 'already present' ? ` (${item.detail})` : ''}`)
+  }
+  // One annotation per package and cause, so a hundred versions refused for one reason are one line.
+  const causes = new Map<string, { key: string; detail: string; count: number }>()
+  for (const item of items.filter(i => i.outcome === 'failed')) {
+    const cause = `${item.packageKey}\u0000${item.detail}`
+    const entry = causes.get(cause) ?? { key: item.packageKey, detail: item.detail, count: 0 }
+    entry.count++
+    causes.set(cause, entry)
+  }
+  for (const [index, { key, detail, count }] of [...causes.values()].entries()) {
+    const line = `${count} version(s) of ${key} could not be restored: ${detail}`
+    if (index < FAILURE_ANNOTATIONS) core.error(line, { title: 'Restore failed' })
+    else core.info(line)
+  }
+}
+
+export async function runRestore(settings: Settings, planFile: string): Promise<RunOutcome> {
+  const file = readRestorable(planFile)
+  const notes: string[] = []
+  const status = planStatus(file)
+  if (status === 'unrecorded') {
+    notes.push(
+      `The run that wrote the plan file did not finish (status '${file.status}'), so it did not record what it deleted: ` +
+        'the versions it scheduled that GitHub lists as deleted are restored.'
+    )
+  }
+  const age = planAgeDays(file)
+  const windowNote = age !== undefined && age >= RESTORE_WINDOW_DAYS ? ` (the plan file was written ${age} days ago)` : ''
+  if (windowNote && status !== 'dry-run') {
+    notes.push(`The plan file was written ${age} days ago; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days, so those deleted longer ago cannot be restored.`)
+  }
+  for (const note of notes) core.warning(note)
+
+  const nothing = nothingToRestore(file)
+  if (nothing) {
+    core.info(`restore-from ${planFile}: ${nothing}.`)
+    setOutputs({ planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0, planPath: planFile })
+    await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items: [], notes, nothing }))
+    return {}
+  }
+
   const api = connect(settings)
   const result = await core.group('Restore', async () => {
-    await api.refreshRateLimit()
-    core.info(`At start, ${api.rateLimit.describe()}`)
-    const restored = await restoreFromPlan(file, api, { dryRun: settings.dryRun, log: line => core.info(line) })
-    for (const item of restored.items) {
-      core.info(`${item.packageKey} ${item.id} ${item.tags.join(',') || item.name}: ${item.outcome}${item.outcome === 'failed' ? ` (${item.detail})` : ''}`)
+    if (!settings.dryRun) {
+      await api.refreshRateLimit()
+      core.info(`At start, ${api.rateLimit.describe()}`)
     }
+    const restored = await restoreFromPlan(file, api, { dryRun: settings.dryRun, log: line => core.info(line), windowNote })
+    logItems(restored.items)
     return restored
   })
-  await writeSummary(renderRestoreSummary({ planFile, dryRun: settings.dryRun, items: result.items }))
-  setOutputs({ planned: result.items.length, deleted: 0, skipped: 0, failed: result.failed, deferred: 0, planPath: planFile })
-  await api.refreshRateLimit()
-  core.info(`At end, ${api.rateLimit.describe()}`)
-  return result.failed > 0 ? { failure: `${result.failed} restore(s) failed; see the summary for each version.` } : {}
+  const { items, failed, present, restored } = result
+  setOutputs({ planned: items.length, deleted: 0, skipped: present, failed, deferred: 0, planPath: planFile })
+  const emptyReason = items.length === 0 ? 'GitHub lists none of the versions that run scheduled as deleted: nothing to restore' : undefined
+  await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items, notes, nothing: emptyReason }))
+  const verb = settings.dryRun ? 'would restore' : 'restored'
+  core.info(`${verb} ${settings.dryRun ? items.length : restored}, already present ${present}, failed ${failed}; from plan file ${planFile}`)
+  if (!settings.dryRun) {
+    await api.refreshRateLimit()
+    core.info(`At end, ${api.rateLimit.describe()}`)
+  }
+  return failed > 0 ? { failure: `${failed} of ${items.length} version(s) could not be restored; the summary and the annotations say why for each.` } : {}
 }

@@ -1,81 +1,303 @@
 // Restore: put back the versions an earlier run deleted, as its plan file records them.
-import type { PackageRef } from '../model.js'
-import { classifyError, describeError, githubMessage } from '../github/errors.js'
+//
+// Order: within a package, dependants before what they belong to (a platform manifest before
+// its index), the reverse of deletion, so an interrupted restore leaves orphans for a moment but
+// never an index whose platforms are missing. A whole-package deletion is undone with one
+// restore of the package.
+//
+// A refused restore is explained from what GitHub still shows, not from its wording (which is
+// not documented): the version is there already (restored earlier: not a failure), the package
+// name now belongs to a new package (namespace reused), GitHub no longer keeps the version (its
+// 30 days are over), or GitHub keeps it but the token may not restore it.
+import { PACKAGE_TYPES, type PackageRef } from '../model.js'
+import { classifyError, describeError } from '../github/errors.js'
 import type { PlanFile } from '../report/plan-file.js'
 import { Progress } from './progress.js'
 
 export interface RestoreApi {
   restoreVersion(pkg: PackageRef, id: number): Promise<void>
   restorePackage(pkg: PackageRef): Promise<void>
+  /** 'active' when GitHub serves the version, else 'gone'. */
+  versionState(pkg: PackageRef, id: number): Promise<'active' | 'gone'>
+  /** Undefined when no package has that name (or the token cannot see it). */
+  getPackage(pkg: PackageRef): Promise<object | undefined>
+  listVersions(pkg: PackageRef, state: 'active' | 'deleted'): Promise<{ id: number }[]>
 }
+
+export type RestoreOutcome = 'restored' | 'would restore' | 'already present' | 'failed'
 
 export interface RestoreItem {
   packageKey: string
   id: number
   name: string
   tags: string[]
-  outcome: 'restored' | 'would restore' | 'failed'
+  outcome: RestoreOutcome
   detail: string
 }
 
 export interface RestoreResult {
   items: RestoreItem[]
   restored: number
+  /** Already there (restored by an earlier run, or never deleted): nothing to do, not a failure. */
+  present: number
   failed: number
 }
 
-function explainRestoreFailure(error: unknown): string {
-  const said = githubMessage(error)
-  switch (classifyError(error)) {
-    case 'not-found':
-      return `GitHub cannot find it to restore (${said}): it was deleted more than 30 days ago, its namespace was reused by a new package, or the token lacks write:packages`
-    case 'forbidden':
-    case 'unauthorized':
-      return `the token may not restore it (${said}); restoring needs read:packages and write:packages`
-    default:
-      return describeError(error)
+/** GitHub keeps deleted packages and versions restorable for this long. */
+export const RESTORE_WINDOW_DAYS = 30
+
+const PERMISSION_ADVICE =
+  'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package'
+
+interface TargetVersion {
+  id: number
+  name: string
+  tags: string[]
+}
+
+export interface RestoreTarget {
+  pkg: PackageRef
+  key: string
+  /** Deleted with one DELETE of the package: restored with one restore of the package. */
+  whole: boolean
+  /** In restore order: dependants before what they belong to. */
+  versions: TargetVersion[]
+  /** Every version id the plan saw in this package, to recognise the package it knew. */
+  knownIds: number[]
+}
+
+/** Why a plan file cannot be used, with the place in the file. */
+export class PlanFileError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'PlanFileError'
   }
 }
 
-/** What the plan file says was deleted: whole packages once, other versions one by one (images first). */
-export function restoreTargets(file: PlanFile): { pkg: PackageRef; key: string; whole: boolean; versions: { id: number; name: string; tags: string[] }[] }[] {
+const OWNER_KINDS = ['org', 'user', 'self']
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The fields a restore relies on, checked before any request so a damaged file fails clearly. */
+function checkPackages(file: PlanFile): void {
+  const packages = file.packages as unknown[]
+  packages.forEach((entry, p) => {
+    const at = `packages[${p}]`
+    if (!isRecord(entry)) throw new PlanFileError(`${at} is not an object`)
+    const ref = entry.package
+    if (!isRecord(ref)) throw new PlanFileError(`${at}.package is missing`)
+    if (typeof ref.owner !== 'string' || ref.owner === '') throw new PlanFileError(`${at}.package.owner is not an owner login`)
+    if (!OWNER_KINDS.includes(ref.ownerKind as string)) throw new PlanFileError(`${at}.package.ownerKind is not one of ${OWNER_KINDS.join(', ')}`)
+    if (!(PACKAGE_TYPES as readonly unknown[]).includes(ref.type)) throw new PlanFileError(`${at}.package.type is not one of ${PACKAGE_TYPES.join(', ')}`)
+    if (typeof ref.name !== 'string' || ref.name === '') throw new PlanFileError(`${at}.package.name is not a package name`)
+    if (!Array.isArray(entry.versions)) throw new PlanFileError(`${at}.versions is not a list`)
+    entry.versions.forEach((v: unknown, i: number) => {
+      const where = `${at}.versions[${i}]`
+      if (!isRecord(v)) throw new PlanFileError(`${where} is not an object`)
+      if (!Number.isSafeInteger(v.id) || (v.id as number) <= 0) throw new PlanFileError(`${where}.id is not a version id`)
+      if (typeof v.name !== 'string') throw new PlanFileError(`${where}.name is not a version name`)
+      if (!Array.isArray(v.tags) || v.tags.some(t => typeof t !== 'string')) throw new PlanFileError(`${where}.tags is not a list of tags`)
+      if (v.belongsTo !== undefined && (!Array.isArray(v.belongsTo) || v.belongsTo.some(id => !Number.isSafeInteger(id)))) {
+        throw new PlanFileError(`${where}.belongsTo is not a list of version ids`)
+      }
+    })
+  })
+}
+
+/** Dependants first, deepest first (a nested index's platforms before the nested index), then images. */
+function restoreOrder(versions: PlanFile['packages'][number]['versions']): Map<number, number> {
+  const byId = new Map(versions.map(v => [v.id, v]))
+  const depth = new Map<number, number>()
+  const depthOf = (id: number, seen: Set<number>): number => {
+    const known = depth.get(id)
+    if (known !== undefined) return known
+    const v = byId.get(id)
+    if (!v || v.role === 'image' || !v.belongsTo || v.belongsTo.length === 0 || seen.has(id)) return 0
+    seen.add(id)
+    const d = 1 + Math.max(...v.belongsTo.map(parent => depthOf(parent, seen)))
+    depth.set(id, d)
+    return d
+  }
+  for (const v of versions) depth.set(v.id, depthOf(v.id, new Set()))
+  return depth
+}
+
+/** How the plan file says the run ended, for a restore. */
+export function planStatus(file: PlanFile): 'dry-run' | 'recorded' | 'unrecorded' {
+  if (file.mode === 'dry-run') return 'dry-run'
+  // 'planned' or 'running' in delete mode: written before the deletions, never updated (killed outright).
+  return file.status === 'finished' || file.status === 'stopped' ? 'recorded' : 'unrecorded'
+}
+
+/**
+ * What the plan file says was deleted, in restore order: whole packages once, other versions
+ * one by one. For a run that did not record its outcomes (killed outright), every version it
+ * scheduled is a candidate: restoreFromPlan then restores those GitHub lists as deleted.
+ * Throws PlanFileError when the file lacks what a restore needs.
+ */
+export function restoreTargets(file: PlanFile): RestoreTarget[] {
+  checkPackages(file)
+  const status = planStatus(file)
+  if (status === 'dry-run') return []
+  const chosen = (v: PlanFile['packages'][number]['versions'][number]): boolean =>
+    status === 'recorded' ? v.outcome === 'deleted' : v.decision === 'delete' && v.scheduled === true
   return file.packages
-    .map(p => ({
-      pkg: p.package,
-      key: p.key,
-      whole: Boolean(p.wholePackage) && p.versions.some(v => v.outcome === 'deleted'),
-      versions: p.versions.filter(v => v.outcome === 'deleted').map(v => ({ id: v.id, name: v.name, tags: v.tags, role: v.role }))
-        .sort((a, b) => (a.role === b.role ? 0 : a.role === 'image' ? -1 : 1))
+    .map(p => {
+      const depth = restoreOrder(p.versions)
+      const versions = p.versions
+        .filter(chosen)
+        .sort((a, b) => (depth.get(b.id) ?? 0) - (depth.get(a.id) ?? 0) || a.id - b.id)
         .map(({ id, name, tags }) => ({ id, name, tags }))
-    }))
+      return { pkg: p.package, key: p.key, whole: Boolean(p.wholePackage) && versions.length > 0, versions, knownIds: p.versions.map(v => v.id) }
+    })
     .filter(t => t.versions.length > 0)
 }
 
-export async function restoreFromPlan(file: PlanFile, api: RestoreApi, options: { dryRun: boolean; log: (line: string) => void }): Promise<RestoreResult> {
-  const targets = restoreTargets(file)
+/** What GitHub shows of one package now, fetched once per package and only when a restore failed. */
+class PackageView {
+  private view?: Promise<{ exists: boolean; active: Set<number>; deleted: Set<number> }>
+
+  constructor(
+    private readonly api: RestoreApi,
+    private readonly pkg: PackageRef
+  ) {}
+
+  get(): Promise<{ exists: boolean; active: Set<number>; deleted: Set<number> }> {
+    this.view ??= (async () => {
+      if (!(await this.api.getPackage(this.pkg))) return { exists: false, active: new Set<number>(), deleted: new Set<number>() }
+      const ids = async (state: 'active' | 'deleted'): Promise<Set<number>> => new Set((await this.api.listVersions(this.pkg, state)).map(v => v.id))
+      return { exists: true, active: await ids('active'), deleted: await ids('deleted') }
+    })()
+    return this.view
+  }
+}
+
+type Attempt = Pick<RestoreItem, 'outcome' | 'detail'>
+
+const failed = (detail: string): Attempt => ({ outcome: 'failed', detail })
+const answered = (error: unknown): string => `GitHub answered ${describeError(error)}`
+
+function reusedNamespace(target: RestoreTarget, error: unknown): Attempt {
+  return failed(
+    `the name ${target.key} now belongs to a new package (none of the versions the plan saw are in it): GitHub cannot restore into a reused namespace; ` +
+      `delete the new package first, then restore again (${answered(error)})`
+  )
+}
+
+/** Transient or permission errors say enough by themselves. */
+function plainFailure(error: unknown): Attempt | undefined {
+  switch (classifyError(error)) {
+    case 'unauthorized':
+    case 'forbidden':
+      return failed(`the token may not restore it: ${PERMISSION_ADVICE} (${answered(error)})`)
+    case 'rate-limited':
+    case 'secondary-rate-limited':
+    case 'server':
+      return failed(`${describeError(error)}; run the restore again later`)
+    default:
+      return undefined
+  }
+}
+
+async function explainVersionFailure(api: RestoreApi, target: RestoreTarget, view: PackageView, id: number, error: unknown, windowNote: string): Promise<Attempt> {
+  const plain = plainFailure(error)
+  if (plain) return plain
+  try {
+    if ((await api.versionState(target.pkg, id)) === 'active') return { outcome: 'already present', detail: 'already present (restored earlier, or not deleted)' }
+    const now = await view.get()
+    if (!now.exists) {
+      return failed(`no package named ${target.key} is there now (deleted whole since, or not visible to the token); restore the package first (${answered(error)})`)
+    }
+    if (now.deleted.has(id)) return failed(`GitHub still keeps it but refused to restore it: the token may not restore in this package; ${PERMISSION_ADVICE} (${answered(error)})`)
+    if (!target.knownIds.some(known => now.active.has(known) || now.deleted.has(known))) return reusedNamespace(target, error)
+    return failed(
+      `GitHub no longer keeps it: it is not among the package's restorable deleted versions; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days${windowNote} (${answered(error)})`
+    )
+  } catch {
+    return failed(describeError(error))
+  }
+}
+
+async function explainPackageFailure(target: RestoreTarget, view: PackageView, error: unknown, windowNote: string): Promise<Attempt> {
+  const plain = plainFailure(error)
+  if (plain) return plain
+  try {
+    const now = await view.get()
+    if (now.exists) {
+      if (target.knownIds.some(id => now.active.has(id))) return { outcome: 'already present', detail: 'already present: the package was restored earlier' }
+      return reusedNamespace(target, error)
+    }
+    return failed(
+      `GitHub no longer has the deleted package to restore: it keeps deleted packages for ${RESTORE_WINDOW_DAYS} days${windowNote}; ` +
+        `or the token cannot see it: ${PERMISSION_ADVICE} (${answered(error)})`
+    )
+  } catch {
+    return failed(describeError(error))
+  }
+}
+
+/**
+ * For a run that did not record its outcomes: the scheduled versions GitHub lists as deleted
+ * (a whole package: when it is gone). Read-only.
+ */
+async function deletedSoFar(api: RestoreApi, target: RestoreTarget): Promise<RestoreTarget> {
+  if (target.whole) return (await api.getPackage(target.pkg)) ? { ...target, versions: [] } : target
+  const deleted = new Set((await api.listVersions(target.pkg, 'deleted')).map(v => v.id))
+  return { ...target, versions: target.versions.filter(v => deleted.has(v.id)) }
+}
+
+export interface RestoreOptions {
+  dryRun: boolean
+  log: (line: string) => void
+  /** Appended to "GitHub keeps deleted versions for 30 days" when the plan file is that old. */
+  windowNote?: string
+}
+
+export async function restoreFromPlan(file: PlanFile, api: RestoreApi, options: RestoreOptions): Promise<RestoreResult> {
+  let targets = restoreTargets(file)
+  if (planStatus(file) === 'unrecorded' && targets.length > 0) {
+    options.log(`The run did not record its outcomes: checking which of the ${targets.reduce((n, t) => n + t.versions.length, 0)} version(s) it scheduled GitHub lists as deleted`)
+    const checked: RestoreTarget[] = []
+    for (const target of targets) checked.push(await deletedSoFar(api, target))
+    targets = checked.filter(t => t.versions.length > 0)
+  }
+  const windowNote = options.windowNote ?? ''
   const items: RestoreItem[] = []
   const progress = new Progress({ total: targets.reduce((n, t) => n + (t.whole ? 1 : t.versions.length), 0), label: 'Restoring', log: options.log })
-  const attempt = async (restore: () => Promise<void>): Promise<Pick<RestoreItem, 'outcome' | 'detail'>> => {
-    if (options.dryRun) return { outcome: 'would restore', detail: 'dry run' }
-    try {
-      await restore()
-      return { outcome: 'restored', detail: 'restored' }
-    } catch (error) {
-      return { outcome: 'failed', detail: explainRestoreFailure(error) }
-    }
-  }
   for (const target of targets) {
+    const view = new PackageView(api, target.pkg)
+    const item = (v: TargetVersion, attempt: Attempt): RestoreItem => ({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, ...attempt })
     if (target.whole) {
-      const result = await attempt(() => api.restorePackage(target.pkg))
-      for (const v of target.versions) items.push({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, ...result })
+      let attempt: Attempt = { outcome: 'would restore', detail: 'dry run: the package would be restored whole' }
+      if (!options.dryRun) {
+        try {
+          await api.restorePackage(target.pkg)
+          attempt = { outcome: 'restored', detail: 'restored with the package' }
+        } catch (error) {
+          attempt = await explainPackageFailure(target, view, error, windowNote)
+        }
+      }
+      for (const v of target.versions) items.push(item(v, attempt))
       progress.advance()
       continue
     }
     for (const v of target.versions) {
-      items.push({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, ...(await attempt(() => api.restoreVersion(target.pkg, v.id))) })
+      let attempt: Attempt = { outcome: 'would restore', detail: 'dry run' }
+      if (!options.dryRun) {
+        try {
+          await api.restoreVersion(target.pkg, v.id)
+          attempt = { outcome: 'restored', detail: 'restored' }
+        } catch (error) {
+          attempt = await explainVersionFailure(api, target, view, v.id, error, windowNote)
+        }
+      }
+      items.push(item(v, attempt))
       progress.advance()
     }
   }
   progress.finish()
-  return { items, restored: items.filter(i => i.outcome === 'restored').length, failed: items.filter(i => i.outcome === 'failed').length }
+  const count = (outcome: RestoreOutcome): number => items.filter(i => i.outcome === outcome).length
+  return { items, restored: count('restored'), present: count('already present'), failed: count('failed') }
 }

@@ -1,18 +1,34 @@
 // The job summary: mode, a table of packages with counts, then per package the versions to
 // delete and (collapsed) the kept ones with reasons. Everything user-controlled is
-// HTML-escaped, and long lists are cut so the summary stays under GitHub's 1 MiB step limit.
+// HTML-escaped, and every part of it is counted against a byte budget so the summary stays
+// under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
+// and that the full list is in the plan file.
 import { differenceInHours } from 'date-fns'
 import type { RestoreItem } from '../execute/restore.js'
 import { describeParts, imageEntries, type ImageEntry } from './image-entries.js'
+import type { PlanFile } from './plan-file.js'
 import type { Counts, PackageReport, RunReport } from './run-report.js'
 
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
 export const SUMMARY_BUDGET_BYTES = 900 * 1024
 /** Rows per version table before the rest is left to the plan file. */
 export const ROWS_PER_TABLE = 250
+/** Package rows in the counts table before the rest is left to the plan file. */
+export const COUNT_ROWS = 500
+/** Entries of the "not found" and "failures" lists. */
+export const LIST_ITEMS = 20
+/** A failure message longer than this is cut (the plan file has it whole). */
+const MAX_MESSAGE_CHARS = 1000
 
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' }
+
+/**
+ * Text as HTML. Line breaks become character references: the summary is one HTML block of
+ * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
+ * read as Markdown.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+  return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c])
 }
 
 export function formatAge(timestamp: string, now: string): string {
@@ -22,6 +38,69 @@ export function formatAge(timestamp: string, now: string): string {
 
 function shortName(name: string): string {
   return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name
+}
+
+function clip(text: string): string {
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text
+}
+
+const bytes = (text: string): number => Buffer.byteLength(text)
+
+/** The summary being written, and how much of the budget is left. */
+class Budget {
+  private readonly parts: string[] = []
+  private used = 0
+
+  constructor(private readonly limit: number) {}
+
+  get left(): number {
+    return this.limit - this.used
+  }
+
+  /** Parts are joined by a newline, counted with the part. */
+  add(text: string): void {
+    this.parts.push(text)
+    this.used += bytes(text) + 1
+  }
+
+  toString(): string {
+    return this.parts.join('\n')
+  }
+}
+
+function leftOutNote(count: number, what: string, planPath: string, forSize: boolean): string {
+  const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : ''
+  return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`
+}
+
+/**
+ * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
+ * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
+ * rendered only as far as they are shown.
+ */
+function limitedTable(
+  spec: { head: string; count: number; row: (index: number) => string; what: string; open?: string; close?: string },
+  planPath: string,
+  allowance: number
+): { html: string; cut: boolean } {
+  const open = `${spec.open ?? ''}<table>${spec.head}`
+  const close = `</table>${spec.close ?? ''}`
+  let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true))
+  const rows: string[] = []
+  let cut = size > allowance
+  for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
+    const row = spec.row(i)
+    if (size + bytes(row) > allowance) cut = true
+    else {
+      rows.push(row)
+      size += bytes(row)
+    }
+  }
+  const omitted = spec.count - rows.length
+  const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : ''
+  if (rows.length === 0) return { html: bytes(note) <= allowance ? note : '', cut }
+  // The note goes inside a wrapper (<details>) so it is seen where the rows are.
+  return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut }
 }
 
 const COUNT_COLUMNS: [keyof Counts, string][] = [
@@ -34,13 +113,30 @@ const COUNT_COLUMNS: [keyof Counts, string][] = [
   ['deferred', 'Deferred']
 ]
 
-function countsTable(report: RunReport): string {
+function countsTable(report: RunReport, allowance: number): string {
   const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`
   const row = (label: string, counts: Counts): string =>
     `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`
-  const rows = report.packages.map(p => row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts))
-  rows.push(row('<strong>Total</strong>', report.totals))
-  return `<table>${head}${rows.join('')}</table>`
+  const total = row('<strong>Total</strong>', report.totals)
+  const more = (n: number): string =>
+    `<tr><td colspan="${COUNT_COLUMNS.length + 1}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`
+  let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>')
+  const rows: string[] = []
+  for (const p of report.packages.slice(0, COUNT_ROWS)) {
+    const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts)
+    if (size + bytes(r) > allowance) break
+    rows.push(r)
+    size += bytes(r)
+  }
+  if (rows.length < report.packages.length) rows.push(more(report.packages.length - rows.length))
+  return `<table>${head}${rows.join('')}${total}</table>`
+}
+
+/** At most LIST_ITEMS entries, each clipped, and how many more there are. */
+function limitedList(items: string[], render: (item: string) => string, what: string): string {
+  const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))))
+  const more = items.length - shown.length
+  return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('')
 }
 
 function outcomeCell(entry: ImageEntry, mode: RunReport['mode'], publicPackage: boolean): string {
@@ -50,7 +146,7 @@ function outcomeCell(entry: ImageEntry, mode: RunReport['mode'], publicPackage: 
     return publicPackage ? 'would delete (may be refused)' : 'would delete'
   }
   let cell = escapeHtml(image.outcome)
-  if (image.outcomeDetail && image.outcome !== 'deleted') cell += `: ${escapeHtml(image.outcomeDetail)}`
+  if (image.outcomeDetail && image.outcome !== 'deleted') cell += `: ${escapeHtml(clip(image.outcomeDetail))}`
   const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome)
   if (differing.length > 0) {
     const tally = new Map<string, number>()
@@ -69,99 +165,155 @@ function partsCell(entry: ImageEntry): string {
   return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`
 }
 
-function entryRows(entries: ImageEntry[], now: string, cell?: (e: ImageEntry) => string): string[] {
-  return entries.map(e => {
-    const v = e.image
-    return (
-      `<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td><td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td>` +
-      `<td>${partsCell(e)}</td><td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`
-    )
-  })
+function entryRow(e: ImageEntry, now: string, cell?: (e: ImageEntry) => string): string {
+  const v = e.image
+  return (
+    `<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td><td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td>` +
+    `<td>${partsCell(e)}</td><td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`
+  )
 }
 
-function limitedTable(head: string, rows: string[], what: string, planPath: string): string {
-  const shown = rows.slice(0, ROWS_PER_TABLE)
-  const note =
-    rows.length > shown.length
-      ? `<p><em>${rows.length - shown.length} more ${what} not shown; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`
-      : ''
-  return `<table>${head}${shown.join('')}</table>${note}`
-}
-
-function packageSection(pkg: PackageReport, report: RunReport, planPath: string): string {
+/** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
+function packageSection(pkg: PackageReport, report: RunReport, planPath: string, allowance: number): { html: string; cut: boolean } {
   const isPublic = pkg.package.visibility === 'public'
   const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`]
-  if (pkg.warning) parts.push(`<p>⚠️ ${escapeHtml(pkg.warning)}</p>`)
+  if (pkg.warning) parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`)
   if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
     parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>')
   }
   if (pkg.wholePackage) parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>')
+  let left = allowance - bytes(parts.join('\n'))
+  if (left < 0) return { html: '', cut: true }
+
   const entries = imageEntries(pkg.versions)
   const toDelete = entries.filter(e => e.image.decision === 'delete')
   const kept = entries.filter(e => e.image.decision === 'keep')
   const columns = '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
+  const add = (html: string): void => {
+    if (!html) return
+    parts.push(html)
+    left -= bytes(html) + 1
+  }
   if (toDelete.length > 0) {
     const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`
-    const rows = entryRows(toDelete, report.now, e => outcomeCell(e, report.mode, isPublic))
-    parts.push(limitedTable(head, rows, 'images to delete', planPath))
+    const cell = (e: ImageEntry): string => outcomeCell(e, report.mode, isPublic)
+    const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], report.now, cell), what: 'images to delete' }, planPath, left - 1)
+    add(table.html)
+    if (table.cut) return { html: parts.join('\n'), cut: true }
   } else {
-    parts.push('<p>Nothing to delete.</p>')
+    add('<p>Nothing to delete.</p>')
   }
   if (kept.length > 0) {
     const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size
-    const table = limitedTable(`<tr>${columns}</tr>`, entryRows(kept, report.now), 'kept images', planPath)
-    parts.push(`<details><summary>Kept: ${kept.length} image(s), ${versions} version(s)</summary>${table}</details>`)
+    const open = `<details><summary>Kept: ${kept.length} image(s), ${versions} version(s)</summary>`
+    const table = limitedTable(
+      { head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], report.now), what: 'kept images', open, close: '</details>' },
+      planPath,
+      left - 1
+    )
+    add(table.html)
+    if (table.cut) return { html: parts.join('\n'), cut: true }
   }
-  return parts.join('\n')
+  return { html: parts.join('\n'), cut: false }
 }
 
 export function renderSummary(report: RunReport, planPath: string, budgetBytes = SUMMARY_BUDGET_BYTES): string {
+  const finalNote = (sections: number): string =>
+    `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
+    `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`
+  // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
+  const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1)
   const mode =
     report.mode === 'dry-run'
       ? '🔍 <strong>Dry run</strong>: nothing was deleted. Set <code>dry-run: false</code> to execute this plan.'
       : '🗑️ <strong>Executed</strong>: the plan below was carried out.'
-  const head = [
-    '<h2>package-retention</h2>',
-    `<p>${mode}</p>`,
-    `<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`,
-    countsTable(report)
-  ]
+  out.add('<h2>package-retention</h2>')
+  out.add(`<p>${mode}</p>`)
+  out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`)
+  out.add(countsTable(report, Math.floor(out.left / 4)))
   if (report.missing.length > 0) {
-    head.push(`<p>⚠️ Not found (or not visible to the token): ${report.missing.map(m => `<code>${escapeHtml(m)}</code>`).join(', ')}</p>`)
+    out.add(`<p>⚠️ Not found (or not visible to the token): ${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>`)
   }
-  if (report.failures.length > 0) head.push(`<p>❌ Failures:</p><ul>${report.failures.map(f => `<li>${escapeHtml(f)}</li>`).join('')}</ul>`)
+  if (report.failures.length > 0) out.add(`<p>❌ Failures:</p><ul>${limitedList(report.failures, f => `<li>${f}</li>`, 'failure causes')}</ul>`)
   const requests = Object.entries(report.requests)
     .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
     .join(', ')
-  if (requests) head.push(`<p>Requests: ${requests}</p>`)
-  head.push(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`)
+  if (requests) out.add(`<p>Requests: ${requests}</p>`)
+  out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`)
 
-  let html = head.join('\n')
-  let size = Buffer.byteLength(html)
   for (const [index, pkg] of report.packages.entries()) {
-    const section = `\n${packageSection(pkg, report, planPath)}`
-    const sectionSize = Buffer.byteLength(section)
-    if (size + sectionSize > budgetBytes) {
-      const left = report.packages.length - index
-      html += `\n<p><em>${left} more package section(s) left out to stay under GitHub's 1 MiB summary limit; the full plan is in <code>${escapeHtml(planPath)}</code>.</em></p>`
+    const section = packageSection(pkg, report, planPath, out.left - 1)
+    if (section.html) out.add(section.html)
+    if (section.cut) {
+      // A section cut short already says what it left out; the note counts the sections after it.
+      const left = report.packages.length - index - (section.html ? 1 : 0)
+      if (left > 0) out.add(finalNote(left))
       break
     }
-    html += section
-    size += sectionSize
   }
-  return html
+  return out.toString()
 }
 
-export function renderRestoreSummary(args: { planFile: string; dryRun: boolean; items: RestoreItem[] }): string {
+const RESTORE_OUTCOME_TEXT: Record<RestoreItem['outcome'], string> = {
+  restored: '✅ restored',
+  'would restore': 'would restore',
+  'already present': 'already present',
+  failed: '❌ failed'
+}
+
+export interface RestoreSummaryInput {
+  planFile: string
+  /** The plan file read, to say which run it was. */
+  file?: Pick<PlanFile, 'mode' | 'status' | 'owner' | 'now'>
+  dryRun: boolean
+  items: RestoreItem[]
+  /** Warnings about the plan file (its age, a run that did not finish). */
+  notes?: string[]
+  /** Why there is nothing to restore, when there is nothing. */
+  nothing?: string
+}
+
+export function renderRestoreSummary(args: RestoreSummaryInput, budgetBytes = SUMMARY_BUDGET_BYTES): string {
+  const out = new Budget(budgetBytes)
   const mode = args.dryRun
     ? '🔍 <strong>Dry run</strong>: nothing was restored. Set <code>dry-run: false</code> to restore.'
     : '♻️ <strong>Restore</strong> of the versions an earlier run deleted.'
-  const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Result</th></tr>'
-  const rows = args.items.map(
-    i =>
-      `<tr><td><code>${escapeHtml(i.packageKey)}</code></td><td>${i.id}</td><td><code>${escapeHtml(shortName(i.name))}</code></td>` +
-      `<td>${i.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${escapeHtml(i.outcome)}${i.outcome === 'failed' ? `: ${escapeHtml(i.detail)}` : ''}</td></tr>`
+  out.add('<h2>package-retention: restore</h2>')
+  out.add(`<p>${mode}</p>`)
+  const run = args.file
+    ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
+    : ''
+  out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`)
+  for (const note of args.notes ?? []) out.add(`<p>⚠️ ${escapeHtml(note)}</p>`)
+  if (args.items.length === 0) {
+    out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`)
+    return out.toString()
+  }
+
+  const count = (outcome: RestoreItem['outcome']): number => args.items.filter(i => i.outcome === outcome).length
+  const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')]
+  out.add(
+    `<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
+      `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`
   )
-  const body = rows.length > 0 ? limitedTable(head, rows, 'versions', args.planFile) : '<p>The plan file records no deleted versions: nothing to restore.</p>'
-  return ['<h2>package-retention: restore</h2>', `<p>${mode}</p>`, `<p>From plan file <code>${escapeHtml(args.planFile)}</code></p>`, body].join('\n')
+  const causes = new Map<string, number>()
+  for (const item of args.items.filter(i => i.outcome === 'failed')) {
+    const cause = `${item.packageKey}: ${item.detail}`
+    causes.set(cause, (causes.get(cause) ?? 0) + 1)
+  }
+  if (causes.size > 0) {
+    const lines = [...causes].map(([cause, n]) => `${n} version(s) of ${cause}`)
+    out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`)
+  }
+  const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Result</th></tr>'
+  const row = (i: number): string => {
+    const item = args.items[i]
+    const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : ''
+    return (
+      `<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
+      `<td>${item.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`
+    )
+  }
+  out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html)
+  return out.toString()
 }
