@@ -9,7 +9,8 @@ export async function run(): Promise<void> {
   try {
     const startedAt = new Date()
     const settings = getSettings()
-    core.info(settings.dryRun ? 'Mode: dry run (plan and report only)' : 'Mode: delete (executing the plan)')
+    const action = settings.restoreFrom ? 'restore' : 'delete'
+    core.info(settings.dryRun ? `Mode: dry run (${action}: plan and report only)` : `Mode: ${action} (executing)`)
     const outcome = settings.restoreFrom ? await runRestore(settings, settings.restoreFrom) : await runRetention(settings, startedAt)
     if (outcome.failure) core.setFailed(outcome.failure)
   } catch (error) {

@@ -508,7 +508,7 @@ describe('an invalid policy file: an annotation at the line and column of each p
     })
     // The step's own failure is the last error, and nothing else is an error.
     expect(annotations).toHaveLength(onFile.length + 1)
-    expect(annotations.at(-1)).toEqual({ props: {}, message: `The policy is invalid (${c.problems!.length} problem(s), see the annotations); nothing was listed or deleted.` })
+    expect(annotations.at(-1)).toEqual({ props: {}, message: 'The policy is invalid (see the annotations and the job summary); nothing was listed or deleted.' })
     // The job summary says so too, each problem with its position (escaped as text).
     expect(run.summary).toContain('<strong>The policy is invalid</strong>')
     for (const want of c.problems!.filter(p => !p.fileLevel)) expect(run.summary).toContain(`line ${want.line}, column `)
