@@ -3,7 +3,7 @@
 // its reason names a parent that stays. Deleted dependants get their reason when groups are formed.
 import { isNewerByCreated } from './inventory-index.js'
 import { keep, markDeleted, labelOf, type PackageContext, type Verdicts } from './package-context.js'
-import { reasons } from './reasons.js'
+import { DescriptionParts, flat, ReasonMemo, reasonParts, reasons } from './reasons.js'
 import { heldBack } from './rules.js'
 
 /**
@@ -15,8 +15,12 @@ export function judgeDependants(ctx: PackageContext, verdicts: Verdicts, forcedK
   // Never reached from an image: judging them would need a parent decided first. Keep, conservatively.
   for (const i of graph.cyclic) keep(verdicts, i, reasons.cycle())
 
-  // Topological order: every parent's verdict is final before its children are judged.
-  for (const i of graph.topologicalDependants) {
+  // Topological order: every parent's verdict is final before its children are judged. Siblings
+  // come one after another, so reasons naming the same parent are built once.
+  const memo = new ReasonMemo()
+  const heads = new DescriptionParts(reasonParts.keptWithParentHead)
+  for (let k = graph.firstDependant; k < graph.dependantsEnd; k++) {
+    const i = graph.order[k]
     const forced = forcedKeep?.get(i)
     if (forced !== undefined) {
       keep(verdicts, i, forced)
@@ -41,8 +45,13 @@ export function judgeDependants(ctx: PackageContext, verdicts: Verdicts, forcedK
     if (keptParent < 0) {
       markDeleted(verdicts, i, '') // reason and rule are written by buildGroups, which knows the group
     } else {
-      const { kind, platform } = graph.edgeReference[keptEdge]
-      keep(verdicts, i, reasons.keptWithParent(kind, platform, labelOf(ctx, keptParent)))
+      const reference = graph.edgeReference[keptEdge]
+      let reason = memo.get(keptParent, reference, keptParent)
+      if (reason === undefined) {
+        const tail = memo.ownerPartOf(keptParent, (parent) => reasonParts.keptWithParentTail(labelOf(ctx, parent)))
+        reason = memo.set(keptParent, reference, keptParent, flat(heads.get(reference.kind, reference.platform) + tail))
+      }
+      keep(verdicts, i, reason)
     }
   }
 }

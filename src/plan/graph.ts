@@ -1,27 +1,34 @@
 // Images and dependants of one package, from its references. A version another PRESENT version
 // refers to is a dependant; references to absent versions are dropped, so an orphan is judged as an
-// image. Adjacency is stored compressed (offsets + flat typed arrays, no object per edge) to stay
+// image. Adjacency is stored compressed (offsets + flat number arrays, no object per edge) to stay
 // cheap at a million versions.
 import type { ReferenceKind, VersionReference } from '../model.js'
+import { Scratch, zeros } from './arrays.js'
 import type { InventoryIndex } from './inventory-index.js'
 
 export interface VersionGraph {
+  /** 1 for dependants, 0 for images. */
   isDependant: Uint8Array
   /** Parent edges of version i are e in [parentStart[i], parentStart[i + 1]). */
-  parentStart: Uint32Array
+  parentStart: readonly number[]
   /** Position of the parent of edge e. */
-  edgeParent: Uint32Array
+  edgeParent: readonly number[]
   /** The reference edge e came from (its kind and platform). */
   edgeReference: VersionReference[]
   /** Children of version i are children[childStart[i] .. childStart[i + 1]). */
-  childStart: Uint32Array
-  children: Uint32Array
-  /** Dependants whose every ancestor chain reaches an image, parents before children. */
-  topologicalDependants: Uint32Array
+  childStart: readonly number[]
+  children: readonly number[]
+  /**
+   * order[firstDependant .. dependantsEnd): the dependants whose every ancestor chain reaches an
+   * image, parents before children (the images come first in `order`).
+   */
+  order: readonly number[]
+  firstDependant: number
+  dependantsEnd: number
   /** Dependants in or below a reference cycle: never reached from an image, kept for safety. */
-  cyclic: Uint32Array
+  cyclic: readonly number[]
   /** 0 for images, 1 + the deepest parent for dependants (parents always have a smaller depth). */
-  depth: Uint32Array
+  depth: readonly number[]
 }
 
 // When the same child/parent pair is listed twice, the more specific description wins, whatever the input order.
@@ -39,95 +46,119 @@ function isPreferred(a: VersionReference, b: VersionReference): boolean {
   return (a.platform ?? '') < (b.platform ?? '')
 }
 
-function prefixSums(counts: Uint32Array): void {
+function prefixSums(counts: number[]): void {
   for (let i = 1; i < counts.length; i++) counts[i] += counts[i - 1]
 }
 
-export function buildGraph(index: InventoryIndex, references: readonly VersionReference[]): VersionGraph {
-  const n = index.versions.length
+/** After a counting sort placed items with `start[key]++`, each start[key] holds the next key's start: shift them back. */
+function restoreStarts(start: number[]): void {
+  for (let i = start.length - 1; i > 0; i--) start[i] = start[i - 1]
+  start[0] = 0
+}
 
-  // 1. Parent edges grouped by child (counting sort), dropping references to absent versions and to oneself.
-  const refChild = new Int32Array(references.length).fill(-1)
-  const refParent = new Uint32Array(references.length)
-  const rawStart = new Uint32Array(n + 1)
-  for (let r = 0; r < references.length; r++) {
-    const child = index.indexOf.get(references[r].child)
-    const parent = index.indexOf.get(references[r].parent)
-    if (child < 0 || parent < 0 || child === parent) continue
+export function buildGraph(index: InventoryIndex, references: readonly VersionReference[], scratch = new Scratch()): VersionGraph {
+  const n = index.versions.length
+  const refCount = references.length
+  // Temporaries at least n long, so that the planner's later steps can reuse them.
+  const tempLength = Math.max(n, refCount)
+
+  // 1. Parent edges grouped by child (counting sort), dropping references to absent versions and to
+  //    oneself. `ends` plays the offsets: counts, then starts, then (after placing) each child's end.
+  const refChild = refCount > 0 ? scratch.take(tempLength) : []
+  const refParent = refCount > 0 ? scratch.take(tempLength) : []
+  const ends = zeros(n + 1)
+  let kept = 0
+  for (let r = 0; r < refCount; r++) {
+    const reference = references[r]
+    const child = index.indexOf.get(reference.child)
+    const parent = child < 0 ? -1 : index.indexOf.get(reference.parent)
+    if (parent < 0 || child === parent) {
+      refChild[r] = -1
+      continue
+    }
     refChild[r] = child
     refParent[r] = parent
-    rawStart[child + 1]++
+    ends[child + 1]++
+    kept++
   }
-  prefixSums(rawStart)
-  const rawRef = new Uint32Array(rawStart[n])
-  const fill = rawStart.slice(0, n)
-  for (let r = 0; r < references.length; r++) if (refChild[r] >= 0) rawRef[fill[refChild[r]]++] = r
+  prefixSums(ends)
+  const rawRef = kept > 0 ? scratch.take(tempLength) : []
+  for (let r = 0; r < refCount; r++) if (refChild[r] >= 0) rawRef[ends[refChild[r]]++] = r
+  // ends[child] is now where child's references end; ends[child - 1] (or 0) where they start.
 
   // 2. One edge per child/parent pair (a child has a handful of parents: a linear scan is enough).
-  const parentStart = new Uint32Array(n + 1)
-  const edgeParent = new Uint32Array(rawRef.length)
-  const edgeReference = new Array<VersionReference>(rawRef.length)
+  const parentStart = zeros(n + 1)
+  const edgeParent = kept > 0 ? zeros(kept) : []
+  const edgeReference = new Array<VersionReference>(kept)
+  const isDependant = new Uint8Array(n)
   let edges = 0
+  let from = 0
   for (let child = 0; child < n; child++) {
     parentStart[child] = edges
-    for (let k = rawStart[child]; k < rawStart[child + 1]; k++) {
+    const to = ends[child]
+    if (to === from) continue
+    isDependant[child] = 1
+    for (let k = from; k < to; k++) {
       const r = rawRef[k]
+      const parent = refParent[r]
       let same = parentStart[child]
-      while (same < edges && edgeParent[same] !== refParent[r]) same++
+      while (same < edges && edgeParent[same] !== parent) same++
       if (same === edges) {
-        edgeParent[edges] = refParent[r]
+        edgeParent[edges] = parent
         edgeReference[edges++] = references[r]
       } else if (isPreferred(references[r], edgeReference[same])) {
         edgeReference[same] = references[r]
       }
     }
+    from = to
   }
   parentStart[n] = edges
+  edgeParent.length = edges
   edgeReference.length = edges
+  if (refCount > 0) scratch.release(refChild, refParent)
+  if (kept > 0) scratch.release(rawRef)
 
-  // 3. Children, the same edges seen from the parent.
-  const childStart = new Uint32Array(n + 1)
+  // 3. Children, the same edges seen from the parent (counting sort again; `ends` is reused).
+  const childStart = ends
+  childStart.fill(0)
   for (let e = 0; e < edges; e++) childStart[edgeParent[e] + 1]++
   prefixSums(childStart)
-  const children = new Uint32Array(edges)
-  const childFill = childStart.slice(0, n)
-  const isDependant = new Uint8Array(n)
+  const children = edges > 0 ? zeros(edges) : []
   for (let child = 0; child < n; child++) {
-    if (parentStart[child + 1] > parentStart[child]) isDependant[child] = 1
-    for (let e = parentStart[child]; e < parentStart[child + 1]; e++) children[childFill[edgeParent[e]]++] = child
+    for (let e = parentStart[child]; e < parentStart[child + 1]; e++) children[childStart[edgeParent[e]]++] = child
   }
+  restoreStarts(childStart)
 
   // 4. Kahn's algorithm from the images: a dependant is ready once all its parents are placed.
-  const pendingParents = new Uint32Array(n)
-  const depth = new Uint32Array(n)
-  const queue = new Uint32Array(n)
+  //    Images need no depth computed (0): the order holds them first, then dependants in order.
+  const order = zeros(n)
+  const depth = zeros(n)
   let head = 0
   let tail = 0
-  for (let i = 0; i < n; i++) {
-    pendingParents[i] = parentStart[i + 1] - parentStart[i]
-    if (pendingParents[i] === 0) queue[tail++] = i
-  }
-  const imageCount = tail
-  while (head < tail) {
-    const node = queue[head++]
-    for (let c = childStart[node]; c < childStart[node + 1]; c++) {
-      const child = children[c]
-      if (depth[node] + 1 > depth[child]) depth[child] = depth[node] + 1
-      if (--pendingParents[child] === 0) queue[tail++] = child
+  for (let i = 0; i < n; i++) if (isDependant[i] === 0) order[tail++] = i
+  const firstDependant = tail
+  let cyclic: number[] = []
+  if (edges > 0) {
+    const pendingParents = scratch.take(n)
+    for (let i = 0; i < n; i++) pendingParents[i] = parentStart[i + 1] - parentStart[i]
+    while (head < tail) {
+      const node = order[head++]
+      const childDepth = depth[node] + 1
+      for (let c = childStart[node]; c < childStart[node + 1]; c++) {
+        const child = children[c]
+        if (childDepth > depth[child]) depth[child] = childDepth
+        if (--pendingParents[child] === 0) order[tail++] = child
+      }
     }
+    if (tail < n) cyclic = positionsWhere(pendingParents, n)
+    scratch.release(pendingParents)
   }
-  const cyclic: number[] = []
-  for (let i = 0; i < n; i++) if (pendingParents[i] > 0) cyclic.push(i)
 
-  return {
-    isDependant,
-    parentStart,
-    edgeParent: edgeParent.slice(0, edges),
-    edgeReference,
-    childStart,
-    children,
-    topologicalDependants: queue.slice(imageCount, tail),
-    cyclic: Uint32Array.from(cyclic),
-    depth
-  }
+  return { isDependant, parentStart, edgeParent, edgeReference, childStart, children, order, firstDependant, dependantsEnd: tail, cyclic, depth }
+}
+
+function positionsWhere(pending: readonly number[], n: number): number[] {
+  const found: number[] = []
+  for (let i = 0; i < n; i++) if (pending[i] > 0) found.push(i)
+  return found
 }

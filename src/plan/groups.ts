@@ -5,7 +5,7 @@
 import type { DeletionGroup } from '../model.js'
 import { isNewerByCreated } from './inventory-index.js'
 import { labelOf, markDeleted, type PackageContext, type Verdicts } from './package-context.js'
-import { reasons } from './reasons.js'
+import { DescriptionParts, flat, ReasonMemo, reasonParts, reasons } from './reasons.js'
 
 export interface PackageGroups {
   /** Oldest image first (created_at, then id): the deletion order. */
@@ -15,7 +15,7 @@ export interface PackageGroups {
 }
 
 /** The edge the reason describes: to the group's image itself when it is a parent, else to the newest parent in the group. */
-function describingEdge(ctx: PackageContext, groupOf: Int32Array, i: number, group: number): number {
+function describingEdge(ctx: PackageContext, groupOf: readonly number[], i: number, group: number): number {
   const { graph, index } = ctx
   let via = -1
   for (let e = graph.parentStart[i]; e < graph.parentStart[i + 1]; e++) {
@@ -28,13 +28,13 @@ function describingEdge(ctx: PackageContext, groupOf: Int32Array, i: number, gro
 }
 
 /** Parents before children (depth), then id: independent of the input order. Groups are small: insertion sort. */
-function sortMembers(ctx: PackageContext, members: Uint32Array, from: number, to: number): void {
+function sortMembers(ctx: PackageContext, members: number[], from: number, to: number): void {
   const { depth } = ctx.graph
-  const { versions } = ctx.index
+  const { ids } = ctx.index
   for (let k = from + 1; k < to; k++) {
     const m = members[k]
     let j = k - 1
-    while (j >= from && (depth[members[j]] > depth[m] || (depth[members[j]] === depth[m] && versions[members[j]].id > versions[m].id))) {
+    while (j >= from && (depth[members[j]] > depth[m] || (depth[members[j]] === depth[m] && ids[members[j]] > ids[m]))) {
       members[j + 1] = members[j]
       j--
     }
@@ -46,13 +46,18 @@ function sortMembers(ctx: PackageContext, members: Uint32Array, from: number, to
 export function buildGroups(ctx: PackageContext, verdicts: Verdicts): PackageGroups {
   const { graph, index } = ctx
   const n = index.versions.length
-  const groupOf = new Int32Array(n).fill(-1)
+  const groupOf = ctx.scratch.take(n, -1)
   for (let i = 0; i < n; i++) {
     if (verdicts.deleted[i] && !graph.isDependant[i]) groupOf[i] = i
   }
 
-  const memberCount = new Uint32Array(n + 1)
-  for (const i of graph.topologicalDependants) {
+  const memberCount = ctx.scratch.take(n + 1)
+  // Siblings come one after another in topological order, and several of them (an image's
+  // attestations) share their reason: the reasons of the current group are kept for reuse.
+  const memo = new ReasonMemo()
+  const tails = new DescriptionParts(reasonParts.deletedWithTail)
+  for (let k = graph.firstDependant; k < graph.dependantsEnd; k++) {
+    const i = graph.order[k]
     if (!verdicts.deleted[i]) continue
     // Every parent is deleted (judgeDependants guarantees it), so each has a group already: take the newest.
     let group = -1
@@ -63,18 +68,30 @@ export function buildGroups(ctx: PackageContext, verdicts: Verdicts): PackageGro
     groupOf[i] = group
     memberCount[group + 1]++
     const via = describingEdge(ctx, groupOf, i, group)
-    const { kind, platform } = graph.edgeReference[via]
+    const reference = graph.edgeReference[via]
     const viaParent = graph.edgeParent[via]
-    const viaLabel = viaParent === group ? undefined : labelOf(ctx, viaParent)
-    markDeleted(verdicts, i, reasons.deletedWith(labelOf(ctx, group), kind, platform, viaLabel), verdicts.rule[group])
+    let reason = memo.get(group, reference, viaParent)
+    if (reason === undefined) {
+      const text =
+        viaParent === group
+          ? flat(memo.ownerPartOf(group, (image) => reasonParts.deletedWithHead(labelOf(ctx, image))) + tails.get(reference.kind, reference.platform))
+          : reasons.deletedWith(labelOf(ctx, group), reference.kind, reference.platform, labelOf(ctx, viaParent))
+      reason = memo.set(group, reference, viaParent, text)
+    }
+    markDeleted(verdicts, i, reason, verdicts.rule[group])
   }
 
   // Members of each group, bucketed by the group's image position (counting sort).
   for (let i = 1; i <= n; i++) memberCount[i] += memberCount[i - 1]
   const memberStart = memberCount
-  const members = new Uint32Array(memberStart[n])
-  const fill = memberStart.slice(0, n)
-  for (const i of graph.topologicalDependants) if (verdicts.deleted[i]) members[fill[groupOf[i]]++] = i
+  const members = ctx.scratch.take(memberStart[n])
+  for (let k = graph.firstDependant; k < graph.dependantsEnd; k++) {
+    const i = graph.order[k]
+    if (verdicts.deleted[i]) members[memberStart[groupOf[i]]++] = i
+  }
+  // memberStart[g] now holds where g's members end, which is where g + 1's start: shift back.
+  for (let i = n; i > 0; i--) memberStart[i] = memberStart[i - 1]
+  memberStart[0] = 0
 
   const groups: DeletionGroup[] = []
   const times: number[] = []
@@ -88,10 +105,11 @@ export function buildGroups(ctx: PackageContext, verdicts: Verdicts): PackageGro
     const version = index.versions[image]
     const versionIds = new Array<number>(1 + to - from)
     versionIds[0] = version.id
-    for (let m = from; m < to; m++) versionIds[1 + m - from] = index.versions[members[m]].id
+    for (let m = from; m < to; m++) versionIds[1 + m - from] = index.ids[members[m]]
     groups.push({ packageKey: ctx.key, imageId: version.id, createdAt: version.createdAt, versionIds })
     times.push(index.created[image])
   }
+  ctx.scratch.release(groupOf, memberCount, members)
   return { groups, times }
 }
 

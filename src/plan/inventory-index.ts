@@ -1,28 +1,33 @@
 // One package's versions indexed for planning: timestamps parsed once into numbers, ids mapped to
 // positions, and "newest first" orders sorted once and shared by every rule.
 import type { AgeFrom, PackageVersion } from '../model.js'
+import { doubles, positions, zeros } from './arrays.js'
 import { IdIndex } from './id-index.js'
-import { parseTimestamp } from './timestamps.js'
+import { createTimestampParser } from './timestamps.js'
 
 export interface InventoryIndex {
   versions: readonly PackageVersion[]
+  /** versions[i].id, as numbers in one array (read by every tie-break). */
+  ids: readonly number[]
   /** Position of each version id in `versions` (-1 when absent). */
   indexOf: IdIndex
+  /** 1 when the version has tags (whatever its type: callers decide whether tags count). */
+  tagged: readonly number[]
   /** created_at in ms; an unparseable timestamp is +Infinity (treated as newest: never "old enough"). */
-  created: Float64Array
-  updated: Float64Array
+  created: readonly number[]
+  updated: readonly number[]
   /** All positions, newest first by created_at, then larger id. */
-  newestFirstByCreated(): Uint32Array
+  newestFirstByCreated(): readonly number[]
   /** All positions, newest first by the given timestamp, then larger id. */
-  newestFirst(ageFrom: AgeFrom): Uint32Array
+  newestFirst(ageFrom: AgeFrom): readonly number[]
 }
 
-function newestFirstComparator(versions: readonly PackageVersion[], time: Float64Array): (a: number, b: number) => number {
+function newestFirstComparator(ids: readonly number[], time: readonly number[]): (a: number, b: number) => number {
   return (a, b) => {
     const ta = time[a]
     const tb = time[b]
     if (ta !== tb) return ta < tb ? 1 : -1
-    return versions[b].id - versions[a].id
+    return ids[b] - ids[a]
   }
 }
 
@@ -31,67 +36,75 @@ function isSorted(order: ArrayLike<number>, compare: (a: number, b: number) => n
   return true
 }
 
-/** Sorts positions; GitHub lists versions newest first, so the check usually spares the sort. */
-function sortFrom(start: ArrayLike<number>, compare: (a: number, b: number) => number): Uint32Array {
-  if (isSorted(start, compare)) return Uint32Array.from(start)
-  return Uint32Array.from(Array.from(start).sort(compare))
+/** Sorts positions in place; GitHub lists versions newest first, so the check usually spares the sort. */
+function sortInPlace(order: number[], compare: (a: number, b: number) => number): number[] {
+  return isSorted(order, compare) ? order : order.sort(compare)
 }
 
 /**
  * The updated_at order from the created_at order: versions never retagged keep their place (same
  * key), so only the others are sorted and merged in — O(n + k log k) instead of a full sort.
  */
-function reorderByUpdated(versions: readonly PackageVersion[], created: Float64Array, updated: Float64Array, byCreated: Uint32Array): Uint32Array {
-  const compare = newestFirstComparator(versions, updated)
-  const unchanged: number[] = []
+function reorderByUpdated(ids: readonly number[], created: readonly number[], updated: readonly number[], byCreated: number[]): number[] {
+  const compare = newestFirstComparator(ids, updated)
+  const n = byCreated.length
   const changed: number[] = []
-  for (const i of byCreated) (updated[i] === created[i] ? unchanged : changed).push(i)
+  for (let k = 0; k < n; k++) if (updated[byCreated[k]] !== created[byCreated[k]]) changed.push(byCreated[k])
   if (changed.length === 0) return byCreated
-  changed.sort(compare)
-  const merged = new Uint32Array(byCreated.length)
+  sortInPlace(changed, compare)
+  // Merge the unchanged ones (in byCreated order, skipping the changed) with the sorted changed ones.
+  const merged = new Array<number>(n)
   let a = 0
   let b = 0
   let k = 0
-  while (a < unchanged.length && b < changed.length) merged[k++] = compare(unchanged[a], changed[b]) <= 0 ? unchanged[a++] : changed[b++]
-  while (a < unchanged.length) merged[k++] = unchanged[a++]
+  for (; a < n; a++) {
+    const i = byCreated[a]
+    if (updated[i] !== created[i]) continue
+    while (b < changed.length && compare(changed[b], i) < 0) merged[k++] = changed[b++]
+    merged[k++] = i
+  }
   while (b < changed.length) merged[k++] = changed[b++]
   return merged
 }
 
 export function indexInventory(versions: readonly PackageVersion[]): InventoryIndex {
   const n = versions.length
-  const ids = new Float64Array(n)
-  const created = new Float64Array(n)
-  const updated = new Float64Array(n)
+  const ids = doubles(n)
+  const created = doubles(n)
+  const updated = doubles(n)
+  const tagged = zeros(n)
+  const parseCreated = createTimestampParser()
+  const parseUpdated = createTimestampParser()
   for (let i = 0; i < n; i++) {
     const v = versions[i]
     ids[i] = v.id
-    created[i] = parseTimestamp(v.createdAt)
+    if (v.tags.length > 0) tagged[i] = 1
+    created[i] = parseCreated(v.createdAt)
     // Most versions were never retagged: reuse the parse.
-    updated[i] = v.updatedAt === v.createdAt ? created[i] : parseTimestamp(v.updatedAt)
+    updated[i] = v.updatedAt === v.createdAt ? created[i] : parseUpdated(v.updatedAt)
   }
   const indexOf = new IdIndex(ids)
   // Sorted lazily: a package whose rules all use one age-from never pays for the other order.
-  let byCreated: Uint32Array | undefined
-  let byUpdated: Uint32Array | undefined
-  const newestFirstByCreated = (): Uint32Array => {
+  let byCreated: number[] | undefined
+  let byUpdated: number[] | undefined
+  const newestFirstByCreated = (): number[] => {
     if (!byCreated) {
-      const identity = new Uint32Array(n)
-      for (let i = 0; i < n; i++) identity[i] = i
-      byCreated = sortFrom(identity, newestFirstComparator(versions, created))
+      byCreated = sortInPlace(positions(n), newestFirstComparator(ids, created))
     }
     return byCreated
   }
   return {
     versions,
+    ids,
     indexOf,
+    tagged,
     created,
     updated,
     newestFirstByCreated,
     newestFirst: (ageFrom) =>
       ageFrom === 'created'
         ? newestFirstByCreated()
-        : (byUpdated ??= reorderByUpdated(versions, created, updated, newestFirstByCreated()))
+        : (byUpdated ??= reorderByUpdated(ids, created, updated, newestFirstByCreated()))
   }
 }
 
@@ -100,5 +113,5 @@ export function isNewerByCreated(index: InventoryIndex, a: number, b: number): b
   const ta = index.created[a]
   const tb = index.created[b]
   if (ta !== tb) return ta > tb
-  return index.versions[a].id > index.versions[b].id
+  return index.ids[a] > index.ids[b]
 }

@@ -5,6 +5,7 @@ import type { VersionGraph } from './graph.js'
 import type { InventoryIndex } from './inventory-index.js'
 import type { TagVersionMatcher } from './matchers.js'
 import type { CompiledRule } from './rules.js'
+import type { Scratch } from './arrays.js'
 import { versionLabel } from './reasons.js'
 
 export interface PackageContext {
@@ -16,13 +17,18 @@ export interface PackageContext {
   /** The policy's rules that apply to this package, in policy order. */
   rules: CompiledRule[]
   protect: TagVersionMatcher
+  /** Whether protect or a rule's keep.versions could hold back an untagged version (by its name). */
+  namesHold: boolean
+  /** Whether protect has version globs (else it never matches an untagged version). */
+  protectsNames: boolean
   nowMs: number
-  /** Labels ("web:1.4") computed once per version that a reason names, not once per reason. */
-  labels: (string | undefined)[]
+  /** Temporary arrays, reused from step to step. */
+  scratch: Scratch
 }
 
 /** One verdict per version position; filled by the steps in turn (images, dependants, last version, groups). */
 export interface Verdicts {
+  /** 1 when the version is deleted. */
   deleted: Uint8Array
   rule: (string | undefined)[]
   reason: string[]
@@ -51,6 +57,12 @@ export function tagsOf(ctx: PackageContext, version: PackageVersion): readonly s
   return ctx.isContainer ? version.tags : NO_TAGS
 }
 
+/** The version has tags that count (container versions only). */
+export function hasTags(ctx: PackageContext, i: number): boolean {
+  return ctx.isContainer && ctx.index.tagged[i] === 1
+}
+
+/** "web:1.4" or "web@sha256:0123456789ab": reasons name versions so. */
 export function labelOf(ctx: PackageContext, i: number): string {
-  return (ctx.labels[i] ??= versionLabel(ctx.ref.name, ctx.index.versions[i]))
+  return versionLabel(ctx.ref.name, ctx.index.versions[i])
 }

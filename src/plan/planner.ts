@@ -1,6 +1,7 @@
 // The planner: policy, inventories and "now" in, plan out. Pure: no I/O, no clock, no environment;
 // the same input always gives the same plan, whatever the order of versions and references.
 import { packageKey, type PackageInventory, type PackagePlan, type Plan, type Policy, type VersionPlan } from '../model.js'
+import { Scratch } from './arrays.js'
 import { applyCap, oldestFirstAcrossPackages } from './cap.js'
 import { judgeDependants } from './dependants.js'
 import { buildGraph, type VersionGraph } from './graph.js'
@@ -24,7 +25,9 @@ export function planRetention(input: PlanInput): Plan {
   const { policy, now } = input
   const rules = compileRules(policy, now)
   const protect = compileTagVersionMatcher(policy.protect.tags, policy.protect.versions)
-  const planned = input.inventories.map((inventory) => planPackage(policy, rules, protect, inventory, now.getTime()))
+  // Packages are planned one after another: their temporary arrays are reused.
+  const scratch = new Scratch()
+  const planned = input.inventories.map((inventory) => planPackage(policy, rules, protect, inventory, now.getTime(), scratch))
   const { scheduled, deferredByCap } = applyCap(
     oldestFirstAcrossPackages(planned.map((p) => p.groups)),
     input.maxDeletions ?? policy.limits.maxDeletions
@@ -37,16 +40,17 @@ function planPackage(
   allRules: CompiledRule[],
   protect: TagVersionMatcher,
   inventory: PackageInventory,
-  nowMs: number
+  nowMs: number,
+  scratch: Scratch
 ): { plan: PackagePlan; groups: PackageGroups } {
   const ref = inventory.package
   const isContainer = ref.type === 'container'
   const index = indexInventory(inventory.versions)
   // Only container versions refer to each other; for other types every version is an image.
-  const graph = buildGraph(index, isContainer ? inventory.references : [])
+  const graph = buildGraph(index, isContainer ? inventory.references : [], scratch)
   const rules = allRules.filter((rule) => rule.appliesTo(ref.type, ref.name))
-  const labels = new Array<string | undefined>(index.versions.length)
-  const ctx: PackageContext = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, nowMs, labels }
+  const namesHold = policy.protect.versions.length > 0 || rules.some((rule) => rule.rule.keep.versions.length > 0)
+  const ctx: PackageContext = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, scratch }
   const verdicts = emptyVerdicts(index.versions.length)
   const header = { key: ctx.key, package: ref, rules: rules.map((rule) => rule.name) }
 
@@ -69,11 +73,12 @@ function planPackage(
 function versionPlans(index: InventoryIndex, graph: VersionGraph, verdicts: Verdicts): VersionPlan[] {
   const plans = new Array<VersionPlan>(index.versions.length)
   const order = index.newestFirstByCreated()
-  // Siblings with the same single parent (an index's platform manifests) share one belongsTo array.
-  const singleParent = new Array<number[] | undefined>(index.versions.length)
+  // Siblings with the same single parent (an index's platform manifests, listed one after another)
+  // share one belongsTo array.
+  const shared: SharedBelongsTo = { parent: -1, ids: [] }
   for (let k = 0; k < order.length; k++) {
     const i = order[k]
-    plans[k] = graph.isDependant[i] ? dependantPlan(index, graph, verdicts, i, singleParent) : imagePlan(index, verdicts, i)
+    plans[k] = graph.isDependant[i] ? dependantPlan(index, graph, verdicts, i, shared) : imagePlan(index, verdicts, i)
   }
   return plans
 }
@@ -91,13 +96,18 @@ function imagePlan(index: InventoryIndex, verdicts: Verdicts, i: number): Versio
     : { id, name, tags, createdAt, updatedAt, role: 'image', decision, rule, reason }
 }
 
+interface SharedBelongsTo {
+  parent: number
+  ids: number[]
+}
+
 /** belongsTo in id order; kind and platform of the reference to the newest parent. */
 function dependantPlan(
   index: InventoryIndex,
   graph: VersionGraph,
   verdicts: Verdicts,
   i: number,
-  singleParent: (number[] | undefined)[]
+  shared: SharedBelongsTo
 ): VersionPlan {
   const { id, name, tags, createdAt, updatedAt } = index.versions[i]
   const decision = verdicts.deleted[i] ? 'delete' : 'keep'
@@ -109,7 +119,11 @@ function dependantPlan(
   let newest = first
   if (end - first === 1) {
     const parent = graph.edgeParent[first]
-    belongsTo = singleParent[parent] ??= [index.versions[parent].id]
+    if (shared.parent !== parent) {
+      shared.parent = parent
+      shared.ids = [index.versions[parent].id]
+    }
+    belongsTo = shared.ids
   } else {
     belongsTo = []
     for (let e = first; e < end; e++) {

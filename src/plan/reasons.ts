@@ -1,6 +1,6 @@
 // Human reasons carried by every VersionPlan and the fail-closed warning. Pure string builders, so the
 // wording lives in one place.
-import type { PackageVersion, ReferenceKind, UnreadableManifest } from '../model.js'
+import type { PackageVersion, ReferenceKind, UnreadableManifest, VersionReference } from '../model.js'
 import type { Hit } from './matchers.js'
 
 const HOUR = 3_600_000
@@ -131,4 +131,83 @@ export function failClosedWarning(key: string, unreadable: readonly UnreadableMa
           .map((u) => `${shortDigest(u.digest)}: ${u.reason}`)
           .join('; ')
   return `left untouched: ${listDigests(unreadable)} of ${key} could not be read (${why}); nothing in this package is deleted`
+}
+
+/**
+ * The two reasons built once per dependant, in two flat parts (one naming the owner, one the
+ * reference), so that each reason costs one concatenation: deletedWith(label, kind, platform) is
+ * deletedWithHead(label) + deletedWithTail(kind, platform), keptWithParent(kind, platform, label)
+ * is keptWithParentHead(kind, platform) + keptWithParentTail(label).
+ */
+export const reasonParts = {
+  deletedWithHead: (groupLabel: string) => flat(`delete: deleted with ${groupLabel} (`),
+  deletedWithTail: (kind: ReferenceKind, platform: string | undefined) => flat(`${describeReference(kind, platform)})`),
+  keptWithParentHead: (kind: ReferenceKind, platform: string | undefined) => flat(`kept: ${describeReference(kind, platform)}`),
+  keptWithParentTail: (parentLabel: string) => flat(` of ${parentLabel}`)
+}
+
+/** A reason part per reference description (kind, and platform for platform manifests): a handful in a package. */
+export class DescriptionParts {
+  private readonly byKind = new Map<ReferenceKind, string>()
+  private readonly byPlatform = new Map<string, string>()
+
+  constructor(private readonly make: (kind: ReferenceKind, platform: string | undefined) => string) {}
+
+  get(kind: ReferenceKind, platform: string | undefined): string {
+    if (kind === 'platform' && platform) {
+      let part = this.byPlatform.get(platform)
+      if (part === undefined) this.byPlatform.set(platform, (part = this.make(kind, platform)))
+      return part
+    }
+    let part = this.byKind.get(kind)
+    if (part === undefined) this.byKind.set(kind, (part = this.make(kind, undefined)))
+    return part
+  }
+}
+
+/**
+ * Reasons already built for one owner (a group, or a kept parent), by what the reason says of the
+ * reference (kind, platform, the parent it goes through), and the reason part naming the owner.
+ * Only the latest owner's are kept: its dependants come one after another, so the memory stays a
+ * handful of entries and the strings no reason keeps die young.
+ */
+export class ReasonMemo {
+  private owner = -1
+  private ownerPart: string | undefined
+  private count = 0
+  private readonly kinds: ReferenceKind[] = []
+  private readonly platforms: (string | undefined)[] = []
+  private readonly vias: number[] = []
+  private readonly texts: string[] = []
+
+  get(owner: number, reference: VersionReference, via: number): string | undefined {
+    if (owner !== this.owner) return undefined
+    for (let k = 0; k < this.count; k++) {
+      if (this.kinds[k] === reference.kind && this.platforms[k] === reference.platform && this.vias[k] === via) return this.texts[k]
+    }
+    return undefined
+  }
+
+  /** The reason part naming the owner, made once per owner. */
+  ownerPartOf(owner: number, make: (owner: number) => string): string {
+    this.switchTo(owner)
+    return (this.ownerPart ??= make(owner))
+  }
+
+  set(owner: number, reference: VersionReference, via: number, text: string): string {
+    this.switchTo(owner)
+    const k = this.count++
+    this.kinds[k] = reference.kind
+    this.platforms[k] = reference.platform
+    this.vias[k] = via
+    this.texts[k] = text
+    return text
+  }
+
+  private switchTo(owner: number): void {
+    if (owner === this.owner) return
+    this.owner = owner
+    this.ownerPart = undefined
+    this.count = 0
+  }
 }

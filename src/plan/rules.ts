@@ -2,9 +2,10 @@
 // combination across rules (protect and keep always win).
 import type { Policy, Rule } from '../model.js'
 import { olderThanCutoff } from '../policy/duration.js'
+import { zeros } from './arrays.js'
 import { compileGlobs, compilePackageNameFilter } from '../policy/glob.js'
 import { compileTagVersionMatcher, firstMatchingTag, type TagVersionMatcher } from './matchers.js'
-import { keep, markDeleted, tagsOf, type PackageContext, type Verdicts } from './package-context.js'
+import { hasTags, keep, markDeleted, tagsOf, type PackageContext, type Verdicts } from './package-context.js'
 import { formatAge, reasons, selection } from './reasons.js'
 
 export interface CompiledRule {
@@ -18,6 +19,10 @@ export interface CompiledRule {
   seriesTag(tags: readonly string[], name: string): string | undefined
   /** keep.tags / keep.versions. */
   keeps: TagVersionMatcher
+  /** What decides for an untagged version: keep.versions (undefined: never kept), match.versions (undefined: no condition), match.tags. */
+  keepsName?: (name: string) => boolean
+  seriesName?: (name: string) => boolean
+  hasTagCondition: boolean
   /** "older-than" as an instant in ms; undefined when the rule has no older-than (everything is old enough). */
   cutoffMs?: number
   keepLatest: number
@@ -41,6 +46,9 @@ export function compileRules(policy: Policy, now: Date): CompiledRule[] {
         return firstMatchingTag(versionTags, tagMatches)
       },
       keeps: compileTagVersionMatcher(rule.keep.tags, rule.keep.versions),
+      keepsName: rule.keep.versions.length > 0 ? compileGlobs(rule.keep.versions) : undefined,
+      seriesName: versionMatches,
+      hasTagCondition: tagMatches !== undefined,
       cutoffMs: olderThan ? olderThanCutoff(now, olderThan).getTime() : undefined,
       keepLatest: rule.keep.latest ?? 0
     }
@@ -81,7 +89,7 @@ function keepReason(ctx: PackageContext, i: number, compiled: CompiledRule, rank
   return hit ? reasons.keptByRule(hit, ctx.isContainer, compiled.name) : ''
 }
 
-const NONE = 0x7fffffff // larger than any rule index: "min" keeps the first rule in policy order
+const NONE = 0x3fffffff // larger than any rule index (and a small integer for V8): "min" keeps the first rule in policy order
 
 /** Writes the verdict of every image (dependants are left to judgeDependants). */
 export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
@@ -90,10 +98,11 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
   const { isDependant } = ctx.graph
   // The first rule (policy order) that keeps / selects / finds too young each image; typed arrays
   // rather than an object per image, since most of a large package is selected.
-  const keptBy = new Int32Array(n).fill(NONE)
-  const keptRank = new Uint32Array(n)
-  const selectedBy = new Int32Array(n).fill(NONE)
-  const tooYoungFor = new Int32Array(n).fill(NONE)
+  const { scratch } = ctx
+  const keptBy = scratch.take(n, NONE)
+  const keptRank = scratch.take(n)
+  const selectedBy = scratch.take(n, NONE)
+  const tooYoungFor = scratch.take(n, NONE)
 
   // One walk over the images per age-from (newest first), evaluating every rule of that age-from on
   // each image: a million versions are read once or twice instead of once per rule.
@@ -101,21 +110,34 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
     const group = ctx.rules.map((rule, r) => ({ rule, r })).filter(({ rule }) => rule.rule.match.ageFrom === ageFrom)
     if (group.length === 0) continue
     const time = ageFrom === 'created' ? ctx.index.created : ctx.index.updated
-    const ranks = new Uint32Array(group.length)
-    for (const i of ctx.index.newestFirst(ageFrom)) {
+    const ranks = zeros(group.length)
+    const order = ctx.index.newestFirst(ageFrom)
+    for (let k = 0; k < n; k++) {
+      const i = order[k]
       if (isDependant[i]) continue
-      const version = versions[i]
-      const tags = tagsOf(ctx, version)
-      const name = version.name
+      // Most images are untagged: they are judged without their tags, and their name is read only
+      // when a rule has a version glob.
+      const tagged = hasTags(ctx, i)
+      const version = tagged ? versions[i] : undefined
+      let name = version?.name
       for (let g = 0; g < group.length; g++) {
         const { rule, r } = group[g]
         // keep.tags / keep.versions cover every image of the package, not only the series.
-        const hit = rule.keeps(tags, name) !== undefined
+        let hit: boolean
+        let member: boolean
+        if (version) {
+          hit = rule.keeps(version.tags, version.name) !== undefined
+          member = rule.seriesTag(version.tags, version.name) !== undefined
+        } else {
+          if (name === undefined && (rule.keepsName || rule.seriesName)) name = versions[i].name
+          hit = rule.keepsName !== undefined && rule.keepsName(name as string)
+          member = !rule.hasTagCondition && (rule.seriesName === undefined || rule.seriesName(name as string))
+        }
         if (hit && r < keptBy[i]) {
           keptBy[i] = r
           keptRank[i] = 0
         }
-        if (rule.seriesTag(tags, name) === undefined) continue
+        if (!member) continue
         // Newest first, so the series rank is the position among members met so far.
         const rank = ++ranks[g]
         if (rank <= rule.keepLatest) {
@@ -140,8 +162,7 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
   const tooYoungReasons = ctx.rules.map((rule) => (rule.rule.match.olderThan ? reasons.tooYoung(rule.rule.match.olderThan.text, rule.name) : ''))
   for (let i = 0; i < n; i++) {
     if (isDependant[i]) continue
-    const version = versions[i]
-    const protectedBy = ctx.protect(tagsOf(ctx, version), version.name)
+    const protectedBy = ctx.protectsNames || hasTags(ctx, i) ? ctx.protect(tagsOf(ctx, versions[i]), versions[i].name) : undefined
     if (protectedBy) {
       keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer))
     } else if (keptBy[i] !== NONE) {
@@ -156,10 +177,13 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
       keep(verdicts, i, noRuleReason)
     }
   }
+  scratch.release(keptBy, keptRank, selectedBy, tooYoungFor)
 }
 
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */
 export function heldBack(ctx: PackageContext, i: number): { reason: string; rule?: string } | undefined {
+  // Most dependants (platform manifests, attestations) are untagged: only name globs could hold them.
+  if (!ctx.namesHold && !hasTags(ctx, i)) return undefined
   const version = ctx.index.versions[i]
   const tags = tagsOf(ctx, version)
   const protectedBy = ctx.protect(tags, version.name)

@@ -66,3 +66,35 @@ export function parseTimestamp(iso: string): number {
   const ms = Date.parse(iso)
   return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms
 }
+
+/**
+ * parseTimestamp for many timestamps in a row: versions listed in order share their day, so the
+ * date part ("2026-06-15") of GitHub's form is parsed once per day and only the time of day per
+ * timestamp. Same results as parseTimestamp for every input.
+ */
+export function createTimestampParser(): (iso: string) => number {
+  let day = '' // "YYYY-MM-DDT" of the last timestamp parsed by the fast path
+  let dayMs = 0
+  return (iso) => {
+    if (iso.length === 20 && day !== '' && iso.startsWith(day) && iso.charCodeAt(19) === 90) {
+      if (iso.charCodeAt(13) === 58 && iso.charCodeAt(16) === 58) {
+        const hour = two(iso, 11)
+        const minute = two(iso, 14)
+        const second = two(iso, 17)
+        if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
+          return dayMs + ((hour * 60 + minute) * 60 + second) * 1000
+        }
+      }
+    }
+    const fast = parseUtc(iso)
+    if (fast === undefined) {
+      const ms = Date.parse(iso)
+      return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms
+    }
+    if (iso.length === 20) {
+      day = iso.slice(0, 11)
+      dayMs = fast - ((two(iso, 11) * 60 + two(iso, 14)) * 60 + two(iso, 17)) * 1000
+    }
+    return fast
+  }
+}
