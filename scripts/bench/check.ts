@@ -1,0 +1,117 @@
+// The benchmarks' regression check for CI (`npm run bench:check`), the quick, deterministic part:
+//
+// - request counts for the 10,000-version package (dry run, and an executing run capped at 30
+//   deletions): compared EXACTLY with bench/baseline.json, kind by kind;
+// - planner throughput at 100,000 versions (best of three warm plans in a fresh process): fails only
+//   below half the baseline, since machines are noisy.
+//
+// Exits 1 on a regression, 2 when it cannot run. `--update` rewrites the baseline from this run
+// (after an intended change; commit the file with it). The bundle is --bundle, else $BENCH_BUNDLE,
+// else dist/index.js: run it after the build, against the bundle CI just verified.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { bundlePath, ROOT } from './action.js'
+import { benchPlannerSize } from './planner.js'
+import { benchRequests, type RequestCounts, type RequestsResult } from './requests.js'
+
+export const BASELINE = join(ROOT, 'bench', 'baseline.json')
+const PLANNER_SIZE = 100_000
+const MAX_DELETIONS = 30
+
+export interface Baseline {
+  note: string
+  requests: {
+    versions: number
+    dryRun: RequestCounts
+    planned: number
+    capped: { maxDeletions: number; deletedCount: number; requests: RequestCounts }
+  }
+  planner: { versions: number; warmVersionsPerSecond: number; firstPlanVersionsPerSecond: number; measuredOn: string }
+}
+
+/** The request kinds of a capped run (its other fields are not request counts). */
+function cappedRequests(capped: RequestsResult['capped']): RequestCounts {
+  const counts: RequestCounts = {}
+  for (const [kind, count] of Object.entries(capped)) if (kind.includes(' ')) counts[kind] = count
+  return counts
+}
+
+/** Every kind in either record must have the same count (a kind missing on one side counts 0). */
+function compareCounts(what: string, expected: RequestCounts, actual: RequestCounts): string[] {
+  const problems: string[] = []
+  for (const kind of [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort()) {
+    const e = expected[kind] ?? 0
+    const a = actual[kind] ?? 0
+    if (e !== a) problems.push(`${what}: ${kind}: ${a}, baseline ${e}`)
+  }
+  return problems
+}
+
+async function main(): Promise<number> {
+  const update = process.argv.includes('--update')
+  const bundleFlag = process.argv.find((arg) => arg.startsWith('--bundle='))?.slice('--bundle='.length)
+  const bundle = bundlePath(bundleFlag)
+  if (!existsSync(bundle)) {
+    console.error(`bench:check: ${bundle} is missing; run \`npm run build\` first (or pass --bundle=PATH)`)
+    return 2
+  }
+  const started = Date.now()
+  const requests = await benchRequests({ bundle, maxDeletions: MAX_DELETIONS })
+  const planner = await benchPlannerSize(PLANNER_SIZE, { warmRuns: 3 })
+  const current: Baseline = {
+    note: 'Written by `npm run bench:check -- --update`. Request counts are compared exactly; planner throughput fails below half.',
+    requests: {
+      versions: requests.versions,
+      dryRun: requests.dryRun,
+      planned: requests.planned,
+      capped: { maxDeletions: MAX_DELETIONS, deletedCount: requests.capped.deletedCount, requests: cappedRequests(requests.capped) }
+    },
+    planner: {
+      versions: PLANNER_SIZE,
+      warmVersionsPerSecond: planner.warmVersionsPerSecond ?? 0,
+      firstPlanVersionsPerSecond: planner.versionsPerSecond,
+      measuredOn: `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`
+    }
+  }
+  console.log(
+    `requests: ${Object.entries(current.requests.dryRun)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; planned ${current.requests.planned}; capped run ${current.requests.capped.requests['REST DELETE version'] ?? 0} DELETEs`
+  )
+  console.log(`planner at ${PLANNER_SIZE.toLocaleString('en-US')}: ${current.planner.warmVersionsPerSecond.toLocaleString('en-US')} versions/s warm, ${current.planner.firstPlanVersionsPerSecond.toLocaleString('en-US')} first plan`)
+  for (const finding of requests.findings) console.log(`note: ${finding}`)
+
+  if (update) {
+    writeFileSync(BASELINE, `${JSON.stringify(current, null, 2)}\n`)
+    console.log(`baseline written to ${BASELINE} (${Math.round((Date.now() - started) / 1000)} s)`)
+    return 0
+  }
+  if (!existsSync(BASELINE)) {
+    console.error(`bench:check: no baseline at ${BASELINE}; create it with \`npm run bench:check -- --update\``)
+    return 2
+  }
+  const baseline = JSON.parse(readFileSync(BASELINE, 'utf8')) as Baseline
+  const problems = [
+    ...requests.violations,
+    ...compareCounts('dry run', baseline.requests.dryRun, current.requests.dryRun),
+    ...compareCounts(`capped run (max-deletions ${MAX_DELETIONS})`, baseline.requests.capped.requests, current.requests.capped.requests)
+  ]
+  if (current.requests.planned !== baseline.requests.planned) problems.push(`planned deletions: ${current.requests.planned}, baseline ${baseline.requests.planned}`)
+  if (current.requests.capped.deletedCount !== baseline.requests.capped.deletedCount) {
+    problems.push(`capped run deleted ${current.requests.capped.deletedCount}, baseline ${baseline.requests.capped.deletedCount}`)
+  }
+  const floor = baseline.planner.warmVersionsPerSecond / 2
+  if (current.planner.warmVersionsPerSecond < floor) {
+    problems.push(`planner at ${PLANNER_SIZE}: ${current.planner.warmVersionsPerSecond} versions/s, below half the baseline's ${baseline.planner.warmVersionsPerSecond}`)
+  }
+  const seconds = Math.round((Date.now() - started) / 1000)
+  if (problems.length > 0) {
+    console.error(`\nbench:check: REGRESSION (${seconds} s)\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    console.error('If the change is intended, run `npm run bench:check -- --update` and commit bench/baseline.json.')
+    return 1
+  }
+  console.log(`bench:check: OK (${seconds} s): request counts equal the baseline; planner ≥ half the baseline (${Math.round(floor).toLocaleString('en-US')}/s)`)
+  return 0
+}
+
+process.exitCode = await main()

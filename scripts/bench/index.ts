@@ -1,0 +1,178 @@
+// The benchmark suite (`npm run bench`; not part of `npm test`). Parts, in the order they run:
+//
+//   planner     planner throughput at 10k, 100k and 1M generated versions, each in its own process
+//   requests    requests by kind for a 10,000-version package (dry run + a capped executing run)
+//   wall        enumeration + planning wall time of a dry run, 20 ms per request
+//   pace        achieved DELETE pace at max-deletes-per-minute 60 and 180 (about a minute each)
+//   cold-start  spawn → first API request on Node 24 and this Node; bundle size
+//
+//   npm run bench                                   # everything (about 6 minutes)
+//   npm run bench -- planner requests               # some parts
+//   npm run bench -- planner --sizes=100000,1000000 [--planner-node=current|24|both] [--shuffled] [--cpu-prof] [--trace-gc]
+//   npm run bench -- --bundle=/tmp/bench-dist/index.js --json=/tmp/bench.json
+//
+// The bundle is --bundle, else $BENCH_BUNDLE, else dist/index.js. Node 24 is --node24 (or
+// $BENCH_NODE24), else installed once from the npm registry into node_modules/.cache.
+import { writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { bundlePath } from './action.js'
+import { benchColdStart, bundleSize, floorScript, node24Binary, type ColdStartResult } from './cold-start.js'
+import { benchPace, formatPace, type PaceResult } from './pace.js'
+import { benchPlannerSize, formatPlannerResult, PROFILE_DIR, type PlannerResult } from './planner.js'
+import { benchRequests, formatRequests, type RequestsResult } from './requests.js'
+import { benchWall, formatWall, type WallResult } from './wall.js'
+
+export const PARTS = ['planner', 'requests', 'wall', 'pace', 'cold-start'] as const
+type Part = (typeof PARTS)[number]
+
+// The targets of issue 5.
+export const TARGETS = {
+  plannerVersionsPerSecond: 500_000,
+  planner1MMs: 5_000,
+  planner1MBytes: 1024 ** 3,
+  wallStartToPlanMs: 1_500,
+  paceDeviation: 0.05,
+  coldStartNode24Ms: 150,
+  bundleBytes: 2.5 * 1024 * 1024
+}
+
+interface Results {
+  machine: { node: string; cpus: number; loadAverage: number[]; memoryGiB: number }
+  bundle?: string
+  planner?: PlannerResult[]
+  requests?: RequestsResult
+  wall?: WallResult
+  pace?: PaceResult[]
+  coldStart?: { node24: ColdStartResult; node: ColdStartResult; floorNode24: ColdStartResult; floorNode: ColdStartResult; bundleBytes: number }
+}
+
+const log = (line: string): void => console.log(`· ${line}`)
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`
+const n = (value: number): string => Math.round(value).toLocaleString('en-US')
+const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT MET')
+
+function parseArgs(argv: string[]): { parts: Part[]; flags: Map<string, string> } {
+  const flags = new Map<string, string>()
+  const parts: Part[] = []
+  for (const arg of argv) {
+    if (arg.startsWith('--')) {
+      const [key, value] = arg.slice(2).split('=', 2)
+      flags.set(key, value ?? 'true')
+    } else if ((PARTS as readonly string[]).includes(arg)) {
+      parts.push(arg as Part)
+    } else {
+      throw new Error(`unknown part '${arg}'; parts: ${PARTS.join(', ')}`)
+    }
+  }
+  return { parts: parts.length > 0 ? parts : [...PARTS], flags }
+}
+
+function summary(results: Results): string {
+  const rows: string[][] = []
+  for (const p of results.planner ?? []) {
+    const label = `planner, Node ${p.node.split('.')[0].slice(1)}, ${n(p.versions)} versions${p.shuffled ? ' (shuffled)' : ''}`
+    const warm = p.warmVersionsPerSecond !== undefined ? `; warm ${n(p.warmVersionsPerSecond)}/s` : ''
+    rows.push([label, `${n(p.versionsPerSecond)} versions/s (${n(p.wallMs)} ms${warm}); peak RSS ${mb(p.peakRssBytes)}`, `≥ ${n(TARGETS.plannerVersionsPerSecond)}/s`, verdict(p.versionsPerSecond >= TARGETS.plannerVersionsPerSecond)])
+    if (p.versions === 1_000_000) {
+      const ok = p.wallMs <= TARGETS.planner1MMs && p.peakRssBytes <= TARGETS.planner1MBytes
+      rows.push([`planner, Node ${p.node.split('.')[0].slice(1)}, 1M in time and memory`, `${n(p.wallMs)} ms, ${mb(p.peakRssBytes)}`, '≤ 5 s, ≤ 1 GB', verdict(ok)])
+    }
+  }
+  const r = results.requests
+  if (r) {
+    const pages = r.dryRun['REST list versions pages'] ?? 0
+    rows.push(['list pages (10k versions)', String(pages), `= ${Math.ceil(r.versions / 100)}`, verdict(pages === Math.ceil(r.versions / 100))])
+    rows.push(['per-version GETs', String(r.dryRun['REST GET one version'] ?? 0), '0', verdict(!r.dryRun['REST GET one version'])])
+    const reads = r.dryRun['registry GET manifest'] ?? 0
+    rows.push(['manifest reads', `${reads} (${((reads / r.versions) * 100).toFixed(1)}% of versions)`, 'a small fraction', verdict(reads <= r.versions * 0.15)])
+    const deletes = r.capped['REST DELETE version'] ?? 0
+    rows.push(['DELETEs', `${r.planned} planned (dry run); capped run: ${deletes} DELETEs for ${r.capped.deletedCount} deleted`, '1 per deleted version', verdict(deletes === r.capped.deletedCount && r.capped.versionsDeletedTwice === 0)])
+  }
+  const w = results.wall
+  if (w) {
+    rows.push([`enumerate + plan, ${w.latencyMs} ms latency`, `start → plan ${n(w.median.startToPlanMs)} ms (first request → plan ${n(w.median.firstRequestToPlanMs)} ms)`, '≤ 1,500 ms', verdict(w.median.startToPlanMs <= TARGETS.wallStartToPlanMs)])
+  }
+  for (const p of results.pace ?? []) {
+    const ok = Math.abs(p.deviation) <= TARGETS.paceDeviation && p.secondaryRefusals === 0
+    rows.push([`pace at ${p.requestedPerMinute}/min`, `${p.achievedPerMinute.toFixed(1)}/min, ${p.secondaryRefusals} refusals`, '±5%, 0 refusals', verdict(ok)])
+  }
+  const c = results.coldStart
+  if (c) {
+    rows.push([`cold start, Node ${c.node24.node}`, `${n(c.node24.medianMs)} ms median (floor ${n(c.floorNode24.medianMs)} ms)`, '≤ 150 ms', verdict(c.node24.medianMs <= TARGETS.coldStartNode24Ms)])
+    rows.push([`cold start, Node ${c.node.node}`, `${n(c.node.medianMs)} ms median (floor ${n(c.floorNode.medianMs)} ms)`, '—', ''])
+    rows.push(['bundle size', mb(c.bundleBytes), '≤ 2.5 MB', verdict(c.bundleBytes <= TARGETS.bundleBytes)])
+  }
+  const widths = [0, 1, 2, 3].map((k) => Math.max(...rows.map((row) => row[k].length), 4))
+  return rows.map((row) => row.map((cell, k) => cell.padEnd(widths[k])).join(' | ')).join('\n')
+}
+
+async function main(): Promise<void> {
+  const { parts, flags } = parseArgs(process.argv.slice(2))
+  const bundle = bundlePath(flags.get('bundle'))
+  const results: Results = {
+    machine: { node: process.version, cpus: os.availableParallelism(), loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), memoryGiB: Math.round(os.totalmem() / 1024 ** 3) }
+  }
+  console.log(`Node ${process.version}, ${results.machine.cpus} CPUs, load average ${results.machine.loadAverage.join(' ')}; parts: ${parts.join(', ')}`)
+  if (parts.some((p) => p !== 'planner')) {
+    results.bundle = bundle
+    console.log(`bundle: ${bundle}`)
+  }
+
+  if (parts.includes('planner')) {
+    const sizes = (flags.get('sizes') ?? '10000,100000,1000000').split(',').map(Number)
+    // The action runs on Node 24: plan there too (--planner-node=current|24|both).
+    const which = flags.get('planner-node') ?? 'both'
+    const nodes = [...(which !== '24' ? [process.execPath] : []), ...(which !== 'current' ? [node24Binary(flags.get('node24'), log)] : [])]
+    results.planner = []
+    for (const node of nodes) {
+      for (const size of sizes) {
+        const result = await benchPlannerSize(size, { node, shuffled: flags.has('shuffled'), cpuProf: flags.has('cpu-prof'), traceGc: flags.has('trace-gc') })
+        console.log(formatPlannerResult(result))
+        results.planner.push(result)
+      }
+    }
+    if (flags.has('cpu-prof')) console.log(`CPU profiles of the planning alone: ${PROFILE_DIR}/`)
+  }
+  if (parts.includes('requests')) {
+    results.requests = await benchRequests({ bundle, log })
+    console.log(formatRequests(results.requests))
+  }
+  if (parts.includes('wall')) {
+    results.wall = await benchWall({ bundle, runs: Number(flags.get('runs') ?? 3), log })
+    console.log(formatWall(results.wall))
+  }
+  if (parts.includes('pace')) {
+    results.pace = []
+    for (const perMinute of [60, 180]) {
+      const result = await benchPace({ bundle, perMinute, log })
+      console.log(formatPace(result))
+      results.pace.push(result)
+    }
+  }
+  if (parts.includes('cold-start')) {
+    const node24 = node24Binary(flags.get('node24'), log)
+    const floor = floorScript()
+    const runs = Number(flags.get('runs') ?? 15)
+    results.coldStart = {
+      node24: await benchColdStart(node24, bundle, runs),
+      node: await benchColdStart(process.execPath, bundle, runs),
+      floorNode24: await benchColdStart(node24, floor, runs),
+      floorNode: await benchColdStart(process.execPath, floor, runs),
+      bundleBytes: bundleSize(bundle)
+    }
+    const c = results.coldStart
+    for (const [what, r] of [['bundle', c.node24], ['bundle', c.node], ['floor (one fetch)', c.floorNode24], ['floor (one fetch)', c.floorNode]] as const) {
+      console.log(`cold start, ${what}, Node ${r.node}: median ${n(r.medianMs)} ms (min ${n(r.minMs)}, max ${n(r.maxMs)}, ${r.runs} runs)`)
+    }
+    console.log(`bundle size: ${c.bundleBytes.toLocaleString('en-US')} bytes (${mb(c.bundleBytes)})`)
+  }
+
+  console.log(`\n${summary(results)}`)
+  const json = flags.get('json')
+  if (json) {
+    writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`)
+    console.log(`\nresults written to ${json}`)
+  }
+}
+
+await main()

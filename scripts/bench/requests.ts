@@ -1,0 +1,155 @@
+// Requests, counted exactly by kind, for the 10,000-version container package (world.ts) and a
+// delete-untagged policy, against the fake, with the bundle run as the runner runs it.
+//
+// 1. A dry run: list pages, per-version GETs, manifest reads, token requests, and the deletions it
+//    plans (every one of them would be one DELETE).
+// 2. An executing run capped by max-deletions (deleting all ~6,500 at 180 a minute would take
+//    36 minutes): exactly one DELETE per deleted version, nothing deleted twice, no GET per
+//    version, no image left broken. Together they show the dry run's planned count is the DELETE
+//    count an uncapped run makes.
+import { FakeGitHub, type RecordedRequest } from '../../__tests__/fake/index.js'
+import { assertSucceeded, runBundle } from './action.js'
+import { benchWorld, containerPackage, DELETE_UNTAGGED_POLICY, OWNER, PACKAGE, TOKEN } from './world.js'
+
+const PER_PAGE = 100
+
+export interface RequestCounts {
+  /** Kind → count, e.g. "REST list versions pages". */
+  [kind: string]: number
+}
+
+export interface RequestsResult {
+  versions: number
+  taggedImages: number
+  multiArchBuilds: number
+  dryRun: RequestCounts
+  /** Versions the dry run plans to delete (its planned-count). */
+  planned: number
+  /** What the world says a delete-untagged policy must delete. */
+  expectedPlanned: number
+  capped: RequestCounts & { maxDeletions: number; deletedCount: number; versionsDeletedTwice: number; brokenImages: number }
+  /** Problems found against the targets; empty when every target holds. */
+  violations: string[]
+  /** Correctness observations that are not request counts (e.g. an image left broken by the cap). */
+  findings: string[]
+}
+
+/** Requests by kind, from the fake's record. */
+export function countRequests(requests: readonly RecordedRequest[]): RequestCounts {
+  const counts: RequestCounts = {}
+  const add = (kind: string): void => {
+    counts[kind] = (counts[kind] ?? 0) + 1
+  }
+  for (const r of requests) {
+    const route = r.route ?? ''
+    if (r.registry) {
+      // The registry's first answer is a 401 challenge (the client then fetches a token): counted apart.
+      if (route.includes('/manifests/')) add(r.status === 401 ? `registry ${r.method} manifest, 401 challenge` : `registry ${r.method} manifest`)
+      else if (route === '/token') add('registry token')
+      else add(`registry ${r.method} ${route || r.path}`)
+    } else if (r.method === 'GET' && route.endsWith('/versions')) add('REST list versions pages')
+    else if (r.method === 'GET' && route.endsWith('/versions/{package_version_id}')) add('REST GET one version')
+    else if (r.method === 'DELETE' && route.endsWith('/versions/{package_version_id}')) add('REST DELETE version')
+    else add(`REST ${r.method} ${route || r.path}`)
+  }
+  return counts
+}
+
+export async function benchRequests(options: { bundle: string; maxDeletions?: number; log?: (line: string) => void }): Promise<RequestsResult> {
+  const log = options.log ?? (() => {})
+  const maxDeletions = options.maxDeletions ?? 30
+  const { seed, shape } = containerPackage(10_000)
+  const violations: string[] = []
+  const findings: string[] = []
+  const inputs = { token: TOKEN, policy: DELETE_UNTAGGED_POLICY, owner: OWNER, 'max-deletes-per-minute': '180' }
+
+  // 1. Dry run.
+  let fake = await FakeGitHub.start(benchWorld(seed))
+  let dryRun: RequestCounts
+  let planned: number
+  try {
+    log(`requests: dry run over ${shape.versions} versions`)
+    const run = await runBundle({ bundle: options.bundle, apiUrl: fake.url, inputs: { ...inputs, 'registry-url': fake.url, 'dry-run': 'true' } })
+    assertSucceeded(run, 'dry run')
+    dryRun = countRequests(fake.requests)
+    planned = Number(run.outputs['planned-count'])
+    if (fake.mutations().length > 0) violations.push(`the dry run made ${fake.mutations().length} mutating request(s)`)
+  } finally {
+    await fake.stop()
+  }
+
+  // 2. Executing run, capped.
+  fake = await FakeGitHub.start(benchWorld(containerPackage(10_000).seed, { secondary: { pointsPerMinute: 900 } }))
+  let capped: RequestsResult['capped']
+  try {
+    log(`requests: executing run capped at max-deletions ${maxDeletions}`)
+    const run = await runBundle({
+      bundle: options.bundle,
+      apiUrl: fake.url,
+      inputs: { ...inputs, 'registry-url': fake.url, 'dry-run': 'false', 'max-deletions': String(maxDeletions) }
+    })
+    assertSucceeded(run, 'capped executing run')
+    const counts = countRequests(fake.requests)
+    const deletedIds = fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)
+    const deletedTwice = deletedIds.length - new Set(deletedIds).size
+    const gone = seed.versions.length - fake.versions(OWNER, 'container', PACKAGE).length
+    capped = {
+      ...counts,
+      maxDeletions,
+      deletedCount: Number(run.outputs['deleted-count']),
+      versionsDeletedTwice: deletedTwice,
+      brokenImages: fake.brokenImages().length
+    }
+    const deletes = counts['REST DELETE version'] ?? 0
+    if (deletes !== capped.deletedCount) violations.push(`capped run: ${deletes} DELETEs for ${capped.deletedCount} deleted versions`)
+    if (gone !== capped.deletedCount) violations.push(`capped run: ${gone} versions gone from the fake, deleted-count says ${capped.deletedCount}`)
+    if (deletedTwice > 0) violations.push(`capped run: ${deletedTwice} version(s) DELETEd more than once`)
+    if (capped.brokenImages > 0) {
+      findings.push(
+        `capped run: ${capped.brokenImages} untagged index(es) left listing deleted platform manifests: the cap split an index ` +
+          'from its children, which the plan could not group (untagged indexes to delete are not read)'
+      )
+    }
+    if (capped.deletedCount > maxDeletions || capped.deletedCount === 0) violations.push(`capped run: deleted ${capped.deletedCount} with max-deletions ${maxDeletions}`)
+  } finally {
+    await fake.stop()
+  }
+
+  const expectedPages = Math.ceil(shape.versions / PER_PAGE)
+  if (dryRun['REST list versions pages'] !== expectedPages) violations.push(`list pages: ${dryRun['REST list versions pages']}, expected ceil(${shape.versions}/100) = ${expectedPages}`)
+  if (dryRun['REST GET one version']) violations.push(`${dryRun['REST GET one version']} per-version GET(s) in the dry run`)
+  const reads = dryRun['registry GET manifest'] ?? 0
+  if (reads > shape.versions * 0.15) violations.push(`${reads} manifest reads for ${shape.versions} versions: more than 15%`)
+  if (planned !== shape.untaggedToDelete) violations.push(`planned ${planned} deletions, the world has ${shape.untaggedToDelete} untagged versions to delete`)
+  return {
+    versions: shape.versions,
+    taggedImages: shape.taggedImages,
+    multiArchBuilds: shape.multiArchBuilds,
+    dryRun,
+    planned,
+    expectedPlanned: shape.untaggedToDelete,
+    capped,
+    violations,
+    findings
+  }
+}
+
+export function formatRequests(r: RequestsResult): string {
+  const lines = [
+    `${r.versions.toLocaleString('en-US')} versions (${r.taggedImages} tagged images, ${r.multiArchBuilds} multi-arch builds), delete-untagged policy`,
+    '  dry run:',
+    ...Object.entries(r.dryRun)
+      .sort()
+      .map(([kind, count]) => `    ${kind}: ${count}`),
+    `    planned deletions: ${r.planned} (expected ${r.expectedPlanned}), each one DELETE when executed`,
+    `  executing run, max-deletions ${r.capped.maxDeletions}:`,
+    ...Object.entries(r.capped)
+      .filter(([kind]) => kind.includes(' '))
+      .sort()
+      .map(([kind, count]) => `    ${kind}: ${count}`),
+    `    deleted-count ${r.capped.deletedCount}; versions DELETEd twice ${r.capped.versionsDeletedTwice}; broken images ${r.capped.brokenImages}`,
+    r.violations.length === 0 ? '  targets: met' : `  TARGETS MISSED:\n${r.violations.map((v) => `    - ${v}`).join('\n')}`,
+    ...r.findings.map((f) => `  finding: ${f}`)
+  ]
+  return lines.join('\n')
+}
