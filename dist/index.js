@@ -6048,7 +6048,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3200:
+/***/ 819:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6116,7 +6116,7 @@ const required_1 = __nccwpck_require__(4504);
 const limitItems_1 = __nccwpck_require__(6296);
 const uniqueItems_1 = __nccwpck_require__(5132);
 const const_1 = __nccwpck_require__(8026);
-const enum_1 = __nccwpck_require__(3200);
+const enum_1 = __nccwpck_require__(819);
 const validation = [
     // number
     limitNumber_1.default,
@@ -36547,7 +36547,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5326);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3200);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -36556,7 +36556,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5326:
+/***/ 3200:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39590,6 +39590,15 @@ function getSettings(env = process.env) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/model.ts
+// Domain types shared by the pipeline: policy → inventory → plan → execute → report.
+// Everything here is plain data (JSON-serialisable) so the planner stays pure and plans can be written to disk.
+const PACKAGE_TYPES = ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker'];
+/** Key used to identify a package across plan, execution and report. */
+function packageKey(ref) {
+    return `${ref.type}/${ref.name}`;
+}
+
 ;// CONCATENATED MODULE: ./src/github/errors.ts
 // Classifies REST errors by status and message, as GitHub documents them.
 const REFUSAL_DOWNLOADS = 'more than 5000 downloads';
@@ -39674,6 +39683,28 @@ function explainAccessError(error, doing) {
     }
     return `${doing} failed: ${describeError(error)}`;
 }
+/**
+ * Why a DELETE was refused (a 403, or a 404 while the version is still there: GitHub hides what
+ * a token may not change), naming what the token lacks. GitHub sends `x-oauth-scopes` only for
+ * classic personal access tokens (and OAuth tokens), so its presence tells a PAT from the Actions
+ * GITHUB_TOKEN whatever the token looks like.
+ */
+function explainDeleteDenied(error, pkg) {
+    const status = asHttpError(error).status;
+    const answered = status === 404 ? 'DELETE answered 404 but the version is still there' : `DELETE answered ${status ?? 'an error'}`;
+    const what = `${answered}: the token cannot delete in this package (${pkg.type} package '${pkg.name}').`;
+    const scopes = tokenScopes(error);
+    if (scopes !== undefined) {
+        const has = scopes.split(',').map(s => s.trim()).filter(Boolean);
+        if (!has.includes('delete:packages')) {
+            return `${what} It is a classic personal access token without the delete:packages scope (it has: ${has.join(', ') || 'no scopes'}); add delete:packages (with read:packages).`;
+        }
+        return `${what} The token has delete:packages, so its user lacks admin permission on the package: give that user the Admin role on the package (package settings → Manage access), or use a token of a user who has it.`;
+    }
+    return (`${what} It is not a classic personal access token (GitHub reports no OAuth scopes for it), e.g. the Actions GITHUB_TOKEN: ` +
+        'grant the workflow `permissions: packages: write` and give the workflow\'s repository the Admin role on the package ' +
+        '(package settings → Manage Actions access). Fine-grained personal access tokens cannot delete packages; use a classic one with delete:packages.');
+}
 
 ;// CONCATENATED MODULE: ./src/execute/progress.ts
 // Progress line for long runs: count, rate and ETA, at most every `everyMs` or `everyCount` items.
@@ -39727,63 +39758,257 @@ class Progress {
 }
 
 ;// CONCATENATED MODULE: ./src/execute/restore.ts
+// Restore: put back the versions an earlier run deleted, as its plan file records them.
+//
+// Order: within a package, dependants before what they belong to (a platform manifest before
+// its index), the reverse of deletion, so an interrupted restore leaves orphans for a moment but
+// never an index whose platforms are missing. A whole-package deletion is undone with one
+// restore of the package.
+//
+// A refused restore is explained from what GitHub still shows, not from its wording (which is
+// not documented): the version is there already (restored earlier: not a failure), the package
+// name now belongs to a new package (namespace reused), GitHub no longer keeps the version (its
+// 30 days are over), or GitHub keeps it but the token may not restore it.
 
 
-function explainRestoreFailure(error) {
-    const said = githubMessage(error);
-    switch (classifyError(error)) {
-        case 'not-found':
-            return `GitHub cannot find it to restore (${said}): it was deleted more than 30 days ago, its namespace was reused by a new package, or the token lacks write:packages`;
-        case 'forbidden':
-        case 'unauthorized':
-            return `the token may not restore it (${said}); restoring needs read:packages and write:packages`;
-        default:
-            return describeError(error);
+
+/** GitHub keeps deleted packages and versions restorable for this long. */
+const RESTORE_WINDOW_DAYS = 30;
+const PERMISSION_ADVICE = 'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package';
+/** Why a plan file cannot be used, with the place in the file. */
+class PlanFileError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'PlanFileError';
     }
 }
-/** What the plan file says was deleted: whole packages once, other versions one by one (images first). */
+const OWNER_KINDS = ['org', 'user', 'self'];
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The fields a restore relies on, checked before any request so a damaged file fails clearly. */
+function checkPackages(file) {
+    const packages = file.packages;
+    packages.forEach((entry, p) => {
+        const at = `packages[${p}]`;
+        if (!isRecord(entry))
+            throw new PlanFileError(`${at} is not an object`);
+        const ref = entry.package;
+        if (!isRecord(ref))
+            throw new PlanFileError(`${at}.package is missing`);
+        if (typeof ref.owner !== 'string' || ref.owner === '')
+            throw new PlanFileError(`${at}.package.owner is not an owner login`);
+        if (!OWNER_KINDS.includes(ref.ownerKind))
+            throw new PlanFileError(`${at}.package.ownerKind is not one of ${OWNER_KINDS.join(', ')}`);
+        if (!PACKAGE_TYPES.includes(ref.type))
+            throw new PlanFileError(`${at}.package.type is not one of ${PACKAGE_TYPES.join(', ')}`);
+        if (typeof ref.name !== 'string' || ref.name === '')
+            throw new PlanFileError(`${at}.package.name is not a package name`);
+        if (!Array.isArray(entry.versions))
+            throw new PlanFileError(`${at}.versions is not a list`);
+        entry.versions.forEach((v, i) => {
+            const where = `${at}.versions[${i}]`;
+            if (!isRecord(v))
+                throw new PlanFileError(`${where} is not an object`);
+            if (!Number.isSafeInteger(v.id) || v.id <= 0)
+                throw new PlanFileError(`${where}.id is not a version id`);
+            if (typeof v.name !== 'string')
+                throw new PlanFileError(`${where}.name is not a version name`);
+            if (!Array.isArray(v.tags) || v.tags.some(t => typeof t !== 'string'))
+                throw new PlanFileError(`${where}.tags is not a list of tags`);
+            if (v.belongsTo !== undefined && (!Array.isArray(v.belongsTo) || v.belongsTo.some(id => !Number.isSafeInteger(id)))) {
+                throw new PlanFileError(`${where}.belongsTo is not a list of version ids`);
+            }
+        });
+    });
+}
+/** Dependants first, deepest first (a nested index's platforms before the nested index), then images. */
+function restoreOrder(versions) {
+    const byId = new Map(versions.map(v => [v.id, v]));
+    const depth = new Map();
+    const depthOf = (id, seen) => {
+        const known = depth.get(id);
+        if (known !== undefined)
+            return known;
+        const v = byId.get(id);
+        if (!v || v.role === 'image' || !v.belongsTo || v.belongsTo.length === 0 || seen.has(id))
+            return 0;
+        seen.add(id);
+        const d = 1 + Math.max(...v.belongsTo.map(parent => depthOf(parent, seen)));
+        depth.set(id, d);
+        return d;
+    };
+    for (const v of versions)
+        depth.set(v.id, depthOf(v.id, new Set()));
+    return depth;
+}
+/** How the plan file says the run ended, for a restore. */
+function planStatus(file) {
+    if (file.mode === 'dry-run')
+        return 'dry-run';
+    // 'planned' or 'running' in delete mode: written before the deletions, never updated (killed outright).
+    return file.status === 'finished' || file.status === 'stopped' ? 'recorded' : 'unrecorded';
+}
+/**
+ * What the plan file says was deleted, in restore order: whole packages once, other versions
+ * one by one. For a run that did not record its outcomes (killed outright), every version it
+ * scheduled is a candidate: restoreFromPlan then restores those GitHub lists as deleted.
+ * Throws PlanFileError when the file lacks what a restore needs.
+ */
 function restoreTargets(file) {
+    checkPackages(file);
+    const status = planStatus(file);
+    if (status === 'dry-run')
+        return [];
+    const chosen = (v) => status === 'recorded' ? v.outcome === 'deleted' : v.decision === 'delete' && v.scheduled === true;
     return file.packages
-        .map(p => ({
-        pkg: p.package,
-        key: p.key,
-        whole: Boolean(p.wholePackage) && p.versions.some(v => v.outcome === 'deleted'),
-        versions: p.versions.filter(v => v.outcome === 'deleted').map(v => ({ id: v.id, name: v.name, tags: v.tags, role: v.role }))
-            .sort((a, b) => (a.role === b.role ? 0 : a.role === 'image' ? -1 : 1))
-            .map(({ id, name, tags }) => ({ id, name, tags }))
-    }))
+        .map(p => {
+        const depth = restoreOrder(p.versions);
+        const versions = p.versions
+            .filter(chosen)
+            .sort((a, b) => (depth.get(b.id) ?? 0) - (depth.get(a.id) ?? 0) || a.id - b.id)
+            .map(({ id, name, tags }) => ({ id, name, tags }));
+        return { pkg: p.package, key: p.key, whole: Boolean(p.wholePackage) && versions.length > 0, versions, knownIds: p.versions.map(v => v.id) };
+    })
         .filter(t => t.versions.length > 0);
 }
+/** What GitHub shows of one package now, fetched once per package and only when a restore failed. */
+class PackageView {
+    api;
+    pkg;
+    view;
+    constructor(api, pkg) {
+        this.api = api;
+        this.pkg = pkg;
+    }
+    get() {
+        this.view ??= (async () => {
+            if (!(await this.api.getPackage(this.pkg)))
+                return { exists: false, active: new Set(), deleted: new Set() };
+            const ids = async (state) => new Set((await this.api.listVersions(this.pkg, state)).map(v => v.id));
+            return { exists: true, active: await ids('active'), deleted: await ids('deleted') };
+        })();
+        return this.view;
+    }
+}
+const failed = (detail) => ({ outcome: 'failed', detail });
+const answered = (error) => `GitHub answered ${describeError(error)}`;
+function reusedNamespace(target, error) {
+    return failed(`the name ${target.key} now belongs to a new package (none of the versions the plan saw are in it): GitHub cannot restore into a reused namespace; ` +
+        `delete the new package first, then restore again (${answered(error)})`);
+}
+/** Transient or permission errors say enough by themselves. */
+function plainFailure(error) {
+    switch (classifyError(error)) {
+        case 'unauthorized':
+        case 'forbidden':
+            return failed(`the token may not restore it: ${PERMISSION_ADVICE} (${answered(error)})`);
+        case 'rate-limited':
+        case 'secondary-rate-limited':
+        case 'server':
+            return failed(`${describeError(error)}; run the restore again later`);
+        default:
+            return undefined;
+    }
+}
+async function explainVersionFailure(api, target, view, id, error, windowNote) {
+    const plain = plainFailure(error);
+    if (plain)
+        return plain;
+    try {
+        if ((await api.versionState(target.pkg, id)) === 'active')
+            return { outcome: 'already present', detail: 'already present (restored earlier, or not deleted)' };
+        const now = await view.get();
+        if (!now.exists) {
+            return failed(`no package named ${target.key} is there now (deleted whole since, or not visible to the token); restore the package first (${answered(error)})`);
+        }
+        if (now.deleted.has(id))
+            return failed(`GitHub still keeps it but refused to restore it: the token may not restore in this package; ${PERMISSION_ADVICE} (${answered(error)})`);
+        if (!target.knownIds.some(known => now.active.has(known) || now.deleted.has(known)))
+            return reusedNamespace(target, error);
+        return failed(`GitHub no longer keeps it: it is not among the package's restorable deleted versions; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days${windowNote} (${answered(error)})`);
+    }
+    catch {
+        return failed(describeError(error));
+    }
+}
+async function explainPackageFailure(target, view, error, windowNote) {
+    const plain = plainFailure(error);
+    if (plain)
+        return plain;
+    try {
+        const now = await view.get();
+        if (now.exists) {
+            if (target.knownIds.some(id => now.active.has(id)))
+                return { outcome: 'already present', detail: 'already present: the package was restored earlier' };
+            return reusedNamespace(target, error);
+        }
+        return failed(`GitHub no longer has the deleted package to restore: it keeps deleted packages for ${RESTORE_WINDOW_DAYS} days${windowNote}; ` +
+            `or the token cannot see it: ${PERMISSION_ADVICE} (${answered(error)})`);
+    }
+    catch {
+        return failed(describeError(error));
+    }
+}
+/**
+ * For a run that did not record its outcomes: the scheduled versions GitHub lists as deleted
+ * (a whole package: when it is gone). Read-only.
+ */
+async function deletedSoFar(api, target) {
+    if (target.whole)
+        return (await api.getPackage(target.pkg)) ? { ...target, versions: [] } : target;
+    const deleted = new Set((await api.listVersions(target.pkg, 'deleted')).map(v => v.id));
+    return { ...target, versions: target.versions.filter(v => deleted.has(v.id)) };
+}
 async function restoreFromPlan(file, api, options) {
-    const targets = restoreTargets(file);
+    let targets = restoreTargets(file);
+    if (planStatus(file) === 'unrecorded' && targets.length > 0) {
+        options.log(`The run did not record its outcomes: checking which of the ${targets.reduce((n, t) => n + t.versions.length, 0)} version(s) it scheduled GitHub lists as deleted`);
+        const checked = [];
+        for (const target of targets)
+            checked.push(await deletedSoFar(api, target));
+        targets = checked.filter(t => t.versions.length > 0);
+    }
+    const windowNote = options.windowNote ?? '';
     const items = [];
     const progress = new Progress({ total: targets.reduce((n, t) => n + (t.whole ? 1 : t.versions.length), 0), label: 'Restoring', log: options.log });
-    const attempt = async (restore) => {
-        if (options.dryRun)
-            return { outcome: 'would restore', detail: 'dry run' };
-        try {
-            await restore();
-            return { outcome: 'restored', detail: 'restored' };
-        }
-        catch (error) {
-            return { outcome: 'failed', detail: explainRestoreFailure(error) };
-        }
-    };
     for (const target of targets) {
+        const view = new PackageView(api, target.pkg);
+        const item = (v, attempt) => ({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, ...attempt });
         if (target.whole) {
-            const result = await attempt(() => api.restorePackage(target.pkg));
+            let attempt = { outcome: 'would restore', detail: 'dry run: the package would be restored whole' };
+            if (!options.dryRun) {
+                try {
+                    await api.restorePackage(target.pkg);
+                    attempt = { outcome: 'restored', detail: 'restored with the package' };
+                }
+                catch (error) {
+                    attempt = await explainPackageFailure(target, view, error, windowNote);
+                }
+            }
             for (const v of target.versions)
-                items.push({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, ...result });
+                items.push(item(v, attempt));
             progress.advance();
             continue;
         }
         for (const v of target.versions) {
-            items.push({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, ...(await attempt(() => api.restoreVersion(target.pkg, v.id))) });
+            let attempt = { outcome: 'would restore', detail: 'dry run' };
+            if (!options.dryRun) {
+                try {
+                    await api.restoreVersion(target.pkg, v.id);
+                    attempt = { outcome: 'restored', detail: 'restored' };
+                }
+                catch (error) {
+                    attempt = await explainVersionFailure(api, target, view, v.id, error, windowNote);
+                }
+            }
+            items.push(item(v, attempt));
             progress.advance();
         }
     }
     progress.finish();
-    return { items, restored: items.filter(i => i.outcome === 'restored').length, failed: items.filter(i => i.outcome === 'failed').length };
+    const count = (outcome) => items.filter(i => i.outcome === outcome).length;
+    return { items, restored: count('restored'), present: count('already present'), failed: count('failed') };
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
@@ -39802,8 +40027,15 @@ function planFilePath(runnerTemp, startedAt) {
     const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
     return (0,external_node_path_namespaceObject.join)(runnerTemp, 'package-retention', `plan-${stamp}-${process.pid}.json`);
 }
-function writePlanFile(path, report, status, writtenAt) {
-    const file = { format: PLAN_FILE_FORMAT, formatVersion: PLAN_FILE_VERSION, status, writtenAt: writtenAt.toISOString(), ...report };
+function writePlanFile(path, report, status, writtenAt, stopReason) {
+    const file = {
+        format: PLAN_FILE_FORMAT,
+        formatVersion: PLAN_FILE_VERSION,
+        status,
+        ...(stopReason !== undefined ? { stopReason } : {}),
+        writtenAt: writtenAt.toISOString(),
+        ...report
+    };
     (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
     const temporary = `${path}.tmp`;
     (0,external_node_fs_namespaceObject.writeFileSync)(temporary, `${JSON.stringify(file, null, 2)}\n`);
@@ -40242,15 +40474,29 @@ function describeParts(parts) {
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 // The job summary: mode, a table of packages with counts, then per package the versions to
 // delete and (collapsed) the kept ones with reasons. Everything user-controlled is
-// HTML-escaped, and long lists are cut so the summary stays under GitHub's 1 MiB step limit.
+// HTML-escaped, and every part of it is counted against a byte budget so the summary stays
+// under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
+// and that the full list is in the plan file.
 
 
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
 const SUMMARY_BUDGET_BYTES = 900 * 1024;
 /** Rows per version table before the rest is left to the plan file. */
 const ROWS_PER_TABLE = 250;
+/** Package rows in the counts table before the rest is left to the plan file. */
+const COUNT_ROWS = 500;
+/** Entries of the "not found" and "failures" lists. */
+const LIST_ITEMS = 20;
+/** A failure message longer than this is cut (the plan file has it whole). */
+const MAX_MESSAGE_CHARS = 1000;
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' };
+/**
+ * Text as HTML. Line breaks become character references: the summary is one HTML block of
+ * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
+ * read as Markdown.
+ */
 function escapeHtml(text) {
-    return text.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+    return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
 }
 function formatAge(timestamp, now) {
     const hours = differenceInHours(new Date(now), new Date(timestamp));
@@ -40258,6 +40504,61 @@ function formatAge(timestamp, now) {
 }
 function shortName(name) {
     return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name;
+}
+function clip(text) {
+    return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
+}
+const bytes = (text) => Buffer.byteLength(text);
+/** The summary being written, and how much of the budget is left. */
+class Budget {
+    limit;
+    parts = [];
+    used = 0;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    get left() {
+        return this.limit - this.used;
+    }
+    /** Parts are joined by a newline, counted with the part. */
+    add(text) {
+        this.parts.push(text);
+        this.used += bytes(text) + 1;
+    }
+    toString() {
+        return this.parts.join('\n');
+    }
+}
+function leftOutNote(count, what, planPath, forSize) {
+    const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
+    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+}
+/**
+ * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
+ * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
+ * rendered only as far as they are shown.
+ */
+function limitedTable(spec, planPath, allowance) {
+    const open = `${spec.open ?? ''}<table>${spec.head}`;
+    const close = `</table>${spec.close ?? ''}`;
+    let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true));
+    const rows = [];
+    let cut = size > allowance;
+    for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
+        const row = spec.row(i);
+        if (size + bytes(row) > allowance)
+            cut = true;
+        else {
+            rows.push(row);
+            size += bytes(row);
+        }
+    }
+    const omitted = spec.count - rows.length;
+    const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : '';
+    if (rows.length === 0)
+        return { html: bytes(note) <= allowance ? note : '', cut };
+    // The note goes inside a wrapper (<details>) so it is seen where the rows are.
+    return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut };
 }
 const COUNT_COLUMNS = [
     ['scanned', 'Scanned'],
@@ -40268,12 +40569,29 @@ const COUNT_COLUMNS = [
     ['failed', 'Failed'],
     ['deferred', 'Deferred']
 ];
-function countsTable(report) {
+function countsTable(report, allowance) {
     const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
     const row = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
-    const rows = report.packages.map(p => row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts));
-    rows.push(row('<strong>Total</strong>', report.totals));
-    return `<table>${head}${rows.join('')}</table>`;
+    const total = row('<strong>Total</strong>', report.totals);
+    const more = (n) => `<tr><td colspan="${COUNT_COLUMNS.length + 1}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
+    let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>');
+    const rows = [];
+    for (const p of report.packages.slice(0, COUNT_ROWS)) {
+        const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts);
+        if (size + bytes(r) > allowance)
+            break;
+        rows.push(r);
+        size += bytes(r);
+    }
+    if (rows.length < report.packages.length)
+        rows.push(more(report.packages.length - rows.length));
+    return `<table>${head}${rows.join('')}${total}</table>`;
+}
+/** At most LIST_ITEMS entries, each clipped, and how many more there are. */
+function limitedList(items, render, what) {
+    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
+    const more = items.length - shown.length;
+    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
 }
 function outcomeCell(entry, mode, publicPackage) {
     const { image, parts } = entry;
@@ -40284,7 +40602,7 @@ function outcomeCell(entry, mode, publicPackage) {
     }
     let cell = escapeHtml(image.outcome);
     if (image.outcomeDetail && image.outcome !== 'deleted')
-        cell += `: ${escapeHtml(image.outcomeDetail)}`;
+        cell += `: ${escapeHtml(clip(image.outcomeDetail))}`;
     const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome);
     if (differing.length > 0) {
         const tally = new Map();
@@ -40304,94 +40622,138 @@ function partsCell(entry) {
         return text;
     return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`;
 }
-function entryRows(entries, now, cell) {
-    return entries.map(e => {
-        const v = e.image;
-        return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td><td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td>` +
-            `<td>${partsCell(e)}</td><td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
-    });
+function entryRow(e, now, cell) {
+    const v = e.image;
+    return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td><td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td>` +
+        `<td>${partsCell(e)}</td><td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
 }
-function limitedTable(head, rows, what, planPath) {
-    const shown = rows.slice(0, ROWS_PER_TABLE);
-    const note = rows.length > shown.length
-        ? `<p><em>${rows.length - shown.length} more ${what} not shown; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`
-        : '';
-    return `<table>${head}${shown.join('')}</table>${note}`;
-}
-function packageSection(pkg, report, planPath) {
+/** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
+function packageSection(pkg, report, planPath, allowance) {
     const isPublic = pkg.package.visibility === 'public';
     const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
     if (pkg.warning)
-        parts.push(`<p>⚠️ ${escapeHtml(pkg.warning)}</p>`);
+        parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`);
     if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
         parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>');
     }
     if (pkg.wholePackage)
         parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>');
+    let left = allowance - bytes(parts.join('\n'));
+    if (left < 0)
+        return { html: '', cut: true };
     const entries = imageEntries(pkg.versions);
     const toDelete = entries.filter(e => e.image.decision === 'delete');
     const kept = entries.filter(e => e.image.decision === 'keep');
     const columns = '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>';
+    const add = (html) => {
+        if (!html)
+            return;
+        parts.push(html);
+        left -= bytes(html) + 1;
+    };
     if (toDelete.length > 0) {
         const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
-        const rows = entryRows(toDelete, report.now, e => outcomeCell(e, report.mode, isPublic));
-        parts.push(limitedTable(head, rows, 'images to delete', planPath));
+        const cell = (e) => outcomeCell(e, report.mode, isPublic);
+        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], report.now, cell), what: 'images to delete' }, planPath, left - 1);
+        add(table.html);
+        if (table.cut)
+            return { html: parts.join('\n'), cut: true };
     }
     else {
-        parts.push('<p>Nothing to delete.</p>');
+        add('<p>Nothing to delete.</p>');
     }
     if (kept.length > 0) {
         const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
-        const table = limitedTable(`<tr>${columns}</tr>`, entryRows(kept, report.now), 'kept images', planPath);
-        parts.push(`<details><summary>Kept: ${kept.length} image(s), ${versions} version(s)</summary>${table}</details>`);
+        const open = `<details><summary>Kept: ${kept.length} image(s), ${versions} version(s)</summary>`;
+        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], report.now), what: 'kept images', open, close: '</details>' }, planPath, left - 1);
+        add(table.html);
+        if (table.cut)
+            return { html: parts.join('\n'), cut: true };
     }
-    return parts.join('\n');
+    return { html: parts.join('\n'), cut: false };
 }
 function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
+    const finalNote = (sections) => `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
+        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+    // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
+    const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1);
     const mode = report.mode === 'dry-run'
         ? '🔍 <strong>Dry run</strong>: nothing was deleted. Set <code>dry-run: false</code> to execute this plan.'
         : '🗑️ <strong>Executed</strong>: the plan below was carried out.';
-    const head = [
-        '<h2>package-retention</h2>',
-        `<p>${mode}</p>`,
-        `<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`,
-        countsTable(report)
-    ];
+    out.add('<h2>package-retention</h2>');
+    out.add(`<p>${mode}</p>`);
+    out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`);
+    out.add(countsTable(report, Math.floor(out.left / 4)));
     if (report.missing.length > 0) {
-        head.push(`<p>⚠️ Not found (or not visible to the token): ${report.missing.map(m => `<code>${escapeHtml(m)}</code>`).join(', ')}</p>`);
+        out.add(`<p>⚠️ Not found (or not visible to the token): ${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>`);
     }
     if (report.failures.length > 0)
-        head.push(`<p>❌ Failures:</p><ul>${report.failures.map(f => `<li>${escapeHtml(f)}</li>`).join('')}</ul>`);
+        out.add(`<p>❌ Failures:</p><ul>${limitedList(report.failures, f => `<li>${f}</li>`, 'failure causes')}</ul>`);
     const requests = Object.entries(report.requests)
         .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
         .join(', ');
     if (requests)
-        head.push(`<p>Requests: ${requests}</p>`);
-    head.push(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`);
-    let html = head.join('\n');
-    let size = Buffer.byteLength(html);
+        out.add(`<p>Requests: ${requests}</p>`);
+    out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`);
     for (const [index, pkg] of report.packages.entries()) {
-        const section = `\n${packageSection(pkg, report, planPath)}`;
-        const sectionSize = Buffer.byteLength(section);
-        if (size + sectionSize > budgetBytes) {
-            const left = report.packages.length - index;
-            html += `\n<p><em>${left} more package section(s) left out to stay under GitHub's 1 MiB summary limit; the full plan is in <code>${escapeHtml(planPath)}</code>.</em></p>`;
+        const section = packageSection(pkg, report, planPath, out.left - 1);
+        if (section.html)
+            out.add(section.html);
+        if (section.cut) {
+            // A section cut short already says what it left out; the note counts the sections after it.
+            const left = report.packages.length - index - (section.html ? 1 : 0);
+            if (left > 0)
+                out.add(finalNote(left));
             break;
         }
-        html += section;
-        size += sectionSize;
     }
-    return html;
+    return out.toString();
 }
-function renderRestoreSummary(args) {
+const RESTORE_OUTCOME_TEXT = {
+    restored: '✅ restored',
+    'would restore': 'would restore',
+    'already present': 'already present',
+    failed: '❌ failed'
+};
+function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
+    const out = new Budget(budgetBytes);
     const mode = args.dryRun
         ? '🔍 <strong>Dry run</strong>: nothing was restored. Set <code>dry-run: false</code> to restore.'
         : '♻️ <strong>Restore</strong> of the versions an earlier run deleted.';
+    out.add('<h2>package-retention: restore</h2>');
+    out.add(`<p>${mode}</p>`);
+    const run = args.file
+        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
+        : '';
+    out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
+    for (const note of args.notes ?? [])
+        out.add(`<p>⚠️ ${escapeHtml(note)}</p>`);
+    if (args.items.length === 0) {
+        out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`);
+        return out.toString();
+    }
+    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
+    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
+    out.add(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
+        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
+    const causes = new Map();
+    for (const item of args.items.filter(i => i.outcome === 'failed')) {
+        const cause = `${item.packageKey}: ${item.detail}`;
+        causes.set(cause, (causes.get(cause) ?? 0) + 1);
+    }
+    if (causes.size > 0) {
+        const lines = [...causes].map(([cause, n]) => `${n} version(s) of ${cause}`);
+        out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`);
+    }
     const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Result</th></tr>';
-    const rows = args.items.map(i => `<tr><td><code>${escapeHtml(i.packageKey)}</code></td><td>${i.id}</td><td><code>${escapeHtml(shortName(i.name))}</code></td>` +
-        `<td>${i.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${escapeHtml(i.outcome)}${i.outcome === 'failed' ? `: ${escapeHtml(i.detail)}` : ''}</td></tr>`);
-    const body = rows.length > 0 ? limitedTable(head, rows, 'versions', args.planFile) : '<p>The plan file records no deleted versions: nothing to restore.</p>';
-    return ['<h2>package-retention: restore</h2>', `<p>${mode}</p>`, `<p>From plan file <code>${escapeHtml(args.planFile)}</code></p>`, body].join('\n');
+    const row = (i) => {
+        const item = args.items[i];
+        const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : '';
+        return (`<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
+            `<td>${item.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
+    };
+    out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
+    return out.toString();
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -45761,6 +46123,13 @@ function createOctokit(options, rateLimit) {
             doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451]
         }
     }, throttling, retry);
+    // plugin-retry and the throttler keep a request's retry count on `options.request`, an object
+    // Octokit shares between all requests that pass no request options of their own: without a
+    // copy per request, one request's retries would lengthen every later request's backoff
+    // ((n + 1)² seconds: 16 s, 25 s, … after a few faults). Registered last, this runs first.
+    octokit.hook.before('request', options => {
+        options.request = { ...options.request };
+    });
     octokit.hook.after('request', response => rateLimit.observe(response.headers));
     octokit.hook.error('request', error => {
         rateLimit.observe(error.response?.headers);
@@ -45803,13 +46172,22 @@ function lastPageFromLink(link) {
     }
     return undefined;
 }
+// Shared by every untagged version; frozen, so that no one can add a tag to all of them at once.
+const NO_TAGS = Object.freeze([]);
+/**
+ * A listed version as the pipeline holds it. A package can hold a million versions, so two things
+ * are shared rather than held once per version: the empty tag list of untagged versions, and the
+ * timestamp string when updated_at equals created_at (never retagged), which the planner then
+ * compares by identity, without reading the characters.
+ */
 function toVersion(raw) {
+    const tags = raw.metadata?.container?.tags;
     return {
         id: raw.id,
         name: raw.name,
-        tags: raw.metadata?.container?.tags ?? [],
+        tags: tags && tags.length > 0 ? tags : NO_TAGS,
         createdAt: raw.created_at,
-        updatedAt: raw.updated_at
+        updatedAt: raw.updated_at === raw.created_at ? raw.created_at : raw.updated_at
     };
 }
 class PackagesApi {
@@ -45884,13 +46262,20 @@ class PackagesApi {
             throw error;
         }
     }
+    /**
+     * One attempt: 5xx and network failures are not retried here (`retries: 0` is
+     * @octokit/plugin-retry's per-request option; the throttler still waits out rate limits).
+     * The executor retries, because a DELETE without an answer may have been applied, and only
+     * it can tell a retry's 404 ("my earlier attempt did it") from another run's deletion.
+     */
     async deleteVersion(pkg, id) {
         const route = packageRoute(pkg);
-        await this.octokit.request(`DELETE ${route.prefix}/versions/{package_version_id}`, { ...route.params, package_version_id: id });
+        await this.octokit.request(`DELETE ${route.prefix}/versions/{package_version_id}`, { ...route.params, package_version_id: id, request: { retries: 0 } });
     }
+    /** One attempt, as deleteVersion. */
     async deletePackage(pkg) {
         const route = packageRoute(pkg);
-        await this.octokit.request(`DELETE ${route.prefix}`, route.params);
+        await this.octokit.request(`DELETE ${route.prefix}`, { ...route.params, request: { retries: 0 } });
     }
     async restoreVersion(pkg, id) {
         const route = packageRoute(pkg);
@@ -45986,7 +46371,8 @@ async function writeSummary(html) {
 
 ;// CONCATENATED MODULE: ./src/action/restore-run.ts
 // Restore run: read an earlier run's plan file and restore what it deleted. The policy is
-// not applied in the same run.
+// not applied in the same run. A plan file that cannot be used fails before any request; a
+// plan with nothing to restore (a dry run's) makes none.
 
 
 
@@ -45994,41 +46380,113 @@ async function writeSummary(html) {
 
 
 
-async function runRestore(settings, planFile) {
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Leaves room for the step's own failure annotation within GitHub's 10 per step. */
+const FAILURE_ANNOTATIONS = 9;
+function readRestorable(planFile) {
+    const advice = 'Pass the plan-path output of the run to undo.';
     let file;
     try {
         file = readPlanFile(planFile);
     }
     catch (error) {
-        throw new FatalError(`restore-from: ${error.message}. Pass the plan-path output of the run to undo.`);
+        throw new FatalError(`restore-from: ${error.message}. ${advice}`);
+    }
+    try {
+        restoreTargets(file);
+    }
+    catch (error) {
+        if (error instanceof PlanFileError)
+            throw new FatalError(`restore-from: '${planFile}' is not a usable plan file: ${error.message}. ${advice}`);
+        throw error;
+    }
+    return file;
+}
+/** Why there is nothing to restore, in words; undefined when the plan file records deletions. */
+function nothingToRestore(file) {
+    if (planStatus(file) === 'dry-run')
+        return 'the plan file is from a dry run, which deleted nothing: nothing to restore';
+    if (restoreTargets(file).length === 0)
+        return 'the plan file records no deleted versions: nothing to restore';
+    return undefined;
+}
+/** Whole days since the run that wrote the plan file, by this machine's clock. */
+function planAgeDays(file) {
+    const at = Date.parse(file.writtenAt ?? file.now);
+    return Number.isNaN(at) ? undefined : Math.floor((Date.now() - at) / DAY_MS);
+}
+function logItems(items) {
+    for (const item of items) {
+        const what = `${item.packageKey} ${item.id} ${item.tags.join(',') || item.name}`;
+        info(`${what}: ${item.outcome}${item.outcome === 'failed' || item.outcome === 'already present' ? ` (${item.detail})` : ''}`);
+    }
+    // One annotation per package and cause, so a hundred versions refused for one reason are one line.
+    const causes = new Map();
+    for (const item of items.filter(i => i.outcome === 'failed')) {
+        const cause = `${item.packageKey}\u0000${item.detail}`;
+        const entry = causes.get(cause) ?? { key: item.packageKey, detail: item.detail, count: 0 };
+        entry.count++;
+        causes.set(cause, entry);
+    }
+    for (const [index, { key, detail, count }] of [...causes.values()].entries()) {
+        const line = `${count} version(s) of ${key} could not be restored: ${detail}`;
+        if (index < FAILURE_ANNOTATIONS)
+            error(line, { title: 'Restore failed' });
+        else
+            info(line);
+    }
+}
+async function runRestore(settings, planFile) {
+    const file = readRestorable(planFile);
+    const notes = [];
+    const status = planStatus(file);
+    if (status === 'unrecorded') {
+        notes.push(`The run that wrote the plan file did not finish (status '${file.status}'), so it did not record what it deleted: ` +
+            'the versions it scheduled that GitHub lists as deleted are restored.');
+    }
+    const age = planAgeDays(file);
+    const windowNote = age !== undefined && age >= RESTORE_WINDOW_DAYS ? ` (the plan file was written ${age} days ago)` : '';
+    if (windowNote && status !== 'dry-run') {
+        notes.push(`The plan file was written ${age} days ago; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days, so those deleted longer ago cannot be restored.`);
+    }
+    for (const note of notes)
+        warning(note);
+    const nothing = nothingToRestore(file);
+    if (nothing) {
+        info(`restore-from ${planFile}: ${nothing}.`);
+        setOutputs({ planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0, planPath: planFile });
+        await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items: [], notes, nothing }));
+        return {};
     }
     const api = connect(settings);
     const result = await group('Restore', async () => {
-        await api.refreshRateLimit();
-        info(`At start, ${api.rateLimit.describe()}`);
-        const restored = await restoreFromPlan(file, api, { dryRun: settings.dryRun, log: line => info(line) });
-        for (const item of restored.items) {
-            info(`${item.packageKey} ${item.id} ${item.tags.join(',') || item.name}: ${item.outcome}${item.outcome === 'failed' ? ` (${item.detail})` : ''}`);
+        if (!settings.dryRun) {
+            await api.refreshRateLimit();
+            info(`At start, ${api.rateLimit.describe()}`);
         }
+        const restored = await restoreFromPlan(file, api, { dryRun: settings.dryRun, log: line => info(line), windowNote });
+        logItems(restored.items);
         return restored;
     });
-    await writeSummary(renderRestoreSummary({ planFile, dryRun: settings.dryRun, items: result.items }));
-    setOutputs({ planned: result.items.length, deleted: 0, skipped: 0, failed: result.failed, deferred: 0, planPath: planFile });
-    await api.refreshRateLimit();
-    info(`At end, ${api.rateLimit.describe()}`);
-    return result.failed > 0 ? { failure: `${result.failed} restore(s) failed; see the summary for each version.` } : {};
+    const { items, failed, present, restored } = result;
+    setOutputs({ planned: items.length, deleted: 0, skipped: present, failed, deferred: 0, planPath: planFile });
+    const emptyReason = items.length === 0 ? 'GitHub lists none of the versions that run scheduled as deleted: nothing to restore' : undefined;
+    await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items, notes, nothing: emptyReason }));
+    const verb = settings.dryRun ? 'would restore' : 'restored';
+    info(`${verb} ${settings.dryRun ? items.length : restored}, already present ${present}, failed ${failed}; from plan file ${planFile}`);
+    if (!settings.dryRun) {
+        await api.refreshRateLimit();
+        info(`At end, ${api.rateLimit.describe()}`);
+    }
+    return failed > 0 ? { failure: `${failed} of ${items.length} version(s) could not be restored; the summary and the annotations say why for each.` } : {};
 }
 
 ;// CONCATENATED MODULE: ./src/execute/executor.ts
 
 
+const STOPPED_BY_REQUEST = 'the run was cancelled (SIGTERM or SIGINT) before this deletion';
 function outcomeKey(packageKey, id) {
     return `${packageKey}#${id}`;
-}
-function permissionFailure(pkg) {
-    return (`DELETE answered 404 but ${pkg.type}/${pkg.name} version is still there: the token cannot delete in this package. ` +
-        'Use a classic PAT with delete:packages (and read:packages), or for the Actions GITHUB_TOKEN grant ' +
-        '`permissions: packages: write` and give the repository Admin access on the package.');
 }
 async function executePlan(plan, api, options) {
     const packages = new Map(plan.packages.map(p => [p.key, p.package]));
@@ -46037,6 +46495,7 @@ async function executePlan(plan, api, options) {
     const blockedPackages = new Map();
     const deletedPackages = [];
     const reserve = options.rateLimitReserve ?? 2;
+    const retry = { retries: options.retries ?? 3, sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))) };
     const total = plan.scheduled.reduce((n, g) => n + g.versionIds.length, 0);
     const progress = new Progress({ total, label: 'Deleting', log: options.log, now: options.now });
     let stopReason;
@@ -46048,7 +46507,7 @@ async function executePlan(plan, api, options) {
     for (const group of plan.scheduled) {
         const pkg = packages.get(group.packageKey);
         if (!stopReason && options.stopRequested?.())
-            stopReason = 'the run was stopped before this deletion';
+            stopReason = STOPPED_BY_REQUEST;
         if (!stopReason && api.rateLimit.remaining < group.versionIds.length + reserve) {
             stopReason = `the primary rate limit has ${api.rateLimit.remaining} request(s) left`;
             options.log(`Deferring the remaining deletions: ${stopReason}; a later run continues.`);
@@ -46062,38 +46521,29 @@ async function executePlan(plan, api, options) {
             settle(group, group.versionIds, 'failed', `not attempted: ${blocked}`);
             continue;
         }
-        if (group.wholePackage) {
-            const result = await deleteOne(() => api.deletePackage(pkg), () => api.versionState(pkg, group.imageId), pkg);
-            if (result.outcome === 'deleted')
-                deletedPackages.push(group.packageKey);
-            settle(group, group.versionIds, result.outcome, result.detail);
-            if (result.stop)
-                stopReason = result.stop;
-            if (result.blockPackage)
-                blockedPackages.set(group.packageKey, result.blockPackage);
-            if (result.outcome === 'failed')
-                failures.add(result.detail);
-            continue;
-        }
-        for (const [index, id] of group.versionIds.entries()) {
-            const result = await deleteOne(() => api.deleteVersion(pkg, id), () => api.versionState(pkg, id), pkg);
-            settle(group, [id], result.outcome, result.detail);
+        const attempts = group.wholePackage
+            ? [{ ids: group.versionIds, remove: () => api.deletePackage(pkg), state: () => api.versionState(pkg, group.imageId) }]
+            : group.versionIds.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }));
+        for (const [index, attempt] of attempts.entries()) {
+            const result = await deleteOne(attempt.remove, attempt.state, pkg, retry);
+            settle(group, attempt.ids, result.outcome, result.detail);
             if (result.outcome === 'failed')
                 failures.add(result.detail);
             if (result.blockPackage)
                 blockedPackages.set(group.packageKey, result.blockPackage);
             if (result.stop)
                 stopReason = result.stop;
-            if (result.outcome === 'deleted')
+            if (result.gone) {
+                if (group.wholePackage && result.outcome === 'deleted')
+                    deletedPackages.push(group.packageKey);
                 continue;
-            // The group stays whole: when the image (or any member) is not deleted, the rest of it stays.
-            const rest = group.versionIds.slice(index + 1);
-            if (rest.length === 0)
-                break;
-            if (result.outcome === 'deferred')
-                settle(group, rest, 'deferred', result.detail);
-            else
-                settle(group, rest, 'skipped', `not deleted: version ${group.versionIds[index]} of its image was not deleted (${result.detail})`);
+            }
+            // The group stays whole: when a member (the image first) is still there, the rest of it stays
+            // too, with the same outcome (a refused image's dependants are skipped, a failed one's failed).
+            const rest = attempts.slice(index + 1).flatMap(a => a.ids);
+            if (rest.length > 0) {
+                settle(group, rest, result.outcome, `not attempted: version ${attempt.ids[0]} of its image was not deleted (${result.detail})`);
+            }
             break;
         }
     }
@@ -46106,43 +46556,77 @@ async function executePlan(plan, api, options) {
         failed: count('failed'),
         deferred: count('deferred'),
         deletedPackages,
-        failures: [...failures]
+        failures: [...failures],
+        ...(stopReason ? { stoppedEarly: stopReason } : {})
     };
 }
-async function deleteOne(remove, state, pkg) {
-    try {
-        await remove();
-        return { outcome: 'deleted', detail: 'deleted' };
-    }
-    catch (error) {
-        switch (classifyError(error)) {
-            case 'refused-downloads':
-            case 'refused-last-version':
-                return { outcome: 'skipped', detail: `refused by GitHub: ${githubMessage(error)}` };
-            case 'not-found':
-                return verifyGone(state, pkg);
-            case 'rate-limited':
-                return { outcome: 'deferred', detail: 'deferred: primary rate limit exhausted', stop: 'the primary rate limit is exhausted' };
-            case 'unauthorized': {
-                const detail = `failed: GitHub rejected the token (${githubMessage(error)})`;
-                return { outcome: 'failed', detail, stop: undefined, blockPackage: detail };
+async function deleteOne(remove, state, pkg, retry) {
+    // Set once an attempt got a 5xx or no answer: it may have been applied all the same.
+    let unanswered = false;
+    for (let attempt = 0;; attempt++) {
+        try {
+            await remove();
+            return { outcome: 'deleted', detail: 'deleted', gone: true };
+        }
+        catch (error) {
+            switch (classifyError(error)) {
+                case 'refused-downloads':
+                case 'refused-last-version':
+                    return { outcome: 'skipped', detail: `refused by GitHub: ${githubMessage(error)}`, gone: false };
+                case 'rate-limited':
+                    return { outcome: 'deferred', detail: 'deferred: primary rate limit exhausted', gone: false, stop: 'the primary rate limit is exhausted' };
+                case 'unauthorized': {
+                    const detail = `failed: GitHub rejected the token (${githubMessage(error)})`;
+                    return { outcome: 'failed', detail, gone: false, blockPackage: detail };
+                }
+                case 'not-found':
+                    return afterNotFound(state, error, pkg, unanswered);
+                case 'forbidden':
+                    return denied(error, pkg);
+                case 'server':
+                    unanswered = true;
+                    if (attempt < retry.retries) {
+                        await retry.sleep(1000 * 2 ** attempt);
+                        continue;
+                    }
+                    return afterNoAnswer(state, error, attempt + 1);
+                default:
+                    return { outcome: 'failed', detail: `failed: ${describeError(error)}`, gone: false };
             }
-            default:
-                return { outcome: 'failed', detail: `failed: ${describeError(error)}` };
         }
     }
 }
 /** GitHub answers 404 both for "already gone" and for "you may not delete this": ask which. */
-async function verifyGone(state, pkg) {
+async function afterNotFound(state, error, pkg, unanswered) {
+    let now;
+    try {
+        now = await state();
+    }
+    catch (stateError) {
+        return { outcome: 'failed', detail: `failed: DELETE answered 404 and checking the version failed: ${describeError(stateError)}`, gone: false };
+    }
+    if (now === 'active')
+        return denied(error, pkg);
+    if (unanswered) {
+        return { outcome: 'deleted', detail: 'deleted (an earlier attempt got no answer; the retry answered 404 and the version is gone)', gone: true };
+    }
+    return { outcome: 'skipped', detail: 'skipped: already deleted outside this run (DELETE answered 404 and the version is gone), e.g. by another run at the same time', gone: true };
+}
+/** The token may not delete in this package: a failure naming what it lacks, and the package is not attempted further. */
+function denied(error, pkg) {
+    return { outcome: 'failed', detail: `failed: ${explainDeleteDenied(error, pkg)}`, gone: false, blockPackage: 'the token cannot delete in this package (see the failure above)' };
+}
+/** Out of retries without a definite answer: the last attempts may have been applied, so look. */
+async function afterNoAnswer(state, error, attempts) {
+    const failed = `failed: ${describeError(error)} (${attempts} attempts)`;
     try {
         if ((await state()) === 'gone')
-            return { outcome: 'deleted', detail: 'deleted (already gone: DELETE answered 404 and the version is no longer served)' };
-        const detail = `failed: ${permissionFailure(pkg)}`;
-        return { outcome: 'failed', detail, blockPackage: 'the token cannot delete in this package (see the failure above)' };
+            return { outcome: 'deleted', detail: `deleted (the DELETE got no answer after ${attempts} attempts, but the version is gone)`, gone: true };
     }
-    catch (error) {
-        return { outcome: 'failed', detail: `failed: DELETE answered 404 and checking the version failed: ${describeError(error)}` };
+    catch (stateError) {
+        return { outcome: 'failed', detail: `${failed}; checking whether the version is gone failed too: ${describeError(stateError)}`, gone: false };
     }
+    return { outcome: 'failed', detail: failed, gone: false };
 }
 
 ;// CONCATENATED MODULE: ./src/registry/errors.ts
@@ -46213,7 +46697,7 @@ class ManifestFormatError extends Error {
         this.name = 'ManifestFormatError';
     }
 }
-function isRecord(value) {
+function manifests_isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 function optionalString(record, key, where) {
@@ -46227,7 +46711,7 @@ function optionalString(record, key, where) {
 function parsePlatform(value, where) {
     if (value === undefined)
         return undefined;
-    if (!isRecord(value))
+    if (!manifests_isRecord(value))
         throw new ManifestFormatError(`${where}.platform is not an object`);
     const os = optionalString(value, 'os', `${where}.platform`);
     const architecture = optionalString(value, 'architecture', `${where}.platform`);
@@ -46239,7 +46723,7 @@ function parsePlatform(value, where) {
 function parseAnnotations(value, where) {
     if (value === undefined)
         return undefined;
-    if (!isRecord(value))
+    if (!manifests_isRecord(value))
         throw new ManifestFormatError(`${where}.annotations is not an object`);
     const annotations = {};
     for (const [key, text] of Object.entries(value)) {
@@ -46254,7 +46738,7 @@ function parseAnnotations(value, where) {
  * index would let the plan delete a platform manifest a kept image still needs.
  */
 function parseDescriptor(value, where) {
-    if (!isRecord(value))
+    if (!manifests_isRecord(value))
         throw new ManifestFormatError(`${where} is not an object`);
     const digest = optionalString(value, 'digest', where);
     if (digest === undefined || !isDigest(digest))
@@ -46277,7 +46761,7 @@ function parseDescriptor(value, where) {
  */
 function parseManifest(fetched) {
     const body = fetched.body;
-    if (!isRecord(body))
+    if (!manifests_isRecord(body))
         throw new ManifestFormatError('the manifest is not a JSON object');
     const mediaType = optionalString(body, 'mediaType', 'manifest') ?? fetched.mediaType;
     const subject = body.subject === undefined ? undefined : parseDescriptor(body.subject, 'subject');
@@ -46566,15 +47050,6 @@ function describeFailure(error, version) {
                 : String(error);
     // The fail-closed warning names digests only: the tag tells the user which image it is.
     return version.tags.length > 0 ? `tag '${version.tags[0]}': ${why}` : why;
-}
-
-;// CONCATENATED MODULE: ./src/model.ts
-// Domain types shared by the pipeline: policy → inventory → plan → execute → report.
-// Everything here is plain data (JSON-serialisable) so the planner stays pure and plans can be written to disk.
-const PACKAGE_TYPES = ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker'];
-/** Key used to identify a package across plan, execution and report. */
-function packageKey(ref) {
-    return `${ref.type}/${ref.name}`;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/balanced-match/dist/esm/index.js
@@ -49459,6 +49934,62 @@ async function collectInventory(api, owner, policy) {
     return { owner, packages: results.filter((p) => p !== undefined), missing: missing.sort() };
 }
 
+;// CONCATENATED MODULE: ./src/plan/arrays.ts
+// Per-version numeric arrays of the planner. Two costs decide their form at a million versions:
+//
+// - Fresh memory: every new page is a page fault, about 1.5 ms a megabyte on a small VM, so a
+//   million-slot array costs milliseconds before it is used. Temporary arrays are therefore reused
+//   (Scratch), and flags are bytes.
+// - Memory outside the JS heap: typed arrays live there, and every 64 MB of it makes V8 start a
+//   full garbage collection of the whole heap (the inventory included: ~0.4 s at a million
+//   versions). Integers and doubles are therefore plain arrays, which V8 stores flat and unboxed
+//   inside the heap; only the byte flags (1 MB a million) are typed arrays.
+/** n zeros, stored as small integers (positions, counts). */
+function zeros(n) {
+    return new Array(n).fill(0);
+}
+/** n copies of a small integer. */
+function filled(n, value) {
+    return new Array(n).fill(value);
+}
+/** n slots for doubles (timestamps in ms, ids): created as doubles so that storing one never converts the array. */
+function doubles(n) {
+    return new Array(n).fill(0.5);
+}
+/** 0, 1, …, n - 1. */
+function positions(n) {
+    const order = new Array(n);
+    for (let i = 0; i < n; i++)
+        order[i] = i;
+    return order;
+}
+/**
+ * Temporary integer arrays of one plan, reused once released. An array taken may be longer than
+ * asked: only its first `length` slots are set, so callers index it and never read its length.
+ */
+class Scratch {
+    free = [];
+    take(length, value = 0) {
+        let best = -1;
+        for (let k = 0; k < this.free.length; k++) {
+            const size = this.free[k].length;
+            if (size >= length && (best < 0 || size < this.free[best].length))
+                best = k;
+        }
+        if (best < 0)
+            return filled(length, value);
+        const array = this.free[best];
+        this.free[best] = this.free[this.free.length - 1];
+        this.free.pop();
+        array.fill(value, 0, length);
+        return array;
+    }
+    release(...arrays) {
+        for (const array of arrays)
+            this.free.push(array);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/plan/cap.ts
 /** Merges packages' groups (each already oldest first) into one oldest-first order; ties by id, then package. */
 function oldestFirstAcrossPackages(lists) {
@@ -49498,19 +50029,33 @@ function applyCap(ordered, maxDeletions) {
 }
 
 ;// CONCATENATED MODULE: ./src/plan/id-index.ts
-// Version id → position, as an open-addressing hash table in typed arrays: at a million versions a
-// Map costs several times more to build (rehashing, boxed entries, garbage) than the lookups it serves.
+// Version id → position. GitHub lists versions newest first and assigns ids in creation order, so
+// the ids usually arrive strictly descending: then the ids themselves are the index, searched from
+// the last position found (references come grouped: an index's children sit next to it), with no
+// table to build and no random memory access. Any other order gets an open-addressing hash table
+// in flat number arrays: at a million versions a Map costs several times more to build (rehashing,
+// boxed entries, garbage) than the lookups it serves.
+
 class IdIndex {
+    /** Sorted mode: the ids as given; +1 when ascending, -1 when descending, 0 when hashed. */
+    ids;
+    direction;
+    /** Position of the last id found (sorted mode): the next lookup starts there. */
+    finger = 0;
     keys;
     positions;
-    mask;
+    mask = 0;
     constructor(ids) {
+        this.ids = ids;
+        this.direction = monotonicDirection(ids);
+        if (this.direction !== 0)
+            return;
         let capacity = 16;
         while (capacity < ids.length * 2)
             capacity *= 2;
         this.mask = capacity - 1;
-        this.keys = new Float64Array(capacity);
-        this.positions = new Int32Array(capacity).fill(-1);
+        this.keys = doubles(capacity);
+        this.positions = filled(capacity, -1);
         for (let i = 0; i < ids.length; i++)
             this.set(ids[i], i);
     }
@@ -49520,22 +50065,94 @@ class IdIndex {
     }
     /** A repeated id maps to its last position, like Map#set. */
     set(id, position) {
+        const keys = this.keys;
+        const positions = this.positions;
         let s = this.slot(id);
-        while (this.positions[s] !== -1 && this.keys[s] !== id)
+        while (positions[s] !== -1 && keys[s] !== id)
             s = (s + 1) & this.mask;
-        this.keys[s] = id;
-        this.positions[s] = position;
+        keys[s] = id;
+        positions[s] = position;
     }
     /** Position of the id, or -1 when absent. */
     get(id) {
+        if (this.direction !== 0)
+            return this.search(id);
+        const keys = this.keys;
+        const positions = this.positions;
         let s = this.slot(id);
-        while (this.positions[s] !== -1) {
-            if (this.keys[s] === id)
-                return this.positions[s];
+        while (positions[s] !== -1) {
+            if (keys[s] === id)
+                return positions[s];
             s = (s + 1) & this.mask;
         }
         return -1;
     }
+    /**
+     * Galloping search from the finger over the monotonic ids. Comparing `direction * id` makes a
+     * descending sequence ascending; `before(p)` means the id at p sorts before the one sought.
+     */
+    search(id) {
+        const ids = this.ids;
+        const n = ids.length;
+        if (n === 0 || !(id === id))
+            return -1; // empty, or NaN
+        const d = this.direction;
+        const key = d * id;
+        const f = this.finger;
+        let lo; // -1 or a position that sorts before the key
+        let hi; // n or a position that does not
+        if (d * ids[f] < key) {
+            lo = f;
+            let step = 1;
+            hi = f + 1;
+            while (hi < n && d * ids[hi] < key) {
+                lo = hi;
+                step *= 2;
+                hi = f + step;
+            }
+            if (hi > n)
+                hi = n;
+        }
+        else {
+            hi = f;
+            let step = 1;
+            lo = f - 1;
+            while (lo >= 0 && !(d * ids[lo] < key)) {
+                hi = lo;
+                step *= 2;
+                lo = f - step;
+            }
+            if (lo < -1)
+                lo = -1;
+        }
+        while (hi - lo > 1) {
+            const mid = (lo + hi) >>> 1;
+            if (d * ids[mid] < key)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        if (hi < n && ids[hi] === id) {
+            this.finger = hi;
+            return hi;
+        }
+        return -1;
+    }
+}
+/** +1 when strictly ascending, -1 when strictly descending (repeats and NaN excluded), else 0. */
+function monotonicDirection(ids) {
+    const n = ids.length;
+    if (n < 2)
+        return n === 1 && ids[0] === ids[0] ? 1 : 0;
+    let k = 1;
+    if (ids[0] > ids[1]) {
+        while (k < n && ids[k - 1] > ids[k])
+            k++;
+        return k === n ? -1 : 0;
+    }
+    while (k < n && ids[k - 1] < ids[k])
+        k++;
+    return k === n ? 1 : 0;
 }
 
 ;// CONCATENATED MODULE: ./src/plan/timestamps.ts
@@ -49608,17 +50225,49 @@ function parseTimestamp(iso) {
     const ms = Date.parse(iso);
     return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
 }
+/**
+ * parseTimestamp for many timestamps in a row: versions listed in order share their day, so the
+ * date part ("2026-06-15") of GitHub's form is parsed once per day and only the time of day per
+ * timestamp. Same results as parseTimestamp for every input.
+ */
+function createTimestampParser() {
+    let day = ''; // "YYYY-MM-DDT" of the last timestamp parsed by the fast path
+    let dayMs = 0;
+    return (iso) => {
+        if (iso.length === 20 && day !== '' && iso.startsWith(day) && iso.charCodeAt(19) === 90) {
+            if (iso.charCodeAt(13) === 58 && iso.charCodeAt(16) === 58) {
+                const hour = two(iso, 11);
+                const minute = two(iso, 14);
+                const second = two(iso, 17);
+                if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
+                    return dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
+                }
+            }
+        }
+        const fast = parseUtc(iso);
+        if (fast === undefined) {
+            const ms = Date.parse(iso);
+            return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
+        }
+        if (iso.length === 20) {
+            day = iso.slice(0, 11);
+            dayMs = fast - ((two(iso, 11) * 60 + two(iso, 14)) * 60 + two(iso, 17)) * 1000;
+        }
+        return fast;
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/plan/inventory-index.ts
 
 
-function newestFirstComparator(versions, time) {
+
+function newestFirstComparator(ids, time) {
     return (a, b) => {
         const ta = time[a];
         const tb = time[b];
         if (ta !== tb)
             return ta < tb ? 1 : -1;
-        return versions[b].id - versions[a].id;
+        return ids[b] - ids[a];
     };
 }
 function isSorted(order, compare) {
@@ -49627,48 +50276,57 @@ function isSorted(order, compare) {
             return false;
     return true;
 }
-/** Sorts positions; GitHub lists versions newest first, so the check usually spares the sort. */
-function sortFrom(start, compare) {
-    if (isSorted(start, compare))
-        return Uint32Array.from(start);
-    return Uint32Array.from(Array.from(start).sort(compare));
+/** Sorts positions in place; GitHub lists versions newest first, so the check usually spares the sort. */
+function sortInPlace(order, compare) {
+    return isSorted(order, compare) ? order : order.sort(compare);
 }
 /**
  * The updated_at order from the created_at order: versions never retagged keep their place (same
  * key), so only the others are sorted and merged in — O(n + k log k) instead of a full sort.
  */
-function reorderByUpdated(versions, created, updated, byCreated) {
-    const compare = newestFirstComparator(versions, updated);
-    const unchanged = [];
+function reorderByUpdated(ids, created, updated, byCreated) {
+    const compare = newestFirstComparator(ids, updated);
+    const n = byCreated.length;
     const changed = [];
-    for (const i of byCreated)
-        (updated[i] === created[i] ? unchanged : changed).push(i);
+    for (let k = 0; k < n; k++)
+        if (updated[byCreated[k]] !== created[byCreated[k]])
+            changed.push(byCreated[k]);
     if (changed.length === 0)
         return byCreated;
-    changed.sort(compare);
-    const merged = new Uint32Array(byCreated.length);
+    sortInPlace(changed, compare);
+    // Merge the unchanged ones (in byCreated order, skipping the changed) with the sorted changed ones.
+    const merged = new Array(n);
     let a = 0;
     let b = 0;
     let k = 0;
-    while (a < unchanged.length && b < changed.length)
-        merged[k++] = compare(unchanged[a], changed[b]) <= 0 ? unchanged[a++] : changed[b++];
-    while (a < unchanged.length)
-        merged[k++] = unchanged[a++];
+    for (; a < n; a++) {
+        const i = byCreated[a];
+        if (updated[i] !== created[i])
+            continue;
+        while (b < changed.length && compare(changed[b], i) < 0)
+            merged[k++] = changed[b++];
+        merged[k++] = i;
+    }
     while (b < changed.length)
         merged[k++] = changed[b++];
     return merged;
 }
 function indexInventory(versions) {
     const n = versions.length;
-    const ids = new Float64Array(n);
-    const created = new Float64Array(n);
-    const updated = new Float64Array(n);
+    const ids = doubles(n);
+    const created = doubles(n);
+    const updated = doubles(n);
+    const tagged = zeros(n);
+    const parseCreated = createTimestampParser();
+    const parseUpdated = createTimestampParser();
     for (let i = 0; i < n; i++) {
         const v = versions[i];
         ids[i] = v.id;
-        created[i] = parseTimestamp(v.createdAt);
+        if (v.tags.length > 0)
+            tagged[i] = 1;
+        created[i] = parseCreated(v.createdAt);
         // Most versions were never retagged: reuse the parse.
-        updated[i] = v.updatedAt === v.createdAt ? created[i] : parseTimestamp(v.updatedAt);
+        updated[i] = v.updatedAt === v.createdAt ? created[i] : parseUpdated(v.updatedAt);
     }
     const indexOf = new IdIndex(ids);
     // Sorted lazily: a package whose rules all use one age-from never pays for the other order.
@@ -49676,22 +50334,21 @@ function indexInventory(versions) {
     let byUpdated;
     const newestFirstByCreated = () => {
         if (!byCreated) {
-            const identity = new Uint32Array(n);
-            for (let i = 0; i < n; i++)
-                identity[i] = i;
-            byCreated = sortFrom(identity, newestFirstComparator(versions, created));
+            byCreated = sortInPlace(positions(n), newestFirstComparator(ids, created));
         }
         return byCreated;
     };
     return {
         versions,
+        ids,
         indexOf,
+        tagged,
         created,
         updated,
         newestFirstByCreated,
         newestFirst: (ageFrom) => ageFrom === 'created'
             ? newestFirstByCreated()
-            : (byUpdated ??= reorderByUpdated(versions, created, updated, newestFirstByCreated()))
+            : (byUpdated ??= reorderByUpdated(ids, created, updated, newestFirstByCreated()))
     };
 }
 /** True when version a is newer than b by created_at, then id (the contract's "newest" for last version and groups). */
@@ -49700,7 +50357,7 @@ function isNewerByCreated(index, a, b) {
     const tb = index.created[b];
     if (ta !== tb)
         return ta > tb;
-    return index.versions[a].id > index.versions[b].id;
+    return index.ids[a] > index.ids[b];
 }
 
 ;// CONCATENATED MODULE: ./src/plan/reasons.ts
@@ -49815,6 +50472,84 @@ function failClosedWarning(key, unreadable) {
             .join('; ');
     return `left untouched: ${listDigests(unreadable)} of ${key} could not be read (${why}); nothing in this package is deleted`;
 }
+/**
+ * The two reasons built once per dependant, in two flat parts (one naming the owner, one the
+ * reference), so that each reason costs one concatenation: deletedWith(label, kind, platform) is
+ * deletedWithHead(label) + deletedWithTail(kind, platform), keptWithParent(kind, platform, label)
+ * is keptWithParentHead(kind, platform) + keptWithParentTail(label).
+ */
+const reasonParts = {
+    deletedWithHead: (groupLabel) => flat(`delete: deleted with ${groupLabel} (`),
+    deletedWithTail: (kind, platform) => flat(`${describeReference(kind, platform)})`),
+    keptWithParentHead: (kind, platform) => flat(`kept: ${describeReference(kind, platform)}`),
+    keptWithParentTail: (parentLabel) => flat(` of ${parentLabel}`)
+};
+/** A reason part per reference description (kind, and platform for platform manifests): a handful in a package. */
+class DescriptionParts {
+    make;
+    byKind = new Map();
+    byPlatform = new Map();
+    constructor(make) {
+        this.make = make;
+    }
+    get(kind, platform) {
+        if (kind === 'platform' && platform) {
+            let part = this.byPlatform.get(platform);
+            if (part === undefined)
+                this.byPlatform.set(platform, (part = this.make(kind, platform)));
+            return part;
+        }
+        let part = this.byKind.get(kind);
+        if (part === undefined)
+            this.byKind.set(kind, (part = this.make(kind, undefined)));
+        return part;
+    }
+}
+/**
+ * Reasons already built for one owner (a group, or a kept parent), by what the reason says of the
+ * reference (kind, platform, the parent it goes through), and the reason part naming the owner.
+ * Only the latest owner's are kept: its dependants come one after another, so the memory stays a
+ * handful of entries and the strings no reason keeps die young.
+ */
+class ReasonMemo {
+    owner = -1;
+    ownerPart;
+    count = 0;
+    kinds = [];
+    platforms = [];
+    vias = [];
+    texts = [];
+    get(owner, reference, via) {
+        if (owner !== this.owner)
+            return undefined;
+        for (let k = 0; k < this.count; k++) {
+            if (this.kinds[k] === reference.kind && this.platforms[k] === reference.platform && this.vias[k] === via)
+                return this.texts[k];
+        }
+        return undefined;
+    }
+    /** The reason part naming the owner, made once per owner. */
+    ownerPartOf(owner, make) {
+        this.switchTo(owner);
+        return (this.ownerPart ??= make(owner));
+    }
+    set(owner, reference, via, text) {
+        this.switchTo(owner);
+        const k = this.count++;
+        this.kinds[k] = reference.kind;
+        this.platforms[k] = reference.platform;
+        this.vias[k] = via;
+        this.texts[k] = text;
+        return text;
+    }
+    switchTo(owner) {
+        if (owner === this.owner)
+            return;
+        this.owner = owner;
+        this.ownerPart = undefined;
+        this.count = 0;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/plan/package-context.ts
 
@@ -49831,13 +50566,18 @@ function markDeleted(verdicts, i, reason, rule) {
     verdicts.rule[i] = rule;
     verdicts.reason[i] = reason;
 }
-const NO_TAGS = Object.freeze([]);
+const package_context_NO_TAGS = Object.freeze([]);
 /** The contract: for non-container types every version is untagged, whatever the inventory carries. */
 function tagsOf(ctx, version) {
-    return ctx.isContainer ? version.tags : NO_TAGS;
+    return ctx.isContainer ? version.tags : package_context_NO_TAGS;
 }
+/** The version has tags that count (container versions only). */
+function hasTags(ctx, i) {
+    return ctx.isContainer && ctx.index.tagged[i] === 1;
+}
+/** "web:1.4" or "web@sha256:0123456789ab": reasons name versions so. */
 function labelOf(ctx, i) {
-    return (ctx.labels[i] ??= versionLabel(ctx.ref.name, ctx.index.versions[i]));
+    return versionLabel(ctx.ref.name, ctx.index.versions[i]);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/date-fns/toDate.js
@@ -50278,6 +51018,7 @@ function firstMatchingTag(tags, matches) {
 
 
 
+
 /** Globs are compiled once per rule for the whole run, not per package or version. */
 function compileRules(policy, now) {
     return policy.rules.map((rule) => {
@@ -50299,6 +51040,9 @@ function compileRules(policy, now) {
                 return firstMatchingTag(versionTags, tagMatches);
             },
             keeps: compileTagVersionMatcher(rule.keep.tags, rule.keep.versions),
+            keepsName: rule.keep.versions.length > 0 ? compileGlobs(rule.keep.versions) : undefined,
+            seriesName: versionMatches,
+            hasTagCondition: tagMatches !== undefined,
             cutoffMs: olderThan ? olderThanCutoff(now, olderThan).getTime() : undefined,
             keepLatest: rule.keep.latest ?? 0
         };
@@ -50337,7 +51081,7 @@ function keepReason(ctx, i, compiled, rank) {
     const hit = compiled.keeps(tagsOf(ctx, version), version.name);
     return hit ? reasons.keptByRule(hit, ctx.isContainer, compiled.name) : '';
 }
-const NONE = 0x7fffffff; // larger than any rule index: "min" keeps the first rule in policy order
+const NONE = 0x3fffffff; // larger than any rule index (and a small integer for V8): "min" keeps the first rule in policy order
 /** Writes the verdict of every image (dependants are left to judgeDependants). */
 function judgeImages(ctx, verdicts) {
     const { versions } = ctx.index;
@@ -50345,10 +51089,11 @@ function judgeImages(ctx, verdicts) {
     const { isDependant } = ctx.graph;
     // The first rule (policy order) that keeps / selects / finds too young each image; typed arrays
     // rather than an object per image, since most of a large package is selected.
-    const keptBy = new Int32Array(n).fill(NONE);
-    const keptRank = new Uint32Array(n);
-    const selectedBy = new Int32Array(n).fill(NONE);
-    const tooYoungFor = new Int32Array(n).fill(NONE);
+    const { scratch } = ctx;
+    const keptBy = scratch.take(n, NONE);
+    const keptRank = scratch.take(n);
+    const selectedBy = scratch.take(n, NONE);
+    const tooYoungFor = scratch.take(n, NONE);
     // One walk over the images per age-from (newest first), evaluating every rule of that age-from on
     // each image: a million versions are read once or twice instead of once per rule.
     for (const ageFrom of ['updated', 'created']) {
@@ -50356,22 +51101,37 @@ function judgeImages(ctx, verdicts) {
         if (group.length === 0)
             continue;
         const time = ageFrom === 'created' ? ctx.index.created : ctx.index.updated;
-        const ranks = new Uint32Array(group.length);
-        for (const i of ctx.index.newestFirst(ageFrom)) {
+        const ranks = zeros(group.length);
+        const order = ctx.index.newestFirst(ageFrom);
+        for (let k = 0; k < n; k++) {
+            const i = order[k];
             if (isDependant[i])
                 continue;
-            const version = versions[i];
-            const tags = tagsOf(ctx, version);
-            const name = version.name;
+            // Most images are untagged: they are judged without their tags, and their name is read only
+            // when a rule has a version glob.
+            const tagged = hasTags(ctx, i);
+            const version = tagged ? versions[i] : undefined;
+            let name = version?.name;
             for (let g = 0; g < group.length; g++) {
                 const { rule, r } = group[g];
                 // keep.tags / keep.versions cover every image of the package, not only the series.
-                const hit = rule.keeps(tags, name) !== undefined;
+                let hit;
+                let member;
+                if (version) {
+                    hit = rule.keeps(version.tags, version.name) !== undefined;
+                    member = rule.seriesTag(version.tags, version.name) !== undefined;
+                }
+                else {
+                    if (name === undefined && (rule.keepsName || rule.seriesName))
+                        name = versions[i].name;
+                    hit = rule.keepsName !== undefined && rule.keepsName(name);
+                    member = !rule.hasTagCondition && (rule.seriesName === undefined || rule.seriesName(name));
+                }
                 if (hit && r < keptBy[i]) {
                     keptBy[i] = r;
                     keptRank[i] = 0;
                 }
-                if (rule.seriesTag(tags, name) === undefined)
+                if (!member)
                     continue;
                 // Newest first, so the series rank is the position among members met so far.
                 const rank = ++ranks[g];
@@ -50400,8 +51160,7 @@ function judgeImages(ctx, verdicts) {
     for (let i = 0; i < n; i++) {
         if (isDependant[i])
             continue;
-        const version = versions[i];
-        const protectedBy = ctx.protect(tagsOf(ctx, version), version.name);
+        const protectedBy = ctx.protectsNames || hasTags(ctx, i) ? ctx.protect(tagsOf(ctx, versions[i]), versions[i].name) : undefined;
         if (protectedBy) {
             keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer));
         }
@@ -50420,9 +51179,13 @@ function judgeImages(ctx, verdicts) {
             keep(verdicts, i, noRuleReason);
         }
     }
+    scratch.release(keptBy, keptRank, selectedBy, tooYoungFor);
 }
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */
 function heldBack(ctx, i) {
+    // Most dependants (platform manifests, attestations) are untagged: only name globs could hold them.
+    if (!ctx.namesHold && !hasTags(ctx, i))
+        return undefined;
     const version = ctx.index.versions[i];
     const tags = tagsOf(ctx, version);
     const protectedBy = ctx.protect(tags, version.name);
@@ -50453,8 +51216,12 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
     // Never reached from an image: judging them would need a parent decided first. Keep, conservatively.
     for (const i of graph.cyclic)
         keep(verdicts, i, reasons.cycle());
-    // Topological order: every parent's verdict is final before its children are judged.
-    for (const i of graph.topologicalDependants) {
+    // Topological order: every parent's verdict is final before its children are judged. Siblings
+    // come one after another, so reasons naming the same parent are built once.
+    const memo = new ReasonMemo();
+    const heads = new DescriptionParts(reasonParts.keptWithParentHead);
+    for (let k = graph.firstDependant; k < graph.dependantsEnd; k++) {
+        const i = graph.order[k];
         const forced = forcedKeep?.get(i);
         if (forced !== undefined) {
             keep(verdicts, i, forced);
@@ -50481,13 +51248,19 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
             markDeleted(verdicts, i, ''); // reason and rule are written by buildGroups, which knows the group
         }
         else {
-            const { kind, platform } = graph.edgeReference[keptEdge];
-            keep(verdicts, i, reasons.keptWithParent(kind, platform, labelOf(ctx, keptParent)));
+            const reference = graph.edgeReference[keptEdge];
+            let reason = memo.get(keptParent, reference, keptParent);
+            if (reason === undefined) {
+                const tail = memo.ownerPartOf(keptParent, (parent) => reasonParts.keptWithParentTail(labelOf(ctx, parent)));
+                reason = memo.set(keptParent, reference, keptParent, flat(heads.get(reference.kind, reference.platform) + tail));
+            }
+            keep(verdicts, i, reason);
         }
     }
 }
 
 ;// CONCATENATED MODULE: ./src/plan/graph.ts
+
 // When the same child/parent pair is listed twice, the more specific description wins, whatever the input order.
 const KIND_PREFERENCE = {
     platform: 0,
@@ -50506,101 +51279,128 @@ function prefixSums(counts) {
     for (let i = 1; i < counts.length; i++)
         counts[i] += counts[i - 1];
 }
-function buildGraph(index, references) {
+/** After a counting sort placed items with `start[key]++`, each start[key] holds the next key's start: shift them back. */
+function restoreStarts(start) {
+    for (let i = start.length - 1; i > 0; i--)
+        start[i] = start[i - 1];
+    start[0] = 0;
+}
+function buildGraph(index, references, scratch = new Scratch()) {
     const n = index.versions.length;
-    // 1. Parent edges grouped by child (counting sort), dropping references to absent versions and to oneself.
-    const refChild = new Int32Array(references.length).fill(-1);
-    const refParent = new Uint32Array(references.length);
-    const rawStart = new Uint32Array(n + 1);
-    for (let r = 0; r < references.length; r++) {
-        const child = index.indexOf.get(references[r].child);
-        const parent = index.indexOf.get(references[r].parent);
-        if (child < 0 || parent < 0 || child === parent)
+    const refCount = references.length;
+    // Temporaries at least n long, so that the planner's later steps can reuse them.
+    const tempLength = Math.max(n, refCount);
+    // 1. Parent edges grouped by child (counting sort), dropping references to absent versions and to
+    //    oneself. `ends` plays the offsets: counts, then starts, then (after placing) each child's end.
+    const refChild = refCount > 0 ? scratch.take(tempLength) : [];
+    const refParent = refCount > 0 ? scratch.take(tempLength) : [];
+    const ends = zeros(n + 1);
+    let kept = 0;
+    for (let r = 0; r < refCount; r++) {
+        const reference = references[r];
+        const child = index.indexOf.get(reference.child);
+        const parent = child < 0 ? -1 : index.indexOf.get(reference.parent);
+        if (parent < 0 || child === parent) {
+            refChild[r] = -1;
             continue;
+        }
         refChild[r] = child;
         refParent[r] = parent;
-        rawStart[child + 1]++;
+        ends[child + 1]++;
+        kept++;
     }
-    prefixSums(rawStart);
-    const rawRef = new Uint32Array(rawStart[n]);
-    const fill = rawStart.slice(0, n);
-    for (let r = 0; r < references.length; r++)
+    prefixSums(ends);
+    const rawRef = kept > 0 ? scratch.take(tempLength) : [];
+    for (let r = 0; r < refCount; r++)
         if (refChild[r] >= 0)
-            rawRef[fill[refChild[r]]++] = r;
+            rawRef[ends[refChild[r]]++] = r;
+    // ends[child] is now where child's references end; ends[child - 1] (or 0) where they start.
     // 2. One edge per child/parent pair (a child has a handful of parents: a linear scan is enough).
-    const parentStart = new Uint32Array(n + 1);
-    const edgeParent = new Uint32Array(rawRef.length);
-    const edgeReference = new Array(rawRef.length);
+    const parentStart = zeros(n + 1);
+    const edgeParent = kept > 0 ? zeros(kept) : [];
+    const edgeReference = new Array(kept);
+    const isDependant = new Uint8Array(n);
     let edges = 0;
+    let from = 0;
     for (let child = 0; child < n; child++) {
         parentStart[child] = edges;
-        for (let k = rawStart[child]; k < rawStart[child + 1]; k++) {
+        const to = ends[child];
+        if (to === from)
+            continue;
+        isDependant[child] = 1;
+        for (let k = from; k < to; k++) {
             const r = rawRef[k];
+            const parent = refParent[r];
             let same = parentStart[child];
-            while (same < edges && edgeParent[same] !== refParent[r])
+            while (same < edges && edgeParent[same] !== parent)
                 same++;
             if (same === edges) {
-                edgeParent[edges] = refParent[r];
+                edgeParent[edges] = parent;
                 edgeReference[edges++] = references[r];
             }
             else if (isPreferred(references[r], edgeReference[same])) {
                 edgeReference[same] = references[r];
             }
         }
+        from = to;
     }
     parentStart[n] = edges;
+    edgeParent.length = edges;
     edgeReference.length = edges;
-    // 3. Children, the same edges seen from the parent.
-    const childStart = new Uint32Array(n + 1);
+    if (refCount > 0)
+        scratch.release(refChild, refParent);
+    if (kept > 0)
+        scratch.release(rawRef);
+    // 3. Children, the same edges seen from the parent (counting sort again; `ends` is reused).
+    const childStart = ends;
+    childStart.fill(0);
     for (let e = 0; e < edges; e++)
         childStart[edgeParent[e] + 1]++;
     prefixSums(childStart);
-    const children = new Uint32Array(edges);
-    const childFill = childStart.slice(0, n);
-    const isDependant = new Uint8Array(n);
+    const children = edges > 0 ? zeros(edges) : [];
     for (let child = 0; child < n; child++) {
-        if (parentStart[child + 1] > parentStart[child])
-            isDependant[child] = 1;
         for (let e = parentStart[child]; e < parentStart[child + 1]; e++)
-            children[childFill[edgeParent[e]]++] = child;
+            children[childStart[edgeParent[e]]++] = child;
     }
+    restoreStarts(childStart);
     // 4. Kahn's algorithm from the images: a dependant is ready once all its parents are placed.
-    const pendingParents = new Uint32Array(n);
-    const depth = new Uint32Array(n);
-    const queue = new Uint32Array(n);
+    //    Images need no depth computed (0): the order holds them first, then dependants in order.
+    const order = zeros(n);
+    const depth = zeros(n);
     let head = 0;
     let tail = 0;
-    for (let i = 0; i < n; i++) {
-        pendingParents[i] = parentStart[i + 1] - parentStart[i];
-        if (pendingParents[i] === 0)
-            queue[tail++] = i;
-    }
-    const imageCount = tail;
-    while (head < tail) {
-        const node = queue[head++];
-        for (let c = childStart[node]; c < childStart[node + 1]; c++) {
-            const child = children[c];
-            if (depth[node] + 1 > depth[child])
-                depth[child] = depth[node] + 1;
-            if (--pendingParents[child] === 0)
-                queue[tail++] = child;
-        }
-    }
-    const cyclic = [];
     for (let i = 0; i < n; i++)
-        if (pendingParents[i] > 0)
-            cyclic.push(i);
-    return {
-        isDependant,
-        parentStart,
-        edgeParent: edgeParent.slice(0, edges),
-        edgeReference,
-        childStart,
-        children,
-        topologicalDependants: queue.slice(imageCount, tail),
-        cyclic: Uint32Array.from(cyclic),
-        depth
-    };
+        if (isDependant[i] === 0)
+            order[tail++] = i;
+    const firstDependant = tail;
+    let cyclic = [];
+    if (edges > 0) {
+        const pendingParents = scratch.take(n);
+        for (let i = 0; i < n; i++)
+            pendingParents[i] = parentStart[i + 1] - parentStart[i];
+        while (head < tail) {
+            const node = order[head++];
+            const childDepth = depth[node] + 1;
+            for (let c = childStart[node]; c < childStart[node + 1]; c++) {
+                const child = children[c];
+                if (childDepth > depth[child])
+                    depth[child] = childDepth;
+                if (--pendingParents[child] === 0)
+                    order[tail++] = child;
+            }
+        }
+        if (tail < n)
+            cyclic = positionsWhere(pendingParents, n);
+        scratch.release(pendingParents);
+    }
+    return { isDependant, parentStart, edgeParent, edgeReference, childStart, children, order, firstDependant, dependantsEnd: tail, cyclic, depth };
+}
+function positionsWhere(pending, n) {
+    const found = [];
+    for (let i = 0; i < n; i++)
+        if (pending[i] > 0)
+            found.push(i);
+    return found;
 }
 
 ;// CONCATENATED MODULE: ./src/plan/groups.ts
@@ -50625,11 +51425,11 @@ function describingEdge(ctx, groupOf, i, group) {
 /** Parents before children (depth), then id: independent of the input order. Groups are small: insertion sort. */
 function sortMembers(ctx, members, from, to) {
     const { depth } = ctx.graph;
-    const { versions } = ctx.index;
+    const { ids } = ctx.index;
     for (let k = from + 1; k < to; k++) {
         const m = members[k];
         let j = k - 1;
-        while (j >= from && (depth[members[j]] > depth[m] || (depth[members[j]] === depth[m] && versions[members[j]].id > versions[m].id))) {
+        while (j >= from && (depth[members[j]] > depth[m] || (depth[members[j]] === depth[m] && ids[members[j]] > ids[m]))) {
             members[j + 1] = members[j];
             j--;
         }
@@ -50640,13 +51440,18 @@ function sortMembers(ctx, members, from, to) {
 function buildGroups(ctx, verdicts) {
     const { graph, index } = ctx;
     const n = index.versions.length;
-    const groupOf = new Int32Array(n).fill(-1);
+    const groupOf = ctx.scratch.take(n, -1);
     for (let i = 0; i < n; i++) {
         if (verdicts.deleted[i] && !graph.isDependant[i])
             groupOf[i] = i;
     }
-    const memberCount = new Uint32Array(n + 1);
-    for (const i of graph.topologicalDependants) {
+    const memberCount = ctx.scratch.take(n + 1);
+    // Siblings come one after another in topological order, and several of them (an image's
+    // attestations) share their reason: the reasons of the current group are kept for reuse.
+    const memo = new ReasonMemo();
+    const tails = new DescriptionParts(reasonParts.deletedWithTail);
+    for (let k = graph.firstDependant; k < graph.dependantsEnd; k++) {
+        const i = graph.order[k];
         if (!verdicts.deleted[i])
             continue;
         // Every parent is deleted (judgeDependants guarantees it), so each has a group already: take the newest.
@@ -50659,20 +51464,31 @@ function buildGroups(ctx, verdicts) {
         groupOf[i] = group;
         memberCount[group + 1]++;
         const via = describingEdge(ctx, groupOf, i, group);
-        const { kind, platform } = graph.edgeReference[via];
+        const reference = graph.edgeReference[via];
         const viaParent = graph.edgeParent[via];
-        const viaLabel = viaParent === group ? undefined : labelOf(ctx, viaParent);
-        markDeleted(verdicts, i, reasons.deletedWith(labelOf(ctx, group), kind, platform, viaLabel), verdicts.rule[group]);
+        let reason = memo.get(group, reference, viaParent);
+        if (reason === undefined) {
+            const text = viaParent === group
+                ? flat(memo.ownerPartOf(group, (image) => reasonParts.deletedWithHead(labelOf(ctx, image))) + tails.get(reference.kind, reference.platform))
+                : reasons.deletedWith(labelOf(ctx, group), reference.kind, reference.platform, labelOf(ctx, viaParent));
+            reason = memo.set(group, reference, viaParent, text);
+        }
+        markDeleted(verdicts, i, reason, verdicts.rule[group]);
     }
     // Members of each group, bucketed by the group's image position (counting sort).
     for (let i = 1; i <= n; i++)
         memberCount[i] += memberCount[i - 1];
     const memberStart = memberCount;
-    const members = new Uint32Array(memberStart[n]);
-    const fill = memberStart.slice(0, n);
-    for (const i of graph.topologicalDependants)
+    const members = ctx.scratch.take(memberStart[n]);
+    for (let k = graph.firstDependant; k < graph.dependantsEnd; k++) {
+        const i = graph.order[k];
         if (verdicts.deleted[i])
-            members[fill[groupOf[i]]++] = i;
+            members[memberStart[groupOf[i]]++] = i;
+    }
+    // memberStart[g] now holds where g's members end, which is where g + 1's start: shift back.
+    for (let i = n; i > 0; i--)
+        memberStart[i] = memberStart[i - 1];
+    memberStart[0] = 0;
     const groups = [];
     const times = [];
     const newestFirst = index.newestFirstByCreated();
@@ -50687,10 +51503,11 @@ function buildGroups(ctx, verdicts) {
         const versionIds = new Array(1 + to - from);
         versionIds[0] = version.id;
         for (let m = from; m < to; m++)
-            versionIds[1 + m - from] = index.versions[members[m]].id;
+            versionIds[1 + m - from] = index.ids[members[m]];
         groups.push({ packageKey: ctx.key, imageId: version.id, createdAt: version.createdAt, versionIds });
         times.push(index.created[image]);
     }
+    ctx.scratch.release(groupOf, memberCount, members);
     return { groups, times };
 }
 /** One DELETE of the package: every version, in the order the per-version groups would have used. */
@@ -50767,23 +51584,26 @@ function applyLastVersionRule(ctx, verdicts, onLastVersion) {
 
 
 
+
 function planRetention(input) {
     const { policy, now } = input;
     const rules = compileRules(policy, now);
     const protect = compileTagVersionMatcher(policy.protect.tags, policy.protect.versions);
-    const planned = input.inventories.map((inventory) => planPackage(policy, rules, protect, inventory, now.getTime()));
+    // Packages are planned one after another: their temporary arrays are reused.
+    const scratch = new Scratch();
+    const planned = input.inventories.map((inventory) => planPackage(policy, rules, protect, inventory, now.getTime(), scratch));
     const { scheduled, deferredByCap } = applyCap(oldestFirstAcrossPackages(planned.map((p) => p.groups)), input.maxDeletions ?? policy.limits.maxDeletions);
     return { now: now.toISOString(), packages: planned.map((p) => p.plan), scheduled, deferredByCap };
 }
-function planPackage(policy, allRules, protect, inventory, nowMs) {
+function planPackage(policy, allRules, protect, inventory, nowMs, scratch) {
     const ref = inventory.package;
     const isContainer = ref.type === 'container';
     const index = indexInventory(inventory.versions);
     // Only container versions refer to each other; for other types every version is an image.
-    const graph = buildGraph(index, isContainer ? inventory.references : []);
+    const graph = buildGraph(index, isContainer ? inventory.references : [], scratch);
     const rules = allRules.filter((rule) => rule.appliesTo(ref.type, ref.name));
-    const labels = new Array(index.versions.length);
-    const ctx = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, nowMs, labels };
+    const namesHold = policy.protect.versions.length > 0 || rules.some((rule) => rule.rule.keep.versions.length > 0);
+    const ctx = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, scratch };
     const verdicts = emptyVerdicts(index.versions.length);
     const header = { key: ctx.key, package: ref, rules: rules.map((rule) => rule.name) };
     if (inventory.unreadable.length > 0) {
@@ -50804,11 +51624,12 @@ function planPackage(policy, allRules, protect, inventory, nowMs) {
 function versionPlans(index, graph, verdicts) {
     const plans = new Array(index.versions.length);
     const order = index.newestFirstByCreated();
-    // Siblings with the same single parent (an index's platform manifests) share one belongsTo array.
-    const singleParent = new Array(index.versions.length);
+    // Siblings with the same single parent (an index's platform manifests, listed one after another)
+    // share one belongsTo array.
+    const shared = { parent: -1, ids: [] };
     for (let k = 0; k < order.length; k++) {
         const i = order[k];
-        plans[k] = graph.isDependant[i] ? dependantPlan(index, graph, verdicts, i, singleParent) : imagePlan(index, verdicts, i);
+        plans[k] = graph.isDependant[i] ? dependantPlan(index, graph, verdicts, i, shared) : imagePlan(index, verdicts, i);
     }
     return plans;
 }
@@ -50824,7 +51645,7 @@ function imagePlan(index, verdicts, i) {
         : { id, name, tags, createdAt, updatedAt, role: 'image', decision, rule, reason };
 }
 /** belongsTo in id order; kind and platform of the reference to the newest parent. */
-function dependantPlan(index, graph, verdicts, i, singleParent) {
+function dependantPlan(index, graph, verdicts, i, shared) {
     const { id, name, tags, createdAt, updatedAt } = index.versions[i];
     const decision = verdicts.deleted[i] ? 'delete' : 'keep';
     const rule = verdicts.rule[i];
@@ -50835,7 +51656,11 @@ function dependantPlan(index, graph, verdicts, i, singleParent) {
     let newest = first;
     if (end - first === 1) {
         const parent = graph.edgeParent[first];
-        belongsTo = singleParent[parent] ??= [index.versions[parent].id];
+        if (shared.parent !== parent) {
+            shared.parent = parent;
+            shared.ids = [index.versions[parent].id];
+        }
+        belongsTo = shared.ids;
     }
     else {
         belongsTo = [];
@@ -51359,7 +52184,7 @@ function byPosition(a, b) {
 // Past this many, later problems are mostly fallout of earlier ones (an unclosed bracket can
 // produce hundreds) and would bury them; the rest are counted instead of listed.
 const MAX_PROBLEMS = 50;
-function failed(problems) {
+function validate_failed(problems) {
     const sorted = [...problems].sort(byPosition);
     if (sorted.length <= MAX_PROBLEMS)
         return { ok: false, problems: sorted };
@@ -51424,25 +52249,25 @@ function toData(doc, document) {
 function parsePolicy(text) {
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > MAX_POLICY_BYTES)
-        return failed([{ path: '', message: `${tooLargeMessage('the policy', bytes)}; it was not parsed` }]);
+        return validate_failed([{ path: '', message: `${tooLargeMessage('the policy', bytes)}; it was not parsed` }]);
     const lineCounter = new dist/* LineCounter */.HN();
     const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: false });
     const document = new PolicyDocument(doc, lineCounter);
     const syntax = yamlProblems(doc, document);
     if (syntax.length > 0)
-        return failed(syntax);
+        return validate_failed(syntax);
     const topLevel = topLevelProblem(doc, document);
     if (topLevel)
-        return failed([topLevel]);
+        return validate_failed([topLevel]);
     const converted = toData(doc, document);
     if ('problem' in converted)
-        return failed([converted.problem]);
+        return validate_failed([converted.problem]);
     if (!validateSchema(converted.data))
-        return failed(schemaProblems(validateSchema.errors ?? [], document));
+        return validate_failed(schemaProblems(validateSchema.errors ?? [], document));
     const raw = converted.data;
     const semantic = semanticProblems(raw, document);
     if (semantic.length > 0)
-        return failed(semantic);
+        return validate_failed(semantic);
     return { ok: true, policy: normalize(raw) };
 }
 /** Read the `policy` input (inline YAML or a path under `workspaceDir`) and parse it. */
@@ -51879,25 +52704,63 @@ function buildRunReport(args) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/action/policy-problems.ts
-// Turns policy problems into workflow annotations on the policy file (GitHub shows at most
-// 10 error annotations per step, so the rest go to the log with their positions).
+// Turns policy problems into workflow annotations on the policy file and a job summary that
+// lists them. GitHub shows at most 10 error annotations per step and the step's own failure is
+// one of them, so 9 problems are annotated and the rest go to the log with their positions.
 
-const ANNOTATION_LIMIT = 10;
+
+
+
+const ANNOTATION_LIMIT = 9;
+/** Problems listed in the job summary (parsing stops at 50 and counts the rest). */
+const SUMMARY_LIMIT = 60;
+function where(problem) {
+    return problem.line !== undefined ? `line ${problem.line}, column ${problem.column ?? 1}` : '';
+}
+/**
+ * An annotation on the policy file when there is one (a problem with the file as a whole,
+ * such as its size, is shown at its first line); an inline policy has no file, so the
+ * position is written into the message.
+ */
 function reportPolicyProblems(problems, file) {
     for (const [index, problem] of problems.entries()) {
-        const where = problem.line !== undefined ? ` (line ${problem.line}, column ${problem.column ?? 1})` : '';
+        const at = where(problem);
         if (index < ANNOTATION_LIMIT) {
-            error(file ? problem.message : `policy${where}: ${problem.message}`, {
+            error(file ? problem.message : `policy${at ? ` (${at})` : ''}: ${problem.message}`, {
                 title: 'Invalid retention policy',
                 file,
-                startLine: file ? problem.line : undefined,
-                startColumn: file ? problem.column : undefined
+                startLine: file ? (problem.line ?? 1) : undefined,
+                startColumn: file ? (problem.column ?? 1) : undefined
             });
         }
         else {
-            info(`${file ?? 'policy'}${where}: ${problem.message}`);
+            info(`${file ?? 'policy'}${at ? ` (${at})` : ''}: ${problem.message}`);
         }
+    }
+    writeProblemsSummary(problems, file);
+}
+/** The job summary is "always written": for an invalid policy it lists the problems. */
+function writeProblemsSummary(problems, file) {
+    const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+    if (!summaryFile)
+        return;
+    const items = problems.slice(0, SUMMARY_LIMIT).map(problem => {
+        const at = where(problem);
+        return `<li>${at ? `<strong>${escapeHtml(at)}</strong>: ` : ''}${escapeHtml(problem.message)}</li>`;
+    });
+    const html = [
+        '<h2>package-retention</h2>',
+        `<p>❌ <strong>The policy is invalid</strong>: nothing was listed or deleted. Policy <code>${escapeHtml(file ?? 'inline')}</code>, ${problems.length} problem(s):</p>`,
+        `<ul>${items.join('')}</ul>`
+    ].join('\n');
+    try {
+        (0,external_node_fs_namespaceObject.appendFileSync)(summaryFile, `${html}${external_node_os_namespaceObject.EOL}`);
+    }
+    catch (error) {
+        warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
     }
 }
 
@@ -51923,7 +52786,7 @@ function watchForCancellation() {
     let requested = false;
     const onSignal = (signal) => {
         requested = true;
-        warning(`Received ${signal}: finishing the current request, deferring the rest and writing the report.`);
+        warning(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -51948,7 +52811,7 @@ async function runRetention(settings, startedAt) {
         return result;
     });
     if (!loaded.ok) {
-        throw new FatalError(`The policy is invalid (${loaded.problems.length} problem(s), see the annotations); nothing was listed or deleted.`);
+        throw new FatalError('The policy is invalid (see the annotations and the job summary); nothing was listed or deleted.');
     }
     const { policy } = loaded;
     const policyLabel = loaded.source.kind === 'file' ? loaded.source.path : 'inline';
@@ -52012,7 +52875,8 @@ async function runRetention(settings, startedAt) {
             'registry token requests': registry.stats.tokenRequests
         }
     });
-    writePlanFile(planPath, report(), 'planned', new Date());
+    // Written before any deletion, so even a run killed outright leaves its plan ('running': cut short).
+    writePlanFile(planPath, report(), settings.dryRun ? 'planned' : 'running', new Date());
     let execution;
     if (!settings.dryRun) {
         const cancellation = watchForCancellation();
@@ -52028,10 +52892,14 @@ async function runRetention(settings, startedAt) {
     }
     const final = report(execution);
     return group('Report', async () => {
-        writePlanFile(planPath, final, 'finished', new Date());
-        await writeSummary(renderSummary(final, planPath));
+        const stopped = execution?.stoppedEarly;
+        writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped);
+        if (stopped)
+            info(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`);
         const t = final.totals;
+        // Outputs first: they cannot fail, the summary (a file) can.
         setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, planPath });
+        await writeSummary(renderSummary(final, planPath));
         info(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`);
         await api.refreshRateLimit();
         info(`At end, ${api.rateLimit.describe()}`);
@@ -52053,7 +52921,8 @@ async function run() {
     try {
         const startedAt = new Date();
         const settings = getSettings();
-        info(settings.dryRun ? 'Mode: dry run (plan and report only)' : 'Mode: delete (executing the plan)');
+        const action = settings.restoreFrom ? 'restore' : 'delete';
+        info(settings.dryRun ? `Mode: dry run (${action}: plan and report only)` : `Mode: ${action} (executing)`);
         const outcome = settings.restoreFrom ? await runRestore(settings, settings.restoreFrom) : await runRetention(settings, startedAt);
         if (outcome.failure)
             setFailed(outcome.failure);
