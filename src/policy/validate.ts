@@ -1,11 +1,13 @@
 // Policy text → validated, normalized Policy, or every problem found, each with its position.
 // Order: YAML errors stop everything (positions in a broken document are unreliable); then the
 // JSON Schema (Ajv); then the checks a schema cannot express. Nothing here throws for user input.
-import { Ajv, type ErrorObject } from 'ajv'
+import type { ErrorObject } from 'ajv'
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type Pair } from 'yaml'
 import schema from '../../policies/policy.schema.json' with { type: 'json' }
 import { PACKAGE_TYPES, type PackageType, type Policy, type Rule } from '../model.js'
 import { explainInvalidDuration, parseDuration } from './duration.js'
+// The schema compiled by Ajv at build time (scripts/generate-policy-validator.ts): no compiling at start-up.
+import { validate as validatePolicySchema } from './policy-validator.generated.js'
 import { MAX_POLICY_BYTES, readPolicySource, tooLargeMessage, type PolicyFile, type PolicyProblem, type PolicySource } from './source.js'
 
 export type { PolicyProblem, PolicySource } from './source.js'
@@ -19,10 +21,6 @@ export type LoadPolicyResult =
 // trips this long before it costs memory.
 const MAX_ALIAS_COUNT = 50
 
-// Ajv knows `patternErrorMessage` (shown by editors) as an annotation, so strict mode accepts the schema.
-const validateSchema = new Ajv({ allErrors: true, verbose: true, strict: true })
-  .addVocabulary(['patternErrorMessage'])
-  .compile<RawPolicy>(schema)
 
 // ---------------------------------------------------------------- paths and positions
 
@@ -499,9 +497,10 @@ export function parsePolicy(text: string): ParsePolicyResult {
 
   const converted = toData(doc, document)
   if ('problem' in converted) return failed([converted.problem])
-  if (!validateSchema(converted.data)) return failed(schemaProblems(validateSchema.errors ?? [], document))
+  if (!validatePolicySchema(converted.data)) return failed(schemaProblems(validatePolicySchema.errors ?? [], document))
 
-  const raw = converted.data
+  // The schema holds: the data has RawPolicy's shape.
+  const raw = converted.data as RawPolicy
   const semantic = semanticProblems(raw, document)
   if (semantic.length > 0) return failed(semantic)
   return { ok: true, policy: normalize(raw) }
