@@ -4,10 +4,12 @@ import { executePlan, type ExecutionResult } from '../execute/executor.js'
 import { FatalError } from '../github/errors.js'
 import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
+import { PrefetchingReader } from '../inventory/manifest-prefetch.js'
 import { packageKey, type PackageInventory } from '../model.js'
 import { planRetention } from '../plan/planner.js'
 import { loadPolicy } from '../policy/validate.js'
 import { RegistryClient } from '../registry/client.js'
+import { registryRepository } from '../registry/names.js'
 import { planFilePath, writePlanFile } from '../report/plan-file.js'
 import { buildRunReport, type RunReport } from '../report/run-report.js'
 import { renderSummary } from '../report/summary.js'
@@ -64,6 +66,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
 
   const api = connect(settings)
   const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token })
+  // Tagged versions' manifests are read while later pages of versions are still being listed.
+  const reader = new PrefetchingReader(registry)
   // Which versions the policy keeps decides which manifests must be read; the cap only defers.
   const keptVersions = (pkg: PackageInventory): ReadonlySet<number> => {
     const draft = planRetention({ policy, inventories: [pkg], now: startedAt })
@@ -74,8 +78,10 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     core.info(`At start, ${api.rateLimit.describe()}`)
     const owner = await resolveOwner(api, ownerLogin)
     core.info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`)
-    const result = await collectInventory(api, owner, policy)
-    const graphs = await buildImageGraphs(result.packages, { reader: registry, keptVersions })
+    const result = await collectInventory(api, owner, policy, (pkg, versions) => {
+      if (pkg.type === 'container') reader.prefetch(registryRepository(pkg.owner, pkg.name), versions)
+    })
+    const graphs = await buildImageGraphs(result.packages, { reader, keptVersions })
     result.packages = graphs.map(g => g.inventory)
     for (const g of graphs) {
       if (g.manifestReads === 0) continue

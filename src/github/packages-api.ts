@@ -147,9 +147,10 @@ export class PackagesApi {
     }
   }
 
-  async listVersions(pkg: PackageRef, state: 'active' | 'deleted' = 'active'): Promise<PackageVersion[]> {
+  /** Every version in `state`; `onPage` sees each page's versions as it arrives (in no particular order). */
+  async listVersions(pkg: PackageRef, state: 'active' | 'deleted' = 'active', onPage?: (versions: PackageVersion[]) => void): Promise<PackageVersion[]> {
     const route = packageRoute(pkg)
-    const raw = await this.fetchAllPages<RawVersion>(`GET ${route.prefix}/versions`, { ...route.params, state }, 'versionPages')
+    const raw = await this.fetchAllPages<RawVersion>(`GET ${route.prefix}/versions`, { ...route.params, state }, 'versionPages', onPage && (items => onPage(items.map(toVersion))))
     const seen = new Set<number>()
     // Pages fetched concurrently can overlap when versions are pushed meanwhile.
     return raw.filter(v => !seen.has(v.id) && seen.add(v.id)).map(toVersion)
@@ -198,10 +199,16 @@ export class PackagesApi {
    * First page, then the rest concurrently (the throttler bounds concurrency): the first
    * page's Link header says how many pages there are.
    */
-  private async fetchAllPages<T>(route: string, params: Record<string, string | number>, counter: keyof ListingStats): Promise<T[]> {
+  private async fetchAllPages<T>(
+    route: string,
+    params: Record<string, string | number>,
+    counter: keyof ListingStats,
+    onPage?: (items: T[]) => void
+  ): Promise<T[]> {
     const fetchPage = async (page: number): Promise<{ items: T[]; link?: string }> => {
       const response = await this.octokit.request(route, { ...params, per_page: PER_PAGE, page })
       this.stats[counter]++
+      onPage?.(response.data as T[])
       return { items: response.data as T[], link: response.headers.link }
     }
     const first = await fetchPage(1)

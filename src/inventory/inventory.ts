@@ -1,7 +1,7 @@
 // Inventory: which owner, which packages the policy's rules name, and every active version of
 // each, with as few requests as GitHub allows (per_page=100, pages fetched concurrently).
 import * as core from '@actions/core'
-import type { PackageInventory, PackageRef, PackageType, Policy } from '../model.js'
+import type { PackageInventory, PackageRef, PackageType, PackageVersion, Policy } from '../model.js'
 import { packageKey } from '../model.js'
 import { classifyError, explainAccessError, FatalError } from '../github/errors.js'
 import type { OwnerRef, PackagesApi, PackageSummary } from '../github/packages-api.js'
@@ -75,7 +75,10 @@ async function listOrExplain(api: PackagesApi, owner: OwnerRef, type: PackageTyp
   }
 }
 
-export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy: Policy): Promise<Inventory> {
+/** Called with each page of a package's versions as it arrives (to start work that needs no more). */
+export type OnVersionsListed = (pkg: PackageRef, versions: PackageVersion[]) => void
+
+export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy: Policy, onVersionsListed?: OnVersionsListed): Promise<Inventory> {
   const targets = await resolveTargets(api, owner, policy)
   const missing: string[] = []
   const results = await Promise.all(
@@ -88,7 +91,7 @@ export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy
           return undefined
         }
         ref.visibility = summary.visibility
-        const versions = await api.listVersions(ref)
+        const versions = await api.listVersions(ref, 'active', onVersionsListed && (page => onVersionsListed(ref, page)))
         core.info(`${packageKey(ref)}: ${versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`)
         return { package: ref, versions, references: [], unreadable: [] }
       } catch (error) {
