@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http'
 import { registryError, registryErrorCode } from './registry.js'
 import type { FakeResponse } from './server.js'
+import { seededRandom } from './random.js'
 
 export interface FaultOptions {
   /** Same seed and same request order → same faults. */
@@ -42,18 +43,6 @@ export type FaultAction =
 export interface FaultDecision {
   delayMs: number
   action?: FaultAction
-}
-
-/** mulberry32: tiny, fast and good enough to make fault sequences reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 export class Faults {

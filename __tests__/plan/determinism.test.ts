@@ -1,18 +1,8 @@
 // The planner is deterministic (input order does not matter) and pure (its input is not mutated).
 import type { PackageInventory, Policy } from '../../src/model.js'
 import { planRetention } from '../../src/plan/planner.js'
+import { seededRandom as prng } from '../fake/random.js'
 import { NOW, containerOf, days, multiArch, pkg, policy, ref, rule, version } from './builders.js'
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const copy = items.slice()

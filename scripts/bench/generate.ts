@@ -10,6 +10,7 @@
 // The population is two years of CI pushes: multi-arch builds (2–3 platforms, half of them with
 // attestations) tagged pr-N / nightly-N / vX.Y.Z, releases signed with cosign, single-arch untagged
 // builds, and old multi-arch builds whose tag moved on (untagged indexes with their children).
+import { seededRandom } from '../../__tests__/fake/random.js'
 import { toVersion, type RawVersion } from '../../src/github/packages-api.js'
 import type { PackageInventory, PackageVersion, Policy, Rule, VersionReference } from '../../src/model.js'
 
@@ -17,16 +18,6 @@ export const NOW = new Date('2026-06-15T12:00:00Z')
 const DAY = 86_400_000
 const SPAN_DAYS = 730
 
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A digest-looking name: 64 hex characters that differ per version (like real sha256 digests). */
 function digestOf(id: number, random: () => number): string {
@@ -50,7 +41,7 @@ export interface GeneratedInventory {
 }
 
 export function generateInventory(total: number, seed = 1): GeneratedInventory {
-  const random = mulberry32(seed)
+  const random = seededRandom(seed)
   // Creation order here; each 100 pushed versions go through JSON as one REST page would.
   const versions: PackageVersion[] = []
   let raws: ListedVersion[] = []

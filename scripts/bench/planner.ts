@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { planRetention } from '../../src/plan/planner.js'
-import { BENCH_POLICY, generateInventory, mulberry32, NOW, shuffle } from './generate.js'
+import { seededRandom } from '../../__tests__/fake/random.js'
+import { BENCH_POLICY, generateInventory, NOW, shuffle } from './generate.js'
 
 export interface PlannerResult {
   /** The Node version that planned. */
@@ -78,7 +79,7 @@ function measure(total: number, options: PlannerOptions): PlannerResult {
   const baselineRss = process.memoryUsage.rss()
   const { inventory } = generateInventory(total)
   if (options.shuffled) {
-    const random = mulberry32(7)
+    const random = seededRandom(7)
     shuffle(inventory.versions, random)
     shuffle(inventory.references, random)
   }
