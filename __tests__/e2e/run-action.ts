@@ -70,6 +70,33 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs
 }
 
+/** What the runner gives a JavaScript action: its files, the API URL and the inputs as INPUT_<NAME> (hyphens kept). */
+export function runnerEnvironment(files: {
+  apiUrl: string
+  workDir: string
+  workspace: string
+  summaryFile: string
+  outputFile: string
+  runnerTemp: string
+  inputs: Record<string, string>
+}): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? files.workDir,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_API_URL: files.apiUrl,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY_OWNER: 'acme',
+    GITHUB_REPOSITORY: 'acme/app',
+    GITHUB_WORKSPACE: files.workspace,
+    GITHUB_STEP_SUMMARY: files.summaryFile,
+    GITHUB_OUTPUT: files.outputFile,
+    RUNNER_TEMP: files.runnerTemp
+  }
+  for (const [name, value] of Object.entries(files.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  return env
+}
+
 export async function runAction(options: RunOptions): Promise<ActionRun> {
   if (!existsSync(BUNDLE)) throw new Error('dist/index.js is missing: run `npm run build` first')
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'package-retention-e2e-'))
@@ -87,23 +114,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     writeFileSync(target, content)
   }
 
-  const inputEnv: Record<string, string> = {}
-  for (const [name, value] of Object.entries(options.inputs)) inputEnv[`INPUT_${name.toUpperCase()}`] = value
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? workDir,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_API_URL: options.apiUrl,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_REPOSITORY_OWNER: 'acme',
-    GITHUB_REPOSITORY: 'acme/app',
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_OUTPUT: outputFile,
-    RUNNER_TEMP: runnerTemp,
-    ...inputEnv,
-    ...options.env
-  }
+  const env = { ...runnerEnvironment({ apiUrl: options.apiUrl, workDir, workspace, summaryFile, outputFile, runnerTemp, inputs: options.inputs }), ...options.env }
 
   const child = spawn(process.execPath, [BUNDLE], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''

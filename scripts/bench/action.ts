@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { parseOutputFile } from '../../__tests__/e2e/run-action.js'
+import { parseOutputFile, runnerEnvironment } from '../../__tests__/e2e/run-action.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -51,20 +51,7 @@ export async function runBundle(options: BundleOptions): Promise<BundleRun> {
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
 
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? workDir,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_API_URL: options.apiUrl,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_REPOSITORY_OWNER: 'acme',
-    GITHUB_REPOSITORY: 'acme/app',
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_OUTPUT: outputFile,
-    RUNNER_TEMP: runnerTemp
-  }
-  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  const env = runnerEnvironment({ apiUrl: options.apiUrl, workDir, workspace, summaryFile, outputFile, runnerTemp, inputs: options.inputs })
 
   let planWrittenAt: number | undefined
   // The action writes its plan file atomically (write, then rename): the first rename is the "planned" write.
