@@ -72,7 +72,18 @@ async function oneStart(node: string, bundle: string, apiUrl: string, firstReque
   return at - spawnedAt
 }
 
-export async function benchColdStart(node: string, bundle: string, runs = 15): Promise<ColdStartResult> {
+/** One node binary running one script (the bundle, or the floor script). */
+export interface ColdStartSubject {
+  node: string
+  script: string
+}
+
+/**
+ * Spawn → first request for each subject, `runs` times, the subjects taking turns (one start of
+ * each per round) so that a noisy machine's drift falls on all of them alike; one unmeasured round
+ * first fills the OS file cache with the binaries and scripts.
+ */
+export async function benchColdStarts(subjects: readonly ColdStartSubject[], runs = 15): Promise<ColdStartResult[]> {
   let waiting: ((at: number) => void) | undefined
   const server = http.createServer((req, res) => {
     const at = performance.now()
@@ -83,19 +94,22 @@ export async function benchColdStart(node: string, bundle: string, runs = 15): P
   })
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const times: number[] = []
+  const times = subjects.map((): number[] => [])
   try {
-    // One unmeasured start first: it fills the OS file cache with the binary and the bundle.
-    for (let k = 0; k <= runs; k++) {
-      const ms = await oneStart(node, bundle, apiUrl, () => new Promise<number>((done) => (waiting = done)))
-      if (k > 0) times.push(ms)
+    for (let round = 0; round <= runs; round++) {
+      for (const [k, subject] of subjects.entries()) {
+        const ms = await oneStart(subject.node, subject.script, apiUrl, () => new Promise<number>((done) => (waiting = done)))
+        if (round > 0) times[k].push(ms)
+      }
     }
   } finally {
     server.closeAllConnections()
     await new Promise<void>((done) => server.close(() => done()))
   }
-  times.sort((a, b) => a - b)
-  return { node: nodeVersion(node), runs, medianMs: times[Math.floor(times.length / 2)], minMs: times[0], maxMs: times[times.length - 1] }
+  return subjects.map((subject, k) => {
+    const sorted = times[k].sort((a, b) => a - b)
+    return { node: nodeVersion(subject.node), runs, medianMs: sorted[Math.floor(sorted.length / 2)], minMs: sorted[0], maxMs: sorted[sorted.length - 1] }
+  })
 }
 
 /**

@@ -16,7 +16,7 @@
 import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { bundlePath } from './action.js'
-import { benchColdStart, bundleSize, floorScript, node24Binary, type ColdStartResult } from './cold-start.js'
+import { benchColdStarts, bundleSize, floorScript, node24Binary, type ColdStartResult } from './cold-start.js'
 import { benchPace, formatPace, type PaceResult } from './pace.js'
 import { benchPlannerSize, formatPlannerResult, PROFILE_DIR, type PlannerResult } from './planner.js'
 import { benchRequests, formatRequests, type RequestsResult } from './requests.js'
@@ -153,13 +153,16 @@ async function main(): Promise<void> {
     const node24 = node24Binary(flags.get('node24'), log)
     const floor = floorScript()
     const runs = Number(flags.get('runs') ?? 15)
-    results.coldStart = {
-      node24: await benchColdStart(node24, bundle, runs),
-      node: await benchColdStart(process.execPath, bundle, runs),
-      floorNode24: await benchColdStart(node24, floor, runs),
-      floorNode: await benchColdStart(process.execPath, floor, runs),
-      bundleBytes: bundleSize(bundle)
-    }
+    const [onNode24, onNode, floorNode24, floorNode] = await benchColdStarts(
+      [
+        { node: node24, script: bundle },
+        { node: process.execPath, script: bundle },
+        { node: node24, script: floor },
+        { node: process.execPath, script: floor }
+      ],
+      runs
+    )
+    results.coldStart = { node24: onNode24, node: onNode, floorNode24, floorNode, bundleBytes: bundleSize(bundle) }
     const c = results.coldStart
     for (const [what, r] of [['bundle', c.node24], ['bundle', c.node], ['floor (one fetch)', c.floorNode24], ['floor (one fetch)', c.floorNode]] as const) {
       console.log(`cold start, ${what}, Node ${r.node}: median ${n(r.medianMs)} ms (min ${n(r.minMs)}, max ${n(r.maxMs)}, ${r.runs} runs)`)
