@@ -33819,483 +33819,6 @@ function getSettings(env = process.env) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/model.ts
-// Domain types shared by the pipeline: policy → inventory → plan → execute → report.
-// Everything here is plain data (JSON-serialisable) so the planner stays pure and plans can be written to disk.
-const PACKAGE_TYPES = ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker'];
-/** Key used to identify a package across plan, execution and report. */
-function packageKey(ref) {
-    return `${ref.type}/${ref.name}`;
-}
-
-;// CONCATENATED MODULE: ./src/github/errors.ts
-// Classifies REST errors by status and message, as GitHub documents them.
-const REFUSAL_DOWNLOADS = 'more than 5000 downloads';
-const REFUSAL_LAST_TAGGED = 'cannot delete the last tagged version';
-const REFUSAL_LAST_VERSION = 'cannot delete the last version';
-function asHttpError(error) {
-    return typeof error === 'object' && error !== null ? error : { message: String(error) };
-}
-/** The message GitHub put in the body, falling back to the error's own message. */
-function githubMessage(error) {
-    const e = asHttpError(error);
-    const data = e.response?.data;
-    if (data && typeof data === 'object' && 'message' in data && typeof data.message === 'string')
-        return data.message;
-    return e.message ?? String(error);
-}
-function classifyError(error) {
-    const e = asHttpError(error);
-    const message = githubMessage(error).toLowerCase();
-    const status = e.status ?? 0;
-    if (/secondary rate limit/.test(message))
-        return 'secondary-rate-limited';
-    if ((status === 403 || status === 429) && String(e.response?.headers?.['x-ratelimit-remaining']) === '0')
-        return 'rate-limited';
-    if (status === 403 && /rate limit exceeded/.test(message))
-        return 'rate-limited';
-    if (status === 400 && message.includes(REFUSAL_DOWNLOADS))
-        return 'refused-downloads';
-    if (status === 400 && (message.includes(REFUSAL_LAST_TAGGED) || message.includes(REFUSAL_LAST_VERSION)))
-        return 'refused-last-version';
-    if (status === 404)
-        return 'not-found';
-    if (status === 401)
-        return 'unauthorized';
-    if (status === 403)
-        return 'forbidden';
-    if (status >= 500 || status === 0)
-        return 'server';
-    return 'other';
-}
-/** Scopes GitHub says the endpoint accepts (classic PATs send x-accepted-oauth-scopes). */
-function acceptedScopes(error) {
-    const value = asHttpError(error).response?.headers?.['x-accepted-oauth-scopes'];
-    return value ? String(value) : undefined;
-}
-/** Scopes the token has (classic PATs only). */
-function tokenScopes(error) {
-    const value = asHttpError(error).response?.headers?.['x-oauth-scopes'];
-    return value === undefined ? undefined : String(value);
-}
-function describeError(error) {
-    const e = asHttpError(error);
-    return e.status ? `HTTP ${e.status}: ${githubMessage(error)}` : githubMessage(error);
-}
-/** An error that stops the run; its message is for the user (what is wrong, what to do). */
-class FatalError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'FatalError';
-    }
-}
-/**
- * A user-facing explanation of an authentication or permission failure while `doing`
- * something, naming the scope GitHub asked for when it says so.
- */
-function explainAccessError(error, doing) {
-    const kind = classifyError(error);
-    const said = githubMessage(error);
-    if (kind === 'unauthorized') {
-        return `GitHub rejected the token while ${doing} (${said}). Check the \`token\` input: it must be a valid token for this GitHub instance.`;
-    }
-    const accepted = acceptedScopes(error);
-    const has = tokenScopes(error);
-    if (accepted) {
-        return (`The token may not be used for ${doing} (${said}). This needs a classic personal access token with the ` +
-            `${accepted} scope${has !== undefined ? `; the token has: ${has || 'no scopes'}` : ''}.`);
-    }
-    if (/not accessible by integration/i.test(said)) {
-        return (`The Actions GITHUB_TOKEN may not be used for ${doing} (${said}). Grant the workflow \`permissions: packages: write\` ` +
-            'and give the repository Admin access on the package (package settings → Manage Actions access), or use a classic ' +
-            'personal access token with read:packages and delete:packages.');
-    }
-    return `${doing} failed: ${describeError(error)}`;
-}
-/**
- * Why a DELETE was refused (a 403, or a 404 while the version is still there: GitHub hides what
- * a token may not change), naming what the token lacks. GitHub sends `x-oauth-scopes` only for
- * classic personal access tokens (and OAuth tokens), so its presence tells a PAT from the Actions
- * GITHUB_TOKEN whatever the token looks like.
- */
-function explainDeleteDenied(error, pkg) {
-    const status = asHttpError(error).status;
-    const answered = status === 404 ? 'DELETE answered 404 but the version is still there' : `DELETE answered ${status ?? 'an error'}`;
-    const what = `${answered}: the token cannot delete in this package (${pkg.type} package '${pkg.name}').`;
-    const scopes = tokenScopes(error);
-    if (scopes !== undefined) {
-        const has = scopes.split(',').map(s => s.trim()).filter(Boolean);
-        if (!has.includes('delete:packages')) {
-            return `${what} It is a classic personal access token without the delete:packages scope (it has: ${has.join(', ') || 'no scopes'}); add delete:packages (with read:packages).`;
-        }
-        return `${what} The token has delete:packages, so its user lacks admin permission on the package: give that user the Admin role on the package (package settings → Manage access), or use a token of a user who has it.`;
-    }
-    return (`${what} It is not a classic personal access token (GitHub reports no OAuth scopes for it), e.g. the Actions GITHUB_TOKEN: ` +
-        'grant the workflow `permissions: packages: write` and give the workflow\'s repository the Admin role on the package ' +
-        '(package settings → Manage Actions access). Fine-grained personal access tokens cannot delete packages; use a classic one with delete:packages.');
-}
-
-;// CONCATENATED MODULE: ./src/execute/progress.ts
-// Progress line for long runs: count, rate and ETA, at most every `everyMs` or `everyCount` items.
-function formatDuration(ms) {
-    const seconds = Math.max(0, Math.round(ms / 1000));
-    const h = Math.floor(seconds / 3600);
-    const m = Math.floor((seconds % 3600) / 60);
-    const s = seconds % 60;
-    if (h > 0)
-        return `${h}h ${m}m`;
-    if (m > 0)
-        return `${m}m ${s}s`;
-    return `${s}s`;
-}
-class Progress {
-    options;
-    done = 0;
-    started;
-    lastLogAt;
-    lastLogCount = 0;
-    now;
-    constructor(options) {
-        this.options = options;
-        this.now = options.now ?? Date.now;
-        this.started = this.now();
-        this.lastLogAt = this.started;
-    }
-    advance(count = 1) {
-        this.done += count;
-        const now = this.now();
-        const dueByTime = now - this.lastLogAt >= (this.options.everyMs ?? 10_000);
-        const dueByCount = this.done - this.lastLogCount >= (this.options.everyCount ?? 50);
-        if (dueByTime || dueByCount)
-            this.log(now);
-    }
-    /** The closing line, whatever the cadence. */
-    finish() {
-        if (this.done !== this.lastLogCount)
-            this.log(this.now());
-    }
-    log(now) {
-        this.lastLogAt = now;
-        this.lastLogCount = this.done;
-        const { total, label } = this.options;
-        const elapsed = now - this.started;
-        const perMinute = elapsed > 0 ? (this.done * 60_000) / elapsed : 0;
-        const percent = total > 0 ? Math.floor((this.done * 100) / total) : 100;
-        const eta = perMinute > 0 ? formatDuration(((total - this.done) / perMinute) * 60_000) : 'unknown';
-        this.options.log(`${label}: ${this.done}/${total} (${percent}%), ${perMinute.toFixed(1)}/min, elapsed ${formatDuration(elapsed)}, ETA ${eta}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/execute/restore.ts
-// Restore: put back the versions an earlier run deleted, as its plan file records them.
-//
-// Order: within a package, dependants before what they belong to (a platform manifest before
-// its index), the reverse of deletion, so an interrupted restore leaves orphans for a moment but
-// never an index whose platforms are missing. A whole-package deletion is undone with one
-// restore of the package.
-//
-// A refused restore is explained from what GitHub still shows, not from its wording (which is
-// not documented): the version is there already (restored earlier: not a failure), the package
-// name now belongs to a new package (namespace reused), GitHub no longer keeps the version (its
-// 30 days are over), or GitHub keeps it but the token may not restore it.
-
-
-
-/** GitHub keeps deleted packages and versions restorable for this long. */
-const RESTORE_WINDOW_DAYS = 30;
-const PERMISSION_ADVICE = 'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package';
-/** Why a plan file cannot be used, with the place in the file. */
-class PlanFileError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'PlanFileError';
-    }
-}
-const OWNER_KINDS = ['org', 'user', 'self'];
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** The fields a restore relies on, checked before any request so a damaged file fails clearly. */
-function checkPackages(file) {
-    const packages = file.packages;
-    packages.forEach((entry, p) => {
-        const at = `packages[${p}]`;
-        if (!isRecord(entry))
-            throw new PlanFileError(`${at} is not an object`);
-        const ref = entry.package;
-        if (!isRecord(ref))
-            throw new PlanFileError(`${at}.package is missing`);
-        if (typeof ref.owner !== 'string' || ref.owner === '')
-            throw new PlanFileError(`${at}.package.owner is not an owner login`);
-        if (!OWNER_KINDS.includes(ref.ownerKind))
-            throw new PlanFileError(`${at}.package.ownerKind is not one of ${OWNER_KINDS.join(', ')}`);
-        if (!PACKAGE_TYPES.includes(ref.type))
-            throw new PlanFileError(`${at}.package.type is not one of ${PACKAGE_TYPES.join(', ')}`);
-        if (typeof ref.name !== 'string' || ref.name === '')
-            throw new PlanFileError(`${at}.package.name is not a package name`);
-        if (!Array.isArray(entry.versions))
-            throw new PlanFileError(`${at}.versions is not a list`);
-        entry.versions.forEach((v, i) => {
-            const where = `${at}.versions[${i}]`;
-            if (!isRecord(v))
-                throw new PlanFileError(`${where} is not an object`);
-            if (!Number.isSafeInteger(v.id) || v.id <= 0)
-                throw new PlanFileError(`${where}.id is not a version id`);
-            if (typeof v.name !== 'string')
-                throw new PlanFileError(`${where}.name is not a version name`);
-            if (!Array.isArray(v.tags) || v.tags.some(t => typeof t !== 'string'))
-                throw new PlanFileError(`${where}.tags is not a list of tags`);
-            if (v.belongsTo !== undefined && (!Array.isArray(v.belongsTo) || v.belongsTo.some(id => !Number.isSafeInteger(id)))) {
-                throw new PlanFileError(`${where}.belongsTo is not a list of version ids`);
-            }
-        });
-    });
-}
-/** Dependants first, deepest first (a nested index's platforms before the nested index), then images. */
-function restoreOrder(versions) {
-    const byId = new Map(versions.map(v => [v.id, v]));
-    const depth = new Map();
-    const depthOf = (id, seen) => {
-        const known = depth.get(id);
-        if (known !== undefined)
-            return known;
-        const v = byId.get(id);
-        if (!v || v.role === 'image' || !v.belongsTo || v.belongsTo.length === 0 || seen.has(id))
-            return 0;
-        seen.add(id);
-        const d = 1 + Math.max(...v.belongsTo.map(parent => depthOf(parent, seen)));
-        depth.set(id, d);
-        return d;
-    };
-    for (const v of versions)
-        depth.set(v.id, depthOf(v.id, new Set()));
-    return depth;
-}
-/** How the plan file says the run ended, for a restore. */
-function planStatus(file) {
-    if (file.mode === 'dry-run')
-        return 'dry-run';
-    // 'planned' or 'running' in delete mode: written before the deletions, never updated (killed outright).
-    return file.status === 'finished' || file.status === 'stopped' ? 'recorded' : 'unrecorded';
-}
-/**
- * What the plan file says was deleted, in restore order: whole packages once, other versions
- * one by one. For a run that did not record its outcomes (killed outright), every version it
- * scheduled is a candidate: restoreFromPlan then restores those GitHub lists as deleted.
- * Throws PlanFileError when the file lacks what a restore needs.
- */
-function restoreTargets(file) {
-    checkPackages(file);
-    const status = planStatus(file);
-    if (status === 'dry-run')
-        return [];
-    const chosen = (v) => status === 'recorded' ? v.outcome === 'deleted' : v.decision === 'delete' && v.scheduled === true;
-    return file.packages
-        .map(p => {
-        const depth = restoreOrder(p.versions);
-        const versions = p.versions
-            .filter(chosen)
-            .sort((a, b) => (depth.get(b.id) ?? 0) - (depth.get(a.id) ?? 0) || a.id - b.id)
-            .map(({ id, name, tags }) => ({ id, name, tags }));
-        return { pkg: p.package, key: p.key, whole: Boolean(p.wholePackage) && versions.length > 0, versions, knownIds: p.versions.map(v => v.id) };
-    })
-        .filter(t => t.versions.length > 0);
-}
-/** What GitHub shows of one package now, fetched once per package and only when a restore failed. */
-class PackageView {
-    api;
-    pkg;
-    view;
-    constructor(api, pkg) {
-        this.api = api;
-        this.pkg = pkg;
-    }
-    get() {
-        this.view ??= (async () => {
-            if (!(await this.api.getPackage(this.pkg)))
-                return { exists: false, active: new Set(), deleted: new Set() };
-            const ids = async (state) => new Set((await this.api.listVersions(this.pkg, state)).map(v => v.id));
-            return { exists: true, active: await ids('active'), deleted: await ids('deleted') };
-        })();
-        return this.view;
-    }
-}
-const failed = (detail) => ({ outcome: 'failed', detail });
-const answered = (error) => `GitHub answered ${describeError(error)}`;
-function reusedNamespace(target, error) {
-    return failed(`the name ${target.key} now belongs to a new package (none of the versions the plan saw are in it): GitHub cannot restore into a reused namespace; ` +
-        `delete the new package first, then restore again (${answered(error)})`);
-}
-/** Transient or permission errors say enough by themselves. */
-function plainFailure(error) {
-    switch (classifyError(error)) {
-        case 'unauthorized':
-        case 'forbidden':
-            return failed(`the token may not restore it: ${PERMISSION_ADVICE} (${answered(error)})`);
-        case 'rate-limited':
-        case 'secondary-rate-limited':
-        case 'server':
-            return failed(`${describeError(error)}; run the restore again later`);
-        default:
-            return undefined;
-    }
-}
-async function explainVersionFailure(api, target, view, id, error, windowNote) {
-    const plain = plainFailure(error);
-    if (plain)
-        return plain;
-    try {
-        if ((await api.versionState(target.pkg, id)) === 'active')
-            return { outcome: 'already present', detail: 'already present (restored earlier, or not deleted)' };
-        const now = await view.get();
-        if (!now.exists) {
-            return failed(`no package named ${target.key} is there now (deleted whole since, or not visible to the token); restore the package first (${answered(error)})`);
-        }
-        if (now.deleted.has(id))
-            return failed(`GitHub still keeps it but refused to restore it: the token may not restore in this package; ${PERMISSION_ADVICE} (${answered(error)})`);
-        if (!target.knownIds.some(known => now.active.has(known) || now.deleted.has(known)))
-            return reusedNamespace(target, error);
-        return failed(`GitHub no longer keeps it: it is not among the package's restorable deleted versions; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days${windowNote} (${answered(error)})`);
-    }
-    catch {
-        return failed(describeError(error));
-    }
-}
-async function explainPackageFailure(target, view, error, windowNote) {
-    const plain = plainFailure(error);
-    if (plain)
-        return plain;
-    try {
-        const now = await view.get();
-        if (now.exists) {
-            if (target.knownIds.some(id => now.active.has(id)))
-                return { outcome: 'already present', detail: 'already present: the package was restored earlier' };
-            return reusedNamespace(target, error);
-        }
-        return failed(`GitHub no longer has the deleted package to restore: it keeps deleted packages for ${RESTORE_WINDOW_DAYS} days${windowNote}; ` +
-            `or the token cannot see it: ${PERMISSION_ADVICE} (${answered(error)})`);
-    }
-    catch {
-        return failed(describeError(error));
-    }
-}
-/**
- * For a run that did not record its outcomes: the scheduled versions GitHub lists as deleted
- * (a whole package: when it is gone). Read-only.
- */
-async function deletedSoFar(api, target) {
-    if (target.whole)
-        return (await api.getPackage(target.pkg)) ? { ...target, versions: [] } : target;
-    const deleted = new Set((await api.listVersions(target.pkg, 'deleted')).map(v => v.id));
-    return { ...target, versions: target.versions.filter(v => deleted.has(v.id)) };
-}
-async function restoreFromPlan(file, api, options) {
-    let targets = restoreTargets(file);
-    if (planStatus(file) === 'unrecorded' && targets.length > 0) {
-        options.log(`The run did not record its outcomes: checking which of the ${targets.reduce((n, t) => n + t.versions.length, 0)} version(s) it scheduled GitHub lists as deleted`);
-        const checked = [];
-        for (const target of targets)
-            checked.push(await deletedSoFar(api, target));
-        targets = checked.filter(t => t.versions.length > 0);
-    }
-    const windowNote = options.windowNote ?? '';
-    const items = [];
-    const progress = new Progress({ total: targets.reduce((n, t) => n + (t.whole ? 1 : t.versions.length), 0), label: 'Restoring', log: options.log });
-    for (const target of targets) {
-        const view = new PackageView(api, target.pkg);
-        const item = (v, attempt) => ({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, ...attempt });
-        if (target.whole) {
-            let attempt = { outcome: 'would restore', detail: 'dry run: the package would be restored whole' };
-            if (!options.dryRun) {
-                try {
-                    await api.restorePackage(target.pkg);
-                    attempt = { outcome: 'restored', detail: 'restored with the package' };
-                }
-                catch (error) {
-                    attempt = await explainPackageFailure(target, view, error, windowNote);
-                }
-            }
-            for (const v of target.versions)
-                items.push(item(v, attempt));
-            progress.advance();
-            continue;
-        }
-        for (const v of target.versions) {
-            let attempt = { outcome: 'would restore', detail: 'dry run' };
-            if (!options.dryRun) {
-                try {
-                    await api.restoreVersion(target.pkg, v.id);
-                    attempt = { outcome: 'restored', detail: 'restored' };
-                }
-                catch (error) {
-                    attempt = await explainVersionFailure(api, target, view, v.id, error, windowNote);
-                }
-            }
-            items.push(item(v, attempt));
-            progress.advance();
-        }
-    }
-    progress.finish();
-    const count = (outcome) => items.filter(i => i.outcome === outcome).length;
-    return { items, restored: count('restored'), present: count('already present'), failed: count('failed') };
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ./src/report/plan-file.ts
-// The plan/result file at `plan-path`: a versioned JSON document that a later run can
-// restore from. Written atomically, so an interrupted run never leaves half a file.
-
-
-const PLAN_FILE_FORMAT = 'package-retention/plan';
-const PLAN_FILE_VERSION = 1;
-function planFilePath(runnerTemp, startedAt) {
-    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-    return (0,external_node_path_namespaceObject.join)(runnerTemp, 'package-retention', `plan-${stamp}-${process.pid}.json`);
-}
-function writePlanFile(path, report, status, writtenAt, stopReason) {
-    const file = {
-        format: PLAN_FILE_FORMAT,
-        formatVersion: PLAN_FILE_VERSION,
-        status,
-        ...(stopReason !== undefined ? { stopReason } : {}),
-        writtenAt: writtenAt.toISOString(),
-        ...report
-    };
-    (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
-    const temporary = `${path}.tmp`;
-    (0,external_node_fs_namespaceObject.writeFileSync)(temporary, `${JSON.stringify(file, null, 2)}\n`);
-    (0,external_node_fs_namespaceObject.renameSync)(temporary, path);
-}
-/** Reads a plan file, or throws an Error whose message says what is wrong with it. */
-function readPlanFile(path) {
-    let text;
-    try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
-    }
-    catch (error) {
-        throw new Error(`cannot read the plan file '${path}': ${error.message}`);
-    }
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch (error) {
-        throw new Error(`'${path}' is not JSON: ${error.message}`);
-    }
-    if (data.format !== PLAN_FILE_FORMAT)
-        throw new Error(`'${path}' is not a package-retention plan file (format '${String(data.format)}')`);
-    if (data.formatVersion !== PLAN_FILE_VERSION) {
-        throw new Error(`'${path}' has plan file format version ${String(data.formatVersion)}; this action reads version ${PLAN_FILE_VERSION}`);
-    }
-    if (!Array.isArray(data.packages))
-        throw new Error(`'${path}' has no packages list`);
-    return data;
-}
-
 ;// CONCATENATED MODULE: ./node_modules/date-fns/_lib/getRoundingMethod.js
 function getRoundingMethod(method) {
   return (number) => {
@@ -34983,6 +34506,517 @@ function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
     };
     out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
     return out.toString();
+}
+
+;// CONCATENATED MODULE: ./src/action/outputs.ts
+
+
+function setOutputs(outputs) {
+    setOutput('planned-count', outputs.planned);
+    setOutput('deleted-count', outputs.deleted);
+    setOutput('skipped-count', outputs.skipped);
+    setOutput('failed-count', outputs.failed);
+    setOutput('deferred-count', outputs.deferred);
+    setOutput('plan-path', outputs.planPath);
+}
+/** The job summary is only written where the runner provides a file for it. */
+async function writeSummary(html) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await summary.addRaw(html, true).write({ overwrite: false });
+}
+/**
+ * The job summary is always written: a run that stops on an error before its report says so
+ * there too, not only in the log. Never throws (the run is already failing).
+ */
+async function writeFailureSummary(message) {
+    try {
+        await writeSummary(['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n'));
+    }
+    catch (error) {
+        warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/model.ts
+// Domain types shared by the pipeline: policy → inventory → plan → execute → report.
+// Everything here is plain data (JSON-serialisable) so the planner stays pure and plans can be written to disk.
+const PACKAGE_TYPES = ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker'];
+/** Key used to identify a package across plan, execution and report. */
+function packageKey(ref) {
+    return `${ref.type}/${ref.name}`;
+}
+
+;// CONCATENATED MODULE: ./src/github/errors.ts
+// Classifies REST errors by status and message, as GitHub documents them.
+const REFUSAL_DOWNLOADS = 'more than 5000 downloads';
+const REFUSAL_LAST_TAGGED = 'cannot delete the last tagged version';
+const REFUSAL_LAST_VERSION = 'cannot delete the last version';
+function asHttpError(error) {
+    return typeof error === 'object' && error !== null ? error : { message: String(error) };
+}
+/** The message GitHub put in the body, falling back to the error's own message. */
+function githubMessage(error) {
+    const e = asHttpError(error);
+    const data = e.response?.data;
+    if (data && typeof data === 'object' && 'message' in data && typeof data.message === 'string')
+        return data.message;
+    return e.message ?? String(error);
+}
+function classifyError(error) {
+    const e = asHttpError(error);
+    const message = githubMessage(error).toLowerCase();
+    const status = e.status ?? 0;
+    if (/secondary rate limit/.test(message))
+        return 'secondary-rate-limited';
+    if ((status === 403 || status === 429) && String(e.response?.headers?.['x-ratelimit-remaining']) === '0')
+        return 'rate-limited';
+    if (status === 403 && /rate limit exceeded/.test(message))
+        return 'rate-limited';
+    if (status === 400 && message.includes(REFUSAL_DOWNLOADS))
+        return 'refused-downloads';
+    if (status === 400 && (message.includes(REFUSAL_LAST_TAGGED) || message.includes(REFUSAL_LAST_VERSION)))
+        return 'refused-last-version';
+    if (status === 404)
+        return 'not-found';
+    if (status === 401)
+        return 'unauthorized';
+    if (status === 403)
+        return 'forbidden';
+    if (status >= 500 || status === 0)
+        return 'server';
+    return 'other';
+}
+/** Scopes GitHub says the endpoint accepts (classic PATs send x-accepted-oauth-scopes). */
+function acceptedScopes(error) {
+    const value = asHttpError(error).response?.headers?.['x-accepted-oauth-scopes'];
+    return value ? String(value) : undefined;
+}
+/** Scopes the token has (classic PATs only). */
+function tokenScopes(error) {
+    const value = asHttpError(error).response?.headers?.['x-oauth-scopes'];
+    return value === undefined ? undefined : String(value);
+}
+function describeError(error) {
+    const e = asHttpError(error);
+    return e.status ? `HTTP ${e.status}: ${githubMessage(error)}` : githubMessage(error);
+}
+/** An error that stops the run; its message is for the user (what is wrong, what to do). */
+class FatalError extends Error {
+    explainedInSummary;
+    constructor(message, 
+    /** The job summary already explains the failure (say, the invalid policy's problems). */
+    explainedInSummary = false) {
+        super(message);
+        this.explainedInSummary = explainedInSummary;
+        this.name = 'FatalError';
+    }
+}
+/**
+ * A user-facing explanation of an authentication or permission failure while `doing`
+ * something, naming the scope GitHub asked for when it says so.
+ */
+function explainAccessError(error, doing) {
+    const kind = classifyError(error);
+    const said = githubMessage(error);
+    if (kind === 'unauthorized') {
+        return `GitHub rejected the token while ${doing} (${said}). Check the \`token\` input: it must be a valid token for this GitHub instance.`;
+    }
+    const accepted = acceptedScopes(error);
+    const has = tokenScopes(error);
+    if (accepted) {
+        return (`The token may not be used for ${doing} (${said}). This needs a classic personal access token with the ` +
+            `${accepted} scope${has !== undefined ? `; the token has: ${has || 'no scopes'}` : ''}.`);
+    }
+    if (/not accessible by integration/i.test(said)) {
+        return (`The Actions GITHUB_TOKEN may not be used for ${doing} (${said}). Grant the workflow \`permissions: packages: write\` ` +
+            'and give the repository Admin access on the package (package settings → Manage Actions access), or use a classic ' +
+            'personal access token with read:packages and delete:packages.');
+    }
+    return `${doing} failed: ${describeError(error)}`;
+}
+/**
+ * Why a DELETE was refused (a 403, or a 404 while the version is still there: GitHub hides what
+ * a token may not change), naming what the token lacks. GitHub sends `x-oauth-scopes` only for
+ * classic personal access tokens (and OAuth tokens), so its presence tells a PAT from the Actions
+ * GITHUB_TOKEN whatever the token looks like.
+ */
+function explainDeleteDenied(error, pkg) {
+    const status = asHttpError(error).status;
+    const answered = status === 404 ? 'DELETE answered 404 but the version is still there' : `DELETE answered ${status ?? 'an error'}`;
+    const what = `${answered}: the token cannot delete in this package (${pkg.type} package '${pkg.name}').`;
+    const scopes = tokenScopes(error);
+    if (scopes !== undefined) {
+        const has = scopes.split(',').map(s => s.trim()).filter(Boolean);
+        if (!has.includes('delete:packages')) {
+            return `${what} It is a classic personal access token without the delete:packages scope (it has: ${has.join(', ') || 'no scopes'}); add delete:packages (with read:packages).`;
+        }
+        return `${what} The token has delete:packages, so its user lacks admin permission on the package: give that user the Admin role on the package (package settings → Manage access), or use a token of a user who has it.`;
+    }
+    return (`${what} It is not a classic personal access token (GitHub reports no OAuth scopes for it), e.g. the Actions GITHUB_TOKEN: ` +
+        'grant the workflow `permissions: packages: write` and give the workflow\'s repository the Admin role on the package ' +
+        '(package settings → Manage Actions access). Fine-grained personal access tokens cannot delete packages; use a classic one with delete:packages.');
+}
+
+;// CONCATENATED MODULE: ./src/execute/progress.ts
+// Progress line for long runs: count, rate and ETA, at most every `everyMs` or `everyCount` items.
+function formatDuration(ms) {
+    const seconds = Math.max(0, Math.round(ms / 1000));
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    if (h > 0)
+        return `${h}h ${m}m`;
+    if (m > 0)
+        return `${m}m ${s}s`;
+    return `${s}s`;
+}
+class Progress {
+    options;
+    done = 0;
+    started;
+    lastLogAt;
+    lastLogCount = 0;
+    now;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+        this.started = this.now();
+        this.lastLogAt = this.started;
+    }
+    advance(count = 1) {
+        this.done += count;
+        const now = this.now();
+        const dueByTime = now - this.lastLogAt >= (this.options.everyMs ?? 10_000);
+        const dueByCount = this.done - this.lastLogCount >= (this.options.everyCount ?? 50);
+        if (dueByTime || dueByCount)
+            this.log(now);
+    }
+    /** The closing line, whatever the cadence. */
+    finish() {
+        if (this.done !== this.lastLogCount)
+            this.log(this.now());
+    }
+    log(now) {
+        this.lastLogAt = now;
+        this.lastLogCount = this.done;
+        const { total, label } = this.options;
+        const elapsed = now - this.started;
+        const perMinute = elapsed > 0 ? (this.done * 60_000) / elapsed : 0;
+        const percent = total > 0 ? Math.floor((this.done * 100) / total) : 100;
+        const eta = perMinute > 0 ? formatDuration(((total - this.done) / perMinute) * 60_000) : 'unknown';
+        this.options.log(`${label}: ${this.done}/${total} (${percent}%), ${perMinute.toFixed(1)}/min, elapsed ${formatDuration(elapsed)}, ETA ${eta}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/execute/restore.ts
+// Restore: put back the versions an earlier run deleted, as its plan file records them.
+//
+// Order: within a package, dependants before what they belong to (a platform manifest before
+// its index), the reverse of deletion, so an interrupted restore leaves orphans for a moment but
+// never an index whose platforms are missing. A whole-package deletion is undone with one
+// restore of the package.
+//
+// A refused restore is explained from what GitHub still shows, not from its wording (which is
+// not documented): the version is there already (restored earlier: not a failure), the package
+// name now belongs to a new package (namespace reused), GitHub no longer keeps the version (its
+// 30 days are over), or GitHub keeps it but the token may not restore it.
+
+
+
+/** GitHub keeps deleted packages and versions restorable for this long. */
+const RESTORE_WINDOW_DAYS = 30;
+const PERMISSION_ADVICE = 'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package';
+/** Why a plan file cannot be used, with the place in the file. */
+class PlanFileError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'PlanFileError';
+    }
+}
+const OWNER_KINDS = ['org', 'user', 'self'];
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The fields a restore relies on, checked before any request so a damaged file fails clearly. */
+function checkPackages(file) {
+    const packages = file.packages;
+    packages.forEach((entry, p) => {
+        const at = `packages[${p}]`;
+        if (!isRecord(entry))
+            throw new PlanFileError(`${at} is not an object`);
+        const ref = entry.package;
+        if (!isRecord(ref))
+            throw new PlanFileError(`${at}.package is missing`);
+        if (typeof ref.owner !== 'string' || ref.owner === '')
+            throw new PlanFileError(`${at}.package.owner is not an owner login`);
+        if (!OWNER_KINDS.includes(ref.ownerKind))
+            throw new PlanFileError(`${at}.package.ownerKind is not one of ${OWNER_KINDS.join(', ')}`);
+        if (!PACKAGE_TYPES.includes(ref.type))
+            throw new PlanFileError(`${at}.package.type is not one of ${PACKAGE_TYPES.join(', ')}`);
+        if (typeof ref.name !== 'string' || ref.name === '')
+            throw new PlanFileError(`${at}.package.name is not a package name`);
+        if (!Array.isArray(entry.versions))
+            throw new PlanFileError(`${at}.versions is not a list`);
+        entry.versions.forEach((v, i) => {
+            const where = `${at}.versions[${i}]`;
+            if (!isRecord(v))
+                throw new PlanFileError(`${where} is not an object`);
+            if (!Number.isSafeInteger(v.id) || v.id <= 0)
+                throw new PlanFileError(`${where}.id is not a version id`);
+            if (typeof v.name !== 'string')
+                throw new PlanFileError(`${where}.name is not a version name`);
+            if (!Array.isArray(v.tags) || v.tags.some(t => typeof t !== 'string'))
+                throw new PlanFileError(`${where}.tags is not a list of tags`);
+            if (v.belongsTo !== undefined && (!Array.isArray(v.belongsTo) || v.belongsTo.some(id => !Number.isSafeInteger(id)))) {
+                throw new PlanFileError(`${where}.belongsTo is not a list of version ids`);
+            }
+        });
+    });
+}
+/** Dependants first, deepest first (a nested index's platforms before the nested index), then images. */
+function restoreOrder(versions) {
+    const byId = new Map(versions.map(v => [v.id, v]));
+    const depth = new Map();
+    const depthOf = (id, seen) => {
+        const known = depth.get(id);
+        if (known !== undefined)
+            return known;
+        const v = byId.get(id);
+        if (!v || v.role === 'image' || !v.belongsTo || v.belongsTo.length === 0 || seen.has(id))
+            return 0;
+        seen.add(id);
+        const d = 1 + Math.max(...v.belongsTo.map(parent => depthOf(parent, seen)));
+        depth.set(id, d);
+        return d;
+    };
+    for (const v of versions)
+        depth.set(v.id, depthOf(v.id, new Set()));
+    return depth;
+}
+/** How the plan file says the run ended, for a restore. */
+function planStatus(file) {
+    if (file.mode === 'dry-run')
+        return 'dry-run';
+    // 'planned' or 'running' in delete mode: written before the deletions, never updated (killed outright).
+    return file.status === 'finished' || file.status === 'stopped' ? 'recorded' : 'unrecorded';
+}
+/**
+ * What the plan file says was deleted, in restore order: whole packages once, other versions
+ * one by one. For a run that did not record its outcomes (killed outright), every version it
+ * scheduled is a candidate: restoreFromPlan then restores those GitHub lists as deleted.
+ * Throws PlanFileError when the file lacks what a restore needs.
+ */
+function restoreTargets(file) {
+    checkPackages(file);
+    const status = planStatus(file);
+    if (status === 'dry-run')
+        return [];
+    const chosen = (v) => status === 'recorded' ? v.outcome === 'deleted' : v.decision === 'delete' && v.scheduled === true;
+    return file.packages
+        .map(p => {
+        const depth = restoreOrder(p.versions);
+        const versions = p.versions
+            .filter(chosen)
+            .sort((a, b) => (depth.get(b.id) ?? 0) - (depth.get(a.id) ?? 0) || a.id - b.id)
+            .map(({ id, name, tags }) => ({ id, name, tags }));
+        return { pkg: p.package, key: p.key, whole: Boolean(p.wholePackage) && versions.length > 0, versions, knownIds: p.versions.map(v => v.id) };
+    })
+        .filter(t => t.versions.length > 0);
+}
+/** What GitHub shows of one package now, fetched once per package and only when a restore failed. */
+class PackageView {
+    api;
+    pkg;
+    view;
+    constructor(api, pkg) {
+        this.api = api;
+        this.pkg = pkg;
+    }
+    get() {
+        this.view ??= (async () => {
+            if (!(await this.api.getPackage(this.pkg)))
+                return { exists: false, active: new Set(), deleted: new Set() };
+            const ids = async (state) => new Set((await this.api.listVersions(this.pkg, state)).map(v => v.id));
+            return { exists: true, active: await ids('active'), deleted: await ids('deleted') };
+        })();
+        return this.view;
+    }
+}
+const failed = (detail) => ({ outcome: 'failed', detail });
+const answered = (error) => `GitHub answered ${describeError(error)}`;
+function reusedNamespace(target, error) {
+    return failed(`the name ${target.key} now belongs to a new package (none of the versions the plan saw are in it): GitHub cannot restore into a reused namespace; ` +
+        `delete the new package first, then restore again (${answered(error)})`);
+}
+/** Transient or permission errors say enough by themselves. */
+function plainFailure(error) {
+    switch (classifyError(error)) {
+        case 'unauthorized':
+        case 'forbidden':
+            return failed(`the token may not restore it: ${PERMISSION_ADVICE} (${answered(error)})`);
+        case 'rate-limited':
+        case 'secondary-rate-limited':
+        case 'server':
+            return failed(`${describeError(error)}; run the restore again later`);
+        default:
+            return undefined;
+    }
+}
+async function explainVersionFailure(api, target, view, id, error, windowNote) {
+    const plain = plainFailure(error);
+    if (plain)
+        return plain;
+    try {
+        if ((await api.versionState(target.pkg, id)) === 'active')
+            return { outcome: 'already present', detail: 'already present (restored earlier, or not deleted)' };
+        const now = await view.get();
+        if (!now.exists) {
+            return failed(`no package named ${target.key} is there now (deleted whole since, or not visible to the token); restore the package first (${answered(error)})`);
+        }
+        if (now.deleted.has(id))
+            return failed(`GitHub still keeps it but refused to restore it: the token may not restore in this package; ${PERMISSION_ADVICE} (${answered(error)})`);
+        if (!target.knownIds.some(known => now.active.has(known) || now.deleted.has(known)))
+            return reusedNamespace(target, error);
+        return failed(`GitHub no longer keeps it: it is not among the package's restorable deleted versions; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days${windowNote} (${answered(error)})`);
+    }
+    catch {
+        return failed(describeError(error));
+    }
+}
+async function explainPackageFailure(target, view, error, windowNote) {
+    const plain = plainFailure(error);
+    if (plain)
+        return plain;
+    try {
+        const now = await view.get();
+        if (now.exists) {
+            if (target.knownIds.some(id => now.active.has(id)))
+                return { outcome: 'already present', detail: 'already present: the package was restored earlier' };
+            return reusedNamespace(target, error);
+        }
+        return failed(`GitHub no longer has the deleted package to restore: it keeps deleted packages for ${RESTORE_WINDOW_DAYS} days${windowNote}; ` +
+            `or the token cannot see it: ${PERMISSION_ADVICE} (${answered(error)})`);
+    }
+    catch {
+        return failed(describeError(error));
+    }
+}
+/**
+ * For a run that did not record its outcomes: the scheduled versions GitHub lists as deleted
+ * (a whole package: when it is gone). Read-only.
+ */
+async function deletedSoFar(api, target) {
+    if (target.whole)
+        return (await api.getPackage(target.pkg)) ? { ...target, versions: [] } : target;
+    const deleted = new Set((await api.listVersions(target.pkg, 'deleted')).map(v => v.id));
+    return { ...target, versions: target.versions.filter(v => deleted.has(v.id)) };
+}
+async function restoreFromPlan(file, api, options) {
+    let targets = restoreTargets(file);
+    if (planStatus(file) === 'unrecorded' && targets.length > 0) {
+        options.log(`The run did not record its outcomes: checking which of the ${targets.reduce((n, t) => n + t.versions.length, 0)} version(s) it scheduled GitHub lists as deleted`);
+        const checked = [];
+        for (const target of targets)
+            checked.push(await deletedSoFar(api, target));
+        targets = checked.filter(t => t.versions.length > 0);
+    }
+    const windowNote = options.windowNote ?? '';
+    const items = [];
+    const progress = new Progress({ total: targets.reduce((n, t) => n + (t.whole ? 1 : t.versions.length), 0), label: 'Restoring', log: options.log });
+    for (const target of targets) {
+        const view = new PackageView(api, target.pkg);
+        const item = (v, attempt) => ({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, ...attempt });
+        if (target.whole) {
+            let attempt = { outcome: 'would restore', detail: 'dry run: the package would be restored whole' };
+            if (!options.dryRun) {
+                try {
+                    await api.restorePackage(target.pkg);
+                    attempt = { outcome: 'restored', detail: 'restored with the package' };
+                }
+                catch (error) {
+                    attempt = await explainPackageFailure(target, view, error, windowNote);
+                }
+            }
+            for (const v of target.versions)
+                items.push(item(v, attempt));
+            progress.advance();
+            continue;
+        }
+        for (const v of target.versions) {
+            let attempt = { outcome: 'would restore', detail: 'dry run' };
+            if (!options.dryRun) {
+                try {
+                    await api.restoreVersion(target.pkg, v.id);
+                    attempt = { outcome: 'restored', detail: 'restored' };
+                }
+                catch (error) {
+                    attempt = await explainVersionFailure(api, target, view, v.id, error, windowNote);
+                }
+            }
+            items.push(item(v, attempt));
+            progress.advance();
+        }
+    }
+    progress.finish();
+    const count = (outcome) => items.filter(i => i.outcome === outcome).length;
+    return { items, restored: count('restored'), present: count('already present'), failed: count('failed') };
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/report/plan-file.ts
+// The plan/result file at `plan-path`: a versioned JSON document that a later run can
+// restore from. Written atomically, so an interrupted run never leaves half a file.
+
+
+const PLAN_FILE_FORMAT = 'package-retention/plan';
+const PLAN_FILE_VERSION = 1;
+function planFilePath(runnerTemp, startedAt) {
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    return (0,external_node_path_namespaceObject.join)(runnerTemp, 'package-retention', `plan-${stamp}-${process.pid}.json`);
+}
+function writePlanFile(path, report, status, writtenAt, stopReason) {
+    const file = {
+        format: PLAN_FILE_FORMAT,
+        formatVersion: PLAN_FILE_VERSION,
+        status,
+        ...(stopReason !== undefined ? { stopReason } : {}),
+        writtenAt: writtenAt.toISOString(),
+        ...report
+    };
+    (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
+    const temporary = `${path}.tmp`;
+    (0,external_node_fs_namespaceObject.writeFileSync)(temporary, `${JSON.stringify(file, null, 2)}\n`);
+    (0,external_node_fs_namespaceObject.renameSync)(temporary, path);
+}
+/** Reads a plan file, or throws an Error whose message says what is wrong with it. */
+function readPlanFile(path) {
+    let text;
+    try {
+        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+    }
+    catch (error) {
+        throw new Error(`cannot read the plan file '${path}': ${error.message}`);
+    }
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new Error(`'${path}' is not JSON: ${error.message}`);
+    }
+    if (data.format !== PLAN_FILE_FORMAT)
+        throw new Error(`'${path}' is not a package-retention plan file (format '${String(data.format)}')`);
+    if (data.formatVersion !== PLAN_FILE_VERSION) {
+        throw new Error(`'${path}' has plan file format version ${String(data.formatVersion)}; this action reads version ${PLAN_FILE_VERSION}`);
+    }
+    if (!Array.isArray(data.packages))
+        throw new Error(`'${path}' has no packages list`);
+    return data;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -40581,23 +40615,6 @@ function connect(settings) {
     const rateLimit = new RateLimitTracker();
     const octokit = createOctokit({ token: settings.token, baseUrl: settings.apiUrl, writesPerMinute: settings.maxDeletesPerMinute }, rateLimit);
     return new PackagesApi(octokit, rateLimit);
-}
-
-;// CONCATENATED MODULE: ./src/action/outputs.ts
-
-function setOutputs(outputs) {
-    setOutput('planned-count', outputs.planned);
-    setOutput('deleted-count', outputs.deleted);
-    setOutput('skipped-count', outputs.skipped);
-    setOutput('failed-count', outputs.failed);
-    setOutput('deferred-count', outputs.deferred);
-    setOutput('plan-path', outputs.planPath);
-}
-/** The job summary is only written where the runner provides a file for it. */
-async function writeSummary(html) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    await summary.addRaw(html, true).write({ overwrite: false });
 }
 
 ;// CONCATENATED MODULE: ./src/action/restore-run.ts
@@ -47837,7 +47854,7 @@ async function runRetention(settings, startedAt) {
         return result;
     });
     if (!loaded.ok) {
-        throw new FatalError('The policy is invalid (see the annotations and the job summary); nothing was listed or deleted.');
+        throw new FatalError('The policy is invalid (see the annotations and the job summary); nothing was listed or deleted.', true);
     }
     const { policy } = loaded;
     const policyLabel = loaded.source.kind === 'file' ? loaded.source.path : 'inline';
@@ -47948,6 +47965,8 @@ async function runRetention(settings, startedAt) {
 
 
 
+
+
 async function run() {
     try {
         const startedAt = new Date();
@@ -47959,7 +47978,10 @@ async function run() {
             setFailed(outcome.failure);
     }
     catch (error) {
-        setFailed(error instanceof Error ? error.message : String(error));
+        const message = error instanceof Error ? error.message : String(error);
+        if (!(error instanceof FatalError && error.explainedInSummary))
+            await writeFailureSummary(message);
+        setFailed(message);
     }
 }
 

@@ -2,8 +2,10 @@
 // that marks the step failed.
 import * as core from '@actions/core'
 import { getSettings } from './action/inputs.js'
+import { writeFailureSummary } from './action/outputs.js'
 import { runRestore } from './action/restore-run.js'
 import { runRetention } from './action/retention-run.js'
+import { FatalError } from './github/errors.js'
 
 export async function run(): Promise<void> {
   try {
@@ -14,6 +16,8 @@ export async function run(): Promise<void> {
     const outcome = settings.restoreFrom ? await runRestore(settings, settings.restoreFrom) : await runRetention(settings, startedAt)
     if (outcome.failure) core.setFailed(outcome.failure)
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error))
+    const message = error instanceof Error ? error.message : String(error)
+    if (!(error instanceof FatalError && error.explainedInSummary)) await writeFailureSummary(message)
+    core.setFailed(message)
   }
 }

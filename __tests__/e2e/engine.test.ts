@@ -266,6 +266,8 @@ describe('tokens and permissions', () => {
     const result = await run({ token: 'ghp_notAKnownToken' })
     expect(result.exitCode).toBe(1)
     expect(result.stdout).toMatch(/::error::GitHub rejected the token .*Bad credentials/)
+    // A run that stops before its report still says why in the job summary.
+    expect(result.summary).toMatch(/<strong>The run failed<\/strong>: GitHub rejected the token .*Bad credentials/)
   })
 
   test('a read-only token cannot delete: failure, nothing counted as deleted', async () => {

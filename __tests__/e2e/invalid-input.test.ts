@@ -511,6 +511,8 @@ describe('an invalid policy file: an annotation at the line and column of each p
     expect(annotations.at(-1)).toEqual({ props: {}, message: 'The policy is invalid (see the annotations and the job summary); nothing was listed or deleted.' })
     // The job summary says so too, each problem with its position (escaped as text).
     expect(run.summary).toContain('<strong>The policy is invalid</strong>')
+    // ...once: the failure it causes is not reported a second time.
+    expect(run.summary).not.toContain('The run failed')
     for (const want of c.problems!.filter(p => !p.fileLevel)) expect(run.summary).toContain(`line ${want.line}, column `)
     expect(run.summary).not.toMatch(/<(?!\/?(h2|p|strong|code|ul|li)>)/)
   })
@@ -551,6 +553,9 @@ describe('invalid inputs: every one reported in the failure, exit 1, no request'
     for (const expected of [c.failure!].flat()) expectMessage(annotations[0].message, expected)
     // Inputs are checked before the policy is read.
     expect(run.stdout).not.toContain('::group::Policy')
+    // The job summary is always written: it carries the same message, escaped as text.
+    expect(run.summary).toContain('<strong>The run failed</strong>: ')
+    expect(run.summary).not.toMatch(/<(?!\/?(h2|p|strong)>)/)
   })
 })
 

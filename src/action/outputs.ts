@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { escapeHtml } from '../report/summary.js'
 
 export interface ActionOutputs {
   planned: number
@@ -22,4 +23,18 @@ export function setOutputs(outputs: ActionOutputs): void {
 export async function writeSummary(html: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   await core.summary.addRaw(html, true).write({ overwrite: false })
+}
+
+/**
+ * The job summary is always written: a run that stops on an error before its report says so
+ * there too, not only in the log. Never throws (the run is already failing).
+ */
+export async function writeFailureSummary(message: string): Promise<void> {
+  try {
+    await writeSummary(
+      ['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n')
+    )
+  } catch (error) {
+    core.warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`)
+  }
 }

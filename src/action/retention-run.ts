@@ -54,7 +54,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     return result
   })
   if (!loaded.ok) {
-    throw new FatalError('The policy is invalid (see the annotations and the job summary); nothing was listed or deleted.')
+    throw new FatalError('The policy is invalid (see the annotations and the job summary); nothing was listed or deleted.', true)
   }
   const { policy } = loaded
   const policyLabel = loaded.source.kind === 'file' ? loaded.source.path : 'inline'

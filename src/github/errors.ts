@@ -68,7 +68,11 @@ export function describeError(error: unknown): string {
 
 /** An error that stops the run; its message is for the user (what is wrong, what to do). */
 export class FatalError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The job summary already explains the failure (say, the invalid policy's problems). */
+    readonly explainedInSummary = false
+  ) {
     super(message)
     this.name = 'FatalError'
   }
