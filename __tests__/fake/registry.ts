@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import type { FakeRequest, FakeResponse, Handler, Route } from './server.js'
 import type { Actor, RestApi } from './rest-api.js'
 import { mayRead } from './rest-packages.js'
-import { repositoryPath, type FakeState, type StoredPackage } from './state.js'
+import { repositoryPath, type FakeState, type StoredPackage, type StoredVersion } from './state.js'
 
 export interface RegistryOptions {
   /** Registry requests per rolling second (all clients together) beyond which it answers 429 TOOMANYREQUESTS with Retry-After: 1. */
@@ -57,6 +57,7 @@ export class Registry {
   /** Every registry token handed out, so tests can check none leaks into logs, summaries or files. */
   readonly issuedTokens: string[] = []
   private readonly grants = new Map<string, Grant>()
+  private readonly digestIndexes = new WeakMap<StoredVersion[], Map<string, StoredVersion>>()
   private recent: number[] = []
 
   constructor(
@@ -198,9 +199,25 @@ export class Registry {
   }
 
   /** Only active versions resolve, by digest or by tag. */
-  private resolve(pkg: StoredPackage, reference: string) {
+  private resolve(pkg: StoredPackage, reference: string): StoredVersion | undefined {
     const active = this.state.versionsOf(pkg, 'active')
-    return DIGEST.test(reference) ? active.find((v) => v.name === reference) : active.find((v) => v.tags.includes(reference))
+    return DIGEST.test(reference) ? this.byDigest(active).get(reference) : active.find((v) => v.tags.includes(reference))
+  }
+
+  /**
+   * Active versions by digest. The state hands out the same active list until something changes,
+   * so the index lives as long as that list: a benchmark's thousand reads of a 10,000-version
+   * package are not a thousand scans of it.
+   */
+  private byDigest(active: StoredVersion[]): Map<string, StoredVersion> {
+    let index = this.digestIndexes.get(active)
+    if (!index) {
+      index = new Map()
+      // The first of equal digests in list order wins, as find() would pick it.
+      for (const version of active) if (!index.has(version.name)) index.set(version.name, version)
+      this.digestIndexes.set(active, index)
+    }
+    return index
   }
 
   /** The grant of a valid, unexpired registry Bearer token. */
