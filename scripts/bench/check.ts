@@ -11,41 +11,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { bundlePath, ROOT } from './action.js'
+import { cappedRequests, regressions, type Baseline } from './baseline.js'
 import { benchPlannerSize } from './planner.js'
-import { benchRequests, type RequestCounts, type RequestsResult } from './requests.js'
+import { benchRequests } from './requests.js'
 
 export const BASELINE = join(ROOT, 'bench', 'baseline.json')
 const PLANNER_SIZE = 100_000
 const MAX_DELETIONS = 30
-
-export interface Baseline {
-  note: string
-  requests: {
-    versions: number
-    dryRun: RequestCounts
-    planned: number
-    capped: { maxDeletions: number; deletedCount: number; requests: RequestCounts }
-  }
-  planner: { versions: number; warmVersionsPerSecond: number; firstPlanVersionsPerSecond: number; measuredOn: string }
-}
-
-/** The request kinds of a capped run (its other fields are not request counts). */
-function cappedRequests(capped: RequestsResult['capped']): RequestCounts {
-  const counts: RequestCounts = {}
-  for (const [kind, count] of Object.entries(capped)) if (kind.includes(' ')) counts[kind] = count
-  return counts
-}
-
-/** Every kind in either record must have the same count (a kind missing on one side counts 0). */
-function compareCounts(what: string, expected: RequestCounts, actual: RequestCounts): string[] {
-  const problems: string[] = []
-  for (const kind of [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort()) {
-    const e = expected[kind] ?? 0
-    const a = actual[kind] ?? 0
-    if (e !== a) problems.push(`${what}: ${kind}: ${a}, baseline ${e}`)
-  }
-  return problems
-}
 
 async function main(): Promise<number> {
   const update = process.argv.includes('--update')
@@ -91,19 +63,8 @@ async function main(): Promise<number> {
     return 2
   }
   const baseline = JSON.parse(readFileSync(BASELINE, 'utf8')) as Baseline
-  const problems = [
-    ...requests.violations,
-    ...compareCounts('dry run', baseline.requests.dryRun, current.requests.dryRun),
-    ...compareCounts(`capped run (max-deletions ${MAX_DELETIONS})`, baseline.requests.capped.requests, current.requests.capped.requests)
-  ]
-  if (current.requests.planned !== baseline.requests.planned) problems.push(`planned deletions: ${current.requests.planned}, baseline ${baseline.requests.planned}`)
-  if (current.requests.capped.deletedCount !== baseline.requests.capped.deletedCount) {
-    problems.push(`capped run deleted ${current.requests.capped.deletedCount}, baseline ${baseline.requests.capped.deletedCount}`)
-  }
+  const problems = [...requests.violations, ...regressions(baseline, current)]
   const floor = baseline.planner.warmVersionsPerSecond / 2
-  if (current.planner.warmVersionsPerSecond < floor) {
-    problems.push(`planner at ${PLANNER_SIZE}: ${current.planner.warmVersionsPerSecond} versions/s, below half the baseline's ${baseline.planner.warmVersionsPerSecond}`)
-  }
   const seconds = Math.round((Date.now() - started) / 1000)
   if (problems.length > 0) {
     console.error(`\nbench:check: REGRESSION (${seconds} s)\n${problems.map((p) => `  - ${p}`).join('\n')}`)
