@@ -75,6 +75,10 @@ export function lastPageFromLink(link: string | undefined): number | undefined {
   return undefined
 }
 
+function toPackageSummary(raw: RawPackage): PackageSummary {
+  return { name: raw.name, type: raw.package_type, visibility: raw.visibility, versionCount: raw.version_count }
+}
+
 // Shared by every untagged version; frozen, so that no one can add a tag to all of them at once.
 const NO_TAGS = Object.freeze([]) as unknown as string[]
 
@@ -130,8 +134,7 @@ export class PackagesApi {
 
   async listPackages(owner: OwnerRef, type: PackageType): Promise<PackageSummary[]> {
     const route = ownerRoute(owner)
-    const pages = await this.fetchAllPages<RawPackage>(`GET ${route.prefix}/packages`, { ...route.params, package_type: type }, 'packagePages')
-    return pages.map(p => ({ name: p.name, type: p.package_type, visibility: p.visibility, versionCount: p.version_count }))
+    return this.fetchAllPages(`GET ${route.prefix}/packages`, { ...route.params, package_type: type }, 'packagePages', toPackageSummary)
   }
 
   /** The package's metadata, or undefined when it does not exist (or the token cannot see it). */
@@ -139,8 +142,7 @@ export class PackagesApi {
     const route = packageRoute(pkg)
     try {
       const { data } = await this.octokit.request(`GET ${route.prefix}`, route.params)
-      const raw = data as RawPackage
-      return { name: raw.name, type: raw.package_type, visibility: raw.visibility, versionCount: raw.version_count }
+      return toPackageSummary(data as RawPackage)
     } catch (error) {
       if (classifyError(error) === 'not-found') return undefined
       throw error
@@ -150,10 +152,10 @@ export class PackagesApi {
   /** Every version in `state`; `onPage` sees each page's versions as it arrives (in no particular order). */
   async listVersions(pkg: PackageRef, state: 'active' | 'deleted' = 'active', onPage?: (versions: PackageVersion[]) => void): Promise<PackageVersion[]> {
     const route = packageRoute(pkg)
-    const raw = await this.fetchAllPages<RawVersion>(`GET ${route.prefix}/versions`, { ...route.params, state }, 'versionPages', onPage && (items => onPage(items.map(toVersion))))
+    const versions = await this.fetchAllPages(`GET ${route.prefix}/versions`, { ...route.params, state }, 'versionPages', toVersion, onPage)
     const seen = new Set<number>()
     // Pages fetched concurrently can overlap when versions are pushed meanwhile.
-    return raw.filter(v => !seen.has(v.id) && seen.add(v.id)).map(toVersion)
+    return versions.filter(v => !seen.has(v.id) && seen.add(v.id))
   }
 
   /** 'active' when the version is still there, 'gone' when GitHub no longer serves it. */
@@ -199,17 +201,20 @@ export class PackagesApi {
    * First page, then the rest concurrently (the throttler bounds concurrency): the first
    * page's Link header says how many pages there are.
    */
-  private async fetchAllPages<T>(
+  private async fetchAllPages<Raw, T>(
     route: string,
     params: Record<string, string | number>,
     counter: keyof ListingStats,
+    toItem: (raw: Raw) => T,
     onPage?: (items: T[]) => void
   ): Promise<T[]> {
     const fetchPage = async (page: number): Promise<{ items: T[]; link?: string }> => {
       const response = await this.octokit.request(route, { ...params, per_page: PER_PAGE, page })
       this.stats[counter]++
-      onPage?.(response.data as T[])
-      return { items: response.data as T[], link: response.headers.link }
+      // Mapped once, as the page arrives; `onPage` and the result share the items.
+      const items = (response.data as Raw[]).map(toItem)
+      onPage?.(items)
+      return { items, link: response.headers.link }
     }
     const first = await fetchPage(1)
     const lastPage = lastPageFromLink(first.link) ?? 1
