@@ -25,16 +25,18 @@ export async function writeSummary(html: string): Promise<void> {
   await core.summary.addRaw(html, true).write({ overwrite: false })
 }
 
-/**
- * The job summary is always written: a run that stops on an error before its report says so
- * there too, not only in the log. Never throws (the run is already failing).
- */
-export async function writeFailureSummary(message: string): Promise<void> {
+/** For summaries of a run that is already failing: a summary that cannot be written is a warning, not a second failure. */
+export async function writeSummaryOrWarn(html: string): Promise<void> {
   try {
-    await writeSummary(
-      ['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n')
-    )
+    await writeSummary(html)
   } catch (error) {
     core.warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`)
   }
+}
+
+/** The job summary is always written: a run that stops on an error before its report says so there too, not only in the log. */
+export async function writeFailureSummary(message: string): Promise<void> {
+  await writeSummaryOrWarn(
+    ['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n')
+  )
 }

@@ -1,11 +1,10 @@
 // Turns policy problems into workflow annotations on the policy file and a job summary that
 // lists them. GitHub shows at most 10 error annotations per step and the step's own failure is
 // one of them, so 9 problems are annotated and the rest go to the log with their positions.
-import { appendFileSync } from 'node:fs'
-import { EOL } from 'node:os'
 import * as core from '@actions/core'
 import type { PolicyProblem } from '../policy/source.js'
 import { escapeHtml } from '../report/summary.js'
+import { writeSummaryOrWarn } from './outputs.js'
 
 const ANNOTATION_LIMIT = 9
 /** Problems listed in the job summary (parsing stops at 50 and counts the rest). */
@@ -20,7 +19,7 @@ function where(problem: PolicyProblem): string {
  * such as its size, is shown at its first line); an inline policy has no file, so the
  * position is written into the message.
  */
-export function reportPolicyProblems(problems: PolicyProblem[], file: string | undefined): void {
+export async function reportPolicyProblems(problems: PolicyProblem[], file: string | undefined): Promise<void> {
   for (const [index, problem] of problems.entries()) {
     const at = where(problem)
     if (index < ANNOTATION_LIMIT) {
@@ -34,13 +33,11 @@ export function reportPolicyProblems(problems: PolicyProblem[], file: string | u
       core.info(`${file ?? 'policy'}${at ? ` (${at})` : ''}: ${problem.message}`)
     }
   }
-  writeProblemsSummary(problems, file)
+  await writeProblemsSummary(problems, file)
 }
 
 /** The job summary is "always written": for an invalid policy it lists the problems. */
-function writeProblemsSummary(problems: PolicyProblem[], file: string | undefined): void {
-  const summaryFile = process.env.GITHUB_STEP_SUMMARY
-  if (!summaryFile) return
+async function writeProblemsSummary(problems: PolicyProblem[], file: string | undefined): Promise<void> {
   const items = problems.slice(0, SUMMARY_LIMIT).map(problem => {
     const at = where(problem)
     return `<li>${at ? `<strong>${escapeHtml(at)}</strong>: ` : ''}${escapeHtml(problem.message)}</li>`
@@ -50,9 +47,5 @@ function writeProblemsSummary(problems: PolicyProblem[], file: string | undefine
     `<p>❌ <strong>The policy is invalid</strong>: nothing was listed or deleted. Policy <code>${escapeHtml(file ?? 'inline')}</code>, ${problems.length} problem(s):</p>`,
     `<ul>${items.join('')}</ul>`
   ].join('\n')
-  try {
-    appendFileSync(summaryFile, `${html}${EOL}`)
-  } catch (error) {
-    core.warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`)
-  }
+  await writeSummaryOrWarn(html)
 }

@@ -46,7 +46,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     const result = await loadPolicy(settings.policy, settings.workspace)
     if (!result.ok) {
       const file = result.source?.kind === 'file' ? result.source.path : result.file?.path
-      reportPolicyProblems(result.problems, file)
+      await reportPolicyProblems(result.problems, file)
       return result
     }
     const where = result.source.kind === 'file' ? result.source.path : 'inline policy'
