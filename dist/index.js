@@ -30776,7 +30776,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6327);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2585);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -30785,7 +30785,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6327:
+/***/ 2585:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34525,17 +34525,18 @@ async function writeSummary(html) {
         return;
     await summary.addRaw(html, true).write({ overwrite: false });
 }
-/**
- * The job summary is always written: a run that stops on an error before its report says so
- * there too, not only in the log. Never throws (the run is already failing).
- */
-async function writeFailureSummary(message) {
+/** For summaries of a run that is already failing: a summary that cannot be written is a warning, not a second failure. */
+async function writeSummaryOrWarn(html) {
     try {
-        await writeSummary(['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n'));
+        await writeSummary(html);
     }
     catch (error) {
         warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
     }
+}
+/** The job summary is always written: a run that stops on an error before its report says so there too, not only in the log. */
+async function writeFailureSummary(message) {
+    await writeSummaryOrWarn(['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n'));
 }
 
 ;// CONCATENATED MODULE: ./src/model.ts
@@ -40435,6 +40436,9 @@ function lastPageFromLink(link) {
     }
     return undefined;
 }
+function toPackageSummary(raw) {
+    return { name: raw.name, type: raw.package_type, visibility: raw.visibility, versionCount: raw.version_count };
+}
 // Shared by every untagged version; frozen, so that no one can add a tag to all of them at once.
 const NO_TAGS = Object.freeze([]);
 /**
@@ -40488,16 +40492,14 @@ class PackagesApi {
     }
     async listPackages(owner, type) {
         const route = ownerRoute(owner);
-        const pages = await this.fetchAllPages(`GET ${route.prefix}/packages`, { ...route.params, package_type: type }, 'packagePages');
-        return pages.map(p => ({ name: p.name, type: p.package_type, visibility: p.visibility, versionCount: p.version_count }));
+        return this.fetchAllPages(`GET ${route.prefix}/packages`, { ...route.params, package_type: type }, 'packagePages', toPackageSummary);
     }
     /** The package's metadata, or undefined when it does not exist (or the token cannot see it). */
     async getPackage(pkg) {
         const route = packageRoute(pkg);
         try {
             const { data } = await this.octokit.request(`GET ${route.prefix}`, route.params);
-            const raw = data;
-            return { name: raw.name, type: raw.package_type, visibility: raw.visibility, versionCount: raw.version_count };
+            return toPackageSummary(data);
         }
         catch (error) {
             if (classifyError(error) === 'not-found')
@@ -40508,10 +40510,10 @@ class PackagesApi {
     /** Every version in `state`; `onPage` sees each page's versions as it arrives (in no particular order). */
     async listVersions(pkg, state = 'active', onPage) {
         const route = packageRoute(pkg);
-        const raw = await this.fetchAllPages(`GET ${route.prefix}/versions`, { ...route.params, state }, 'versionPages', onPage && (items => onPage(items.map(toVersion))));
+        const versions = await this.fetchAllPages(`GET ${route.prefix}/versions`, { ...route.params, state }, 'versionPages', toVersion, onPage);
         const seen = new Set();
         // Pages fetched concurrently can overlap when versions are pushed meanwhile.
-        return raw.filter(v => !seen.has(v.id) && seen.add(v.id)).map(toVersion);
+        return versions.filter(v => !seen.has(v.id) && seen.add(v.id));
     }
     /** 'active' when the version is still there, 'gone' when GitHub no longer serves it. */
     async versionState(pkg, id) {
@@ -40553,12 +40555,14 @@ class PackagesApi {
      * First page, then the rest concurrently (the throttler bounds concurrency): the first
      * page's Link header says how many pages there are.
      */
-    async fetchAllPages(route, params, counter, onPage) {
+    async fetchAllPages(route, params, counter, toItem, onPage) {
         const fetchPage = async (page) => {
             const response = await this.octokit.request(route, { ...params, per_page: PER_PAGE, page });
             this.stats[counter]++;
-            onPage?.(response.data);
-            return { items: response.data, link: response.headers.link };
+            // Mapped once, as the page arrives; `onPage` and the result share the items.
+            const items = response.data.map(toItem);
+            onPage?.(items);
+            return { items, link: response.headers.link };
         };
         const first = await fetchPage(1);
         const lastPage = lastPageFromLink(first.link) ?? 1;
@@ -47992,13 +47996,10 @@ function buildRunReport(args) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/action/policy-problems.ts
 // Turns policy problems into workflow annotations on the policy file and a job summary that
 // lists them. GitHub shows at most 10 error annotations per step and the step's own failure is
 // one of them, so 9 problems are annotated and the rest go to the log with their positions.
-
 
 
 
@@ -48013,7 +48014,7 @@ function where(problem) {
  * such as its size, is shown at its first line); an inline policy has no file, so the
  * position is written into the message.
  */
-function reportPolicyProblems(problems, file) {
+async function reportPolicyProblems(problems, file) {
     for (const [index, problem] of problems.entries()) {
         const at = where(problem);
         if (index < ANNOTATION_LIMIT) {
@@ -48028,13 +48029,10 @@ function reportPolicyProblems(problems, file) {
             info(`${file ?? 'policy'}${at ? ` (${at})` : ''}: ${problem.message}`);
         }
     }
-    writeProblemsSummary(problems, file);
+    await writeProblemsSummary(problems, file);
 }
 /** The job summary is "always written": for an invalid policy it lists the problems. */
-function writeProblemsSummary(problems, file) {
-    const summaryFile = process.env.GITHUB_STEP_SUMMARY;
-    if (!summaryFile)
-        return;
+async function writeProblemsSummary(problems, file) {
     const items = problems.slice(0, SUMMARY_LIMIT).map(problem => {
         const at = where(problem);
         return `<li>${at ? `<strong>${escapeHtml(at)}</strong>: ` : ''}${escapeHtml(problem.message)}</li>`;
@@ -48044,12 +48042,7 @@ function writeProblemsSummary(problems, file) {
         `<p>❌ <strong>The policy is invalid</strong>: nothing was listed or deleted. Policy <code>${escapeHtml(file ?? 'inline')}</code>, ${problems.length} problem(s):</p>`,
         `<ul>${items.join('')}</ul>`
     ].join('\n');
-    try {
-        (0,external_node_fs_namespaceObject.appendFileSync)(summaryFile, `${html}${external_node_os_namespaceObject.EOL}`);
-    }
-    catch (error) {
-        warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await writeSummaryOrWarn(html);
 }
 
 ;// CONCATENATED MODULE: ./src/action/retention-run.ts
@@ -48093,7 +48086,7 @@ async function runRetention(settings, startedAt) {
         const result = await loadPolicy(settings.policy, settings.workspace);
         if (!result.ok) {
             const file = result.source?.kind === 'file' ? result.source.path : result.file?.path;
-            reportPolicyProblems(result.problems, file);
+            await reportPolicyProblems(result.problems, file);
             return result;
         }
         const where = result.source.kind === 'file' ? result.source.path : 'inline policy';
