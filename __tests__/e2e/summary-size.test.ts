@@ -117,7 +117,7 @@ rules:
   expect(summary).toMatch(/<tr><td><strong>Total<\/strong><\/td><td>50000<\/td>/)
   // The big package: its first rows, then a note with the count left out and where they are.
   const bigDeleted = plan.packages.find(p => p.key === 'npm/big')!.versions.filter(v => v.decision === 'delete').length
-  expect(summary).toContain(`${bigDeleted - 250} more images to delete not shown; the full list is in the plan file <code>${planPath}</code>.`)
+  expect(summary).toContain(`${bigDeleted - 250} more versions to delete not shown; the full list is in the plan file <code>${planPath}</code>.`)
   // Then package sections until the budget, and a note naming how many were left out and the plan file.
   const shown = summary.match(/<h3><code>npm\/lib-\d{3}<\/code>/g)!.length
   expect(shown).toBeGreaterThan(0)

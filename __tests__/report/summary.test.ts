@@ -47,6 +47,17 @@ test('shows the mode, the counts table and the kept versions collapsed', () => {
   expect(html).toContain('/tmp/plan.json')
 })
 
+test('versions of other package types are listed as versions, without the tags and parts columns of images', () => {
+  const npm = report([version(1, 'delete', [], { name: '1.0.0-SNAPSHOT' }), version(2, 'keep', [], { name: '1.0.0' })])
+  npm.packages[0] = { ...npm.packages[0], key: 'npm/lib', package: { ...npm.packages[0].package, type: 'npm', name: 'lib' } }
+  const html = renderSummary(npm, '/tmp/plan.json')
+  expect(html).toContain('<details><summary>Kept: 1 version(s)</summary>')
+  expect(html).toContain('<tr><th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th><th>Would</th></tr>')
+  expect(html).toContain('<tr><td>1</td><td><code>1.0.0-SNAPSHOT</code></td><td>')
+  expect(html).not.toContain('With it')
+  expect(html).not.toContain('image(s)')
+})
+
 test('long lists are cut with a note naming the plan file', () => {
   const versions = Array.from({ length: ROWS_PER_TABLE + 20 }, (_, i) => version(i, 'delete'))
   const html = renderSummary(report(versions), '/tmp/plan.json')
