@@ -34374,10 +34374,11 @@ function partsCell(entry) {
         return text;
     return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`;
 }
-function entryRow(e, now, cell) {
+/** Container images have tags and parts ("With it"); versions of other types have neither. */
+function entryRow(e, now, isContainer, cell) {
     const v = e.image;
-    return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td><td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td>` +
-        `<td>${partsCell(e)}</td><td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
+    const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
+    return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
 }
 /** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
 function packageSection(pkg, report, planPath, allowance) {
@@ -34396,7 +34397,11 @@ function packageSection(pkg, report, planPath, allowance) {
     const entries = imageEntries(pkg.versions);
     const toDelete = entries.filter(e => e.image.decision === 'delete');
     const kept = entries.filter(e => e.image.decision === 'keep');
-    const columns = '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>';
+    const isContainer = pkg.package.type === 'container';
+    const unit = isContainer ? 'images' : 'versions';
+    const columns = isContainer
+        ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
+        : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>';
     const add = (html) => {
         if (!html)
             return;
@@ -34406,7 +34411,7 @@ function packageSection(pkg, report, planPath, allowance) {
     if (toDelete.length > 0) {
         const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
         const cell = (e) => outcomeCell(e, report.mode, isPublic);
-        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], report.now, cell), what: 'images to delete' }, planPath, left - 1);
+        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], report.now, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
         add(table.html);
         if (table.cut)
             return { html: parts.join('\n'), cut: true };
@@ -34416,8 +34421,8 @@ function packageSection(pkg, report, planPath, allowance) {
     }
     if (kept.length > 0) {
         const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
-        const open = `<details><summary>Kept: ${kept.length} image(s), ${versions} version(s)</summary>`;
-        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], report.now), what: 'kept images', open, close: '</details>' }, planPath, left - 1);
+        const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
+        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], report.now, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, left - 1);
         add(table.html);
         if (table.cut)
             return { html: parts.join('\n'), cut: true };
