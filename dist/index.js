@@ -44173,13 +44173,17 @@ async function collectInventory(api, owner, policy, onVersionsListed) {
     const results = await Promise.all(targets.map(async (target) => {
         const ref = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name };
         try {
-            const summary = target.summary ?? (await api.getPackage(ref));
+            // A literal name's metadata (visibility) is asked for alongside its versions, not a round
+            // trip before them: a package that does not exist answers 404 to both.
+            const [summary, versions] = await Promise.all([
+                target.summary ?? api.getPackage(ref),
+                api.listVersions(ref, 'active', onVersionsListed && (page => onVersionsListed(ref, page)))
+            ]);
             if (!summary) {
                 missing.push(packageKey(ref));
                 return undefined;
             }
             ref.visibility = summary.visibility;
-            const versions = await api.listVersions(ref, 'active', onVersionsListed && (page => onVersionsListed(ref, page)));
             info(`${packageKey(ref)}: ${versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`);
             return { package: ref, versions, references: [], unreadable: [] };
         }
@@ -48121,9 +48125,9 @@ async function runRetention(settings, startedAt) {
         return new Set(draft.packages[0].versions.filter(v => v.decision === 'keep').map(v => v.id));
     };
     const inventory = await group('Inventory', async () => {
-        await api.refreshRateLimit();
+        // The rate-limit state is only logged: asked for alongside the owner, not a round trip before it.
+        const [owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()]);
         info(`At start, ${api.rateLimit.describe()}`);
-        const owner = await resolveOwner(api, ownerLogin);
         info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`);
         const result = await collectInventory(api, owner, policy, (pkg, versions) => {
             if (pkg.type === 'container')

@@ -74,9 +74,9 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     return new Set(draft.packages[0].versions.filter(v => v.decision === 'keep').map(v => v.id))
   }
   const inventory = await core.group('Inventory', async () => {
-    await api.refreshRateLimit()
+    // The rate-limit state is only logged: asked for alongside the owner, not a round trip before it.
+    const [owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()])
     core.info(`At start, ${api.rateLimit.describe()}`)
-    const owner = await resolveOwner(api, ownerLogin)
     core.info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`)
     const result = await collectInventory(api, owner, policy, (pkg, versions) => {
       if (pkg.type === 'container') reader.prefetch(registryRepository(pkg.owner, pkg.name), versions)

@@ -85,13 +85,17 @@ export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy
     targets.map(async (target): Promise<PackageInventory | undefined> => {
       const ref: PackageRef = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name }
       try {
-        const summary = target.summary ?? (await api.getPackage(ref))
+        // A literal name's metadata (visibility) is asked for alongside its versions, not a round
+        // trip before them: a package that does not exist answers 404 to both.
+        const [summary, versions] = await Promise.all([
+          target.summary ?? api.getPackage(ref),
+          api.listVersions(ref, 'active', onVersionsListed && (page => onVersionsListed(ref, page)))
+        ])
         if (!summary) {
           missing.push(packageKey(ref))
           return undefined
         }
         ref.visibility = summary.visibility
-        const versions = await api.listVersions(ref, 'active', onVersionsListed && (page => onVersionsListed(ref, page)))
         core.info(`${packageKey(ref)}: ${versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`)
         return { package: ref, versions, references: [], unreadable: [] }
       } catch (error) {
