@@ -15,6 +15,10 @@ export interface WallRun {
   startToPlanMs: number
   firstRequestToPlanMs: number
   startToExitMs: number
+  /** Phases, from the first request: the last page of versions arrived, the first and last manifest reads arrived. */
+  lastPageMs: number
+  firstReadMs: number
+  lastReadMs: number
   requests: number
   manifestReads: number
 }
@@ -58,12 +62,18 @@ export async function benchWall(options: { bundle: string; runs?: number; latenc
       assertSucceeded(run, 'timed dry run')
       if (run.planWrittenAt === undefined) throw new Error('wall: the plan file was never written')
       const firstRequestAt = offset + fake.requests[0].at
+      const sinceFirst = (at: number): number => at - fake.requests[0].at
+      const pages = fake.requests.filter((r) => !r.registry && r.path.endsWith('/versions'))
+      const reads = fake.requests.filter((r) => r.registry && r.path.includes('/manifests/'))
       runs.push({
         startToPlanMs: run.planWrittenAt - run.spawnedAt,
         firstRequestToPlanMs: run.planWrittenAt - firstRequestAt,
         startToExitMs: run.exitedAt - run.spawnedAt,
+        lastPageMs: sinceFirst(Math.max(...pages.map((r) => r.at))),
+        firstReadMs: sinceFirst(Math.min(...reads.map((r) => r.at))),
+        lastReadMs: sinceFirst(Math.max(...reads.map((r) => r.at))),
         requests: fake.requests.length,
-        manifestReads: fake.requests.filter((r) => r.registry && r.path.includes('/manifests/')).length
+        manifestReads: reads.length
       })
     } finally {
       await fake.stop()
@@ -76,7 +86,10 @@ export async function benchWall(options: { bundle: string; runs?: number; latenc
     median: {
       startToPlanMs: median(runs.map((r) => r.startToPlanMs)),
       firstRequestToPlanMs: median(runs.map((r) => r.firstRequestToPlanMs)),
-      startToExitMs: median(runs.map((r) => r.startToExitMs))
+      startToExitMs: median(runs.map((r) => r.startToExitMs)),
+      lastPageMs: median(runs.map((r) => r.lastPageMs)),
+      firstReadMs: median(runs.map((r) => r.firstReadMs)),
+      lastReadMs: median(runs.map((r) => r.lastReadMs))
     },
     requests: runs[0].requests,
     manifestReads: runs[0].manifestReads
@@ -88,6 +101,7 @@ export function formatWall(r: WallResult): string {
   return [
     `${r.versions.toLocaleString('en-US')} versions, ${r.latencyMs} ms per request, ${r.requests} requests (${r.manifestReads} manifest reads), median of ${r.runs.length}:`,
     `  start → plan written ${ms(r.median.startToPlanMs)}; first request → plan written ${ms(r.median.firstRequestToPlanMs)}; start → exit ${ms(r.median.startToExitMs)}`,
+    `  from the first request: last page of versions ${ms(r.median.lastPageMs)}, manifest reads ${ms(r.median.firstReadMs)} → ${ms(r.median.lastReadMs)}, plan written ${ms(r.median.firstRequestToPlanMs)}`,
     `  runs: ${r.runs.map((x) => `${ms(x.startToPlanMs)}/${ms(x.firstRequestToPlanMs)}/${ms(x.startToExitMs)}`).join(', ')}`
   ].join('\n')
 }
