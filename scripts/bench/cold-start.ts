@@ -123,6 +123,13 @@ export function floorScript(): string {
   return file
 }
 
+/** The stack-only script (stack-start.ts) bundled by ncc, as the action is; returns the bundle's path. */
+export function stackBundle(): string {
+  const out = mkdtempSync(join(tmpdir(), 'package-retention-stack-'))
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'ncc'), ['build', join(ROOT, 'scripts', 'bench', 'stack-start.ts'), '-o', out, '--target', 'es2022', '--quiet'], { stdio: 'ignore' })
+  return join(out, 'index.js')
+}
+
 export function bundleSize(bundle: string): number {
   return statSync(bundle).size
 }
