@@ -8,6 +8,7 @@ import { pullAdvice, RegistryError, registryErrorDetail } from './errors.js'
 import { RegistryHttp, type HttpAnswer } from './http.js'
 import { isDigest, MANIFEST_ACCEPT, type FetchedManifest, type ManifestReader } from './manifests.js'
 import { isTag, isValidRepository, isVerifiableDigest } from './names.js'
+import { proxyAwareFetch } from './proxy-fetch.js'
 
 export { registryRepository } from './names.js'
 
@@ -26,6 +27,7 @@ export interface RegistryClientOptions {
   /** The longest wait honoured; a longer Retry-After fails the read (its package then fails closed). */
   maxRetryDelayMs?: number
   timeoutMs?: number
+  /** Default: Node's fetch, through the runner's proxy where https_proxy / http_proxy call for one. */
   fetch?: typeof fetch
   sleep?: (ms: number) => Promise<void>
 }
@@ -78,7 +80,7 @@ export class RegistryClient implements ManifestReader {
       retryBaseMs: options.retryBaseMs ?? 500,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
       timeoutMs: options.timeoutMs ?? 30_000,
-      fetch: options.fetch ?? globalThis.fetch,
+      fetch: options.fetch ?? proxyAwareFetch(),
       sleep: options.sleep ?? sleep,
       onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
       onRetry: () => this.stats.retries++
