@@ -121,6 +121,51 @@ describe('the primary rate limit: do what fits, defer the rest, never wait for t
   })
 })
 
+describe('a listing the primary rate limit cannot cover', () => {
+  test('stops after the first page, before spending the budget, and says what to do', async () => {
+    // 450 versions: 5 pages. The owner lookup, the package and the first page spend 3 of 5.
+    const versions = Array.from({ length: 450 }, (_, k) => npmVersion(`1.0.${k}`, 400 - k / 2))
+    await start([{ owner: 'acme', package_type: 'npm', name: 'big', versions }], { rateLimit: { limit: 1000, remaining: 5 } })
+    const result = await runAction({
+      apiUrl: fake.url,
+      inputs: {
+        token: PAT,
+        'dry-run': 'false',
+        policy: 'version: 1\nrules:\n  - name: old\n    packages: { type: npm, names: [big] }\n    match: { older-than: 30d }\n'
+      }
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::Listing the versions of npm\/big owned by 'acme' needs 4 more request\(s\) \(a page each\), but the token has 2 of its 1000 requests this hour left until \d{4}-.*Run again after the reset, or use a token with a larger hourly limit/
+    )
+    expect(fake.requests.filter(r => r.path.endsWith('/versions'))).toHaveLength(1)
+    expect(fake.mutations()).toEqual([])
+    expect(fake.requests.filter(r => r.status === 403 || r.status === 429)).toEqual([])
+    expect(result.summary).toContain('needs 4 more request(s)')
+  })
+
+  test('a limit spent by another client during the listing is reported as the rate limit, not as a missing scope', async () => {
+    const versions = Array.from({ length: 450 }, (_, k) => npmVersion(`1.0.${k}`, 400 - k / 2))
+    await start([{ owner: 'acme', package_type: 'npm', name: 'big', versions }])
+    const reset = String(Math.floor(Date.now() / 1000) + 3600)
+    fake.failNext({
+      method: 'GET',
+      pathIncludes: '/packages/npm/big/versions',
+      status: 403,
+      message: 'API rate limit exceeded for user ID 9001.',
+      headers: { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': reset, 'x-ratelimit-resource': 'core' }
+    })
+    const result = await runAction({
+      apiUrl: fake.url,
+      inputs: { token: PAT, policy: 'version: 1\nrules:\n  - name: old\n    packages: { type: npm, names: [big] }\n    match: { older-than: 30d }\n' }
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).toMatch(/::error::GitHub's primary rate limit ran out while listing the versions of npm\/big owned by 'acme' \(API rate limit exceeded.*\) until \d{4}-.*Run again after the reset/)
+    expect(result.stdout).not.toMatch(/This needs a classic personal access token/)
+    expect(fake.mutations()).toEqual([])
+  })
+})
+
 describe('the 404 trap: a token that can read but not delete', () => {
   test('a classic PAT without delete:packages: the container image fails whole, the message names the scope', async () => {
     const s = scenario()

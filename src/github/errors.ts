@@ -79,12 +79,47 @@ export class FatalError extends Error {
 }
 
 /**
- * A user-facing explanation of an authentication or permission failure while `doing`
- * something, naming the scope GitHub asked for when it says so.
+ * A listing the primary rate limit cannot cover, found after its first page. A listing cut
+ * short cannot be planned (a missing page may hold the index of a version on another), so it
+ * stops before spending the budget rather than when the budget runs out.
+ */
+export class ListingBudgetError extends Error {
+  constructor(
+    readonly pagesNeeded: number,
+    readonly remaining: number,
+    readonly limit: number,
+    /** Epoch seconds; 0 when unknown. */
+    readonly reset: number
+  ) {
+    super(`${pagesNeeded} more page(s) are needed but ${remaining} of ${limit} requests are left${resetsAt(reset)}`)
+    this.name = 'ListingBudgetError'
+  }
+}
+
+const resetsAt = (epochSeconds: number): string => (epochSeconds ? ` until ${new Date(epochSeconds * 1000).toISOString()}` : '')
+
+const LARGER_LIMIT_ADVICE =
+  'Run again after the reset, or use a token with a larger hourly limit ' +
+  '(GitHub gives an Actions GITHUB_TOKEN 1,000 requests an hour per repository, a classic personal access token 5,000).'
+
+/**
+ * A user-facing explanation of an authentication, permission or rate-limit failure while
+ * `doing` something, naming the scope GitHub asked for when it says so.
  */
 export function explainAccessError(error: unknown, doing: string): string {
+  if (error instanceof ListingBudgetError) {
+    return (
+      `${doing.charAt(0).toUpperCase()}${doing.slice(1)} needs ${error.pagesNeeded} more request(s) (a page each), but the token has ` +
+      `${error.remaining} of its ${error.limit} requests this hour left${resetsAt(error.reset)}: the run stops before spending them, ` +
+      `as a listing cut short could not be planned safely. ${LARGER_LIMIT_ADVICE}`
+    )
+  }
   const kind = classifyError(error)
   const said = githubMessage(error)
+  if (kind === 'rate-limited') {
+    const reset = Number(asHttpError(error).response?.headers?.['x-ratelimit-reset'] ?? 0)
+    return `GitHub's primary rate limit ran out while ${doing} (${said})${resetsAt(reset)}. ${LARGER_LIMIT_ADVICE}`
+  }
   if (kind === 'unauthorized') {
     return `GitHub rejected the token while ${doing} (${said}). Check the \`token\` input: it must be a valid token for this GitHub instance.`
   }

@@ -2,7 +2,7 @@
 // /orgs/{org}/..., /users/{username}/..., /user/... (the token's own account).
 import type { OwnerKind, PackageRef, PackageType, PackageVersion } from '../model.js'
 import type { Octokit } from './client.js'
-import { classifyError } from './errors.js'
+import { classifyError, ListingBudgetError } from './errors.js'
 import type { RateLimitTracker } from './rate-limit.js'
 
 export interface OwnerRef {
@@ -221,6 +221,8 @@ export class PackagesApi {
     }
     const first = await fetchPage(1)
     const lastPage = lastPageFromLink(first.link) ?? 1
+    const limit = this.rateLimit.snapshot
+    if (limit && lastPage - 1 > limit.remaining) throw new ListingBudgetError(lastPage - 1, limit.remaining, limit.limit, limit.reset)
     const rest = await Promise.all(Array.from({ length: lastPage - 1 }, (_, i) => fetchPage(i + 2)))
     return first.items.concat(...rest.map(page => page.items))
   }

@@ -3,7 +3,7 @@
 import * as core from '@actions/core'
 import type { PackageInventory, PackageRef, PackageType, PackageVersion, Policy } from '../model.js'
 import { packageKey } from '../model.js'
-import { classifyError, explainAccessError, FatalError } from '../github/errors.js'
+import { classifyError, explainAccessError, FatalError, ListingBudgetError } from '../github/errors.js'
 import type { OwnerRef, PackagesApi, PackageSummary } from '../github/packages-api.js'
 import { compilePackageNameFilter } from '../policy/glob.js'
 
@@ -63,6 +63,9 @@ async function listOrExplain(api: PackagesApi, owner: OwnerRef, type: PackageTyp
     return await api.listPackages(owner, type)
   } catch (error) {
     const kind = classifyError(error)
+    if (error instanceof ListingBudgetError || kind === 'rate-limited') {
+      throw new FatalError(explainAccessError(error, `listing the ${type} packages of '${owner.login}'`))
+    }
     const globs = names.filter(n => !n.startsWith('!')).join(', ')
     if (kind === 'forbidden' || kind === 'unauthorized') {
       throw new FatalError(
