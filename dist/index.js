@@ -30776,7 +30776,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5795);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9797);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -30785,7 +30785,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5795:
+/***/ 9797:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34699,8 +34699,10 @@ function explainDeleteDenied(error, pkg) {
         '(package settings → Manage Actions access). Fine-grained personal access tokens cannot delete packages; use a classic one with delete:packages.');
 }
 
-;// CONCATENATED MODULE: ./src/execute/progress.ts
+;// CONCATENATED MODULE: ./src/progress.ts
 // Progress line for long runs: count, rate and ETA, at most every `everyMs` or `everyCount` items.
+// Used by deletion and restore, and by the inventory (pages listed, manifests read), whose total
+// grows as the work is discovered (`expect`).
 function formatDuration(ms) {
     const seconds = Math.max(0, Math.round(ms / 1000));
     const h = Math.floor(seconds / 3600);
@@ -34715,6 +34717,7 @@ function formatDuration(ms) {
 class Progress {
     options;
     done = 0;
+    total;
     started;
     lastLogAt;
     lastLogCount = 0;
@@ -34722,8 +34725,13 @@ class Progress {
     constructor(options) {
         this.options = options;
         this.now = options.now ?? Date.now;
+        this.total = options.total;
         this.started = this.now();
         this.lastLogAt = this.started;
+    }
+    /** More work became known (a package's page count, a batch of manifests to read). */
+    expect(count) {
+        this.total += count;
     }
     advance(count = 1) {
         this.done += count;
@@ -34741,7 +34749,8 @@ class Progress {
     log(now) {
         this.lastLogAt = now;
         this.lastLogCount = this.done;
-        const { total, label } = this.options;
+        const { total } = this;
+        const { label } = this.options;
         const elapsed = now - this.started;
         const perMinute = elapsed > 0 ? (this.done * 60_000) / elapsed : 0;
         const percent = total > 0 ? Math.floor((this.done * 100) / total) : 100;
@@ -40603,16 +40612,19 @@ class PackagesApi {
             this.stats[counter]++;
             const raws = JSON.parse(await new Response(response.data).text());
             // Mapped once, as the page arrives; `onPage` and the result share the items.
-            const items = raws.map(toItem);
-            onPage?.(items);
-            return { items, link: response.headers.link };
+            return { items: raws.map(toItem), link: response.headers.link };
         };
         const first = await fetchPage(1);
         const lastPage = lastPageFromLink(first.link) ?? 1;
         const limit = this.rateLimit.snapshot;
         if (limit && lastPage - 1 > limit.remaining)
             throw new ListingBudgetError(lastPage - 1, limit.remaining, limit.limit, limit.reset);
-        const rest = await Promise.all(Array.from({ length: lastPage - 1 }, (_, i) => fetchPage(i + 2)));
+        onPage?.(first.items, lastPage);
+        const rest = await Promise.all(Array.from({ length: lastPage - 1 }, async (_, i) => {
+            const page = await fetchPage(i + 2);
+            onPage?.(page.items, lastPage);
+            return page;
+        }));
         return first.items.concat(...rest.map(page => page.items));
     }
 }
@@ -44218,7 +44230,7 @@ async function collectInventory(api, owner, policy, onVersionsListed) {
             // trip before them: a package that does not exist answers 404 to both.
             const [summary, versions] = await Promise.all([
                 target.summary ?? api.getPackage(ref),
-                api.listVersions(ref, 'active', onVersionsListed && (page => onVersionsListed(ref, page)))
+                api.listVersions(ref, 'active', onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)))
             ]);
             if (!summary) {
                 missing.push(packageKey(ref));
@@ -44273,6 +44285,22 @@ class PrefetchingReader {
             return this.reader.getManifest(repository, reference);
         this.started.delete(key);
         return prefetched;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inventory/read-progress.ts
+class ProgressReader {
+    reader;
+    progress;
+    constructor(reader, progress) {
+        this.reader = reader;
+        this.progress = progress;
+    }
+    getManifest(repository, reference) {
+        this.progress.expect(1);
+        const read = this.reader.getManifest(repository, reference);
+        read.then(() => this.progress.advance(), () => this.progress.advance());
+        return read;
     }
 }
 
@@ -48145,6 +48173,8 @@ async function writeProblemsSummary(problems, file) {
 
 
 
+
+
 /** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
 function watchForCancellation() {
     let requested = false;
@@ -48186,8 +48216,11 @@ async function runRetention(settings, startedAt) {
     const maxDeletions = settings.maxDeletionsInput ?? policy.limits.maxDeletions;
     const api = connect(settings);
     const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token });
+    // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
+    const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => info(line), everyCount: Number.POSITIVE_INFINITY });
+    const reading = new Progress({ total: 0, label: 'Reading manifests', log: line => info(line), everyCount: Number.POSITIVE_INFINITY });
     // Tagged versions' manifests are read while later pages of versions are still being listed.
-    const reader = new PrefetchingReader(registry);
+    const reader = new PrefetchingReader(new ProgressReader(registry, reading));
     // Which versions the policy keeps decides which manifests must be read; the cap only defers.
     const keptVersions = (pkg) => {
         const draft = planRetention({ policy, inventories: [pkg], now: startedAt });
@@ -48198,7 +48231,13 @@ async function runRetention(settings, startedAt) {
         const [owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()]);
         info(`At start, ${api.rateLimit.describe()}`);
         info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`);
-        const result = await collectInventory(api, owner, policy, (pkg, versions) => {
+        const listingStarted = new Set();
+        const result = await collectInventory(api, owner, policy, (pkg, versions, pages) => {
+            if (!listingStarted.has(packageKey(pkg))) {
+                listingStarted.add(packageKey(pkg));
+                listing.expect(pages);
+            }
+            listing.advance();
             if (pkg.type === 'container')
                 reader.prefetch(registryRepository(pkg.owner, pkg.name), versions);
         });

@@ -194,3 +194,18 @@ test('registry tokens are registered as secrets and never written anywhere else'
     for (const text of written) expect(text).not.toContain(token)
   }
 })
+
+test('a long manifest-reading phase logs progress with count, rate and ETA', async () => {
+  // 110 tagged images at 1 s a request, 10 in flight: about 11 s of reads, past the 10 s cadence.
+  const images = Array.from({ length: 110 }, (_, k) => singleImage({ tags: [`build-${k}`], created_at: daysAgo(10 + k), salt: `slow-${k}` }))
+  const slow: FakePackageSeed = { owner: 'acme', package_type: 'container', name: 'web', versions: images.flatMap(i => i.versions) }
+  fake = await FakeGitHub.start(world([slow], { faults: { seed: 1, latencyMs: 1000 } }))
+  const result = await run({})
+  expect(result.exitCode).toBe(0)
+  const lines = result.stdout.split('\n').filter(line => line.startsWith('Reading manifests: '))
+  expect(lines.length).toBeGreaterThan(0)
+  for (const line of lines) expect(line).toMatch(/^Reading manifests: \d+\/\d+ \(\d+%\), [\d.]+\/min, elapsed \d+s, ETA (\d+m )?\d+s$/)
+  const [done, total] = lines[0].match(/(\d+)\/(\d+)/)!.slice(1).map(Number)
+  expect(done).toBeLessThan(total)
+  expect(total).toBeLessThanOrEqual(110)
+})

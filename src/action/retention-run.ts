@@ -5,8 +5,10 @@ import { FatalError } from '../github/errors.js'
 import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
 import { PrefetchingReader } from '../inventory/manifest-prefetch.js'
+import { ProgressReader } from '../inventory/read-progress.js'
 import { packageKey, type PackageInventory } from '../model.js'
 import { planRetention } from '../plan/planner.js'
+import { Progress } from '../progress.js'
 import { loadPolicy } from '../policy/validate.js'
 import { RegistryClient } from '../registry/client.js'
 import { registryRepository } from '../registry/names.js'
@@ -66,8 +68,11 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
 
   const api = connect(settings)
   const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token })
+  // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
+  const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
+  const reading = new Progress({ total: 0, label: 'Reading manifests', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
   // Tagged versions' manifests are read while later pages of versions are still being listed.
-  const reader = new PrefetchingReader(registry)
+  const reader = new PrefetchingReader(new ProgressReader(registry, reading))
   // Which versions the policy keeps decides which manifests must be read; the cap only defers.
   const keptVersions = (pkg: PackageInventory): ReadonlySet<number> => {
     const draft = planRetention({ policy, inventories: [pkg], now: startedAt })
@@ -78,7 +83,13 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     const [owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()])
     core.info(`At start, ${api.rateLimit.describe()}`)
     core.info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`)
-    const result = await collectInventory(api, owner, policy, (pkg, versions) => {
+    const listingStarted = new Set<string>()
+    const result = await collectInventory(api, owner, policy, (pkg, versions, pages) => {
+      if (!listingStarted.has(packageKey(pkg))) {
+        listingStarted.add(packageKey(pkg))
+        listing.expect(pages)
+      }
+      listing.advance()
       if (pkg.type === 'container') reader.prefetch(registryRepository(pkg.owner, pkg.name), versions)
     })
     const graphs = await buildImageGraphs(result.packages, { reader, keptVersions })

@@ -10,7 +10,7 @@
 // Still there after a 404: the token may not delete it.
 import type { DeletionGroup, PackageRef, Plan } from '../model.js'
 import { classifyError, describeError, explainDeleteDenied, githubMessage } from '../github/errors.js'
-import { Progress } from './progress.js'
+import { Progress } from '../progress.js'
 
 export type Outcome = 'deleted' | 'skipped' | 'failed' | 'deferred'
 

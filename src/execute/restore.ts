@@ -12,7 +12,7 @@
 import { PACKAGE_TYPES, type PackageRef } from '../model.js'
 import { classifyError, describeError } from '../github/errors.js'
 import type { PlanFile } from '../report/plan-file.js'
-import { Progress } from './progress.js'
+import { Progress } from '../progress.js'
 
 export interface RestoreApi {
   restoreVersion(pkg: PackageRef, id: number): Promise<void>

@@ -99,6 +99,9 @@ export function toVersion(raw: RawVersion): PackageVersion {
   }
 }
 
+/** Called with each page's items as it arrives, and the number of pages the listing has. */
+export type OnPage<T> = (items: T[], pages: number) => void
+
 export class PackagesApi {
   readonly stats: ListingStats = { versionPages: 0, packagePages: 0 }
 
@@ -150,7 +153,7 @@ export class PackagesApi {
   }
 
   /** Every version in `state`; `onPage` sees each page's versions as it arrives (in no particular order). */
-  async listVersions(pkg: PackageRef, state: 'active' | 'deleted' = 'active', onPage?: (versions: PackageVersion[]) => void): Promise<PackageVersion[]> {
+  async listVersions(pkg: PackageRef, state: 'active' | 'deleted' = 'active', onPage?: OnPage<PackageVersion>): Promise<PackageVersion[]> {
     const route = packageRoute(pkg)
     const versions = await this.fetchAllPages(`GET ${route.prefix}/versions`, { ...route.params, state }, 'versionPages', toVersion, onPage)
     const seen = new Set<number>()
@@ -206,7 +209,7 @@ export class PackagesApi {
     params: Record<string, string | number>,
     counter: keyof ListingStats,
     toItem: (raw: Raw) => T,
-    onPage?: (items: T[]) => void
+    onPage?: OnPage<T>
   ): Promise<T[]> {
     const fetchPage = async (page: number): Promise<{ items: T[]; link?: string }> => {
       // Octokit's own JSON parser keeps integers beyond 2^53 exact and costs about ten times
@@ -215,15 +218,20 @@ export class PackagesApi {
       this.stats[counter]++
       const raws = JSON.parse(await new Response(response.data as ReadableStream<Uint8Array> | null).text()) as Raw[]
       // Mapped once, as the page arrives; `onPage` and the result share the items.
-      const items = raws.map(toItem)
-      onPage?.(items)
-      return { items, link: response.headers.link }
+      return { items: raws.map(toItem), link: response.headers.link }
     }
     const first = await fetchPage(1)
     const lastPage = lastPageFromLink(first.link) ?? 1
     const limit = this.rateLimit.snapshot
     if (limit && lastPage - 1 > limit.remaining) throw new ListingBudgetError(lastPage - 1, limit.remaining, limit.limit, limit.reset)
-    const rest = await Promise.all(Array.from({ length: lastPage - 1 }, (_, i) => fetchPage(i + 2)))
+    onPage?.(first.items, lastPage)
+    const rest = await Promise.all(
+      Array.from({ length: lastPage - 1 }, async (_, i) => {
+        const page = await fetchPage(i + 2)
+        onPage?.(page.items, lastPage)
+        return page
+      })
+    )
     return first.items.concat(...rest.map(page => page.items))
   }
 }

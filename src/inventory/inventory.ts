@@ -78,8 +78,8 @@ async function listOrExplain(api: PackagesApi, owner: OwnerRef, type: PackageTyp
   }
 }
 
-/** Called with each page of a package's versions as it arrives (to start work that needs no more). */
-export type OnVersionsListed = (pkg: PackageRef, versions: PackageVersion[]) => void
+/** Called with each page of a package's versions as it arrives (to start work that needs no more), and the package's page count. */
+export type OnVersionsListed = (pkg: PackageRef, versions: PackageVersion[], pages: number) => void
 
 export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy: Policy, onVersionsListed?: OnVersionsListed): Promise<Inventory> {
   const targets = await resolveTargets(api, owner, policy)
@@ -92,7 +92,7 @@ export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy
         // trip before them: a package that does not exist answers 404 to both.
         const [summary, versions] = await Promise.all([
           target.summary ?? api.getPackage(ref),
-          api.listVersions(ref, 'active', onVersionsListed && (page => onVersionsListed(ref, page)))
+          api.listVersions(ref, 'active', onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)))
         ])
         if (!summary) {
           missing.push(packageKey(ref))

@@ -1,4 +1,6 @@
 // Progress line for long runs: count, rate and ETA, at most every `everyMs` or `everyCount` items.
+// Used by deletion and restore, and by the inventory (pages listed, manifests read), whose total
+// grows as the work is discovered (`expect`).
 
 export interface ProgressOptions {
   total: number
@@ -21,6 +23,7 @@ export function formatDuration(ms: number): string {
 
 export class Progress {
   private done = 0
+  private total: number
   private readonly started: number
   private lastLogAt: number
   private lastLogCount = 0
@@ -28,8 +31,14 @@ export class Progress {
 
   constructor(private readonly options: ProgressOptions) {
     this.now = options.now ?? Date.now
+    this.total = options.total
     this.started = this.now()
     this.lastLogAt = this.started
+  }
+
+  /** More work became known (a package's page count, a batch of manifests to read). */
+  expect(count: number): void {
+    this.total += count
   }
 
   advance(count = 1): void {
@@ -48,7 +57,8 @@ export class Progress {
   private log(now: number): void {
     this.lastLogAt = now
     this.lastLogCount = this.done
-    const { total, label } = this.options
+    const { total } = this
+    const { label } = this.options
     const elapsed = now - this.started
     const perMinute = elapsed > 0 ? (this.done * 60_000) / elapsed : 0
     const percent = total > 0 ? Math.floor((this.done * 100) / total) : 100
