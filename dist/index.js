@@ -34156,396 +34156,6 @@ function differenceInHours(laterDate, earlierDate, options) {
 // Fallback for modularized imports:
 /* harmony default export */ const date_fns_differenceInHours = ((/* unused pure expression or super */ null && (differenceInHours)));
 
-;// CONCATENATED MODULE: ./src/report/image-entries.ts
-/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
-function rootImages(version, byId) {
-    const roots = new Set();
-    const seen = new Set();
-    const stack = [...(version.belongsTo ?? [])];
-    while (stack.length > 0) {
-        const id = stack.pop();
-        if (seen.has(id))
-            continue;
-        seen.add(id);
-        const parent = byId.get(id);
-        if (!parent)
-            continue;
-        if (parent.role === 'image')
-            roots.add(id);
-        else
-            stack.push(...(parent.belongsTo ?? []));
-    }
-    return [...roots];
-}
-function imageEntries(versions) {
-    const byId = new Map(versions.map(v => [v.id, v]));
-    const entries = new Map();
-    for (const v of versions)
-        if (v.role === 'image')
-            entries.set(v.id, { image: v, parts: [] });
-    for (const v of versions) {
-        if (v.role === 'image')
-            continue;
-        const roots = rootImages(v, byId);
-        // A dependant without a present image (a reference cycle) is shown on its own.
-        if (roots.length === 0)
-            entries.set(v.id, { image: v, parts: [] });
-        for (const root of roots)
-            entries.get(root).parts.push(v);
-    }
-    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
-}
-// In this order in the description: what a user pulls first, then what is attached to it.
-const KIND_NAMES = {
-    attestation: ['attestation', 'attestations'],
-    signature: ['signature', 'signatures'],
-    subject: ['referrer', 'referrers'],
-    'referrers-index': ['referrers index', 'referrers indexes']
-};
-/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
-function describeParts(parts) {
-    if (parts.length === 0)
-        return '';
-    // A platform entry without a platform is a nested index.
-    const platforms = parts
-        .filter(p => p.kind === 'platform')
-        .map(p => p.platform ?? 'nested index')
-        .sort();
-    const counts = new Map();
-    for (const p of parts)
-        if (p.kind !== 'platform')
-            counts.set(p.kind ?? 'child', (counts.get(p.kind ?? 'child') ?? 0) + 1);
-    const order = Object.keys(KIND_NAMES);
-    const others = [...counts]
-        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
-        .map(([kind, n]) => {
-        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
-        return `${n} ${n === 1 ? one : many}`;
-    });
-    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-// The job summary: mode, a table of packages with counts, then per package the versions to
-// delete and (collapsed) the kept ones with reasons. Everything user-controlled is
-// HTML-escaped, and every part of it is counted against a byte budget so the summary stays
-// under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
-// and that the full list is in the plan file.
-
-
-/** GitHub drops a step summary over 1 MiB; stay well below it. */
-const SUMMARY_BUDGET_BYTES = 900 * 1024;
-/** Rows per version table before the rest is left to the plan file. */
-const ROWS_PER_TABLE = 250;
-/** Package rows in the counts table before the rest is left to the plan file. */
-const COUNT_ROWS = 500;
-/** Entries of the "not found" and "failures" lists. */
-const LIST_ITEMS = 20;
-/** A failure message longer than this is cut (the plan file has it whole). */
-const MAX_MESSAGE_CHARS = 1000;
-const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' };
-/**
- * Text as HTML. Line breaks become character references: the summary is one HTML block of
- * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
- * read as Markdown.
- */
-function escapeHtml(text) {
-    return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
-}
-function formatAge(timestamp, now) {
-    const hours = differenceInHours(new Date(now), new Date(timestamp));
-    return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
-}
-function shortName(name) {
-    return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name;
-}
-function clip(text) {
-    return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
-}
-const bytes = (text) => Buffer.byteLength(text);
-/** The summary being written, and how much of the budget is left. */
-class Budget {
-    limit;
-    parts = [];
-    used = 0;
-    constructor(limit) {
-        this.limit = limit;
-    }
-    get left() {
-        return this.limit - this.used;
-    }
-    /** Parts are joined by a newline, counted with the part. */
-    add(text) {
-        this.parts.push(text);
-        this.used += bytes(text) + 1;
-    }
-    toString() {
-        return this.parts.join('\n');
-    }
-}
-function leftOutNote(count, what, planPath, forSize) {
-    const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
-    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
-}
-/**
- * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
- * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
- * rendered only as far as they are shown.
- */
-function limitedTable(spec, planPath, allowance) {
-    const open = `${spec.open ?? ''}<table>${spec.head}`;
-    const close = `</table>${spec.close ?? ''}`;
-    let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true));
-    const rows = [];
-    let cut = size > allowance;
-    for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
-        const row = spec.row(i);
-        if (size + bytes(row) > allowance)
-            cut = true;
-        else {
-            rows.push(row);
-            size += bytes(row);
-        }
-    }
-    const omitted = spec.count - rows.length;
-    const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : '';
-    if (rows.length === 0)
-        return { html: bytes(note) <= allowance ? note : '', cut };
-    // The note goes inside a wrapper (<details>) so it is seen where the rows are.
-    return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut };
-}
-const COUNT_COLUMNS = [
-    ['scanned', 'Scanned'],
-    ['kept', 'Kept'],
-    ['planned', 'Planned'],
-    ['deleted', 'Deleted'],
-    ['skipped', 'Skipped'],
-    ['failed', 'Failed'],
-    ['deferred', 'Deferred']
-];
-function countsTable(report, allowance) {
-    const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
-    const row = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
-    const total = row('<strong>Total</strong>', report.totals);
-    const more = (n) => `<tr><td colspan="${COUNT_COLUMNS.length + 1}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
-    let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>');
-    const rows = [];
-    for (const p of report.packages.slice(0, COUNT_ROWS)) {
-        const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts);
-        if (size + bytes(r) > allowance)
-            break;
-        rows.push(r);
-        size += bytes(r);
-    }
-    if (rows.length < report.packages.length)
-        rows.push(more(report.packages.length - rows.length));
-    return `<table>${head}${rows.join('')}${total}</table>`;
-}
-/** At most LIST_ITEMS entries, each clipped, and how many more there are. */
-function limitedList(items, render, what) {
-    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
-    const more = items.length - shown.length;
-    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
-}
-function outcomeCell(entry, mode, publicPackage) {
-    const { image, parts } = entry;
-    if (!image.outcome) {
-        if (mode !== 'dry-run')
-            return '';
-        return publicPackage ? 'would delete (may be refused)' : 'would delete';
-    }
-    let cell = escapeHtml(image.outcome);
-    if (image.outcomeDetail && image.outcome !== 'deleted')
-        cell += `: ${escapeHtml(clip(image.outcomeDetail))}`;
-    const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome);
-    if (differing.length > 0) {
-        const tally = new Map();
-        for (const p of differing)
-            tally.set(p.outcome ?? 'not run', (tally.get(p.outcome ?? 'not run') ?? 0) + 1);
-        cell += ` (parts: ${[...tally].map(([o, n]) => `${n} ${escapeHtml(o)}`).join(', ')})`;
-    }
-    return cell;
-}
-/** What goes with the image, and which of its parts stay although the image goes. */
-function partsCell(entry) {
-    const text = escapeHtml(describeParts(entry.parts));
-    if (entry.image.decision !== 'delete')
-        return text;
-    const staying = entry.parts.filter(p => p.decision === 'keep');
-    if (staying.length === 0)
-        return text;
-    return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`;
-}
-/** Container images have tags and parts ("With it"); versions of other types have neither. */
-function entryRow(e, now, isContainer, cell) {
-    const v = e.image;
-    const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
-    return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
-}
-/** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
-function packageSection(pkg, report, planPath, allowance) {
-    const isPublic = pkg.package.visibility === 'public';
-    const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
-    if (pkg.warning)
-        parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`);
-    if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
-        parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>');
-    }
-    if (pkg.wholePackage)
-        parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>');
-    let left = allowance - bytes(parts.join('\n'));
-    if (left < 0)
-        return { html: '', cut: true };
-    const entries = imageEntries(pkg.versions);
-    const toDelete = entries.filter(e => e.image.decision === 'delete');
-    const kept = entries.filter(e => e.image.decision === 'keep');
-    const isContainer = pkg.package.type === 'container';
-    const unit = isContainer ? 'images' : 'versions';
-    const columns = isContainer
-        ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
-        : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>';
-    const add = (html) => {
-        if (!html)
-            return;
-        parts.push(html);
-        left -= bytes(html) + 1;
-    };
-    if (toDelete.length > 0) {
-        const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
-        const cell = (e) => outcomeCell(e, report.mode, isPublic);
-        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], report.now, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
-        add(table.html);
-        if (table.cut)
-            return { html: parts.join('\n'), cut: true };
-    }
-    else {
-        add('<p>Nothing to delete.</p>');
-    }
-    if (kept.length > 0) {
-        const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
-        const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
-        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], report.now, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, left - 1);
-        add(table.html);
-        if (table.cut)
-            return { html: parts.join('\n'), cut: true };
-    }
-    return { html: parts.join('\n'), cut: false };
-}
-function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
-    const finalNote = (sections) => `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
-        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
-    // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
-    const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1);
-    const mode = report.mode === 'dry-run'
-        ? '🔍 <strong>Dry run</strong>: nothing was deleted. Set <code>dry-run: false</code> to execute this plan.'
-        : '🗑️ <strong>Executed</strong>: the plan below was carried out.';
-    out.add('<h2>package-retention</h2>');
-    out.add(`<p>${mode}</p>`);
-    out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`);
-    out.add(countsTable(report, Math.floor(out.left / 4)));
-    if (report.missing.length > 0) {
-        out.add(`<p>⚠️ Not found (or not visible to the token): ${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>`);
-    }
-    if (report.failures.length > 0)
-        out.add(`<p>❌ Failures:</p><ul>${limitedList(report.failures, f => `<li>${f}</li>`, 'failure causes')}</ul>`);
-    const requests = Object.entries(report.requests)
-        .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
-        .join(', ');
-    if (requests)
-        out.add(`<p>Requests: ${requests}</p>`);
-    out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`);
-    for (const [index, pkg] of report.packages.entries()) {
-        const section = packageSection(pkg, report, planPath, out.left - 1);
-        if (section.html)
-            out.add(section.html);
-        if (section.cut) {
-            // A section cut short already says what it left out; the note counts the sections after it.
-            const left = report.packages.length - index - (section.html ? 1 : 0);
-            if (left > 0)
-                out.add(finalNote(left));
-            break;
-        }
-    }
-    return out.toString();
-}
-const RESTORE_OUTCOME_TEXT = {
-    restored: '✅ restored',
-    'would restore': 'would restore',
-    'already present': 'already present',
-    failed: '❌ failed'
-};
-function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
-    const out = new Budget(budgetBytes);
-    const mode = args.dryRun
-        ? '🔍 <strong>Dry run</strong>: nothing was restored. Set <code>dry-run: false</code> to restore.'
-        : '♻️ <strong>Restore</strong> of the versions an earlier run deleted.';
-    out.add('<h2>package-retention: restore</h2>');
-    out.add(`<p>${mode}</p>`);
-    const run = args.file
-        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
-        : '';
-    out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
-    for (const note of args.notes ?? [])
-        out.add(`<p>⚠️ ${escapeHtml(note)}</p>`);
-    if (args.items.length === 0) {
-        out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`);
-        return out.toString();
-    }
-    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
-    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
-    out.add(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
-        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
-    const causes = new Map();
-    for (const item of args.items.filter(i => i.outcome === 'failed')) {
-        const cause = `${item.packageKey}: ${item.detail}`;
-        causes.set(cause, (causes.get(cause) ?? 0) + 1);
-    }
-    if (causes.size > 0) {
-        const lines = [...causes].map(([cause, n]) => `${n} version(s) of ${cause}`);
-        out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`);
-    }
-    const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Result</th></tr>';
-    const row = (i) => {
-        const item = args.items[i];
-        const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : '';
-        return (`<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
-            `<td>${item.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
-    };
-    out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
-    return out.toString();
-}
-
-;// CONCATENATED MODULE: ./src/action/outputs.ts
-
-
-function setOutputs(outputs) {
-    setOutput('planned-count', outputs.planned);
-    setOutput('deleted-count', outputs.deleted);
-    setOutput('skipped-count', outputs.skipped);
-    setOutput('failed-count', outputs.failed);
-    setOutput('deferred-count', outputs.deferred);
-    setOutput('plan-path', outputs.planPath);
-}
-/** The job summary is only written where the runner provides a file for it. */
-async function writeSummary(html) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    await summary.addRaw(html, true).write({ overwrite: false });
-}
-/** For summaries of a run that is already failing: a summary that cannot be written is a warning, not a second failure. */
-async function writeSummaryOrWarn(html) {
-    try {
-        await writeSummary(html);
-    }
-    catch (error) {
-        warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
-    }
-}
-/** The job summary is always written: a run that stops on an error before its report says so there too, not only in the log. */
-async function writeFailureSummary(message) {
-    await writeSummaryOrWarn(['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n'));
-}
-
 ;// CONCATENATED MODULE: ./src/model.ts
 // Domain types shared by the pipeline: policy → inventory → plan → execute → report.
 // Everything here is plain data (JSON-serialisable) so the planner stays pure and plans can be written to disk.
@@ -34962,6 +34572,19 @@ async function deletedSoFar(api, target) {
     const deleted = new Set((await api.listVersions(target.pkg, 'deleted')).map(v => v.id));
     return { ...target, versions: target.versions.filter(v => deleted.has(v.id)) };
 }
+/** Failed items grouped by package and cause, in first-seen order: one line each for the log and the summary. */
+function failureCauses(items) {
+    const causes = new Map();
+    for (const item of items) {
+        if (item.outcome !== 'failed')
+            continue;
+        const key = `${item.packageKey}\u0000${item.detail}`;
+        const cause = causes.get(key) ?? { packageKey: item.packageKey, detail: item.detail, count: 0 };
+        cause.count++;
+        causes.set(key, cause);
+    }
+    return [...causes.values()];
+}
 async function restoreFromPlan(file, api, options) {
     let targets = restoreTargets(file);
     if (planStatus(file) === 'unrecorded' && targets.length > 0) {
@@ -35011,6 +34634,393 @@ async function restoreFromPlan(file, api, options) {
     progress.finish();
     const count = (outcome) => items.filter(i => i.outcome === outcome).length;
     return { items, restored: count('restored'), present: count('already present'), failed: count('failed') };
+}
+
+;// CONCATENATED MODULE: ./src/report/image-entries.ts
+/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
+function rootImages(version, byId) {
+    const roots = new Set();
+    const seen = new Set();
+    const stack = [...(version.belongsTo ?? [])];
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (seen.has(id))
+            continue;
+        seen.add(id);
+        const parent = byId.get(id);
+        if (!parent)
+            continue;
+        if (parent.role === 'image')
+            roots.add(id);
+        else
+            stack.push(...(parent.belongsTo ?? []));
+    }
+    return [...roots];
+}
+function imageEntries(versions) {
+    const byId = new Map(versions.map(v => [v.id, v]));
+    const entries = new Map();
+    for (const v of versions)
+        if (v.role === 'image')
+            entries.set(v.id, { image: v, parts: [] });
+    for (const v of versions) {
+        if (v.role === 'image')
+            continue;
+        const roots = rootImages(v, byId);
+        // A dependant without a present image (a reference cycle) is shown on its own.
+        if (roots.length === 0)
+            entries.set(v.id, { image: v, parts: [] });
+        for (const root of roots)
+            entries.get(root).parts.push(v);
+    }
+    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
+}
+// In this order in the description: what a user pulls first, then what is attached to it.
+const KIND_NAMES = {
+    attestation: ['attestation', 'attestations'],
+    signature: ['signature', 'signatures'],
+    subject: ['referrer', 'referrers'],
+    'referrers-index': ['referrers index', 'referrers indexes']
+};
+/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
+function describeParts(parts) {
+    if (parts.length === 0)
+        return '';
+    // A platform entry without a platform is a nested index.
+    const platforms = parts
+        .filter(p => p.kind === 'platform')
+        .map(p => p.platform ?? 'nested index')
+        .sort();
+    const counts = new Map();
+    for (const p of parts)
+        if (p.kind !== 'platform')
+            counts.set(p.kind ?? 'child', (counts.get(p.kind ?? 'child') ?? 0) + 1);
+    const order = Object.keys(KIND_NAMES);
+    const others = [...counts]
+        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
+        .map(([kind, n]) => {
+        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
+        return `${n} ${n === 1 ? one : many}`;
+    });
+    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+// The job summary: mode, a table of packages with counts, then per package the versions to
+// delete and (collapsed) the kept ones with reasons. Everything user-controlled is
+// HTML-escaped, and every part of it is counted against a byte budget so the summary stays
+// under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
+// and that the full list is in the plan file.
+
+
+
+/** GitHub drops a step summary over 1 MiB; stay well below it. */
+const SUMMARY_BUDGET_BYTES = 900 * 1024;
+/** Rows per version table before the rest is left to the plan file. */
+const ROWS_PER_TABLE = 250;
+/** Package rows in the counts table before the rest is left to the plan file. */
+const COUNT_ROWS = 500;
+/** Entries of the "not found" and "failures" lists. */
+const LIST_ITEMS = 20;
+/** A failure message longer than this is cut (the plan file has it whole). */
+const MAX_MESSAGE_CHARS = 1000;
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' };
+/**
+ * Text as HTML. Line breaks become character references: the summary is one HTML block of
+ * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
+ * read as Markdown.
+ */
+function escapeHtml(text) {
+    return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
+}
+function formatAge(timestamp, now) {
+    const hours = differenceInHours(new Date(now), new Date(timestamp));
+    return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
+}
+function shortName(name) {
+    return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name;
+}
+function clip(text) {
+    return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
+}
+const bytes = (text) => Buffer.byteLength(text);
+/** The summary being written, and how much of the budget is left. */
+class Budget {
+    limit;
+    parts = [];
+    used = 0;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    get left() {
+        return this.limit - this.used;
+    }
+    /** Parts are joined by a newline, counted with the part. */
+    add(text) {
+        this.parts.push(text);
+        this.used += bytes(text) + 1;
+    }
+    toString() {
+        return this.parts.join('\n');
+    }
+}
+function leftOutNote(count, what, planPath, forSize) {
+    const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
+    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+}
+/**
+ * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
+ * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
+ * rendered only as far as they are shown.
+ */
+function limitedTable(spec, planPath, allowance) {
+    const open = `${spec.open ?? ''}<table>${spec.head}`;
+    const close = `</table>${spec.close ?? ''}`;
+    let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true));
+    const rows = [];
+    let cut = size > allowance;
+    for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
+        const row = spec.row(i);
+        if (size + bytes(row) > allowance)
+            cut = true;
+        else {
+            rows.push(row);
+            size += bytes(row);
+        }
+    }
+    const omitted = spec.count - rows.length;
+    const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : '';
+    if (rows.length === 0)
+        return { html: bytes(note) <= allowance ? note : '', cut };
+    // The note goes inside a wrapper (<details>) so it is seen where the rows are.
+    return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut };
+}
+const COUNT_COLUMNS = [
+    ['scanned', 'Scanned'],
+    ['kept', 'Kept'],
+    ['planned', 'Planned'],
+    ['deleted', 'Deleted'],
+    ['skipped', 'Skipped'],
+    ['failed', 'Failed'],
+    ['deferred', 'Deferred']
+];
+function countsTable(report, allowance) {
+    const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
+    const row = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
+    const total = row('<strong>Total</strong>', report.totals);
+    const more = (n) => `<tr><td colspan="${COUNT_COLUMNS.length + 1}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
+    let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>');
+    const rows = [];
+    for (const p of report.packages.slice(0, COUNT_ROWS)) {
+        const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts);
+        if (size + bytes(r) > allowance)
+            break;
+        rows.push(r);
+        size += bytes(r);
+    }
+    if (rows.length < report.packages.length)
+        rows.push(more(report.packages.length - rows.length));
+    return `<table>${head}${rows.join('')}${total}</table>`;
+}
+/** At most LIST_ITEMS entries, each clipped, and how many more there are. */
+function limitedList(items, render, what) {
+    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
+    const more = items.length - shown.length;
+    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
+}
+function outcomeCell(entry, mode, publicPackage) {
+    const { image, parts } = entry;
+    if (!image.outcome) {
+        if (mode !== 'dry-run')
+            return '';
+        return publicPackage ? 'would delete (may be refused)' : 'would delete';
+    }
+    let cell = escapeHtml(image.outcome);
+    if (image.outcomeDetail && image.outcome !== 'deleted')
+        cell += `: ${escapeHtml(clip(image.outcomeDetail))}`;
+    const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome);
+    if (differing.length > 0) {
+        const tally = new Map();
+        for (const p of differing)
+            tally.set(p.outcome ?? 'not run', (tally.get(p.outcome ?? 'not run') ?? 0) + 1);
+        cell += ` (parts: ${[...tally].map(([o, n]) => `${n} ${escapeHtml(o)}`).join(', ')})`;
+    }
+    return cell;
+}
+/** What goes with the image, and which of its parts stay although the image goes. */
+function partsCell(entry) {
+    const text = escapeHtml(describeParts(entry.parts));
+    if (entry.image.decision !== 'delete')
+        return text;
+    const staying = entry.parts.filter(p => p.decision === 'keep');
+    if (staying.length === 0)
+        return text;
+    return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`;
+}
+/** Container images have tags and parts ("With it"); versions of other types have neither. */
+function entryRow(e, now, isContainer, cell) {
+    const v = e.image;
+    const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
+    return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
+}
+/** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
+function packageSection(pkg, report, planPath, allowance) {
+    const isPublic = pkg.package.visibility === 'public';
+    const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
+    if (pkg.warning)
+        parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`);
+    if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
+        parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>');
+    }
+    if (pkg.wholePackage)
+        parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>');
+    let left = allowance - bytes(parts.join('\n'));
+    if (left < 0)
+        return { html: '', cut: true };
+    const entries = imageEntries(pkg.versions);
+    const toDelete = entries.filter(e => e.image.decision === 'delete');
+    const kept = entries.filter(e => e.image.decision === 'keep');
+    const isContainer = pkg.package.type === 'container';
+    const unit = isContainer ? 'images' : 'versions';
+    const columns = isContainer
+        ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
+        : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>';
+    const add = (html) => {
+        if (!html)
+            return;
+        parts.push(html);
+        left -= bytes(html) + 1;
+    };
+    if (toDelete.length > 0) {
+        const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
+        const cell = (e) => outcomeCell(e, report.mode, isPublic);
+        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], report.now, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
+        add(table.html);
+        if (table.cut)
+            return { html: parts.join('\n'), cut: true };
+    }
+    else {
+        add('<p>Nothing to delete.</p>');
+    }
+    if (kept.length > 0) {
+        const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
+        const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
+        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], report.now, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, left - 1);
+        add(table.html);
+        if (table.cut)
+            return { html: parts.join('\n'), cut: true };
+    }
+    return { html: parts.join('\n'), cut: false };
+}
+function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
+    const finalNote = (sections) => `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
+        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+    // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
+    const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1);
+    const mode = report.mode === 'dry-run'
+        ? '🔍 <strong>Dry run</strong>: nothing was deleted. Set <code>dry-run: false</code> to execute this plan.'
+        : '🗑️ <strong>Executed</strong>: the plan below was carried out.';
+    out.add('<h2>package-retention</h2>');
+    out.add(`<p>${mode}</p>`);
+    out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`);
+    out.add(countsTable(report, Math.floor(out.left / 4)));
+    if (report.missing.length > 0) {
+        out.add(`<p>⚠️ Not found (or not visible to the token): ${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>`);
+    }
+    if (report.failures.length > 0)
+        out.add(`<p>❌ Failures:</p><ul>${limitedList(report.failures, f => `<li>${f}</li>`, 'failure causes')}</ul>`);
+    const requests = Object.entries(report.requests)
+        .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
+        .join(', ');
+    if (requests)
+        out.add(`<p>Requests: ${requests}</p>`);
+    out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`);
+    for (const [index, pkg] of report.packages.entries()) {
+        const section = packageSection(pkg, report, planPath, out.left - 1);
+        if (section.html)
+            out.add(section.html);
+        if (section.cut) {
+            // A section cut short already says what it left out; the note counts the sections after it.
+            const left = report.packages.length - index - (section.html ? 1 : 0);
+            if (left > 0)
+                out.add(finalNote(left));
+            break;
+        }
+    }
+    return out.toString();
+}
+const RESTORE_OUTCOME_TEXT = {
+    restored: '✅ restored',
+    'would restore': 'would restore',
+    'already present': 'already present',
+    failed: '❌ failed'
+};
+function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
+    const out = new Budget(budgetBytes);
+    const mode = args.dryRun
+        ? '🔍 <strong>Dry run</strong>: nothing was restored. Set <code>dry-run: false</code> to restore.'
+        : '♻️ <strong>Restore</strong> of the versions an earlier run deleted.';
+    out.add('<h2>package-retention: restore</h2>');
+    out.add(`<p>${mode}</p>`);
+    const run = args.file
+        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
+        : '';
+    out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
+    for (const note of args.notes ?? [])
+        out.add(`<p>⚠️ ${escapeHtml(note)}</p>`);
+    if (args.items.length === 0) {
+        out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`);
+        return out.toString();
+    }
+    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
+    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
+    out.add(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
+        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
+    const causes = failureCauses(args.items);
+    if (causes.length > 0) {
+        const lines = causes.map(({ packageKey, detail, count }) => `${count} version(s) of ${packageKey}: ${detail}`);
+        out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`);
+    }
+    const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Result</th></tr>';
+    const row = (i) => {
+        const item = args.items[i];
+        const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : '';
+        return (`<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
+            `<td>${item.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
+    };
+    out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
+    return out.toString();
+}
+
+;// CONCATENATED MODULE: ./src/action/outputs.ts
+
+
+function setOutputs(outputs) {
+    setOutput('planned-count', outputs.planned);
+    setOutput('deleted-count', outputs.deleted);
+    setOutput('skipped-count', outputs.skipped);
+    setOutput('failed-count', outputs.failed);
+    setOutput('deferred-count', outputs.deferred);
+    setOutput('plan-path', outputs.planPath);
+}
+/** The job summary is only written where the runner provides a file for it. */
+async function writeSummary(html) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await summary.addRaw(html, true).write({ overwrite: false });
+}
+/** For summaries of a run that is already failing: a summary that cannot be written is a warning, not a second failure. */
+async function writeSummaryOrWarn(html) {
+    try {
+        await writeSummary(html);
+    }
+    catch (error) {
+        warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+/** The job summary is always written: a run that stops on an error before its report says so there too, not only in the log. */
+async function writeFailureSummary(message) {
+    await writeSummaryOrWarn(['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n'));
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
@@ -40693,6 +40703,7 @@ function connect(settings) {
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Leaves room for the step's own failure annotation within GitHub's 10 per step. */
 const FAILURE_ANNOTATIONS = 9;
+/** The plan file and what it says to restore; a file a restore cannot use fails here, before any request. */
 function readRestorable(planFile) {
     const advice = 'Pass the plan-path output of the run to undo.';
     let file;
@@ -40703,20 +40714,19 @@ function readRestorable(planFile) {
         throw new FatalError(`restore-from: ${error.message}. ${advice}`);
     }
     try {
-        restoreTargets(file);
+        return { file, targets: restoreTargets(file) };
     }
     catch (error) {
         if (error instanceof PlanFileError)
             throw new FatalError(`restore-from: '${planFile}' is not a usable plan file: ${error.message}. ${advice}`);
         throw error;
     }
-    return file;
 }
 /** Why there is nothing to restore, in words; undefined when the plan file records deletions. */
-function nothingToRestore(file) {
+function nothingToRestore(file, targets) {
     if (planStatus(file) === 'dry-run')
         return 'the plan file is from a dry run, which deleted nothing: nothing to restore';
-    if (restoreTargets(file).length === 0)
+    if (targets.length === 0)
         return 'the plan file records no deleted versions: nothing to restore';
     return undefined;
 }
@@ -40731,15 +40741,8 @@ function logItems(items) {
         info(`${what}: ${item.outcome}${item.outcome === 'failed' || item.outcome === 'already present' ? ` (${item.detail})` : ''}`);
     }
     // One annotation per package and cause, so a hundred versions refused for one reason are one line.
-    const causes = new Map();
-    for (const item of items.filter(i => i.outcome === 'failed')) {
-        const cause = `${item.packageKey}\u0000${item.detail}`;
-        const entry = causes.get(cause) ?? { key: item.packageKey, detail: item.detail, count: 0 };
-        entry.count++;
-        causes.set(cause, entry);
-    }
-    for (const [index, { key, detail, count }] of [...causes.values()].entries()) {
-        const line = `${count} version(s) of ${key} could not be restored: ${detail}`;
+    for (const [index, { packageKey, detail, count }] of failureCauses(items).entries()) {
+        const line = `${count} version(s) of ${packageKey} could not be restored: ${detail}`;
         if (index < FAILURE_ANNOTATIONS)
             error(line, { title: 'Restore failed' });
         else
@@ -40747,7 +40750,7 @@ function logItems(items) {
     }
 }
 async function runRestore(settings, planFile) {
-    const file = readRestorable(planFile);
+    const { file, targets } = readRestorable(planFile);
     const notes = [];
     const status = planStatus(file);
     if (status === 'unrecorded') {
@@ -40761,7 +40764,7 @@ async function runRestore(settings, planFile) {
     }
     for (const note of notes)
         warning(note);
-    const nothing = nothingToRestore(file);
+    const nothing = nothingToRestore(file, targets);
     if (nothing) {
         info(`restore-from ${planFile}: ${nothing}.`);
         setOutputs({ planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0, planPath: planFile });

@@ -2,7 +2,7 @@
 // not applied in the same run. A plan file that cannot be used fails before any request; a
 // plan with nothing to restore (a dry run's) makes none.
 import * as core from '@actions/core'
-import { PlanFileError, planStatus, restoreFromPlan, restoreTargets, RESTORE_WINDOW_DAYS, type RestoreItem } from '../execute/restore.js'
+import { failureCauses, PlanFileError, planStatus, restoreFromPlan, restoreTargets, RESTORE_WINDOW_DAYS, type RestoreItem, type RestoreTarget } from '../execute/restore.js'
 import { FatalError } from '../github/errors.js'
 import { readPlanFile, type PlanFile } from '../report/plan-file.js'
 import { renderRestoreSummary } from '../report/summary.js'
@@ -15,7 +15,8 @@ const DAY_MS = 24 * 60 * 60 * 1000
 /** Leaves room for the step's own failure annotation within GitHub's 10 per step. */
 const FAILURE_ANNOTATIONS = 9
 
-function readRestorable(planFile: string): PlanFile {
+/** The plan file and what it says to restore; a file a restore cannot use fails here, before any request. */
+function readRestorable(planFile: string): { file: PlanFile; targets: RestoreTarget[] } {
   const advice = 'Pass the plan-path output of the run to undo.'
   let file: PlanFile
   try {
@@ -24,18 +25,17 @@ function readRestorable(planFile: string): PlanFile {
     throw new FatalError(`restore-from: ${(error as Error).message}. ${advice}`)
   }
   try {
-    restoreTargets(file)
+    return { file, targets: restoreTargets(file) }
   } catch (error) {
     if (error instanceof PlanFileError) throw new FatalError(`restore-from: '${planFile}' is not a usable plan file: ${error.message}. ${advice}`)
     throw error
   }
-  return file
 }
 
 /** Why there is nothing to restore, in words; undefined when the plan file records deletions. */
-function nothingToRestore(file: PlanFile): string | undefined {
+function nothingToRestore(file: PlanFile, targets: readonly RestoreTarget[]): string | undefined {
   if (planStatus(file) === 'dry-run') return 'the plan file is from a dry run, which deleted nothing: nothing to restore'
-  if (restoreTargets(file).length === 0) return 'the plan file records no deleted versions: nothing to restore'
+  if (targets.length === 0) return 'the plan file records no deleted versions: nothing to restore'
   return undefined
 }
 
@@ -51,22 +51,15 @@ function logItems(items: RestoreItem[]): void {
     core.info(`${what}: ${item.outcome}${item.outcome === 'failed' || item.outcome === 'already present' ? ` (${item.detail})` : ''}`)
   }
   // One annotation per package and cause, so a hundred versions refused for one reason are one line.
-  const causes = new Map<string, { key: string; detail: string; count: number }>()
-  for (const item of items.filter(i => i.outcome === 'failed')) {
-    const cause = `${item.packageKey}\u0000${item.detail}`
-    const entry = causes.get(cause) ?? { key: item.packageKey, detail: item.detail, count: 0 }
-    entry.count++
-    causes.set(cause, entry)
-  }
-  for (const [index, { key, detail, count }] of [...causes.values()].entries()) {
-    const line = `${count} version(s) of ${key} could not be restored: ${detail}`
+  for (const [index, { packageKey, detail, count }] of failureCauses(items).entries()) {
+    const line = `${count} version(s) of ${packageKey} could not be restored: ${detail}`
     if (index < FAILURE_ANNOTATIONS) core.error(line, { title: 'Restore failed' })
     else core.info(line)
   }
 }
 
 export async function runRestore(settings: Settings, planFile: string): Promise<RunOutcome> {
-  const file = readRestorable(planFile)
+  const { file, targets } = readRestorable(planFile)
   const notes: string[] = []
   const status = planStatus(file)
   if (status === 'unrecorded') {
@@ -82,7 +75,7 @@ export async function runRestore(settings: Settings, planFile: string): Promise<
   }
   for (const note of notes) core.warning(note)
 
-  const nothing = nothingToRestore(file)
+  const nothing = nothingToRestore(file, targets)
   if (nothing) {
     core.info(`restore-from ${planFile}: ${nothing}.`)
     setOutputs({ planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0, planPath: planFile })

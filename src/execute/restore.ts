@@ -255,6 +255,19 @@ export interface RestoreOptions {
   windowNote?: string
 }
 
+/** Failed items grouped by package and cause, in first-seen order: one line each for the log and the summary. */
+export function failureCauses(items: readonly RestoreItem[]): { packageKey: string; detail: string; count: number }[] {
+  const causes = new Map<string, { packageKey: string; detail: string; count: number }>()
+  for (const item of items) {
+    if (item.outcome !== 'failed') continue
+    const key = `${item.packageKey}\u0000${item.detail}`
+    const cause = causes.get(key) ?? { packageKey: item.packageKey, detail: item.detail, count: 0 }
+    cause.count++
+    causes.set(key, cause)
+  }
+  return [...causes.values()]
+}
+
 export async function restoreFromPlan(file: PlanFile, api: RestoreApi, options: RestoreOptions): Promise<RestoreResult> {
   let targets = restoreTargets(file)
   if (planStatus(file) === 'unrecorded' && targets.length > 0) {

@@ -4,7 +4,7 @@
 // under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
 // and that the full list is in the plan file.
 import { differenceInHours } from 'date-fns'
-import type { RestoreItem } from '../execute/restore.js'
+import { failureCauses, type RestoreItem } from '../execute/restore.js'
 import { describeParts, imageEntries, type ImageEntry } from './image-entries.js'
 import type { PlanFile } from './plan-file.js'
 import type { Counts, PackageReport, RunReport } from './run-report.js'
@@ -301,13 +301,9 @@ export function renderRestoreSummary(args: RestoreSummaryInput, budgetBytes = SU
     `<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
       `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`
   )
-  const causes = new Map<string, number>()
-  for (const item of args.items.filter(i => i.outcome === 'failed')) {
-    const cause = `${item.packageKey}: ${item.detail}`
-    causes.set(cause, (causes.get(cause) ?? 0) + 1)
-  }
-  if (causes.size > 0) {
-    const lines = [...causes].map(([cause, n]) => `${n} version(s) of ${cause}`)
+  const causes = failureCauses(args.items)
+  if (causes.length > 0) {
+    const lines = causes.map(({ packageKey, detail, count }) => `${count} version(s) of ${packageKey}: ${detail}`)
     out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`)
   }
   const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Result</th></tr>'
