@@ -71,15 +71,7 @@ export function parseOutputFile(text: string): Record<string, string> {
 }
 
 /** What the runner gives a JavaScript action: its files, the API URL and the inputs as INPUT_<NAME> (hyphens kept). */
-export function runnerEnvironment(files: {
-  apiUrl: string
-  workDir: string
-  workspace: string
-  summaryFile: string
-  outputFile: string
-  runnerTemp: string
-  inputs: Record<string, string>
-}): Record<string, string> {
+export function runnerEnvironment(files: RunnerFiles & { apiUrl: string; inputs: Record<string, string> }): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? files.workDir,
@@ -97,24 +89,41 @@ export function runnerEnvironment(files: {
   return env
 }
 
+export interface RunnerFiles {
+  workDir: string
+  workspace: string
+  runnerTemp: string
+  outputFile: string
+  summaryFile: string
+}
+
+/** The directories and files the runner provides a step, created under `workDir`. */
+export function runnerFiles(workDir: string): RunnerFiles {
+  const files = {
+    workDir,
+    workspace: join(workDir, 'workspace'),
+    runnerTemp: join(workDir, 'runner-temp'),
+    outputFile: join(workDir, 'github-output'),
+    summaryFile: join(workDir, 'step-summary')
+  }
+  mkdirSync(files.workspace, { recursive: true })
+  mkdirSync(files.runnerTemp, { recursive: true })
+  writeFileSync(files.outputFile, '')
+  writeFileSync(files.summaryFile, '')
+  return files
+}
+
 export async function runAction(options: RunOptions): Promise<ActionRun> {
   if (!existsSync(BUNDLE)) throw new Error('dist/index.js is missing: run `npm run build` first')
-  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'package-retention-e2e-'))
-  const workspace = join(workDir, 'workspace')
-  const runnerTemp = join(workDir, 'runner-temp')
-  const outputFile = join(workDir, 'github-output')
-  const summaryFile = join(workDir, 'step-summary')
-  mkdirSync(workspace, { recursive: true })
-  mkdirSync(runnerTemp, { recursive: true })
-  writeFileSync(outputFile, '')
-  writeFileSync(summaryFile, '')
+  const files = runnerFiles(options.workDir ?? mkdtempSync(join(tmpdir(), 'package-retention-e2e-')))
+  const { workDir, workspace, outputFile, summaryFile } = files
   for (const [path, content] of Object.entries(options.files ?? {})) {
     const target = join(workspace, path)
     mkdirSync(dirname(target), { recursive: true })
     writeFileSync(target, content)
   }
 
-  const env = { ...runnerEnvironment({ apiUrl: options.apiUrl, workDir, workspace, summaryFile, outputFile, runnerTemp, inputs: options.inputs }), ...options.env }
+  const env = { ...runnerEnvironment({ ...files, apiUrl: options.apiUrl, inputs: options.inputs }), ...options.env }
 
   const child = spawn(process.execPath, [BUNDLE], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''

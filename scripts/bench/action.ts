@@ -2,12 +2,12 @@
 // RUNNER_TEMP), and times it on the benchmark's own clock: when it was spawned, when it first
 // wrote its plan file (the "planned" write, seen through the file system), and when it exited.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { parseOutputFile, runnerEnvironment } from '../../__tests__/e2e/run-action.js'
+import { parseOutputFile, runnerEnvironment, runnerFiles } from '../../__tests__/e2e/run-action.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -40,18 +40,13 @@ export interface BundleOptions {
 
 export async function runBundle(options: BundleOptions): Promise<BundleRun> {
   if (!existsSync(options.bundle)) throw new Error(`${options.bundle} is missing: run \`npm run build\`, or pass --bundle`)
-  const workDir = mkdtempSync(join(tmpdir(), 'package-retention-bench-'))
-  const workspace = join(workDir, 'workspace')
-  const runnerTemp = join(workDir, 'runner-temp')
-  const planDir = join(runnerTemp, 'package-retention')
-  const outputFile = join(workDir, 'github-output')
-  const summaryFile = join(workDir, 'step-summary')
-  mkdirSync(workspace, { recursive: true })
+  const files = runnerFiles(mkdtempSync(join(tmpdir(), 'package-retention-bench-')))
+  const { workDir, workspace, outputFile } = files
+  // Made in advance so it can be watched for the plan file's first write.
+  const planDir = join(files.runnerTemp, 'package-retention')
   mkdirSync(planDir, { recursive: true })
-  writeFileSync(outputFile, '')
-  writeFileSync(summaryFile, '')
 
-  const env = runnerEnvironment({ apiUrl: options.apiUrl, workDir, workspace, summaryFile, outputFile, runnerTemp, inputs: options.inputs })
+  const env = runnerEnvironment({ ...files, apiUrl: options.apiUrl, inputs: options.inputs })
 
   let planWrittenAt: number | undefined
   // The action writes its plan file atomically (write, then rename): the first rename is the "planned" write.
