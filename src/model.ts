@@ -35,11 +35,19 @@ export interface Rule {
     tags?: string[]
     versions?: string[]
     untagged?: true
+    /** (1.1) npm-style range the version's semver must satisfy (prereleases included). */
+    semver?: string
+    /** (1.1) true: the semver has a prerelease part; false: it has none. */
+    prerelease?: boolean
+    /** (1.1) only damaged images (PackageInventory.damaged). */
+    broken?: true
     olderThan?: Duration
     ageFrom: AgeFrom
   }
   keep: {
     latest?: number
+    /** (1.1) keep.latest counts within each semver major (or major.minor) group of the series. */
+    per?: 'major' | 'minor'
     tags: string[]
     versions: string[]
   }
@@ -48,7 +56,8 @@ export interface Rule {
 export interface Policy {
   version: 1
   owner?: string
-  protect: { tags: string[]; versions: string[] }
+  /** inUse (1.1): globs of workspace files scanned for image references (see InUseReference). */
+  protect: { tags: string[]; versions: string[]; inUse: string[] }
   limits: { maxDeletions?: number; onLastVersion: OnLastVersion }
   rules: Rule[]
 }
@@ -105,6 +114,35 @@ export interface PackageInventory {
   references: VersionReference[]
   /** Non-empty means: do not delete anything in this package. */
   unreadable: UnreadableManifest[]
+  /** (1.1) Images found broken before this run: an index listing platform manifests absent from the package. */
+  damaged?: DamagedImage[]
+}
+
+/** (1.1) An image (an index, not a referrers-tag index) listing platform manifests the package no longer has. */
+export interface DamagedImage {
+  /** The index's version id. */
+  id: number
+  /** What it lists that is absent (attestations, `unknown/unknown`, do not count). */
+  missing: { digest: string; platform?: string }[]
+}
+
+/**
+ * (1.1) A reference to one of the owner's container images found in a workspace file by the
+ * protect.in-use scan. The planner keeps what it names (and, with `unresolved`, every version of
+ * the package).
+ */
+export interface InUseReference {
+  /** Workspace-relative path and 1-based line, for the reason ("kept: in use, deploy/prod.yaml:12"). */
+  file: string
+  line: number
+  /** Package name as GitHub names it, lower-cased (`team/web`). */
+  package: string
+  /** The tag referenced (`latest` for a bare reference); absent when only a digest is given. */
+  tag?: string
+  /** `sha256:<hex>` when the reference pins a digest. */
+  digest?: string
+  /** The tag is a template (`{{ .Values.tag }}`, `${TAG}`): every version of the package is protected. */
+  unresolved?: true
 }
 
 // ---------------------------------------------------------------- plan

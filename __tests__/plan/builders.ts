@@ -62,7 +62,7 @@ export interface PolicyOptions {
 export function policy(rules: Rule[], o: PolicyOptions = {}): Policy {
   const limits: Policy['limits'] = { onLastVersion: o.onLastVersion ?? 'keep' }
   if (o.maxDeletions !== undefined) limits.maxDeletions = o.maxDeletions
-  return { version: 1, protect: { tags: o.protectTags ?? [], versions: o.protectVersions ?? [] }, limits, rules }
+  return { version: 1, protect: { tags: o.protectTags ?? [], versions: o.protectVersions ?? [], inUse: [] }, limits, rules }
 }
 
 export const digest = (id: number): string => `sha256:${id.toString(16).padStart(64, '0')}`

@@ -46,7 +46,7 @@ describe('parsePolicy: valid policies', () => {
     expect(accepted(CONTRACT_EXAMPLE)).toEqual<Policy>({
       version: 1,
       owner: 'acme',
-      protect: { tags: ['latest', 'v*'], versions: ['1.*'] },
+      protect: { tags: ['latest', 'v*'], versions: ['1.*'], inUse: [] },
       limits: { maxDeletions: 500, onLastVersion: 'keep' },
       rules: [
         {
@@ -82,7 +82,7 @@ describe('parsePolicy: valid policies', () => {
     const policy = accepted('version: 1\nrules:\n  - name: all\n    packages: {type: npm, names: [sdk]}\n')
     expect(policy).toEqual<Policy>({
       version: 1,
-      protect: { tags: [], versions: [] },
+      protect: { tags: [], versions: [], inUse: [] },
       limits: { onLastVersion: 'keep' },
       rules: [{ name: 'all', packages: { type: 'npm', names: ['sdk'] }, match: { ageFrom: 'updated' }, keep: { tags: [], versions: [] } }]
     })

@@ -145,7 +145,7 @@ export function rule(name: string, match: Partial<Rule['match']>, keep: Partial<
 }
 
 export function policy(rules: Rule[], protectTags: string[] = []): Policy {
-  return { version: 1, protect: { tags: protectTags, versions: [] }, limits: { onLastVersion: 'keep' }, rules }
+  return { version: 1, protect: { tags: protectTags, versions: [], inUse: [] }, limits: { onLastVersion: 'keep' }, rules }
 }
 
 /** The real planner as the image graph's oracle of what is kept. */

@@ -147,7 +147,7 @@ const days = (n: number) => ({ text: `${n}d`, years: 0, months: 0, weeks: 0, day
 /** A realistic policy: stale PR images, nightlies beyond a week, untagged builds, old releases. */
 export const BENCH_POLICY: Policy = {
   version: 1,
-  protect: { tags: ['latest', 'v1.0.*'], versions: [] },
+  protect: { tags: ['latest', 'v1.0.*'], versions: [], inUse: [] },
   limits: { onLastVersion: 'keep', maxDeletions: 50_000 },
   rules: [
     rule('stale-prs', { tags: ['pr-*'], olderThan: days(30) }),

@@ -406,7 +406,7 @@ function normalize(raw: RawPolicy): Policy {
   return {
     version: 1,
     ...(raw.owner !== undefined && { owner: raw.owner }),
-    protect: { tags: [...(raw.protect?.tags ?? [])], versions: [...(raw.protect?.versions ?? [])] },
+    protect: { tags: [...(raw.protect?.tags ?? [])], versions: [...(raw.protect?.versions ?? [])], inUse: [] },
     limits: { ...(maxDeletions !== undefined && { maxDeletions }), onLastVersion: raw.limits?.['on-last-version'] ?? 'keep' },
     rules: raw.rules.map(normalizeRule)
   }
