@@ -3,7 +3,7 @@
 // fail the run when the scan cannot be complete.
 import * as core from '@actions/core'
 import { FatalError } from '../github/errors.js'
-import { InUseScanError, registryHostOf, scanImagesInUse } from '../inventory/in-use.js'
+import { formatSize, InUseScanError, registryHostOf, scanImagesInUse } from '../inventory/in-use.js'
 import type { InUseReference, Policy } from '../model.js'
 import type { Settings } from './inputs.js'
 
@@ -25,14 +25,13 @@ export async function findImagesInUse(settings: Settings, policy: Policy, owner:
       core.warning(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`)
     }
     const packages = new Set(scan.references.map((r) => r.package))
-    const mib = (scan.bytesRead / (1024 * 1024)).toFixed(1)
     core.info(
-      `Scanned ${scan.textFiles} text file(s) (${mib} MiB${scan.binaryFiles > 0 ? `; ${scan.binaryFiles} binary file(s) skipped` : ''}): ` +
+      `Scanned ${scan.textFiles} text file(s) (${formatSize(scan.bytesRead)}${scan.binaryFiles > 0 ? `; ${scan.binaryFiles} binary file(s) skipped` : ''}): ` +
         `${scan.references.length} reference(s) to ${registryHost}/${owner} images, in ${packages.size} package(s)`
     )
     for (const reference of scan.references.slice(0, LOGGED_REFERENCES)) {
-      const version = reference.unresolved ? 'every version (unresolved tag)' : [reference.tag && `:${reference.tag}`, reference.digest && `@${reference.digest}`].filter(Boolean).join('')
-      core.info(`  ${reference.file}:${reference.line}: ${reference.package}${reference.unresolved ? ` ${version}` : version}`)
+      const version = reference.unresolved ? ', every version (unresolved tag)' : `${reference.tag ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`
+      core.info(`  ${reference.file}:${reference.line}: ${reference.package}${version}`)
     }
     if (scan.references.length > LOGGED_REFERENCES) core.info(`  ... and ${scan.references.length - LOGGED_REFERENCES} more`)
     for (const reference of scan.references.filter((r) => r.unresolved)) {

@@ -152,7 +152,8 @@ function describe(error: unknown): string {
 
 const MIB = 1024 * 1024
 
-function formatSize(bytes: number): string {
+/** "312 bytes", "4.2 MiB": sizes in messages. */
+export function formatSize(bytes: number): string {
   return bytes >= MIB ? `${+(bytes / MIB).toFixed(1)} MiB` : `${bytes.toLocaleString('en-US')} bytes`
 }
 
