@@ -1,8 +1,7 @@
 // The protect.in-use scan, written from the contract's "Images in use": which files are read, which
 // references count (by tag, by digest, by both, bare = latest, Helm values, templates), and when the
 // scan cannot be complete (no file, limits, a file that cannot be read).
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { open, type FileHandle } from 'node:fs/promises'
+import { mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { InUseScanError, registryHostOf, scanImagesInUse, type InUseFinding, type InUseLimits, type InUseScan } from '../../src/inventory/in-use.js'
@@ -260,8 +259,10 @@ describe('limits and failures: an incomplete scan fails', () => {
 
   it('fails when a matched file cannot be read', async () => {
     files({ 'deploy/ok.yaml': 'image: ghcr.io/acme/web:1\n', 'deploy/secret.yaml': 'image: ghcr.io/acme/web:2\n' })
-    const openFile = (path: string): Promise<FileHandle> =>
-      path.endsWith('secret.yaml') ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : open(path, 'r')
+    const openFile = (path: string): number => {
+      if (path.endsWith('secret.yaml')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })
+      return openSync(path, 'r')
+    }
     await expect(scanImagesInUse({ workspace, globs: ['deploy/*.yaml'], registryHost: 'ghcr.io', owner: 'acme', openFile })).rejects.toThrow(
       /'deploy\/secret.yaml' cannot be read \(EACCES: permission denied\); an incomplete scan would protect less than the files say/
     )
