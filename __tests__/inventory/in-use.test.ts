@@ -167,6 +167,17 @@ describe('Helm values', () => {
     ])
   })
 
+  it('reads mappings in lists and in flow style', async () => {
+    files({
+      'list.yaml': ['sidecars:', '  - repository: ghcr.io/acme/proxy', '    tag: 0.9.1'].join('\n'),
+      'flow.yaml': `extra: {image: ghcr.io/acme/job, digest: "sha256:${HEX}"}`
+    })
+    expect(refs(await scan(['*.yaml']))).toEqual([
+      { file: 'flow.yaml', line: 1, package: 'job', digest: `sha256:${HEX}` },
+      { file: 'list.yaml', line: 3, package: 'proxy', tag: '0.9.1' }
+    ])
+  })
+
   it('reads registry + repository (OWNER/NAME) + tag, as Bitnami-style charts write them', async () => {
     files({ 'values.yml': 'image:\n  registry: ghcr.io\n  repository: acme/web\n  tag: 2.1.0\n' })
     expect(refs(await scan(['values.yml']))).toEqual([{ file: 'values.yml', line: 4, package: 'web', tag: '2.1.0' }])

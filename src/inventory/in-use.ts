@@ -221,9 +221,9 @@ const TAG_ONLY = new RegExp(`^${TAG}$`)
 /** A template where a tag or digest should be (Helm/Go `{{ }}`, Actions `${{ }}`, shell `${X}` and `$X`), as written. */
 const TEMPLATE = /^(?:\$?\{\{(?:.*?\}\})?|\$\{[^}\n]*\}?|\$\w+)/
 
-/** A `repository:` / `image:` key, and a `tag:` / `digest:` key, each at the start of a line (block style) or after `{` / `,` (flow style). */
-const HELM_KEYS = /(?:^|[{,])\s*["']?(?:repository|image)["']?\s*:/im
-const HELM_VERSION_KEYS = /(?:^|[{,])\s*["']?(?:tag|digest)["']?\s*:/im
+/** A `repository:` / `image:` key, and a `tag:` / `digest:` key: at the start of a line or a list item (block style), or after `{` / `,` (flow style). */
+const HELM_KEYS = /(?:^|[{,])[\s-]*["']?(?:repository|image)["']?\s*:/im
+const HELM_VERSION_KEYS = /(?:^|[{,])[\s-]*["']?(?:tag|digest)["']?\s*:/im
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
