@@ -178,3 +178,13 @@ test('when no glob matches any file (no checkout step?), the run fails before an
   expect(result.summary).toContain('Is the repository checked out?')
   expect(fake.versions('acme', 'container', 'web')).toHaveLength(s.packages[0].versions.length)
 })
+
+test('past 20,000 matched files the scan is incomplete: the run fails before any request', async () => {
+  const s = scenario()
+  fake = await FakeGitHub.start(world(s.packages))
+  const files = Object.fromEntries(Array.from({ length: 20_001 }, (_, k) => [`deploy/d${Math.floor(k / 1000)}/f${k}.yaml`, 'kind: ConfigMap\n']))
+  const result = await run(['deploy/**'], files, { 'dry-run': 'false' })
+  expect(result.exitCode).toBe(1)
+  expect(fake.requests).toHaveLength(0)
+  expect(result.stdout).toContain("::error::protect.in-use: more than 20,000 files match (the scan's limit)")
+})
