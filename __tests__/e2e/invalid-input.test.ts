@@ -136,7 +136,7 @@ const policyCases: Case[] = [
   {
     name: 'unknown key in protect',
     policy: `version: 1\nprotect:\n  tag: [latest]\nrules:\n${WEB_RULE}`,
-    problems: [{ message: "protect: unknown key 'tag' (did you mean 'tags'?); allowed keys: tags, versions", line: 3, col: 3 }]
+    problems: [{ message: "protect: unknown key 'tag' (did you mean 'tags'?); allowed keys: tags, versions, in-use", line: 3, col: 3 }]
   },
   {
     name: 'unknown key in limits',
@@ -192,7 +192,7 @@ const policyCases: Case[] = [
   {
     name: 'a list where a mapping belongs (protect)',
     policy: `version: 1\nprotect: [latest]\nrules:\n${WEB_RULE}`,
-    problems: [{ message: 'protect: must be a mapping with tags and/or versions, not a list', line: 2, col: 10 }]
+    problems: [{ message: 'protect: must be a mapping with tags, versions and/or in-use, not a list', line: 2, col: 10 }]
   },
   {
     name: 'a mapping where a list belongs (rules)',

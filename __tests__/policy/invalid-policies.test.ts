@@ -177,7 +177,7 @@ const cases: [string, string, Expected[]][] = [
       protect:
         tag: [latest]
     ` + `rules:\n${WEB_RULE}`,
-    [{ path: 'protect.tag', message: "protect: unknown key 'tag' (did you mean 'tags'?); allowed keys: tags, versions", line: 3, column: 3 }]
+    [{ path: 'protect.tag', message: "protect: unknown key 'tag' (did you mean 'tags'?); allowed keys: tags, versions, in-use", line: 3, column: 3 }]
   ],
   [
     'unknown key in limits',
@@ -264,7 +264,7 @@ const cases: [string, string, Expected[]][] = [
   [
     'list where a mapping belongs (protect)',
     `version: 1\nprotect: [latest]\nrules:\n${WEB_RULE}`,
-    [{ message: 'protect: must be a mapping with tags and/or versions, not a list', line: 2, column: 10 }]
+    [{ message: 'protect: must be a mapping with tags, versions and/or in-use, not a list', line: 2, column: 10 }]
   ],
   [
     'mapping where a list belongs (names)',
@@ -291,6 +291,20 @@ const cases: [string, string, Expected[]][] = [
     'a string where a list of globs belongs',
     `version: 1\nrules:\n${WEB_RULE}    match:\n      tags: pr-*\n`,
     [{ message: "rules[0].match.tags: must be a list of at least one tag glob, not the string 'pr-*'", line: 8, column: 13 }]
+  ],
+  [
+    'protect.in-use outside the workspace: an absolute path, a parent directory, an exclusion',
+    `version: 1\nprotect:\n  in-use: ["/etc/deploy.yaml", "deploy/../../x.yaml", "!deploy/old/**"]\nrules:\n${WEB_RULE}`,
+    [
+      { path: 'protect.in-use[0]', message: "protect.in-use[0]: must be a workspace-relative file glob such as deploy/** or .github/workflows/*.yml (no leading / and no ..), not '/etc/deploy.yaml'", line: 3, column: 12 },
+      { path: 'protect.in-use[1]', message: "protect.in-use[1]: must be a workspace-relative file glob such as deploy/** or .github/workflows/*.yml (no leading / and no ..), not 'deploy/../../x.yaml'", line: 3, column: 32 },
+      { path: 'protect.in-use[2]', message: 'protect.in-use[2]: \'!deploy/old/**\' starts with "!", but exclusions are only allowed in packages.names', line: 3, column: 55 }
+    ]
+  ],
+  [
+    'protect.in-use as a string',
+    `version: 1\nprotect:\n  in-use: deploy/**\nrules:\n${WEB_RULE}`,
+    [{ message: "protect.in-use: must be a list of workspace file globs, not the string 'deploy/**'", line: 3, column: 11 }]
   ],
   [
     'a number in a glob list',

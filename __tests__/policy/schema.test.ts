@@ -60,7 +60,7 @@ describe('policy.schema.json', () => {
 const EVERY_KEY = {
   version: 1,
   owner: 'acme',
-  protect: { tags: ['latest'], versions: ['1.*'] },
+  protect: { tags: ['latest'], versions: ['1.*'], 'in-use': ['deploy/**'] },
   limits: { 'max-deletions': 5, 'on-last-version': 'keep' },
   rules: [
     {
@@ -83,7 +83,7 @@ describe('a wrong value at each place of the schema', () => {
   const places = ALL.map((p) => ({ ...p, segments: p.at.split('.').map((s) => (s === '*' ? 0 : s)) }))
 
   it('covers every place', () => {
-    expect(places.length).toBe(31)
+    expect(places.length).toBe(33)
   })
 
   it.each(places.map((p) => [p.at, p]))('%s: one problem, at that place, saying what is allowed', (_at, place) => {

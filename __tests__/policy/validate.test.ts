@@ -160,6 +160,11 @@ rules:
     expect(policy.rules[0].name).toBe('r')
   })
 
+  it('normalizes protect.in-use into protect.inUse, globs as written', () => {
+    const policy = accepted('version: 1\nprotect:\n  in-use: ["deploy/**", ".github/workflows/*.yml", "images-in-use.txt"]\nrules:\n  - name: r\n    packages: {type: container, names: [web]}\n')
+    expect(policy.protect).toEqual({ tags: [], versions: [], inUse: ['deploy/**', '.github/workflows/*.yml', 'images-in-use.txt'] })
+  })
+
   it('accepts keep.tags: [] on a non-container type (it asks for nothing)', () => {
     expect(accepted('version: 1\nrules:\n  - name: r\n    packages: {type: npm, names: [sdk]}\n    keep: {tags: []}\n').rules[0].keep.tags).toEqual([])
   })

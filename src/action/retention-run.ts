@@ -17,6 +17,7 @@ import { buildRunReport, type RunReport } from '../report/run-report.js'
 import { renderSummary } from '../report/summary.js'
 import { connect } from './github.js'
 import type { Settings } from './inputs.js'
+import { findImagesInUse } from './images-in-use.js'
 import { setOutputs, writeSummary } from './outputs.js'
 import { reportPolicyProblems } from './policy-problems.js'
 
@@ -65,6 +66,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     throw new FatalError('No owner: set the `owner` input or the policy\'s `owner` (outside Actions GITHUB_REPOSITORY_OWNER is not set).')
   }
   const maxDeletions = settings.maxDeletionsInput ?? policy.limits.maxDeletions
+  // Before any request: a scan that cannot be complete stops the run before anything is listed.
+  const inUse = await findImagesInUse(settings, policy, ownerLogin)
 
   const api = connect(settings)
   const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token })
@@ -75,7 +78,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   const reader = new PrefetchingReader(new ProgressReader(registry, reading))
   // Which versions the policy keeps decides which manifests must be read; the cap only defers.
   const keptVersions = (pkg: PackageInventory): ReadonlySet<number> => {
-    const draft = planRetention({ policy, inventories: [pkg], now: startedAt })
+    const draft = planRetention({ policy, inventories: [pkg], now: startedAt, inUse })
     return new Set(draft.packages[0].versions.filter(v => v.decision === 'keep').map(v => v.id))
   }
   const inventory = await core.group('Inventory', async () => {
@@ -105,7 +108,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   })
 
   const plan = await core.group('Plan', async () => {
-    const result = planRetention({ policy, inventories: inventory.packages, now: startedAt, maxDeletions })
+    const result = planRetention({ policy, inventories: inventory.packages, now: startedAt, maxDeletions, inUse })
     for (const pkg of result.packages) {
       const deleting = pkg.versions.filter(v => v.decision === 'delete').length
       core.info(`${pkg.key}: ${pkg.versions.length} version(s), ${deleting} to delete, ${pkg.versions.length - deleting} kept`)

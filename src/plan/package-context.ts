@@ -2,6 +2,7 @@
 // apply) and the verdicts the steps write. Internal to src/plan.
 import type { PackageRef, PackageVersion } from '../model.js'
 import type { VersionGraph } from './graph.js'
+import type { InUseLookup } from './in-use.js'
 import type { InventoryIndex } from './inventory-index.js'
 import type { TagVersionMatcher } from './matchers.js'
 import type { CompiledRule } from './rules.js'
@@ -17,6 +18,8 @@ export interface PackageContext {
   /** The policy's rules that apply to this package, in policy order. */
   rules: CompiledRule[]
   protect: TagVersionMatcher
+  /** (protect.in-use) the reason a version is in use, when the workspace refers to this package. */
+  inUse?: InUseLookup
   /** Whether protect or a rule's keep.versions could hold back an untagged version (by its name). */
   namesHold: boolean
   /** Whether protect has version globs (else it never matches an untagged version). */

@@ -1,11 +1,12 @@
 // The planner: policy, inventories and "now" in, plan out. Pure: no I/O, no clock, no environment;
 // the same input always gives the same plan, whatever the order of versions and references.
-import { packageKey, type PackageInventory, type PackagePlan, type Plan, type Policy, type VersionPlan } from '../model.js'
+import { packageKey, type InUseReference, type PackageInventory, type PackagePlan, type Plan, type Policy, type VersionPlan } from '../model.js'
 import { Scratch } from './arrays.js'
 import { applyCap, oldestFirstAcrossPackages } from './cap.js'
 import { judgeDependants } from './dependants.js'
 import { buildGraph, type VersionGraph } from './graph.js'
 import { buildGroups, wholePackageGroup, type PackageGroups } from './groups.js'
+import { indexInUse, type InUseIndex } from './in-use.js'
 import { indexInventory, isNewerByCreated, type InventoryIndex } from './inventory-index.js'
 import { applyLastVersionRule } from './last-version.js'
 import { compileTagVersionMatcher, type TagVersionMatcher } from './matchers.js'
@@ -19,15 +20,18 @@ export interface PlanInput {
   now: Date
   /** Resolved cap: the action input, else policy.limits.maxDeletions, else undefined (unlimited). */
   maxDeletions?: number
+  /** (protect.in-use) references found in the workspace: what they name is protected. */
+  inUse?: InUseReference[]
 }
 
 export function planRetention(input: PlanInput): Plan {
   const { policy, now } = input
   const rules = compileRules(policy, now)
   const protect = compileTagVersionMatcher(policy.protect.tags, policy.protect.versions)
+  const inUse = indexInUse(input.inUse)
   // Packages are planned one after another: their temporary arrays are reused.
   const scratch = new Scratch()
-  const planned = input.inventories.map((inventory) => planPackage(policy, rules, protect, inventory, now.getTime(), scratch))
+  const planned = input.inventories.map((inventory) => planPackage(policy, rules, protect, inUse, inventory, now.getTime(), scratch))
   const { scheduled, deferredByCap } = applyCap(
     oldestFirstAcrossPackages(planned.map((p) => p.groups)),
     input.maxDeletions ?? policy.limits.maxDeletions
@@ -39,6 +43,7 @@ function planPackage(
   policy: Policy,
   allRules: CompiledRule[],
   protect: TagVersionMatcher,
+  inUse: InUseIndex,
   inventory: PackageInventory,
   nowMs: number,
   scratch: Scratch
@@ -50,7 +55,7 @@ function planPackage(
   const graph = buildGraph(index, isContainer ? inventory.references : [], scratch)
   const rules = allRules.filter((rule) => rule.appliesTo(ref.type, ref.name))
   const namesHold = policy.protect.versions.length > 0 || rules.some((rule) => rule.rule.keep.versions.length > 0)
-  const ctx: PackageContext = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, scratch }
+  const ctx: PackageContext = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, inUse: isContainer ? inUse.forPackage(ref.name) : undefined, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, scratch }
   const verdicts = emptyVerdicts(index.versions.length)
   const header = { key: ctx.key, package: ref, rules: rules.map((rule) => rule.name) }
 

@@ -163,7 +163,10 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
   for (let i = 0; i < n; i++) {
     if (isDependant[i]) continue
     const protectedBy = ctx.protectsNames || hasTags(ctx, i) ? ctx.protect(tagsOf(ctx, versions[i]), versions[i].name) : undefined
-    if (protectedBy) {
+    const inUse = ctx.inUse?.(versions[i])
+    if (inUse !== undefined) {
+      keep(verdicts, i, inUse)
+    } else if (protectedBy) {
       keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer))
     } else if (keptBy[i] !== NONE) {
       const rule = ctx.rules[keptBy[i]]
@@ -182,6 +185,8 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
 
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */
 export function heldBack(ctx: PackageContext, i: number): { reason: string; rule?: string } | undefined {
+  const inUse = ctx.inUse?.(ctx.index.versions[i])
+  if (inUse !== undefined) return { reason: inUse }
   // Most dependants (platform manifests, attestations) are untagged: only name globs could hold them.
   if (!ctx.namesHold && !hasTags(ctx, i)) return undefined
   const version = ctx.index.versions[i]

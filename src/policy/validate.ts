@@ -149,11 +149,13 @@ const EXPECTED: Record<string, string> = {
   '': 'a mapping with version, rules and optionally owner, protect, limits',
   version: '1 (this action reads policy format 1)',
   owner: 'a GitHub user or organization login',
-  protect: 'a mapping with tags and/or versions',
+  protect: 'a mapping with tags, versions and/or in-use',
   'protect.tags': 'a list of tag globs',
   'protect.tags.*': TAG_GLOB,
   'protect.versions': 'a list of version globs',
   'protect.versions.*': VERSION_GLOB,
+  'protect.in-use': 'a list of workspace file globs',
+  'protect.in-use.*': 'a workspace-relative file glob such as deploy/** or .github/workflows/*.yml (no leading / and no ..)',
   limits: 'a mapping with max-deletions and/or on-last-version',
   'limits.max-deletions': 'an integer >= 1',
   'limits.on-last-version': 'keep or delete-package',
@@ -319,7 +321,7 @@ function schemaProblems(errors: readonly ErrorObject[], document: PolicyDocument
 interface RawPolicy {
   version: 1
   owner?: string
-  protect?: { tags?: string[]; versions?: string[] }
+  protect?: { tags?: string[]; versions?: string[]; 'in-use'?: string[] }
   limits?: { 'max-deletions'?: number; 'on-last-version'?: 'keep' | 'delete-package' }
   rules: RawRule[]
 }
@@ -406,7 +408,7 @@ function normalize(raw: RawPolicy): Policy {
   return {
     version: 1,
     ...(raw.owner !== undefined && { owner: raw.owner }),
-    protect: { tags: [...(raw.protect?.tags ?? [])], versions: [...(raw.protect?.versions ?? [])], inUse: [] },
+    protect: { tags: [...(raw.protect?.tags ?? [])], versions: [...(raw.protect?.versions ?? [])], inUse: [...(raw.protect?.['in-use'] ?? [])] },
     limits: { ...(maxDeletions !== undefined && { maxDeletions }), onLastVersion: raw.limits?.['on-last-version'] ?? 'keep' },
     rules: raw.rules.map(normalizeRule)
   }
