@@ -1,6 +1,7 @@
 // One retention run: policy → inventory → plan → execute → report, each phase a log group.
 import * as core from '@actions/core'
-import { executePlan, type ExecutionResult } from '../execute/executor.js'
+import { ManifestCacheRun, manifestCacheScope, presentManifests } from '../cache/actions-cache.js'
+import { executePlan, outcomeKey, type ExecutionResult } from '../execute/executor.js'
 import { FatalError } from '../github/errors.js'
 import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
@@ -71,8 +72,18 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
   const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
   const reading = new Progress({ total: 0, label: 'Reading manifests', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
+  // Restored while the versions are listed; reads wait for it. Progress counts registry reads only.
+  const manifestCache = ManifestCacheRun.start({
+    enabled: settings.manifestCache,
+    owner: ownerLogin,
+    scope: manifestCacheScope(policy, settings.registryUrl),
+    runId: settings.runId,
+    runAttempt: settings.runAttempt,
+    directory: settings.runnerTemp,
+    log: { info: (line) => core.info(line), warning: (line) => core.warning(line) }
+  })
   // Tagged versions' manifests are read while later pages of versions are still being listed.
-  const reader = new PrefetchingReader(new ProgressReader(registry, reading))
+  const reader = new PrefetchingReader(manifestCache.wrap(new ProgressReader(registry, reading)))
   // Which versions the policy keeps decides which manifests must be read; the cap only defers.
   const keptVersions = (pkg: PackageInventory): ReadonlySet<number> => {
     const draft = planRetention({ policy, inventories: [pkg], now: startedAt })
@@ -132,6 +143,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
         'list packages pages': api.stats.packagePages,
         'list versions pages': api.stats.versionPages,
         'registry manifest reads': registry.stats.manifestReads,
+        'manifests from the cache': manifestCache.served,
         'registry token requests': registry.stats.tokenRequests
       }
     })
@@ -153,7 +165,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   }
 
   const final = report(execution)
-  return core.group('Report', async () => {
+  const outcome = await core.group('Report', async () => {
     const stopped = execution?.stoppedEarly
     writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped)
     if (stopped) core.info(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`)
@@ -169,4 +181,9 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     }
     return {}
   })
+  if (manifestCache.active) {
+    const gone = (pkg: PackageInventory, id: number): boolean => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted'
+    await core.group('Manifest cache', () => manifestCache.save(presentManifests(inventory.packages, gone)))
+  }
+  return outcome
 }
