@@ -76,7 +76,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   const manifestCache = ManifestCacheRun.start({
     enabled: settings.manifestCache,
     owner: ownerLogin,
-    scope: manifestCacheScope(policy, settings.registryUrl),
+    scope: manifestCacheScope(policy),
     runId: settings.runId,
     runAttempt: settings.runAttempt,
     directory: settings.runnerTemp,

@@ -77,7 +77,7 @@ export interface ManifestCacheOptions {
   /** The `manifest-cache` input. */
   enabled: boolean
   owner: string
-  /** What else the entry is for (the policy's package selectors, the registry): hashed into the key. */
+  /** What else the entry is for (the policy's package selectors): hashed into the key. */
   scope: string
   /** GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT: one key per run, since entries are immutable. */
   runId?: string
@@ -214,10 +214,12 @@ export class ManifestCacheRun {
   }
 }
 
-/** What an entry is for besides its owner: the packages the policy names and the registry they are read from. */
-export function manifestCacheScope(policy: Policy, registryUrl: string): string {
-  const selectors = [...new Set(policy.rules.map((rule) => `${rule.packages.type}:${[...rule.packages.names].sort().join(' ')}`))].sort()
-  return JSON.stringify({ registry: registryUrl, packages: selectors })
+/**
+ * What an entry is for besides its owner: the packages the policy names. (Not the registry URL: an
+ * entry is keyed by repository and digest, and every body is checked against its digest anyway.)
+ */
+export function manifestCacheScope(policy: Policy): string {
+  return JSON.stringify([...new Set(policy.rules.map((rule) => `${rule.packages.type}:${[...rule.packages.names].sort().join(' ')}`))].sort())
 }
 
 /** The container manifests still present after the run (`gone`: deleted by it), newest version first. */
