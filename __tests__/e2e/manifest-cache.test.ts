@@ -183,6 +183,12 @@ describe('manifest cache through the Actions cache service', () => {
     expect(second.exitCode).toBe(0)
     expect(manifestDownloads(fake).sort()).toEqual(firstReads.sort())
     expect(decisions(second)).toEqual(decisions(first))
+    // What it read is saved afresh, and serves the next run.
+    expect(service.entries().map(e => e.key.replace(/.*-(\d+-\d+)$/, '$1'))).toEqual(['401-1', '402-1'])
+    service.fault = undefined
+    fake.resetRequests()
+    expect((await run(fake, { service, runId: '403', paths })).exitCode).toBe(0)
+    expect(manifestDownloads(fake)).toEqual([])
   })
 
   test.each([
