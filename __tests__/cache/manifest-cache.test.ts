@@ -138,7 +138,7 @@ describe('ManifestCacheRun', () => {
     const calls: string[] = []
     return {
       calls,
-      isAvailable: () => true,
+      isAvailable: async () => true,
       restore: async (_paths, key) => {
         calls.push(`restore ${key}`)
         return undefined
@@ -207,7 +207,7 @@ describe('ManifestCacheRun', () => {
   test('off, or no service: nothing is asked of the service, and it is said once', async () => {
     const svc = service()
     const off = start(svc, { enabled: false })
-    const unavailable = start({ ...svc, isAvailable: () => false })
+    const unavailable = start({ ...svc, isAvailable: async () => false })
     for (const { run, log } of [off, unavailable]) {
       await run.ready
       await run.save([{ repository: REPO, digests: [await readSomething(run)] }])

@@ -72,8 +72,11 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
   const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
   const reading = new Progress({ total: 0, label: 'Reading manifests', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
-  // Restored while the versions are listed; reads wait for it. Progress counts registry reads only.
+  // Restored while the versions are listed (reads wait for it), from when the first requests are
+  // answered: loading the cache library must not delay them. Progress counts registry reads only.
+  let firstRequestsAnswered!: () => void
   const manifestCache = ManifestCacheRun.start({
+    startAfter: new Promise<void>((resolve) => (firstRequestsAnswered = resolve)),
     enabled: settings.manifestCache,
     owner: ownerLogin,
     scope: manifestCacheScope(policy),
@@ -92,6 +95,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   const inventory = await core.group('Inventory', async () => {
     // The rate-limit state is only logged: asked for alongside the owner, not a round trip before it.
     const [owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()])
+    firstRequestsAnswered()
     core.info(`At start, ${api.rateLimit.describe()}`)
     core.info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`)
     const listingStarted = new Set<string>()

@@ -3,7 +3,6 @@
 // immutable, so each run saves under its own key (run id and attempt) and restores by the prefix.
 // The cache only ever saves reads: when it is off, unavailable, slow or failing, the run reads from the
 // registry as it would without it, says so once, and goes on. Nothing here fails a run.
-import * as cache from '@actions/cache'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -15,18 +14,22 @@ import { CachingReader, DEFAULT_CACHE_LIMITS, ManifestCache, type CacheLimits, t
 /** What this module needs of the Actions cache; @actions/cache in the action, a stand-in in unit tests. */
 export interface CacheService {
   /** Whether the runner provides a cache service (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL). */
-  isAvailable(): boolean
+  isAvailable(): Promise<boolean>
   /** The key restored (primary or by prefix), undefined when none matched. */
   restore(paths: string[], key: string, restoreKeys: string[]): Promise<string | undefined>
   /** The entry id, or -1 when not saved (the key exists already: entries are immutable). */
   save(paths: string[], key: string): Promise<number>
 }
 
+// Loaded on first use: the toolkit and the Azure Blob SDK are half the bundle, and a run's first
+// requests must not wait for them (nor a run with the cache off load them at all).
+const toolkit = (): Promise<typeof import('@actions/cache')> => import('@actions/cache')
+
 export const actionsCacheService: CacheService = {
   // Checked first: restoreCache without a service costs about 10 s before it gives up.
-  isAvailable: () => cache.isFeatureAvailable(),
-  restore: (paths, key, restoreKeys) => cache.restoreCache(paths, key, restoreKeys),
-  save: (paths, key) => cache.saveCache(paths, key)
+  isAvailable: async () => (await toolkit()).isFeatureAvailable(),
+  restore: async (paths, key, restoreKeys) => (await toolkit()).restoreCache(paths, key, restoreKeys),
+  save: async (paths, key) => (await toolkit()).saveCache(paths, key)
 }
 
 /**
@@ -84,6 +87,8 @@ export interface ManifestCacheOptions {
   runAttempt?: string
   /** Where the entry file is restored to and saved from (RUNNER_TEMP: cleaned after each job). */
   directory: string
+  /** The restore (and loading the toolkit) starts once this settles: e.g. after the run's first requests. */
+  startAfter?: Promise<unknown>
   log: { info: (line: string) => void; warning: (line: string) => void }
   service?: CacheService
   limits?: CacheLimits
@@ -112,19 +117,13 @@ export class ManifestCacheRun {
     // Keys may not contain commas; owner logins cannot.
     this.restorePrefix = `${KEY_PREFIX}-${options.owner.toLowerCase()}-${scope}-`
     this.key = `${this.restorePrefix}${options.runId ?? Date.now()}-${options.runAttempt ?? '1'}`
-    if (!options.enabled) {
+    if (options.enabled) {
+      this.state = 'restoring'
+      this.ready = this.restore()
+    } else {
       this.state = 'off'
       this.ready = Promise.resolve()
       options.log.info('Manifest cache: off (manifest-cache: false); every manifest is read from the registry.')
-    } else if (!this.service.isAvailable()) {
-      this.state = 'unavailable'
-      this.ready = Promise.resolve()
-      options.log.info(
-        'Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.'
-      )
-    } else {
-      this.state = 'restoring'
-      this.ready = this.restore()
     }
   }
 
@@ -135,7 +134,7 @@ export class ManifestCacheRun {
 
   /** `reader` with the cache in front of it, or `reader` itself when there is no cache. */
   wrap(reader: ManifestReader): ManifestReader {
-    return this.state === 'off' || this.state === 'unavailable' ? reader : new CachingReader(reader, this.cache, this.ready)
+    return this.state === 'off' ? reader : new CachingReader(reader, this.cache, this.ready)
   }
 
   /** Restoring or restored: there may be an entry to save at the end. */
@@ -150,6 +149,7 @@ export class ManifestCacheRun {
 
   private giveUp(why: string): void {
     this.state = 'failed'
+    this.cache.close()
     this.options.log.warning(
       `Manifest cache: ${why}. This run reads every manifest from the registry and saves no cache entry; the plan is the same.`
     )
@@ -157,6 +157,14 @@ export class ManifestCacheRun {
 
   private async restore(): Promise<void> {
     try {
+      await this.options.startAfter?.catch(() => undefined)
+      if (!(await this.service.isAvailable())) {
+        this.state = 'unavailable'
+        this.cache.close()
+        return this.options.log.info(
+          'Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.'
+        )
+      }
       // Only what this restore brings may be read: a file left over from an earlier job is not an entry.
       rmSync(this.file, { force: true })
       mkdirSync(this.options.directory, { recursive: true })

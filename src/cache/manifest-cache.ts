@@ -74,6 +74,7 @@ export class ManifestCache {
   readonly stats: ManifestCacheStats = { restored: 0, served: 0, rejected: 0, remembered: 0 }
   private readonly bodies = new Map<string, Buffer>()
   private readonly restoredKeys = new Set<string>()
+  private closed = false
 
   constructor(private readonly limits: CacheLimits = DEFAULT_CACHE_LIMITS) {}
 
@@ -112,10 +113,17 @@ export class ManifestCache {
     return manifest
   }
 
+  /** No entry will be saved (no service, or it failed): serve nothing more and stop keeping bodies. */
+  close(): void {
+    this.closed = true
+    this.bodies.clear()
+    this.restoredKeys.clear()
+  }
+
   /** Keeps a body read from the registry, if it may be kept: a digest reference, checked, not too large, JSON text. */
   remember(repository: string, reference: string, fetched: FetchedManifest): void {
     const bytes = fetched.bytes
-    if (bytes === undefined || !isDigest(reference) || bytes.length > MAX_CACHED_MANIFEST_BYTES) return
+    if (this.closed || bytes === undefined || !isDigest(reference) || bytes.length > MAX_CACHED_MANIFEST_BYTES) return
     if (declaredMediaType(fetched.body) === undefined || !hashMatches(bytes, reference)) return
     // Stored as text: only bytes that survive a UTF-8 round trip can be restored exactly.
     if (!Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes)) return
