@@ -118,6 +118,13 @@ describe('ManifestCache.serialize', () => {
     const next = new ManifestCache()
     next.load(entry.text)
     expect(next.serialize([{ repository: REPO, digests: [digests[1], digests[0]] }]).unchanged).toBe(true)
+
+    // A restored body that was never asked for is still checked before it is saved again.
+    const tampered = new ManifestCache()
+    tampered.load(entry.text.replace('\\"a\\"', '\\"x\\"'))
+    const resaved = tampered.serialize([{ repository: REPO, digests: [digests[1], digests[0]] }])
+    expect(JSON.parse(resaved.text).manifests.map((m: { digest: string }) => m.digest)).toEqual([digests[1]])
+    expect(resaved.unchanged).toBe(false)
   })
 
   test('presentManifests lists container versions newest first and leaves out the deleted ones', () => {

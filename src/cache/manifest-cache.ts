@@ -149,7 +149,8 @@ export class ManifestCache {
         if (digest === undefined) continue
         const key = keyOf(repository, digest)
         const body = this.bodies.get(key)
-        if (body === undefined || kept.has(key)) continue
+        // A restored body this run did not need is checked here: a bad one is not carried on.
+        if (body === undefined || kept.has(key) || !hashMatches(body, digest)) continue
         if (manifests.length >= this.limits.maxManifests || bytes + body.length > this.limits.maxBytes) break fill
         kept.add(key)
         bytes += body.length
