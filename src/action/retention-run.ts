@@ -76,14 +76,14 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   // answered: loading the cache library must not delay them. Progress counts registry reads only.
   let firstRequestsAnswered!: () => void
   const manifestCache = ManifestCacheRun.start({
-    startAfter: new Promise<void>((resolve) => (firstRequestsAnswered = resolve)),
+    startAfter: new Promise<void>(resolve => (firstRequestsAnswered = resolve)),
     enabled: settings.manifestCache,
     owner: ownerLogin,
     scope: manifestCacheScope(policy),
     runId: settings.runId,
     runAttempt: settings.runAttempt,
     directory: settings.runnerTemp,
-    log: { info: (line) => core.info(line), warning: (line) => core.warning(line) }
+    log: { info: line => core.info(line), warning: line => core.warning(line) }
   })
   // Tagged versions' manifests are read while later pages of versions are still being listed.
   const reader = new PrefetchingReader(manifestCache.wrap(new ProgressReader(registry, reading)))
