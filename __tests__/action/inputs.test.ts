@@ -22,12 +22,22 @@ test('defaults follow the contract', () => {
     maxDeletionsInput: undefined,
     repositoryOwner: 'acme',
     apiUrl: 'http://127.0.0.1:1',
-    registryUrl: 'https://ghcr.io'
+    registryUrl: 'https://ghcr.io',
+    manifestCache: true
   })
 })
 
+test('manifest-cache takes the boolean spellings the toolkit accepts; the run id keys its entry', () => {
+  setInputs({ token: 't', 'manifest-cache': 'False' })
+  process.env.GITHUB_RUN_ID = '4242'
+  process.env.GITHUB_RUN_ATTEMPT = '2'
+  expect(getSettings()).toMatchObject({ manifestCache: false, runId: '4242', runAttempt: '2' })
+  setInputs({ token: 't', 'manifest-cache': 'TRUE' })
+  expect(getSettings().manifestCache).toBe(true)
+})
+
 test('every invalid input is reported at once', () => {
-  setInputs({ token: '', 'dry-run': 'yes', 'max-deletions': '0', 'max-deletes-per-minute': '181' })
+  setInputs({ token: '', 'dry-run': 'yes', 'manifest-cache': 'off', 'max-deletions': '0', 'max-deletes-per-minute': '181' })
   let error: unknown
   try {
     getSettings()
@@ -38,6 +48,7 @@ test('every invalid input is reported at once', () => {
   expect((error as InputError).problems).toEqual([
     expect.stringContaining("input 'token' is empty"),
     "input 'dry-run': 'yes' is not a boolean; use true or false",
+    "input 'manifest-cache': 'off' is not a boolean; use true or false",
     "input 'max-deletions': '0' is not valid; use an integer >= 1",
     "input 'max-deletes-per-minute': '181' is not valid; use an integer from 1 to 180"
   ])

@@ -327,6 +327,7 @@ const inputCases: Case[] = [
   { name: 'max-deletions: 2.5', ...VALID_FILE, inputs: { 'max-deletions': '2.5' }, failure: "input 'max-deletions': '2.5' is not valid; use an integer >= 1" },
   { name: 'dry-run: maybe', ...VALID_FILE, inputs: { 'dry-run': 'maybe' }, failure: "input 'dry-run': 'maybe' is not a boolean; use true or false" },
   { name: 'dry-run: yes', ...VALID_FILE, inputs: { 'dry-run': 'yes' }, failure: "input 'dry-run': 'yes' is not a boolean; use true or false" },
+  { name: 'manifest-cache: off', ...VALID_FILE, inputs: { 'manifest-cache': 'off' }, failure: "input 'manifest-cache': 'off' is not a boolean; use true or false" },
   {
     name: 'max-deletes-per-minute: 500',
     ...VALID_FILE,

@@ -35,6 +35,8 @@ export interface BundleOptions {
   node?: string
   apiUrl: string
   inputs: Record<string, string>
+  /** Added to (or replacing) the runner's variables, e.g. the Actions cache service's. */
+  env?: Record<string, string>
   timeoutMs?: number
 }
 
@@ -46,7 +48,7 @@ export async function runBundle(options: BundleOptions): Promise<BundleRun> {
   const planDir = join(files.runnerTemp, 'package-retention')
   mkdirSync(planDir, { recursive: true })
 
-  const env = runnerEnvironment({ ...files, apiUrl: options.apiUrl, inputs: options.inputs })
+  const env = { ...runnerEnvironment({ ...files, apiUrl: options.apiUrl, inputs: options.inputs }), ...options.env }
 
   let planWrittenAt: number | undefined
   // The action writes its plan file atomically (write, then rename): the first rename is the "planned" write.

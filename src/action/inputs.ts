@@ -16,6 +16,11 @@ export interface Settings {
   maxDeletesPerMinute: number
   registryUrl: string
   restoreFrom?: string
+  /** The `manifest-cache` input: keep manifest bodies in the Actions cache between runs. */
+  manifestCache: boolean
+  /** GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT: the manifest cache saves one entry per run. */
+  runId?: string
+  runAttempt?: string
   apiUrl: string
   workspace: string
   runnerTemp: string
@@ -30,9 +35,13 @@ export class InputError extends Error {
 
 export const MAX_DELETES_PER_MINUTE_CEILING = 180
 
+/** The spellings the toolkit's getBooleanInput accepts (YAML 1.2 core schema). */
+const TRUE_VALUES: ReadonlySet<string> = new Set(['true', 'True', 'TRUE'])
+const FALSE_VALUES: ReadonlySet<string> = new Set(['false', 'False', 'FALSE'])
+
 function parseBooleanInput(name: string, value: string, problems: string[]): boolean {
-  if (value === 'true') return true
-  if (value === 'false') return false
+  if (TRUE_VALUES.has(value)) return true
+  if (FALSE_VALUES.has(value)) return false
   problems.push(`input '${name}': '${value}' is not a boolean; use true or false`)
   return true
 }
@@ -72,6 +81,7 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 
   const policy = core.getInput('policy') || '.github/package-retention.yml'
   const dryRun = parseBooleanInput('dry-run', input('dry-run') || 'true', problems)
+  const manifestCache = parseBooleanInput('manifest-cache', input('manifest-cache') || 'true', problems)
   const maxDeletionsRaw = input('max-deletions')
   const maxDeletionsInput = maxDeletionsRaw ? parseIntegerInput('max-deletions', maxDeletionsRaw, 1, Number.MAX_SAFE_INTEGER, problems) : undefined
   const maxDeletesPerMinute =
@@ -93,6 +103,9 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     maxDeletesPerMinute,
     registryUrl: registryUrl.replace(/\/+$/, ''),
     restoreFrom: input('restore-from') || undefined,
+    manifestCache,
+    runId: env.GITHUB_RUN_ID || undefined,
+    runAttempt: env.GITHUB_RUN_ATTEMPT || undefined,
     apiUrl,
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     runnerTemp: env.RUNNER_TEMP || env.TMPDIR || '/tmp'

@@ -1,6 +1,7 @@
 // One retention run: policy → inventory → plan → execute → report, each phase a log group.
 import * as core from '@actions/core'
-import { executePlan, type ExecutionResult } from '../execute/executor.js'
+import { ManifestCacheRun, manifestCacheScope, presentManifests } from '../cache/actions-cache.js'
+import { executePlan, outcomeKey, type ExecutionResult } from '../execute/executor.js'
 import { FatalError } from '../github/errors.js'
 import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
@@ -74,8 +75,21 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
   const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
   const reading = new Progress({ total: 0, label: 'Reading manifests', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
+  // Restored while the versions are listed (reads wait for it), from when the first requests are
+  // answered: loading the cache library must not delay them. Progress counts registry reads only.
+  let firstRequestsAnswered!: () => void
+  const manifestCache = ManifestCacheRun.start({
+    startAfter: new Promise<void>(resolve => (firstRequestsAnswered = resolve)),
+    enabled: settings.manifestCache,
+    owner: ownerLogin,
+    scope: manifestCacheScope(policy),
+    runId: settings.runId,
+    runAttempt: settings.runAttempt,
+    directory: settings.runnerTemp,
+    log: { info: line => core.info(line), warning: line => core.warning(line) }
+  })
   // Tagged versions' manifests are read while later pages of versions are still being listed.
-  const reader = new PrefetchingReader(new ProgressReader(registry, reading))
+  const reader = new PrefetchingReader(manifestCache.wrap(new ProgressReader(registry, reading)))
   // Which versions the policy keeps decides which manifests must be read; the cap only defers.
   const keptVersions = (pkg: PackageInventory): ReadonlySet<number> => {
     const draft = planRetention({ policy, inventories: [pkg], now: startedAt, inUse })
@@ -84,6 +98,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   const inventory = await core.group('Inventory', async () => {
     // The rate-limit state is only logged: asked for alongside the owner, not a round trip before it.
     const [owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()])
+    firstRequestsAnswered()
     core.info(`At start, ${api.rateLimit.describe()}`)
     core.info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`)
     const listingStarted = new Set<string>()
@@ -135,6 +150,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
         'list packages pages': api.stats.packagePages,
         'list versions pages': api.stats.versionPages,
         'registry manifest reads': registry.stats.manifestReads,
+        'manifests from the cache': manifestCache.served,
         'registry token requests': registry.stats.tokenRequests
       }
     })
@@ -156,7 +172,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   }
 
   const final = report(execution)
-  return core.group('Report', async () => {
+  const outcome = await core.group('Report', async () => {
     const stopped = execution?.stoppedEarly
     writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped)
     if (stopped) core.info(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`)
@@ -172,4 +188,9 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     }
     return {}
   })
+  if (manifestCache.active) {
+    const gone = (pkg: PackageInventory, id: number): boolean => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted'
+    await core.group('Manifest cache', () => manifestCache.save(presentManifests(inventory.packages, gone)))
+  }
+  return outcome
 }

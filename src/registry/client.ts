@@ -240,7 +240,7 @@ export class RegistryClient implements ManifestReader {
     }
     const declared = (body as { mediaType?: unknown } | null)?.mediaType
     const contentType = answer.headers.get('content-type')?.split(';')[0].trim() ?? ''
-    return { mediaType: typeof declared === 'string' ? declared : contentType, digest, body }
+    return { mediaType: typeof declared === 'string' ? declared : contentType, digest, body, bytes: answer.body }
   }
 
   private manifestFailure(answer: HttpAnswer, repo: string, reference: string): RegistryError {

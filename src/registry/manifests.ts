@@ -36,6 +36,8 @@ export interface FetchedManifest {
   /** The digest of the served bytes ("sha256:…"). */
   digest: string
   body: unknown
+  /** The served bytes exactly, when the reader has them: what the manifest cache keeps and re-checks. */
+  bytes?: Buffer
 }
 
 /** Anything that serves manifests: the registry client, or an in-memory map in tests. */
