@@ -155,19 +155,6 @@ test.concurrent('delete, then restore: the fake holds exactly what it held, imag
     expect(preview.summary).toContain('<strong>Dry run</strong>: nothing was restored')
     expect(preview.summary).toContain(`<tr><td>${DELETED}</td><td>${DELETED}</td><td>0</td><td>0</td></tr>`)
 
-    // A token that may not restore: GitHub still keeps the versions; the failure names the scopes,
-    // and each package stops at its first refusal (one POST for web, one for the whole npm/old).
-    const refused = await w.restore(deleting, { token: READ_ONLY_PAT })
-    expect(refused.exitCode).toBe(1)
-    expect(refused.outputs['failed-count']).toBe(String(DELETED))
-    expect(w.fake.mutations().map(r => r.method)).toEqual(['POST', 'POST'])
-    const errors = restoreErrors(refused)
-    expect(errors[0]).toMatch(
-      /^9 version\(s\) of container\/web could not be restored: restoring stopped at version \d+, refused for lack of permission; the package's other 8 version\(s\) were not attempted: GitHub still keeps it but refused to restore it: the token may not restore in this package; restoring needs a classic personal access token with read:packages and write:packages/
-    )
-    expect(errors[1]).toMatch(/^3 version\(s\) of npm\/old could not be restored: GitHub no longer has the deleted package to restore: .*; or the token cannot see it: restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package/)
-    expect(w.fake.versions('acme', 'container', 'web')).toHaveLength(s.latest.versions.length)
-
     const restoring = await w.restore(deleting)
     expect(restoring.exitCode).toBe(0)
     expect(restoring.outputs).toMatchObject({ 'planned-count': String(DELETED), 'skipped-count': '0', 'failed-count': '0' })
@@ -203,6 +190,24 @@ test.concurrent('delete, then restore: the fake holds exactly what it held, imag
     expect(again.outputs).toMatchObject({ 'skipped-count': String(DELETED), 'failed-count': '0' })
     expect(again.summary).toContain(`<tr><td>${DELETED}</td><td>0</td><td>${DELETED}</td><td>0</td></tr>`)
     expect(w.state()).toEqual(before)
+  })
+)
+
+test.concurrent('a token without write:packages: each package stops at its first refusal, and the failure names the scopes', () =>
+  inWorld(async (w, s) => {
+    const deleting = await w.deleteRun()
+    // A token that may not restore: GitHub still keeps the versions; the failure names the scopes,
+    // and each package stops at its first refusal (one POST for web, one for the whole npm/old).
+    const refused = await w.restore(deleting, { token: READ_ONLY_PAT })
+    expect(refused.exitCode).toBe(1)
+    expect(refused.outputs['failed-count']).toBe(String(DELETED))
+    expect(w.fake.mutations().map(r => r.method)).toEqual(['POST', 'POST'])
+    const errors = restoreErrors(refused)
+    expect(errors[0]).toMatch(
+      /^9 version\(s\) of container\/web could not be restored: restoring stopped at version \d+, refused for lack of permission; the package's other 8 version\(s\) were not attempted: GitHub still keeps it but refused to restore it: the token may not restore in this package; restoring needs a classic personal access token with read:packages and write:packages/
+    )
+    expect(errors[1]).toMatch(/^3 version\(s\) of npm\/old could not be restored: GitHub no longer has the deleted package to restore: .*; or the token cannot see it: restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package/)
+    expect(w.fake.versions('acme', 'container', 'web')).toHaveLength(s.latest.versions.length)
   })
 )
 
@@ -374,15 +379,15 @@ test.concurrent('a tag pushed to another version since the deletion stays there:
       [expect.any(Number), ['2.0-rc']],
       [deleted.id, ['1.0']]
     ])
-    const result = expectOwnResultFile(restoring, deleting, { mode: 'restore', totals: { versions: 1, restored: 1, present: 0, failed: 0 } })
-    expect(result.items).toEqual([
-      expect.objectContaining({ id: deleted.id, tags: ['1.0', 'latest'], outcome: 'restored', tagsAfter: ['1.0'], movedTags: [{ tag: 'latest', versionId: pushed.id, versionName: pushed.name }] })
-    ])
     expect(restoring.summary).toContain('Tags (after the restore)')
     expect(restoring.summary).toContain(`<code>1.0</code> (<code>latest</code> is on version ${pushed.id} now)`)
     expect(restoring.stdout).toMatch(
       new RegExp(`^::warning::1 restored version\\(s\\) did not get all their old tags back, because those tags were pushed to other versions since they were deleted .*container/site ${deleted.id}: tags now: 1\\.0; latest is on version ${pushed.id} now`, 'm')
     )
+    const result = expectOwnResultFile(restoring, deleting, { mode: 'restore', totals: { versions: 1, restored: 1, present: 0, failed: 0 } })
+    expect(result.items).toEqual([
+      expect.objectContaining({ id: deleted.id, tags: ['1.0', 'latest'], outcome: 'restored', tagsAfter: ['1.0'], movedTags: [{ tag: 'latest', versionId: pushed.id, versionName: pushed.name }] })
+    ])
   } finally {
     await fake.stop()
   }
