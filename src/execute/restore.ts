@@ -72,7 +72,8 @@ export interface RestoreResult {
 export const RESTORE_WINDOW_DAYS = 30
 
 const PERMISSION_ADVICE =
-  'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package'
+  'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package ' +
+  "for the workflow's repository (package settings → Manage Actions access) and `permissions: packages: write`"
 
 interface TargetVersion {
   id: number

@@ -83,8 +83,11 @@ export class RegistryClient implements ManifestReader {
   private readonly keyOfRepository = new Map<string, string>()
   /** The first read of a repository goes alone: the others wait for its challenge instead of each drawing a 401. */
   private readonly firstRead = new Map<string, Promise<unknown>>()
-  /** Per repository: aborted (with the error) once a read ran out of time, so its other reads stop waiting on a stuck registry. */
-  private readonly stuck = new Map<string, AbortController>()
+  /**
+   * Per repository asked for: aborted (with the error) once one of its reads ran out of time, so
+   * its other reads stop waiting on a stuck registry.
+   */
+  private readonly giveUp = new Map<string, AbortController>()
   /**
    * Per repository read: whether the registry let this run in (a token issued, or a manifest
    * served), or how its authorization failed. Authorized wins: a refusal followed by a token is not a refusal.
@@ -117,8 +120,8 @@ export class RegistryClient implements ManifestReader {
     if (isDigest(reference) ? !isVerifiableDigest(reference) : !isTag(reference)) {
       throw new RegistryError(`'${reference}' is neither a tag nor a sha256/sha512 digest this client can verify`, 'REFERENCE_INVALID')
     }
-    let giveUp = this.stuck.get(repo)
-    if (!giveUp) this.stuck.set(repo, (giveUp = new AbortController()))
+    let giveUp = this.giveUp.get(repo)
+    if (!giveUp) this.giveUp.set(repo, (giveUp = new AbortController()))
     const first = this.firstRead.get(repo)
     if (first) {
       await first
@@ -138,7 +141,7 @@ export class RegistryClient implements ManifestReader {
     // Every repository a read was asked for: one that failed for another reason (a timeout before
     // any challenge) or was never refused keeps the registry "usable" for this rule.
     const failures: Array<[string, RegistryError]> = []
-    for (const repo of this.stuck.keys()) {
+    for (const repo of this.giveUp.keys()) {
       const access = this.access.get(repo)
       if (!access || access.authorized) return undefined
       failures.push([repo, access.failure])
