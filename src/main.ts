@@ -13,7 +13,7 @@ export async function run(): Promise<void> {
     const settings = getSettings()
     const action = settings.restoreFrom ? 'restore' : 'delete'
     core.info(settings.dryRun ? `Mode: dry run (${action}: plan and report only)` : `Mode: ${action} (executing)`)
-    const outcome = settings.restoreFrom ? await runRestore(settings, settings.restoreFrom) : await runRetention(settings, startedAt)
+    const outcome = settings.restoreFrom ? await runRestore(settings, settings.restoreFrom, startedAt) : await runRetention(settings, startedAt)
     if (outcome.failure) core.setFailed(outcome.failure)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)

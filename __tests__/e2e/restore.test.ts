@@ -2,14 +2,16 @@
 // exactly what was there (multi-arch images whole, a package deleted whole restored with one
 // restore of the package). Restores GitHub refuses — past its 30 days, or into a package name a
 // new package now uses — are reported per version in the summary and the log, with
-// failed-count and a failed step. A dry run's plan has nothing to restore, and a damaged plan
-// file fails before any request.
+// failed-count and a failed step; a token without permission stops its package at the first
+// refusal. Every restore run writes its own result file (the plan-path output) with the tags each
+// version has after the restore, read back from GitHub. A dry run's plan has nothing to restore,
+// and a damaged plan file fails before any request.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FakeGitHub, type FakeOptions, type FakePackageSeed, type FakeVersion } from '../fake/index.js'
-import { multiArchImage, singleImage, type BuiltImage } from '../fake/images.js'
+import { manifestSeed, multiArchImage, singleImage, type BuiltImage } from '../fake/images.js'
 import { runAction, type ActionRun } from './run-action.js'
-import { PAT, READ_ONLY_PAT, daysAgo, npmVersion, world } from './world.js'
+import { PAT, READ_ONLY_PAT, containerVersion, daysAgo, npmVersion, world } from './world.js'
 
 const POLICY = `version: 1
 protect:
@@ -114,6 +116,25 @@ async function inWorld(fn: (w: World, s: Scenario) => Promise<void>): Promise<vo
 const unescape = (s: string): string => s.replace(/%0A/g, '\n').replace(/%25/g, '%')
 const restoreErrors = (r: ActionRun): string[] => [...r.stdout.matchAll(/^::error title=Restore failed::(.*)$/gm)].map(m => unescape(m[1]))
 
+interface RestoreResultJson {
+  format: string
+  mode: string
+  restoreFrom: string
+  totals: Record<string, number>
+  items: { packageKey: string; id: number; tags: string[]; outcome: string; tagsAfter?: string[]; movedTags?: { tag: string; versionId?: number }[] }[]
+}
+
+/** The restore run's plan-path: a result file of its own under RUNNER_TEMP, not the plan file it read. */
+function expectOwnResultFile(restoring: ActionRun, earlier: ActionRun, expected: Partial<RestoreResultJson>): RestoreResultJson {
+  const path = restoring.outputs['plan-path']
+  expect(path).not.toBe(earlier.outputs['plan-path'])
+  expect(path.startsWith(join(restoring.workDir, 'runner-temp', 'package-retention', 'restore-'))).toBe(true)
+  const result = JSON.parse(readFileSync(path, 'utf8')) as RestoreResultJson
+  expect(result).toMatchObject({ format: 'package-retention/restore-result', restoreFrom: earlier.outputs['plan-path'], ...expected })
+  expect(restoring.summary).toContain(`Result file: <code>${path}</code>`)
+  return result
+}
+
 /** The plan file's version id of a digest. */
 function idOf(deleting: ActionRun, digest: string): number {
   return deleting.planFile!.packages.flatMap(p => p.versions).find(v => v.name === digest)!.id
@@ -129,22 +150,17 @@ test.concurrent('delete, then restore: the fake holds exactly what it held, imag
     const preview = await w.restore(deleting, { 'dry-run': 'true' })
     expect(preview.exitCode).toBe(0)
     expect(w.fake.requests).toEqual([])
+    expectOwnResultFile(preview, deleting, { mode: 'dry-run', totals: { versions: DELETED, restored: 0, present: 0, failed: 0 } })
     expect(preview.outputs).toMatchObject({ 'planned-count': String(DELETED), 'failed-count': '0' })
     expect(preview.summary).toContain('<strong>Dry run</strong>: nothing was restored')
     expect(preview.summary).toContain(`<tr><td>${DELETED}</td><td>${DELETED}</td><td>0</td><td>0</td></tr>`)
 
-    // A token that may not restore: GitHub still keeps the versions; the failure names the scopes.
-    const refused = await w.restore(deleting, { token: READ_ONLY_PAT })
-    expect(refused.exitCode).toBe(1)
-    expect(refused.outputs['failed-count']).toBe(String(DELETED))
-    const errors = restoreErrors(refused)
-    expect(errors[0]).toMatch(/^9 version\(s\) of container\/web could not be restored: GitHub still keeps it but refused to restore it: the token may not restore in this package; restoring needs a classic personal access token with read:packages and write:packages/)
-    expect(errors[1]).toMatch(/^3 version\(s\) of npm\/old could not be restored: GitHub no longer has the deleted package to restore: .*; or the token cannot see it: restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package/)
-    expect(w.fake.versions('acme', 'container', 'web')).toHaveLength(s.latest.versions.length)
-
     const restoring = await w.restore(deleting)
     expect(restoring.exitCode).toBe(0)
-    expect(restoring.outputs).toMatchObject({ 'planned-count': String(DELETED), 'skipped-count': '0', 'failed-count': '0', 'plan-path': deleting.outputs['plan-path'] })
+    expect(restoring.outputs).toMatchObject({ 'planned-count': String(DELETED), 'skipped-count': '0', 'failed-count': '0' })
+    const result = expectOwnResultFile(restoring, deleting, { mode: 'restore', totals: { versions: DELETED, restored: DELETED, present: 0, failed: 0 } })
+    // Nothing was pushed meanwhile: every version has its old tags back, as GitHub lists them now.
+    for (const item of result.items) expect([item.id, item.tagsAfter, item.movedTags]).toEqual([item.id, item.tags, undefined])
     expect(w.state()).toEqual(before)
     expect(w.fake.brokenImages()).toEqual([])
 
@@ -174,6 +190,24 @@ test.concurrent('delete, then restore: the fake holds exactly what it held, imag
     expect(again.outputs).toMatchObject({ 'skipped-count': String(DELETED), 'failed-count': '0' })
     expect(again.summary).toContain(`<tr><td>${DELETED}</td><td>0</td><td>${DELETED}</td><td>0</td></tr>`)
     expect(w.state()).toEqual(before)
+  })
+)
+
+test.concurrent('a token without write:packages: each package stops at its first refusal, and the failure names the scopes', () =>
+  inWorld(async (w, s) => {
+    const deleting = await w.deleteRun()
+    // A token that may not restore: GitHub still keeps the versions; the failure names the scopes,
+    // and each package stops at its first refusal (one POST for web, one for the whole npm/old).
+    const refused = await w.restore(deleting, { token: READ_ONLY_PAT })
+    expect(refused.exitCode).toBe(1)
+    expect(refused.outputs['failed-count']).toBe(String(DELETED))
+    expect(w.fake.mutations().map(r => r.method)).toEqual(['POST', 'POST'])
+    const errors = restoreErrors(refused)
+    expect(errors[0]).toMatch(
+      /^9 version\(s\) of container\/web could not be restored: restoring stopped at version \d+, refused for lack of permission; the package's other 8 version\(s\) were not attempted: GitHub still keeps it but refused to restore it: the token may not restore in this package; restoring needs a classic personal access token with read:packages and write:packages/
+    )
+    expect(errors[1]).toMatch(/^3 version\(s\) of npm\/old could not be restored: GitHub no longer has the deleted package to restore: .*; or the token cannot see it: restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package/)
+    expect(w.fake.versions('acme', 'container', 'web')).toHaveLength(s.latest.versions.length)
   })
 )
 
@@ -261,6 +295,7 @@ test.concurrent("a dry run's plan file: nothing to restore, and not a single req
     const restoring = await w.restore(dryRun)
     expect(restoring.exitCode).toBe(0)
     expect(w.fake.requests).toEqual([])
+    expectOwnResultFile(restoring, dryRun, { mode: 'restore', totals: { versions: 0, restored: 0, present: 0, failed: 0 } })
     expect(restoring.stdout).toContain('the plan file is from a dry run, which deleted nothing: nothing to restore')
     expect(restoring.summary).toContain('the plan file is from a dry run, which deleted nothing: nothing to restore')
     expect(restoring.outputs).toMatchObject({ 'planned-count': '0', 'failed-count': '0' })
@@ -311,3 +346,49 @@ test.concurrent('a plan file that cannot be used: each refused before any reques
     expect(w.state()).toEqual(before)
   })
 )
+
+test.concurrent('a tag pushed to another version since the deletion stays there: the restore reports the tags after it, read back from GitHub', async () => {
+  const fake = await FakeGitHub.start(
+    world([
+      {
+        owner: 'acme',
+        package_type: 'container',
+        name: 'site',
+        versions: [containerVersion('site-1.0', ['1.0', 'latest'], 20), containerVersion('site-2.0-rc', ['2.0-rc'], 2)]
+      }
+    ])
+  )
+  try {
+    const run = (inputs: Record<string, string>, workDir?: string): Promise<ActionRun> =>
+      runAction({
+        apiUrl: fake.url,
+        inputs: { token: PAT, 'registry-url': fake.url, 'max-deletes-per-minute': '180', 'dry-run': 'false', ...inputs },
+        workDir
+      })
+    const policy = 'version: 1\nrules:\n  - name: old\n    packages: { type: container, names: ["site"] }\n    match: { older-than: 10d }\n'
+    const deleting = await run({ policy })
+    expect(deleting.outputs).toMatchObject({ 'deleted-count': '1', 'failed-count': '0' })
+    const deleted = fake.versions('acme', 'container', 'site', 'deleted')[0]
+    // Meanwhile `latest` is pushed to a new build.
+    const pushed = fake.pushVersion('acme', 'container', 'site', { ...manifestSeed('site-2.0'), tags: ['2.0', 'latest'], created_at: new Date().toISOString() })
+
+    const restoring = await run({ policy, 'restore-from': deleting.outputs['plan-path'] }, deleting.workDir)
+    expect(restoring.exitCode).toBe(0)
+    expect(fake.versions('acme', 'container', 'site').map(v => [v.id, v.tags])).toEqual([
+      [pushed.id, ['2.0', 'latest']],
+      [expect.any(Number), ['2.0-rc']],
+      [deleted.id, ['1.0']]
+    ])
+    expect(restoring.summary).toContain('Tags (after the restore)')
+    expect(restoring.summary).toContain(`<code>1.0</code> (<code>latest</code> is on version ${pushed.id} now)`)
+    expect(restoring.stdout).toMatch(
+      new RegExp(`^::warning::1 restored version\\(s\\) did not get all their old tags back, because those tags were pushed to other versions since they were deleted .*container/site ${deleted.id}: tags now: 1\\.0; latest is on version ${pushed.id} now`, 'm')
+    )
+    const result = expectOwnResultFile(restoring, deleting, { mode: 'restore', totals: { versions: 1, restored: 1, present: 0, failed: 0 } })
+    expect(result.items).toEqual([
+      expect.objectContaining({ id: deleted.id, tags: ['1.0', 'latest'], outcome: 'restored', tagsAfter: ['1.0'], movedTags: [{ tag: 'latest', versionId: pushed.id, versionName: pushed.name }] })
+    ])
+  } finally {
+    await fake.stop()
+  }
+})

@@ -163,9 +163,10 @@ test('registry token requests that fail (5xx then retried, or refused): no secre
   await start()
   fake.failNext({ method: 'GET', pathIncludes: '/token', status: 403, message: 'denied', times: 1000 })
   const refused = await run({ 'dry-run': 'false' })
-  expect(refused.exitCode).toBe(0)
-  expect(refused.stdout).toMatch(/::warning::left untouched/)
-  expect(fake.mutations().filter(r => r.path.includes('/container/'))).toEqual([])
+  // Refused for the only container package: the registry is usable for none, an authentication failure (contract 1.1).
+  expect(refused.exitCode).toBe(1)
+  expect(refused.stdout).toMatch(/::error::Authentication to the container registry .* failed for every container package/)
+  expect(fake.mutations()).toEqual([])
   expectNoSecrets(refused, allSecrets())
 })
 

@@ -1,7 +1,7 @@
 // Restore through a fake client: what a plan file says to restore and in which order, and how
 // a refused restore is explained from what GitHub still shows.
 import type { PackageRef } from '../../src/model.js'
-import { PlanFileError, planStatus, restoreFromPlan, restoreTargets, type RestoreApi } from '../../src/execute/restore.js'
+import { PlanFileError, planStatus, restoreFromPlan, restoreTargets, type ListedVersion, type RestoreApi } from '../../src/execute/restore.js'
 import type { PlanFile } from '../../src/report/plan-file.js'
 import type { ReportedVersion } from '../../src/report/run-report.js'
 import { emptyCounts } from '../../src/report/run-report.js'
@@ -44,6 +44,8 @@ class FakeRestoreApi implements RestoreApi {
   packageExists = true
   /** The error a restore gets for a version id (default: restored when deleted). */
   refusals = new Map<number | 'package', Error>()
+  /** Tags GitHub lists for a version now (default none). */
+  tags = new Map<number, string[]>()
 
   async restoreVersion(_pkg: PackageRef, id: number): Promise<void> {
     this.calls.push(`restore ${id}`)
@@ -69,9 +71,9 @@ class FakeRestoreApi implements RestoreApi {
     return this.packageExists ? {} : undefined
   }
 
-  async listVersions(_pkg: PackageRef, state: 'active' | 'deleted'): Promise<{ id: number }[]> {
+  async listVersions(_pkg: PackageRef, state: 'active' | 'deleted'): Promise<ListedVersion[]> {
     this.calls.push(`list ${state}`)
-    return [...(state === 'active' ? this.active : this.deleted)].map(id => ({ id }))
+    return [...(state === 'active' ? this.active : this.deleted)].map(id => ({ id, name: `v${id}`, tags: this.tags.get(id) ?? [] }))
   }
 }
 
@@ -130,7 +132,8 @@ describe('restoreFromPlan', () => {
       { pkg: lib, versions: [v(5), v(6)], wholePackage: true }
     ])
     const result = await restoreFromPlan(file, api, quiet)
-    expect(api.calls).toEqual(['restore 1', 'restore 2', 'restore package lib'])
+    // Each package's tags are read back once, after its restores.
+    expect(api.calls).toEqual(['restore 1', 'restore 2', 'list active', 'restore package lib', 'list active'])
     expect(result).toMatchObject({ restored: 4, present: 0, failed: 0 })
     expect(result.items.map(i => [i.packageKey, i.id, i.outcome])).toEqual([
       ['container/web', 1, 'restored'],
@@ -159,9 +162,13 @@ describe('restoreFromPlan', () => {
     expect(outcome(1)).toMatchObject({ outcome: 'failed', detail: expect.stringMatching(/^GitHub no longer keeps it: .* for 30 days \(the plan file was written 45 days ago\) \(GitHub answered HTTP 404: Package version not found\.\)$/) })
     expect(outcome(2).outcome).toBe('failed')
     expect(outcome(4)).toMatchObject({ outcome: 'already present' })
-    expect(outcome(5)).toMatchObject({ outcome: 'failed', detail: expect.stringMatching(/^GitHub still keeps it but refused to restore it: the token may not restore in this package; restoring needs .*write:packages/) })
+    expect(outcome(5)).toMatchObject({
+      outcome: 'failed',
+      detail: expect.stringMatching(/^restoring stopped at version 5, refused for lack of permission: GitHub still keeps it but refused to restore it: the token may not restore in this package; restoring needs .*write:packages/)
+    })
     expect(result).toMatchObject({ restored: 0, present: 1, failed: 3 })
-    expect(api.calls.filter(c => c.startsWith('list') || c === 'get package')).toEqual(['get package', 'list active', 'list deleted'])
+    // The package looked at once to explain, and listed once more to read back the tags of what is there.
+    expect(api.calls.filter(c => c.startsWith('list') || c === 'get package')).toEqual(['get package', 'list active', 'list deleted', 'list active'])
   })
 
   test('a reused name: none of the versions the plan saw are there', async () => {
@@ -186,8 +193,39 @@ describe('restoreFromPlan', () => {
     const result = await restoreFromPlan(planFile([{ pkg: web, versions: [v(1), v(2)] }]), api, quiet)
     expect(result.items.map(i => i.detail)).toEqual([
       'HTTP 503: Service Unavailable; run the restore again later',
-      expect.stringMatching(/^the token may not restore it: restoring needs .* \(GitHub answered HTTP 403: Resource not accessible by integration\)$/)
+      expect.stringMatching(/^restoring stopped at version 2, refused for lack of permission: the token may not restore it: restoring needs .* \(GitHub answered HTTP 403: Resource not accessible by integration\)$/)
     ])
     expect(api.calls).toEqual(['restore 1', 'restore 2'])
+  })
+
+  test('a permission refusal stops its package: no further POST there, one cause for all its versions; other packages go on', async () => {
+    const api = new FakeRestoreApi()
+    api.deleted = new Set([1, 2, 3, 7])
+    const refusal = httpError(403, 'Resource not accessible by integration')
+    api.refusals.set(1, refusal)
+    const other: PackageRef = { ...web, name: 'api' }
+    const result = await restoreFromPlan(planFile([{ pkg: web, versions: [v(1), v(2), v(3)] }, { pkg: other, versions: [v(7)] }]), api, quiet)
+    expect(api.calls).toEqual(['restore 1', 'restore 7', 'list active'])
+    expect(result).toMatchObject({ restored: 1, failed: 3 })
+    const details = new Set(result.items.filter(i => i.packageKey === 'container/web').map(i => i.detail))
+    expect([...details]).toEqual([
+      expect.stringMatching(/^restoring stopped at version 1, refused for lack of permission; the package's other 2 version\(s\) were not attempted: the token may not restore it: .*write:packages/)
+    ])
+  })
+
+  test('tags are read back after the restore: a tag pushed to another version since stays there, and the item says where', async () => {
+    const api = new FakeRestoreApi()
+    api.deleted = new Set([1, 2])
+    api.active = new Set([9])
+    // While 1 was deleted, `latest` was pushed to 9; GitHub gives 1 back with the tags it still owns.
+    api.tags.set(1, ['1.0'])
+    api.tags.set(2, ['pr-3'])
+    api.tags.set(9, ['latest', '2.0'])
+    const file = planFile([{ pkg: web, versions: [v(1, { tags: ['1.0', 'latest', 'gone'] }), v(2, { tags: ['pr-3'] })] }])
+    const result = await restoreFromPlan(file, api, quiet)
+    expect(result.items.map(i => [i.id, i.outcome, i.tagsAfter, i.movedTags])).toEqual([
+      [1, 'restored', ['1.0'], [{ tag: 'latest', versionId: 9, versionName: 'v9' }, { tag: 'gone' }]],
+      [2, 'restored', ['pr-3'], undefined]
+    ])
   })
 })

@@ -33,12 +33,24 @@ export interface ScriptedFault {
   headers?: Record<string, string>
   /** Destroy the socket instead: 'before' does not apply the request, 'after' does. */
   drop?: 'before' | 'after'
+  /** Never answer (until the client gives up or the fake stops); the request is not applied. */
+  hang?: true
+  /** Answer as usual, but send the body one byte every this many milliseconds (headers at once). */
+  trickleMs?: number
+  /**
+   * Answer 200 with a body of this many bytes, streamed (never allocated whole), e.g. a "manifest"
+   * of 1.5 GB. With `announce` the Content-Length says so up front; without, it is chunked.
+   */
+  hugeBody?: { bytes: number; announce: boolean; contentType?: string }
 }
 
 export type FaultAction =
   | { kind: 'drop-before' }
   | { kind: 'drop-after' }
   | { kind: 'respond'; response: FakeResponse }
+  | { kind: 'hang' }
+  | { kind: 'trickle'; intervalMs: number }
+  | { kind: 'huge-body'; bytes: number; announce: boolean; contentType: string }
 
 export interface FaultDecision {
   delayMs: number
@@ -54,8 +66,8 @@ export class Faults {
   }
 
   failNext(fault: ScriptedFault): void {
-    if (fault.status === undefined && fault.drop === undefined) {
-      throw new Error('fake GitHub: failNext needs a status or a drop')
+    if (fault.status === undefined && fault.drop === undefined && !fault.hang && fault.trickleMs === undefined && !fault.hugeBody) {
+      throw new Error('fake GitHub: failNext needs a status, a drop, hang, trickleMs or hugeBody')
     }
     this.scripted.push({ ...fault, left: fault.times ?? 1 })
   }
@@ -92,6 +104,12 @@ export class Faults {
 function scriptedAction(script: ScriptedFault, registry: boolean): FaultAction {
   if (script.drop === 'before') return { kind: 'drop-before' }
   if (script.drop === 'after') return { kind: 'drop-after' }
+  if (script.hang) return { kind: 'hang' }
+  if (script.trickleMs !== undefined) return { kind: 'trickle', intervalMs: script.trickleMs }
+  if (script.hugeBody) {
+    const contentType = script.hugeBody.contentType ?? 'application/vnd.oci.image.manifest.v1+json'
+    return { kind: 'huge-body', bytes: script.hugeBody.bytes, announce: script.hugeBody.announce, contentType }
+  }
   const status = script.status as number
   if (registry) {
     const message = script.message ?? STATUS_CODES[status] ?? 'Error'

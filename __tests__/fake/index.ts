@@ -30,7 +30,7 @@ import { restPackageRoutes } from './rest-packages.js'
 import { isRegistryPath, Registry, type BrokenImage, type RegistryOptions } from './registry.js'
 import { restUserRoutes } from './rest-users.js'
 import { FakeServer, type FakeRequest, type RecordedRequest } from './server.js'
-import { FakeState, snapshotVersion, type FakeAccountSeed, type FakePackageSeed, type FakeVersion } from './state.js'
+import { FakeState, snapshotVersion, type FakeAccountSeed, type FakePackageSeed, type FakeVersion, type FakeVersionSeed } from './state.js'
 
 export type { FaultOptions, ScriptedFault } from './faults.js'
 export type { PrimaryLimitOptions, SecondaryLimitOptions } from './rate-limits.js'
@@ -141,6 +141,16 @@ export class FakeGitHub {
    * Script a failure for the next matching request(s), e.g. { method: 'DELETE', pathIncludes: '/versions/12', status: 500, times: 2 }
    * or { pathIncludes: '/v2/acme/web/manifests/', status: 429, headers: { 'retry-after': '1' } } (a registry error body there).
    */
+  /**
+   * Push a version now to an existing package (the newest id); its tags move to it from whichever
+   * version had them, deleted ones included, as a registry moves a tag. Returns its snapshot.
+   */
+  pushVersion(owner: string, type: string, name: string, seed: FakeVersionSeed): FakeVersion {
+    const pkg = this.state.findPackage(owner, type, name)
+    if (!pkg || pkg.deletedAt) throw new Error(`fake GitHub: no active package ${owner}/${type}/${name} to push to`)
+    return snapshotVersion(this.state.pushVersion(pkg, seed))
+  }
+
   failNext(fault: ScriptedFault): void {
     this.faults.failNext(fault)
   }

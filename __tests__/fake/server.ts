@@ -183,6 +183,13 @@ export class FakeServer {
         req.socket.destroy()
         return
       }
+      // Held open until the client gives up (or stop() closes every connection).
+      if (fault.action?.kind === 'hang') return
+      if (fault.action?.kind === 'huge-body') {
+        record.status = 200
+        await streamFiller(res, fault.action)
+        return
+      }
       const response =
         fault.action?.kind === 'respond'
           ? fault.action.response
@@ -191,6 +198,10 @@ export class FakeServer {
       if (fault.action?.kind === 'drop-after') {
         record.dropped = 'after'
         req.socket.destroy()
+        return
+      }
+      if (fault.action?.kind === 'trickle') {
+        await this.trickle(res, response, fault.action.intervalMs)
         return
       }
       send(res, response)
@@ -210,6 +221,20 @@ export class FakeServer {
       if (params) return { route, params }
     }
     return undefined
+  }
+
+  /** Headers at once, then the body a byte at a time, until it is sent or the client leaves. */
+  private async trickle(res: http.ServerResponse, response: FakeResponse, intervalMs: number): Promise<void> {
+    const { headers, payload } = encode(response)
+    res.writeHead(response.status, headers)
+    res.flushHeaders()
+    const bytes = payload === undefined ? Buffer.alloc(0) : Buffer.from(payload)
+    for (let at = 0; at < bytes.length; at++) {
+      await this.sleep(intervalMs)
+      if (res.destroyed || this.stopping) return
+      res.write(bytes.subarray(at, at + 1))
+    }
+    res.end()
   }
 
   private sleep(ms: number): Promise<void> {
@@ -258,8 +283,35 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-function send(res: http.ServerResponse, response: FakeResponse): void {
-  if (res.destroyed || res.headersSent) return
+/**
+ * A 200 of `bytes` bytes (a JSON-looking run of spaces), written in 64 KiB pieces as the client
+ * takes them: one buffer reused, so a 1.5 GB body costs the fake 64 KiB.
+ */
+async function streamFiller(res: http.ServerResponse, body: { bytes: number; announce: boolean; contentType: string }): Promise<void> {
+  const headers: Record<string, string> = { 'content-type': body.contentType }
+  if (body.announce) headers['content-length'] = String(body.bytes)
+  res.writeHead(200, headers)
+  const piece = Buffer.alloc(64 * 1024, 0x20)
+  let left = body.bytes
+  while (left > 0 && !res.destroyed) {
+    const chunk = left >= piece.length ? piece : piece.subarray(0, left)
+    left -= chunk.length
+    if (!res.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off('drain', done)
+          res.off('close', done)
+          resolve()
+        }
+        res.on('drain', done)
+        res.on('close', done)
+      })
+    }
+  }
+  if (!res.destroyed) res.end()
+}
+
+function encode(response: FakeResponse): { headers: Record<string, string>; payload?: string | Buffer } {
   const raw = typeof response.body === 'string' || Buffer.isBuffer(response.body)
   const payload =
     response.body === undefined || response.status === 204 || response.status === 304
@@ -272,6 +324,12 @@ function send(res: http.ServerResponse, response: FakeResponse): void {
     headers['content-type'] ??= raw ? 'application/octet-stream' : 'application/json; charset=utf-8'
     headers['content-length'] = String(Buffer.byteLength(payload))
   }
+  return { headers, payload }
+}
+
+function send(res: http.ServerResponse, response: FakeResponse): void {
+  if (res.destroyed || res.headersSent) return
+  const { headers, payload } = encode(response)
   res.writeHead(response.status, headers)
   res.end(payload)
 }

@@ -247,3 +247,84 @@ describe('RegistryClient and the registry limits', () => {
     expect(secrets).toHaveLength(2)
   })
 })
+
+describe('RegistryClient in bounded time and memory', () => {
+  // A fake per test: a scripted hang left unused must not hold up the next test.
+  beforeEach(async () => {
+    fake = await start()
+  })
+  afterEach(() => fake.stop())
+
+  // Real time here, scaled down: 150 ms an attempt, 500 ms a read.
+  const bounded = (options: Partial<RegistryClientOptions> = {}): Harness =>
+    connect({ timeoutMs: 150, readTimeoutMs: 500, retryBaseMs: 10, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), ...options })
+
+  it('a registry that never answers: the read ends at its deadline with a timeout that says so', async () => {
+    const { client } = bounded()
+    fake.failNext({ pathIncludes: '/v2/acme/web/manifests/', hang: true, times: 100 })
+    const started = Date.now()
+    const error = await failure(client.getManifest('acme/web', web.digest))
+    expect(Date.now() - started).toBeLessThan(900)
+    expect(error.code).toBe('TIMEOUT')
+    expect(error.message).toMatch(new RegExp(`^the registry ${new URL(fake.url).host} did not answer GET /v2/acme/web/manifests/${web.digest} in time \\(\\d attempt\\(s\\) of at most 0 s each, 1 s in all\\)`))
+    // Attempts were retried, within the one deadline.
+    expect(fake.registryRequests().length).toBeGreaterThan(1)
+  })
+
+  it('a registry that trickles the body a byte at a time times out as well, however many bytes it sent', async () => {
+    const { client } = bounded()
+    fake.failNext({ pathIncludes: '/token', trickleMs: 40, times: 100 })
+    const started = Date.now()
+    const error = await failure(client.getManifest('acme/web', web.digest))
+    expect(Date.now() - started).toBeLessThan(900)
+    expect(error.code).toBe('TIMEOUT')
+    expect(error.message).toMatch('did not answer GET /token in time')
+  })
+
+  it('once a read ran out of time, the other reads of that repository give up at once; other repositories go on', async () => {
+    const { client } = bounded()
+    await client.getManifest('acme/web', web.digest)
+    fake.failNext({ pathIncludes: '/v2/acme/web/manifests/', hang: true, times: 1000 })
+    const children = [...web.children, ...web.attestations].map((child) => client.getManifest('acme/web', child.digest))
+    const started = Date.now()
+    const errors = await Promise.all(children.map(failure))
+    expect(Date.now() - started).toBeLessThan(900)
+    expect(errors.every((error) => error.code === 'TIMEOUT')).toBe(true)
+    fake.resetRequests()
+    await expect(failure(client.getManifest('acme/web', web.digest))).resolves.toMatchObject({ code: 'TIMEOUT' })
+    expect(fake.registryRequests()).toEqual([])
+    await expect(client.getManifest('acme/team/api', api.digest)).resolves.toMatchObject({ digest: api.digest })
+  })
+
+  it.each([
+    ['announced by Content-Length', true, /with a body that announces 1\.5 GB; the limit is 4\.0 MiB, so it was not read$/],
+    ['streamed without a length', false, /with a body that sent more than 4\.0 MiB; the limit is 4\.0 MiB, so it was not read$/]
+  ])('a manifest of 1.5 GB %s is refused without being read whole, and not asked again', async (_, announce, message) => {
+    const { client } = bounded({ readTimeoutMs: 10_000, timeoutMs: 10_000 })
+    fake.failNext({ pathIncludes: `/v2/acme/web/manifests/${web.digest}`, hugeBody: { bytes: 1.5e9, announce }, times: 2 })
+    const error = await failure(client.getManifest('acme/web', web.digest))
+    expect(error.code).toBe('TOO_LARGE')
+    expect(error.message).toMatch(message)
+    // The first GET drew the huge answer instead of a challenge: one request, no retry.
+    expect(fake.registryRequests()).toHaveLength(1)
+    expect(client.stats.retries).toBe(0)
+  })
+
+  it('says the registry is unusable only when every repository it was asked about refused authorization', async () => {
+    const refused = connect({ githubToken: NO_SCOPES.token })
+    await failure(refused.client.getManifest('acme/web', web.digest))
+    await failure(refused.client.getManifest('acme/bulk', fake.versions('Acme', 'container', 'bulk')[0].name))
+    expect(refused.client.unusableMessage()).toMatch(
+      new RegExp(`^Authentication to the container registry ${new URL(fake.url).host} failed for every container package \\(2\\), so no image could be judged and nothing was deleted\\. acme/web: the token cannot pull acme/web from .*: its token service answered 403 DENIED\\. \\| acme/bulk: .*\\.$`)
+    )
+    expect(refused.client.unusableMessage()).toMatch(/What to do: give the `token` input pull access/)
+
+    // One repository readable: the registry works, the other package only fails closed.
+    const reader = connect()
+    fake.failNext({ pathIncludes: '/token', status: 403, times: 1 })
+    await failure(reader.client.getManifest('acme/web', web.digest))
+    await reader.client.getManifest('acme/team/api', api.digest)
+    expect(reader.client.unusableMessage()).toBeUndefined()
+    expect(connect().client.unusableMessage()).toBeUndefined()
+  })
+})

@@ -1,7 +1,10 @@
 // Restore run: read an earlier run's plan file and restore what it deleted. The policy is
 // not applied in the same run. A plan file that cannot be used fails before any request; a
-// plan with nothing to restore (a dry run's) makes none.
+// plan with nothing to restore (a dry run's) makes none. The run writes its own result file
+// under RUNNER_TEMP (the plan-path output), never pointing back at the plan file it read.
 import * as core from '@actions/core'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { failureCauses, PlanFileError, planStatus, restoreFromPlan, restoreTargets, RESTORE_WINDOW_DAYS, type RestoreItem, type RestoreTarget } from '../execute/restore.js'
 import { FatalError } from '../github/errors.js'
 import { readPlanFile, type PlanFile } from '../report/plan-file.js'
@@ -12,6 +15,36 @@ import { setOutputs, writeSummary } from './outputs.js'
 import type { RunOutcome } from './retention-run.js'
 
 const DAY_MS = 24 * 60 * 60 * 1000
+
+export const RESTORE_RESULT_FORMAT = 'package-retention/restore-result'
+
+/** `$RUNNER_TEMP/package-retention/restore-<time>-<pid>.json`, beside the plan files. */
+export function restoreResultPath(runnerTemp: string, startedAt: Date): string {
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-')
+  return join(runnerTemp, 'package-retention', `restore-${stamp}-${process.pid}.json`)
+}
+
+interface RestoreResultFile {
+  format: typeof RESTORE_RESULT_FORMAT
+  formatVersion: 1
+  mode: 'dry-run' | 'restore'
+  /** The plan file this run restored from. */
+  restoreFrom: string
+  writtenAt: string
+  notes: string[]
+  /** Why there was nothing to restore, when there was nothing. */
+  nothing?: string
+  totals: { versions: number; restored: number; present: number; failed: number }
+  items: RestoreItem[]
+}
+
+/** Written atomically (temporary file, then rename), as the plan file is. */
+function writeRestoreResult(path: string, result: Omit<RestoreResultFile, 'format' | 'formatVersion' | 'writtenAt'>): void {
+  const file: RestoreResultFile = { format: RESTORE_RESULT_FORMAT, formatVersion: 1, writtenAt: new Date().toISOString(), ...result }
+  mkdirSync(dirname(path), { recursive: true })
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`)
+  renameSync(`${path}.tmp`, path)
+}
 /** Leaves room for the step's own failure annotation within GitHub's 10 per step. */
 const FAILURE_ANNOTATIONS = 9
 
@@ -45,10 +78,29 @@ function planAgeDays(file: PlanFile): number | undefined {
   return Number.isNaN(at) ? undefined : Math.floor((Date.now() - at) / DAY_MS)
 }
 
+/** "tags now 1.0; latest is on version 9 now", for the log and the warning. */
+function tagsAfterText(item: RestoreItem): string {
+  if (!item.tagsAfter) return ''
+  const now = `tags now: ${item.tagsAfter.join(', ') || 'none'}`
+  const moved = (item.movedTags ?? []).map(m => (m.versionId !== undefined ? `${m.tag} is on version ${m.versionId} now` : `${m.tag} is on no version now`))
+  return moved.length > 0 ? `${now}; ${moved.join(', ')}` : now
+}
+
 function logItems(items: RestoreItem[]): void {
   for (const item of items) {
     const what = `${item.packageKey} ${item.id} ${item.tags.join(',') || item.name}`
-    core.info(`${what}: ${item.outcome}${item.outcome === 'failed' || item.outcome === 'already present' ? ` (${item.detail})` : ''}`)
+    const tags = tagsAfterText(item)
+    core.info(`${what}: ${item.outcome}${item.outcome === 'failed' || item.outcome === 'already present' ? ` (${item.detail})` : ''}${tags ? ` [${tags}]` : ''}`)
+  }
+  // Tags that did not come back are worth a warning: a user restoring `latest` expects it back.
+  const moved = items.filter(i => i.movedTags && i.movedTags.length > 0)
+  if (moved.length > 0) {
+    const lines = moved.slice(0, 5).map(i => `${i.packageKey} ${i.id}: ${tagsAfterText(i)}`)
+    core.warning(
+      `${moved.length} restored version(s) did not get all their old tags back, because those tags were pushed to other versions since they were deleted ` +
+        `(GitHub leaves a tag where it is now): ${lines.join(' | ')}${moved.length > lines.length ? ` and ${moved.length - lines.length} more` : ''}. ` +
+        'Push or re-tag the image if a tag should point at the restored version again.'
+    )
   }
   // One annotation per package and cause, so a hundred versions refused for one reason are one line.
   for (const [index, { packageKey, detail, count }] of failureCauses(items).entries()) {
@@ -58,8 +110,10 @@ function logItems(items: RestoreItem[]): void {
   }
 }
 
-export async function runRestore(settings: Settings, planFile: string): Promise<RunOutcome> {
+export async function runRestore(settings: Settings, planFile: string, startedAt = new Date()): Promise<RunOutcome> {
   const { file, targets } = readRestorable(planFile)
+  const resultPath = restoreResultPath(settings.runnerTemp, startedAt)
+  const mode = settings.dryRun ? 'dry-run' : 'restore'
   const notes: string[] = []
   const status = planStatus(file)
   if (status === 'unrecorded') {
@@ -78,8 +132,9 @@ export async function runRestore(settings: Settings, planFile: string): Promise<
   const nothing = nothingToRestore(file, targets)
   if (nothing) {
     core.info(`restore-from ${planFile}: ${nothing}.`)
-    setOutputs({ planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0, planPath: planFile })
-    await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items: [], notes, nothing }))
+    writeRestoreResult(resultPath, { mode, restoreFrom: planFile, notes, nothing, totals: { versions: 0, restored: 0, present: 0, failed: 0 }, items: [] })
+    setOutputs({ planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0, planPath: resultPath })
+    await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items: [], notes, nothing, resultFile: resultPath }))
     return {}
   }
 
@@ -94,11 +149,12 @@ export async function runRestore(settings: Settings, planFile: string): Promise<
     return restored
   })
   const { items, failed, present, restored } = result
-  setOutputs({ planned: items.length, deleted: 0, skipped: present, failed, deferred: 0, planPath: planFile })
   const emptyReason = items.length === 0 ? 'GitHub lists none of the versions that run scheduled as deleted: nothing to restore' : undefined
-  await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items, notes, nothing: emptyReason }))
+  writeRestoreResult(resultPath, { mode, restoreFrom: planFile, notes, nothing: emptyReason, totals: { versions: items.length, restored, present, failed }, items })
+  setOutputs({ planned: items.length, deleted: 0, skipped: present, failed, deferred: 0, planPath: resultPath })
+  await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items, notes, nothing: emptyReason, resultFile: resultPath }))
   const verb = settings.dryRun ? 'would restore' : 'restored'
-  core.info(`${verb} ${settings.dryRun ? items.length : restored}, already present ${present}, failed ${failed}; from plan file ${planFile}`)
+  core.info(`${verb} ${settings.dryRun ? items.length : restored}, already present ${present}, failed ${failed}; from plan file ${planFile}; result file ${resultPath}`)
   if (!settings.dryRun) {
     await api.refreshRateLimit()
     core.info(`At end, ${api.rateLimit.describe()}`)

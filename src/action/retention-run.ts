@@ -111,6 +111,9 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       if (pkg.type === 'container') reader.prefetch(registryRepository(pkg.owner, pkg.name), versions)
     })
     const graphs = await buildImageGraphs(result.packages, { reader, keptVersions })
+    // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
+    const registryUnusable = registry.unusableMessage()
+    if (registryUnusable) throw new FatalError(registryUnusable)
     result.packages = graphs.map(g => g.inventory)
     for (const g of graphs) {
       if (g.manifestReads === 0) continue

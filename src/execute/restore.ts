@@ -8,7 +8,13 @@
 // A refused restore is explained from what GitHub still shows, not from its wording (which is
 // not documented): the version is there already (restored earlier: not a failure), the package
 // name now belongs to a new package (namespace reused), GitHub no longer keeps the version (its
-// 30 days are over), or GitHub keeps it but the token may not restore it.
+// 30 days are over), or GitHub keeps it but the token may not restore it. A permission refusal
+// stops that package: its other versions would only draw the same refusal (as deletion stops a
+// package at its first refusal).
+//
+// What a restore gives back is read back from GitHub afterwards: a version comes back with the
+// tags it still owns, and a tag pushed to another version since (`latest` moved to a newer
+// build) stays there. Each restored version reports its tags now and where its old tags went.
 import { PACKAGE_TYPES, type PackageRef } from '../model.js'
 import { classifyError, describeError } from '../github/errors.js'
 import type { PlanFile } from '../report/plan-file.js'
@@ -21,7 +27,21 @@ export interface RestoreApi {
   versionState(pkg: PackageRef, id: number): Promise<'active' | 'gone'>
   /** Undefined when no package has that name (or the token cannot see it). */
   getPackage(pkg: PackageRef): Promise<object | undefined>
-  listVersions(pkg: PackageRef, state: 'active' | 'deleted'): Promise<{ id: number }[]>
+  listVersions(pkg: PackageRef, state: 'active' | 'deleted'): Promise<ListedVersion[]>
+}
+
+export interface ListedVersion {
+  id: number
+  name: string
+  tags: string[]
+}
+
+/** An old tag of a restored version that GitHub now shows on another version (or on none). */
+export interface MovedTag {
+  tag: string
+  /** The version that has it now; absent when no version has it. */
+  versionId?: number
+  versionName?: string
 }
 
 export type RestoreOutcome = 'restored' | 'would restore' | 'already present' | 'failed'
@@ -30,9 +50,14 @@ export interface RestoreItem {
   packageKey: string
   id: number
   name: string
+  /** The tags it had when it was deleted, as the plan file records them. */
   tags: string[]
   outcome: RestoreOutcome
   detail: string
+  /** Restored or already present: its tags as GitHub lists them after the restore (absent when they could not be read). */
+  tagsAfter?: string[]
+  /** Old tags it did not get back: they belong to another version now. */
+  movedTags?: MovedTag[]
 }
 
 export interface RestoreResult {
@@ -47,7 +72,8 @@ export interface RestoreResult {
 export const RESTORE_WINDOW_DAYS = 30
 
 const PERMISSION_ADVICE =
-  'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package'
+  'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package ' +
+  "for the workflow's repository (package settings → Manage Actions access) and `permissions: packages: write`"
 
 interface TargetVersion {
   id: number
@@ -174,7 +200,10 @@ class PackageView {
   }
 }
 
-type Attempt = Pick<RestoreItem, 'outcome' | 'detail'>
+type Attempt = Pick<RestoreItem, 'outcome' | 'detail'> & {
+  /** GitHub refused for lack of permission: the package's other versions are not attempted. */
+  permission?: true
+}
 
 const failed = (detail: string): Attempt => ({ outcome: 'failed', detail })
 const answered = (error: unknown): string => `GitHub answered ${describeError(error)}`
@@ -191,7 +220,7 @@ function plainFailure(error: unknown): Attempt | undefined {
   switch (classifyError(error)) {
     case 'unauthorized':
     case 'forbidden':
-      return failed(`the token may not restore it: ${PERMISSION_ADVICE} (${answered(error)})`)
+      return { ...failed(`the token may not restore it: ${PERMISSION_ADVICE} (${answered(error)})`), permission: true }
     case 'rate-limited':
     case 'secondary-rate-limited':
     case 'server':
@@ -210,7 +239,9 @@ async function explainVersionFailure(api: RestoreApi, target: RestoreTarget, vie
     if (!now.exists) {
       return failed(`no package named ${target.key} is there now (deleted whole since, or not visible to the token); restore the package first (${answered(error)})`)
     }
-    if (now.deleted.has(id)) return failed(`GitHub still keeps it but refused to restore it: the token may not restore in this package; ${PERMISSION_ADVICE} (${answered(error)})`)
+    if (now.deleted.has(id)) {
+      return { ...failed(`GitHub still keeps it but refused to restore it: the token may not restore in this package; ${PERMISSION_ADVICE} (${answered(error)})`), permission: true }
+    }
     if (!target.knownIds.some(known => now.active.has(known) || now.deleted.has(known))) return reusedNamespace(target, error)
     return failed(
       `GitHub no longer keeps it: it is not among the package's restorable deleted versions; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days${windowNote} (${answered(error)})`
@@ -268,6 +299,42 @@ export function failureCauses(items: readonly RestoreItem[]): { packageKey: stri
   return [...causes.values()]
 }
 
+/**
+ * The detail every version of a package stopped by a permission refusal carries (so the log and the
+ * summary say it once for the package): which version was refused, why, and what to do.
+ */
+function permissionStop(refusedId: number, refusal: string, notAttempted: number): string {
+  const rest = notAttempted > 0 ? `; the package's other ${notAttempted} version(s) were not attempted` : ''
+  return `restoring stopped at version ${refusedId}, refused for lack of permission${rest}: ${refusal}`
+}
+
+/** Tags after the restore, read back from GitHub: each version's tags now, and where its old tags went. */
+async function readBackTags(api: RestoreApi, pkg: PackageRef, items: RestoreItem[], log: (line: string) => void): Promise<void> {
+  const back = items.filter(i => i.outcome === 'restored' || i.outcome === 'already present')
+  if (back.length === 0) return
+  let active: ListedVersion[]
+  try {
+    active = await api.listVersions(pkg, 'active')
+  } catch (error) {
+    log(`The tags of the restored versions of ${back[0].packageKey} could not be read back: ${describeError(error)}`)
+    return
+  }
+  const byId = new Map(active.map(v => [v.id, v]))
+  const holderOf = new Map<string, ListedVersion>()
+  for (const v of active) for (const tag of v.tags) holderOf.set(tag, v)
+  for (const item of back) {
+    const now = byId.get(item.id)
+    if (!now) continue
+    item.tagsAfter = [...now.tags]
+    const moved = item.tags.filter(tag => !now.tags.includes(tag))
+    if (moved.length === 0) continue
+    item.movedTags = moved.map(tag => {
+      const holder = holderOf.get(tag)
+      return holder ? { tag, versionId: holder.id, versionName: holder.name } : { tag }
+    })
+  }
+}
+
 export async function restoreFromPlan(file: PlanFile, api: RestoreApi, options: RestoreOptions): Promise<RestoreResult> {
   let targets = restoreTargets(file)
   if (planStatus(file) === 'unrecorded' && targets.length > 0) {
@@ -281,7 +348,7 @@ export async function restoreFromPlan(file: PlanFile, api: RestoreApi, options: 
   const progress = new Progress({ total: targets.reduce((n, t) => n + (t.whole ? 1 : t.versions.length), 0), label: 'Restoring', log: options.log })
   for (const target of targets) {
     const view = new PackageView(api, target.pkg)
-    const item = (v: TargetVersion, attempt: Attempt): RestoreItem => ({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, ...attempt })
+    const item = (v: TargetVersion, attempt: Attempt): RestoreItem => ({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, outcome: attempt.outcome, detail: attempt.detail })
     if (target.whole) {
       let attempt: Attempt = { outcome: 'would restore', detail: 'dry run: the package would be restored whole' }
       if (!options.dryRun) {
@@ -292,13 +359,19 @@ export async function restoreFromPlan(file: PlanFile, api: RestoreApi, options: 
           attempt = await explainPackageFailure(target, view, error, windowNote)
         }
       }
-      for (const v of target.versions) items.push(item(v, attempt))
+      const packageItems = target.versions.map(v => item(v, attempt))
+      if (!options.dryRun) await readBackTags(api, target.pkg, packageItems, options.log)
+      items.push(...packageItems)
       progress.advance()
       continue
     }
-    for (const v of target.versions) {
+    const packageItems: RestoreItem[] = []
+    let stopped: RestoreItem | undefined
+    for (const [index, v] of target.versions.entries()) {
       let attempt: Attempt = { outcome: 'would restore', detail: 'dry run' }
-      if (!options.dryRun) {
+      if (stopped) {
+        attempt = failed(stopped.detail)
+      } else if (!options.dryRun) {
         try {
           await api.restoreVersion(target.pkg, v.id)
           attempt = { outcome: 'restored', detail: 'restored' }
@@ -306,9 +379,17 @@ export async function restoreFromPlan(file: PlanFile, api: RestoreApi, options: 
           attempt = await explainVersionFailure(api, target, view, v.id, error, windowNote)
         }
       }
-      items.push(item(v, attempt))
+      const restoreItem = item(v, attempt)
+      if (attempt.permission) {
+        restoreItem.detail = permissionStop(v.id, attempt.detail, target.versions.length - index - 1)
+        stopped = restoreItem
+        options.log(`${target.key}: ${restoreItem.detail}`)
+      }
+      packageItems.push(restoreItem)
       progress.advance()
     }
+    if (!options.dryRun) await readBackTags(api, target.pkg, packageItems, options.log)
+    items.push(...packageItems)
   }
   progress.finish()
   const count = (outcome: RestoreOutcome): number => items.filter(i => i.outcome === outcome).length

@@ -1,11 +1,16 @@
 // A client for the OCI distribution API's manifest reads, as ghcr.io and GHES serve them: the
 // 401 challenge → token → bearer flow, tokens masked and cached per scope, bounded concurrency,
 // retries, and the served bytes checked against the requested digest.
+//
+// Bounded in time and memory: a read (challenge, token and manifest GETs with their retries) ends
+// within `readTimeoutMs`; once one read of a repository ran out of time the registry is taken to
+// be stuck for that repository, and its other reads give up at once (the package fails closed
+// on the first unreadable manifest anyway). Bodies over 4 MiB are refused, never buffered.
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { parseChallenge, type BearerChallenge } from './challenge.js'
-import { pullAdvice, RegistryError, registryErrorDetail } from './errors.js'
-import { RegistryHttp, type HttpAnswer } from './http.js'
+import { pullAdvice, RegistryError, registryErrorDetail, registryUnusableMessage } from './errors.js'
+import { RegistryHttp, type HttpAnswer, type ReadBudget, type RequestKind } from './http.js'
 import { isDigest, MANIFEST_ACCEPT, type FetchedManifest, type ManifestReader } from './manifests.js'
 import { isTag, isValidRepository, isVerifiableDigest } from './names.js'
 import { proxyAwareFetch } from './proxy-fetch.js'
@@ -26,7 +31,10 @@ export interface RegistryClientOptions {
   retryBaseMs?: number
   /** The longest wait honoured; a longer Retry-After fails the read (its package then fails closed). */
   maxRetryDelayMs?: number
+  /** One attempt, headers and body together. */
   timeoutMs?: number
+  /** One manifest read in all: its challenge, token and manifest GETs with their retries and waits. */
+  readTimeoutMs?: number
   /** Default: Node's fetch, through the runner's proxy where https_proxy / http_proxy call for one. */
   fetch?: typeof fetch
   sleep?: (ms: number) => Promise<void>
@@ -44,7 +52,9 @@ export interface RegistryStats {
 }
 
 /** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+/** A token service answers a few hundred bytes of JSON. */
+const MAX_TOKEN_ANSWER_BYTES = 64 * 1024
 
 interface CachedAuthorization {
   pending: Promise<string>
@@ -59,6 +69,9 @@ const PERMANENT_REFUSALS: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'DENIED
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** A token-service GET within the budget of the read that needs the token. */
+type TokenGet = (url: string, headers: Record<string, string>) => Promise<HttpAnswer>
+
 export class RegistryClient implements ManifestReader {
   readonly stats: RegistryStats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0 }
   private readonly base: URL
@@ -70,6 +83,16 @@ export class RegistryClient implements ManifestReader {
   private readonly keyOfRepository = new Map<string, string>()
   /** The first read of a repository goes alone: the others wait for its challenge instead of each drawing a 401. */
   private readonly firstRead = new Map<string, Promise<unknown>>()
+  /**
+   * Per repository asked for: aborted (with the error) once one of its reads ran out of time, so
+   * its other reads stop waiting on a stuck registry.
+   */
+  private readonly giveUp = new Map<string, AbortController>()
+  /**
+   * Per repository read: whether the registry let this run in (a token issued, or a manifest
+   * served), or how its authorization failed. Authorized wins: a refusal followed by a token is not a refusal.
+   */
+  private readonly access = new Map<string, { authorized: true } | { authorized: false; failure: RegistryError }>()
 
   constructor(private readonly options: RegistryClientOptions) {
     this.base = new URL(options.registryUrl.replace(/\/+$/, '') + '/')
@@ -79,7 +102,7 @@ export class RegistryClient implements ManifestReader {
       retries: options.retries ?? 4,
       retryBaseMs: options.retryBaseMs ?? 500,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
-      timeoutMs: options.timeoutMs ?? 30_000,
+      timeoutMs: options.timeoutMs ?? 20_000,
       fetch: options.fetch ?? proxyAwareFetch(),
       sleep: options.sleep ?? sleep,
       onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
@@ -97,39 +120,88 @@ export class RegistryClient implements ManifestReader {
     if (isDigest(reference) ? !isVerifiableDigest(reference) : !isTag(reference)) {
       throw new RegistryError(`'${reference}' is neither a tag nor a sha256/sha512 digest this client can verify`, 'REFERENCE_INVALID')
     }
+    let giveUp = this.giveUp.get(repo)
+    if (!giveUp) this.giveUp.set(repo, (giveUp = new AbortController()))
     const first = this.firstRead.get(repo)
     if (first) {
       await first
-      return this.read(repo, reference)
+      return this.read(repo, reference, giveUp)
     }
-    const reading = this.read(repo, reference)
+    const reading = this.read(repo, reference, giveUp)
     this.firstRead.set(repo, reading.catch(() => undefined))
     return reading
   }
 
-  private async read(repo: string, reference: string): Promise<FetchedManifest> {
+  /**
+   * Set when the registry let this run read nothing: every repository it asked about met a refused
+   * or failed authorization (the token service refused or failed, or the registry refused its
+   * token). That is an authentication failure of the run, not a package to leave untouched.
+   */
+  unusableMessage(): string | undefined {
+    // Every repository a read was asked for: one that failed for another reason (a timeout before
+    // any challenge) or was never refused keeps the registry "usable" for this rule.
+    const failures: Array<[string, RegistryError]> = []
+    for (const repo of this.giveUp.keys()) {
+      const access = this.access.get(repo)
+      if (!access || access.authorized) return undefined
+      failures.push([repo, access.failure])
+    }
+    return failures.length > 0 ? registryUnusableMessage(this.host, failures) : undefined
+  }
+
+  private async read(repo: string, reference: string, giveUp: AbortController): Promise<FetchedManifest> {
+    if (giveUp.signal.aborted) throw giveUp.signal.reason
+    const budget: ReadBudget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal }
+    try {
+      return await this.readWithin(repo, reference, budget)
+    } catch (error) {
+      if (error instanceof RegistryError && error.code === 'TIMEOUT' && !giveUp.signal.aborted) giveUp.abort(error)
+      throw error
+    }
+  }
+
+  private async readWithin(repo: string, reference: string, budget: ReadBudget): Promise<FetchedManifest> {
     // Not encoded: the repository's slashes are path separators, and both grammars are URL-safe.
     const url = new URL(`v2/${repo}/manifests/${reference}`, this.base).toString()
+    const get = (target: string, headers: Record<string, string>, kind: RequestKind, maxBodyBytes: number): Promise<HttpAnswer> =>
+      this.http.get(target, headers, { kind, maxBodyBytes, budget })
     let key = this.keyOfRepository.get(repo)
     const cached = key === undefined ? undefined : this.tokens.get(key)
-    if (cached?.refusal) throw cached.refusal
+    if (cached?.refusal) throw this.accessFailed(repo, cached.refusal)
     let authorization = await cached?.pending.catch(() => undefined)
-    let answer = await this.http.get(url, this.headers(authorization), 'manifest')
+    let answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES)
     if (answer.status === 401) {
       const challenge = parseChallenge(answer.headers.get('www-authenticate'))
       if (!challenge) {
-        throw new RegistryError(pullAdvice(repo, this.host, 'the registry answered 401 without a usable challenge'), 'UNAUTHORIZED', 401)
+        throw this.accessFailed(repo, new RegistryError(pullAdvice(repo, this.host, 'the registry answered 401 without a usable challenge'), 'UNAUTHORIZED', 401))
       }
       // A cached token that drew a 401 has expired: forget it so the next read fetches a fresh one.
       if (key !== undefined && authorization !== undefined) this.forget(key, authorization)
       key = challenge.scheme === 'bearer' ? this.cacheKey(challenge, repo) : `basic ${repo}`
       this.keyOfRepository.set(repo, key)
-      authorization = await this.authorize(key, challenge.scheme === 'bearer' ? challenge : undefined, repo)
-      answer = await this.http.get(url, this.headers(authorization), 'manifest')
+      try {
+        authorization = await this.authorize(key, challenge.scheme === 'bearer' ? challenge : undefined, repo, (target, headers) =>
+          get(target, headers, 'token', MAX_TOKEN_ANSWER_BYTES)
+        )
+      } catch (error) {
+        throw error instanceof RegistryError ? this.accessFailed(repo, error) : error
+      }
+      this.access.set(repo, { authorized: true })
+      answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES)
     }
-    if (answer.status !== 200) throw this.manifestFailure(answer, repo, reference)
+    if (answer.status !== 200) {
+      const failure = this.manifestFailure(answer, repo, reference)
+      throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure
+    }
+    this.access.set(repo, { authorized: true })
     this.stats.manifestReads++
     return this.interpret(answer, reference)
+  }
+
+  /** Records a failed authorization of `repo` (unless the registry let it in before) and returns the error to throw. */
+  private accessFailed(repo: string, error: RegistryError): RegistryError {
+    if (!this.access.get(repo)?.authorized) this.access.set(repo, { authorized: false, failure: error })
+    return error
   }
 
   private headers(authorization: string | undefined): Record<string, string> {
@@ -147,11 +219,11 @@ export class RegistryClient implements ManifestReader {
     if (this.tokens.get(key)?.value === authorization) this.tokens.delete(key)
   }
 
-  private authorize(key: string, challenge: BearerChallenge | undefined, repo: string): Promise<string> {
+  private authorize(key: string, challenge: BearerChallenge | undefined, repo: string, get: TokenGet): Promise<string> {
     const cached = this.tokens.get(key)
     if (cached) return cached.pending
     const entry: CachedAuthorization = {
-      pending: challenge ? this.fetchToken(challenge, repo).then((token) => `Bearer ${token}`) : Promise.resolve(this.basicAuthorization())
+      pending: challenge ? this.fetchToken(challenge, repo, get).then((token) => `Bearer ${token}`) : Promise.resolve(this.basicAuthorization())
     }
     this.tokens.set(key, entry)
     entry.pending.then(
@@ -171,13 +243,13 @@ export class RegistryClient implements ManifestReader {
     return `Basic ${Buffer.from(`package-retention:${this.options.githubToken}`).toString('base64')}`
   }
 
-  private async fetchToken(challenge: BearerChallenge, repo: string): Promise<string> {
+  private async fetchToken(challenge: BearerChallenge, repo: string, get: TokenGet): Promise<string> {
     const realm = this.trustedRealm(challenge.realm, repo)
     if (challenge.service) realm.searchParams.set('service', challenge.service)
     realm.searchParams.set('scope', challenge.scope ?? `repository:${repo}:pull`)
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'package-retention' }
     if (this.options.githubToken) headers.authorization = this.basicAuthorization()
-    const answer = await this.http.get(realm.toString(), headers, 'token')
+    const answer = await get(realm.toString(), headers)
     if (answer.status === 401 || answer.status === 403) {
       const detail = registryErrorDetail(answer.body)
       const code = answer.status === 401 ? 'UNAUTHORIZED' : 'DENIED'
@@ -225,9 +297,6 @@ export class RegistryClient implements ManifestReader {
   }
 
   private interpret(answer: HttpAnswer, reference: string): FetchedManifest {
-    if (answer.body.length > MAX_MANIFEST_BYTES) {
-      throw new RegistryError(`manifest ${reference} is larger than 4 MiB`, 'MANIFEST_INVALID', answer.status)
-    }
     const digest = digestOf(answer.body, isDigest(reference) && reference.startsWith('sha512:') ? 'sha512' : 'sha256')
     if (isDigest(reference) && digest !== reference) {
       throw new RegistryError(`the registry served bytes whose digest is ${digest}, not the requested ${reference}`, 'DIGEST_MISMATCH', answer.status)

@@ -8,7 +8,9 @@ export type RegistryErrorCode =
   | 'NAME_UNKNOWN' // 404 for the repository
   | 'TOOMANYREQUESTS' // 429 after retries, or a Retry-After longer than this run waits
   | 'UNAVAILABLE' // 5xx after retries
-  | 'NETWORK' // connection failures and timeouts after retries
+  | 'NETWORK' // connection failures after retries
+  | 'TIMEOUT' // no answer (or a body trickling in) within the time a read may take
+  | 'TOO_LARGE' // a body over the size limit, refused unread
   | 'DIGEST_MISMATCH' // the served bytes do not hash to the requested digest
   | 'MANIFEST_INVALID' // not JSON, too large, or not a manifest
   | 'NAME_INVALID' // the repository path is not a valid OCI name
@@ -43,10 +45,27 @@ export function registryErrorDetail(body: Buffer): { code?: string; message?: st
   }
 }
 
+const PULL_ADVICE =
+  'A GITHUB_TOKEN needs `permissions: packages: read` (or write) and the workflow\'s repository granted access to the package; ' +
+  'a personal access token (classic) needs read:packages'
+
 export function pullAdvice(repository: string, registryHost: string, what: string): string {
+  return `the token cannot pull ${repository} from ${registryHost}: ${what}. ${PULL_ADVICE}`
+}
+
+/**
+ * The run's failure when the registry let it read no package at all: an authentication failure
+ * (contract: not packages to leave untouched), with the first refusal per repository and what to do.
+ */
+export function registryUnusableMessage(registryHost: string, failures: ReadonlyArray<readonly [string, RegistryError]>): string {
+  // Each refusal without its own copy of the advice, which is said once below.
+  const shown = failures.slice(0, 3).map(([repo, error]) => `${repo}: ${error.message.replace(` ${PULL_ADVICE}`, '')}`)
+  const more = failures.length > shown.length ? ` (and ${failures.length - shown.length} more)` : ''
   return (
-    `the token cannot pull ${repository} from ${registryHost}: ${what}. ` +
-    'A GITHUB_TOKEN needs `permissions: packages: read` (or write) and the workflow\'s repository granted access to the package; ' +
-    'a personal access token (classic) needs read:packages'
+    `Authentication to the container registry ${registryHost} failed for every container package (${failures.length}), so no image could be judged and nothing was deleted. ` +
+    `${shown.join(' | ')}${more}. ` +
+    'What to do: give the `token` input pull access to the packages — a GITHUB_TOKEN needs `permissions: packages: read` (or write) and the workflow\'s repository ' +
+    "granted access in each package's settings (Manage Actions access); a classic personal access token needs read:packages — " +
+    `and check that \`registry-url\` (${registryHost}) is the registry of this GitHub instance.`
   )
 }

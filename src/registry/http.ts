@@ -1,5 +1,10 @@
 // The registry's HTTP layer: bounded concurrency (ghcr.io answers 429 to bursts), retries with
 // backoff on 429, 5xx and network failures (Retry-After honoured), and request counting.
+//
+// Bounded: every attempt has a timeout that covers the body as well as the headers (a registry
+// that trickles a byte a second is as stuck as one that never answers), a read's attempts share
+// one deadline, and a body larger than the caller's limit is refused from its Content-Length or
+// as soon as the streamed bytes pass the limit: it is never held whole in memory.
 import pLimit, { type LimitFunction } from 'p-limit'
 import { RegistryError } from './errors.js'
 
@@ -17,6 +22,7 @@ export interface HttpOptions {
   retryBaseMs: number
   /** The longest wait honoured; a longer Retry-After ends the retries (the caller fails closed). */
   maxRetryDelayMs: number
+  /** One attempt, headers and body together. */
   timeoutMs: number
   fetch: typeof fetch
   sleep: (ms: number) => Promise<void>
@@ -26,6 +32,26 @@ export interface HttpOptions {
 }
 
 export type RequestKind = 'manifest' | 'token'
+
+/**
+ * What one logical read may spend, shared by its GETs (challenge, token, manifest). The clock
+ * starts at its first attempt, not when it was queued: a read waiting behind thousands of others
+ * for a concurrency slot has not been kept waiting by the registry.
+ */
+export interface ReadBudget {
+  totalMs: number
+  /** Set at the first attempt (epoch ms). */
+  deadline?: number
+  /** Aborted to give up at once (its reason is thrown): the package fails closed anyway. */
+  signal?: AbortSignal
+}
+
+export interface GetOptions {
+  kind: RequestKind
+  /** Bodies larger than this are refused unread (Content-Length) or as soon as the stream passes it. */
+  maxBodyBytes: number
+  budget: ReadBudget
+}
 
 /** Retry-After in milliseconds: delta-seconds or an HTTP date. */
 export function retryAfterMs(value: string | null, nowMs: number): number | undefined {
@@ -46,6 +72,34 @@ function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500
 }
 
+/** An attempt that ran out of its time, before the headers or while the body was coming. */
+class AttemptTimedOut extends Error {
+  constructor() {
+    super('timed out')
+    this.name = 'TimeoutError'
+  }
+}
+
+/** A body over the limit: refused without reading (or reading) the rest. */
+class BodyTooLarge extends Error {
+  constructor(
+    readonly bytes: number,
+    /** From Content-Length, before any byte was read. */
+    readonly announced: boolean
+  ) {
+    super(`body of ${bytes} bytes`)
+  }
+}
+
+/** "1.5 GB", "4.2 MiB": sizes in messages. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`
+  return `${bytes} bytes`
+}
+
+const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`
+
 export class RegistryHttp {
   /**
    * At most `concurrency` attempts in flight. A plain semaphore: Bottleneck (the REST throttler's
@@ -59,47 +113,113 @@ export class RegistryHttp {
   }
 
   /**
-   * GET `url`, retrying what a later attempt may fix. Returns the last answer, retryable or not:
-   * the caller maps statuses to errors. Throws only when no answer came (network, timeout).
+   * GET `url`, retrying what a later attempt may fix, within the budget's deadline. Returns the
+   * last answer, retryable or not: the caller maps statuses to errors. Throws a RegistryError when
+   * no answer came (network, timeout), when the body is over the limit, or the budget's signal's reason.
    */
-  async get(url: string, headers: Record<string, string>, kind: RequestKind): Promise<HttpAnswer> {
+  async get(url: string, headers: Record<string, string>, { kind, maxBodyBytes, budget }: GetOptions): Promise<HttpAnswer> {
     const { retries } = this.options
+    const where = `GET ${new URL(url).pathname}`
+    let timeouts = 0
     for (let attempt = 0; ; attempt++) {
       let answer: Omit<HttpAnswer, 'attempts'>
       try {
-        answer = await this.limit(() => this.once(url, headers))
+        answer = await this.limit(() => this.once(url, headers, maxBodyBytes, budget))
       } catch (error) {
-        this.options.onAttempt?.(kind, 0)
-        if (attempt >= retries) {
-          throw new RegistryError(`no answer from ${new URL(url).host} after ${attempt + 1} attempt(s): ${describeNetworkError(error)}`, 'NETWORK')
+        if (budget.signal?.aborted) throw budget.signal.reason
+        if (error instanceof BodyTooLarge) {
+          this.options.onAttempt?.(kind, 200)
+          const size = error.announced ? `announces ${formatBytes(error.bytes)}` : `sent more than ${formatBytes(maxBodyBytes)}`
+          throw new RegistryError(
+            `${new URL(url).host} answered ${where} with a body that ${size}; the limit is ${formatBytes(maxBodyBytes)}, so it was not read`,
+            'TOO_LARGE'
+          )
         }
-        await this.wait(backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs))
+        this.options.onAttempt?.(kind, 0)
+        const timedOut = isTimeout(error)
+        if (timedOut) timeouts++
+        const left = remainingMs(budget)
+        if (attempt >= retries || left <= 0) {
+          const tries = `${attempt + 1} attempt(s)`
+          if (timedOut) {
+            throw new RegistryError(
+              `the registry ${new URL(url).host} did not answer ${where} in time (${tries} of at most ${seconds(this.options.timeoutMs)} each, ` +
+                `${seconds(budget.totalMs)} in all); a later run will retry`,
+              'TIMEOUT'
+            )
+          }
+          throw new RegistryError(`no answer from ${new URL(url).host} after ${tries}${timeouts > 0 ? `, ${timeouts} of them timed out` : ''}: ${describeNetworkError(error)}`, 'NETWORK')
+        }
+        await this.wait(Math.min(left, backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs)), budget)
         continue
       }
       this.options.onAttempt?.(kind, answer.status)
       if (!isRetryableStatus(answer.status) || attempt >= retries) return { ...answer, attempts: attempt + 1 }
       const asked = retryAfterMs(answer.headers.get('retry-after'), Date.now())
-      if (asked !== undefined && asked > this.options.maxRetryDelayMs) return { ...answer, attempts: attempt + 1 }
-      await this.wait(asked ?? backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs))
+      const delay = asked ?? backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs)
+      // A wait the run cannot honour (too long, or past this read's deadline) ends the retries.
+      if ((asked !== undefined && asked > this.options.maxRetryDelayMs) || delay >= remainingMs(budget)) return { ...answer, attempts: attempt + 1 }
+      await this.wait(delay, budget)
     }
   }
 
-  private async wait(ms: number): Promise<void> {
+  private async wait(ms: number, budget: ReadBudget): Promise<void> {
     this.options.onRetry?.()
     await this.options.sleep(ms)
+    if (budget.signal?.aborted) throw budget.signal.reason
   }
 
   /** One attempt; the body is read inside the concurrency slot so a slot means one open response. */
-  private async once(url: string, headers: Record<string, string>): Promise<Omit<HttpAnswer, 'attempts'>> {
-    const response = await this.options.fetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(this.options.timeoutMs) })
-    const body = Buffer.from(await response.arrayBuffer())
-    return { status: response.status, headers: response.headers, body }
+  private async once(url: string, headers: Record<string, string>, maxBodyBytes: number, budget: ReadBudget): Promise<Omit<HttpAnswer, 'attempts'>> {
+    if (budget.signal?.aborted) throw budget.signal.reason
+    budget.deadline ??= Date.now() + budget.totalMs
+    const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.options.timeoutMs, remainingMs(budget))))
+    const signal = budget.signal ? AbortSignal.any([timeout, budget.signal]) : timeout
+    try {
+      return await this.exchange(url, headers, maxBodyBytes, signal)
+    } catch (error) {
+      if (budget.signal?.aborted) throw budget.signal.reason
+      throw timeout.aborted ? new AttemptTimedOut() : error
+    }
   }
+
+  private async exchange(url: string, headers: Record<string, string>, maxBodyBytes: number, signal: AbortSignal): Promise<Omit<HttpAnswer, 'attempts'>> {
+    const response = await this.options.fetch(url, { headers, redirect: 'follow', signal })
+    const announced = Number(response.headers.get('content-length') ?? Number.NaN)
+    if (announced > maxBodyBytes) {
+      await response.body?.cancel().catch(() => {})
+      throw new BodyTooLarge(announced, true)
+    }
+    const chunks: Uint8Array[] = []
+    let size = 0
+    if (response.body) {
+      const reader = response.body.getReader()
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        size += value.byteLength
+        if (size > maxBodyBytes) {
+          await reader.cancel().catch(() => {})
+          throw new BodyTooLarge(size, false)
+        }
+        chunks.push(value)
+      }
+    }
+    return { status: response.status, headers: response.headers, body: Buffer.concat(chunks, size) }
+  }
+}
+
+function remainingMs(budget: ReadBudget): number {
+  return budget.deadline === undefined ? budget.totalMs : budget.deadline - Date.now()
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof AttemptTimedOut
 }
 
 function describeNetworkError(error: unknown): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return 'timed out'
+    if (isTimeout(error)) return 'timed out'
     const cause = (error as { cause?: { code?: string; message?: string } }).cause
     return cause?.code ?? cause?.message ?? error.message
   }

@@ -276,6 +276,8 @@ export interface RestoreSummaryInput {
   notes?: string[]
   /** Why there is nothing to restore, when there is nothing. */
   nothing?: string
+  /** This run's own result file (the plan-path output). */
+  resultFile?: string
 }
 
 export function renderRestoreSummary(args: RestoreSummaryInput, budgetBytes = SUMMARY_BUDGET_BYTES): string {
@@ -289,6 +291,7 @@ export function renderRestoreSummary(args: RestoreSummaryInput, budgetBytes = SU
     ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
     : ''
   out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`)
+  if (args.resultFile) out.add(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`)
   for (const note of args.notes ?? []) out.add(`<p>⚠️ ${escapeHtml(note)}</p>`)
   if (args.items.length === 0) {
     out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`)
@@ -306,13 +309,20 @@ export function renderRestoreSummary(args: RestoreSummaryInput, budgetBytes = SU
     const lines = causes.map(({ packageKey, detail, count }) => `${count} version(s) of ${packageKey}: ${detail}`)
     out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`)
   }
-  const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Result</th></tr>'
+  // Restored versions show the tags GitHub lists after the restore, and where old tags went.
+  const readBack = args.items.some(i => i.tagsAfter)
+  const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>Result</th></tr>`
+  const tagsCell = (item: RestoreItem): string => {
+    const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ')
+    const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`)
+    return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags
+  }
   const row = (i: number): string => {
     const item = args.items[i]
     const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : ''
     return (
       `<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
-      `<td>${item.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`
+      `<td>${tagsCell(item)}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`
     )
   }
   out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html)
