@@ -17,6 +17,7 @@ import { buildRunReport, type RunReport } from '../report/run-report.js'
 import { renderSummary } from '../report/summary.js'
 import { connect } from './github.js'
 import type { Settings } from './inputs.js'
+import { nothingPlannedFailure } from './nothing-planned.js'
 import { setOutputs, writeSummary } from './outputs.js'
 import { reportPolicyProblems } from './policy-problems.js'
 
@@ -167,6 +168,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     if (t.failed > 0) {
       return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` }
     }
-    return {}
+    const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan)
+    return nothingPlanned ? { failure: nothingPlanned } : {}
   })
 }
