@@ -11,9 +11,11 @@ const ACCESS_ADVICE =
 /** Why the run must fail because it could plan nothing, or undefined when it planned something. */
 export function nothingPlannedFailure(policy: Policy, owner: string, missing: readonly string[], plan: Plan): string | undefined {
   if (plan.packages.length === 0) {
-    const named = missing.length > 0 ? missing : policy.rules.flatMap(rule => rule.packages.names.filter(n => !n.startsWith('!')).map(name => packageKey({ type: rule.packages.type, name })))
-    const what = missing.length > 0 ? `was found: ${named.join(', ')}` : `matched any package: ${[...new Set(named)].join(', ')}`
-    return `None of the packages the policy names ${what} (owner '${owner}'). Check the names in packages.names and the owner. ${ACCESS_ADVICE}`
+    const what =
+      missing.length > 0
+        ? `None of the packages the policy names was found (owner '${owner}'): ${missing.join(', ')}.`
+        : `No package of owner '${owner}' matches the policy's names: ${namedPackages(policy).join(', ')}.`
+    return `${what} Check the names in packages.names and the owner. ${ACCESS_ADVICE}`
   }
   if (plan.packages.every(pkg => pkg.warning !== undefined)) {
     const keys = plan.packages.map(pkg => pkg.key).join(', ')
@@ -23,4 +25,9 @@ export function nothingPlannedFailure(policy: Policy, owner: string, missing: re
     )
   }
   return undefined
+}
+
+function namedPackages(policy: Policy): string[] {
+  const keys = policy.rules.flatMap(rule => rule.packages.names.filter(n => !n.startsWith('!')).map(name => packageKey({ type: rule.packages.type, name })))
+  return [...new Set(keys)]
 }
