@@ -219,7 +219,8 @@ export class PackagesApi {
       // Read before the first page is asked for: a count read alongside it could come after a change.
       const summary = attempt === 1 && known?.versionCount !== undefined ? known : await this.getPackage(pkg)
       if (!summary) return undefined
-      const listing = await this.listPagesOnce(`GET ${route.prefix}/versions`, params, summary.versionCount, onPage)
+      // Pages of later tries are not reported: they repeat the work `onPage` already counted and started.
+      const listing = await this.listPagesOnce(`GET ${route.prefix}/versions`, params, summary.versionCount, attempt === 1 ? onPage : undefined)
       last = listing.versions
       let problem = listing.problem
       if (!problem && listing.pages > 1) {
