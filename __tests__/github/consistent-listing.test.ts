@@ -131,6 +131,7 @@ describe('another actor between two pages', () => {
 describe('answers that are not a list of versions', () => {
   test.each([
     ['an object', { message: 'Something went wrong' }, /GitHub answered GET \/orgs\/acme\/packages\/npm\/lib\/versions\?.*page=1.* with something that is not a list of versions \(it begins "\{\\"message\\":\\"Something went wrong\\"\}"\)/],
+    ['a list of something else', [null, 1], /GitHub answered GET \/orgs\/acme\/packages\/npm\/lib\/versions\?.* with something that is not a list of versions \(it begins "\[null,1\]"\)/],
     ['HTML', '<html>Unicorn!</html>', /GitHub answered GET \/orgs\/acme\/packages\/npm\/lib\/versions\?.* with something that is not JSON \(it begins "<html>Unicorn!<\/html>"\)/]
   ])('%s: says what came', async (_what, body, message) => {
     await withFake(npmVersions(3), 'npm', async (fake, api) => {

@@ -214,14 +214,14 @@ export class PackagesApi {
     const route = packageRoute(pkg)
     const params = { ...route.params, state: 'active' }
     const problems: string[] = []
-    let last: PackageVersion[] = []
+    let last: PackageListing | undefined
     for (let attempt = 1; attempt <= LISTING_TRIES; attempt++) {
       // Read before the first page is asked for: a count read alongside it could come after a change.
       const summary = attempt === 1 && known?.versionCount !== undefined ? known : await this.getPackage(pkg)
       if (!summary) return undefined
       // Pages of later tries are not reported: they repeat the work `onPage` already counted and started.
       const listing = await this.listPagesOnce(`GET ${route.prefix}/versions`, params, summary.versionCount, attempt === 1 ? onPage : undefined)
-      last = listing.versions
+      last = { summary, versions: listing.versions, retried: problems }
       let problem = listing.problem
       if (!problem && listing.pages > 1) {
         const after = await this.getPackage(pkg)
@@ -235,8 +235,8 @@ export class PackagesApi {
       problems.push(problem)
     }
     const seen = new Set<number>()
-    const versions = last.filter(v => !seen.has(v.id) && seen.add(v.id))
-    const summary = (await this.getPackage(pkg)) ?? { name: pkg.name, type: pkg.type }
+    const versions = (last?.versions ?? []).filter(v => !seen.has(v.id) && seen.add(v.id))
+    const summary = last?.summary ?? { name: pkg.name, type: pkg.type }
     return { summary, versions, problem: `its versions changed while they were listed, ${LISTING_TRIES} times (${problems.join('; ')})`, retried: problems }
   }
 
@@ -382,7 +382,7 @@ export class PackagesApi {
     } catch {
       throw new UnexpectedAnswerError(`GitHub answered ${where} with something that is not JSON (${quoteStart(text)})`)
     }
-    if (!Array.isArray(raws)) {
+    if (!Array.isArray(raws) || raws.some(raw => typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
       throw new UnexpectedAnswerError(`GitHub answered ${where} with something that is not a list of ${listOf} (${quoteStart(text)})`)
     }
     // Mapped once, as the page arrives; `onPage` and the result share the items.
