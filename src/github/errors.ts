@@ -132,8 +132,8 @@ export function explainAccessError(error: unknown, doing: string): string {
   if (kind === 'unauthorized') {
     return `GitHub rejected the token while ${doing} (${said}). Check the \`token\` input: it must be a valid token for this GitHub instance.`
   }
-  if (kind === 'server') {
-    // Whatever headers came with it, a 5xx or a lost connection says nothing about the token.
+  if (kind === 'server' && (asHttpError(error).status ?? 0) >= 500) {
+    // Whatever headers came with it, a 5xx or a lost connection (Octokit: 500) says nothing about the token.
     return (
       `GitHub failed while ${doing}: ${describeError(error)}, still failing after retries. This is a server error on GitHub's side, ` +
       'not a problem with the token or its scopes: run again later (https://www.githubstatus.com lists incidents).'
