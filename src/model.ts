@@ -114,6 +114,8 @@ export interface PackageInventory {
   references: VersionReference[]
   /** Non-empty means: do not delete anything in this package. */
   unreadable: UnreadableManifest[]
+  /** (1.1) Set when no consistent listing could be had (the versions changed while listed): do not delete anything in this package. */
+  listingProblem?: string
   /** (1.1) Images found broken before this run: an index listing platform manifests absent from the package. */
   damaged?: DamagedImage[]
 }

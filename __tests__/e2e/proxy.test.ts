@@ -58,13 +58,15 @@ test('no_proxy naming the registry sends its requests direct, past the proxy', a
   const s = scenario()
   fake = await FakeGitHub.start(world([s.web]))
   proxy = await startProxy()
-  // Direct, "registry.test" does not resolve: the read fails and the package is left untouched.
+  // Direct, "registry.test" does not resolve: the read fails and the package is left untouched,
+  // and as it is the only package, the run could plan nothing: it fails (contract 1.1).
   const result = await runAction({
     apiUrl: fake.url,
     inputs: { token: PAT, policy: POLICY, 'registry-url': `http://registry.test:${new URL(fake.url).port}` },
     env: { http_proxy: proxy.url, no_proxy: 'registry.test' }
   })
-  expect(result.exitCode).toBe(0)
+  expect(result.exitCode).toBe(1)
+  expect(result.stdout).toMatch(/::error::Every package was left untouched for safety, so nothing could be planned: container\/web/)
   expect(proxy.targets).toEqual([])
   expect(result.stdout).toMatch(/::warning::left untouched: .*container\/web/)
   expect(result.planFile!.packages[0].versions.every((v) => v.decision === 'keep')).toBe(true)

@@ -26,7 +26,7 @@
 import { Faults, type FaultOptions, type ScriptedFault } from './faults.js'
 import type { PrimaryLimitOptions, SecondaryLimitOptions } from './rate-limits.js'
 import { RestApi, type FakeTokenSeed } from './rest-api.js'
-import { restPackageRoutes } from './rest-packages.js'
+import { PageHooks, restPackageRoutes, type PageHook } from './rest-packages.js'
 import { isRegistryPath, Registry, type BrokenImage, type RegistryOptions } from './registry.js'
 import { restUserRoutes } from './rest-users.js'
 import { FakeServer, type FakeRequest, type RecordedRequest } from './server.js'
@@ -35,6 +35,7 @@ import { FakeState, snapshotVersion, type FakeAccountSeed, type FakePackageSeed,
 export type { FaultOptions, ScriptedFault } from './faults.js'
 export type { PrimaryLimitOptions, SecondaryLimitOptions } from './rate-limits.js'
 export type { FakeTokenSeed } from './rest-api.js'
+export type { PageHook, ServedPage } from './rest-packages.js'
 export type { BrokenImage, RegistryOptions } from './registry.js'
 export type { RecordedRequest } from './server.js'
 export type { FakeAccountSeed, FakeManifestSeed, FakePackageSeed, FakeVersion, FakeVersionSeed, PackageType, Visibility } from './state.js'
@@ -62,7 +63,8 @@ export class FakeGitHub {
     private readonly state: FakeState,
     private readonly api: RestApi,
     private readonly registry: Registry,
-    private readonly faults: Faults
+    private readonly faults: Faults,
+    private readonly pageHooks: PageHooks
   ) {}
 
   static async start(options: FakeOptions): Promise<FakeGitHub> {
@@ -70,10 +72,11 @@ export class FakeGitHub {
     const api = new RestApi(state, { tokens: options.tokens, rateLimit: options.rateLimit, secondary: options.secondary })
     const registry = new Registry(state, api, options.registry)
     const faults = new Faults(options.faults)
-    const routes = [...restUserRoutes(api, state), api.rateLimitRoute(), ...restPackageRoutes(api, state), ...registry.routes()]
+    const pageHooks = new PageHooks()
+    const routes = [...restUserRoutes(api, state), api.rateLimitRoute(), ...restPackageRoutes(api, state, pageHooks), ...registry.routes()]
     const notFound = (req: FakeRequest) => (isRegistryPath(req.path) ? registry.notFound(req) : api.notFound(req))
     const server = await FakeServer.start({ routes, notFound, faults, isRegistryPath })
-    return new FakeGitHub(server, state, api, registry, faults)
+    return new FakeGitHub(server, state, api, registry, faults, pageHooks)
   }
 
   /** "http://127.0.0.1:PORT"; use as GITHUB_API_URL / Octokit baseUrl, and as the registry-url input. */
@@ -153,6 +156,18 @@ export class FakeGitHub {
 
   failNext(fault: ScriptedFault): void {
     this.faults.failNext(fault)
+  }
+
+  /**
+   * Play another actor (a second run, a PR-close workflow, a person) or serve odd data: `fn` runs
+   * right after page `page` of the package's active versions is produced, before it is sent, for
+   * the next `times` servings of that page (default 1; Infinity: every time). What it does to the
+   * package applies at once, so every later request sees it:
+   *   fake.onPageServed('acme', 'container', 'web', 1, (served) => served.deleteVersion(1234))
+   *   fake.onPageServed('acme', 'npm', 'lib', 1, (served) => { served.response.body = { oops: true } }, { times: Infinity })
+   */
+  onPageServed(owner: string, type: string, name: string, page: number, fn: PageHook, { times = 1 }: { times?: number } = {}): void {
+    this.pageHooks.add(owner, type, name, page, fn, times)
   }
 
   resetRequests(): void {

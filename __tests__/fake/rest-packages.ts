@@ -3,7 +3,56 @@
 import type { FakeRequest, FakeResponse, Route } from './server.js'
 import { githubError, paginate, type Actor, type RestApi } from './rest-api.js'
 import { packageBody, versionBody } from './bodies.js'
-import { PACKAGE_TYPES, type Account, type FakeState, type StoredPackage } from './state.js'
+import { PACKAGE_TYPES, snapshotVersion, type Account, type FakeState, type FakeVersion, type FakeVersionSeed, type StoredPackage } from './state.js'
+
+/**
+ * A page of active versions just produced, handed to an onPageServed hook before it is sent. The
+ * hook may act as another actor on the package (applied at once, so every later request sees it)
+ * or change the response itself (odd data, a wrong Link header).
+ */
+export interface ServedPage {
+  page: number
+  /** The answer about to be sent: `body` is the list of versions, `headers.link` the Link header. */
+  response: FakeResponse
+  deleteVersion(id: number): void
+  pushVersion(seed: Omit<FakeVersionSeed, 'created_at'> & { created_at?: string }): FakeVersion
+  /** Moves these tags to the version (as a push of them does). */
+  tag(id: number, tags: string[]): void
+}
+
+export type PageHook = (served: ServedPage) => void
+
+/** Hooks by package and page of its active versions listing, each for a number of servings. */
+export class PageHooks {
+  private readonly hooks: Array<{ key: string; page: number; fn: PageHook; left: number }> = []
+
+  add(owner: string, type: string, name: string, page: number, fn: PageHook, times: number): void {
+    this.hooks.push({ key: `${owner.toLowerCase()}/${type}/${name}`, page, fn, left: times })
+  }
+
+  run(state: FakeState, pkg: StoredPackage, page: number, response: FakeResponse): void {
+    const key = `${pkg.owner.login.toLowerCase()}/${pkg.type}/${pkg.name}`
+    for (const hook of this.hooks) {
+      if (hook.left <= 0 || hook.key !== key || hook.page !== page) continue
+      hook.left--
+      const version = (id: number) => {
+        const found = state.findVersion(pkg, id)
+        if (!found || found.deletedAt) throw new Error(`fake GitHub: ${pkg.name} has no active version ${id}`)
+        return found
+      }
+      hook.fn({
+        page,
+        response,
+        deleteVersion: (id) => {
+          const refusal = state.deleteVersion(pkg, version(id))
+          if (refusal) throw new Error(`fake GitHub: the other actor could not delete ${id}: ${refusal}`)
+        },
+        pushVersion: (seed) => snapshotVersion(state.pushVersion(pkg, seed)),
+        tag: (id, tags) => state.tag(pkg, version(id), tags)
+      })
+    }
+  }
+}
 
 type OwnerForm = 'org' | 'user' | 'self'
 type Operation =
@@ -93,7 +142,7 @@ interface Call {
   docs: string
 }
 
-export function restPackageRoutes(api: RestApi, state: FakeState): Route[] {
+export function restPackageRoutes(api: RestApi, state: FakeState, pageHooks?: PageHooks): Route[] {
   const handlers: Record<Operation, (call: Call) => FakeResponse> = {
     list: (call) => listPackages(state, call),
 
@@ -129,7 +178,9 @@ export function restPackageRoutes(api: RestApi, state: FakeState): Route[] {
         return githubError(400, `Invalid state '${versionState}': must be active or deleted.`, call.docs)
       }
       const page = paginate(call.req, state.versionsOf(pkg, versionState))
-      return { status: 200, headers: page.headers, body: page.items.map((v) => versionBody(pkg, v, call.req.baseUrl)) }
+      const response: FakeResponse = { status: 200, headers: page.headers, body: page.items.map((v) => versionBody(pkg, v, call.req.baseUrl)) }
+      if (versionState === 'active') pageHooks?.run(state, pkg, Math.max(1, parseInt(call.req.query.page ?? '', 10) || 1), response)
+      return response
     },
 
     getVersion: (call) => {

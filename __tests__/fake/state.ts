@@ -210,6 +210,47 @@ export class FakeState {
     return undefined
   }
 
+  // ------------------------------------------------------------ another actor
+  // What a second workflow or a person does to a package meanwhile (tests script it, e.g. between
+  // two pages of a listing through FakeGitHub.onPageServed).
+
+  /** A version pushed now: the next id, timestamps from the fake clock (or the seed's). */
+  pushVersion(pkg: StoredPackage, seed: Omit<FakeVersionSeed, 'created_at'> & { created_at?: string }): StoredVersion {
+    const created = seed.created_at ?? githubTime(this.now())
+    const id = seed.id ?? Math.max(999, ...this.packages.flatMap((p) => p.versions.map((v) => v.id))) + 1
+    if (this.packages.some((p) => p.versions.some((v) => v.id === id))) throw new Error(`fake GitHub: duplicate version id ${id}`)
+    const full: FakeVersionSeed = { ...seed, id, created_at: created }
+    const version: StoredVersion = {
+      id,
+      ...identity({ owner: pkg.owner.login, package_type: pkg.type, name: pkg.name, versions: [] }, full, pkg.versions.length),
+      tags: [],
+      createdAt: githubTime(created),
+      updatedAt: githubTime(seed.updated_at ?? created),
+      downloads: seed.downloads ?? 0
+    }
+    if (pkg.type === 'container' && pkg.versions.some((v) => !v.deletedAt && v.name === version.name)) {
+      throw new Error(`fake GitHub: ${pkg.name} already has manifest ${version.name}`)
+    }
+    pkg.versions.push(version)
+    this.revision++
+    if (seed.tags?.length) this.tag(pkg, version, seed.tags)
+    return version
+  }
+
+  /** Tags a version as a push of those tags does: each tag moves here from whichever version had it; updated_at is now. */
+  tag(pkg: StoredPackage, version: StoredVersion, tags: string[]): void {
+    if (pkg.type !== 'container') throw new Error('fake GitHub: only container versions have tags')
+    const now = githubTime(this.now())
+    for (const other of pkg.versions) {
+      if (other === version || !other.tags.some((t) => tags.includes(t))) continue
+      other.tags = other.tags.filter((t) => !tags.includes(t))
+      other.updatedAt = now
+    }
+    version.tags = [...version.tags, ...tags.filter((t) => !version.tags.includes(t))]
+    version.updatedAt = now
+    this.revision++
+  }
+
   deletePackage(pkg: StoredPackage): string | undefined {
     if (pkg.visibility === 'public' && pkg.versions.some((v) => v.downloads > DOWNLOAD_LIMIT)) {
       return REFUSALS.packageDownloads

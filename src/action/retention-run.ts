@@ -19,6 +19,7 @@ import { renderSummary } from '../report/summary.js'
 import { connect } from './github.js'
 import type { Settings } from './inputs.js'
 import { findImagesInUse } from './images-in-use.js'
+import { nothingPlannedFailure } from './nothing-planned.js'
 import { setOutputs, writeSummary } from './outputs.js'
 import { reportPolicyProblems } from './policy-problems.js'
 
@@ -189,7 +190,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     if (t.failed > 0) {
       return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` }
     }
-    return {}
+    const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan)
+    return nothingPlanned ? { failure: nothingPlanned } : {}
   })
   if (manifestCache.active) {
     const gone = (pkg: PackageInventory, id: number): boolean => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted'

@@ -34,6 +34,7 @@ export function githubMessage(error: unknown): string {
 }
 
 export function classifyError(error: unknown): ErrorKind {
+  if (error instanceof UnexpectedAnswerError) return 'other'
   const e = asHttpError(error)
   const message = githubMessage(error).toLowerCase()
   const status = e.status ?? 0
@@ -75,6 +76,14 @@ export class FatalError extends Error {
   ) {
     super(message)
     this.name = 'FatalError'
+  }
+}
+
+/** GitHub answered with success but with a body that is not what the endpoint returns (its message says what came). */
+export class UnexpectedAnswerError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UnexpectedAnswerError'
   }
 }
 
@@ -123,22 +132,38 @@ export function explainAccessError(error: unknown, doing: string): string {
   if (kind === 'unauthorized') {
     return `GitHub rejected the token while ${doing} (${said}). Check the \`token\` input: it must be a valid token for this GitHub instance.`
   }
+  if (kind === 'server' && (asHttpError(error).status ?? 0) >= 500) {
+    // Whatever headers came with it, a 5xx or a lost connection (Octokit: 500) says nothing about the token.
+    return (
+      `GitHub failed while ${doing}: ${describeError(error)}, still failing after retries. This is a server error on GitHub's side, ` +
+      'not a problem with the token or its scopes: run again later (https://www.githubstatus.com lists incidents).'
+    )
+  }
+  if (kind !== 'forbidden') return `${doing.charAt(0).toUpperCase()}${doing.slice(1)} failed: ${describeError(error)}`
   const accepted = acceptedScopes(error)
   const has = tokenScopes(error)
+  if (isActionsTokenRefusal(error)) {
+    return (
+      `The Actions GITHUB_TOKEN may not be used for ${doing} (${said}). Grant the workflow \`permissions: packages: write\` ` +
+      'and give the repository access to the package (package settings → Manage Actions access), or use a classic ' +
+      'personal access token with read:packages and delete:packages.'
+    )
+  }
   if (accepted) {
     return (
       `The token may not be used for ${doing} (${said}). This needs a classic personal access token with the ` +
       `${accepted} scope${has !== undefined ? `; the token has: ${has || 'no scopes'}` : ''}.`
     )
   }
-  if (/not accessible by integration/i.test(said)) {
-    return (
-      `The Actions GITHUB_TOKEN may not be used for ${doing} (${said}). Grant the workflow \`permissions: packages: write\` ` +
-      'and give the repository Admin access on the package (package settings → Manage Actions access), or use a classic ' +
-      'personal access token with read:packages and delete:packages.'
-    )
-  }
-  return `${doing} failed: ${describeError(error)}`
+  return `GitHub refused ${doing}: ${describeError(error)}`
+}
+
+/**
+ * A refusal of the Actions GITHUB_TOKEN (or another integration token): GitHub says "Resource not
+ * accessible by integration".
+ */
+export function isActionsTokenRefusal(error: unknown): boolean {
+  return /not accessible by integration/i.test(githubMessage(error))
 }
 
 /**

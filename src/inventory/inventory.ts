@@ -3,7 +3,7 @@
 import * as core from '@actions/core'
 import type { PackageInventory, PackageRef, PackageType, PackageVersion, Policy } from '../model.js'
 import { packageKey } from '../model.js'
-import { classifyError, explainAccessError, FatalError, ListingBudgetError } from '../github/errors.js'
+import { classifyError, explainAccessError, FatalError, githubMessage, isActionsTokenRefusal, ListingBudgetError } from '../github/errors.js'
 import type { OwnerRef, PackagesApi, PackageSummary } from '../github/packages-api.js'
 import { compilePackageNameFilter } from '../policy/glob.js'
 
@@ -67,14 +67,21 @@ async function listOrExplain(api: PackagesApi, owner: OwnerRef, type: PackageTyp
       throw new FatalError(explainAccessError(error, `listing the ${type} packages of '${owner.login}'`))
     }
     const globs = names.filter(n => !n.startsWith('!')).join(', ')
-    if (kind === 'forbidden' || kind === 'unauthorized') {
+    const needs = `Rule '${ruleName}' selects ${type} packages by glob (${globs}), which needs listing the packages of '${owner.login}'`
+    if (isActionsTokenRefusal(error)) {
+      // One fix, not a permission to grant: no permission lets the Actions GITHUB_TOKEN list packages.
       throw new FatalError(
-        `Rule '${ruleName}' selects ${type} packages by glob (${globs}), which needs listing the packages of '${owner.login}'. ` +
-          `${explainAccessError(error, `listing ${type} packages of '${owner.login}'`)} ` +
-          'An Actions GITHUB_TOKEN cannot list packages at all: name the packages literally in packages.names, or use a classic personal access token with read:packages.'
+        `${needs}, and GitHub refused it (${githubMessage(error)}): an Actions GITHUB_TOKEN cannot list packages, whatever its permissions. ` +
+          'Either name the packages literally in packages.names (the GITHUB_TOKEN can read packages by name), or pass a classic personal access token with read:packages (and delete:packages to delete) as the `token` input.'
       )
     }
-    throw new FatalError(`Listing ${type} packages of '${owner.login}' failed: ${String((error as Error).message ?? error)}`)
+    if (kind === 'forbidden' || kind === 'unauthorized') {
+      throw new FatalError(
+        `${needs}. ${explainAccessError(error, `listing ${type} packages of '${owner.login}'`)} ` +
+          'Alternatively, name the packages literally in packages.names.'
+      )
+    }
+    throw new FatalError(explainAccessError(error, `listing the ${type} packages of '${owner.login}'`))
   }
 }
 
@@ -88,19 +95,17 @@ export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy
     targets.map(async (target): Promise<PackageInventory | undefined> => {
       const ref: PackageRef = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name }
       try {
-        // A literal name's metadata (visibility) is asked for alongside its versions, not a round
-        // trip before them: a package that does not exist answers 404 to both.
-        const [summary, versions] = await Promise.all([
-          target.summary ?? api.getPackage(ref),
-          api.listVersions(ref, 'active', onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)))
-        ])
-        if (!summary) {
+        const listing = await api.listConsistently(ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary)
+        if (!listing) {
           missing.push(packageKey(ref))
           return undefined
         }
-        ref.visibility = summary.visibility
-        core.info(`${packageKey(ref)}: ${versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`)
-        return { package: ref, versions, references: [], unreadable: [] }
+        ref.visibility = listing.summary.visibility
+        for (const change of listing.retried) core.info(`${packageKey(ref)}: the versions changed while they were listed (${change}); listed again.`)
+        core.info(`${packageKey(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`)
+        const inventory: PackageInventory = { package: ref, versions: listing.versions, references: [], unreadable: [] }
+        if (listing.problem) inventory.listingProblem = listing.problem
+        return inventory
       } catch (error) {
         if (classifyError(error) === 'not-found') {
           missing.push(packageKey(ref))

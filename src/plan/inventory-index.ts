@@ -13,7 +13,7 @@ export interface InventoryIndex {
   indexOf: IdIndex
   /** 1 when the version has tags (whatever its type: callers decide whether tags count). */
   tagged: readonly number[]
-  /** created_at in ms; an unparseable timestamp is +Infinity (treated as newest: never "old enough"). */
+  /** created_at in ms; an unreadable timestamp is UNREADABLE_TIME (the oldest; such a version is kept). */
   created: readonly number[]
   updated: readonly number[]
   /** All positions, newest first by created_at, then larger id. */

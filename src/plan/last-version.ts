@@ -13,7 +13,13 @@ function everyVersionDeleted(verdicts: Verdicts): boolean {
   return verdicts.deleted.length > 0 && verdicts.deleted.every((d) => d === 1)
 }
 
-export function applyLastVersionRule(ctx: PackageContext, verdicts: Verdicts, onLastVersion: OnLastVersion): LastVersionOutcome {
+/** `forcedKeep`: dependants kept whatever their parents' fate (see judgeDependants), kept again when dependants are judged anew. */
+export function applyLastVersionRule(
+  ctx: PackageContext,
+  verdicts: Verdicts,
+  onLastVersion: OnLastVersion,
+  forcedKeep?: ReadonlyMap<number, string>
+): LastVersionOutcome {
   if (onLastVersion === 'delete-package' && everyVersionDeleted(verdicts)) return 'whole-package'
   const { versions } = ctx.index
   const newestFirst = ctx.index.newestFirstByCreated()
@@ -40,12 +46,12 @@ export function applyLastVersionRule(ctx: PackageContext, verdicts: Verdicts, on
   const image = newestTagged(false)
   if (image !== undefined) {
     keep(verdicts, image, reason)
-    judgeDependants(ctx, verdicts) // its dependants now have a parent that stays
+    judgeDependants(ctx, verdicts, forcedKeep) // its dependants now have a parent that stays
   } else {
     // Only tagged dependants would go (e.g. signatures of untagged images): keep the newest of them and
     // its own dependants; its parent may go, leaving an orphan a later run judges as an image.
     const dependant = newestTagged(true)
-    if (dependant !== undefined) judgeDependants(ctx, verdicts, new Map([[dependant, reason]]))
+    if (dependant !== undefined) judgeDependants(ctx, verdicts, new Map([...(forcedKeep ?? []), [dependant, reason]]))
   }
   return 'versions'
 }

@@ -11,8 +11,9 @@ import { indexInventory, isNewerByCreated, type InventoryIndex } from './invento
 import { applyLastVersionRule } from './last-version.js'
 import { compileTagVersionMatcher, type TagVersionMatcher } from './matchers.js'
 import { emptyVerdicts, keep, type PackageContext, type Verdicts } from './package-context.js'
-import { failClosedReason, failClosedWarning } from './reasons.js'
+import { failClosedReason, failClosedWarning, LISTING_PROBLEM_REASON, listingProblemWarning } from './reasons.js'
 import { compileRules, judgeImages, type CompiledRule } from './rules.js'
+import { keepUnreadableTimestamps } from './unreadable-timestamps.js'
 
 export interface PlanInput {
   policy: Policy
@@ -59,16 +60,23 @@ function planPackage(
   const verdicts = emptyVerdicts(index.versions.length)
   const header = { key: ctx.key, package: ref, rules: rules.map((rule) => rule.name) }
 
-  if (inventory.unreadable.length > 0) {
-    const reason = failClosedReason(inventory.unreadable)
-    for (let i = 0; i < index.versions.length; i++) keep(verdicts, i, reason)
-    const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: failClosedWarning(ctx.key, inventory.unreadable) }
+  // Left untouched for safety: a listing that changed while read (a version may be missing), or a
+  // manifest a decision needs that could not be read.
+  const untouched = inventory.listingProblem
+    ? { reason: LISTING_PROBLEM_REASON, warning: listingProblemWarning(ctx.key, inventory.listingProblem) }
+    : inventory.unreadable.length > 0
+      ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
+      : undefined
+  if (untouched) {
+    for (let i = 0; i < index.versions.length; i++) keep(verdicts, i, untouched.reason)
+    const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning }
     return { plan, groups: { groups: [], times: [] } }
   }
 
   judgeImages(ctx, verdicts)
-  judgeDependants(ctx, verdicts)
-  const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion)
+  const keptDependants = keepUnreadableTimestamps(ctx, verdicts)
+  judgeDependants(ctx, verdicts, keptDependants)
+  const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion, keptDependants)
   const perImage = buildGroups(ctx, verdicts)
   const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage
   return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups }, groups }

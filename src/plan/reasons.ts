@@ -133,6 +133,17 @@ export function failClosedWarning(key: string, unreadable: readonly UnreadableMa
   return `left untouched: ${listDigests(unreadable)} of ${key} could not be read (${why}); nothing in this package is deleted`
 }
 
+export const LISTING_PROBLEM_REASON = 'kept: package left untouched, its versions changed while they were listed'
+
+export function listingProblemWarning(key: string, problem: string): string {
+  return (
+    `left untouched: ${key} could not be listed consistently: ${problem}. Another workflow or person was probably deleting or ` +
+    'pushing versions meanwhile; nothing in this package is deleted. A later run, when nothing else changes the package, will plan it.'
+  )
+}
+
+export const UNREADABLE_TIMESTAMP_REASON = 'kept: its timestamp cannot be read'
+
 /**
  * The two reasons built once per dependant, in two flat parts (one naming the owner, one the
  * reference), so that each reason costs one concatenation: deletedWith(label, kind, platform) is

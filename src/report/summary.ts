@@ -8,6 +8,7 @@ import { failureCauses, type RestoreItem } from '../execute/restore.js'
 import { describeParts, imageEntries, type ImageEntry } from './image-entries.js'
 import type { PlanFile } from './plan-file.js'
 import type { Counts, PackageReport, RunReport } from './run-report.js'
+import { isUnreadableTime, parseTimestamp } from '../plan/timestamps.js'
 
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
 export const SUMMARY_BUDGET_BYTES = 900 * 1024
@@ -32,7 +33,9 @@ export function escapeHtml(text: string): string {
 }
 
 export function formatAge(timestamp: string, now: string): string {
-  const hours = differenceInHours(new Date(now), new Date(timestamp))
+  const time = parseTimestamp(timestamp)
+  if (isUnreadableTime(time)) return 'unknown' // as the planner reads it: "12" is no date (Date would say 2001)
+  const hours = differenceInHours(new Date(now), time)
   return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`
 }
 
