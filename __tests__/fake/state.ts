@@ -297,32 +297,6 @@ export class FakeState {
     return this.packages.at(-1) as StoredPackage
   }
 
-  /**
-   * A version pushed now to an existing package. Its tags move to it from whichever version had
-   * them, deleted ones included, as a registry moves a tag: restoring such a deleted version later
-   * gives it back without the tags pushed elsewhere since.
-   */
-  pushVersion(pkg: StoredPackage, seed: FakeVersionSeed): StoredVersion {
-    const ids = this.packages.flatMap((p) => p.versions.map((v) => v.id))
-    const id = seed.id ?? Math.max(999, ...ids) + 1
-    if (ids.includes(id)) throw new Error(`fake GitHub: duplicate version id ${id}`)
-    const packageSeed: FakePackageSeed = { owner: pkg.owner.login, package_type: pkg.type, name: pkg.name, versions: [] }
-    const tags = pkg.type === 'container' ? [...(seed.tags ?? [])] : []
-    const version: StoredVersion = {
-      id,
-      ...identity(packageSeed, { ...seed, id }, pkg.versions.length),
-      tags,
-      createdAt: githubTime(seed.created_at),
-      updatedAt: githubTime(seed.updated_at ?? seed.created_at),
-      downloads: seed.downloads ?? 0
-    }
-    if (pkg.versions.some((v) => v.name === version.name)) throw new Error(`fake GitHub: ${pkg.name} already has manifest ${version.name}`)
-    for (const other of pkg.versions) other.tags = other.tags.filter((tag) => !tags.includes(tag))
-    pkg.versions.push(version)
-    this.revision++
-    return version
-  }
-
   private seedPackages(seeds: FakePackageSeed[], { reuseDeletedNames = false } = {}): void {
     const usedIds = new Set<number>(this.packages.flatMap((p) => p.versions.map((v) => v.id)))
     for (const seed of seeds) {
