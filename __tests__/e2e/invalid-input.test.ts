@@ -159,12 +159,12 @@ const policyCases: Case[] = [
   {
     name: 'unknown key in match',
     policy: `${VALID}    match:\n      older_than: 30d\n`,
-    problems: [{ message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, older-than, age-from", line: 8, col: 7 }]
+    problems: [{ message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, semver, prerelease, broken, older-than, age-from", line: 8, col: 7 }]
   },
   {
     name: 'unknown key in keep',
     policy: `${VALID}    keep:\n      forever: true\n`,
-    problems: [{ message: "rules[0].keep: unknown key 'forever'; allowed keys: latest, tags, versions", line: 8, col: 7 }]
+    problems: [{ message: "rules[0].keep: unknown key 'forever'; allowed keys: latest, per, tags, versions", line: 8, col: 7 }]
   },
 
   // ------------------------------------------------------------ wrong types: at the value

@@ -213,7 +213,7 @@ const cases: [string, string, Expected[]][] = [
     [
       {
         path: 'rules[0].match.older_than',
-        message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, older-than, age-from",
+        message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, semver, prerelease, broken, older-than, age-from",
         line: 8,
         column: 7
       }
@@ -222,12 +222,12 @@ const cases: [string, string, Expected[]][] = [
   [
     'unknown key in keep',
     `version: 1\nrules:\n${WEB_RULE}    keep:\n      lates: 5\n`,
-    [{ message: "rules[0].keep: unknown key 'lates' (did you mean 'latest'?); allowed keys: latest, tags, versions", line: 8, column: 7 }]
+    [{ message: "rules[0].keep: unknown key 'lates' (did you mean 'latest'?); allowed keys: latest, per, tags, versions", line: 8, column: 7 }]
   ],
   [
     'unknown key without a near miss',
     `version: 1\nrules:\n${WEB_RULE}    keep:\n      forever: true\n`,
-    [{ message: /^rules\[0\]\.keep: unknown key 'forever'; allowed keys: latest, tags, versions$/, line: 8, column: 7 }]
+    [{ message: /^rules\[0\]\.keep: unknown key 'forever'; allowed keys: latest, per, tags, versions$/, line: 8, column: 7 }]
   ],
 
   // ------------------------------------------------------------ wrong types: at the value
@@ -504,7 +504,7 @@ const cases: [string, string, Expected[]][] = [
   [
     'match: with nothing',
     `version: 1\nrules:\n${WEB_RULE}    match:\n`,
-    [{ message: 'rules[0].match: is empty; it must be a mapping with tags, versions, untagged, older-than and/or age-from', line: 7, column: 5 }]
+    [{ message: 'rules[0].match: is empty; it must be a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from', line: 7, column: 5 }]
   ],
   [
     'an explicit null',

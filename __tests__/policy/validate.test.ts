@@ -110,11 +110,9 @@ describe('parsePolicy: valid policies', () => {
     expect(policy.rules[0].match).toEqual({ olderThan: expected, ageFrom: 'created' })
   })
 
-  it('accepts untagged: true on every package type (non-container versions are all untagged)', () => {
-    for (const type of ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker']) {
-      const policy = accepted(`version: 1\nrules:\n  - name: r\n    packages: {type: ${type}, names: [p]}\n    match: {untagged: true}\n`)
-      expect(policy.rules[0].match.untagged).toBe(true)
-    }
+  it('accepts untagged: true on a container rule', () => {
+    const policy = accepted(`version: 1\nrules:\n  - name: r\n    packages: {type: container, names: [p]}\n    match: {untagged: true}\n`)
+    expect(policy.rules[0].match.untagged).toBe(true)
   })
 
   it('accepts on-last-version: delete-package, keep.latest: 0 and several rules', () => {

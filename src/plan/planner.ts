@@ -1,6 +1,6 @@
 // The planner: policy, inventories and "now" in, plan out. Pure: no I/O, no clock, no environment;
 // the same input always gives the same plan, whatever the order of versions and references.
-import { packageKey, type PackageInventory, type PackagePlan, type Plan, type Policy, type VersionPlan } from '../model.js'
+import { packageKey, type InUseReference, type PackageInventory, type PackagePlan, type Plan, type Policy, type VersionPlan } from '../model.js'
 import { Scratch } from './arrays.js'
 import { applyCap, oldestFirstAcrossPackages } from './cap.js'
 import { judgeDependants } from './dependants.js'
@@ -19,6 +19,8 @@ export interface PlanInput {
   now: Date
   /** Resolved cap: the action input, else policy.limits.maxDeletions, else undefined (unlimited). */
   maxDeletions?: number
+  /** (1.1) References found by the protect.in-use scan. */
+  inUse?: InUseReference[]
 }
 
 export function planRetention(input: PlanInput): Plan {
@@ -50,7 +52,7 @@ function planPackage(
   const graph = buildGraph(index, isContainer ? inventory.references : [], scratch)
   const rules = allRules.filter((rule) => rule.appliesTo(ref.type, ref.name))
   const namesHold = policy.protect.versions.length > 0 || rules.some((rule) => rule.rule.keep.versions.length > 0)
-  const ctx: PackageContext = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, scratch }
+  const ctx: PackageContext = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, damaged: new Map((inventory.damaged ?? []).map((d) => [d.id, d])), scratch }
   const verdicts = emptyVerdicts(index.versions.length)
   const header = { key: ctx.key, package: ref, rules: rules.map((rule) => rule.name) }
 
@@ -61,12 +63,12 @@ function planPackage(
     return { plan, groups: { groups: [], times: [] } }
   }
 
-  judgeImages(ctx, verdicts)
+  const notes = judgeImages(ctx, verdicts)
   judgeDependants(ctx, verdicts)
   const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion)
   const perImage = buildGroups(ctx, verdicts)
   const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage
-  return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups }, groups }
+  return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }) }, groups }
 }
 
 /** Every version, newest first (created_at, then id); dependants carry what they belong to. */
