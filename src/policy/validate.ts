@@ -349,7 +349,8 @@ function ruleProblems(rule: RawRule, index: number, document: PolicyDocument): P
   const at = (...rest: Segment[]): Segment[] => ['rules', index, ...rest]
   const problems: PolicyProblem[] = []
   const { match = {}, keep = {}, packages } = rule
-  if (match.untagged && match.tags) {
+  // (On other types both keys are refused below, each for what it is.)
+  if (match.untagged && match.tags && packages.type === 'container') {
     const message = `${prefix(at('match', 'untagged'))}cannot be combined with tags: an untagged version has no tags to match; remove one of them`
     problems.push(problemAt(at('match', 'untagged'), message, document.keyAt(at('match'), 'untagged')))
   }
