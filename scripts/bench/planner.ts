@@ -20,32 +20,25 @@ import { planRetention } from '../../src/plan/planner.js'
 import { seededRandom } from '../../__tests__/fake/random.js'
 import { BENCH_POLICY, generateInventory, NOW, shuffle } from './generate.js'
 
-const NO_TIME = { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0 }
-const P1Y = { ...NO_TIME, text: 'P1Y', years: 1 }
-const DAYS_30 = { ...NO_TIME, text: '30d', days: 30 }
+const P1Y = { text: 'P1Y', years: 1, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0 }
 
 /**
- * The same workload with the 1.1 keys: releases judged by semver lines (keep.per minor, and one
- * image per major for what is over a year old), release candidates by `prerelease`, and a few
- * images referenced by deploy files (protect.in-use, given to the planner as PlanInput.inUse).
+ * The same workload with the 1.1 keys, rule for rule: the tag-based old-releases rule becomes a
+ * semver one (releases by semver, the 3 newest of each minor line kept with keep.per), and a few
+ * images are referenced by deploy files (protect.in-use, given to the planner as PlanInput.inUse).
  */
 export const BENCH_POLICY_1_1: Policy = {
   ...BENCH_POLICY,
-  rules: [
-    ...BENCH_POLICY.rules.filter((rule) => rule.name !== 'old-releases'),
-    {
-      name: 'release-lines',
-      packages: BENCH_POLICY.rules[0].packages,
-      match: { semver: '>=1.0.0', prerelease: false, olderThan: DAYS_30, ageFrom: 'updated' },
-      keep: { latest: 3, per: 'minor', tags: ['v1.1*'], versions: [] }
-    },
-    {
-      name: 'old-majors',
-      packages: BENCH_POLICY.rules[0].packages,
-      match: { semver: '*', olderThan: P1Y, ageFrom: 'created' },
-      keep: { latest: 1, per: 'major', tags: [], versions: [] }
-    }
-  ]
+  rules: BENCH_POLICY.rules.map((rule) =>
+    rule.name !== 'old-releases'
+      ? rule
+      : {
+          name: 'release-lines',
+          packages: rule.packages,
+          match: { semver: '>=1.0.0', prerelease: false, olderThan: P1Y, ageFrom: 'updated' },
+          keep: { latest: 3, per: 'minor', tags: ['v1.1*'], versions: [] }
+        }
+  )
 }
 
 /** What a protect.in-use scan of a few deploy files finds: tags and a digest of the benchmark's package. */

@@ -72,12 +72,12 @@ function imageFacts(ctx: PackageContext): ImageFacts {
   const { versions } = ctx.index
   const { isDependant } = ctx.graph
   const needsSemver = ctx.rules.some((rule) => rule.semver !== undefined || rule.per !== undefined)
-  const semvers: (VersionSemver | undefined)[] = []
+  // Filled, not sized by `length`: V8 keeps a filled array flat, a sized-up one as a slow dictionary.
+  const semvers = new Array<VersionSemver | undefined>(needsSemver ? versions.length : 0).fill(undefined)
   if (needsSemver) {
-    semvers.length = versions.length
     // Untagged containers have no semver: only tagged images are parsed.
     for (let i = 0; i < versions.length; i++) {
-      semvers[i] = isDependant[i] || (ctx.isContainer && !hasTags(ctx, i)) ? undefined : semverOf(versions[i], ctx.isContainer)
+      if (!isDependant[i] && (!ctx.isContainer || hasTags(ctx, i))) semvers[i] = semverOf(versions[i], ctx.isContainer)
     }
   }
   const broken = new Uint8Array(ctx.damaged.size > 0 && ctx.rules.some((rule) => rule.broken) ? versions.length : 0)
@@ -136,13 +136,6 @@ function keepReason(ctx: PackageContext, i: number, compiled: CompiledRule, rank
 
 const NONE = 0x3fffffff // larger than any rule index (and a small integer for V8): "min" keeps the first rule in policy order
 
-/** Per rule: how many images met its conditions but the semver ones, how many of those have a semver, how many are members. */
-interface SemverTally {
-  candidates: number
-  withSemver: number
-  members: number
-}
-
 /**
  * Writes the verdict of every image (dependants are left to judgeDependants). Returns notes for the
  * package: rules whose semver condition found nothing because no candidate version is semver.
@@ -162,7 +155,10 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
   const selectedBy = scratch.take(n, NONE)
   const tooYoungFor = scratch.take(n, NONE)
   const alsoTaggedFor = scratch.take(n, NONE)
-  const tallies: SemverTally[] = ctx.rules.map(() => ({ candidates: 0, withSemver: 0, members: 0 }))
+  // Per rule with a semver condition: images meeting its other conditions, those with a semver, members.
+  const candidates = zeros(ctx.rules.length)
+  const withSemver = zeros(ctx.rules.length)
+  const members = zeros(ctx.rules.length)
   // keep.per: each image's group number for the rules that have one (0: without semver).
   const perGroups = ctx.rules.map((rule) => (rule.per ? semverGroups(semvers, rule.per) : undefined))
 
@@ -207,13 +203,14 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
         }
         if (rule.broken && broken[i] !== 1) member = alsoTagged = false
         if (rule.semver) {
+          const semver = semvers[i]
           if (member) {
-            const tally = tallies[r]
-            tally.candidates++
-            if (semvers[i]) tally.withSemver++
+            candidates[r]++
+            if (semver) withSemver[r]++
           }
-          if (!rule.semver(semvers[i])) member = alsoTagged = false
-          else if (member) tallies[r].members++
+          // Most images (untagged builds) have no semver: no call for them.
+          if (semver === undefined || !rule.semver(semver)) member = alsoTagged = false
+          else if (member) members[r]++
         }
         if (alsoTagged && r < alsoTaggedFor[i]) alsoTaggedFor[i] = r
         if (hit && r < keptBy[i]) {
@@ -264,17 +261,10 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
     }
   }
   scratch.release(keptBy, keptRank, selectedBy, tooYoungFor, alsoTaggedFor)
-  return semverNotes(ctx, tallies)
-}
-
-/** A rule whose semver series is empty because none of its candidates is a semantic version says so. */
-function semverNotes(ctx: PackageContext, tallies: readonly SemverTally[]): string[] {
-  const notes: string[] = []
-  ctx.rules.forEach((rule, r) => {
-    const { candidates, withSemver, members } = tallies[r]
-    if (rule.semver && members === 0 && candidates > 0 && withSemver === 0) notes.push(reasons.noSemver(rule.name, ctx.key, ctx.isContainer))
-  })
-  return notes
+  // A rule whose semver series is empty because none of its candidates is a semantic version says so.
+  return ctx.rules
+    .filter((rule, r) => rule.semver && members[r] === 0 && candidates[r] > 0 && withSemver[r] === 0)
+    .map((rule) => reasons.noSemver(rule.name, ctx.key, ctx.isContainer))
 }
 
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */
