@@ -195,6 +195,8 @@ export interface PackagePlan {
   groups: DeletionGroup[]
   /** Set when the package is left untouched for safety (fail closed); groups is then empty. */
   warning?: string
+  /** (1.1) What the summary should say about how the rules met this package (e.g. a semver rule that found no semver). */
+  notes?: string[]
 }
 
 export interface Plan {

@@ -159,12 +159,12 @@ const policyCases: Case[] = [
   {
     name: 'unknown key in match',
     policy: `${VALID}    match:\n      older_than: 30d\n`,
-    problems: [{ message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, older-than, age-from", line: 8, col: 7 }]
+    problems: [{ message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, semver, prerelease, broken, older-than, age-from", line: 8, col: 7 }]
   },
   {
     name: 'unknown key in keep',
     policy: `${VALID}    keep:\n      forever: true\n`,
-    problems: [{ message: "rules[0].keep: unknown key 'forever'; allowed keys: latest, tags, versions", line: 8, col: 7 }]
+    problems: [{ message: "rules[0].keep: unknown key 'forever'; allowed keys: latest, per, tags, versions", line: 8, col: 7 }]
   },
 
   // ------------------------------------------------------------ wrong types: at the value
@@ -264,6 +264,43 @@ const policyCases: Case[] = [
     name: 'match.tags on npm',
     policy: 'version: 1\nrules:\n  - name: sdk\n    packages: {type: npm, names: [sdk]}\n    match:\n      tags: [beta]\n',
     problems: [{ message: 'rules[0].match.tags: npm versions have no tags (only container versions do), so this rule could never match', line: 6, col: 7 }]
+  },
+  // 1.1: tags are for containers only (untagged: true on npm selected every release), and the semver keys.
+  {
+    name: 'untagged: true on an npm rule',
+    policy: 'version: 1\nrules:\n  - name: sdk-cleanup\n    packages: {type: npm, names: [sdk]}\n    match:\n      untagged: true\n      older-than: 30d\n',
+    problems: [
+      {
+        message: /^rules\[0\]\.match\.untagged: npm versions have no tags \(only container versions do\), so untagged: true would select every version, releases included; remove it and select versions by name with match\.versions/,
+        line: 6,
+        col: 7
+      }
+    ]
+  },
+  {
+    name: 'keep.tags on a maven rule',
+    policy: 'version: 1\nrules:\n  - name: lib\n    packages: {type: maven, names: [com.acme.lib]}\n    keep: {latest: 2, tags: [stable]}\n',
+    problems: [{ message: 'rules[0].keep.tags: maven versions have no tags (only container versions do), so this keeps nothing; keep versions by name with keep.versions', line: 5, col: 23 }]
+  },
+  {
+    name: 'an invalid semver range',
+    policy: 'version: 1\nrules:\n  - name: lib\n    packages: {type: npm, names: [lib]}\n    match:\n      semver: "latest"\n',
+    problems: [{ message: `rules[0].match.semver: 'latest' is not a semver range; write an npm-style range such as "<2.0.0", ">=1.2 <1.5", "1.x", "^3.1"`, line: 6, col: 15 }]
+  },
+  {
+    name: 'keep.per without keep.latest',
+    policy: `${VALID}    match: {semver: "*"}\n    keep: {per: major}\n`,
+    problems: [{ message: 'rules[0].keep.per: counts keep.latest within each semver major line, but this rule has no keep.latest; add latest', line: 8, col: 12 }]
+  },
+  {
+    name: 'prerelease: "false" (a string)',
+    policy: `${VALID}    match: {prerelease: "false"}\n`,
+    problems: [{ message: "rules[0].match.prerelease: must be true (only prereleases, such as 1.5.0-rc.1) or false (only releases), not the string 'false'", line: 7, col: 25 }]
+  },
+  {
+    name: 'broken: false',
+    policy: `${VALID}    match:\n      broken: false\n`,
+    problems: [{ message: 'rules[0].match.broken: must be true (only damaged images)', line: 8, col: 15 }]
   },
   {
     name: 'packages.names with only exclusions',

@@ -38,7 +38,7 @@ protect:
 rules:
   - name: "evil <i>rule</i>\\n\\n# a heading [link](https://example.invalid)"
     packages: { type: container, names: ["web"] }
-    match: { tags: ["<img*"], older-than: 7d }
+    match: { tags: ["<img*", "pr-*"], older-than: 7d }   # every tag of the version must match (1.1)
   - name: svg
     packages: { type: npm, names: ["lib"] }
     match: { versions: ["1.0.0-*"] }

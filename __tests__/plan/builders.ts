@@ -34,9 +34,13 @@ export interface RuleOptions {
   tags?: string[]
   versions?: string[]
   untagged?: true
+  semver?: string
+  prerelease?: boolean
+  broken?: true
   olderThan?: Duration
   ageFrom?: 'updated' | 'created'
   keepLatest?: number
+  per?: 'major' | 'minor'
   keepTags?: string[]
   keepVersions?: string[]
 }
@@ -46,9 +50,13 @@ export function rule(name: string, o: RuleOptions = {}): Rule {
   if (o.tags) match.tags = o.tags
   if (o.versions) match.versions = o.versions
   if (o.untagged) match.untagged = true
+  if (o.semver !== undefined) match.semver = o.semver
+  if (o.prerelease !== undefined) match.prerelease = o.prerelease
+  if (o.broken) match.broken = true
   if (o.olderThan) match.olderThan = o.olderThan
   const keep: Rule['keep'] = { tags: o.keepTags ?? [], versions: o.keepVersions ?? [] }
   if (o.keepLatest !== undefined) keep.latest = o.keepLatest
+  if (o.per) keep.per = o.per
   return { name, packages: { type: o.type ?? 'container', names: o.names ?? ['web'] }, match, keep }
 }
 

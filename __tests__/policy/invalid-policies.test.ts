@@ -213,7 +213,7 @@ const cases: [string, string, Expected[]][] = [
     [
       {
         path: 'rules[0].match.older_than',
-        message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, older-than, age-from",
+        message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, semver, prerelease, broken, older-than, age-from",
         line: 8,
         column: 7
       }
@@ -222,12 +222,12 @@ const cases: [string, string, Expected[]][] = [
   [
     'unknown key in keep',
     `version: 1\nrules:\n${WEB_RULE}    keep:\n      lates: 5\n`,
-    [{ message: "rules[0].keep: unknown key 'lates' (did you mean 'latest'?); allowed keys: latest, tags, versions", line: 8, column: 7 }]
+    [{ message: "rules[0].keep: unknown key 'lates' (did you mean 'latest'?); allowed keys: latest, per, tags, versions", line: 8, column: 7 }]
   ],
   [
     'unknown key without a near miss',
     `version: 1\nrules:\n${WEB_RULE}    keep:\n      forever: true\n`,
-    [{ message: /^rules\[0\]\.keep: unknown key 'forever'; allowed keys: latest, tags, versions$/, line: 8, column: 7 }]
+    [{ message: /^rules\[0\]\.keep: unknown key 'forever'; allowed keys: latest, per, tags, versions$/, line: 8, column: 7 }]
   ],
 
   // ------------------------------------------------------------ wrong types: at the value
@@ -509,6 +509,85 @@ const cases: [string, string, Expected[]][] = [
     [{ message: 'rules[0].keep.tags: maven versions have no tags (only container versions do), so this keeps nothing', line: 6, column: 7 }]
   ],
 
+  // ------------------------------------------------------------ 1.1: tags are for containers only
+  [
+    'untagged: true on npm (it would select every version, releases included)',
+    `version: 1\nrules:\n  - name: sdk\n    packages: {type: npm, names: [sdk]}\n    match:\n      older-than: 30d\n      untagged: true\n`,
+    [
+      {
+        path: 'rules[0].match.untagged',
+        message: /^rules\[0\]\.match\.untagged: npm versions have no tags \(only container versions do\), so untagged: true would select every version, releases included; remove it and select versions by name with match\.versions .* or by semver with match\.semver/,
+        line: 7,
+        column: 7
+      }
+    ]
+  ],
+  [
+    'untagged and tags on rubygems, each at its key, saying what to write instead',
+    `version: 1\nrules:\n  - name: gem\n    packages: {type: rubygems, names: [gem]}\n    match: {tags: [beta], untagged: true}\n`,
+    [
+      { path: 'rules[0].match.tags', message: 'select versions by name with match.versions', line: 5, column: 13 },
+      { path: 'rules[0].match.untagged', message: 'rubygems versions have no tags', line: 5, column: 27 }
+    ]
+  ],
+
+  // ------------------------------------------------------------ 1.1: semver, prerelease, keep.per, broken
+  [
+    'an invalid semver range, at its value, with what to write instead',
+    `version: 1\nrules:\n  - name: lib\n    packages: {type: npm, names: [lib]}\n    match:\n      semver: "1.2-SNAPSHOT"\n`,
+    [
+      {
+        path: 'rules[0].match.semver',
+        message:
+          'rules[0].match.semver: \'1.2-SNAPSHOT\' is not a semver range; write an npm-style range such as "<2.0.0", ">=1.2 <1.5", "1.x", "^3.1", or "*" for every version with a semver (to select versions by name, such as "*-SNAPSHOT", use match.versions)',
+        line: 6,
+        column: 15
+      }
+    ]
+  ],
+  [
+    'a semver range that is not finished',
+    `version: 1\nrules:\n${WEB_RULE}    match: {semver: ">=1.2.3 <"}\n`,
+    [{ message: "rules[0].match.semver: '>=1.2.3 <' is not a semver range; write an npm-style range", line: 7, column: 21 }]
+  ],
+  [
+    'semver written as a number',
+    `version: 1\nrules:\n${WEB_RULE}    match:\n      semver: 1.2\n`,
+    [{ message: 'rules[0].match.semver: must be an npm-style range in quotes, such as "<2.0.0", "1.x", "^3.1" or "*", not the number 1.2; write it in quotes ("1.2") to use it as text', line: 8, column: 15 }]
+  ],
+  [
+    'a blank semver range',
+    `version: 1\nrules:\n${WEB_RULE}    match:\n      semver: " "\n`,
+    [{ path: 'rules[0].match.semver', message: /^rules\[0\]\.match\.semver: must be an npm-style range/, line: 8, column: 15 }]
+  ],
+  [
+    'prerelease: yes (a string in YAML 1.2)',
+    `version: 1\nrules:\n${WEB_RULE}    match:\n      prerelease: yes\n`,
+    [{ message: "rules[0].match.prerelease: must be true (only prereleases, such as 1.5.0-rc.1) or false (only releases), not the string 'yes'", line: 8, column: 19 }]
+  ],
+  [
+    'broken: false',
+    `version: 1\nrules:\n${WEB_RULE}    match:\n      broken: false\n`,
+    [{ message: 'rules[0].match.broken: must be true (only damaged images); to leave them alone, remove the key, not false', line: 8, column: 15 }]
+  ],
+  [
+    'keep.per without keep.latest, at the key',
+    `version: 1\nrules:\n${WEB_RULE}    match: {semver: "1.x"}\n    keep:\n      per: minor\n`,
+    [
+      {
+        path: 'rules[0].keep.per',
+        message: 'rules[0].keep.per: counts keep.latest within each semver major.minor line, but this rule has no keep.latest; add latest (e.g. latest: 2) under keep, or remove per',
+        line: 9,
+        column: 7
+      }
+    ]
+  ],
+  [
+    'keep.per: patch',
+    `version: 1\nrules:\n${WEB_RULE}    keep: {latest: 1, per: patch}\n`,
+    [{ message: "rules[0].keep.per: must be major or minor (keep.latest then counts within each major or major.minor line), not 'patch'", line: 7, column: 28 }]
+  ],
+
   // ------------------------------------------------------------ documents that are not a policy
   ['empty document', '', [{ message: 'the policy is empty; it must be a mapping with at least version: 1 and rules', line: 1, column: 1 }]],
   ['only comments', '# nothing yet\n', [{ message: 'the policy is empty', line: 1, column: 1 }]],
@@ -518,7 +597,7 @@ const cases: [string, string, Expected[]][] = [
   [
     'match: with nothing',
     `version: 1\nrules:\n${WEB_RULE}    match:\n`,
-    [{ message: 'rules[0].match: is empty; it must be a mapping with tags, versions, untagged, older-than and/or age-from', line: 7, column: 5 }]
+    [{ message: 'rules[0].match: is empty; it must be a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from', line: 7, column: 5 }]
   ],
   [
     'an explicit null',

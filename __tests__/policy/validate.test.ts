@@ -110,11 +110,9 @@ describe('parsePolicy: valid policies', () => {
     expect(policy.rules[0].match).toEqual({ olderThan: expected, ageFrom: 'created' })
   })
 
-  it('accepts untagged: true on every package type (non-container versions are all untagged)', () => {
-    for (const type of ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker']) {
-      const policy = accepted(`version: 1\nrules:\n  - name: r\n    packages: {type: ${type}, names: [p]}\n    match: {untagged: true}\n`)
-      expect(policy.rules[0].match.untagged).toBe(true)
-    }
+  it('accepts untagged: true on a container rule', () => {
+    const policy = accepted(`version: 1\nrules:\n  - name: r\n    packages: {type: container, names: [p]}\n    match: {untagged: true}\n`)
+    expect(policy.rules[0].match.untagged).toBe(true)
   })
 
   it('accepts on-last-version: delete-package, keep.latest: 0 and several rules', () => {
@@ -198,5 +196,55 @@ describe('example policies in policies/', () => {
     expect(rules.some((r) => r.packages.type === 'maven' && r.match.versions?.includes('*-SNAPSHOT'))).toBe(true)
     expect(rules.some((r) => r.packages.type === 'npm')).toBe(true)
     expect(rules.some((r) => r.packages.type === 'container' && r.match.untagged)).toBe(true)
+  })
+
+  it('covers the 1.1 keys with the user stories of the README', async () => {
+    const read = async (file: string) => accepted(await readFile(path.join(EXAMPLES_DIR, file), 'utf8'))
+    const prereleases = (await read('npm-prereleases.yml')).rules[0]
+    expect(prereleases).toMatchObject({ packages: { type: 'npm' }, match: { prerelease: true, olderThan: { text: '30d' } }, keep: { latest: 3 } })
+    const lines = (await read('release-lines.yml')).rules
+    expect(lines.map((r) => r.packages.type).sort()).toEqual(['maven', 'npm'])
+    for (const r of lines) expect(r).toMatchObject({ match: { semver: '1.x', prerelease: false }, keep: { latest: 2, per: 'minor' } })
+    expect((await read('container-release-lines.yml')).rules[0]).toMatchObject({ packages: { type: 'container' }, match: { semver: '*' }, keep: { latest: 1, per: 'major' } })
+    expect((await read('broken-images.yml')).rules[0]).toMatchObject({ packages: { type: 'container' }, match: { broken: true } })
+  })
+
+  it('examples name packages literally, so they work with the GITHUB_TOKEN', async () => {
+    for (const file of ['npm-prereleases.yml', 'release-lines.yml', 'container-release-lines.yml', 'broken-images.yml', 'pr-previews.yml']) {
+      const names = accepted(await readFile(path.join(EXAMPLES_DIR, file), 'utf8')).rules.flatMap((r) => r.packages.names)
+      expect({ file, globs: names.filter((name) => /[*?[\]{}!]/.test(name)) }).toEqual({ file, globs: [] })
+    }
+  })
+})
+
+describe('warnings: valid, but protecting nothing', () => {
+  it('protect.tags in a policy without a container rule is a warning at the key; the policy is valid', () => {
+    const result = parsePolicy('version: 1\nprotect:\n  tags: [latest]\nrules:\n  - name: sdk\n    packages: {type: npm, names: [sdk]}\n    match: {prerelease: true}\n')
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    expect(result.warnings).toEqual([
+      {
+        path: 'protect.tags',
+        message:
+          'protect.tags: no rule of this policy is for container packages, and only container versions have tags, so these globs protect nothing; protect versions by name with protect.versions (e.g. versions: ["1.*"]), or remove protect.tags',
+        line: 3,
+        column: 3
+      }
+    ])
+  })
+
+  it('no warning with a container rule, or with an empty protect.tags', () => {
+    const container = parsePolicy('version: 1\nprotect: {tags: [latest]}\nrules:\n  - {name: a, packages: {type: npm, names: [sdk]}}\n  - {name: b, packages: {type: container, names: [web]}}\n')
+    expect(container).toMatchObject({ ok: true, warnings: [] })
+    const empty = parsePolicy('version: 1\nprotect: {tags: []}\nrules:\n  - {name: a, packages: {type: npm, names: [sdk]}}\n')
+    expect(empty).toMatchObject({ ok: true, warnings: [] })
+  })
+})
+
+describe('the 1.1 keys are normalized into the policy', () => {
+  it('semver, prerelease, broken and keep.per', () => {
+    const policy = accepted('version: 1\nrules:\n  - name: r\n    packages: {type: container, names: [web]}\n    match: {semver: ">=1.2 <1.5", prerelease: false, broken: true}\n    keep: {latest: 2, per: major}\n')
+    expect(policy.rules[0].match).toEqual({ semver: '>=1.2 <1.5', prerelease: false, broken: true, ageFrom: 'updated' })
+    expect(policy.rules[0].keep).toEqual({ latest: 2, per: 'major', tags: [], versions: [] })
   })
 })

@@ -9,6 +9,7 @@
 //   npm run bench                                   # everything (about 6 minutes)
 //   npm run bench -- planner requests               # some parts
 //   npm run bench -- planner --sizes=100000,1000000 [--planner-node=current|24|both] [--shuffled] [--cpu-prof] [--trace-gc]
+//   npm run bench -- planner --sizes=100000,1000000 --interleaved=7   # the 1.1 policy (semver, keep.per, in-use) against BENCH_POLICY
 //   npm run bench -- --bundle=/tmp/bench-dist/index.js --json=/tmp/bench.json
 //
 // The bundle is --bundle, else $BENCH_BUNDLE, else dist/index.js. Node 24 is --node24 (or
@@ -132,7 +133,8 @@ async function main(): Promise<void> {
     results.planner = []
     for (const node of nodes) {
       for (const size of sizes) {
-        const result = await benchPlannerSize(size, { node, shuffled: flags.has('shuffled'), cpuProf: flags.has('cpu-prof'), traceGc: flags.has('trace-gc') })
+        const interleaved = flags.has('interleaved') ? Number(flags.get('interleaved')) || 7 : undefined
+        const result = await benchPlannerSize(size, { node, shuffled: flags.has('shuffled'), cpuProf: flags.has('cpu-prof'), traceGc: flags.has('trace-gc'), interleaved })
         console.log(formatPlannerResult(result))
         results.planner.push(result)
       }

@@ -8,15 +8,47 @@
 //
 //   tsx scripts/bench/planner.ts                        # 10k, 100k, 1M
 //   tsx scripts/bench/planner.ts 1000000 [--shuffled] [--cpu-prof] [--trace-gc]
+//   tsx scripts/bench/planner.ts 100000 1000000 --interleaved=7   # BENCH_POLICY vs the 1.1 policy, alternating
 import { fork } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { InUseReference, Policy } from '../../src/model.js'
 import { planRetention } from '../../src/plan/planner.js'
 import { seededRandom } from '../../__tests__/fake/random.js'
 import { BENCH_POLICY, generateInventory, NOW, shuffle } from './generate.js'
+
+const P1Y = { text: 'P1Y', years: 1, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0 }
+
+/**
+ * The same workload with the 1.1 keys, rule for rule: the tag-based old-releases rule becomes a
+ * semver one (releases by semver, the 3 newest of each minor line kept with keep.per), and a few
+ * images are referenced by deploy files (protect.in-use, given to the planner as PlanInput.inUse).
+ */
+export const BENCH_POLICY_1_1: Policy = {
+  ...BENCH_POLICY,
+  rules: BENCH_POLICY.rules.map((rule) =>
+    rule.name !== 'old-releases'
+      ? rule
+      : {
+          name: 'release-lines',
+          packages: rule.packages,
+          match: { semver: '>=1.0.0', prerelease: false, olderThan: P1Y, ageFrom: 'updated' },
+          keep: { latest: 3, per: 'minor', tags: ['v1.1*'], versions: [] }
+        }
+  )
+}
+
+/** What a protect.in-use scan of a few deploy files finds: tags and a digest of the benchmark's package. */
+export const BENCH_IN_USE: InUseReference[] = [
+  { file: 'deploy/prod.yaml', line: 12, package: 'web', tag: 'v1.0.1' },
+  { file: 'deploy/prod.yaml', line: 30, package: 'web', tag: 'latest' },
+  { file: 'deploy/staging.yaml', line: 8, package: 'web', tag: 'nightly-1200' },
+  { file: 'charts/web/values.yaml', line: 7, package: 'web', tag: 'pr-4000' },
+  { file: 'images-in-use.txt', line: 3, package: 'web', digest: `sha256:${'0'.repeat(64)}` }
+]
 
 export interface PlannerResult {
   /** The Node version that planned. */
@@ -45,6 +77,26 @@ export interface PlannerResult {
   deleted: number
   groups: number
   scheduled: number
+  /** With `interleaved`: BENCH_POLICY and BENCH_POLICY_1_1 planned in alternation in this process. */
+  interleaved?: InterleavedResult
+}
+
+export interface InterleavedResult {
+  rounds: number
+  /** Median of BENCH_POLICY's plans (the first plan of each policy included). */
+  baselineMedianMs: number
+  /** Median of BENCH_POLICY_1_1's plans, with BENCH_IN_USE. */
+  semverMedianMs: number
+  /** semverMedianMs / baselineMedianMs. */
+  ratio: number
+  baselineMs: number[]
+  semverMs: number[]
+  /** The same medians in CPU time (user + system): less sensitive to a shared machine's load than wall time. */
+  baselineCpuMedianMs: number
+  semverCpuMedianMs: number
+  /** Versions each plan deletes, to see both do comparable work. */
+  baselineDeleted: number
+  semverDeleted: number
 }
 
 export interface PlannerOptions {
@@ -55,6 +107,8 @@ export interface PlannerOptions {
   warmRuns?: number
   /** The node binary to plan with (default this one's); the action runs on Node 24. */
   node?: string
+  /** Rounds of BENCH_POLICY and BENCH_POLICY_1_1 planned in alternation (instead of the warm runs). */
+  interleaved?: number
 }
 
 const gc = (globalThis as { gc?: () => void }).gc
@@ -115,6 +169,10 @@ function measure(total: number, options: PlannerOptions): PlannerResult {
     groups: pkg.groups.length,
     scheduled: plan.scheduled.length
   }
+  if (options.interleaved) {
+    result.interleaved = interleave(inventory, options.interleaved)
+    return result
+  }
   const warmRuns = options.warmRuns ?? (total <= 200_000 ? 15 : 0)
   if (warmRuns > 0) {
     let best = Number.POSITIVE_INFINITY
@@ -127,6 +185,65 @@ function measure(total: number, options: PlannerOptions): PlannerResult {
     result.warmVersionsPerSecond = Math.round(total / (best / 1000))
   }
   return result
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/**
+ * Both policies on the same inventory in the same process, alternating and swapping which goes
+ * first each round, so that warm-up, machine load and heap growth weigh on both alike. A full GC
+ * before each plan keeps the previous plan's garbage out of the next one's time.
+ */
+function interleave(inventory: ReturnType<typeof generateInventory>['inventory'], rounds: number): InterleavedResult {
+  const baselineMs: number[] = []
+  const semverMs: number[] = []
+  const baselineCpu: number[] = []
+  const semverCpu: number[] = []
+  let baselineDeleted = 0
+  let semverDeleted = 0
+  const timed = (policy: Policy, inUse?: InUseReference[]): { ms: number; cpuMs: number; deleted: number } => {
+    gc?.()
+    const cpu0 = process.cpuUsage()
+    const t0 = process.hrtime.bigint()
+    const plan = planRetention({ policy, inventories: [inventory], now: NOW, ...(inUse && { inUse }) })
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6
+    const cpu = process.cpuUsage(cpu0)
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, deleted: plan.packages[0].versions.reduce((n, v) => n + (v.decision === 'delete' ? 1 : 0), 0) }
+  }
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? (['baseline', 'semver'] as const) : (['semver', 'baseline'] as const)
+    for (const which of order) {
+      if (which === 'baseline') {
+        const { ms, cpuMs, deleted } = timed(BENCH_POLICY)
+        baselineMs.push(ms)
+        baselineCpu.push(cpuMs)
+        baselineDeleted = deleted
+      } else {
+        const { ms, cpuMs, deleted } = timed(BENCH_POLICY_1_1, BENCH_IN_USE)
+        semverMs.push(ms)
+        semverCpu.push(cpuMs)
+        semverDeleted = deleted
+      }
+    }
+  }
+  const baselineMedianMs = median(baselineMs)
+  const semverMedianMs = median(semverMs)
+  return {
+    rounds,
+    baselineMedianMs,
+    semverMedianMs,
+    ratio: semverMedianMs / baselineMedianMs,
+    baselineMs,
+    semverMs,
+    baselineCpuMedianMs: median(baselineCpu),
+    semverCpuMedianMs: median(semverCpu),
+    baselineDeleted,
+    semverDeleted
+  }
 }
 
 const SELF = fileURLToPath(import.meta.url)
@@ -161,7 +278,8 @@ export async function benchPlannerSize(total: number, options: PlannerOptions = 
     ...(options.shuffled ? ['--shuffled'] : []),
     ...(options.cpuProf ? ['--cpu-prof'] : []),
     ...(options.traceGc ? ['--trace-gc'] : []),
-    ...(options.warmRuns !== undefined ? [`--warm=${options.warmRuns}`] : [])
+    ...(options.warmRuns !== undefined ? [`--warm=${options.warmRuns}`] : []),
+    ...(options.interleaved ? [`--interleaved=${options.interleaved}`] : [])
   ]
   return new Promise((resolve, reject) => {
     const worker = fork(child.entry, ['--child', ...args], { execPath: options.node ?? process.execPath, execArgv, stdio: ['ignore', options.traceGc ? 'inherit' : 'ignore', 'inherit', 'ipc'] })
@@ -183,11 +301,17 @@ const n = (value: number): string => value.toLocaleString('en-US')
 
 export function formatPlannerResult(r: PlannerResult): string {
   const warm = r.warmBestMs !== undefined ? `; warm best ${r.warmBestMs.toFixed(0)} ms = ${n(r.warmVersionsPerSecond ?? 0)}/s` : ''
+  const i = r.interleaved
+  const interleaved = i
+    ? `; interleaved ×${i.rounds}: median ${i.baselineMedianMs.toFixed(0)} ms (BENCH_POLICY, ${n(i.baselineDeleted)} deleted) vs ` +
+      `${i.semverMedianMs.toFixed(0)} ms (1.1 policy with semver, keep.per, in-use, ${n(i.semverDeleted)} deleted) = ${(i.ratio * 100).toFixed(0)} %; ` +
+      `CPU medians ${i.baselineCpuMedianMs.toFixed(0)} vs ${i.semverCpuMedianMs.toFixed(0)} ms = ${((i.semverCpuMedianMs / i.baselineCpuMedianMs) * 100).toFixed(0)} %`
+    : ''
   return (
     `Node ${r.node}, ${n(r.versions)} versions (${n(r.references)} references${r.shuffled ? ', shuffled' : ''}): ` +
     `plan ${r.wallMs.toFixed(0)} ms = ${n(r.versionsPerSecond)} versions/s (CPU ${r.cpuMs.toFixed(0)} ms)${warm}; ` +
     `peak RSS ${mb(r.peakRssBytes)} (process at start ${mb(r.baselineRssBytes)}, with the input ${mb(r.inputRssBytes)}; input heap ${mb(r.inputHeapBytes)}); ` +
-    `${n(r.deleted)} to delete in ${n(r.groups)} groups, ${n(r.scheduled)} scheduled`
+    `${n(r.deleted)} to delete in ${n(r.groups)} groups, ${n(r.scheduled)} scheduled${interleaved}`
   )
 }
 
@@ -195,7 +319,9 @@ if (process.argv[1] === SELF) {
   const args = process.argv.slice(2)
   const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number)
   const warm = args.find((a) => a.startsWith('--warm='))
+  const interleaved = args.find((a) => a.startsWith('--interleaved='))
   const options: PlannerOptions = {
+    interleaved: interleaved ? Number(interleaved.slice('--interleaved='.length)) : undefined,
     shuffled: args.includes('--shuffled'),
     cpuProf: args.includes('--cpu-prof'),
     traceGc: args.includes('--trace-gc'),

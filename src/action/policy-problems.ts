@@ -36,6 +36,22 @@ export async function reportPolicyProblems(problems: PolicyProblem[], file: stri
   await writeProblemsSummary(problems, file)
 }
 
+/**
+ * Warnings about a valid policy (it protects or selects nothing somewhere): a warning annotation on
+ * the policy file at the line and column, or with the position in the message for an inline policy.
+ */
+export function reportPolicyWarnings(warnings: PolicyProblem[], file: string | undefined): void {
+  for (const warning of warnings) {
+    const at = where(warning)
+    core.warning(file ? warning.message : `policy${at ? ` (${at})` : ''}: ${warning.message}`, {
+      title: 'Retention policy',
+      file,
+      startLine: file ? (warning.line ?? 1) : undefined,
+      startColumn: file ? (warning.column ?? 1) : undefined
+    })
+  }
+}
+
 /** The job summary is "always written": for an invalid policy it lists the problems. */
 async function writeProblemsSummary(problems: PolicyProblem[], file: string | undefined): Promise<void> {
   const items = problems.slice(0, SUMMARY_LIMIT).map(problem => {

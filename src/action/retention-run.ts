@@ -21,7 +21,7 @@ import type { Settings } from './inputs.js'
 import { findImagesInUse } from './images-in-use.js'
 import { nothingPlannedFailure } from './nothing-planned.js'
 import { setOutputs, writeSummary } from './outputs.js'
-import { reportPolicyProblems } from './policy-problems.js'
+import { reportPolicyProblems, reportPolicyWarnings } from './policy-problems.js'
 
 export interface RunOutcome {
   /** Set when the run must fail; the message says why. */
@@ -55,6 +55,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       return result
     }
     const where = result.source.kind === 'file' ? result.source.path : 'inline policy'
+    reportPolicyWarnings(result.warnings, result.source.kind === 'file' ? result.source.path : undefined)
     core.info(`${where}: ${result.policy.rules.length} rule(s): ${result.policy.rules.map(r => r.name).join(', ')}`)
     return result
   })
@@ -132,6 +133,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       const deleting = pkg.versions.filter(v => v.decision === 'delete').length
       core.info(`${pkg.key}: ${pkg.versions.length} version(s), ${deleting} to delete, ${pkg.versions.length - deleting} kept`)
       if (pkg.warning) core.warning(pkg.warning)
+      for (const note of pkg.notes ?? []) core.info(`${pkg.key}: ${note}`)
     }
     if (result.deferredByCap.length > 0) {
       const versions = result.deferredByCap.reduce((n, g) => n + g.versionIds.length, 0)

@@ -20,8 +20,20 @@ export function compileTagVersionMatcher(tagGlobs: string[], versionGlobs: strin
   }
 }
 
-/** The first tag matching the predicate, else undefined. */
-export function firstMatchingTag(tags: readonly string[], matches: (tag: string) => boolean): string | undefined {
-  for (const tag of tags) if (matches(tag)) return tag
-  return undefined
+/** How a version's tags meet a `match.tags` condition (contract 1.1: the condition describes the whole version). */
+export const TagMatch = {
+  /** No tag matches (or the version has none). */
+  None: 0,
+  /** Some tags match but not all: the version is also something else ("kept: also tagged latest"). */
+  Some: 1,
+  /** The version has tags and every one matches: the condition holds. */
+  Every: 2
+} as const
+export type TagMatch = (typeof TagMatch)[keyof typeof TagMatch]
+
+export function matchEveryTag(tags: readonly string[], matches: (tag: string) => boolean): TagMatch {
+  let matched = 0
+  for (const tag of tags) if (matches(tag)) matched++
+  if (matched === 0) return TagMatch.None
+  return matched === tags.length ? TagMatch.Every : TagMatch.Some
 }

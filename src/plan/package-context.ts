@@ -1,6 +1,6 @@
 // What every planning step of one package reads (the indexed versions, the graph, the rules that
 // apply) and the verdicts the steps write. Internal to src/plan.
-import type { PackageRef, PackageVersion } from '../model.js'
+import type { DamagedImage, PackageRef, PackageVersion } from '../model.js'
 import type { VersionGraph } from './graph.js'
 import type { InUseLookup } from './in-use.js'
 import type { InventoryIndex } from './inventory-index.js'
@@ -25,6 +25,8 @@ export interface PackageContext {
   /** Whether protect has version globs (else it never matches an untagged version). */
   protectsNames: boolean
   nowMs: number
+  /** Images found broken before this run (PackageInventory.damaged), by id: what match.broken selects. */
+  damaged: ReadonlyMap<number, DamagedImage>
   /** Temporary arrays, reused from step to step. */
   scratch: Scratch
 }

@@ -21,7 +21,7 @@ export interface PlanInput {
   now: Date
   /** Resolved cap: the action input, else policy.limits.maxDeletions, else undefined (unlimited). */
   maxDeletions?: number
-  /** (protect.in-use) references found in the workspace: what they name is protected. */
+  /** (1.1) References found by the protect.in-use scan: what they name is protected. */
   inUse?: InUseReference[]
 }
 
@@ -56,7 +56,7 @@ function planPackage(
   const graph = buildGraph(index, isContainer ? inventory.references : [], scratch)
   const rules = allRules.filter((rule) => rule.appliesTo(ref.type, ref.name))
   const namesHold = policy.protect.versions.length > 0 || rules.some((rule) => rule.rule.keep.versions.length > 0)
-  const ctx: PackageContext = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, inUse: isContainer ? inUse.forPackage(ref.name) : undefined, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, scratch }
+  const ctx: PackageContext = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, inUse: isContainer ? inUse.forPackage(ref.name) : undefined, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, damaged: new Map((inventory.damaged ?? []).map((d) => [d.id, d])), scratch }
   const verdicts = emptyVerdicts(index.versions.length)
   const header = { key: ctx.key, package: ref, rules: rules.map((rule) => rule.name) }
 
@@ -73,13 +73,13 @@ function planPackage(
     return { plan, groups: { groups: [], times: [] } }
   }
 
-  judgeImages(ctx, verdicts)
+  const notes = judgeImages(ctx, verdicts)
   const keptDependants = keepUnreadableTimestamps(ctx, verdicts)
   judgeDependants(ctx, verdicts, keptDependants)
   const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion, keptDependants)
   const perImage = buildGroups(ctx, verdicts)
   const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage
-  return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups }, groups }
+  return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }) }, groups }
 }
 
 /** Every version, newest first (created_at, then id); dependants carry what they belong to. */

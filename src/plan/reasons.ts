@@ -86,6 +86,14 @@ export const reasons = {
   protected: (hit: Hit, isContainer: boolean) => flat(`kept: protected by ${describeHit(hit, isContainer)}`),
   keptByRule: (hit: Hit, isContainer: boolean, rule: string) => flat(`kept: ${describeHit(hit, isContainer)} kept by rule '${rule}'`),
   keptLatest: (rank: number, rule: string) => flat(`kept: ${ordinal(rank)} newest of series '${rule}'`),
+  keptLatestPer: (rank: number, group: string, rule: string) => flat(`kept: ${ordinal(rank)} newest of ${group} in series '${rule}'`),
+  /** Some tags match the rule's match.tags, these others do not: the version is not the rule's to take. */
+  alsoTagged: (otherTags: readonly string[], rule: string) =>
+    flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches)`),
+  noSemver: (rule: string, key: string, isContainer: boolean) =>
+    isContainer
+      ? `rule '${rule}': no image of ${key} has a tag that is a semantic version (such as 1.4.2 or v1.4.2), so its semver condition selects nothing`
+      : `rule '${rule}': no version of ${key} is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not), so its semver condition selects nothing`,
   tooYoung: (olderThan: string, rule: string) => flat(`kept: newer than ${olderThan} (rule '${rule}')`),
   notSelected: () => 'kept: not selected by any rule',
   noRuleApplies: () => 'kept: no rule applies to this package',
@@ -103,11 +111,24 @@ export const reasons = {
 
 /** Selection phrases for deleteImage, by the condition that put the image in the rule's series. */
 export const selection = {
-  byTag: (tag: string, rule: string) => `tag '${tag}' matches rule '${rule}'`,
+  byTags: (tags: readonly string[], rule: string) =>
+    tags.length === 1 ? `tag '${tags[0]}' matches rule '${rule}'` : `tags ${tags.map((tag) => `'${tag}'`).join(', ')} match rule '${rule}'`,
+  /** `text` is the name (or, for containers, the tag) the semver was read from. */
+  bySemver: (text: string, isContainer: boolean, rule: string) => `${isContainer ? 'tag' : 'version'} '${text}' matches rule '${rule}'`,
+  broken: (missing: readonly string[], rule: string) =>
+    `broken image (${missing.length > 0 ? `${listTags(missing)} missing` : 'lists a missing manifest'}) matches rule '${rule}'`,
   byVersion: (name: string, isContainer: boolean, rule: string) =>
     `${isContainer ? `digest ${shortDigest(name)}` : `version '${name}'`} matches rule '${rule}'`,
   untagged: () => 'untagged',
   byRule: (rule: string) => `selected by rule '${rule}'`
+}
+
+const LISTED_TAGS = 5
+
+/** "latest, main-b001" — at most a few, then "and N more". */
+function listTags(tags: readonly string[]): string {
+  const more = tags.length - LISTED_TAGS
+  return more > 0 ? `${tags.slice(0, LISTED_TAGS).join(', ')} and ${more} more` : tags.join(', ')
 }
 
 const LISTED_UNREADABLE = 3

@@ -4,75 +4,111 @@ import type { Policy, Rule } from '../model.js'
 import { olderThanCutoff } from '../policy/duration.js'
 import { zeros } from './arrays.js'
 import { compileGlobs, compilePackageNameFilter } from '../policy/glob.js'
-import { compileTagVersionMatcher, firstMatchingTag, type TagVersionMatcher } from './matchers.js'
+import { compileTagVersionMatcher, matchEveryTag, TagMatch, type TagVersionMatcher } from './matchers.js'
 import { hasTags, keep, markDeleted, tagsOf, type PackageContext, type Verdicts } from './package-context.js'
 import { formatAge, reasons, selection } from './reasons.js'
+import { compileSemverCondition, semverGroups, semverOf, type VersionSemver } from './semver.js'
 
 export interface CompiledRule {
   name: string
   rule: Rule
   appliesTo(type: string, name: string): boolean
-  /**
-   * Series membership: undefined when not a member; otherwise the tag that satisfied `match.tags`
-   * (for the reason), or '' when the rule has no tag condition.
-   */
-  seriesTag(tags: readonly string[], name: string): string | undefined
+  /** match.tags (every tag must match); undefined when the rule has no tag condition. */
+  tagMatch?: (tags: readonly string[]) => TagMatch
+  /** The tags a version carries beyond match.tags (for "kept: also tagged …"). */
+  unmatchedTags(tags: readonly string[]): string[]
+  /** match.versions; undefined when the rule has no version condition. */
+  seriesName?: (name: string) => boolean
+  untagged: boolean
+  /** match.semver and match.prerelease together; undefined when the rule has neither. */
+  semver?: (semver: VersionSemver | undefined) => boolean
+  /** match.broken: only images PackageInventory.damaged lists. */
+  broken: boolean
+  /** keep.per: keep.latest counts within each semver group. */
+  per?: 'major' | 'minor'
   /** keep.tags / keep.versions. */
   keeps: TagVersionMatcher
-  /** What decides for an untagged version: keep.versions (undefined: never kept), match.versions (undefined: no condition), match.tags. */
+  /** keep.versions alone, for untagged versions (undefined: never kept by name). */
   keepsName?: (name: string) => boolean
-  seriesName?: (name: string) => boolean
-  hasTagCondition: boolean
   /** "older-than" as an instant in ms; undefined when the rule has no older-than (everything is old enough). */
   cutoffMs?: number
   keepLatest: number
 }
 
-/** Globs are compiled once per rule for the whole run, not per package or version. */
+/** Globs and ranges are compiled once per rule for the whole run, not per package or version. */
 export function compileRules(policy: Policy, now: Date): CompiledRule[] {
   return policy.rules.map((rule) => {
     const names = compilePackageNameFilter(rule.packages.names)
     const { tags, versions, untagged, olderThan } = rule.match
     const tagMatches = tags ? compileGlobs(tags) : undefined
-    const versionMatches = versions ? compileGlobs(versions) : undefined
     return {
       name: rule.name,
       rule,
       appliesTo: (type, name) => type === rule.packages.type && names.matches(name),
-      seriesTag: (versionTags, name) => {
-        if (untagged && versionTags.length > 0) return undefined
-        if (versionMatches && !versionMatches(name)) return undefined
-        if (!tagMatches) return ''
-        return firstMatchingTag(versionTags, tagMatches)
-      },
+      tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches)),
+      unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag)) : []),
+      seriesName: versions ? compileGlobs(versions) : undefined,
+      untagged: untagged === true,
+      semver: compileSemverCondition(rule.match.semver, rule.match.prerelease),
+      broken: rule.match.broken === true,
+      per: rule.keep.per,
       keeps: compileTagVersionMatcher(rule.keep.tags, rule.keep.versions),
       keepsName: rule.keep.versions.length > 0 ? compileGlobs(rule.keep.versions) : undefined,
-      seriesName: versionMatches,
-      hasTagCondition: tagMatches !== undefined,
       cutoffMs: olderThan ? olderThanCutoff(now, olderThan).getTime() : undefined,
       keepLatest: rule.keep.latest ?? 0
     }
   })
 }
 
+/** What the package's images are, beyond their names and tags, for the rules that ask. */
+interface ImageFacts {
+  /** Each version's semver (undefined for dependants and versions without one); empty when no rule asks. */
+  semvers: (VersionSemver | undefined)[]
+  /** 1 for the images PackageInventory.damaged lists. */
+  broken: Uint8Array
+}
+
+function imageFacts(ctx: PackageContext): ImageFacts {
+  const { versions } = ctx.index
+  const { isDependant } = ctx.graph
+  const needsSemver = ctx.rules.some((rule) => rule.semver !== undefined || rule.per !== undefined)
+  // Filled, not sized by `length`: V8 keeps a filled array flat, a sized-up one as a slow dictionary.
+  const semvers = new Array<VersionSemver | undefined>(needsSemver ? versions.length : 0).fill(undefined)
+  if (needsSemver) {
+    // Untagged containers have no semver: only tagged images are parsed.
+    for (let i = 0; i < versions.length; i++) {
+      if (!isDependant[i] && (!ctx.isContainer || hasTags(ctx, i))) semvers[i] = semverOf(versions[i], ctx.isContainer)
+    }
+  }
+  const broken = new Uint8Array(ctx.damaged.size > 0 && ctx.rules.some((rule) => rule.broken) ? versions.length : 0)
+  for (const id of broken.length > 0 ? ctx.damaged.keys() : []) {
+    const i = ctx.index.indexOf.get(id)
+    if (i >= 0) broken[i] = 1
+  }
+  return { semvers, broken }
+}
+
 /**
  * Why the rule selects image i. Reasons that depend only on the rule and the age ("delete: untagged,
  * 41 days old") are shared through `shared` (per rule, by age text) instead of built per version.
  */
-function selectionReason(ctx: PackageContext, i: number, compiled: CompiledRule, shared: Map<string, string>): string {
+function selectionReason(ctx: PackageContext, i: number, compiled: CompiledRule, facts: ImageFacts, shared: Map<string, string>): string {
   const { rule } = compiled
   const version = ctx.index.versions[i]
   const time = rule.match.ageFrom === 'created' ? ctx.index.created : ctx.index.updated
   const age = formatAge(time[i], ctx.nowMs)
   // Without older-than, a selection is only explained by keep.latest: say so.
   const beyondLatest = rule.match.olderThan === undefined ? rule.keep.latest : undefined
-  if (rule.match.tags) {
-    const tag = compiled.seriesTag(tagsOf(ctx, version), version.name) ?? ''
-    return reasons.deleteImage(selection.byTag(tag, rule.name), age, beyondLatest)
-  }
+  if (rule.match.tags) return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest)
   if (!rule.match.untagged && rule.match.versions) {
     return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest)
   }
+  if (compiled.broken) {
+    const missing = ctx.damaged.get(version.id)?.missing ?? []
+    return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest)
+  }
+  const semver = compiled.semver ? facts.semvers[i] : undefined
+  if (semver) return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest)
   let reason = shared.get(age)
   if (reason === undefined) {
     reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest)
@@ -81,9 +117,18 @@ function selectionReason(ctx: PackageContext, i: number, compiled: CompiledRule,
   return reason
 }
 
-/** `rank` > 0: kept as the rank-th newest of the series; 0: kept by keep.tags / keep.versions. */
-function keepReason(ctx: PackageContext, i: number, compiled: CompiledRule, rank: number): string {
-  if (rank > 0) return reasons.keptLatest(rank, compiled.name)
+/** The keep.per group an image's rank counts in: "1.4.x", "2.x", or "without semver". */
+function perGroupLabel(semver: VersionSemver | undefined, per: 'major' | 'minor'): string {
+  if (!semver) return 'versions without semver'
+  const { major, minor } = semver.version
+  return per === 'major' ? `${major}.x` : `${major}.${minor}.x`
+}
+
+/** `rank` > 0: kept as the rank-th newest of the series (of its keep.per group); 0: kept by keep.tags / keep.versions. */
+function keepReason(ctx: PackageContext, i: number, compiled: CompiledRule, rank: number, facts: ImageFacts): string {
+  if (rank > 0) {
+    return compiled.per ? reasons.keptLatestPer(rank, perGroupLabel(facts.semvers[i], compiled.per), compiled.name) : reasons.keptLatest(rank, compiled.name)
+  }
   const version = ctx.index.versions[i]
   const hit = compiled.keeps(tagsOf(ctx, version), version.name)
   return hit ? reasons.keptByRule(hit, ctx.isContainer, compiled.name) : ''
@@ -91,26 +136,42 @@ function keepReason(ctx: PackageContext, i: number, compiled: CompiledRule, rank
 
 const NONE = 0x3fffffff // larger than any rule index (and a small integer for V8): "min" keeps the first rule in policy order
 
-/** Writes the verdict of every image (dependants are left to judgeDependants). */
-export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
+/**
+ * Writes the verdict of every image (dependants are left to judgeDependants). Returns notes for the
+ * package: rules whose semver condition found nothing because no candidate version is semver.
+ */
+export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
   const { versions } = ctx.index
   const n = versions.length
   const { isDependant } = ctx.graph
-  // The first rule (policy order) that keeps / selects / finds too young each image; typed arrays
-  // rather than an object per image, since most of a large package is selected.
+  const facts = imageFacts(ctx)
+  const { semvers, broken } = facts
+  // The first rule (policy order) that keeps / selects / finds too young / nearly takes (some tags
+  // match, not all) each image; typed arrays rather than an object per image, since most of a large
+  // package is selected.
   const { scratch } = ctx
   const keptBy = scratch.take(n, NONE)
   const keptRank = scratch.take(n)
   const selectedBy = scratch.take(n, NONE)
   const tooYoungFor = scratch.take(n, NONE)
+  const alsoTaggedFor = scratch.take(n, NONE)
+  // Per rule with a semver condition: images meeting its other conditions, those with a semver, members.
+  const candidates = zeros(ctx.rules.length)
+  const withSemver = zeros(ctx.rules.length)
+  const members = zeros(ctx.rules.length)
+  // keep.per: each image's group number for the rules that have one (0: without semver).
+  const perGroups = ctx.rules.map((rule) => (rule.per ? semverGroups(semvers, rule.per) : undefined))
 
   // One walk over the images per age-from (newest first), evaluating every rule of that age-from on
   // each image: a million versions are read once or twice instead of once per rule.
   for (const ageFrom of ['updated', 'created'] as const) {
-    const group = ctx.rules.map((rule, r) => ({ rule, r })).filter(({ rule }) => rule.rule.match.ageFrom === ageFrom)
+    const group = ctx.rules
+      .map((rule, r) => ({ rule, r, perGroup: perGroups[r]?.group }))
+      .filter(({ rule }) => rule.rule.match.ageFrom === ageFrom)
     if (group.length === 0) continue
     const time = ageFrom === 'created' ? ctx.index.created : ctx.index.updated
-    const ranks = zeros(group.length)
+    // Series ranks: one counter per rule, or per rule and keep.per group.
+    const ranks = group.map(({ r }) => zeros(perGroups[r]?.count ?? 1))
     const order = ctx.index.newestFirst(ageFrom)
     for (let k = 0; k < n; k++) {
       const i = order[k]
@@ -121,25 +182,44 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
       const version = tagged ? versions[i] : undefined
       let name = version?.name
       for (let g = 0; g < group.length; g++) {
-        const { rule, r } = group[g]
+        const { rule, r, perGroup } = group[g]
         // keep.tags / keep.versions cover every image of the package, not only the series.
         let hit: boolean
         let member: boolean
+        // Some tags match match.tags but not all, and every other condition holds.
+        let alsoTagged = false
         if (version) {
           hit = rule.keeps(version.tags, version.name) !== undefined
-          member = rule.seriesTag(version.tags, version.name) !== undefined
+          member = !rule.untagged && (rule.seriesName === undefined || rule.seriesName(version.name))
+          if (member && rule.tagMatch) {
+            const tagMatch = rule.tagMatch(version.tags)
+            alsoTagged = tagMatch === TagMatch.Some
+            member = tagMatch === TagMatch.Every
+          }
         } else {
           if (name === undefined && (rule.keepsName || rule.seriesName)) name = versions[i].name
           hit = rule.keepsName !== undefined && rule.keepsName(name as string)
-          member = !rule.hasTagCondition && (rule.seriesName === undefined || rule.seriesName(name as string))
+          member = rule.tagMatch === undefined && (rule.seriesName === undefined || rule.seriesName(name as string))
         }
+        if (rule.broken && broken[i] !== 1) member = alsoTagged = false
+        if (rule.semver) {
+          const semver = semvers[i]
+          if (member) {
+            candidates[r]++
+            if (semver) withSemver[r]++
+          }
+          // Most images (untagged builds) have no semver: no call for them.
+          if (semver === undefined || !rule.semver(semver)) member = alsoTagged = false
+          else if (member) members[r]++
+        }
+        if (alsoTagged && r < alsoTaggedFor[i]) alsoTaggedFor[i] = r
         if (hit && r < keptBy[i]) {
           keptBy[i] = r
           keptRank[i] = 0
         }
         if (!member) continue
-        // Newest first, so the series rank is the position among members met so far.
-        const rank = ++ranks[g]
+        // Newest first, so the series rank is the position among members met so far (in its group).
+        const rank = ++ranks[g][perGroup ? perGroup[i] : 0]
         if (rank <= rule.keepLatest) {
           if (r < keptBy[i]) {
             keptBy[i] = r
@@ -170,17 +250,24 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
       keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer))
     } else if (keptBy[i] !== NONE) {
       const rule = ctx.rules[keptBy[i]]
-      keep(verdicts, i, keepReason(ctx, i, rule, keptRank[i]), rule.name)
+      keep(verdicts, i, keepReason(ctx, i, rule, keptRank[i], facts), rule.name)
     } else if (selectedBy[i] !== NONE) {
       const rule = ctx.rules[selectedBy[i]]
-      markDeleted(verdicts, i, selectionReason(ctx, i, rule, sharedReasons[selectedBy[i]]), rule.name)
+      markDeleted(verdicts, i, selectionReason(ctx, i, rule, facts, sharedReasons[selectedBy[i]]), rule.name)
     } else if (tooYoungFor[i] !== NONE) {
-      keep(verdicts, i, tooYoungReasons[tooYoungFor[i]])
+      keep(verdicts, i, tooYoungReasons[tooYoungFor[i]], ctx.rules[tooYoungFor[i]].name)
+    } else if (alsoTaggedFor[i] !== NONE) {
+      const rule = ctx.rules[alsoTaggedFor[i]]
+      keep(verdicts, i, reasons.alsoTagged(rule.unmatchedTags(versions[i].tags), rule.name), rule.name)
     } else {
       keep(verdicts, i, noRuleReason)
     }
   }
-  scratch.release(keptBy, keptRank, selectedBy, tooYoungFor)
+  scratch.release(keptBy, keptRank, selectedBy, tooYoungFor, alsoTaggedFor)
+  // A rule whose semver series is empty because none of its candidates is a semantic version says so.
+  return ctx.rules
+    .filter((rule, r) => rule.semver && members[r] === 0 && candidates[r] > 0 && withSemver[r] === 0)
+    .map((rule) => reasons.noSemver(rule.name, ctx.key, ctx.isContainer))
 }
 
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */

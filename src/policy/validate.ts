@@ -6,15 +6,17 @@ import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, vi
 import schema from '../../policies/policy.schema.json' with { type: 'json' }
 import { PACKAGE_TYPES, type PackageType, type Policy, type Rule } from '../model.js'
 import { explainInvalidDuration, parseDuration } from './duration.js'
+import { explainInvalidRange } from './semver-range.js'
 // The schema compiled by Ajv at build time (scripts/generate-policy-validator.ts): no compiling at start-up.
 import { validate as validatePolicySchema } from './policy-validator.generated.js'
 import { MAX_POLICY_BYTES, readPolicySource, tooLargeMessage, type PolicyFile, type PolicyProblem, type PolicySource } from './source.js'
 
 export type { PolicyProblem, PolicySource } from './source.js'
 
-export type ParsePolicyResult = { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] }
+/** `warnings`: what is valid but probably not what the author meant (reported, the run goes on). */
+export type ParsePolicyResult = { ok: true; policy: Policy; warnings: PolicyProblem[] } | { ok: false; problems: PolicyProblem[] }
 export type LoadPolicyResult =
-  | { ok: true; policy: Policy; source: PolicySource }
+  | { ok: true; policy: Policy; warnings: PolicyProblem[]; source: PolicySource }
   | { ok: false; problems: PolicyProblem[]; source?: PolicySource; file?: PolicyFile }
 
 // A policy never needs aliases beyond reusing a few glob lists; a "billion laughs" document
@@ -166,16 +168,20 @@ const EXPECTED: Record<string, string> = {
   'rules.*.packages.type': `one of ${PACKAGE_TYPES.join(', ')}`,
   'rules.*.packages.names': 'a list of at least one package name or glob',
   'rules.*.packages.names.*': 'a package name or glob, with at most one leading "!" to exclude',
-  'rules.*.match': 'a mapping with tags, versions, untagged, older-than and/or age-from',
+  'rules.*.match': 'a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
   'rules.*.match.tags': 'a list of at least one tag glob',
   'rules.*.match.tags.*': TAG_GLOB,
   'rules.*.match.versions': 'a list of at least one version glob',
   'rules.*.match.versions.*': VERSION_GLOB,
   'rules.*.match.untagged': 'true (to match tagged versions use tags)',
+  'rules.*.match.semver': 'an npm-style range in quotes, such as "<2.0.0", "1.x", "^3.1" or "*"',
+  'rules.*.match.prerelease': 'true (only prereleases, such as 1.5.0-rc.1) or false (only releases)',
+  'rules.*.match.broken': 'true (only damaged images); to leave them alone, remove the key',
   'rules.*.match.older-than': 'a duration such as 30d, 12h, 2w or P30D',
   'rules.*.match.age-from': 'updated or created',
-  'rules.*.keep': 'a mapping with latest, tags and/or versions',
+  'rules.*.keep': 'a mapping with latest, per, tags and/or versions',
   'rules.*.keep.latest': 'an integer >= 0',
+  'rules.*.keep.per': 'major or minor (keep.latest then counts within each major or major.minor line)',
   'rules.*.keep.tags': 'a list of tag globs',
   'rules.*.keep.tags.*': TAG_GLOB,
   'rules.*.keep.versions': 'a list of version globs',
@@ -328,28 +334,53 @@ interface RawPolicy {
 interface RawRule {
   name: string
   packages: { type: PackageType; names: string[] }
-  match?: { tags?: string[]; versions?: string[]; untagged?: true; 'older-than'?: string; 'age-from'?: 'updated' | 'created' }
-  keep?: { latest?: number; tags?: string[]; versions?: string[] }
+  match?: {
+    tags?: string[]
+    versions?: string[]
+    untagged?: true
+    semver?: string
+    prerelease?: boolean
+    broken?: true
+    'older-than'?: string
+    'age-from'?: 'updated' | 'created'
+  }
+  keep?: { latest?: number; per?: 'major' | 'minor'; tags?: string[]; versions?: string[] }
 }
 
 function ruleProblems(rule: RawRule, index: number, document: PolicyDocument): PolicyProblem[] {
   const at = (...rest: Segment[]): Segment[] => ['rules', index, ...rest]
   const problems: PolicyProblem[] = []
   const { match = {}, keep = {}, packages } = rule
-  if (match.untagged && match.tags) {
+  // (On other types both keys are refused below, each for what it is.)
+  if (match.untagged && match.tags && packages.type === 'container') {
     const message = `${prefix(at('match', 'untagged'))}cannot be combined with tags: an untagged version has no tags to match; remove one of them`
     problems.push(problemAt(at('match', 'untagged'), message, document.keyAt(at('match'), 'untagged')))
   }
   if (packages.type !== 'container') {
+    // Tags are for containers only (contract 1.1): say what selects or keeps these versions instead.
     const noTags = `${packages.type} versions have no tags (only container versions do)`
     if (match.tags) {
-      const message = `${prefix(at('match', 'tags'))}${noTags}, so this rule could never match; select versions by name with match.versions`
+      const message = `${prefix(at('match', 'tags'))}${noTags}, so this rule could never match; select versions by name with match.versions (e.g. versions: ["*-beta*"]) or by semver with match.semver`
       problems.push(problemAt(at('match', 'tags'), message, document.keyAt(at('match'), 'tags')))
     }
+    if (match.untagged) {
+      const message =
+        `${prefix(at('match', 'untagged'))}${noTags}, so untagged: true would select every version, releases included; ` +
+        'remove it and select versions by name with match.versions (e.g. versions: ["*-SNAPSHOT"]) or by semver with match.semver / match.prerelease'
+      problems.push(problemAt(at('match', 'untagged'), message, document.keyAt(at('match'), 'untagged')))
+    }
     if (keep.tags && keep.tags.length > 0) {
-      const message = `${prefix(at('keep', 'tags'))}${noTags}, so this keeps nothing; keep versions by name with keep.versions`
+      const message = `${prefix(at('keep', 'tags'))}${noTags}, so this keeps nothing; keep versions by name with keep.versions (e.g. versions: ["2.*"])`
       problems.push(problemAt(at('keep', 'tags'), message, document.keyAt(at('keep'), 'tags')))
     }
+  }
+  if (keep.per !== undefined && keep.latest === undefined) {
+    const message = `${prefix(at('keep', 'per'))}counts keep.latest within each semver ${keep.per === 'major' ? 'major' : 'major.minor'} line, but this rule has no keep.latest; add latest (e.g. latest: 2) under keep, or remove per`
+    problems.push(problemAt(at('keep', 'per'), message, document.keyAt(at('keep'), 'per')))
+  }
+  if (match.semver !== undefined) {
+    const why = explainInvalidRange(match.semver)
+    if (why) problems.push(problemAt(at('match', 'semver'), `${prefix(at('match', 'semver'))}${quote(match.semver)} ${why}`, document.valueAt(at('match', 'semver'))))
   }
   if (packages.names.every((name) => name.startsWith('!'))) {
     const message = `${prefix(at('packages', 'names'))}lists only exclusions, so it selects no package; add the names or globs to include (e.g. '*' for all)`
@@ -380,6 +411,20 @@ function semanticProblems(raw: RawPolicy, document: PolicyDocument): PolicyProbl
   return problems
 }
 
+/** Valid, but protecting or selecting nothing: reported as warnings, the run goes on. */
+function policyWarnings(raw: RawPolicy, document: PolicyDocument): PolicyProblem[] {
+  const warnings: PolicyProblem[] = []
+  const protectedTags = raw.protect?.tags ?? []
+  if (protectedTags.length > 0 && !raw.rules.some((rule) => rule.packages.type === 'container')) {
+    const segments = ['protect', 'tags']
+    const message =
+      `${prefix(segments)}no rule of this policy is for container packages, and only container versions have tags, so these globs protect nothing; ` +
+      'protect versions by name with protect.versions (e.g. versions: ["1.*"]), or remove protect.tags'
+    warnings.push(problemAt(segments, message, document.keyAt(['protect'], 'tags')))
+  }
+  return warnings
+}
+
 // ---------------------------------------------------------------- normalization
 
 function normalizeRule(rule: RawRule): Rule {
@@ -392,11 +437,15 @@ function normalizeRule(rule: RawRule): Rule {
       ...(match.tags && { tags: [...match.tags] }),
       ...(match.versions && { versions: [...match.versions] }),
       ...(match.untagged && { untagged: true as const }),
+      ...(match.semver !== undefined && { semver: match.semver }),
+      ...(match.prerelease !== undefined && { prerelease: match.prerelease }),
+      ...(match.broken && { broken: true as const }),
       ...(olderThan && { olderThan }),
       ageFrom: match['age-from'] ?? 'updated'
     },
     keep: {
       ...(keep.latest !== undefined && { latest: keep.latest }),
+      ...(keep.per !== undefined && { per: keep.per }),
       tags: [...(keep.tags ?? [])],
       versions: [...(keep.versions ?? [])]
     }
@@ -505,7 +554,7 @@ export function parsePolicy(text: string): ParsePolicyResult {
   const raw = converted.data as RawPolicy
   const semantic = semanticProblems(raw, document)
   if (semantic.length > 0) return failed(semantic)
-  return { ok: true, policy: normalize(raw) }
+  return { ok: true, policy: normalize(raw), warnings: policyWarnings(raw, document) }
 }
 
 /** Read the `policy` input (inline YAML or a path under `workspaceDir`) and parse it. */

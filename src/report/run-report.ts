@@ -30,6 +30,8 @@ export interface PackageReport {
   package: PackageRef
   rules: string[]
   warning?: string
+  /** (1.1) Notes on how the rules met the package (PackagePlan.notes). */
+  notes?: string[]
   /** Deleted with one DELETE of the package. */
   wholePackage?: boolean
   counts: Counts
@@ -101,6 +103,7 @@ export function buildRunReport(args: {
       package: pkg.package,
       rules: pkg.rules,
       warning: pkg.warning,
+      ...(pkg.notes && { notes: pkg.notes }),
       wholePackage: wholePackages.has(pkg.key) || undefined,
       counts,
       versions

@@ -182,6 +182,7 @@ function packageSection(pkg: PackageReport, report: RunReport, planPath: string,
   const isPublic = pkg.package.visibility === 'public'
   const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`]
   if (pkg.warning) parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`)
+  for (const note of pkg.notes ?? []) parts.push(`<p>ℹ️ ${escapeHtml(clip(note))}</p>`)
   if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
     parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>')
   }
