@@ -172,7 +172,8 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): void {
       const rule = ctx.rules[selectedBy[i]]
       markDeleted(verdicts, i, selectionReason(ctx, i, rule, sharedReasons[selectedBy[i]]), rule.name)
     } else if (tooYoungFor[i] !== NONE) {
-      keep(verdicts, i, tooYoungReasons[tooYoungFor[i]])
+      // The rule that would select it once old enough: named in the summary's Rule column.
+      keep(verdicts, i, tooYoungReasons[tooYoungFor[i]], ctx.rules[tooYoungFor[i]].name)
     } else {
       keep(verdicts, i, noRuleReason)
     }
