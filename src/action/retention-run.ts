@@ -174,7 +174,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     if (stopped) core.info(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`)
     const t = final.totals
     // Outputs first: they cannot fail, the summary (a file) can.
-    setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, damaged: final.damaged.length, planPath })
+    setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, damaged: final.damaged?.length ?? 0, planPath })
     await writeSummary(renderSummary(final, planPath))
     core.info(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`)
     await api.refreshRateLimit()

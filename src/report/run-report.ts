@@ -58,8 +58,8 @@ export interface RunReport {
   failures: string[]
   /** Requests made, by kind. */
   requests: Record<string, number>
-  /** (1.1) Broken images seen before this run (the `damaged-count` output counts them). */
-  damaged: DamagedImageReport[]
+  /** (1.1) Broken images seen before this run (the `damaged-count` output counts them); absent in older plan files. */
+  damaged?: DamagedImageReport[]
   /** Why the run stopped before the end of its plan (cancelled, out of rate limit); absent when it did not. */
   stoppedEarly?: string
   /** (1.1) The oldest group was larger than max-deletions and was taken alone. */

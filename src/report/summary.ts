@@ -7,7 +7,7 @@ import { differenceInHours } from 'date-fns'
 import { failureCauses, type RestoreItem } from '../execute/restore.js'
 import { describeParts, imageEntries, type ImageEntry } from './image-entries.js'
 import type { PlanFile } from './plan-file.js'
-import type { Counts, PackageReport, ReportedVersion, RunReport } from './run-report.js'
+import type { Counts, DamagedImageReport, PackageReport, ReportedVersion, RunReport } from './run-report.js'
 
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
 export const SUMMARY_BUDGET_BYTES = 900 * 1024
@@ -329,14 +329,14 @@ function oversizedNote(report: RunReport): string {
 }
 
 /** Broken images seen before this run: which platforms each lacks, and what this run does with it. */
-function damagedSection(report: RunReport, planPath: string, allowance: number): string {
+function damagedSection(report: RunReport, damaged: DamagedImageReport[], planPath: string, allowance: number): string {
   const intro =
-    `<h3>Broken images seen before this run</h3><p>${plural(report.damaged.length, 'image')} list platform manifests their package no longer has ` +
+    `<h3>Broken images seen before this run</h3><p>${plural(damaged.length, 'image')} list platform manifests their package no longer has ` +
     '(typically removed by another cleanup tool): <code>docker pull</code> fails for those platforms. ' +
     'A rule with <code>match: {broken: true}</code> can remove them.</p>'
   const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Missing platforms</th><th>This run</th></tr>'
   const row = (i: number): string => {
-    const d = report.damaged[i]
+    const d = damaged[i]
     const version = report.packages.find(p => p.key === d.packageKey)?.versions.find(v => v.id === d.id)
     const missing = d.missing.map(m => `${escapeHtml(m.platform ?? 'unknown platform')} (<code>${escapeHtml(shortName(m.digest))}</code>)`).join(', ')
     return (
@@ -344,7 +344,7 @@ function damagedSection(report: RunReport, planPath: string, allowance: number):
       `<td>${d.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${missing}</td><td>${escapeHtml(version?.reason ?? '')}</td></tr>`
     )
   }
-  return intro + limitedTable({ head, count: report.damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html
+  return intro + limitedTable({ head, count: damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html
 }
 
 export function renderSummary(report: RunReport, planPath: string, budgetBytes = SUMMARY_BUDGET_BYTES): string {
@@ -360,7 +360,7 @@ export function renderSummary(report: RunReport, planPath: string, budgetBytes =
   if (report.missing.length > 0) out.add(missingPackages(report))
   if (report.failures.length > 0) out.add(`<p>❌ Failures:</p><ul>${limitedList(report.failures, f => `<li>${f}</li>`, 'failure causes')}</ul>`)
   if (report.oversizedGroup) out.add(`<p>${oversizedNote(report)}</p>`)
-  if (report.damaged.length > 0) out.add(damagedSection(report, planPath, Math.floor(out.left / 4)))
+  if (report.damaged?.length) out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)))
   const requests = Object.entries(report.requests)
     .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
     .join(', ')
