@@ -195,6 +195,11 @@ test('the Result column says an outcome once, and advice shared by every row is 
   const mixed = renderSummary(report([rows[0], { ...rows[1], outcomeDetail: 'failed: HTTP 500 (4 attempts)' }], { mode: 'delete' }), '/tmp/plan.json')
   expect(mixed).toContain('<td>failed: HTTP 500 (4 attempts)</td>')
   expect(mixed).not.toContain('failed: failed')
+  // A cause already listed under Failures at the top is not repeated on its rows nor above the table.
+  const listed = renderSummary(report(rows, { mode: 'delete', failures: [advice] }), '/tmp/plan.json')
+  expect(listed.split('the token cannot delete versions').length - 1).toBe(1)
+  expect(listed).toContain('<li>the token cannot delete versions')
+  expect(listed.match(/<td>failed \(the cause is under Failures above\)<\/td>/g)).toHaveLength(3)
 })
 
 test('the age shown is the one the rules used (age-from)', () => {

@@ -156,15 +156,17 @@ function commonDetail(entries: readonly ImageEntry[]): string | undefined {
   return details[0]
 }
 
-function outcomeCell(entry: ImageEntry, mode: RunReport['mode'], publicPackage: boolean, saidAbove: boolean): string {
+function outcomeCell(entry: ImageEntry, report: RunReport, publicPackage: boolean, saidAbove: boolean): string {
   const { image, parts } = entry
   if (!image.outcome) {
-    if (mode !== 'dry-run') return ''
+    if (report.mode !== 'dry-run') return ''
     return publicPackage ? 'would delete (may be refused)' : 'would delete'
   }
   let cell = escapeHtml(image.outcome)
   const detail = detailOf(image)
-  if (detail && image.outcome !== 'deleted' && !saidAbove) cell += `: ${escapeHtml(clip(detail))}`
+  // A failure's cause is listed once under "Failures" at the top: the row points there.
+  if (image.outcome === 'failed' && image.outcomeDetail !== undefined && report.failures.includes(image.outcomeDetail)) cell += ' (the cause is under Failures above)'
+  else if (detail && image.outcome !== 'deleted' && !saidAbove) cell += `: ${escapeHtml(clip(detail))}`
   const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome)
   if (differing.length > 0) {
     const tally = new Map<string, number>()
@@ -231,12 +233,13 @@ function packageSection(pkg: PackageReport, report: RunReport, planPath: string,
   const age = (v: ReportedVersion): string => ageOf(v, pkg, report)
   if (toDelete.length > 0) {
     const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`
-    const common = commonDetail(toDelete)
+    const listed = new Set(report.failures)
+    const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')))
     if (common !== undefined) {
       const [outcome, detail] = common.split('\n')
       if (detail) add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`)
     }
-    const cell = (e: ImageEntry): string => outcomeCell(e, report.mode, isPublic, common !== undefined)
+    const cell = (e: ImageEntry): string => outcomeCell(e, report, isPublic, common !== undefined)
     const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1)
     add(table.html)
     if (table.cut) return { html: parts.join('\n'), cut: true }
@@ -358,7 +361,10 @@ export function renderSummary(report: RunReport, planPath: string, budgetBytes =
   out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`)
   out.add(countsTable(report, Math.floor(out.left / 4)))
   if (report.missing.length > 0) out.add(missingPackages(report))
-  if (report.failures.length > 0) out.add(`<p>❌ Failures:</p><ul>${limitedList(report.failures, f => `<li>${f}</li>`, 'failure causes')}</ul>`)
+  if (report.failures.length > 0) {
+    const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f))
+    out.add(`<p>❌ Failures:</p><ul>${limitedList(causes, f => `<li>${f}</li>`, 'failure causes')}</ul>`)
+  }
   if (report.oversizedGroup) out.add(`<p>${oversizedNote(report)}</p>`)
   if (report.damaged?.length) out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)))
   const requests = Object.entries(report.requests)
