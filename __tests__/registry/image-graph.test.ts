@@ -133,15 +133,16 @@ describe('buildImageGraph', () => {
     expect([...decided.values()]).toEqual(['keep', 'keep', 'keep', 'keep'])
   })
 
-  it('reads a burst without an index twice as wide at each round, never guessing from a race', async () => {
+  it('reads a burst newest first, one version a round, so that an index is read before what it lists', async () => {
     const pkg = new ImagePackage()
-    // Three untagged single-platform images pushed within a minute: one burst, no index.
+    // Three untagged single-platform images pushed within a minute, then a build: one burst.
+    const build = pkg.multiArch([], ago(2, -30))
     const singles = [pkg.single([], ago(2, 0)), pkg.single([], ago(2, 20)), pkg.single([], ago(2, 40))]
     const old = pkg.single([], ago(60)) // deleted: the plan deletes something, so every image is read
     const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(policy([rule('untagged', { untagged: true, olderThan: days(30) })])) })
-    expect(pkg.reads).toEqual([singles[2].name, old.name, singles[1].name, singles[0].name])
-    expect(result.manifestReads).toBe(4)
-    expect(result.planRounds).toBe(3)
+    expect(pkg.reads).toEqual([singles[2].name, old.name, singles[1].name, singles[0].name, build.index.name])
+    expect(result.manifestReads).toBe(5)
+    expect(result.planRounds).toBe(5)
   })
 
   it('reads nothing untagged when the plan deletes nothing', async () => {
@@ -172,6 +173,29 @@ describe('buildImageGraph', () => {
     expect(pkg.reads).toEqual([build.index.name])
     const decided = decisions(untagged, result.inventory)
     expect([...decided.values()].every((d) => d === 'keep')).toBe(true)
+  })
+
+  it('reads the same manifests however the reads race', async () => {
+    const pkg = busyPackage()
+    // Bursts without an index too: single images pushed seconds apart, some kept, some deleted.
+    for (let i = 0; i < 6; i++) pkg.single([], ago(40, i * 15))
+    for (let i = 0; i < 3; i++) pkg.single([], ago(3, i * 15))
+    const readsWith = async (seed: number): Promise<string[]> => {
+      pkg.reads.length = 0
+      let state = seed
+      const jitter = (): number => (state = (state * 1103515245 + 12345) % 2147483648) % 7
+      const racing = { getManifest: async (repo: string, ref: string) => {
+        await new Promise((resolve) => setTimeout(resolve, jitter()))
+        return pkg.getManifest(repo, ref)
+      } }
+      const result = await buildImageGraph(pkg.inventory(), { reader: racing, keptVersions: keptBy(retention) })
+      expect(result.manifestReads).toBe(pkg.reads.length)
+      return [...pkg.reads].sort()
+    }
+    const first = await readsWith(1)
+    for (const seed of [2, 3, 4]) expect(await readsWith(seed)).toEqual(first)
+    // Every version no index lists, and nothing an index lists.
+    expect(first).toHaveLength(100 + 9)
   })
 
   it('passes non-container packages through without a read', async () => {
@@ -276,7 +300,7 @@ describe('fail closed', () => {
 })
 
 describe('newestOfEachBurst', () => {
-  it('picks the newest versions of each group pushed close together', () => {
+  it('picks the newest version of each group pushed close together', () => {
     const v = (id: number, createdAt: string): PackageVersion => ({ id, name: `sha256:${id}`, tags: [], createdAt, updatedAt: createdAt })
     const picked = newestOfEachBurst([
       v(1, '2026-01-01T00:00:00Z'),
@@ -288,8 +312,6 @@ describe('newestOfEachBurst', () => {
       v(7, 'garbage')
     ])
     expect(picked.map((p) => p.id).sort()).toEqual([3, 4, 6, 7])
-    const two = newestOfEachBurst([v(1, '2026-01-01T00:00:00Z'), v(2, '2026-01-01T00:00:05Z'), v(3, '2026-01-01T00:01:30Z'), v(4, '2026-01-01T01:00:00Z')], 2)
-    expect(two.map((p) => p.id)).toEqual([4, 3, 2])
   })
 })
 

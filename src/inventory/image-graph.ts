@@ -14,10 +14,11 @@
 // Reads stay few because an index is read before the versions it lists: a build pushes its children
 // seconds before its index, so each round reads only the newest unread version of each burst of
 // versions pushed close together; once an index is read, what it lists is known and never read.
-// A burst that holds no index (single images pushed in quick succession) is read twice as wide at
-// each round that finds none, so it takes a few rounds, not one per version. Each round's reads are
-// chosen from completed rounds only: the number of reads is the same on every run of a scenario,
-// however the reads race, and a dry run reads exactly what the executing run reads.
+// (Reading more of a burst at once would save rounds but could read an index together with its
+// children: a burst of N single images pushed within minutes takes N short rounds instead.) Each
+// round's reads are chosen from completed rounds only: the number of reads is the same on every
+// run of a scenario, however the reads race, and a dry run reads exactly what the executing run
+// reads.
 //
 // A manifest the decision needs that cannot be read is recorded in `unreadable`: the planner then
 // leaves the whole package untouched. Other packages go on.
@@ -61,7 +62,6 @@ export async function buildImageGraph(inventory: PackageInventory, options: Imag
   let unreadable = graph.unreadable(() => false)
 
   let planRounds = 0
-  let width = 1
   while (unreadable.length === 0) {
     const kept = options.keptVersions(graph.inventory([]))
     planRounds++
@@ -72,8 +72,7 @@ export async function buildImageGraph(inventory: PackageInventory, options: Imag
     if (inventory.versions.every((version) => kept.has(version.id))) break
     const unread = inventory.versions.filter((version) => graph.mayReferToOthers(version))
     if (unread.length === 0) break
-    const listed = await graph.read(newestOfEachBurst(unread, width))
-    width = listed > 0 ? 1 : width * 2
+    await graph.read(newestOfEachBurst(unread))
   }
   return { inventory: graph.inventory(unreadable), manifestReads: graph.reads, planRounds }
 }
@@ -133,24 +132,18 @@ class PackageGraph {
     })
   }
 
-  /**
-   * Reads the manifests of `versions` concurrently, then of the nested indexes they list, and so on.
-   * Returns how many present versions the indexes read list.
-   */
-  async read(versions: readonly PackageVersion[]): Promise<number> {
-    let listed = 0
+  /** Reads the manifests of `versions` concurrently, then of the nested indexes they list, and so on. */
+  async read(versions: readonly PackageVersion[]): Promise<void> {
     let batch = versions.filter((version) => !this.tried.has(version.id))
     while (batch.length > 0) {
       for (const version of batch) this.tried.add(version.id)
-      const results = await Promise.all(batch.map((version) => this.readOne(version)))
-      listed += results.reduce((n, result) => n + result.listed, 0)
-      batch = [...new Set(results.flatMap((result) => result.nested))].filter((version) => !this.tried.has(version.id))
+      const nested = (await Promise.all(batch.map((version) => this.readOne(version)))).flat()
+      batch = [...new Set(nested)].filter((version) => !this.tried.has(version.id))
     }
-    return listed
   }
 
   /** Reads one manifest and records its references; returns the present nested indexes it lists. */
-  private async readOne(version: PackageVersion): Promise<{ nested: PackageVersion[]; listed: number }> {
+  private async readOne(version: PackageVersion): Promise<PackageVersion[]> {
     this.reads++
     let manifest
     try {
@@ -160,19 +153,18 @@ class PackageGraph {
       manifest = parseManifest(fetched)
     } catch (error) {
       this.failures.set(version.id, describeFailure(error, version))
-      return { nested: [], listed: 0 }
+      return []
     }
     this.addReferences(referencesFromManifest(version, manifest, this.byDigest))
-    if (manifest.kind !== 'index') return { nested: [], listed: 0 }
+    if (manifest.kind !== 'index') return []
     this.recordMissing(version, manifest)
-    const present = manifest.manifests.map((entry) => this.byDigest.get(entry.digest)).filter((child): child is PackageVersion => child !== undefined)
     // Only reading a nested index tells which versions belong to it.
     const nested = manifest.manifests
       .filter((entry) => isIndexMediaType(entry.mediaType))
       .map((entry) => this.byDigest.get(entry.digest))
       .filter((child): child is PackageVersion => child !== undefined)
     for (const child of nested) this.nestedIndexes.add(child.id)
-    return { nested, listed: present.length }
+    return nested
   }
 
   /**
@@ -223,23 +215,16 @@ class PackageGraph {
 export const BUILD_BURST_MS = 2 * 60_000
 
 /**
- * The `width` newest versions of each burst of versions created close together: the likely index of
- * each build first, since a build pushes its children before its index.
+ * The newest version of each burst of versions created close together: the likely index of each
+ * build, since a build pushes its children before its index.
  */
-export function newestOfEachBurst(versions: readonly PackageVersion[], width = 1, gapMs = BUILD_BURST_MS): PackageVersion[] {
+export function newestOfEachBurst(versions: readonly PackageVersion[], gapMs = BUILD_BURST_MS): PackageVersion[] {
   // An unparseable timestamp sorts last and never joins a burst: the version is read on its own.
   const ordered = versions
     .map((version) => ({ version, at: Date.parse(version.createdAt) }))
     .map((entry) => ({ ...entry, key: Number.isNaN(entry.at) ? -Infinity : entry.at }))
     .sort((a, b) => b.key - a.key || b.version.id - a.version.id)
-  const picked: PackageVersion[] = []
-  let taken = 0
-  for (let i = 0; i < ordered.length; i++) {
-    const startsBurst = i === 0 || !(ordered[i - 1].at - ordered[i].at <= gapMs)
-    if (startsBurst) taken = 0
-    if (taken++ < width) picked.push(ordered[i].version)
-  }
-  return picked
+  return ordered.filter((entry, i) => i === 0 || !(ordered[i - 1].at - entry.at <= gapMs)).map((entry) => entry.version)
 }
 
 function describeFailure(error: unknown, version: PackageVersion): string {
