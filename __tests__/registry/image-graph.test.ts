@@ -142,7 +142,27 @@ describe('buildImageGraph', () => {
     const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(policy([rule('untagged', { untagged: true, olderThan: days(30) })])) })
     expect(pkg.reads).toEqual([singles[2].name, old.name, singles[1].name, singles[0].name, build.index.name])
     expect(result.manifestReads).toBe(5)
-    expect(result.planRounds).toBe(5)
+    // Reads of single images teach nothing that changes the plan: planned again only after the index.
+    expect(result.planRounds).toBe(2)
+  })
+
+  it('pushes a minute apart are separate builds: a busy package is read in one round, not one per push', async () => {
+    const pkg = new ImagePackage()
+    const pushes = Array.from({ length: 20 }, (_, i) => pkg.single([], ago(40, i * 60)))
+    let inFlight = 0
+    let mostInFlight = 0
+    const concurrent = {
+      getManifest: async (repo: string, ref: string) => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight)
+        await new Promise((resolve) => setTimeout(resolve, 1))
+        inFlight--
+        return pkg.getManifest(repo, ref)
+      }
+    }
+    const result = await buildImageGraph(pkg.inventory(), { reader: concurrent, keptVersions: keptBy(policy([rule('untagged', { untagged: true, olderThan: days(30) })])) })
+    expect(pkg.reads.sort()).toEqual(pushes.map((p) => p.name).sort())
+    expect(mostInFlight).toBe(20)
+    expect(result.planRounds).toBe(1)
   })
 
   it('reads nothing untagged when the plan deletes nothing', async () => {
@@ -305,13 +325,14 @@ describe('newestOfEachBurst', () => {
     const picked = newestOfEachBurst([
       v(1, '2026-01-01T00:00:00Z'),
       v(2, '2026-01-01T00:00:05Z'),
-      v(3, '2026-01-01T00:01:30Z'), // chained: within 2 minutes of the previous one
+      v(3, '2026-01-01T00:00:30Z'), // chained: within 30 seconds of the previous one
+      v(8, '2026-01-01T00:01:30Z'), // a minute later: a push of its own
       v(4, '2026-01-01T01:00:00Z'),
       v(5, '2026-01-02T00:00:00Z'),
       v(6, '2026-01-02T00:00:00Z'), // same instant: the larger id
       v(7, 'garbage')
     ])
-    expect(picked.map((p) => p.id).sort()).toEqual([3, 4, 6, 7])
+    expect(picked.map((p) => p.id).sort()).toEqual([3, 4, 6, 7, 8])
   })
 })
 

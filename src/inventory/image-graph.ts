@@ -62,9 +62,15 @@ export async function buildImageGraph(inventory: PackageInventory, options: Imag
   let unreadable = graph.unreadable(() => false)
 
   let planRounds = 0
+  let kept: ReadonlySet<number> = new Set()
+  let plannedAt = -1
   while (unreadable.length === 0) {
-    const kept = options.keptVersions(graph.inventory([]))
-    planRounds++
+    // Reads that taught nothing (manifests without children or subject) leave the plan as it was.
+    if (plannedAt !== graph.learned) {
+      kept = options.keptVersions(graph.inventory([]))
+      plannedAt = graph.learned
+      planRounds++
+    }
     unreadable = graph.unreadable((version) => kept.has(version.id))
     if (unreadable.length > 0) break
     // A plan that deletes nothing cannot break an image, and reading cannot make it delete more
@@ -81,6 +87,8 @@ export async function buildImageGraph(inventory: PackageInventory, options: Imag
 class PackageGraph {
   readonly byDigest: Map<string, PackageVersion>
   reads = 0
+  /** Grows with every reference or damaged index learned: the plan depends on nothing else read. */
+  learned = 0
   private readonly repository: string
   private readonly references: VersionReference[] = []
   private readonly referenceKeys = new Set<string>()
@@ -109,6 +117,7 @@ class PackageGraph {
       this.referenceKeys.add(key)
       this.references.push(reference)
       this.dependants.add(reference.child)
+      this.learned++
     }
   }
 
@@ -181,7 +190,10 @@ class PackageGraph {
       if (entry.artifactType !== undefined && entry.platform === undefined) continue
       missing.push(entry.platform ? { digest: entry.digest, platform: platformLabel(entry.platform) } : { digest: entry.digest })
     }
-    if (missing.length > 0) this.missing.set(version.id, missing)
+    if (missing.length > 0) {
+      this.missing.set(version.id, missing)
+      this.learned++
+    }
   }
 
   /**
@@ -211,8 +223,13 @@ class PackageGraph {
   }
 }
 
-/** Versions pushed less than this apart (by created_at) are taken for one build. */
-export const BUILD_BURST_MS = 2 * 60_000
+/**
+ * Versions pushed less than this apart (by created_at) are taken for one build: BuildKit pushes a
+ * build's platform manifests, attestations and index within seconds of each other, at the end of
+ * the build. Longer would chain unrelated pushes of a busy package into one burst (read one
+ * version a round); a build whose children came earlier still works, at the cost of reading them.
+ */
+export const BUILD_BURST_MS = 30_000
 
 /**
  * The newest version of each burst of versions created close together: the likely index of each
