@@ -74,7 +74,8 @@ export async function buildImageGraph(inventory: PackageInventory, options: Imag
     unreadable = graph.unreadable((version) => kept.has(version.id))
     if (unreadable.length > 0) break
     // A plan that deletes nothing cannot break an image, and reading cannot make it delete more
-    // (a child follows a kept index, a referrer a kept subject): nothing else needs reading.
+    // (a child follows a kept index, a referrer a kept subject): nothing else needs reading. Damaged
+    // images are those the reads made anyway show (contract 1.1: no extra reads to find them).
     if (inventory.versions.every((version) => kept.has(version.id))) break
     const unread = inventory.versions.filter((version) => graph.mayReferToOthers(version))
     if (unread.length === 0) break
