@@ -207,6 +207,17 @@ export interface Plan {
   scheduled: DeletionGroup[]
   /** Groups left for a later run by the max-deletions cap. */
   deferredByCap: DeletionGroup[]
+  /** (1.1) Set when the oldest group alone was larger than max-deletions and was taken anyway. */
+  oversizedGroup?: OversizedGroup
+}
+
+/** (1.1) A group larger than the cap, taken alone so that it cannot block every later run. */
+export interface OversizedGroup {
+  packageKey: string
+  imageId: number
+  /** The group's size: the max-deletions that would fit it. */
+  versions: number
+  maxDeletions: number
 }
 
 /** Key used to identify a package across plan, execution and report. */

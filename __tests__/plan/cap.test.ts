@@ -28,10 +28,36 @@ describe('max-deletions cap', () => {
     expect(result.deferredByCap.map((g) => g.imageId)).toEqual([30, 60, 20, 40])
   })
 
-  it('never splits a group', () => {
+  it('never splits a group: a first group larger than the cap is taken alone, and the plan says so', () => {
     const result = plan(p(), inventories(), { maxDeletions: 2 })
-    expect(result.scheduled).toEqual([])
-    expect(result.deferredByCap).toHaveLength(6)
+    expect(result.scheduled.map((g) => g.imageId)).toEqual([10])
+    expect(result.scheduled[0].versionIds).toHaveLength(3)
+    expect(result.deferredByCap.map((g) => g.imageId)).toEqual([50, 30, 60, 20, 40])
+    expect(result.oversizedGroup).toEqual({ packageKey: 'container/web', imageId: 10, versions: 3, maxDeletions: 2 })
+    // A later run takes the next group: the backlog drains.
+    expect(plan(p(), inventories(), { maxDeletions: 5 }).oversizedGroup).toBeUndefined()
+  })
+
+  it('two untagged 7-platform builds under a cap of 10: the older whole (8), the newer deferred whole (8)', () => {
+    const seven = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6', 'linux/386', 'linux/ppc64le', 'linux/s390x']
+    const untagged = policy([rule('untagged', { names: ['web'], untagged: true })], { maxDeletions: 10 })
+    const result = plan(untagged, [
+      containerOf('web', multiArch(100, { age: 20, platforms: seven }), multiArch(200, { age: 10, platforms: seven }), multiArch(300, { tags: ['latest'] }))
+    ])
+    expect(result.scheduled.map((g) => [g.imageId, g.versionIds.length])).toEqual([[100, 8]])
+    expect(result.scheduled[0].versionIds[0]).toBe(100)
+    expect(result.deferredByCap.map((g) => [g.imageId, g.versionIds.length])).toEqual([[200, 8]])
+    expect(result.oversizedGroup).toBeUndefined()
+  })
+
+  it('a dependant shared by two deleted images goes with the newer one', () => {
+    const untagged = policy([rule('untagged', { names: ['web'], untagged: true })])
+    const older = multiArch(100, { age: 20 })
+    const newer = multiArch(200, { age: 10 })
+    newer.references.push({ child: older.versions[1].id, parent: 200, kind: 'platform', platform: 'linux/amd64' })
+    const result = plan(untagged, [containerOf('web', older, newer, multiArch(300, { tags: ['latest'] }))])
+    const groupOf = (id: number) => result.scheduled.find((g) => g.versionIds.includes(id))!.imageId
+    expect(groupOf(older.versions[1].id)).toBe(200)
   })
 
   it('an exact fit is scheduled', () => {
@@ -47,7 +73,7 @@ describe('max-deletions cap', () => {
   it('package plans still list every group, before the cap', () => {
     const result = plan(p(), inventories(), { maxDeletions: 1 })
     expect(packagePlan(result).groups.map((g) => g.imageId)).toEqual([10, 20])
-    expect(result.scheduled).toEqual([])
+    expect(result.scheduled.map((g) => g.imageId)).toEqual([10])
   })
 
   it('a cap that is not a number defers everything rather than deleting without limit', () => {

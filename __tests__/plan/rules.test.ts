@@ -156,7 +156,7 @@ describe('select (step 3): older-than', () => {
       ])
     ])
     expect(deletedIds(result)).toEqual([2])
-    // The rule that would select it later is named (the summary's Rule column).
+    // The rule that would select it once old enough is named (the summary's Rule column).
     expect(versionPlan(result, 1)).toMatchObject({ decision: 'keep', rule: 'old', reason: "kept: newer than 30d (rule 'old')" })
   })
 

@@ -5,7 +5,8 @@ import type { PackageInventory, PackageVersion, VersionReference } from '../../s
 import { RegistryError } from '../../src/registry/errors.js'
 import { parseManifest } from '../../src/registry/manifests.js'
 import { indexByDigest, referencesFromManifest, tagReferences } from '../../src/registry/references.js'
-import { ago, days, decisions, ImagePackage, keptBy, policy, rule } from './builders.js'
+import { planRetention } from '../../src/plan/planner.js'
+import { ago, days, decisions, ImagePackage, keptBy, NOW, policy, rule } from './builders.js'
 
 /** What reading every manifest would teach: the oracle the frugal graph must agree with. */
 async function fullReferences(pkg: ImagePackage): Promise<VersionReference[]> {
@@ -40,16 +41,17 @@ const retention = policy(
 )
 
 describe('buildImageGraph', () => {
-  it('a package of 500 versions with 45 tagged images needs tens of manifest reads, not hundreds', async () => {
+  it('a package of 500 versions with 45 tagged images reads each index once and never what an index lists', async () => {
     const pkg = busyPackage()
     expect(pkg.versions).toHaveLength(500)
     const plans = { count: 0 }
     const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(retention, plans) })
 
-    // 45 tagged indexes, then one probe per kept untagged build (its index): 50 reads, 2 plans.
-    expect(result.manifestReads).toBe(50)
-    expect(pkg.reads).toHaveLength(50)
-    expect(new Set(pkg.reads).size).toBe(50)
+    // 45 tagged indexes, then the newest version of each untagged build (its index, kept or
+    // deleted): 100 reads, exactly the versions no index lists; 2 plans.
+    expect(result.manifestReads).toBe(100)
+    expect(pkg.reads).toHaveLength(100)
+    expect(new Set(pkg.reads).size).toBe(100)
     expect(result.planRounds).toBe(2)
     expect(plans.count).toBe(2)
     expect(result.inventory.unreadable).toEqual([])
@@ -69,7 +71,7 @@ describe('buildImageGraph', () => {
     expect(deleted).toBe(50 * 5 + 27 * 5) // 50 old untagged builds, 27 PR builds older than 14 days
   })
 
-  it('reads a kept untagged index in a second round, so its children are kept with it', async () => {
+  it('reads untagged indexes in a second round: a kept one keeps its children, a deleted one goes as one group', async () => {
     const pkg = new ImagePackage()
     const old = pkg.multiArch([], ago(20))
     const recent = pkg.multiArch([], ago(10))
@@ -80,12 +82,15 @@ describe('buildImageGraph', () => {
     expect(ids(recent.platforms).map((id) => blind.get(id))).toEqual(['delete', 'delete'])
 
     const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(keepNewestUntagged) })
-    expect(pkg.reads).toEqual([recent.index.name])
+    expect(pkg.reads).toEqual([recent.index.name, old.index.name])
     expect(result.planRounds).toBe(2)
     const decided = decisions(keepNewestUntagged, result.inventory)
     for (const v of [recent.index, ...recent.platforms, ...recent.attestations]) expect(decided.get(v.id)).toBe('keep')
-    // The older build is deleted without a read: its children are untagged and as old as it is.
     for (const v of [old.index, ...old.platforms, ...old.attestations]) expect(decided.get(v.id)).toBe('delete')
+    // The deleted build is one group, index first.
+    const plan = planRetention({ policy: keepNewestUntagged, inventories: [result.inventory], now: NOW })
+    expect(plan.scheduled.map((g) => g.versionIds[0])).toEqual([old.index.id])
+    expect(plan.scheduled[0].versionIds.slice().sort((a, b) => a - b)).toEqual(ids([old.index, ...old.platforms, ...old.attestations]).sort((a, b) => a - b))
   })
 
   it('learns signatures and referrers-tag indexes from tags, reading only what may list children', async () => {
@@ -128,15 +133,89 @@ describe('buildImageGraph', () => {
     expect([...decided.values()]).toEqual(['keep', 'keep', 'keep', 'keep'])
   })
 
-  it('falls back to reading every kept candidate when a probe teaches nothing', async () => {
+  it('reads a burst newest first, one version a round, so that an index is read before what it lists', async () => {
     const pkg = new ImagePackage()
-    // Three untagged single-platform images pushed within a minute: one burst, no index.
+    // Three untagged single-platform images pushed within a minute, then a build: one burst.
+    const build = pkg.multiArch([], ago(2, -30))
     const singles = [pkg.single([], ago(2, 0)), pkg.single([], ago(2, 20)), pkg.single([], ago(2, 40))]
-    pkg.single([], ago(60)) // deleted, so the plan deletes something an unread index might list
+    const old = pkg.single([], ago(60)) // deleted: the plan deletes something, so every image is read
     const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(policy([rule('untagged', { untagged: true, olderThan: days(30) })])) })
-    expect(pkg.reads).toEqual([singles[2].name, singles[0].name, singles[1].name])
-    expect(result.manifestReads).toBe(3)
-    expect(result.planRounds).toBe(3)
+    expect(pkg.reads).toEqual([singles[2].name, old.name, singles[1].name, singles[0].name, build.index.name])
+    expect(result.manifestReads).toBe(5)
+    // Reads of single images teach nothing that changes the plan: planned again only after the index.
+    expect(result.planRounds).toBe(2)
+  })
+
+  it('pushes a minute apart are separate builds: a busy package is read in one round, not one per push', async () => {
+    const pkg = new ImagePackage()
+    const pushes = Array.from({ length: 20 }, (_, i) => pkg.single([], ago(40, i * 60)))
+    let inFlight = 0
+    let mostInFlight = 0
+    const concurrent = {
+      getManifest: async (repo: string, ref: string) => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight)
+        await new Promise((resolve) => setTimeout(resolve, 1))
+        inFlight--
+        return pkg.getManifest(repo, ref)
+      }
+    }
+    const result = await buildImageGraph(pkg.inventory(), { reader: concurrent, keptVersions: keptBy(policy([rule('untagged', { untagged: true, olderThan: days(30) })])) })
+    expect(pkg.reads.sort()).toEqual(pushes.map((p) => p.name).sort())
+    expect(mostInFlight).toBe(20)
+    expect(result.planRounds).toBe(1)
+  })
+
+  it('reads nothing untagged when the plan deletes nothing', async () => {
+    const pkg = new ImagePackage()
+    const tagged = pkg.single(['v1'], ago(1))
+    pkg.multiArch([], ago(2))
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(policy([rule('untagged', { untagged: true, olderThan: days(30) })])) })
+    expect(pkg.reads).toEqual([tagged.name])
+    expect(result.planRounds).toBe(1)
+  })
+
+  it('a referrer of a kept image is kept even when no referrers-tag index lists it', async () => {
+    const pkg = new ImagePackage()
+    const image = pkg.single(['v1'], ago(40))
+    const bundle = pkg.referrer(image, ago(40, 90))
+    const untagged = policy([rule('untagged', { untagged: true })])
+    expect(decisions(untagged, pkg.inventory()).get(bundle.id)).toBe('delete')
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(untagged) })
+    expect(result.inventory.references).toEqual([{ child: bundle.id, parent: image.id, kind: 'subject' }])
+    expect(decisions(untagged, result.inventory).get(bundle.id)).toBe('keep')
+  })
+
+  it('a multi-arch index tagged sha256-<hex> of an absent digest is an image and keeps its platforms', async () => {
+    const pkg = new ImagePackage()
+    const build = pkg.multiArch([`sha256-${'ab'.repeat(32)}`], ago(40), { platforms: ['linux/amd64', 'linux/arm64', 'linux/386'] })
+    const untagged = policy([rule('untagged', { untagged: true })])
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(untagged) })
+    expect(pkg.reads).toEqual([build.index.name])
+    const decided = decisions(untagged, result.inventory)
+    expect([...decided.values()].every((d) => d === 'keep')).toBe(true)
+  })
+
+  it('reads the same manifests however the reads race', async () => {
+    const pkg = busyPackage()
+    // Bursts without an index too: single images pushed seconds apart, some kept, some deleted.
+    for (let i = 0; i < 6; i++) pkg.single([], ago(40, i * 15))
+    for (let i = 0; i < 3; i++) pkg.single([], ago(3, i * 15))
+    const readsWith = async (seed: number): Promise<string[]> => {
+      pkg.reads.length = 0
+      let state = seed
+      const jitter = (): number => (state = (state * 1103515245 + 12345) % 2147483648) % 7
+      const racing = { getManifest: async (repo: string, ref: string) => {
+        await new Promise((resolve) => setTimeout(resolve, jitter()))
+        return pkg.getManifest(repo, ref)
+      } }
+      const result = await buildImageGraph(pkg.inventory(), { reader: racing, keptVersions: keptBy(retention) })
+      expect(result.manifestReads).toBe(pkg.reads.length)
+      return [...pkg.reads].sort()
+    }
+    const first = await readsWith(1)
+    for (const seed of [2, 3, 4]) expect(await readsWith(seed)).toEqual(first)
+    // Every version no index lists, and nothing an index lists.
+    expect(first).toHaveLength(100 + 9)
   })
 
   it('passes non-container packages through without a read', async () => {
@@ -199,16 +278,20 @@ describe('fail closed', () => {
     ])
   })
 
-  it('an unreadable kept untagged image fails closed; an unreadable deleted one is never even read', async () => {
+  it('an unreadable untagged image fails closed, kept or deleted: only its manifest says what it is', async () => {
     const pkg = new ImagePackage()
     const kept = pkg.multiArch([], ago(3))
     const old = pkg.multiArch([], ago(60))
-    pkg.failing.set(kept.index.name, new RegistryError('no answer from ghcr.io after 5 attempt(s): ECONNRESET', 'NETWORK'))
-    pkg.failing.set(old.index.name, new Error('must not be read'))
     const untagged = policy([rule('untagged', { untagged: true, olderThan: days(30) })])
-    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(untagged) })
-    expect(pkg.reads).toEqual([kept.index.name])
-    expect(result.inventory.unreadable).toEqual([{ digest: kept.index.name, reason: 'no answer from ghcr.io after 5 attempt(s): ECONNRESET' }])
+    pkg.failing.set(kept.index.name, new RegistryError('no answer from ghcr.io after 5 attempt(s): ECONNRESET', 'NETWORK'))
+    const keptFails = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(untagged) })
+    expect(keptFails.inventory.unreadable).toEqual([{ digest: kept.index.name, reason: 'no answer from ghcr.io after 5 attempt(s): ECONNRESET' }])
+
+    pkg.failing.clear()
+    pkg.failing.set(old.index.name, new RegistryError('ghcr.io answered HTTP 503 after 5 attempts', 'UNAVAILABLE', 503))
+    const deletedFails = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(untagged) })
+    expect(deletedFails.inventory.unreadable).toEqual([{ digest: old.index.name, reason: 'ghcr.io answered HTTP 503 after 5 attempts' }])
+    expect([...decisions(untagged, deletedFails.inventory).values()].every((d) => d === 'keep')).toBe(true)
   })
 
   it('an unreadable nested index matters only when the plan keeps it', async () => {
@@ -242,12 +325,53 @@ describe('newestOfEachBurst', () => {
     const picked = newestOfEachBurst([
       v(1, '2026-01-01T00:00:00Z'),
       v(2, '2026-01-01T00:00:05Z'),
-      v(3, '2026-01-01T00:01:30Z'), // chained: within 2 minutes of the previous one
+      v(3, '2026-01-01T00:00:30Z'), // chained: within 30 seconds of the previous one
+      v(8, '2026-01-01T00:01:30Z'), // a minute later: a push of its own
       v(4, '2026-01-01T01:00:00Z'),
       v(5, '2026-01-02T00:00:00Z'),
       v(6, '2026-01-02T00:00:00Z'), // same instant: the larger id
       v(7, 'garbage')
     ])
-    expect(picked.map((p) => p.id).sort()).toEqual([3, 4, 6, 7])
+    expect(picked.map((p) => p.id).sort()).toEqual([3, 4, 6, 7, 8])
+  })
+})
+
+describe('damaged images', () => {
+  /** A multi-arch build whose listed versions `drop` are removed from the package (another tool deleted them). */
+  function without(pkg: ImagePackage, drop: PackageVersion[]): PackageInventory {
+    const gone = new Set(drop.map((v) => v.id))
+    return { ...pkg.inventory(), versions: pkg.versions.filter((v) => !gone.has(v.id)) }
+  }
+  const untagged = policy([rule('untagged', { untagged: true, olderThan: days(30) })])
+
+  it('an index listing a platform manifest absent from the package is broken; a missing attestation is not', async () => {
+    const pkg = new ImagePackage()
+    const broken = pkg.multiArch(['v1'], ago(10), { platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7'] })
+    const attestationOnly = pkg.multiArch(['v2'], ago(5))
+    const whole = pkg.multiArch(['v3'], ago(1))
+    const inventory = without(pkg, [broken.platforms[1], broken.platforms[2], broken.attestations[0], attestationOnly.attestations[0]])
+    const result = await buildImageGraph(inventory, { reader: pkg, keptVersions: keptBy(untagged) })
+    expect(result.inventory.damaged).toEqual([
+      {
+        id: broken.index.id,
+        missing: [
+          { digest: broken.platforms[1].name, platform: 'linux/arm64' },
+          { digest: broken.platforms[2].name, platform: 'linux/arm/v7' }
+        ]
+      }
+    ])
+    // Seen in the reads made anyway: the three tagged indexes, nothing more.
+    expect(pkg.reads.sort()).toEqual([broken.index.name, attestationOnly.index.name, whole.index.name].sort())
+  })
+
+  it('an untagged broken index is seen when it is read, and a referrers-tag index is never judged', async () => {
+    const pkg = new ImagePackage()
+    const image = pkg.single(['v1'], ago(1))
+    const bundle = pkg.referrer(image, ago(1, 10))
+    pkg.referrersIndex(image, [bundle], ago(1, 11))
+    const old = pkg.multiArch([], ago(60))
+    const inventory = without(pkg, [bundle, old.platforms[0]])
+    const result = await buildImageGraph(inventory, { reader: pkg, keptVersions: keptBy(untagged) })
+    expect(result.inventory.damaged).toEqual([{ id: old.index.id, missing: [{ digest: old.platforms[0].name, platform: 'linux/amd64' }] }])
   })
 })

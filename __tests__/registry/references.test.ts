@@ -98,7 +98,7 @@ describe('references from manifests', () => {
     expect(referencesFromManifest(amd64, gone, byDigest)).toEqual([])
   })
 
-  it("a referrers-tag index's entries belong to the subject, not to the index", () => {
+  it("a referrers-tag index's entries belong to the subject and to the index: they stay while either stays", () => {
     const signature = version(5, digest('5'))
     const sbom = version(6, digest('6'))
     const referrersIndex = version(7, digest('7'), [`sha256-${hex('1')}`])
@@ -115,10 +115,40 @@ describe('references from manifests', () => {
     })
     expect(referencesFromManifest(referrersIndex, parsed, all)).toEqual([
       { child: 5, parent: 1, kind: 'subject' },
-      { child: 6, parent: 1, kind: 'subject' }
+      { child: 5, parent: 7, kind: 'subject' },
+      { child: 6, parent: 1, kind: 'subject' },
+      { child: 6, parent: 7, kind: 'subject' }
     ])
-    // With the subject gone, the referrers are orphans: judged as images, not as children of the index.
+    // With the subject gone, the index is an image (an orphan) and what it lists is its own.
     const orphaned = indexByDigest([signature, sbom, referrersIndex])
-    expect(referencesFromManifest(referrersIndex, parsed, orphaned)).toEqual([])
+    expect(referencesFromManifest(referrersIndex, parsed, orphaned)).toEqual([
+      { child: 5, parent: 7, kind: 'subject' },
+      { child: 6, parent: 7, kind: 'subject' }
+    ])
+  })
+
+  it('an index tagged like a referrers index whose digest is absent is an image: its platforms are its own', () => {
+    const amd = version(5, digest('5'))
+    const attestation = version(6, digest('6'))
+    const tagged = version(7, digest('7'), [`sha256-${hex('9')}`])
+    const parsed = parseManifest({
+      mediaType: MEDIA_TYPES.ociIndex,
+      body: {
+        mediaType: MEDIA_TYPES.ociIndex,
+        manifests: [
+          { mediaType: MEDIA_TYPES.ociManifest, digest: amd.name, platform: { os: 'linux', architecture: 'amd64' } },
+          {
+            mediaType: MEDIA_TYPES.ociManifest,
+            digest: attestation.name,
+            platform: { os: 'unknown', architecture: 'unknown' },
+            annotations: { 'vnd.docker.reference.type': 'attestation-manifest' }
+          }
+        ]
+      }
+    })
+    expect(referencesFromManifest(tagged, parsed, indexByDigest([amd, attestation, tagged]))).toEqual([
+      { child: 5, parent: 7, kind: 'platform', platform: 'linux/amd64' },
+      { child: 6, parent: 7, kind: 'attestation' }
+    ])
   })
 })

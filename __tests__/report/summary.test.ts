@@ -27,6 +27,7 @@ function report(versions: ReportedVersion[], extra: Partial<RunReport> = {}, pac
     missing: [],
     failures: [],
     requests: {},
+    damaged: [],
     ...extra
   }
 }
@@ -142,4 +143,84 @@ describe('the restore summary', () => {
     const html = renderRestoreSummary({ planFile: '/tmp/plan.json', dryRun: true, items: [], nothing: 'the plan file is from a dry run, which deleted nothing: nothing to restore' })
     expect(html).toContain('<p>the plan file is from a dry run, which deleted nothing: nothing to restore.</p>')
   })
+})
+
+describe('the first line says what happened (1.1)', () => {
+  const firstLine = (r: RunReport): string => renderSummary(r, '/tmp/plan.json').split('\n')[1]
+  const counts = (c: Partial<ReturnType<typeof emptyCounts>>) => ({ ...emptyCounts(), ...c })
+  const executed = (c: Partial<ReturnType<typeof emptyCounts>>, extra: Partial<RunReport> = {}): RunReport => {
+    const r = report([version(1, 'delete', ['pr-1'])], { mode: 'delete', ...extra })
+    r.totals = counts(c)
+    r.packages[0].counts = r.totals
+    return r
+  }
+
+  it('a run whose deletions all failed does not read as carried out', () => {
+    const line = firstLine(executed({ scanned: 3, planned: 3, failed: 3 }))
+    expect(line).toContain('3 of 3 deletions failed')
+    expect(line).not.toContain('carried out')
+  })
+
+  it('a run that stopped early, a dry run and a run that carried out its plan are told apart', () => {
+    expect(firstLine(executed({ planned: 5, deleted: 2, deferred: 3 }, { stoppedEarly: 'the run was cancelled (SIGTERM or SIGINT) before this deletion' }))).toMatch(
+      /Stopped early.*cancelled.*2 of 5 planned deletions done, 3 versions deferred/
+    )
+    expect(firstLine(report([version(1, 'delete')], { totals: counts({ planned: 1 }) }))).toMatch(/Dry run.*nothing was deleted; 1 version would be deleted/)
+    expect(firstLine(executed({ planned: 4, deleted: 4 }))).toMatch(/Executed.*carried out: 4 versions deleted\./)
+  })
+
+  it('a run that found none of its packages says so and names them; the list below says what to do', () => {
+    const html = renderSummary({ ...report([]), packages: [], missing: ['container/wbe'] }, '/tmp/plan.json')
+    expect(html.split('\n')[1]).toMatch(/Nothing was planned.*none of the packages the policy names was found \(<code>container\/wbe<\/code>/)
+    expect(html).toContain('check the package name and type in the policy')
+    expect(html).toContain('Manage Actions access')
+    expect(html).toContain('classic personal access token')
+  })
+
+  it('a run that left every package untouched for safety says so', () => {
+    const r = report([version(1, 'keep')])
+    r.packages[0].warning = 'left untouched: manifest sha256:1 of container/web-0 could not be read'
+    expect(renderSummary(r, '/tmp/plan.json').split('\n')[1]).toMatch(/Nothing was planned.*every package was left untouched for safety \(<code>container\/web-0<\/code>/)
+  })
+})
+
+test('the Result column says an outcome once, and advice shared by every row is said once above the table', () => {
+  const advice = 'failed: the token cannot delete versions of container/web: give the repository the Admin role under Manage Actions access'
+  const rows = [1, 2, 3].map(id => version(id, 'delete', [`pr-${id}`], { outcome: 'failed', outcomeDetail: advice, scheduled: true }))
+  const html = renderSummary(report(rows, { mode: 'delete' }), '/tmp/plan.json')
+  expect(html).not.toContain('failed: failed')
+  expect(html.split('the token cannot delete versions').length - 1).toBe(1)
+  expect(html).toContain('<p>Every image below: failed: the token cannot delete versions')
+  // Different details stay on their rows, without the repeated outcome.
+  const mixed = renderSummary(report([rows[0], { ...rows[1], outcomeDetail: 'failed: HTTP 500 (4 attempts)' }], { mode: 'delete' }), '/tmp/plan.json')
+  expect(mixed).toContain('<td>failed: HTTP 500 (4 attempts)</td>')
+  expect(mixed).not.toContain('failed: failed')
+  // A cause already listed under Failures at the top is not repeated on its rows nor above the table.
+  const listed = renderSummary(report(rows, { mode: 'delete', failures: [advice] }), '/tmp/plan.json')
+  expect(listed.split('the token cannot delete versions').length - 1).toBe(1)
+  expect(listed).toContain('<li>the token cannot delete versions')
+  expect(listed.match(/<td>failed \(the cause is under Failures above\)<\/td>/g)).toHaveLength(3)
+})
+
+test('the age shown is the one the rules used (age-from)', () => {
+  const v = version(1, 'delete', [], { createdAt: '2026-08-01T00:00:00Z', updatedAt: '2026-11-10T00:00:00Z', rule: 'r' })
+  expect(renderSummary(report([v], { ageFrom: { r: 'created' } }), '/tmp/plan.json')).toContain('<td>111d</td>')
+  expect(renderSummary(report([v], { ageFrom: { r: 'updated' } }), '/tmp/plan.json')).toContain('<td>10d</td>')
+})
+
+test('broken images seen before the run have their own section, with the missing platforms', () => {
+  const html = renderSummary(
+    report([version(1, 'keep', ['v1'], { reason: 'kept: protected by tag v1' })], {
+      damaged: [{ packageKey: 'container/web-0', id: 1, name: version(1, 'keep').name, tags: ['v1'], missing: [{ digest: `sha256:${'a'.repeat(64)}`, platform: 'linux/arm64' }] }]
+    }),
+    '/tmp/plan.json'
+  )
+  expect(html).toContain('<h3>Broken images seen before this run</h3>')
+  expect(html).toMatch(/<code>v1<\/code><\/td><td>linux\/arm64 \(<code>sha256:aaaaaaaaaaaa…<\/code>\)<\/td><td>kept: protected by tag v1<\/td>/)
+})
+
+test('a first group larger than the cap is said, with the cap that would fit it', () => {
+  const html = renderSummary(report([version(7, 'delete', ['big'])], { oversizedGroup: { packageKey: 'container/web-0', imageId: 7, versions: 16, maxDeletions: 10 } }), '/tmp/plan.json')
+  expect(html).toContain('<code>web-0:big</code>, goes with 16 versions')
+  expect(html).toContain('<code>max-deletions: 16</code> would fit it')
 })

@@ -7,6 +7,8 @@ export interface ActionOutputs {
   skipped: number
   failed: number
   deferred: number
+  /** (1.1) Broken images seen before this run (a restore run sees none: 0). */
+  damaged?: number
   planPath: string
 }
 
@@ -17,6 +19,7 @@ export function setOutputs(outputs: ActionOutputs): void {
   core.setOutput('failed-count', outputs.failed)
   core.setOutput('deferred-count', outputs.deferred)
   core.setOutput('plan-path', outputs.planPath)
+  core.setOutput('damaged-count', outputs.damaged ?? 0)
 }
 
 /** The job summary is only written where the runner provides a file for it. */

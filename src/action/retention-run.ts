@@ -139,6 +139,19 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       const versions = result.deferredByCap.reduce((n, g) => n + g.versionIds.length, 0)
       core.info(`max-deletions ${maxDeletions}: ${versions} version(s) deferred to later runs`)
     }
+    if (result.oversizedGroup) {
+      const { packageKey: key, imageId, versions, maxDeletions: cap } = result.oversizedGroup
+      core.warning(
+        `${key}: the oldest image to delete (version ${imageId}) goes with ${versions} versions, more than max-deletions ${cap}. ` +
+          `An image is never split, so it is taken alone this run; max-deletions ${versions} would fit it.`
+      )
+    }
+    for (const pkg of inventory.packages) {
+      for (const image of pkg.damaged ?? []) {
+        const platforms = image.missing.map(m => m.platform ?? m.digest).join(', ')
+        core.info(`${packageKey(pkg.package)}: version ${image.id} is already broken, it lists absent platform manifest(s): ${platforms}`)
+      }
+    }
     return result
   })
 
@@ -152,6 +165,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       plan,
       execution,
       missing: inventory.missing,
+      inventories: inventory.packages,
+      ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
       requests: {
         'list packages pages': api.stats.packagePages,
         'list versions pages': api.stats.versionPages,
@@ -184,7 +199,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     if (stopped) core.info(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`)
     const t = final.totals
     // Outputs first: they cannot fail, the summary (a file) can.
-    setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, planPath })
+    setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, damaged: final.damaged?.length ?? 0, planPath })
     await writeSummary(renderSummary(final, planPath))
     core.info(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`)
     await api.refreshRateLimit()

@@ -1,26 +1,32 @@
-// Which versions of a container package belong to which (PackageInventory.references), reading only
-// the manifests a decision needs: every manifest GET of a public image counts as a download toward
-// GitHub's 5,000-download rule, and each read costs time. The plan is computed in between (the
-// planner is injected, so this module stays free of the action layer):
+// Which versions of a container package belong to which (PackageInventory.references), and which
+// images were already broken (PackageInventory.damaged), reading the manifests contract 1.1 asks
+// for and no more: every manifest GET of a public image counts as a download toward GitHub's
+// 5,000-download rule, and each read costs time. The plan is computed in between (the planner is
+// injected, so this module stays free of the action layer):
 //
 //   1. tags alone: cosign `sha256-<hex>.sig|.att|.sbom` artifacts and referrers-tag indexes (no reads);
-//   2. the manifests of tagged versions, and of the nested indexes they list;
-//   3. plan; read the manifests of KEPT images not read yet (a kept untagged index must keep its
-//      children); repeat until a plan keeps nothing unread. Usually one extra round.
+//   2. the manifests of every tagged version, and of the nested indexes they list;
+//   3. plan. When it deletes anything, every version that is still an image (no manifest read so far
+//      lists it) must be read: a deleted untagged one may be an index (deleted first, with its
+//      children, as one group) or a referrer of a kept image; a kept one may be an index whose
+//      children the plan would otherwise delete. Repeat until the plan needs nothing unread.
 //
-// The REST listing does not say which untagged version is an index, and reading a platform manifest
-// only to learn it has no children wastes a download. A build pushes its children seconds before its
-// index, so step 3 first reads only the newest version of each burst of kept versions (the likely
-// index): its children then become dependants and drop out. When such a probe teaches nothing, the
-// next pass reads every candidate, so a wrong guess costs a planning round, never correctness.
+// Reads stay few because an index is read before the versions it lists: a build pushes its children
+// seconds before its index, so each round reads only the newest unread version of each burst of
+// versions pushed close together; once an index is read, what it lists is known and never read.
+// (Reading more of a burst at once would save rounds but could read an index together with its
+// children: a burst of N single images pushed within minutes takes N short rounds instead.) Each
+// round's reads are chosen from completed rounds only: the number of reads is the same on every
+// run of a scenario, however the reads race, and a dry run reads exactly what the executing run
+// reads.
 //
-// A manifest the decision needs that cannot be read (a tagged version's, or a kept one's) is recorded
-// in `unreadable`: the planner then leaves the whole package untouched. Other packages go on.
-import type { PackageInventory, PackageVersion, UnreadableManifest, VersionReference } from '../model.js'
+// A manifest the decision needs that cannot be read is recorded in `unreadable`: the planner then
+// leaves the whole package untouched. Other packages go on.
+import type { DamagedImage, PackageInventory, PackageVersion, UnreadableManifest, VersionReference } from '../model.js'
 import { RegistryError } from '../registry/errors.js'
-import { isIndexMediaType, ManifestFormatError, parseManifest, type ManifestReader } from '../registry/manifests.js'
+import { classifyIndexEntry, isIndexMediaType, ManifestFormatError, parseManifest, platformLabel, type ManifestReader, type ParsedIndex } from '../registry/manifests.js'
 import { registryRepository } from '../registry/names.js'
-import { cosignArtifactSubject, indexByDigest, referencesFromManifest, tagReferences } from '../registry/references.js'
+import { cosignArtifactSubject, indexByDigest, referencesFromManifest, referrersIndexSubject, tagReferences } from '../registry/references.js'
 
 /** The planner, injected: the ids of the versions a plan of `inventory` keeps. */
 export type KeptVersions = (inventory: PackageInventory) => ReadonlySet<number>
@@ -31,15 +37,15 @@ export interface ImageGraphOptions {
 }
 
 export interface ImageGraphResult {
-  /** The input inventory with `references` and `unreadable` filled (a new object; the input is not changed). */
+  /** The input inventory with `references`, `unreadable` and `damaged` filled (a new object; the input is not changed). */
   inventory: PackageInventory
   /** Manifests requested for this package (each one a download, for a public image). */
   manifestReads: number
-  /** Plans computed to find kept images not read yet. */
+  /** Plans computed to decide what else to read. */
   planRounds: number
 }
 
-/** Fills references (and unreadable) of every container package; the others pass through untouched. */
+/** Fills references (and unreadable, damaged) of every container package; the others pass through untouched. */
 export function buildImageGraphs(inventories: readonly PackageInventory[], options: ImageGraphOptions): Promise<ImageGraphResult[]> {
   return Promise.all(inventories.map((inventory) => buildImageGraph(inventory, options)))
 }
@@ -53,23 +59,27 @@ export async function buildImageGraph(inventory: PackageInventory, options: Imag
 
   graph.addReferences(tagReferences(inventory.versions, graph.byDigest))
   await graph.read(inventory.versions.filter((version) => version.tags.length > 0 && !graph.isSignatureArtifact(version)))
-  let unreadable = graph.unreadable((version) => version.tags.length > 0)
+  let unreadable = graph.unreadable(() => false)
 
   let planRounds = 0
-  let probe = true
+  let kept: ReadonlySet<number> = new Set()
+  let plannedAt = -1
   while (unreadable.length === 0) {
-    const kept = options.keptVersions(graph.inventory([]))
-    planRounds++
+    // Reads that taught nothing (manifests without children or subject) leave the plan as it was.
+    if (plannedAt !== graph.learned) {
+      kept = options.keptVersions(graph.inventory([]))
+      plannedAt = graph.learned
+      planRounds++
+    }
     unreadable = graph.unreadable((version) => kept.has(version.id))
     if (unreadable.length > 0) break
-    // A plan that deletes nothing cannot break an unread image, and reading cannot make it delete
-    // more (a referrer only follows a subject that goes): what it keeps needs no further read.
+    // A plan that deletes nothing cannot break an image, and reading cannot make it delete more
+    // (a child follows a kept index, a referrer a kept subject): nothing else needs reading. Damaged
+    // images are those the reads made anyway show (contract 1.1: no extra reads to find them).
     if (inventory.versions.every((version) => kept.has(version.id))) break
-    // Dependants follow their parent, which was read: only images (untagged ones, by now) are left to read.
-    const unread = inventory.versions.filter((version) => kept.has(version.id) && !graph.attempted(version) && !graph.isDependant(version))
+    const unread = inventory.versions.filter((version) => graph.mayReferToOthers(version))
     if (unread.length === 0) break
-    const learned = await graph.read(probe ? newestOfEachBurst(unread) : unread)
-    probe = learned > 0
+    await graph.read(newestOfEachBurst(unread))
   }
   return { inventory: graph.inventory(unreadable), manifestReads: graph.reads, planRounds }
 }
@@ -78,13 +88,19 @@ export async function buildImageGraph(inventory: PackageInventory, options: Imag
 class PackageGraph {
   readonly byDigest: Map<string, PackageVersion>
   reads = 0
+  /** Grows with every reference or damaged index learned: the plan depends on nothing else read. */
+  learned = 0
   private readonly repository: string
   private readonly references: VersionReference[] = []
   private readonly referenceKeys = new Set<string>()
   private readonly dependants = new Set<number>()
   private readonly tried = new Set<number>()
+  /** Versions an index lists as indexes (nested indexes): what they list is known only from their own manifest. */
+  private readonly nestedIndexes = new Set<number>()
   /** Version id → why its manifest could not be read. */
   private readonly failures = new Map<number, string>()
+  /** Index version id → the platform manifests it lists that the package does not have. */
+  private readonly missing = new Map<number, DamagedImage['missing']>()
 
   constructor(
     private readonly source: PackageInventory,
@@ -102,15 +118,17 @@ class PackageGraph {
       this.referenceKeys.add(key)
       this.references.push(reference)
       this.dependants.add(reference.child)
+      this.learned++
     }
   }
 
-  isDependant(version: PackageVersion): boolean {
-    return this.dependants.has(version.id)
-  }
-
-  attempted(version: PackageVersion): boolean {
-    return this.tried.has(version.id)
+  /**
+   * Not read yet and still an image (nothing read lists it): it may be an index, a referrer or a
+   * referrers-tag index, which only its manifest tells. A cosign artifact of a present digest is
+   * known by its tag.
+   */
+  mayReferToOthers(version: PackageVersion): boolean {
+    return !this.tried.has(version.id) && !this.dependants.has(version.id) && !this.isSignatureArtifact(version)
   }
 
   /**
@@ -124,19 +142,14 @@ class PackageGraph {
     })
   }
 
-  /**
-   * Reads the manifests of `versions` concurrently, then of the nested indexes they list, and so on.
-   * Returns how many new references were learned.
-   */
-  async read(versions: readonly PackageVersion[]): Promise<number> {
-    const before = this.references.length
+  /** Reads the manifests of `versions` concurrently, then of the nested indexes they list, and so on. */
+  async read(versions: readonly PackageVersion[]): Promise<void> {
     let batch = versions.filter((version) => !this.tried.has(version.id))
     while (batch.length > 0) {
       for (const version of batch) this.tried.add(version.id)
       const nested = (await Promise.all(batch.map((version) => this.readOne(version)))).flat()
       batch = [...new Set(nested)].filter((version) => !this.tried.has(version.id))
     }
-    return this.references.length - before
   }
 
   /** Reads one manifest and records its references; returns the present nested indexes it lists. */
@@ -154,41 +167,82 @@ class PackageGraph {
     }
     this.addReferences(referencesFromManifest(version, manifest, this.byDigest))
     if (manifest.kind !== 'index') return []
+    this.recordMissing(version, manifest)
     // Only reading a nested index tells which versions belong to it.
-    return manifest.manifests
+    const nested = manifest.manifests
       .filter((entry) => isIndexMediaType(entry.mediaType))
       .map((entry) => this.byDigest.get(entry.digest))
       .filter((child): child is PackageVersion => child !== undefined)
+    for (const child of nested) this.nestedIndexes.add(child.id)
+    return nested
   }
 
-  /** The failed reads among the versions `needed` picks, in a stable order. */
-  unreadable(needed: (version: PackageVersion) => boolean): UnreadableManifest[] {
+  /**
+   * An index listing a platform manifest the package does not have is broken: `docker pull` fails for
+   * that platform. A missing attestation or referrer does not break a pull; a referrers-tag index of a
+   * present digest lists referrers, not platforms. Known from the reads made anyway: no extra read.
+   */
+  private recordMissing(version: PackageVersion, index: ParsedIndex): void {
+    const subject = referrersIndexSubject(version)
+    if (subject !== undefined && this.byDigest.has(subject)) return
+    const missing: DamagedImage['missing'] = []
+    for (const entry of index.manifests) {
+      if (this.byDigest.has(entry.digest) || classifyIndexEntry(entry) === 'attestation') continue
+      if (entry.artifactType !== undefined && entry.platform === undefined) continue
+      missing.push(entry.platform ? { digest: entry.digest, platform: platformLabel(entry.platform) } : { digest: entry.digest })
+    }
+    if (missing.length > 0) {
+      this.missing.set(version.id, missing)
+      this.learned++
+    }
+  }
+
+  /**
+   * The failed reads the decisions need, in a stable order: a tagged version's; an image's (kept or
+   * deleted, only its manifest says what it is); and a kept version's that may list others (a nested
+   * index), which `kept` picks. A platform manifest or attestation an index lists is known without
+   * its manifest. A deleted nested index goes before whatever it lists: that cannot break an image.
+   */
+  unreadable(kept: (version: PackageVersion) => boolean): UnreadableManifest[] {
     return this.source.versions
-      .filter((version) => this.failures.has(version.id) && needed(version))
+      .filter((version) => this.failures.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
       .sort((a, b) => a.id - b.id)
       .map((version) => ({ digest: version.name, reason: this.failures.get(version.id)! }))
   }
 
+  /** Only images are judged broken: an index nested in another is part of that image. */
+  private damaged(): DamagedImage[] {
+    return this.source.versions
+      .filter((version) => this.missing.has(version.id) && !this.dependants.has(version.id))
+      .sort((a, b) => a.id - b.id)
+      .map((version) => ({ id: version.id, missing: this.missing.get(version.id)! }))
+  }
+
   inventory(unreadable: UnreadableManifest[]): PackageInventory {
-    return { ...this.source, references: [...this.references], unreadable }
+    const damaged = this.damaged()
+    return { ...this.source, references: [...this.references], unreadable, ...(damaged.length > 0 ? { damaged } : {}) }
   }
 }
 
-/** Versions pushed less than this apart (by created_at) are taken for one build. */
-export const BUILD_BURST_MS = 2 * 60_000
+/**
+ * Versions pushed less than this apart (by created_at) are taken for one build: BuildKit pushes a
+ * build's platform manifests, attestations and index within seconds of each other, at the end of
+ * the build. Longer would chain unrelated pushes of a busy package into one burst (read one
+ * version a round); a build whose children came earlier still works, at the cost of reading them.
+ */
+export const BUILD_BURST_MS = 30_000
 
-/** The newest version of each burst of versions created close together: the likely index of each build. */
+/**
+ * The newest version of each burst of versions created close together: the likely index of each
+ * build, since a build pushes its children before its index.
+ */
 export function newestOfEachBurst(versions: readonly PackageVersion[], gapMs = BUILD_BURST_MS): PackageVersion[] {
+  // An unparseable timestamp sorts last and never joins a burst: the version is read on its own.
   const ordered = versions
     .map((version) => ({ version, at: Date.parse(version.createdAt) }))
-    .sort((a, b) => a.at - b.at || a.version.id - b.version.id)
-  const newest: PackageVersion[] = []
-  for (let i = 0; i < ordered.length; i++) {
-    const next = ordered[i + 1]
-    // NaN (an unparseable timestamp) never joins a burst: the version is read on its own.
-    if (!next || !(next.at - ordered[i].at <= gapMs)) newest.push(ordered[i].version)
-  }
-  return newest
+    .map((entry) => ({ ...entry, key: Number.isNaN(entry.at) ? -Infinity : entry.at }))
+    .sort((a, b) => b.key - a.key || b.version.id - a.version.id)
+  return ordered.filter((entry, i) => i === 0 || !(ordered[i - 1].at - entry.at <= gapMs)).map((entry) => entry.version)
 }
 
 function describeFailure(error: unknown, version: PackageVersion): string {

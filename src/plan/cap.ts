@@ -1,12 +1,15 @@
 // The max-deletions cap across all packages: groups oldest first (image created_at, then id), stopping
 // at the first group that does not fit, so a backlog drains oldest first over several runs and a
-// group (an image with its dependants) is never split.
-import type { DeletionGroup } from '../model.js'
+// group (an image with its dependants) is never split. The first group is always taken, even when it
+// alone is larger than the cap: a large multi-arch image must not block every later run.
+import type { DeletionGroup, OversizedGroup } from '../model.js'
 import type { PackageGroups } from './groups.js'
 
 export interface CappedGroups {
   scheduled: DeletionGroup[]
   deferredByCap: DeletionGroup[]
+  /** Set when the first group alone was larger than the cap and was taken anyway. */
+  oversizedGroup?: OversizedGroup
 }
 
 /** Merges packages' groups (each already oldest first) into one oldest-first order; ties by id, then package. */
@@ -31,7 +34,13 @@ export function oldestFirstAcrossPackages(lists: readonly PackageGroups[]): Dele
 export function applyCap(ordered: readonly DeletionGroup[], maxDeletions: number | undefined): CappedGroups {
   if (maxDeletions === undefined) return { scheduled: ordered.slice(), deferredByCap: [] }
   // Validated upstream (an integer >= 1); should garbage get through, a deletion tool defers rather than deletes.
-  let room = Number.isNaN(maxDeletions) ? 0 : maxDeletions
+  if (Number.isNaN(maxDeletions)) return { scheduled: [], deferredByCap: ordered.slice() }
+  const first = ordered[0]
+  if (first !== undefined && first.versionIds.length > maxDeletions) {
+    const oversizedGroup = { packageKey: first.packageKey, imageId: first.imageId, versions: first.versionIds.length, maxDeletions }
+    return { scheduled: [first], deferredByCap: ordered.slice(1), oversizedGroup }
+  }
+  let room = maxDeletions
   let k = 0
   for (; k < ordered.length; k++) {
     const size = ordered[k].versionIds.length

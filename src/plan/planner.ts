@@ -33,11 +33,12 @@ export function planRetention(input: PlanInput): Plan {
   // Packages are planned one after another: their temporary arrays are reused.
   const scratch = new Scratch()
   const planned = input.inventories.map((inventory) => planPackage(policy, rules, protect, inUse, inventory, now.getTime(), scratch))
-  const { scheduled, deferredByCap } = applyCap(
+  const { scheduled, deferredByCap, oversizedGroup } = applyCap(
     oldestFirstAcrossPackages(planned.map((p) => p.groups)),
     input.maxDeletions ?? policy.limits.maxDeletions
   )
-  return { now: now.toISOString(), packages: planned.map((p) => p.plan), scheduled, deferredByCap }
+  const plan: Plan = { now: now.toISOString(), packages: planned.map((p) => p.plan), scheduled, deferredByCap }
+  return oversizedGroup ? { ...plan, oversizedGroup } : plan
 }
 
 function planPackage(

@@ -255,6 +255,7 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
       const rule = ctx.rules[selectedBy[i]]
       markDeleted(verdicts, i, selectionReason(ctx, i, rule, facts, sharedReasons[selectedBy[i]]), rule.name)
     } else if (tooYoungFor[i] !== NONE) {
+      // The rule that would select it once old enough: named in the summary's Rule column.
       keep(verdicts, i, tooYoungReasons[tooYoungFor[i]], ctx.rules[tooYoungFor[i]].name)
     } else if (alsoTaggedFor[i] !== NONE) {
       const rule = ctx.rules[alsoTaggedFor[i]]

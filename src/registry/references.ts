@@ -56,9 +56,12 @@ export function tagReferences(versions: readonly PackageVersion[], byDigest: Ver
 
 /**
  * References `manifest` (the manifest of `version`) establishes:
- * - an index's entries belong to it (platform "os/arch[/variant]", or attestation);
- * - a referrers-tag index's entries are referrers: they belong to its subject, not to the index
- *   (with the subject gone they are orphans, like the index itself);
+ * - an index's entries belong to it (platform "os/arch[/variant]", attestation, or referrer for an
+ *   artifact listed without a platform);
+ * - a referrers-tag index (tagged `sha256-<hex>`) of a present digest lists that digest's referrers:
+ *   they belong to the subject too, so they go only when both the subject and the index go. When the
+ *   digest is absent the tag is just a name: the index is an image like any other, and what it
+ *   lists is its own (an index someone tagged that way keeps its platforms);
  * - a manifest or index with a `subject` belongs to that subject.
  */
 export function referencesFromManifest(version: PackageVersion, manifest: ParsedManifest, byDigest: VersionsByDigest): VersionReference[] {
@@ -71,17 +74,19 @@ export function referencesFromManifest(version: PackageVersion, manifest: Parsed
   if (manifest.kind !== 'index') return references
 
   const referrersOf = referrersIndexSubject(version)
+  const subject = referrersOf === undefined ? undefined : byDigest.get(referrersOf)
   for (const entry of manifest.manifests) {
     const child = byDigest.get(entry.digest)
-    if (referrersOf !== undefined) {
-      add(child, byDigest.get(referrersOf), { kind: 'subject' })
-      continue
-    }
+    if (subject) add(child, subject, { kind: 'subject' })
     const entryKind = classifyIndexEntry(entry)
     if (entryKind === 'attestation') {
       add(child, version, { kind: 'attestation' })
+    } else if (entry.platform) {
+      add(child, version, { kind: 'platform', platform: platformLabel(entry.platform) })
+    } else if (entry.artifactType !== undefined || subject) {
+      add(child, version, { kind: 'subject' })
     } else {
-      add(child, version, entry.platform ? { kind: 'platform', platform: platformLabel(entry.platform) } : { kind: 'platform' })
+      add(child, version, { kind: 'platform' })
     }
   }
   return references

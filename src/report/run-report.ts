@@ -1,8 +1,9 @@
 // The run's result as one plain object: the plan with every version's decision, merged with
 // what execution did. The plan file, the job summary and the outputs are all views of it.
-import type { OwnerKind, PackageRef, Plan, VersionPlan } from '../model.js'
+import type { AgeFrom, DamagedImage, OversizedGroup, OwnerKind, PackageInventory, PackageRef, Plan, VersionPlan } from '../model.js'
 import type { ExecutionResult, Outcome } from '../execute/executor.js'
 import { outcomeKey } from '../execute/executor.js'
+import { packageKey } from '../model.js'
 
 export type RunMode = 'dry-run' | 'delete'
 
@@ -38,6 +39,15 @@ export interface PackageReport {
   versions: ReportedVersion[]
 }
 
+/** (1.1) An image found broken before this run: an index listing platform manifests its package no longer has. */
+export interface DamagedImageReport {
+  packageKey: string
+  id: number
+  name: string
+  tags: string[]
+  missing: DamagedImage['missing']
+}
+
 export interface RunReport {
   mode: RunMode
   owner: { login: string; kind: OwnerKind }
@@ -50,6 +60,14 @@ export interface RunReport {
   failures: string[]
   /** Requests made, by kind. */
   requests: Record<string, number>
+  /** (1.1) Broken images seen before this run (the `damaged-count` output counts them); absent in older plan files. */
+  damaged?: DamagedImageReport[]
+  /** Why the run stopped before the end of its plan (cancelled, out of rate limit); absent when it did not. */
+  stoppedEarly?: string
+  /** (1.1) The oldest group was larger than max-deletions and was taken alone. */
+  oversizedGroup?: OversizedGroup
+  /** Which timestamp each rule measures age from: the age the summary shows is the one the rules used. */
+  ageFrom?: Record<string, AgeFrom>
 }
 
 export function emptyCounts(): Counts {
@@ -68,6 +86,9 @@ export function buildRunReport(args: {
   execution?: ExecutionResult
   missing: string[]
   requests: Record<string, number>
+  /** The inventories the plan was made from: their damaged images are reported. */
+  inventories?: readonly PackageInventory[]
+  ageFrom?: Record<string, AgeFrom>
 }): RunReport {
   const { plan, execution } = args
   const scheduled = new Set<string>()
@@ -118,6 +139,21 @@ export function buildRunReport(args: {
     totals,
     missing: args.missing,
     failures: execution?.failures ?? [],
-    requests: args.requests
+    requests: args.requests,
+    damaged: damagedImages(plan, args.inventories ?? []),
+    ...(execution?.stoppedEarly ? { stoppedEarly: execution.stoppedEarly } : {}),
+    ...(plan.oversizedGroup ? { oversizedGroup: plan.oversizedGroup } : {}),
+    ...(args.ageFrom ? { ageFrom: args.ageFrom } : {})
   }
+}
+
+function damagedImages(plan: Plan, inventories: readonly PackageInventory[]): DamagedImageReport[] {
+  const byKey = new Map(plan.packages.map(p => [p.key, p]))
+  return inventories.flatMap(inventory => {
+    const pkg = byKey.get(packageKey(inventory.package))
+    return (inventory.damaged ?? []).map(image => {
+      const version = pkg?.versions.find(v => v.id === image.id)
+      return { packageKey: packageKey(inventory.package), id: image.id, name: version?.name ?? '', tags: version?.tags ?? [], missing: image.missing }
+    })
+  })
 }

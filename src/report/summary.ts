@@ -7,7 +7,7 @@ import { differenceInHours } from 'date-fns'
 import { failureCauses, type RestoreItem } from '../execute/restore.js'
 import { describeParts, imageEntries, type ImageEntry } from './image-entries.js'
 import type { PlanFile } from './plan-file.js'
-import type { Counts, PackageReport, RunReport } from './run-report.js'
+import type { Counts, DamagedImageReport, PackageReport, ReportedVersion, RunReport } from './run-report.js'
 import { isUnreadableTime, parseTimestamp } from '../plan/timestamps.js'
 
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
@@ -142,14 +142,34 @@ function limitedList(items: string[], render: (item: string) => string, what: st
   return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('')
 }
 
-function outcomeCell(entry: ImageEntry, mode: RunReport['mode'], publicPackage: boolean): string {
+/** The detail without the outcome it starts with ("failed: …" under "failed"): said once. */
+function detailOf(version: ReportedVersion): string {
+  const detail = version.outcomeDetail ?? ''
+  const prefix = `${version.outcome}: `
+  return detail.startsWith(prefix) ? detail.slice(prefix.length) : detail
+}
+
+/**
+ * Details that every row with an outcome shares (the same advice on each failed row, say) are said
+ * once above the table; the rows then give only the outcome.
+ */
+function commonDetail(entries: readonly ImageEntry[]): string | undefined {
+  const details = entries.filter(e => e.image.outcome && e.image.outcome !== 'deleted').map(e => `${e.image.outcome}\n${detailOf(e.image)}`)
+  if (details.length < 2 || details.some(d => d !== details[0])) return undefined
+  return details[0]
+}
+
+function outcomeCell(entry: ImageEntry, report: RunReport, publicPackage: boolean, saidAbove: boolean): string {
   const { image, parts } = entry
   if (!image.outcome) {
-    if (mode !== 'dry-run') return ''
+    if (report.mode !== 'dry-run') return ''
     return publicPackage ? 'would delete (may be refused)' : 'would delete'
   }
   let cell = escapeHtml(image.outcome)
-  if (image.outcomeDetail && image.outcome !== 'deleted') cell += `: ${escapeHtml(clip(image.outcomeDetail))}`
+  const detail = detailOf(image)
+  // A failure's cause is listed once under "Failures" at the top: the row points there.
+  if (image.outcome === 'failed' && image.outcomeDetail !== undefined && report.failures.includes(image.outcomeDetail)) cell += ' (the cause is under Failures above)'
+  else if (detail && image.outcome !== 'deleted' && !saidAbove) cell += `: ${escapeHtml(clip(detail))}`
   const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome)
   if (differing.length > 0) {
     const tally = new Map<string, number>()
@@ -168,12 +188,23 @@ function partsCell(entry: ImageEntry): string {
   return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`
 }
 
+/**
+ * The age the rules used: from the timestamp of the rule that decided (`age-from`), else the one the
+ * package's rules share, else updated_at (the default).
+ */
+function ageOf(v: ReportedVersion, pkg: PackageReport, report: RunReport): string {
+  const basis = report.ageFrom ?? {}
+  const shared = new Set(pkg.rules.map(rule => basis[rule] ?? 'updated'))
+  const from = (v.rule !== undefined ? basis[v.rule] : undefined) ?? (shared.size === 1 ? [...shared][0] : 'updated')
+  return formatAge(from === 'created' ? v.createdAt : v.updatedAt, report.now)
+}
+
 /** Container images have tags and parts ("With it"); versions of other types have neither. */
-function entryRow(e: ImageEntry, now: string, isContainer: boolean, cell?: (e: ImageEntry) => string): string {
+function entryRow(e: ImageEntry, age: (v: ReportedVersion) => string, isContainer: boolean, cell?: (e: ImageEntry) => string): string {
   const v = e.image
   const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : ''
   return (
-    `<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`
+    `<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${age(v)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`
   )
 }
 
@@ -203,10 +234,17 @@ function packageSection(pkg: PackageReport, report: RunReport, planPath: string,
     parts.push(html)
     left -= bytes(html) + 1
   }
+  const age = (v: ReportedVersion): string => ageOf(v, pkg, report)
   if (toDelete.length > 0) {
     const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`
-    const cell = (e: ImageEntry): string => outcomeCell(e, report.mode, isPublic)
-    const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], report.now, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1)
+    const listed = new Set(report.failures)
+    const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')))
+    if (common !== undefined) {
+      const [outcome, detail] = common.split('\n')
+      if (detail) add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`)
+    }
+    const cell = (e: ImageEntry): string => outcomeCell(e, report, isPublic, common !== undefined)
+    const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1)
     add(table.html)
     if (table.cut) return { html: parts.join('\n'), cut: true }
   } else {
@@ -216,7 +254,7 @@ function packageSection(pkg: PackageReport, report: RunReport, planPath: string,
     const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size
     const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`
     const table = limitedTable(
-      { head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], report.now, isContainer), what: `kept ${unit}`, open, close: '</details>' },
+      { head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' },
       planPath,
       left - 1
     )
@@ -226,24 +264,113 @@ function packageSection(pkg: PackageReport, report: RunReport, planPath: string,
   return { html: parts.join('\n'), cut: false }
 }
 
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
+
+/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
+function untouched(report: RunReport): PackageReport[] {
+  return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0)
+}
+
+/**
+ * The first line says what happened, in this order: nothing could be planned (no package found, or
+ * every one left untouched), deletions that failed, a run that stopped early, a dry run, a run that
+ * carried out its plan.
+ */
+function headline(report: RunReport): string {
+  const t = report.totals
+  const dry = report.mode === 'dry-run' ? '🔍 Dry run: ' : ''
+  const names = (keys: string[]): string => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim()
+  if (report.packages.length === 0) {
+    const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package'
+    return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`
+  }
+  const safe = untouched(report)
+  if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
+    const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : ''
+    return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`
+  }
+  if (t.failed > 0) {
+    const attempted = t.deleted + t.skipped + t.failed
+    const stopped = report.stoppedEarly ? `; the run also stopped early (${escapeHtml(report.stoppedEarly)})` : ''
+    return `❌ <strong>${t.failed} of ${plural(attempted, 'deletion')} failed</strong>: ${t.deleted} deleted, ${t.skipped} skipped${stopped}. The causes are below.`
+  }
+  if (report.stoppedEarly) {
+    return `⏹️ <strong>Stopped early</strong>: ${escapeHtml(report.stoppedEarly)}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.`
+  }
+  const deferred = t.deferred > 0 ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : ''
+  if (report.mode === 'dry-run') {
+    return `🔍 <strong>Dry run</strong>: nothing was deleted; ${plural(t.planned, 'version')} would be deleted${deferred}. Set <code>dry-run: false</code> to execute this plan.`
+  }
+  const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : ''
+  return `✅ <strong>Executed</strong>: the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${deferred}.`
+}
+
+/** The packages the policy named that were not found, and what to do about it. */
+function missingPackages(report: RunReport): string {
+  return (
+    `<p>⚠️ <strong>Not found</strong> for owner <code>${escapeHtml(report.owner.login)}</code> (or not visible to the token): ` +
+    `${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>` +
+    '<p>What to do: check the package name and type in the policy (as the package page shows them); ' +
+    "if the package exists and the token is the workflow's <code>GITHUB_TOKEN</code>, give this workflow's repository access " +
+    "under the package's settings → <strong>Manage Actions access</strong> (the Admin role to delete); " +
+    'or use a classic personal access token with <code>read:packages</code> (and <code>delete:packages</code> to delete).</p>'
+  )
+}
+
+/** The version a report names, by package and id, as users name it ("web:1.4" or the short digest). */
+function labelOf(report: RunReport, key: string, id: number): string {
+  const pkg = report.packages.find(p => p.key === key)
+  const version = pkg?.versions.find(v => v.id === id)
+  const name = pkg?.package.name ?? key
+  if (!version) return `${name} (version ${id})`
+  return version.tags.length > 0 ? `${name}:${version.tags[0]}` : `${name}@${shortName(version.name)}`
+}
+
+function oversizedNote(report: RunReport): string {
+  const g = report.oversizedGroup!
+  return (
+    `ℹ️ The oldest image to delete, <code>${escapeHtml(labelOf(report, g.packageKey, g.imageId))}</code>, goes with ${g.versions} versions ` +
+    `(its platforms, attestations and signatures), more than <code>max-deletions: ${g.maxDeletions}</code>. ` +
+    `An image is never split, so it was taken alone this run; <code>max-deletions: ${g.versions}</code> would fit it.`
+  )
+}
+
+/** Broken images seen before this run: which platforms each lacks, and what this run does with it. */
+function damagedSection(report: RunReport, damaged: DamagedImageReport[], planPath: string, allowance: number): string {
+  const intro =
+    `<h3>Broken images seen before this run</h3><p>${plural(damaged.length, 'image')} list platform manifests their package no longer has ` +
+    '(typically removed by another cleanup tool): <code>docker pull</code> fails for those platforms. ' +
+    'A rule with <code>match: {broken: true}</code> can remove them.</p>'
+  const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Missing platforms</th><th>This run</th></tr>'
+  const row = (i: number): string => {
+    const d = damaged[i]
+    const version = report.packages.find(p => p.key === d.packageKey)?.versions.find(v => v.id === d.id)
+    const missing = d.missing.map(m => `${escapeHtml(m.platform ?? 'unknown platform')} (<code>${escapeHtml(shortName(m.digest))}</code>)`).join(', ')
+    return (
+      `<tr><td><code>${escapeHtml(d.packageKey)}</code></td><td>${d.id}</td><td><code>${escapeHtml(shortName(d.name))}</code></td>` +
+      `<td>${d.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${missing}</td><td>${escapeHtml(version?.reason ?? '')}</td></tr>`
+    )
+  }
+  return intro + limitedTable({ head, count: damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html
+}
+
 export function renderSummary(report: RunReport, planPath: string, budgetBytes = SUMMARY_BUDGET_BYTES): string {
   const finalNote = (sections: number): string =>
     `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
     `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`
   // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
   const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1)
-  const mode =
-    report.mode === 'dry-run'
-      ? '🔍 <strong>Dry run</strong>: nothing was deleted. Set <code>dry-run: false</code> to execute this plan.'
-      : '🗑️ <strong>Executed</strong>: the plan below was carried out.'
   out.add('<h2>package-retention</h2>')
-  out.add(`<p>${mode}</p>`)
+  out.add(`<p>${headline(report)}</p>`)
   out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`)
   out.add(countsTable(report, Math.floor(out.left / 4)))
-  if (report.missing.length > 0) {
-    out.add(`<p>⚠️ Not found (or not visible to the token): ${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>`)
+  if (report.missing.length > 0) out.add(missingPackages(report))
+  if (report.failures.length > 0) {
+    const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f))
+    out.add(`<p>❌ Failures:</p><ul>${limitedList(causes, f => `<li>${f}</li>`, 'failure causes')}</ul>`)
   }
-  if (report.failures.length > 0) out.add(`<p>❌ Failures:</p><ul>${limitedList(report.failures, f => `<li>${f}</li>`, 'failure causes')}</ul>`)
+  if (report.oversizedGroup) out.add(`<p>${oversizedNote(report)}</p>`)
+  if (report.damaged?.length) out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)))
   const requests = Object.entries(report.requests)
     .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
     .join(', ')
