@@ -338,7 +338,7 @@ function oversizedNote(report: RunReport): string {
 /** Broken images seen before this run: which platforms each lacks, and what this run does with it. */
 function damagedSection(report: RunReport, damaged: DamagedImageReport[], planPath: string, allowance: number): string {
   const intro =
-    `<h3>Broken images seen before this run</h3><p>${plural(damaged.length, 'image')} list platform manifests their package no longer has ` +
+    `<h3>Broken images seen before this run</h3><p>${plural(damaged.length, 'image')} ${damaged.length === 1 ? 'lists platform manifests its' : 'list platform manifests their'} package no longer has ` +
     '(typically removed by another cleanup tool): <code>docker pull</code> fails for those platforms. ' +
     'A rule with <code>match: {broken: true}</code> can remove them.</p>'
   const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Missing platforms</th><th>This run</th></tr>'
