@@ -1,0 +1,174 @@
+// One budget for every REST request of a run, counted the way GitHub counts its secondary
+// limits: points in any 60 seconds (a GET or HEAD costs 1, anything else 5) and requests in
+// flight. A request waits here for room instead of being sent and refused (GitHub warns that
+// requests sent while limited can get an integration banned).
+//
+// Writes (DELETE, POST restore) are also paced: evenly spaced, at most `writesPerMinute`, and
+// never faster than the points the reads in the window leave for them, so the write pace is
+// the lower of the input and what the budget allows, without bursts after a wait.
+//
+// Waiting requests are served in arrival order; a request counts from the moment it is granted
+// until its release (the caller releases once the response body is read).
+
+/** GitHub's secondary limit for the REST API: points in any 60 seconds. */
+export const GITHUB_POINTS_PER_MINUTE = 900
+/** What the budget spends of it: 2.2 % below, for requests that reach GitHub a little later than they leave. */
+export const BUDGET_POINTS_PER_MINUTE = 880
+/** GitHub allows 100 concurrent requests; the run needs far fewer. */
+export const MAX_IN_FLIGHT = 20
+export const WINDOW_MS = 60_000
+
+export function requestCost(method: string): number {
+  const m = method.toUpperCase()
+  return m === 'GET' || m === 'HEAD' ? 1 : 5
+}
+
+export interface RequestBudgetOptions {
+  /** The write pace ceiling (`max-deletes-per-minute`). */
+  writesPerMinute: number
+  pointsPerWindow?: number
+  windowMs?: number
+  maxInFlight?: number
+  /** Milliseconds; default Date.now (tests use fake timers). */
+  now?: () => number
+}
+
+export interface BudgetStats {
+  requests: number
+  points: number
+  /** Most requests in flight at once. */
+  peakInFlight: number
+  /** Most points in any window, as counted when each request was granted. */
+  peakWindowPoints: number
+}
+
+interface Spent {
+  at: number
+  points: number
+  write: boolean
+}
+
+interface Waiter {
+  points: number
+  write: boolean
+  grant: (release: () => void) => void
+}
+
+export class RequestBudget {
+  readonly stats: BudgetStats = { requests: 0, points: 0, peakInFlight: 0, peakWindowPoints: 0 }
+  private readonly capacity: number
+  private readonly windowMs: number
+  private readonly maxInFlight: number
+  private readonly writeCeilingMs: number
+  private readonly now: () => number
+  /** Granted requests of the current window, oldest first. */
+  private spent: Spent[] = []
+  private windowPoints = 0
+  private inFlight = 0
+  private lastWriteAt = Number.NEGATIVE_INFINITY
+  private readonly queue: Waiter[] = []
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private timerAt = Number.POSITIVE_INFINITY
+
+  constructor(options: RequestBudgetOptions) {
+    this.capacity = options.pointsPerWindow ?? BUDGET_POINTS_PER_MINUTE
+    this.windowMs = options.windowMs ?? WINDOW_MS
+    this.maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT
+    this.writeCeilingMs = 60_000 / options.writesPerMinute
+    this.now = options.now ?? Date.now
+  }
+
+  /** Waits for room for one request; resolves with its release (call it once the response is read; extra calls do nothing). */
+  acquire(method: string): Promise<() => void> {
+    const points = requestCost(method)
+    return new Promise(grant => {
+      this.queue.push({ points, write: points > 1, grant })
+      this.pump()
+    })
+  }
+
+  /** Milliseconds between writes now: the ceiling, or slower when the reads in the window leave less than a minute of writes at it. */
+  writeIntervalMs(): number {
+    this.expire()
+    const reads = this.spent.reduce((sum, s) => (s.write ? sum : sum + s.points), 0)
+    const leftForWrites = Math.max(this.capacity - reads, requestCost('DELETE'))
+    return Math.max(this.writeCeilingMs, (requestCost('DELETE') * this.windowMs) / leftForWrites)
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]
+      const waitMs = this.waitFor(head)
+      if (waitMs > 0) {
+        // Infinity: waiting for a release, which pumps again.
+        if (Number.isFinite(waitMs)) this.wakeIn(waitMs)
+        return
+      }
+      this.queue.shift()
+      this.grant(head)
+    }
+  }
+
+  /** 0 when the request may go now; otherwise how long until it may (Infinity: until a request in flight ends). */
+  private waitFor(request: Waiter): number {
+    const now = this.now()
+    this.expire()
+    if (this.inFlight >= this.maxInFlight) return Number.POSITIVE_INFINITY
+    let wait = 0
+    const excess = this.windowPoints + request.points - this.capacity
+    if (excess > 0) {
+      // Until enough of the oldest requests leave the window.
+      let freed = 0
+      for (const s of this.spent) {
+        freed += s.points
+        if (freed >= excess) {
+          wait = s.at + this.windowMs - now
+          break
+        }
+      }
+    }
+    if (request.write) wait = Math.max(wait, this.lastWriteAt + this.writeIntervalMs() - now)
+    return Math.max(wait, 0)
+  }
+
+  private grant(request: Waiter): void {
+    const at = this.now()
+    this.spent.push({ at, points: request.points, write: request.write })
+    this.windowPoints += request.points
+    if (request.write) this.lastWriteAt = at
+    this.inFlight++
+    this.stats.requests++
+    this.stats.points += request.points
+    this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight)
+    this.stats.peakWindowPoints = Math.max(this.stats.peakWindowPoints, this.windowPoints)
+    let released = false
+    request.grant(() => {
+      if (released) return
+      released = true
+      this.inFlight--
+      this.pump()
+    })
+  }
+
+  private expire(): void {
+    const cutoff = this.now() - this.windowMs
+    let drop = 0
+    while (drop < this.spent.length && this.spent[drop].at <= cutoff) {
+      this.windowPoints -= this.spent[drop].points
+      drop++
+    }
+    if (drop > 0) this.spent = this.spent.slice(drop)
+  }
+
+  private wakeIn(ms: number): void {
+    const at = this.now() + ms
+    if (this.timer !== undefined && this.timerAt <= at) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.timerAt = Number.POSITIVE_INFINITY
+      this.pump()
+    }, Math.ceil(ms))
+  }
+}
