@@ -66,7 +66,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   }
   const maxDeletions = settings.maxDeletionsInput ?? policy.limits.maxDeletions
 
-  const api = connect(settings)
+  const client = { secondaryLimitRefusals: 0 }
+  const api = connect(settings, client)
   const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token })
   // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
   const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
@@ -132,7 +133,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
         'list packages pages': api.stats.packagePages,
         'list versions pages': api.stats.versionPages,
         'registry manifest reads': registry.stats.manifestReads,
-        'registry token requests': registry.stats.tokenRequests
+        'registry token requests': registry.stats.tokenRequests,
+        'secondary-limit refusals': client.secondaryLimitRefusals
       }
     })
   // Written before any deletion, so even a run killed outright leaves its plan ('running': cut short).
@@ -164,6 +166,12 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     core.info(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`)
     await api.refreshRateLimit()
     core.info(`At end, ${api.rateLimit.describe()}`)
+    if (client.secondaryLimitRefusals > 0) {
+      core.warning(
+        `GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
+          'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.'
+      )
+    }
     if (t.failed > 0) {
       return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` }
     }
