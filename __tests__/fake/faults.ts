@@ -25,6 +25,8 @@ export interface ScriptedFault {
   method?: string
   /** Match when the raw request path (percent-encoded, no query) contains this. */
   pathIncludes?: string
+  /** Match when the query has these parameters with these values, e.g. { page: '7' }. */
+  query?: Record<string, string>
   /** How many matching requests it applies to; default 1. */
   times?: number
   /** Answer with this status (and a GitHub-style error body, or a registry one on registry paths) without applying the request. */
@@ -33,11 +35,14 @@ export interface ScriptedFault {
   headers?: Record<string, string>
   /** Destroy the socket instead: 'before' does not apply the request, 'after' does. */
   drop?: 'before' | 'after'
+  /** Never answer (nor apply the request): the connection stays open until the client gives up or the fake stops. */
+  hang?: true
 }
 
 export type FaultAction =
   | { kind: 'drop-before' }
   | { kind: 'drop-after' }
+  | { kind: 'hang' }
   | { kind: 'respond'; response: FakeResponse }
 
 export interface FaultDecision {
@@ -54,14 +59,14 @@ export class Faults {
   }
 
   failNext(fault: ScriptedFault): void {
-    if (fault.status === undefined && fault.drop === undefined) {
-      throw new Error('fake GitHub: failNext needs a status or a drop')
+    if (fault.status === undefined && fault.drop === undefined && !fault.hang) {
+      throw new Error('fake GitHub: failNext needs a status, a drop or a hang')
     }
     this.scripted.push({ ...fault, left: fault.times ?? 1 })
   }
 
   /** `registry`: the request is for the container registry, whose error bodies differ from GitHub's. */
-  decide(method: string, path: string, registry = false): FaultDecision {
+  decide(method: string, path: string, registry = false, query: Record<string, string> = {}): FaultDecision {
     // Draw the same number of values for every request, whatever is used, so that the n-th
     // request always sees the same draws for a given seed.
     const [serverError, dropBefore, dropAfter, jitter, which] = this.random
@@ -71,7 +76,11 @@ export class Faults {
     const delayMs = o ? (o.latencyMs ?? 0) + Math.floor(jitter * (o.jitterMs ?? 0)) : 0
 
     const script = this.scripted.find(
-      (s) => s.left > 0 && (!s.method || s.method.toUpperCase() === method) && (!s.pathIncludes || path.includes(s.pathIncludes))
+      (s) =>
+        s.left > 0 &&
+        (!s.method || s.method.toUpperCase() === method) &&
+        (!s.pathIncludes || path.includes(s.pathIncludes)) &&
+        Object.entries(s.query ?? {}).every(([name, value]) => query[name] === value)
     )
     if (script) {
       script.left--
@@ -90,6 +99,7 @@ export class Faults {
 }
 
 function scriptedAction(script: ScriptedFault, registry: boolean): FaultAction {
+  if (script.hang) return { kind: 'hang' }
   if (script.drop === 'before') return { kind: 'drop-before' }
   if (script.drop === 'after') return { kind: 'drop-after' }
   const status = script.status as number

@@ -20,6 +20,8 @@ export interface RecordedRequest {
   /** The route template that served it, e.g. "/orgs/{org}/packages/{package_type}/{package_name}/versions". */
   route?: string
   dropped?: 'before' | 'after'
+  /** Held without an answer by a `hang` fault. */
+  hung?: true
   /** The response (or drop) was injected by a fault, not produced by the model. */
   injected?: true
   /** Sent to the container registry (/v2/…, /token), not the REST API. */
@@ -173,11 +175,16 @@ export class FakeServer {
         inFlight
       }
 
-      const fault = control ? { delayMs: 0 } : this.options.faults.decide(method, url.pathname, registry)
+      const fault = control ? { delayMs: 0 } : this.options.faults.decide(method, url.pathname, registry, record.query)
       if (fault.delayMs > 0) await this.sleep(fault.delayMs)
       if (this.stopping) return
       if (fault.action) record.injected = true
 
+      if (fault.action?.kind === 'hang') {
+        // No answer: the client's timeout (or stop(), which closes every connection) ends it.
+        record.hung = true
+        return
+      }
       if (fault.action?.kind === 'drop-before') {
         record.dropped = 'before'
         req.socket.destroy()
