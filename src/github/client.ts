@@ -8,7 +8,7 @@ import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck/light.js'
 import { RateLimitTracker } from './rate-limit.js'
-import { RequestBudget } from './request-budget.js'
+import { RequestBudget, RestTimeoutError } from './request-budget.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
 
@@ -36,29 +36,6 @@ export const REST_TIMEOUT_ATTEMPTS = 3
 const SECONDARY_LIMIT_RETRIES = 6
 /** Between attempts of a request that got no answer. */
 const TIMEOUT_RETRY_DELAY_MS = 1_000
-
-/** A REST request GitHub did not answer in time, after all its attempts. */
-export class RestTimeoutError extends Error {
-  // Named AbortError so that Octokit passes it on unchanged: any other error thrown by fetch
-  // becomes "HTTP 500" and is retried again by plugin-retry, and the attempts were made here.
-  override name = 'AbortError'
-
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    readonly timeoutMs: number,
-    readonly attempts: number
-  ) {
-    super(`GitHub did not answer ${method} ${path} within ${timeoutMs / 1000} s, ${attempts === 1 ? 'once' : `${attempts} times`}`)
-  }
-
-  // Octokit marks an AbortError with status 500 as it passes it on; a timeout has no HTTP status.
-  get status(): undefined {
-    return undefined
-  }
-
-  set status(_ignored: unknown) {}
-}
 
 export function createOctokit(options: ClientOptions, rateLimit: RateLimitTracker, stats: ClientStats = { secondaryLimitRefusals: 0 }): Octokit {
   const budget = new RequestBudget({ writesPerMinute: options.writesPerMinute })

@@ -8,7 +8,8 @@
 // the lower of the input and what the budget allows, without bursts after a wait.
 //
 // Waiting requests are served in arrival order; a request counts from the moment it is granted
-// until its release (the caller releases once the response body is read).
+// until its release (the caller releases once the response body is read). RestTimeoutError is
+// what a request that got no answer in time ends as.
 
 /** GitHub's secondary limit for the REST API: points in any 60 seconds. */
 export const GITHUB_POINTS_PER_MINUTE = 900
@@ -171,4 +172,27 @@ export class RequestBudget {
       this.pump()
     }, Math.ceil(ms))
   }
+}
+
+/** A REST request GitHub did not answer in time, after all its attempts. */
+export class RestTimeoutError extends Error {
+  // Named AbortError so that Octokit passes it on unchanged: any other error thrown by fetch
+  // becomes "HTTP 500" and is retried again by plugin-retry, and the attempts were made here.
+  override name = 'AbortError'
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly timeoutMs: number,
+    readonly attempts: number
+  ) {
+    super(`GitHub did not answer ${method} ${path} within ${timeoutMs / 1000} s, ${attempts === 1 ? 'once' : `${attempts} times`}`)
+  }
+
+  // Octokit marks an AbortError with status 500 as it passes it on; a timeout has no HTTP status.
+  get status(): undefined {
+    return undefined
+  }
+
+  set status(_ignored: unknown) {}
 }
