@@ -29,7 +29,7 @@ test('a page that never answers is tried 3 times, then reported as a timeout nam
   fake.failNext({ method: 'GET', pathIncludes: '/versions', query: { page: '3' }, hang: true, times: 10 })
   const error = await api.listVersions(lib).catch((e: unknown) => e)
   expect(error).toBeInstanceOf(RestTimeoutError)
-  expect(describeError(error)).toBe('GitHub did not answer GET /orgs/acme/packages/npm/lib/versions?state=active&per_page=100&page=3 within 0.3 s, 3 times')
+  expect(describeError(error)).toMatch(/^GitHub did not answer GET \/orgs\/acme\/packages\/npm\/lib\/versions\?\S*\bpage=3\b\S* within 0\.3 s, 3 times$/)
   expect(describeError(error)).not.toMatch(/HTTP 500/)
   // No answer is a server-side failure to the executor (a DELETE may have been applied).
   expect(classifyError(error)).toBe('server')
