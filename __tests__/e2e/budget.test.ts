@@ -64,7 +64,7 @@ test('a REST API that never answers one page: the run ends within 3 minutes, rep
   const started = Date.now()
   const result = await runAction({
     apiUrl: fake.url,
-    timeoutMs: 200_000,
+    timeoutMs: 185_000,
     inputs: { token: PAT, policy: 'version: 1\nrules:\n  - name: old\n    packages: { type: npm, names: [big] }\n    match: { older-than: 30d }\n' }
   })
   expect(Date.now() - started).toBeLessThan(180_000)

@@ -22,6 +22,8 @@ export interface RecordedRequest {
   dropped?: 'before' | 'after'
   /** Held without an answer by a `hang` fault. */
   hung?: true
+  /** Requests in flight with the same Authorization header when this one arrived, itself included. */
+  inFlight?: number
   /** The response (or drop) was injected by a fault, not produced by the model. */
   injected?: true
   /** Sent to the container registry (/v2/…, /token), not the REST API. */
@@ -158,6 +160,7 @@ export class FakeServer {
     const credential = req.headers.authorization ?? ''
     const inFlight = (this.inFlight.get(credential) ?? 0) + 1
     this.inFlight.set(credential, inFlight)
+    record.inFlight = inFlight
     res.once('close', () => this.inFlight.set(credential, (this.inFlight.get(credential) ?? 1) - 1))
 
     try {
