@@ -54,7 +54,10 @@ test('200 deletions at max-deletes-per-minute 180, with the listing in the same 
   expect(median).toBeGreaterThanOrEqual(335)
   expect(median).toBeLessThanOrEqual(350)
   expect(gaps.filter(gap => gap < 200 || gap > 1_000)).toEqual([])
-  expect(result.summary).toContain("secondary-limit refusals: 0")
+  expect(result.summary).toContain('secondary-limit refusals: 0')
+  const [, points, inFlight] = /REST requests: \d+ \(\d+ points\), at most (\d+) points in any 60 s and (\d+) in flight/.exec(result.stdout) ?? []
+  expect(Number(points)).toBeLessThanOrEqual(880)
+  expect(Number(inFlight)).toBeLessThanOrEqual(20)
 }, 160_000)
 
 test('a REST API that never answers one page: the run ends within 3 minutes, reporting the timeout, not an HTTP 500', async () => {

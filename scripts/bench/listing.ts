@@ -21,7 +21,10 @@ export interface ListingResult {
   /** pages ÷ 900 points a minute. */
   floorMs: number
   secondaryRefusals: number
+  /** Most REST requests in flight at once as the fake saw them arrive (it serves one at a time, so few overlap there). */
   peakInFlight: number
+  /** Most REST requests in flight at once on the action's side, from its closing log line (answers being read included). */
+  clientPeakInFlight?: number
   peakPointsPerMinute: number
   wallMs: number
   planned: number
@@ -41,6 +44,7 @@ export async function benchListing(options: { bundle: string; versions?: number;
     assertSucceeded(run, 'large listing dry run')
     const rest = fake.requests.filter((r) => !r.registry)
     const pages = rest.filter((r) => r.method === 'GET' && (r.route ?? '').endsWith('/versions'))
+    const clientFigures = /REST requests: \d+ \(\d+ points\), at most \d+ points in any 60 s and (\d+) in flight/.exec(run.stdout)
     return {
       versions: shape.versions,
       pages: pages.length,
@@ -48,6 +52,7 @@ export async function benchListing(options: { bundle: string; versions?: number;
       floorMs: (pages.length / GITHUB_POINTS_PER_MINUTE) * 60_000,
       secondaryRefusals: fake.secondaryRefusals,
       peakInFlight: Math.max(...rest.map((r) => r.inFlight ?? 0)),
+      ...(clientFigures ? { clientPeakInFlight: Number(clientFigures[1]) } : {}),
       peakPointsPerMinute: peakPointsPerMinute(fake.requests),
       wallMs: run.exitedAt - run.spawnedAt,
       planned: Number(run.outputs['planned-count'])
@@ -61,7 +66,8 @@ export function formatListing(r: ListingResult): string {
   return (
     `${r.versions.toLocaleString('en-US')} versions, dry run: ${r.pages} pages listed in ${(r.listingMs / 1000).toFixed(1)} s ` +
     `(floor ${(r.floorMs / 1000).toFixed(1)} s at 900 points a minute: ${((r.listingMs / r.floorMs) * 100).toFixed(0)}%), ` +
-    `${r.secondaryRefusals} secondary-limit refusals, at most ${r.peakInFlight} REST requests in flight and ${r.peakPointsPerMinute} points in any 60 s; ` +
+    `${r.secondaryRefusals} secondary-limit refusals, at most ${r.peakInFlight} REST requests in flight at the fake ` +
+    `(${r.clientPeakInFlight ?? 'unknown'} on the action's side) and ${r.peakPointsPerMinute} points in any 60 s; ` +
     `wall ${(r.wallMs / 1000).toFixed(1)} s, ${r.planned.toLocaleString('en-US')} planned`
   )
 }

@@ -1,6 +1,7 @@
 // One retention run: policy → inventory → plan → execute → report, each phase a log group.
 import * as core from '@actions/core'
 import { executePlan, type ExecutionResult } from '../execute/executor.js'
+import type { ClientStats } from '../github/client.js'
 import { FatalError } from '../github/errors.js'
 import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
@@ -66,7 +67,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   }
   const maxDeletions = settings.maxDeletionsInput ?? policy.limits.maxDeletions
 
-  const client = { secondaryLimitRefusals: 0 }
+  const client: ClientStats = { secondaryLimitRefusals: 0 }
   const api = connect(settings, client)
   const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token })
   // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
@@ -166,6 +167,13 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     core.info(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`)
     await api.refreshRateLimit()
     core.info(`At end, ${api.rateLimit.describe()}`)
+    const spent = client.budget
+    if (spent) {
+      core.info(
+        `REST requests: ${spent.requests} (${spent.points} points), at most ${spent.peakWindowPoints} points in any 60 s and ${spent.peakInFlight} in flight ` +
+          "(GitHub's secondary limits: 900 and 100)"
+      )
+    }
     if (client.secondaryLimitRefusals > 0) {
       core.warning(
         `GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +

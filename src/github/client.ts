@@ -8,7 +8,7 @@ import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck/light.js'
 import { RateLimitTracker } from './rate-limit.js'
-import { RequestBudget, RestTimeoutError } from './request-budget.js'
+import { RequestBudget, RestTimeoutError, type BudgetStats } from './request-budget.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
 
@@ -29,6 +29,8 @@ export interface ClientOptions {
 export interface ClientStats {
   /** Secondary-limit answers GitHub sent anyway (each waited out as retry-after asked). */
   secondaryLimitRefusals: number
+  /** The request budget's own figures (filled in by createOctokit). */
+  budget?: BudgetStats
 }
 
 export const REST_TIMEOUT_MS = 30_000
@@ -39,6 +41,7 @@ const TIMEOUT_RETRY_DELAY_MS = 1_000
 
 export function createOctokit(options: ClientOptions, rateLimit: RateLimitTracker, stats: ClientStats = { secondaryLimitRefusals: 0 }): Octokit {
   const budget = new RequestBudget({ writesPerMinute: options.writesPerMinute })
+  stats.budget = budget.stats
   // Writes stay serial, as GitHub asks; their pace is the budget's (the throttler's own write
   // queue would add a second, fixed 1 s spacing).
   const writeQueue = new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 })
