@@ -63,6 +63,18 @@ test('a full window: the next request waits until the oldest leave it, never mor
   expect(granted.map(g => g.at)).toEqual([...Array<number>(10).fill(0), ...Array<number>(10).fill(1_000), ...Array<number>(5).fill(2_000)])
 })
 
+test("a request's points count until a window after its answer was read, as GitHub may count it as late as that", async () => {
+  const budget = new RequestBudget({ writesPerMinute: 60, pointsPerWindow: 10, windowMs: 1_000 })
+  const { granted, releases } = track(budget, Array<string>(11).fill('GET'), false)
+  await jest.advanceTimersByTimeAsync(500)
+  expect(granted).toHaveLength(10)
+  for (const release of releases) release()
+  await jest.advanceTimersByTimeAsync(999)
+  expect(granted).toHaveLength(10)
+  await jest.advanceTimersByTimeAsync(1)
+  expect(granted.map(g => g.at)).toEqual([...Array<number>(10).fill(0), 1_500])
+})
+
 test('a mix of reads and writes never exceeds the points of any window', async () => {
   const budget = new RequestBudget({ writesPerMinute: 180, pointsPerWindow: 50, windowMs: 1_000 })
   const methods = Array.from({ length: 120 }, (_, k) => (k % 3 === 0 ? 'DELETE' : 'GET'))

@@ -7,9 +7,11 @@
 // never faster than the points the reads in the window leave for them, so the write pace is
 // the lower of the input and what the budget allows, without bursts after a wait.
 //
-// Waiting requests are served in arrival order; a request counts from the moment it is granted
-// until its release (the caller releases once the response body is read). RestTimeoutError is
-// what a request that got no answer in time ends as.
+// Waiting requests are served in arrival order. A request is in flight from the moment it is
+// granted until its release (the caller releases once the response body is read), and its
+// points count from the grant until 60 s after the release: GitHub counts it at some moment
+// in between, so the window here never ends before GitHub's does. RestTimeoutError is what a
+// request that got no answer in time ends as.
 
 /** GitHub's secondary limit for the REST API: points in any 60 seconds. */
 export const GITHUB_POINTS_PER_MINUTE = 900
@@ -44,9 +46,10 @@ export interface BudgetStats {
 }
 
 interface Spent {
-  at: number
   points: number
   write: boolean
+  /** When it was released; undefined while in flight (it leaves the window windowMs after). */
+  releasedAt?: number
 }
 
 interface Waiter {
@@ -62,7 +65,7 @@ export class RequestBudget {
   private readonly maxInFlight: number
   private readonly writeCeilingMs: number
   private readonly now: () => number
-  /** Granted requests of the current window, oldest first. */
+  /** Granted requests still in the window: in flight, or released less than windowMs ago. */
   private spent: Spent[] = []
   private windowPoints = 0
   private inFlight = 0
@@ -118,25 +121,28 @@ export class RequestBudget {
     let wait = 0
     const excess = this.windowPoints + request.points - this.capacity
     if (excess > 0) {
-      // Until enough of the oldest requests leave the window.
+      // Until enough released requests leave the window; if even all of them would not do, until a release.
+      const leaving = this.spent.filter(s => s.releasedAt !== undefined).sort((a, b) => a.releasedAt! - b.releasedAt!)
       let freed = 0
-      for (const s of this.spent) {
+      wait = Number.POSITIVE_INFINITY
+      for (const s of leaving) {
         freed += s.points
         if (freed >= excess) {
-          wait = s.at + this.windowMs - now
+          wait = s.releasedAt! + this.windowMs - now
           break
         }
       }
+      if (!Number.isFinite(wait)) return wait
     }
     if (request.write) wait = Math.max(wait, this.lastWriteAt + this.writeIntervalMs() - now)
     return Math.max(wait, 0)
   }
 
   private grant(request: Waiter): void {
-    const at = this.now()
-    this.spent.push({ at, points: request.points, write: request.write })
+    const entry: Spent = { points: request.points, write: request.write }
+    this.spent.push(entry)
     this.windowPoints += request.points
-    if (request.write) this.lastWriteAt = at
+    if (request.write) this.lastWriteAt = this.now()
     this.inFlight++
     this.stats.requests++
     this.stats.points += request.points
@@ -146,6 +152,7 @@ export class RequestBudget {
     request.grant(() => {
       if (released) return
       released = true
+      entry.releasedAt = this.now()
       this.inFlight--
       this.pump()
     })
@@ -153,12 +160,10 @@ export class RequestBudget {
 
   private expire(): void {
     const cutoff = this.now() - this.windowMs
-    let drop = 0
-    while (drop < this.spent.length && this.spent[drop].at <= cutoff) {
-      this.windowPoints -= this.spent[drop].points
-      drop++
-    }
-    if (drop > 0) this.spent = this.spent.slice(drop)
+    const left = (s: Spent): boolean => s.releasedAt !== undefined && s.releasedAt <= cutoff
+    if (!this.spent.some(left)) return
+    this.spent = this.spent.filter(s => !left(s))
+    this.windowPoints = this.spent.reduce((sum, s) => sum + s.points, 0)
   }
 
   private wakeIn(ms: number): void {
