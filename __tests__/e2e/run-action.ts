@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { FakeGitHub } from '../fake/index.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 // E2E_BUNDLE lets a developer test a bundle built elsewhere (e.g. `ncc build -o /tmp/x`) without touching dist/.
@@ -49,6 +50,12 @@ export interface RunOptions {
   timeoutMs?: number
   /** Called with the child once it started (e.g. to send it a signal). */
   onStart?: (child: import('node:child_process').ChildProcess) => void
+  /**
+   * The test provokes GitHub's secondary limits on purpose (a tiny limit in the fake). Otherwise
+   * a run that the fake refused with its secondary limit (900 points a minute, 100 in flight)
+   * fails the test: the action must stay within them, not discover them.
+   */
+  provokesSecondaryLimits?: boolean
 }
 
 /** GITHUB_OUTPUT uses `name<<DELIMITER\nvalue\nDELIMITER` blocks. */
@@ -125,6 +132,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
 
   const env = { ...runnerEnvironment({ ...files, apiUrl: options.apiUrl, inputs: options.inputs }), ...options.env }
 
+  const refusalsBefore = FakeGitHub.secondaryRefusalsOfRunning()
   const child = spawn(process.execPath, [BUNDLE], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -134,6 +142,11 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000)
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(done => child.on('close', (code, sig) => done([code, sig])))
   clearTimeout(timer)
+  const refusals = FakeGitHub.secondaryRefusalsOfRunning() - refusalsBefore
+  if (refusals > 0 && !options.provokesSecondaryLimits) {
+    const said = stdout.split('\n').filter(line => /secondary rate limit/i.test(line)).slice(0, 5).join('\n')
+    throw new Error(`The action tripped the fake GitHub's secondary rate limit ${refusals} time(s) (900 points a minute, 100 in flight); it must stay within them.\n${said}`)
+  }
 
   const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
   const summary = readFileSync(summaryFile, 'utf8')

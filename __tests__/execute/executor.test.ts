@@ -2,6 +2,7 @@
 // rate-limit deferral and cancellation. Every scheduled version ends as exactly one outcome.
 import type { DeletionGroup, PackageRef, Plan } from '../../src/model.js'
 import { executePlan, outcomeKey, type DeletionApi } from '../../src/execute/executor.js'
+import { RestTimeoutError } from '../../src/github/request-budget.js'
 
 const web: PackageRef = { owner: 'acme', ownerKind: 'org', type: 'container', name: 'web' }
 const lib: PackageRef = { owner: 'acme', ownerKind: 'org', type: 'npm', name: 'lib' }
@@ -243,4 +244,16 @@ test('progress lines report count, rate and ETA', async () => {
   await executePlan(p, api, { log: line => lines.push(line), now: () => clock })
   expect(lines[0]).toBe('Deleting: 10/120 (8%), 60.0/min, elapsed 10s, ETA 1m 50s')
   expect(lines.at(-1)).toMatch(/^Deleting: 120\/120 \(100%\)/)
+})
+
+test('a DELETE GitHub did not answer in time is not retried: the version decides, and the run stops with the rest deferred', async () => {
+  const api = new FakeDeletionApi()
+  api.failures.set(1, [new RestTimeoutError('DELETE', '/orgs/acme/packages/container/web/versions/1', 30_000, 1)])
+  api.stillThere.add(1)
+  const p = plan([group(web, [1, 2]), group(lib, [10])])
+  const result = await executePlan(p, api, quiet)
+  expect(api.attempts).toEqual(['web#1'])
+  expect(result).toMatchObject({ deleted: 0, failed: 2, deferred: 1, stoppedEarly: 'GitHub did not answer a DELETE within 30 s' })
+  expect(result.outcomes.get('container/web#1')!.detail).toBe('failed: GitHub did not answer DELETE /orgs/acme/packages/container/web/versions/1 within 30 s, once')
+  expectEveryVersionSettledOnce(p, result)
 })

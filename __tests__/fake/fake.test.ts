@@ -398,7 +398,7 @@ describe('primary rate limit', () => {
 })
 
 describe('secondary rate limit', () => {
-  it('refuses past the points per minute of an endpoint with retry-after, and lets the retry through', async () => {
+  it('refuses past the points per minute of the token across the REST API with retry-after, and lets the retry through', async () => {
     const f = await start(options({ secondary: { pointsPerMinute: 12, retryAfterSeconds: 1 } }, [containerPackage('web', 20)]))
     const del = (id: number) => call(f, 'DELETE', `/orgs/acme/packages/container/web/versions/${id}`, PAT)
     expect((await del(1)).status).toBe(204)
@@ -409,10 +409,31 @@ describe('secondary rate limit', () => {
     expect(refused.headers.get('retry-after')).toBe('1')
     expect(f.secondaryRefusals).toBe(1)
     expect(f.versions('acme', 'container', 'web').map((v) => v.id)).toContain(3)
-    // Other endpoints have their own budget.
-    expect((await call(f, 'GET', '/orgs/acme/packages/container/web/versions', PAT)).status).toBe(200)
+    // One budget, as GitHub counts it: another endpoint is refused too while the token is limited.
+    expect((await call(f, 'GET', '/orgs/acme/packages/container/web/versions', PAT)).status).toBe(403)
+    expect(f.secondaryRefusals).toBe(2)
     await new Promise((resolve) => setTimeout(resolve, 1100))
     expect((await del(3)).status).toBe(204)
+  })
+
+  it('is on by default: 900 points a minute, a GET costing 1', async () => {
+    const f = await start(options({}, [containerPackage('web', 3)]))
+    const get = () => call(f, 'GET', '/orgs/acme/packages/container/web', PAT)
+    for (let k = 0; k < 900; k += 100) {
+      const replies = await Promise.all(Array.from({ length: 100 }, get))
+      expect(replies.every((r) => r.status === 200)).toBe(true)
+    }
+    const refused = await get()
+    expect(refused.status).toBe(403)
+    expect(refused.headers.get('retry-after')).toBe('60')
+    expect(f.secondaryRefusals).toBe(1)
+  })
+
+  it('can be turned off', async () => {
+    const f = await start(options({ secondary: false }, [containerPackage('web', 3)]))
+    const replies = await Promise.all(Array.from({ length: 150 }, () => call(f, 'GET', '/orgs/acme/packages/container/web', PAT)))
+    expect(replies.every((r) => r.status === 200)).toBe(true)
+    expect(f.secondaryRefusals).toBe(0)
   })
 
   it('refuses requests beyond the concurrency limit', async () => {
@@ -461,6 +482,20 @@ describe('faults', () => {
     expect(f.mutations().map((r) => [r.dropped, r.status])).toEqual([
       ['after', 204],
       ['before', 0]
+    ])
+  })
+
+  it('a hang never answers the matching request (page 2 here) until the client gives up', async () => {
+    const f = await start(options({}, [containerPackage('web', 5)]))
+    f.failNext({ method: 'GET', pathIncludes: '/versions', query: { page: '2' }, hang: true })
+    const page = (n: number) => fetch(`${f.url}${path}?per_page=2&page=${n}`, { headers: { authorization: `Bearer ${PAT}` }, signal: AbortSignal.timeout(300) })
+    await expect(page(1)).resolves.toMatchObject({ status: 200 })
+    await expect(page(2)).rejects.toThrow(/aborted due to timeout/)
+    await expect(page(2)).resolves.toMatchObject({ status: 200 })
+    expect(f.requests.map((r) => [r.query.page, r.hung ?? false])).toEqual([
+      ['1', false],
+      ['2', true],
+      ['2', false]
     ])
   })
 

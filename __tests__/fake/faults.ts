@@ -25,6 +25,8 @@ export interface ScriptedFault {
   method?: string
   /** Match when the raw request path (percent-encoded, no query) contains this. */
   pathIncludes?: string
+  /** Match when the query has these parameters with these values, e.g. { page: '7' }. */
+  query?: Record<string, string>
   /** How many matching requests it applies to; default 1. */
   times?: number
   /** Answer with this status (and a GitHub-style error body, or a registry one on registry paths) without applying the request. */
@@ -47,8 +49,8 @@ export interface ScriptedFault {
 export type FaultAction =
   | { kind: 'drop-before' }
   | { kind: 'drop-after' }
-  | { kind: 'respond'; response: FakeResponse }
   | { kind: 'hang' }
+  | { kind: 'respond'; response: FakeResponse }
   | { kind: 'trickle'; intervalMs: number }
   | { kind: 'huge-body'; bytes: number; announce: boolean; contentType: string }
 
@@ -73,7 +75,7 @@ export class Faults {
   }
 
   /** `registry`: the request is for the container registry, whose error bodies differ from GitHub's. */
-  decide(method: string, path: string, registry = false): FaultDecision {
+  decide(method: string, path: string, registry = false, query: Record<string, string> = {}): FaultDecision {
     // Draw the same number of values for every request, whatever is used, so that the n-th
     // request always sees the same draws for a given seed.
     const [serverError, dropBefore, dropAfter, jitter, which] = this.random
@@ -83,7 +85,11 @@ export class Faults {
     const delayMs = o ? (o.latencyMs ?? 0) + Math.floor(jitter * (o.jitterMs ?? 0)) : 0
 
     const script = this.scripted.find(
-      (s) => s.left > 0 && (!s.method || s.method.toUpperCase() === method) && (!s.pathIncludes || path.includes(s.pathIncludes))
+      (s) =>
+        s.left > 0 &&
+        (!s.method || s.method.toUpperCase() === method) &&
+        (!s.pathIncludes || path.includes(s.pathIncludes)) &&
+        Object.entries(s.query ?? {}).every(([name, value]) => query[name] === value)
     )
     if (script) {
       script.left--
@@ -102,9 +108,9 @@ export class Faults {
 }
 
 function scriptedAction(script: ScriptedFault, registry: boolean): FaultAction {
+  if (script.hang) return { kind: 'hang' }
   if (script.drop === 'before') return { kind: 'drop-before' }
   if (script.drop === 'after') return { kind: 'drop-after' }
-  if (script.hang) return { kind: 'hang' }
   if (script.trickleMs !== undefined) return { kind: 'trickle', intervalMs: script.trickleMs }
   if (script.hugeBody) {
     const contentType = script.hugeBody.contentType ?? 'application/vnd.oci.image.manifest.v1+json'

@@ -47,8 +47,11 @@ export interface FakeOptions {
   packages: FakePackageSeed[]
   /** Primary limit, per token; default 5000 (PAT) / 1000 (GITHUB_TOKEN). */
   rateLimit?: PrimaryLimitOptions
-  /** Secondary limits; off unless given (GitHub: 900 points/min per endpoint, 100 concurrent). */
-  secondary?: SecondaryLimitOptions
+  /**
+   * Secondary limits, on by default as on GitHub: 900 points a minute per token across the REST
+   * API (GET 1, anything else 5) and 100 requests in flight; false turns them off.
+   */
+  secondary?: SecondaryLimitOptions | false
   /** The container registry's limits (429 TOOMANYREQUESTS beyond them) and token lifetime. */
   registry?: RegistryOptions
   /** Random faults, reproducible from the seed; they hit registry routes too. */
@@ -58,6 +61,16 @@ export interface FakeOptions {
 }
 
 export class FakeGitHub {
+  /** Fakes started and not yet stopped in this process. */
+  private static readonly running = new Set<FakeGitHub>()
+
+  /** Secondary-limit refusals of every fake running in this process (the e2e helper checks that a run added none). */
+  static secondaryRefusalsOfRunning(): number {
+    let refusals = 0
+    for (const fake of FakeGitHub.running) refusals += fake.secondaryRefusals
+    return refusals
+  }
+
   private constructor(
     private readonly server: FakeServer,
     private readonly state: FakeState,
@@ -76,7 +89,9 @@ export class FakeGitHub {
     const routes = [...restUserRoutes(api, state), api.rateLimitRoute(), ...restPackageRoutes(api, state, pageHooks), ...registry.routes()]
     const notFound = (req: FakeRequest) => (isRegistryPath(req.path) ? registry.notFound(req) : api.notFound(req))
     const server = await FakeServer.start({ routes, notFound, faults, isRegistryPath })
-    return new FakeGitHub(server, state, api, registry, faults, pageHooks)
+    const fake = new FakeGitHub(server, state, api, registry, faults, pageHooks)
+    FakeGitHub.running.add(fake)
+    return fake
   }
 
   /** "http://127.0.0.1:PORT"; use as GITHUB_API_URL / Octokit baseUrl, and as the registry-url input. */
@@ -141,8 +156,9 @@ export class FakeGitHub {
   }
 
   /**
-   * Script a failure for the next matching request(s), e.g. { method: 'DELETE', pathIncludes: '/versions/12', status: 500, times: 2 }
-   * or { pathIncludes: '/v2/acme/web/manifests/', status: 429, headers: { 'retry-after': '1' } } (a registry error body there).
+   * Script a failure for the next matching request(s), e.g. { method: 'DELETE', pathIncludes: '/versions/12', status: 500, times: 2 },
+   * { pathIncludes: '/v2/acme/web/manifests/', status: 429, headers: { 'retry-after': '1' } } (a registry error body there),
+   * or { pathIncludes: '/versions', query: { page: '7' }, hang: true, times: 3 } (no answer at all).
    */
   /**
    * Push a version now to an existing package (the newest id); its tags move to it from whichever
@@ -175,6 +191,7 @@ export class FakeGitHub {
   }
 
   stop(): Promise<void> {
+    FakeGitHub.running.delete(this)
     return this.server.stop()
   }
 }

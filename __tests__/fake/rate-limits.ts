@@ -11,11 +11,11 @@ export interface PrimaryLimitOptions {
 }
 
 export interface SecondaryLimitOptions {
-  /** Points per endpoint per rolling minute; GET costs 1, anything else 5. Default 900. */
+  /** Points per token per rolling minute, all REST endpoints together; GET costs 1, anything else 5. Default 900. */
   pointsPerMinute?: number
   /** Requests in flight per token. Default 100. */
   maxConcurrent?: number
-  /** The retry-after GitHub sends, and how long the endpoint stays refused. Default 60. */
+  /** The retry-after GitHub sends, and how long the token stays refused. Default 60. */
   retryAfterSeconds?: number
 }
 
@@ -69,14 +69,15 @@ export class SecondaryLimits {
   constructor(private readonly options: SecondaryLimitOptions) {}
 
   /**
-   * Returns the retry-after (seconds) when the request is refused. Once an endpoint is refused it
-   * stays refused for retry-after seconds and then starts a fresh minute, so a client that honours
-   * retry-after succeeds on its retry, as GitHub promises.
+   * Returns the retry-after (seconds) when the request is refused. One budget per token across
+   * the whole REST API, as GitHub counts it. Once refused, the token stays refused for
+   * retry-after seconds and then starts a fresh minute, so a client that honours retry-after
+   * succeeds on its retry, as GitHub promises.
    */
-  check(tokenKey: string, endpoint: string, method: string, inFlight: number): number | undefined {
+  check(tokenKey: string, method: string, inFlight: number): number | undefined {
     const now = Date.now()
     const retryAfter = this.options.retryAfterSeconds ?? 60
-    const key = `${tokenKey} ${endpoint}`
+    const key = tokenKey
 
     const until = this.penaltyUntil.get(key)
     if (until !== undefined && now < until) return this.refuse(Math.ceil((until - now) / 1000))

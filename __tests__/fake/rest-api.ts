@@ -48,7 +48,8 @@ export type RestHandler = (req: FakeRequest, actor: Actor | undefined) => FakeRe
 export interface RestApiOptions {
   tokens: FakeTokenSeed[]
   rateLimit?: PrimaryLimitOptions
-  secondary?: SecondaryLimitOptions
+  /** GitHub's secondary limits (default 900 points a minute, 100 in flight); false: none. */
+  secondary?: SecondaryLimitOptions | false
 }
 
 const GENERIC_DOCS = 'https://docs.github.com/rest'
@@ -72,7 +73,7 @@ export class RestApi {
     private readonly options: RestApiOptions
   ) {
     this.actors = options.tokens.map((seed, index) => ({ token: seed.token, actor: this.actorFor(seed, index) }))
-    this.secondary = options.secondary ? new SecondaryLimits(options.secondary) : undefined
+    this.secondary = options.secondary === false ? undefined : new SecondaryLimits(options.secondary ?? {})
   }
 
   /** The actor a GitHub token authenticates, e.g. the password of a registry token request. */
@@ -128,9 +129,8 @@ export class RestApi {
     if (authorization && !actor) return finish(githubError(401, 'Bad credentials'))
     if (!actor && !route.anonymous) return finish(githubError(401, 'Requires authentication', route.docs))
 
-    if (this.secondary && counts) {
-      const endpoint = route.template || req.path
-      const retryAfter = this.secondary.check(actor?.label ?? 'anonymous', endpoint, req.method, req.inFlight)
+    if (this.secondary) {
+      const retryAfter = this.secondary.check(actor?.label ?? 'anonymous', req.method, req.inFlight)
       if (retryAfter !== undefined) {
         const message =
           'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ' +

@@ -20,6 +20,10 @@ export interface RecordedRequest {
   /** The route template that served it, e.g. "/orgs/{org}/packages/{package_type}/{package_name}/versions". */
   route?: string
   dropped?: 'before' | 'after'
+  /** Held without an answer by a `hang` fault. */
+  hung?: true
+  /** Requests in flight with the same Authorization header when this one arrived, itself included. */
+  inFlight?: number
   /** The response (or drop) was injected by a fault, not produced by the model. */
   injected?: true
   /** Sent to the container registry (/v2/…, /token), not the REST API. */
@@ -156,6 +160,7 @@ export class FakeServer {
     const credential = req.headers.authorization ?? ''
     const inFlight = (this.inFlight.get(credential) ?? 0) + 1
     this.inFlight.set(credential, inFlight)
+    record.inFlight = inFlight
     res.once('close', () => this.inFlight.set(credential, (this.inFlight.get(credential) ?? 1) - 1))
 
     try {
@@ -173,18 +178,21 @@ export class FakeServer {
         inFlight
       }
 
-      const fault = control ? { delayMs: 0 } : this.options.faults.decide(method, url.pathname, registry)
+      const fault = control ? { delayMs: 0 } : this.options.faults.decide(method, url.pathname, registry, record.query)
       if (fault.delayMs > 0) await this.sleep(fault.delayMs)
       if (this.stopping) return
       if (fault.action) record.injected = true
 
+      if (fault.action?.kind === 'hang') {
+        // No answer: the client's timeout (or stop(), which closes every connection) ends it.
+        record.hung = true
+        return
+      }
       if (fault.action?.kind === 'drop-before') {
         record.dropped = 'before'
         req.socket.destroy()
         return
       }
-      // Held open until the client gives up (or stop() closes every connection).
-      if (fault.action?.kind === 'hang') return
       if (fault.action?.kind === 'huge-body') {
         record.status = 200
         await streamFiller(res, fault.action)

@@ -1,7 +1,8 @@
 // The benchmarks' regression check for CI (`npm run bench:check`), the quick, deterministic part:
 //
 // - request counts for the 10,000-version package (dry run, and an executing run capped at 30
-//   deletions): compared EXACTLY with bench/baseline.json, kind by kind;
+//   deletions): compared EXACTLY with bench/baseline.json, kind by kind; both runs against the
+//   fake enforcing GitHub's secondary limits, where any refusal is a regression;
 // - planner throughput at 100,000 versions (best of three warm plans in a fresh process): fails only
 //   below half the baseline, since machines are noisy.
 //
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
       .join(', ')}; planned ${current.requests.planned}; capped run ${current.requests.capped.requests['REST DELETE version'] ?? 0} DELETEs`
   )
   console.log(`planner at ${PLANNER_SIZE.toLocaleString('en-US')}: ${current.planner.warmVersionsPerSecond.toLocaleString('en-US')} versions/s warm, ${current.planner.firstPlanVersionsPerSecond.toLocaleString('en-US')} first plan`)
+  console.log(`secondary-limit refusals: dry run ${requests.secondaryRefusals.dryRun}, capped run ${requests.secondaryRefusals.capped} (must be 0)`)
   for (const finding of requests.findings) console.log(`note: ${finding}`)
 
   if (update) {
@@ -71,7 +73,7 @@ async function main(): Promise<number> {
     console.error('If the change is intended, run `npm run bench:check -- --update` and commit bench/baseline.json.')
     return 1
   }
-  console.log(`bench:check: OK (${seconds} s): request counts equal the baseline; planner ≥ half the baseline (${Math.round(floor).toLocaleString('en-US')}/s)`)
+  console.log(`bench:check: OK (${seconds} s): request counts equal the baseline, no secondary-limit refusal; planner ≥ half the baseline (${Math.round(floor).toLocaleString('en-US')}/s)`)
   return 0
 }
 

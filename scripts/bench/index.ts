@@ -3,13 +3,16 @@
 //   planner     planner throughput at 10k, 100k and 1M generated versions, each in its own process
 //   requests    requests by kind for a 10,000-version package (dry run + a capped executing run)
 //   wall        enumeration + planning wall time of a dry run, 20 ms per request
-//   pace        achieved DELETE pace at max-deletes-per-minute 60 and 180 (about a minute each)
+//   pace        DELETE pace at max-deletes-per-minute 60 (a minute) and 180 (418 of 500 versions, about 2.5 minutes)
+//   listing     a 135,000-version dry run within GitHub's secondary limits (about 2 minutes)
+//   soak        50 consecutive 10,000-version dry runs: failed runs and refusals (about 4 minutes)
 //   cold-start  spawn → first API request on Node 24 and this Node (beside one fetch, and the stack alone); bundle size
 //
-//   npm run bench                                   # everything (about 6 minutes)
+//   npm run bench                                   # everything (about 15 minutes)
 //   npm run bench -- planner requests               # some parts
 //   npm run bench -- planner --sizes=100000,1000000 [--planner-node=current|24|both] [--shuffled] [--cpu-prof] [--trace-gc]
 //   npm run bench -- planner --sizes=100000,1000000 --interleaved=7   # the 1.1 policy (semver, keep.per, in-use) against BENCH_POLICY
+//   npm run bench -- listing --versions=135000      soak --soak-runs=50
 //   npm run bench -- --bundle=/tmp/bench-dist/index.js --json=/tmp/bench.json
 //
 // The bundle is --bundle, else $BENCH_BUNDLE, else dist/index.js. Node 24 is --node24 (or
@@ -18,12 +21,14 @@ import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { bundlePath } from './action.js'
 import { benchColdStarts, bundleSize, floorScript, node24Binary, stackBundle, type ColdStartResult } from './cold-start.js'
+import { benchListing, formatListing, type ListingResult } from './listing.js'
 import { benchPace, formatPace, type PaceResult } from './pace.js'
 import { benchPlannerSize, formatPlannerResult, PROFILE_DIR, type PlannerResult } from './planner.js'
 import { benchRequests, formatRequests, type RequestsResult } from './requests.js'
+import { benchSoak, formatSoak, type SoakResult } from './soak.js'
 import { benchWall, formatWall, type WallResult } from './wall.js'
 
-export const PARTS = ['planner', 'requests', 'wall', 'pace', 'cold-start'] as const
+export const PARTS = ['planner', 'requests', 'wall', 'pace', 'listing', 'soak', 'cold-start'] as const
 type Part = (typeof PARTS)[number]
 
 // The targets of issue 5.
@@ -33,6 +38,11 @@ export const TARGETS = {
   planner1MBytes: 1024 ** 3,
   wallStartToPlanMs: 1_500,
   paceDeviation: 0.05,
+  /** The 418 deletions at 180 a minute: the whole run within 10 % of 418 ÷ 180 minutes. */
+  paceWallDeviation: 0.1,
+  /** The large listing within 15 % of pages ÷ 900 points a minute. */
+  listingOverFloor: 0.15,
+  maxInFlight: 100,
   coldStartNode24Ms: 150,
   bundleBytes: 2.5 * 1024 * 1024
 }
@@ -44,6 +54,8 @@ interface Results {
   requests?: RequestsResult
   wall?: WallResult
   pace?: PaceResult[]
+  listing?: ListingResult
+  soak?: SoakResult
   coldStart?: { node24: ColdStartResult; node: ColdStartResult; floorNode24: ColdStartResult; floorNode: ColdStartResult; stackNode24: ColdStartResult; bundleBytes: number }
 }
 
@@ -102,8 +114,39 @@ function summary(results: Results): string {
     rows.push([`enumerate + plan, ${w.latencyMs} ms latency`, `start → plan ${n(w.median.startToPlanMs)} ms (first request → plan ${n(w.median.firstRequestToPlanMs)} ms)`, '≤ 1,500 ms', verdict(w.median.startToPlanMs <= TARGETS.wallStartToPlanMs)])
   }
   for (const p of results.pace ?? []) {
-    const ok = Math.abs(p.deviation) <= TARGETS.paceDeviation && p.secondaryRefusals === 0
-    rows.push([`pace at ${p.requestedPerMinute}/min`, `${p.achievedPerMinute.toFixed(1)}/min, ${p.secondaryRefusals} refusals`, '±5%, 0 refusals', verdict(ok)])
+    if (p.requestedPerMinute <= 170) {
+      const ok = Math.abs(p.deviation) <= TARGETS.paceDeviation && p.secondaryRefusals === 0
+      rows.push([`pace at ${p.requestedPerMinute}/min`, `${p.achievedPerMinute.toFixed(1)}/min, ${p.secondaryRefusals} refusals`, '±5%, 0 refusals', verdict(ok)])
+    } else {
+      // Above 176 a minute the budget, not the input, sets the pace: the run is judged by its wall time.
+      const over = p.wallMs / p.idealMs - 1
+      const ok = Math.abs(over) <= TARGETS.paceWallDeviation && p.secondaryRefusals === 0
+      rows.push([
+        `${p.deletes} of ${p.versions} deleted at ${p.requestedPerMinute}/min`,
+        `wall ${(p.wallMs / 1000).toFixed(1)} s (${(over * 100).toFixed(1)}%), ${p.achievedPerMinute.toFixed(1)}/min, ≤ ${p.peakPointsPerMinute} points/60 s, ${p.secondaryRefusals} refusals`,
+        `±10% of ${(p.idealMs / 1000).toFixed(0)} s, 0 refusals`,
+        verdict(ok)
+      ])
+    }
+  }
+  const l = results.listing
+  if (l) {
+    const inFlight = Math.max(l.peakInFlight, l.clientPeakInFlight ?? Number.POSITIVE_INFINITY)
+    const ok = l.listingMs <= l.floorMs * (1 + TARGETS.listingOverFloor) && l.secondaryRefusals === 0 && inFlight <= TARGETS.maxInFlight
+    rows.push([
+      `listing ${n(l.versions)} versions (dry run)`,
+      `${l.pages} pages in ${(l.listingMs / 1000).toFixed(1)} s (floor ${(l.floorMs / 1000).toFixed(0)} s), ≤ ${inFlight} in flight, ${l.secondaryRefusals} refusals`,
+      '≤ floor + 15%, ≤ 100 in flight, 0 refusals',
+      verdict(ok)
+    ])
+  }
+  if (r) {
+    const refusals = r.secondaryRefusals.dryRun + r.secondaryRefusals.capped
+    rows.push([`refusals (${n(r.versions)} versions)`, `dry run ${r.secondaryRefusals.dryRun}, capped run ${r.secondaryRefusals.capped}`, '0', verdict(refusals === 0)])
+  }
+  const soak = results.soak
+  if (soak) {
+    rows.push([`soak: ${soak.runs} dry runs, ${n(soak.versions)} versions`, `${soak.failedRuns} failed, ${soak.secondaryRefusals} refusals`, '0 failed, 0 refusals', verdict(soak.failedRuns === 0 && soak.secondaryRefusals === 0)])
   }
   const c = results.coldStart
   if (c) {
@@ -153,11 +196,19 @@ async function main(): Promise<void> {
   }
   if (parts.includes('pace')) {
     results.pace = []
-    for (const perMinute of [60, 180]) {
-      const result = await benchPace({ bundle, perMinute, log })
+    for (const run of [{ perMinute: 60 }, { perMinute: 180, deletes: 418, versions: 500 }]) {
+      const result = await benchPace({ bundle, ...run, log })
       console.log(formatPace(result))
       results.pace.push(result)
     }
+  }
+  if (parts.includes('listing')) {
+    results.listing = await benchListing({ bundle, versions: Number(flags.get('versions') ?? 135_000), log })
+    console.log(formatListing(results.listing))
+  }
+  if (parts.includes('soak')) {
+    results.soak = await benchSoak({ bundle, runs: Number(flags.get('soak-runs') ?? 50), log })
+    console.log(formatSoak(results.soak))
   }
   if (parts.includes('cold-start')) {
     const node24 = node24Binary(flags.get('node24'), log)

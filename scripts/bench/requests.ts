@@ -7,6 +7,8 @@
 //    36 minutes): exactly one DELETE per deleted version, nothing deleted twice, no GET per
 //    version, no image left broken. Together they show the dry run's planned count is the DELETE
 //    count an uncapped run makes.
+//
+// Both against the fake enforcing GitHub's secondary limits: a refusal is a violation.
 import { FakeGitHub, multiArchImage, singleImage, type FakePackageSeed, type FakeVersionSeed, type RecordedRequest } from '../../__tests__/fake/index.js'
 import { assertSucceeded, runBundle } from './action.js'
 import { benchWorld, containerPackage, DELETE_UNTAGGED_POLICY, OWNER, PACKAGE, TOKEN } from './world.js'
@@ -43,6 +45,8 @@ export interface RequestsResult {
   /** What the world says a delete-untagged policy must delete. */
   expectedPlanned: number
   capped: RequestCounts & { maxDeletions: number; deletedCount: number; versionsDeletedTwice: number; brokenImages: number }
+  /** Requests the fake refused with GitHub's secondary limits (900 points a minute, 100 in flight), per run. */
+  secondaryRefusals: { dryRun: number; capped: number }
   /** Problems found against the targets; empty when every target holds. */
   violations: string[]
   /** Correctness observations that are not request counts (e.g. an image left broken by the cap). */
@@ -130,6 +134,7 @@ export async function benchRequests(options: { bundle: string; maxDeletions?: nu
 
   // 1. Dry run.
   let fake = await FakeGitHub.start(benchWorld(seed))
+  const secondaryRefusals = { dryRun: 0, capped: 0 }
   let dryRun: RequestCounts
   let planned: number
   try {
@@ -138,13 +143,14 @@ export async function benchRequests(options: { bundle: string; maxDeletions?: nu
     assertSucceeded(run, 'dry run')
     dryRun = countRequests(fake.requests)
     planned = Number(run.outputs['planned-count'])
+    secondaryRefusals.dryRun = fake.secondaryRefusals
     if (fake.mutations().length > 0) violations.push(`the dry run made ${fake.mutations().length} mutating request(s)`)
   } finally {
     await fake.stop()
   }
 
   // 2. Executing run, capped.
-  fake = await FakeGitHub.start(benchWorld(containerPackage(10_000).seed, { secondary: { pointsPerMinute: 900 } }))
+  fake = await FakeGitHub.start(benchWorld(containerPackage(10_000).seed))
   let capped: RequestsResult['capped']
   try {
     log(`requests: executing run capped at max-deletions ${maxDeletions}`)
@@ -155,6 +161,7 @@ export async function benchRequests(options: { bundle: string; maxDeletions?: nu
     })
     assertSucceeded(run, 'capped executing run')
     const counts = countRequests(fake.requests)
+    secondaryRefusals.capped = fake.secondaryRefusals
     const deletedIds = fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)
     const deletedTwice = deletedIds.length - new Set(deletedIds).size
     const gone = seed.versions.length - fake.versions(OWNER, 'container', PACKAGE).length
@@ -191,6 +198,9 @@ export async function benchRequests(options: { bundle: string; maxDeletions?: nu
   if (small.reads > small.unlisted + small.tokenRequests) {
     violations.push(`${small.reads} manifest reads for the ${small.versions}-version package: more than the ${small.unlisted} versions no index lists plus token requests`)
   }
+  for (const [which, refusals] of Object.entries(secondaryRefusals)) {
+    if (refusals > 0) violations.push(`${which === 'dryRun' ? 'dry run' : 'capped run'}: ${refusals} request(s) refused by the secondary rate limit (900 points a minute, 100 in flight)`)
+  }
   if (planned !== shape.untaggedToDelete) violations.push(`planned ${planned} deletions, the world has ${shape.untaggedToDelete} untagged versions to delete`)
   return {
     versions: shape.versions,
@@ -202,6 +212,7 @@ export async function benchRequests(options: { bundle: string; maxDeletions?: nu
     planned,
     expectedPlanned: shape.untaggedToDelete,
     capped,
+    secondaryRefusals,
     violations,
     findings
   }
@@ -224,6 +235,7 @@ export function formatRequests(r: RequestsResult): string {
     `  manifest reads: ${r.dryRun['registry GET manifest'] ?? 0}; ceiling ${r.unlisted} versions no index lists + ${r.dryRun['registry token'] ?? 0} token request(s)`,
     `${r.small.versions} versions (${r.small.taggedImages} tagged images, ${r.small.multiArchBuilds} multi-arch builds), delete-untagged dry run: ` +
       `${r.small.reads} manifest reads; ceiling ${r.small.unlisted} versions no index lists + ${r.small.tokenRequests} token request(s)`,
+    `  secondary-limit refusals: dry run ${r.secondaryRefusals.dryRun}, capped run ${r.secondaryRefusals.capped}`,
     r.violations.length === 0 ? '  targets: met' : `  TARGETS MISSED:\n${r.violations.map((v) => `    - ${v}`).join('\n')}`,
     ...r.findings.map((f) => `  finding: ${f}`)
   ]

@@ -80,9 +80,10 @@ export function containerPackage(total = 10_000): { seed: FakePackageSeed; shape
   }
 }
 
-/** For the deletion pace: one tagged image and `untagged` untagged single-arch builds to delete. */
-export function untaggedPackage(untagged: number): FakePackageSeed {
+/** For the deletion pace: `total` versions, `untagged` of them untagged single-arch builds to delete, the rest tagged images that stay. */
+export function untaggedPackage(untagged: number, total = untagged + 1): FakePackageSeed {
   const versions: FakeVersionSeed[] = [...singleImage({ tags: ['latest'], created_at: at(0) }).versions]
+  for (let k = 1; k < total - untagged; k++) versions.push(...singleImage({ tags: [`release-${k}`], created_at: at(k / 100) }).versions)
   for (let k = 0; k < untagged; k++) versions.push(...singleImage({ tags: [], created_at: at(1 + k), salt: `pace-${k}` }).versions)
   return { owner: OWNER, package_type: 'container', name: PACKAGE, visibility: 'private', versions }
 }

@@ -2,6 +2,7 @@
 import * as core from '@actions/core'
 import { ManifestCacheRun, manifestCacheScope, presentManifests } from '../cache/actions-cache.js'
 import { executePlan, outcomeKey, type ExecutionResult } from '../execute/executor.js'
+import type { ClientStats } from '../github/client.js'
 import { FatalError } from '../github/errors.js'
 import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
@@ -72,7 +73,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   // Before any request: a scan that cannot be complete stops the run before anything is listed.
   const inUse = await findImagesInUse(settings, policy, ownerLogin)
 
-  const api = connect(settings)
+  const client: ClientStats = { secondaryLimitRefusals: 0 }
+  const api = connect(settings, client)
   const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token })
   // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
   const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
@@ -172,7 +174,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
         'list versions pages': api.stats.versionPages,
         'registry manifest reads': registry.stats.manifestReads,
         'manifests from the cache': manifestCache.served,
-        'registry token requests': registry.stats.tokenRequests
+        'registry token requests': registry.stats.tokenRequests,
+        'secondary-limit refusals': client.secondaryLimitRefusals
       }
     })
   // Written before any deletion, so even a run killed outright leaves its plan ('running': cut short).
@@ -204,6 +207,19 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     core.info(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`)
     await api.refreshRateLimit()
     core.info(`At end, ${api.rateLimit.describe()}`)
+    const spent = client.budget
+    if (spent) {
+      core.info(
+        `REST requests: ${spent.requests} (${spent.points} points), at most ${spent.peakWindowPoints} points in any 60 s and ${spent.peakInFlight} in flight ` +
+          "(GitHub's secondary limits: 900 and 100)"
+      )
+    }
+    if (client.secondaryLimitRefusals > 0) {
+      core.warning(
+        `GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
+          'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.'
+      )
+    }
     if (t.failed > 0) {
       return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` }
     }

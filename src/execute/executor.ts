@@ -1,4 +1,4 @@
-// Executes the scheduled deletion groups serially (pacing is the client's write queue):
+// Executes the scheduled deletion groups serially (pacing is the client's request budget):
 // an image before its dependants, GitHub's refusals classified as skipped, and the rest
 // deferred when the primary rate limit runs out or the run is stopped.
 //
@@ -7,9 +7,12 @@
 // sends to a token that may not delete), the version's state decides. Gone after an attempt
 // of this run that got no answer: deleted by this run. Gone at the first attempt: already
 // deleted elsewhere (another run), reported as skipped so deletions are counted once overall.
-// Still there after a 404: the token may not delete it.
+// Still there after a 404: the token may not delete it. A DELETE GitHub did not answer within
+// the client's timeout is not retried: the version's state decides its outcome and the run
+// stops (the rest deferred), so a GitHub that stopped answering cannot hold the run for long.
 import type { DeletionGroup, PackageRef, Plan } from '../model.js'
 import { classifyError, describeError, explainDeleteDenied, githubMessage } from '../github/errors.js'
+import { RestTimeoutError } from '../github/request-budget.js'
 import { Progress } from '../progress.js'
 
 export type Outcome = 'deleted' | 'skipped' | 'failed' | 'deferred'
@@ -177,6 +180,10 @@ async function deleteOne(
           return denied(error, pkg)
         case 'server':
           unanswered = true
+          if (error instanceof RestTimeoutError) {
+            const result = await afterNoAnswer(state, error, attempt + 1)
+            return { ...result, stop: `GitHub did not answer a DELETE within ${error.timeoutMs / 1000} s` }
+          }
           if (attempt < retry.retries) {
             await retry.sleep(1000 * 2 ** attempt)
             continue
@@ -211,7 +218,8 @@ function denied(error: unknown, pkg: PackageRef): SingleResult {
 
 /** Out of retries without a definite answer: the last attempts may have been applied, so look. */
 async function afterNoAnswer(state: () => Promise<'active' | 'gone'>, error: unknown, attempts: number): Promise<SingleResult> {
-  const failed = `failed: ${describeError(error)} (${attempts} attempts)`
+  // A timeout's message already says how many times the request went unanswered.
+  const failed = `failed: ${describeError(error)}${error instanceof RestTimeoutError ? '' : ` (${attempts} attempts)`}`
   try {
     if ((await state()) === 'gone') return { outcome: 'deleted', detail: `deleted (the DELETE got no answer after ${attempts} attempts, but the version is gone)`, gone: true }
   } catch (stateError) {

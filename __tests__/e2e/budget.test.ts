@@ -1,0 +1,79 @@
+// End-to-end: one request budget for the whole run, within GitHub's secondary limits as the fake
+// enforces them by default (900 points a minute per token across the REST API, 100 in flight;
+// run-action.ts fails any run the fake refused), and REST requests that never answer.
+import { FakeGitHub, type FakePackageSeed, type RecordedRequest } from '../fake/index.js'
+import { runAction } from './run-action.js'
+import { PAT, containerVersion, npmVersion, world } from './world.js'
+
+let fake: FakeGitHub
+afterEach(async () => {
+  await fake?.stop()
+})
+
+/** The most secondary-limit points (GET 1, anything else 5) the fake received in any 60 seconds. */
+function peakPointsPerMinute(requests: readonly RecordedRequest[]): number {
+  const rest = requests.filter(r => !r.registry).map(r => ({ at: r.at, points: r.method === 'GET' || r.method === 'HEAD' ? 1 : 5 }))
+  let peak = 0
+  let windowPoints = 0
+  for (let first = 0, last = 0; first < rest.length; first++) {
+    for (; last < rest.length && rest[last].at < rest[first].at + 60_000; last++) windowPoints += rest[last].points
+    peak = Math.max(peak, windowPoints)
+    windowPoints -= rest[first].points
+  }
+  return peak
+}
+
+test('200 deletions at max-deletes-per-minute 180, with the listing in the same minute: never over 900 points a minute, DELETEs evenly spaced', async () => {
+  const untagged = Array.from({ length: 200 }, (_, k) => containerVersion(`build-${k}`, [], 30 + k / 10))
+  const web: FakePackageSeed = { owner: 'acme', package_type: 'container', name: 'web', versions: [containerVersion('latest', ['latest'], 1), ...untagged] }
+  fake = await FakeGitHub.start(world([web]))
+  const started = Date.now()
+  const result = await runAction({
+    apiUrl: fake.url,
+    timeoutMs: 150_000,
+    inputs: {
+      token: PAT,
+      'registry-url': fake.url,
+      'dry-run': 'false',
+      'max-deletes-per-minute': '180',
+      policy: 'version: 1\nrules:\n  - name: untagged\n    packages: { type: container, names: [web] }\n    match: { untagged: true }\n'
+    }
+  })
+  const wallMs = Date.now() - started
+  expect(result.exitCode).toBe(0)
+  expect(result.outputs).toMatchObject({ 'deleted-count': '200', 'failed-count': '0', 'deferred-count': '0' })
+  expect(fake.secondaryRefusals).toBe(0)
+  expect(peakPointsPerMinute(fake.requests)).toBeLessThan(900)
+  // 200 DELETEs of 5 points fit 880 points a minute at 176 a minute: about 68 s, not the 2 minutes a refusal's wait would add.
+  expect(wallMs).toBeLessThan(85_000)
+  const deletes = fake.requests.filter(r => r.method === 'DELETE').map(r => r.at)
+  const gaps = deletes.slice(1).map((at, k) => at - deletes[k])
+  // Evenly spaced at what the budget allows (5 × 60 s / 880 = 341 ms): no burst after a wait, no
+  // long stall. (Arrival times carry the machine's scheduling noise of a few tens of ms.)
+  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]
+  expect(median).toBeGreaterThanOrEqual(335)
+  expect(median).toBeLessThanOrEqual(350)
+  expect(gaps.filter(gap => gap < 200 || gap > 1_000)).toEqual([])
+  expect(result.summary).toContain('secondary-limit refusals: 0')
+  const [, points, inFlight] = /REST requests: \d+ \(\d+ points\), at most (\d+) points in any 60 s and (\d+) in flight/.exec(result.stdout) ?? []
+  expect(Number(points)).toBeLessThanOrEqual(880)
+  expect(Number(inFlight)).toBeLessThanOrEqual(20)
+}, 160_000)
+
+test('a REST API that never answers one page: the run ends within 3 minutes, reporting the timeout, not an HTTP 500', async () => {
+  const versions = Array.from({ length: 650 }, (_, k) => npmVersion(`1.0.${k}`, 400 - k / 2))
+  fake = await FakeGitHub.start(world([{ owner: 'acme', package_type: 'npm', name: 'big', versions }]))
+  fake.failNext({ method: 'GET', pathIncludes: '/packages/npm/big/versions', query: { page: '7' }, hang: true, times: 100 })
+  const started = Date.now()
+  const result = await runAction({
+    apiUrl: fake.url,
+    timeoutMs: 185_000,
+    inputs: { token: PAT, policy: 'version: 1\nrules:\n  - name: old\n    packages: { type: npm, names: [big] }\n    match: { older-than: 30d }\n' }
+  })
+  expect(Date.now() - started).toBeLessThan(180_000)
+  expect(result.exitCode).toBe(1)
+  expect(result.stdout).toMatch(/::error::.*GitHub did not answer GET \/orgs\/acme\/packages\/npm\/big\/versions\?\S*\bpage=7\b\S* within 30 s, 3 times/)
+  expect(result.stdout).not.toMatch(/HTTP 500|Headers Timeout/)
+  expect(fake.requests.filter(r => r.hung)).toHaveLength(3)
+  expect(fake.mutations()).toEqual([])
+}, 200_000)
