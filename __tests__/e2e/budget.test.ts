@@ -5,10 +5,16 @@ import { FakeGitHub, type FakePackageSeed, type RecordedRequest } from '../fake/
 import { runAction } from './run-action.js'
 import { PAT, containerVersion, npmVersion, world } from './world.js'
 
-let fake: FakeGitHub
-afterEach(async () => {
-  await fake?.stop()
+// The two runs take one and a half minutes each, mostly waiting: they run side by side, each with its own fake.
+const fakes: FakeGitHub[] = []
+afterAll(async () => {
+  await Promise.all(fakes.map(f => f.stop()))
 })
+const startFake = async (options: Parameters<typeof FakeGitHub.start>[0]): Promise<FakeGitHub> => {
+  const fake = await FakeGitHub.start(options)
+  fakes.push(fake)
+  return fake
+}
 
 /** The most secondary-limit points (GET 1, anything else 5) the fake received in any 60 seconds. */
 function peakPointsPerMinute(requests: readonly RecordedRequest[]): number {
@@ -23,10 +29,10 @@ function peakPointsPerMinute(requests: readonly RecordedRequest[]): number {
   return peak
 }
 
-test('200 deletions at max-deletes-per-minute 180, with the listing in the same minute: never over 900 points a minute, DELETEs evenly spaced', async () => {
+test.concurrent('200 deletions at max-deletes-per-minute 180, with the listing in the same minute: never over 900 points a minute, DELETEs evenly spaced', async () => {
   const untagged = Array.from({ length: 200 }, (_, k) => containerVersion(`build-${k}`, [], 30 + k / 10))
   const web: FakePackageSeed = { owner: 'acme', package_type: 'container', name: 'web', versions: [containerVersion('latest', ['latest'], 1), ...untagged] }
-  fake = await FakeGitHub.start(world([web]))
+  const fake = await startFake(world([web]))
   const started = Date.now()
   const result = await runAction({
     apiUrl: fake.url,
@@ -60,9 +66,9 @@ test('200 deletions at max-deletes-per-minute 180, with the listing in the same 
   expect(Number(inFlight)).toBeLessThanOrEqual(20)
 }, 160_000)
 
-test('a REST API that never answers one page: the run ends within 3 minutes, reporting the timeout, not an HTTP 500', async () => {
+test.concurrent('a REST API that never answers one page: the run ends within 3 minutes, reporting the timeout, not an HTTP 500', async () => {
   const versions = Array.from({ length: 650 }, (_, k) => npmVersion(`1.0.${k}`, 400 - k / 2))
-  fake = await FakeGitHub.start(world([{ owner: 'acme', package_type: 'npm', name: 'big', versions }]))
+  const fake = await startFake(world([{ owner: 'acme', package_type: 'npm', name: 'big', versions }]))
   fake.failNext({ method: 'GET', pathIncludes: '/packages/npm/big/versions', query: { page: '7' }, hang: true, times: 100 })
   const started = Date.now()
   const result = await runAction({
