@@ -2405,6 +2405,3245 @@ ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
 
 /***/ }),
 
+/***/ 9379:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const ANY = Symbol('SemVer ANY')
+// hoisted class for cyclic dependency
+class Comparator {
+  static get ANY () {
+    return ANY
+  }
+
+  constructor (comp, options) {
+    options = parseOptions(options)
+
+    if (comp instanceof Comparator) {
+      if (comp.loose === !!options.loose) {
+        return comp
+      } else {
+        comp = comp.value
+      }
+    }
+
+    comp = comp.trim().split(/\s+/).join(' ')
+    debug('comparator', comp, options)
+    this.options = options
+    this.loose = !!options.loose
+    this.parse(comp)
+
+    if (this.semver === ANY) {
+      this.value = ''
+    } else {
+      this.value = this.operator + this.semver.version
+    }
+
+    debug('comp', this)
+  }
+
+  parse (comp) {
+    const r = this.options.loose ? re[t.COMPARATORLOOSE] : re[t.COMPARATOR]
+    const m = comp.match(r)
+
+    if (!m) {
+      throw new TypeError(`Invalid comparator: ${comp}`)
+    }
+
+    this.operator = m[1] !== undefined ? m[1] : ''
+    if (this.operator === '=') {
+      this.operator = ''
+    }
+
+    // if it literally is just '>' or '' then allow anything.
+    if (!m[2]) {
+      this.semver = ANY
+    } else {
+      this.semver = new SemVer(m[2], this.options.loose)
+    }
+  }
+
+  toString () {
+    return this.value
+  }
+
+  test (version) {
+    debug('Comparator.test', version, this.options.loose)
+
+    if (this.semver === ANY || version === ANY) {
+      return true
+    }
+
+    if (typeof version === 'string') {
+      try {
+        version = new SemVer(version, this.options)
+      } catch (er) {
+        return false
+      }
+    }
+
+    return cmp(version, this.operator, this.semver, this.options)
+  }
+
+  intersects (comp, options) {
+    if (!(comp instanceof Comparator)) {
+      throw new TypeError('a Comparator is required')
+    }
+
+    if (this.operator === '') {
+      if (this.value === '') {
+        return true
+      }
+      return new Range(comp.value, options).test(this.value)
+    } else if (comp.operator === '') {
+      if (comp.value === '') {
+        return true
+      }
+      return new Range(this.value, options).test(comp.semver)
+    }
+
+    options = parseOptions(options)
+
+    // Special cases where nothing can possibly be lower
+    if (options.includePrerelease &&
+      (this.value === '<0.0.0-0' || comp.value === '<0.0.0-0')) {
+      return false
+    }
+    if (!options.includePrerelease &&
+      (this.value.startsWith('<0.0.0') || comp.value.startsWith('<0.0.0'))) {
+      return false
+    }
+
+    // Same direction increasing (> or >=)
+    if (this.operator.startsWith('>') && comp.operator.startsWith('>')) {
+      return true
+    }
+    // Same direction decreasing (< or <=)
+    if (this.operator.startsWith('<') && comp.operator.startsWith('<')) {
+      return true
+    }
+    // same SemVer and both sides are inclusive (<= or >=)
+    if (
+      (this.semver.version === comp.semver.version) &&
+      this.operator.includes('=') && comp.operator.includes('=')) {
+      return true
+    }
+    // opposite directions less than
+    if (cmp(this.semver, '<', comp.semver, options) &&
+      this.operator.startsWith('>') && comp.operator.startsWith('<')) {
+      return true
+    }
+    // opposite directions greater than
+    if (cmp(this.semver, '>', comp.semver, options) &&
+      this.operator.startsWith('<') && comp.operator.startsWith('>')) {
+      return true
+    }
+    return false
+  }
+}
+
+module.exports = Comparator
+
+const parseOptions = __nccwpck_require__(356)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+const cmp = __nccwpck_require__(8646)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+
+
+/***/ }),
+
+/***/ 6782:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SPACE_CHARACTERS = /\s+/g
+
+// hoisted class for cyclic dependency
+class Range {
+  constructor (range, options) {
+    options = parseOptions(options)
+
+    if (range instanceof Range) {
+      if (
+        range.loose === !!options.loose &&
+        range.includePrerelease === !!options.includePrerelease
+      ) {
+        return range
+      } else {
+        return new Range(range.raw, options)
+      }
+    }
+
+    if (range instanceof Comparator) {
+      // just put it in the set and return
+      this.raw = range.value
+      this.set = [[range]]
+      this.formatted = undefined
+      return this
+    }
+
+    this.options = options
+    this.loose = !!options.loose
+    this.includePrerelease = !!options.includePrerelease
+
+    // First reduce all whitespace as much as possible so we do not have to rely
+    // on potentially slow regexes like \s*. This is then stored and used for
+    // future error messages as well.
+    this.raw = range.trim().replace(SPACE_CHARACTERS, ' ')
+
+    // First, split on ||
+    this.set = this.raw
+      .split('||')
+      // map the range to a 2d array of comparators
+      .map(r => this.parseRange(r.trim()))
+      // throw out any comparator lists that are empty
+      // this generally means that it was not a valid range, which is allowed
+      // in loose mode, but will still throw if the WHOLE range is invalid.
+      .filter(c => c.length)
+
+    if (!this.set.length) {
+      throw new TypeError(`Invalid SemVer Range: ${this.raw}`)
+    }
+
+    // if we have any that are not the null set, throw out null sets.
+    if (this.set.length > 1) {
+      // keep the first one, in case they're all null sets
+      const first = this.set[0]
+      this.set = this.set.filter(c => !isNullSet(c[0]))
+      if (this.set.length === 0) {
+        this.set = [first]
+      } else if (this.set.length > 1) {
+        // if we have any that are *, then the range is just *
+        for (const c of this.set) {
+          if (c.length === 1 && isAny(c[0])) {
+            this.set = [c]
+            break
+          }
+        }
+      }
+    }
+
+    this.formatted = undefined
+  }
+
+  get range () {
+    if (this.formatted === undefined) {
+      this.formatted = ''
+      for (let i = 0; i < this.set.length; i++) {
+        if (i > 0) {
+          this.formatted += '||'
+        }
+        const comps = this.set[i]
+        for (let k = 0; k < comps.length; k++) {
+          if (k > 0) {
+            this.formatted += ' '
+          }
+          this.formatted += comps[k].toString().trim()
+        }
+      }
+    }
+    return this.formatted
+  }
+
+  format () {
+    return this.range
+  }
+
+  toString () {
+    return this.range
+  }
+
+  parseRange (range) {
+    // strip build metadata so it can't bleed into the version
+    range = range.replace(BUILDSTRIPRE, '')
+
+    // memoize range parsing for performance.
+    // this is a very hot path, and fully deterministic.
+    const memoOpts =
+      (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) |
+      (this.options.loose && FLAG_LOOSE)
+    const memoKey = memoOpts + ':' + range
+    const cached = cache.get(memoKey)
+    if (cached) {
+      return cached
+    }
+
+    const loose = this.options.loose
+    // `1.2.3 - 1.2.4` => `>=1.2.3 <=1.2.4`
+    const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE]
+    range = range.replace(hr, hyphenReplace(this.options.includePrerelease))
+    debug('hyphen replace', range)
+
+    // `> 1.2.3 < 1.2.5` => `>1.2.3 <1.2.5`
+    range = trimComparatorWhitespace(range)
+    debug('comparator trim', range)
+
+    // `~ 1.2.3` => `~1.2.3`
+    range = range.replace(re[t.TILDETRIM], tildeTrimReplace)
+    debug('tilde trim', range)
+
+    // `^ 1.2.3` => `^1.2.3`
+    range = range.replace(re[t.CARETTRIM], caretTrimReplace)
+    debug('caret trim', range)
+
+    // At this point, the range is completely trimmed and
+    // ready to be split into comparators.
+
+    let rangeList = range
+      .split(' ')
+      .map(comp => parseComparator(comp, this.options))
+      .join(' ')
+      .split(/\s+/)
+      // >=0.0.0 is equivalent to *
+      .map(comp => replaceGTE0(comp, this.options))
+
+    if (loose) {
+      // in loose mode, throw out any that are not valid comparators
+      rangeList = rangeList.filter(comp => {
+        debug('loose invalid filter', comp, this.options)
+        return !!comp.match(re[t.COMPARATORLOOSE])
+      })
+    }
+    debug('range list', rangeList)
+
+    // if any comparators are the null set, then replace with JUST null set
+    // if more than one comparator, remove any * comparators
+    // also, don't include the same comparator more than once
+    const rangeMap = new Map()
+    const comparators = rangeList.map(comp => new Comparator(comp, this.options))
+    for (const comp of comparators) {
+      if (isNullSet(comp)) {
+        return [comp]
+      }
+      rangeMap.set(comp.value, comp)
+    }
+    if (rangeMap.size > 1 && rangeMap.has('')) {
+      rangeMap.delete('')
+    }
+
+    const result = [...rangeMap.values()]
+    cache.set(memoKey, result)
+    return result
+  }
+
+  intersects (range, options) {
+    if (!(range instanceof Range)) {
+      throw new TypeError('a Range is required')
+    }
+
+    return this.set.some((thisComparators) => {
+      return (
+        isSatisfiable(thisComparators, options) &&
+        range.set.some((rangeComparators) => {
+          return (
+            isSatisfiable(rangeComparators, options) &&
+            thisComparators.every((thisComparator) => {
+              return rangeComparators.every((rangeComparator) => {
+                return thisComparator.intersects(rangeComparator, options)
+              })
+            })
+          )
+        })
+      )
+    })
+  }
+
+  // if ANY of the sets match ALL of its comparators, then pass
+  test (version) {
+    if (!version) {
+      return false
+    }
+
+    if (typeof version === 'string') {
+      try {
+        version = new SemVer(version, this.options)
+      } catch (er) {
+        return false
+      }
+    }
+
+    for (let i = 0; i < this.set.length; i++) {
+      if (testSet(this.set[i], version, this.options)) {
+        return true
+      }
+    }
+    return false
+  }
+}
+
+module.exports = Range
+
+const LRU = __nccwpck_require__(1383)
+const cache = new LRU()
+
+const parseOptions = __nccwpck_require__(356)
+const Comparator = __nccwpck_require__(9379)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const trimComparatorWhitespace = __nccwpck_require__(9737)
+const {
+  safeRe: re,
+  src,
+  t,
+  tildeTrimReplace,
+  caretTrimReplace,
+} = __nccwpck_require__(5471)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(5101)
+
+// unbounded global build-metadata stripper used by parseRange
+const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
+
+const isNullSet = c => c.value === '<0.0.0-0'
+const isAny = c => c.value === ''
+
+// take a set of comparators and determine whether there
+// exists a version which can satisfy it
+const isSatisfiable = (comparators, options) => {
+  let result = true
+  const remainingComparators = comparators.slice()
+  let testComparator = remainingComparators.pop()
+
+  while (result && remainingComparators.length) {
+    result = remainingComparators.every((otherComparator) => {
+      return testComparator.intersects(otherComparator, options)
+    })
+
+    testComparator = remainingComparators.pop()
+  }
+
+  return result
+}
+
+// comprised of xranges, tildes, stars, and gtlt's at this point.
+// already replaced the hyphen ranges
+// turn into a set of JUST comparators.
+const parseComparator = (comp, options) => {
+  comp = comp.replace(re[t.BUILD], '')
+  debug('comp', comp, options)
+  comp = replaceCarets(comp, options)
+  debug('caret', comp)
+  comp = replaceTildes(comp, options)
+  debug('tildes', comp)
+  comp = replaceXRanges(comp, options)
+  debug('xrange', comp)
+  comp = replaceStars(comp, options)
+  debug('stars', comp)
+  return comp
+}
+
+const isX = id => !id || id.toLowerCase() === 'x' || id === '*'
+
+const invalidXRangeOrder = (M, m, p) => (
+  (isX(M) && !isX(m)) ||
+  (isX(m) && p && !isX(p))
+)
+
+// ~, ~> --> * (any, kinda silly)
+// ~2, ~2.x, ~2.x.x, ~>2, ~>2.x ~>2.x.x --> >=2.0.0 <3.0.0-0
+// ~2.0, ~2.0.x, ~>2.0, ~>2.0.x --> >=2.0.0 <2.1.0-0
+// ~1.2, ~1.2.x, ~>1.2, ~>1.2.x --> >=1.2.0 <1.3.0-0
+// ~1.2.3, ~>1.2.3 --> >=1.2.3 <1.3.0-0
+// ~1.2.0, ~>1.2.0 --> >=1.2.0 <1.3.0-0
+// ~0.0.1 --> >=0.0.1 <0.1.0-0
+const replaceTildes = (comp, options) => {
+  return comp
+    .trim()
+    .split(/\s+/)
+    .map((c) => replaceTilde(c, options))
+    .join(' ')
+}
+
+const replaceTilde = (comp, options) => {
+  const r = options.loose ? re[t.TILDELOOSE] : re[t.TILDE]
+  // if we're including prereleases in the match, then the lower bound is
+  // -0, the lowest possible prerelease value, just like x-ranges and carets.
+  // this keeps `~1.2` equivalent to the `1.2.x` x-range it's documented as.
+  const z = options.includePrerelease ? '-0' : ''
+  return comp.replace(r, (_, M, m, p, pr) => {
+    debug('tilde', comp, _, M, m, p, pr)
+    let ret
+
+    if (isX(M)) {
+      ret = ''
+    } else if (isX(m)) {
+      ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`
+    } else if (isX(p)) {
+      // ~1.2 == >=1.2.0 <1.3.0-0
+      ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`
+    } else if (pr) {
+      debug('replaceTilde pr', pr)
+      ret = `>=${M}.${m}.${p}-${pr
+      } <${M}.${+m + 1}.0-0`
+    } else {
+      // ~1.2.3 == >=1.2.3 <1.3.0-0
+      ret = `>=${M}.${m}.${p
+      } <${M}.${+m + 1}.0-0`
+    }
+
+    debug('tilde return', ret)
+    return ret
+  })
+}
+
+// ^ --> * (any, kinda silly)
+// ^2, ^2.x, ^2.x.x --> >=2.0.0 <3.0.0-0
+// ^2.0, ^2.0.x --> >=2.0.0 <3.0.0-0
+// ^1.2, ^1.2.x --> >=1.2.0 <2.0.0-0
+// ^1.2.3 --> >=1.2.3 <2.0.0-0
+// ^1.2.0 --> >=1.2.0 <2.0.0-0
+// ^0.0.1 --> >=0.0.1 <0.0.2-0
+// ^0.1.0 --> >=0.1.0 <0.2.0-0
+const replaceCarets = (comp, options) => {
+  return comp
+    .trim()
+    .split(/\s+/)
+    .map((c) => replaceCaret(c, options))
+    .join(' ')
+}
+
+const replaceCaret = (comp, options) => {
+  debug('caret', comp, options)
+  const r = options.loose ? re[t.CARETLOOSE] : re[t.CARET]
+  const z = options.includePrerelease ? '-0' : ''
+  return comp.replace(r, (_, M, m, p, pr) => {
+    debug('caret', comp, _, M, m, p, pr)
+    let ret
+
+    if (isX(M)) {
+      ret = ''
+    } else if (isX(m)) {
+      ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`
+    } else if (isX(p)) {
+      if (M === '0') {
+        ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`
+      } else {
+        ret = `>=${M}.${m}.0${z} <${+M + 1}.0.0-0`
+      }
+    } else if (pr) {
+      debug('replaceCaret pr', pr)
+      if (M === '0') {
+        if (m === '0') {
+          ret = `>=${M}.${m}.${p}-${pr
+          } <${M}.${m}.${+p + 1}-0`
+        } else {
+          ret = `>=${M}.${m}.${p}-${pr
+          } <${M}.${+m + 1}.0-0`
+        }
+      } else {
+        ret = `>=${M}.${m}.${p}-${pr
+        } <${+M + 1}.0.0-0`
+      }
+    } else {
+      debug('no pr')
+      if (M === '0') {
+        if (m === '0') {
+          ret = `>=${M}.${m}.${p
+          } <${M}.${m}.${+p + 1}-0`
+        } else {
+          ret = `>=${M}.${m}.${p
+          } <${M}.${+m + 1}.0-0`
+        }
+      } else {
+        ret = `>=${M}.${m}.${p
+        } <${+M + 1}.0.0-0`
+      }
+    }
+
+    debug('caret return', ret)
+    return ret
+  })
+}
+
+const replaceXRanges = (comp, options) => {
+  debug('replaceXRanges', comp, options)
+  return comp
+    .split(/\s+/)
+    .map((c) => replaceXRange(c, options))
+    .join(' ')
+}
+
+const replaceXRange = (comp, options) => {
+  comp = comp.trim()
+  const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE]
+  return comp.replace(r, (ret, gtlt, M, m, p, pr) => {
+    debug('xRange', comp, ret, gtlt, M, m, p, pr)
+    if (invalidXRangeOrder(M, m, p)) {
+      return comp
+    }
+
+    const xM = isX(M)
+    const xm = xM || isX(m)
+    const xp = xm || isX(p)
+    const anyX = xp
+
+    if (gtlt === '=' && anyX) {
+      gtlt = ''
+    }
+
+    // if we're including prereleases in the match, then we need
+    // to fix this to -0, the lowest possible prerelease value
+    pr = options.includePrerelease ? '-0' : ''
+
+    if (xM) {
+      if (gtlt === '>' || gtlt === '<') {
+        // nothing is allowed
+        ret = '<0.0.0-0'
+      } else {
+        // nothing is forbidden
+        ret = '*'
+      }
+    } else if (gtlt && anyX) {
+      // we know patch is an x, because we have any x at all.
+      // replace X with 0
+      if (xm) {
+        m = 0
+      }
+      p = 0
+
+      if (gtlt === '>') {
+        // >1 => >=2.0.0
+        // >1.2 => >=1.3.0
+        gtlt = '>='
+        if (xm) {
+          M = +M + 1
+          m = 0
+          p = 0
+        } else {
+          m = +m + 1
+          p = 0
+        }
+      } else if (gtlt === '<=') {
+        // <=0.7.x is actually <0.8.0, since any 0.7.x should
+        // pass.  Similarly, <=7.x is actually <8.0.0, etc.
+        gtlt = '<'
+        if (xm) {
+          M = +M + 1
+        } else {
+          m = +m + 1
+        }
+      }
+
+      if (gtlt === '<') {
+        pr = '-0'
+      }
+
+      ret = `${gtlt + M}.${m}.${p}${pr}`
+    } else if (xm) {
+      ret = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`
+    } else if (xp) {
+      ret = `>=${M}.${m}.0${pr
+      } <${M}.${+m + 1}.0-0`
+    }
+
+    debug('xRange return', ret)
+
+    return ret
+  })
+}
+
+// Because * is AND-ed with everything else in the comparator,
+// and '' means "any version", just remove the *s entirely.
+const replaceStars = (comp, options) => {
+  debug('replaceStars', comp, options)
+  // Looseness is ignored here.  star is always as loose as it gets!
+  return comp
+    .trim()
+    .replace(re[t.STAR], '')
+}
+
+const replaceGTE0 = (comp, options) => {
+  debug('replaceGTE0', comp, options)
+  return comp
+    .trim()
+    .replace(re[options.includePrerelease ? t.GTE0PRE : t.GTE0], '')
+}
+
+// This function is passed to string.replace(re[t.HYPHENRANGE])
+// M, m, patch, prerelease, build
+// 1.2 - 3.4.5 => >=1.2.0 <=3.4.5
+// 1.2.3 - 3.4 => >=1.2.0 <3.5.0-0 Any 3.4.x will do
+// 1.2 - 3.4 => >=1.2.0 <3.5.0-0
+// TODO build?
+const hyphenReplace = incPr => ($0,
+  from, fM, fm, fp, fpr, fb,
+  to, tM, tm, tp, tpr) => {
+  if (isX(fM)) {
+    from = ''
+  } else if (isX(fm)) {
+    from = `>=${fM}.0.0${incPr ? '-0' : ''}`
+  } else if (isX(fp)) {
+    from = `>=${fM}.${fm}.0${incPr ? '-0' : ''}`
+  } else if (fpr) {
+    from = `>=${from}`
+  } else {
+    from = `>=${from}${incPr ? '-0' : ''}`
+  }
+
+  if (isX(tM)) {
+    to = ''
+  } else if (isX(tm)) {
+    to = `<${+tM + 1}.0.0-0`
+  } else if (isX(tp)) {
+    to = `<${tM}.${+tm + 1}.0-0`
+  } else if (tpr) {
+    to = `<=${tM}.${tm}.${tp}-${tpr}`
+  } else if (incPr) {
+    to = `<${tM}.${tm}.${+tp + 1}-0`
+  } else {
+    to = `<=${to}`
+  }
+
+  return `${from} ${to}`.trim()
+}
+
+const testSet = (set, version, options) => {
+  for (let i = 0; i < set.length; i++) {
+    if (!set[i].test(version)) {
+      return false
+    }
+  }
+
+  if (version.prerelease.length && !options.includePrerelease) {
+    // Find the set of versions that are allowed to have prereleases
+    // For example, ^1.2.3-pr.1 desugars to >=1.2.3-pr.1 <2.0.0
+    // That should allow `1.2.3-pr.2` to pass.
+    // However, `1.2.4-alpha.notready` should NOT be allowed,
+    // even though it's within the range set by the comparators.
+    for (let i = 0; i < set.length; i++) {
+      debug(set[i].semver)
+      if (set[i].semver === Comparator.ANY) {
+        continue
+      }
+
+      if (set[i].semver.prerelease.length > 0) {
+        const allowed = set[i].semver
+        if (allowed.major === version.major &&
+            allowed.minor === version.minor &&
+            allowed.patch === version.patch) {
+          return true
+        }
+      }
+    }
+
+    // Version has a -pre, but it's not one of the ones we like.
+    return false
+  }
+
+  return true
+}
+
+
+/***/ }),
+
+/***/ 7163:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const debug = __nccwpck_require__(1159)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(5101)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+
+const parseOptions = __nccwpck_require__(356)
+const { compareIdentifiers } = __nccwpck_require__(3348)
+
+const isPrereleaseIdentifier = (prerelease, identifier) => {
+  const identifiers = identifier.split('.')
+  if (identifiers.length > prerelease.length) {
+    return false
+  }
+
+  for (let i = 0; i < identifiers.length; i++) {
+    if (compareIdentifiers(prerelease[i], identifiers[i]) !== 0) {
+      return false
+    }
+  }
+
+  return true
+}
+
+class SemVer {
+  constructor (version, options) {
+    options = parseOptions(options)
+
+    if (version instanceof SemVer) {
+      if (version.loose === !!options.loose &&
+        version.includePrerelease === !!options.includePrerelease) {
+        return version
+      } else {
+        version = version.version
+      }
+    } else if (typeof version !== 'string') {
+      throw new TypeError(`Invalid version. Must be a string. Got type "${typeof version}".`)
+    }
+
+    if (version.length > MAX_LENGTH) {
+      throw new TypeError(
+        `version is longer than ${MAX_LENGTH} characters`
+      )
+    }
+
+    debug('SemVer', version, options)
+    this.options = options
+    this.loose = !!options.loose
+    // this isn't actually relevant for versions, but keep it so that we
+    // don't run into trouble passing this.options around.
+    this.includePrerelease = !!options.includePrerelease
+
+    const m = version.trim().match(options.loose ? re[t.LOOSE] : re[t.FULL])
+
+    if (!m) {
+      throw new TypeError(`Invalid Version: ${version}`)
+    }
+
+    this.raw = version
+
+    // these are actually numbers
+    this.major = +m[1]
+    this.minor = +m[2]
+    this.patch = +m[3]
+
+    if (this.major > MAX_SAFE_INTEGER || this.major < 0) {
+      throw new TypeError('Invalid major version')
+    }
+
+    if (this.minor > MAX_SAFE_INTEGER || this.minor < 0) {
+      throw new TypeError('Invalid minor version')
+    }
+
+    if (this.patch > MAX_SAFE_INTEGER || this.patch < 0) {
+      throw new TypeError('Invalid patch version')
+    }
+
+    // numberify any prerelease numeric ids
+    if (!m[4]) {
+      this.prerelease = []
+    } else {
+      this.prerelease = m[4].split('.').map((id) => {
+        if (/^[0-9]+$/.test(id)) {
+          const num = +id
+          if (num >= 0 && num < MAX_SAFE_INTEGER) {
+            return num
+          }
+        }
+        return id
+      })
+    }
+
+    this.build = m[5] ? m[5].split('.') : []
+    this.format()
+  }
+
+  format () {
+    this.version = `${this.major}.${this.minor}.${this.patch}`
+    if (this.prerelease.length) {
+      this.version += `-${this.prerelease.join('.')}`
+    }
+    return this.version
+  }
+
+  toString () {
+    return this.version
+  }
+
+  compare (other) {
+    debug('SemVer.compare', this.version, this.options, other)
+    if (!(other instanceof SemVer)) {
+      if (typeof other === 'string' && other === this.version) {
+        return 0
+      }
+      other = new SemVer(other, this.options)
+    }
+
+    if (other.version === this.version) {
+      return 0
+    }
+
+    return this.compareMain(other) || this.comparePre(other)
+  }
+
+  compareMain (other) {
+    if (!(other instanceof SemVer)) {
+      other = new SemVer(other, this.options)
+    }
+
+    if (this.major < other.major) {
+      return -1
+    }
+    if (this.major > other.major) {
+      return 1
+    }
+    if (this.minor < other.minor) {
+      return -1
+    }
+    if (this.minor > other.minor) {
+      return 1
+    }
+    if (this.patch < other.patch) {
+      return -1
+    }
+    if (this.patch > other.patch) {
+      return 1
+    }
+    return 0
+  }
+
+  comparePre (other) {
+    if (!(other instanceof SemVer)) {
+      other = new SemVer(other, this.options)
+    }
+
+    // NOT having a prerelease is > having one
+    if (this.prerelease.length && !other.prerelease.length) {
+      return -1
+    } else if (!this.prerelease.length && other.prerelease.length) {
+      return 1
+    } else if (!this.prerelease.length && !other.prerelease.length) {
+      return 0
+    }
+
+    let i = 0
+    do {
+      const a = this.prerelease[i]
+      const b = other.prerelease[i]
+      debug('prerelease compare', i, a, b)
+      if (a === undefined && b === undefined) {
+        return 0
+      } else if (b === undefined) {
+        return 1
+      } else if (a === undefined) {
+        return -1
+      } else if (a === b) {
+        continue
+      } else {
+        return compareIdentifiers(a, b)
+      }
+    } while (++i)
+  }
+
+  compareBuild (other) {
+    if (!(other instanceof SemVer)) {
+      other = new SemVer(other, this.options)
+    }
+
+    let i = 0
+    do {
+      const a = this.build[i]
+      const b = other.build[i]
+      debug('build compare', i, a, b)
+      if (a === undefined && b === undefined) {
+        return 0
+      } else if (b === undefined) {
+        return 1
+      } else if (a === undefined) {
+        return -1
+      } else if (a === b) {
+        continue
+      } else {
+        return compareIdentifiers(a, b)
+      }
+    } while (++i)
+  }
+
+  // preminor will bump the version up to the next minor release, and immediately
+  // down to pre-release. premajor and prepatch work the same way.
+  inc (release, identifier, identifierBase) {
+    if (release.startsWith('pre')) {
+      if (!identifier && identifierBase === false) {
+        throw new Error('invalid increment argument: identifier is empty')
+      }
+      // Avoid an invalid semver results
+      if (identifier) {
+        const match = `-${identifier}`.match(this.options.loose ? re[t.PRERELEASELOOSE] : re[t.PRERELEASE])
+        if (!match || match[1] !== identifier) {
+          throw new Error(`invalid identifier: ${identifier}`)
+        }
+      }
+    }
+
+    switch (release) {
+      case 'premajor':
+        this.prerelease.length = 0
+        this.patch = 0
+        this.minor = 0
+        this.major++
+        this.inc('pre', identifier, identifierBase)
+        break
+      case 'preminor':
+        this.prerelease.length = 0
+        this.patch = 0
+        this.minor++
+        this.inc('pre', identifier, identifierBase)
+        break
+      case 'prepatch':
+        // If this is already a prerelease, it will bump to the next version
+        // drop any prereleases that might already exist, since they are not
+        // relevant at this point.
+        this.prerelease.length = 0
+        this.inc('patch', identifier, identifierBase)
+        this.inc('pre', identifier, identifierBase)
+        break
+      // If the input is a non-prerelease version, this acts the same as
+      // prepatch.
+      case 'prerelease':
+        if (this.prerelease.length === 0) {
+          this.inc('patch', identifier, identifierBase)
+        }
+        this.inc('pre', identifier, identifierBase)
+        break
+      case 'release':
+        if (this.prerelease.length === 0) {
+          throw new Error(`version ${this.raw} is not a prerelease`)
+        }
+        this.prerelease.length = 0
+        break
+
+      case 'major':
+        // If this is a pre-major version, bump up to the same major version.
+        // Otherwise increment major.
+        // 1.0.0-5 bumps to 1.0.0
+        // 1.1.0 bumps to 2.0.0
+        if (
+          this.minor !== 0 ||
+          this.patch !== 0 ||
+          this.prerelease.length === 0
+        ) {
+          this.major++
+        }
+        this.minor = 0
+        this.patch = 0
+        this.prerelease = []
+        break
+      case 'minor':
+        // If this is a pre-minor version, bump up to the same minor version.
+        // Otherwise increment minor.
+        // 1.2.0-5 bumps to 1.2.0
+        // 1.2.1 bumps to 1.3.0
+        if (this.patch !== 0 || this.prerelease.length === 0) {
+          this.minor++
+        }
+        this.patch = 0
+        this.prerelease = []
+        break
+      case 'patch':
+        // If this is not a pre-release version, it will increment the patch.
+        // If it is a pre-release it will bump up to the same patch version.
+        // 1.2.0-5 patches to 1.2.0
+        // 1.2.0 patches to 1.2.1
+        if (this.prerelease.length === 0) {
+          this.patch++
+        }
+        this.prerelease = []
+        break
+      // This probably shouldn't be used publicly.
+      // 1.0.0 'pre' would become 1.0.0-0 which is the wrong direction.
+      case 'pre': {
+        const base = Number(identifierBase) ? 1 : 0
+
+        if (this.prerelease.length === 0) {
+          this.prerelease = [base]
+        } else {
+          let i = this.prerelease.length
+          while (--i >= 0) {
+            if (typeof this.prerelease[i] === 'number') {
+              this.prerelease[i]++
+              i = -2
+            }
+          }
+          if (i === -1) {
+            // didn't increment anything
+            if (identifier === this.prerelease.join('.') && identifierBase === false) {
+              throw new Error('invalid increment argument: identifier already exists')
+            }
+            this.prerelease.push(base)
+          }
+        }
+        if (identifier) {
+          // 1.2.0-beta.1 bumps to 1.2.0-beta.2,
+          // 1.2.0-beta.fooblz or 1.2.0-beta bumps to 1.2.0-beta.0
+          let prerelease = [identifier, base]
+          if (identifierBase === false) {
+            prerelease = [identifier]
+          }
+          if (isPrereleaseIdentifier(this.prerelease, identifier)) {
+            const prereleaseBase = this.prerelease[identifier.split('.').length]
+            if (isNaN(prereleaseBase)) {
+              this.prerelease = prerelease
+            }
+          } else {
+            this.prerelease = prerelease
+          }
+        }
+        break
+      }
+      default:
+        throw new Error(`invalid increment argument: ${release}`)
+    }
+    this.raw = this.format()
+    if (this.build.length) {
+      this.raw += `+${this.build.join('.')}`
+    }
+    return this
+  }
+}
+
+module.exports = SemVer
+
+
+/***/ }),
+
+/***/ 1799:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const clean = (version, options) => {
+  const s = parse(version.trim().replace(/^[=v]+/, ''), options)
+  return s ? s.version : null
+}
+module.exports = clean
+
+
+/***/ }),
+
+/***/ 8646:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gt = __nccwpck_require__(6599)
+const gte = __nccwpck_require__(1236)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
+
+const cmp = (a, op, b, loose) => {
+  switch (op) {
+    case '===':
+      if (typeof a === 'object') {
+        a = a.version
+      }
+      if (typeof b === 'object') {
+        b = b.version
+      }
+      return a === b
+
+    case '!==':
+      if (typeof a === 'object') {
+        a = a.version
+      }
+      if (typeof b === 'object') {
+        b = b.version
+      }
+      return a !== b
+
+    case '':
+    case '=':
+    case '==':
+      return eq(a, b, loose)
+
+    case '!=':
+      return neq(a, b, loose)
+
+    case '>':
+      return gt(a, b, loose)
+
+    case '>=':
+      return gte(a, b, loose)
+
+    case '<':
+      return lt(a, b, loose)
+
+    case '<=':
+      return lte(a, b, loose)
+
+    default:
+      throw new TypeError(`Invalid operator: ${op}`)
+  }
+}
+module.exports = cmp
+
+
+/***/ }),
+
+/***/ 5385:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const parse = __nccwpck_require__(6353)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+
+const coerce = (version, options) => {
+  if (version instanceof SemVer) {
+    return version
+  }
+
+  if (typeof version === 'number') {
+    version = String(version)
+  }
+
+  if (typeof version !== 'string') {
+    return null
+  }
+
+  options = options || {}
+
+  let match = null
+  if (!options.rtl) {
+    match = version.match(options.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE])
+  } else {
+    // Find the right-most coercible string that does not share
+    // a terminus with a more left-ward coercible string.
+    // Eg, '1.2.3.4' wants to coerce '2.3.4', not '3.4' or '4'
+    // With includePrerelease option set, '1.2.3.4-rc' wants to coerce '2.3.4-rc', not '2.3.4'
+    //
+    // Walk through the string checking with a /g regexp
+    // Manually set the index so as to pick up overlapping matches.
+    // Stop when we get a match that ends at the string end, since no
+    // coercible string can be more right-ward without the same terminus.
+    const coerceRtlRegex = options.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL]
+    let next
+    while ((next = coerceRtlRegex.exec(version)) &&
+        (!match || match.index + match[0].length !== version.length)
+    ) {
+      if (!match ||
+            next.index + next[0].length !== match.index + match[0].length) {
+        match = next
+      }
+      coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length
+    }
+    // leave it in a clean state
+    coerceRtlRegex.lastIndex = -1
+  }
+
+  if (match === null) {
+    return null
+  }
+
+  const major = match[2]
+  const minor = match[3] || '0'
+  const patch = match[4] || '0'
+  const prerelease = options.includePrerelease && match[5] ? `-${match[5]}` : ''
+  const build = options.includePrerelease && match[6] ? `+${match[6]}` : ''
+
+  return parse(`${major}.${minor}.${patch}${prerelease}${build}`, options)
+}
+module.exports = coerce
+
+
+/***/ }),
+
+/***/ 7648:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const compareBuild = (a, b, loose) => {
+  const versionA = new SemVer(a, loose)
+  const versionB = new SemVer(b, loose)
+  return versionA.compare(versionB) || versionA.compareBuild(versionB)
+}
+module.exports = compareBuild
+
+
+/***/ }),
+
+/***/ 6874:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const compareLoose = (a, b) => compare(a, b, true)
+module.exports = compareLoose
+
+
+/***/ }),
+
+/***/ 8469:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const compare = (a, b, loose) =>
+  new SemVer(a, loose).compare(new SemVer(b, loose))
+
+module.exports = compare
+
+
+/***/ }),
+
+/***/ 711:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+
+const diff = (version1, version2) => {
+  const v1 = parse(version1, null, true)
+  const v2 = parse(version2, null, true)
+  const comparison = v1.compare(v2)
+
+  if (comparison === 0) {
+    return null
+  }
+
+  const v1Higher = comparison > 0
+  const highVersion = v1Higher ? v1 : v2
+  const lowVersion = v1Higher ? v2 : v1
+  const highHasPre = !!highVersion.prerelease.length
+  const lowHasPre = !!lowVersion.prerelease.length
+
+  if (lowHasPre && !highHasPre) {
+    // Going from prerelease -> no prerelease requires some special casing
+
+    // If the low version has only a major, then it will always be a major
+    // Some examples:
+    // 1.0.0-1 -> 1.0.0
+    // 1.0.0-1 -> 1.1.1
+    // 1.0.0-1 -> 2.0.0
+    if (!lowVersion.patch && !lowVersion.minor) {
+      return 'major'
+    }
+
+    // If the main part has no difference
+    if (lowVersion.compareMain(highVersion) === 0) {
+      if (lowVersion.minor && !lowVersion.patch) {
+        return 'minor'
+      }
+      return 'patch'
+    }
+  }
+
+  // add the `pre` prefix if we are going to a prerelease version
+  const prefix = highHasPre ? 'pre' : ''
+
+  if (v1.major !== v2.major) {
+    return prefix + 'major'
+  }
+
+  if (v1.minor !== v2.minor) {
+    return prefix + 'minor'
+  }
+
+  if (v1.patch !== v2.patch) {
+    return prefix + 'patch'
+  }
+
+  // high and low are prereleases
+  return 'prerelease'
+}
+
+module.exports = diff
+
+
+/***/ }),
+
+/***/ 5082:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const eq = (a, b, loose) => compare(a, b, loose) === 0
+module.exports = eq
+
+
+/***/ }),
+
+/***/ 6599:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const gt = (a, b, loose) => compare(a, b, loose) > 0
+module.exports = gt
+
+
+/***/ }),
+
+/***/ 1236:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const gte = (a, b, loose) => compare(a, b, loose) >= 0
+module.exports = gte
+
+
+/***/ }),
+
+/***/ 2338:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+
+const inc = (version, release, options, identifier, identifierBase) => {
+  if (typeof (options) === 'string') {
+    identifierBase = identifier
+    identifier = options
+    options = undefined
+  }
+
+  try {
+    return new SemVer(
+      version instanceof SemVer ? version.version : version,
+      options
+    ).inc(release, identifier, identifierBase).version
+  } catch (er) {
+    return null
+  }
+}
+module.exports = inc
+
+
+/***/ }),
+
+/***/ 3872:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const lt = (a, b, loose) => compare(a, b, loose) < 0
+module.exports = lt
+
+
+/***/ }),
+
+/***/ 6717:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const lte = (a, b, loose) => compare(a, b, loose) <= 0
+module.exports = lte
+
+
+/***/ }),
+
+/***/ 8511:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const major = (a, loose) => new SemVer(a, loose).major
+module.exports = major
+
+
+/***/ }),
+
+/***/ 2603:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const minor = (a, loose) => new SemVer(a, loose).minor
+module.exports = minor
+
+
+/***/ }),
+
+/***/ 4974:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const neq = (a, b, loose) => compare(a, b, loose) !== 0
+module.exports = neq
+
+
+/***/ }),
+
+/***/ 6353:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const parse = (version, options, throwErrors = false) => {
+  if (version instanceof SemVer) {
+    return version
+  }
+  try {
+    return new SemVer(version, options)
+  } catch (er) {
+    if (!throwErrors) {
+      return null
+    }
+    throw er
+  }
+}
+
+module.exports = parse
+
+
+/***/ }),
+
+/***/ 8756:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const patch = (a, loose) => new SemVer(a, loose).patch
+module.exports = patch
+
+
+/***/ }),
+
+/***/ 5714:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const prerelease = (version, options) => {
+  const parsed = parse(version, options)
+  return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
+}
+module.exports = prerelease
+
+
+/***/ }),
+
+/***/ 2173:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const rcompare = (a, b, loose) => compare(b, a, loose)
+module.exports = rcompare
+
+
+/***/ }),
+
+/***/ 7192:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compareBuild = __nccwpck_require__(7648)
+const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
+module.exports = rsort
+
+
+/***/ }),
+
+/***/ 8011:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const satisfies = (version, range, options) => {
+  try {
+    range = new Range(range, options)
+  } catch (er) {
+    return false
+  }
+  return range.test(version)
+}
+module.exports = satisfies
+
+
+/***/ }),
+
+/***/ 9872:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compareBuild = __nccwpck_require__(7648)
+const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
+module.exports = sort
+
+
+/***/ }),
+
+/***/ 6114:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
+
+const truncate = (version, truncation, options) => {
+  if (!constants.RELEASE_TYPES.includes(truncation)) {
+    return null
+  }
+
+  const clonedVersion = cloneInputVersion(version, options)
+  return clonedVersion && doTruncation(clonedVersion, truncation)
+}
+
+const cloneInputVersion = (version, options) => {
+  const versionStringToParse = (
+    version instanceof SemVer ? version.version : version
+  )
+
+  return parse(versionStringToParse, options)
+}
+
+const doTruncation = (version, truncation) => {
+  if (isPrerelease(truncation)) {
+    return version.version
+  }
+
+  version.prerelease = []
+
+  switch (truncation) {
+    case 'major':
+      version.minor = 0
+      version.patch = 0
+      break
+    case 'minor':
+      version.patch = 0
+      break
+  }
+
+  return version.format()
+}
+
+const isPrerelease = (type) => {
+  return type.startsWith('pre')
+}
+
+module.exports = truncate
+
+
+/***/ }),
+
+/***/ 8780:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const valid = (version, options) => {
+  const v = parse(version, options)
+  return v ? v.version : null
+}
+module.exports = valid
+
+
+/***/ }),
+
+/***/ 2088:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+// just pre-load all the stuff that index.js lazily exports
+const internalRe = __nccwpck_require__(5471)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
+const identifiers = __nccwpck_require__(3348)
+const parse = __nccwpck_require__(6353)
+const valid = __nccwpck_require__(8780)
+const clean = __nccwpck_require__(1799)
+const inc = __nccwpck_require__(2338)
+const diff = __nccwpck_require__(711)
+const major = __nccwpck_require__(8511)
+const minor = __nccwpck_require__(2603)
+const patch = __nccwpck_require__(8756)
+const prerelease = __nccwpck_require__(5714)
+const compare = __nccwpck_require__(8469)
+const rcompare = __nccwpck_require__(2173)
+const compareLoose = __nccwpck_require__(6874)
+const compareBuild = __nccwpck_require__(7648)
+const sort = __nccwpck_require__(9872)
+const rsort = __nccwpck_require__(7192)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gte = __nccwpck_require__(1236)
+const lte = __nccwpck_require__(6717)
+const cmp = __nccwpck_require__(8646)
+const coerce = __nccwpck_require__(5385)
+const truncate = __nccwpck_require__(6114)
+const Comparator = __nccwpck_require__(9379)
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const toComparators = __nccwpck_require__(4750)
+const maxSatisfying = __nccwpck_require__(5574)
+const minSatisfying = __nccwpck_require__(8595)
+const minVersion = __nccwpck_require__(1866)
+const validRange = __nccwpck_require__(4737)
+const outside = __nccwpck_require__(280)
+const gtr = __nccwpck_require__(2276)
+const ltr = __nccwpck_require__(5213)
+const intersects = __nccwpck_require__(3465)
+const simplifyRange = __nccwpck_require__(2028)
+const subset = __nccwpck_require__(1489)
+module.exports = {
+  parse,
+  valid,
+  clean,
+  inc,
+  diff,
+  major,
+  minor,
+  patch,
+  prerelease,
+  compare,
+  rcompare,
+  compareLoose,
+  compareBuild,
+  sort,
+  rsort,
+  gt,
+  lt,
+  eq,
+  neq,
+  gte,
+  lte,
+  cmp,
+  coerce,
+  truncate,
+  Comparator,
+  Range,
+  satisfies,
+  toComparators,
+  maxSatisfying,
+  minSatisfying,
+  minVersion,
+  validRange,
+  outside,
+  gtr,
+  ltr,
+  intersects,
+  simplifyRange,
+  subset,
+  SemVer,
+  re: internalRe.re,
+  src: internalRe.src,
+  tokens: internalRe.t,
+  SEMVER_SPEC_VERSION: constants.SEMVER_SPEC_VERSION,
+  RELEASE_TYPES: constants.RELEASE_TYPES,
+  compareIdentifiers: identifiers.compareIdentifiers,
+  rcompareIdentifiers: identifiers.rcompareIdentifiers,
+}
+
+
+/***/ }),
+
+/***/ 5101:
+/***/ ((module) => {
+
+
+
+// Note: this is the semver.org version of the spec that it implements
+// Not necessarily the package version of this code.
+const SEMVER_SPEC_VERSION = '2.0.0'
+
+const MAX_LENGTH = 256
+const MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER ||
+/* istanbul ignore next */ 9007199254740991
+
+// Max safe segment length for coercion.
+const MAX_SAFE_COMPONENT_LENGTH = 16
+
+// Max safe length for a build identifier. The max length minus 6 characters for
+// the shortest version with a build 0.0.0+BUILD.
+const MAX_SAFE_BUILD_LENGTH = MAX_LENGTH - 6
+
+// ECMAScript whitespace and line terminators matched by \s.
+const WHITESPACE_CHARACTERS = [
+  '\t',
+  '\n',
+  '\v',
+  '\f',
+  '\r',
+  ' ',
+  '\u00a0',
+  '\u1680',
+  '\u2000',
+  '\u2001',
+  '\u2002',
+  '\u2003',
+  '\u2004',
+  '\u2005',
+  '\u2006',
+  '\u2007',
+  '\u2008',
+  '\u2009',
+  '\u200a',
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+  '\ufeff',
+]
+
+const RELEASE_TYPES = [
+  'major',
+  'premajor',
+  'minor',
+  'preminor',
+  'patch',
+  'prepatch',
+  'prerelease',
+]
+
+module.exports = {
+  MAX_LENGTH,
+  MAX_SAFE_COMPONENT_LENGTH,
+  MAX_SAFE_BUILD_LENGTH,
+  MAX_SAFE_INTEGER,
+  WHITESPACE_CHARACTERS,
+  RELEASE_TYPES,
+  SEMVER_SPEC_VERSION,
+  FLAG_INCLUDE_PRERELEASE: 0b001,
+  FLAG_LOOSE: 0b010,
+}
+
+
+/***/ }),
+
+/***/ 1159:
+/***/ ((module) => {
+
+
+
+const debug = (
+  typeof process === 'object' &&
+  process.env &&
+  process.env.NODE_DEBUG &&
+  /\bsemver\b/i.test(process.env.NODE_DEBUG)
+) ? (...args) => console.error('SEMVER', ...args)
+  : () => {}
+
+module.exports = debug
+
+
+/***/ }),
+
+/***/ 3348:
+/***/ ((module) => {
+
+
+
+const numeric = /^[0-9]+$/
+const compareIdentifiers = (a, b) => {
+  if (typeof a === 'number' && typeof b === 'number') {
+    return a === b ? 0 : a < b ? -1 : 1
+  }
+
+  const anum = numeric.test(a)
+  const bnum = numeric.test(b)
+
+  if (anum && bnum) {
+    a = +a
+    b = +b
+  }
+
+  return a === b ? 0
+    : (anum && !bnum) ? -1
+    : (bnum && !anum) ? 1
+    : a < b ? -1
+    : 1
+}
+
+const rcompareIdentifiers = (a, b) => compareIdentifiers(b, a)
+
+module.exports = {
+  compareIdentifiers,
+  rcompareIdentifiers,
+}
+
+
+/***/ }),
+
+/***/ 1383:
+/***/ ((module) => {
+
+
+
+class LRUCache {
+  constructor () {
+    this.max = 1000
+    this.map = new Map()
+  }
+
+  get (key) {
+    const value = this.map.get(key)
+    if (value === undefined) {
+      return undefined
+    } else {
+      // Remove the key from the map and add it to the end
+      this.map.delete(key)
+      this.map.set(key, value)
+      return value
+    }
+  }
+
+  delete (key) {
+    return this.map.delete(key)
+  }
+
+  set (key, value) {
+    const deleted = this.delete(key)
+
+    if (!deleted && value !== undefined) {
+      // If cache is full, delete the least recently used item
+      if (this.map.size >= this.max) {
+        const firstKey = this.map.keys().next().value
+        this.delete(firstKey)
+      }
+
+      this.map.set(key, value)
+    }
+
+    return this
+  }
+}
+
+module.exports = LRUCache
+
+
+/***/ }),
+
+/***/ 356:
+/***/ ((module) => {
+
+
+
+// parse out just the options we care about
+const looseOption = Object.freeze({ loose: true })
+const emptyOpts = Object.freeze({ })
+const parseOptions = options => {
+  if (!options) {
+    return emptyOpts
+  }
+
+  if (typeof options !== 'object') {
+    return looseOption
+  }
+
+  return options
+}
+module.exports = parseOptions
+
+
+/***/ }),
+
+/***/ 5471:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+
+
+const {
+  MAX_SAFE_COMPONENT_LENGTH,
+  MAX_SAFE_BUILD_LENGTH,
+  MAX_LENGTH,
+} = __nccwpck_require__(5101)
+const debug = __nccwpck_require__(1159)
+exports = module.exports = {}
+
+// The actual regexps go on exports.re
+const re = exports.re = []
+const safeRe = exports.safeRe = []
+const src = exports.src = []
+const safeSrc = exports.safeSrc = []
+const t = exports.t = {}
+let R = 0
+
+const LETTERDASHNUMBER = '[a-zA-Z0-9-]'
+
+// Replace some greedy regex tokens to prevent regex dos issues. These regex are
+// used internally via the safeRe object since all inputs in this library get
+// normalized first to trim and collapse all extra whitespace. The original
+// regexes are exported for userland consumption and lower level usage. A
+// future breaking change could export the safer regex only with a note that
+// all input should have extra whitespace removed.
+const safeRegexReplacements = [
+  ['\\s', 1],
+  ['\\d', MAX_LENGTH],
+  [LETTERDASHNUMBER, MAX_SAFE_BUILD_LENGTH],
+]
+
+const makeSafeRegex = (value) => {
+  for (const [token, max] of safeRegexReplacements) {
+    value = value
+      .split(`${token}*`).join(`${token}{0,${max}}`)
+      .split(`${token}+`).join(`${token}{1,${max}}`)
+  }
+  return value
+}
+
+const createToken = (name, value, isGlobal) => {
+  const safe = makeSafeRegex(value)
+  const index = R++
+  debug(name, index, value)
+  t[name] = index
+  src[index] = value
+  safeSrc[index] = safe
+  re[index] = new RegExp(value, isGlobal ? 'g' : undefined)
+  safeRe[index] = new RegExp(safe, isGlobal ? 'g' : undefined)
+}
+
+// The following Regular Expressions can be used for tokenizing,
+// validating, and parsing SemVer version strings.
+
+// ## Numeric Identifier
+// A single `0`, or a non-zero digit followed by zero or more digits.
+
+createToken('NUMERICIDENTIFIER', '0|[1-9]\\d*')
+createToken('NUMERICIDENTIFIERLOOSE', '\\d+')
+
+// ## Non-numeric Identifier
+// Zero or more digits, followed by a letter or hyphen, and then zero or
+// more letters, digits, or hyphens.
+
+createToken('NONNUMERICIDENTIFIER', `\\d*[a-zA-Z-]${LETTERDASHNUMBER}*`)
+
+// ## Main Version
+// Three dot-separated numeric identifiers.
+
+createToken('MAINVERSION', `(${src[t.NUMERICIDENTIFIER]})\\.` +
+                   `(${src[t.NUMERICIDENTIFIER]})\\.` +
+                   `(${src[t.NUMERICIDENTIFIER]})`)
+
+createToken('MAINVERSIONLOOSE', `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.` +
+                        `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.` +
+                        `(${src[t.NUMERICIDENTIFIERLOOSE]})`)
+
+// ## Pre-release Version Identifier
+// A numeric identifier, or a non-numeric identifier.
+// Non-numeric identifiers include numeric identifiers but can be longer.
+// Therefore non-numeric identifiers must go first.
+
+createToken('PRERELEASEIDENTIFIER', `(?:${src[t.NONNUMERICIDENTIFIER]
+}|${src[t.NUMERICIDENTIFIER]})`)
+
+createToken('PRERELEASEIDENTIFIERLOOSE', `(?:${src[t.NONNUMERICIDENTIFIER]
+}|${src[t.NUMERICIDENTIFIERLOOSE]})`)
+
+// ## Pre-release Version
+// Hyphen, followed by one or more dot-separated pre-release version
+// identifiers.
+
+createToken('PRERELEASE', `(?:-(${src[t.PRERELEASEIDENTIFIER]
+}(?:\\.${src[t.PRERELEASEIDENTIFIER]})*))`)
+
+createToken('PRERELEASELOOSE', `(?:-?(${src[t.PRERELEASEIDENTIFIERLOOSE]
+}(?:\\.${src[t.PRERELEASEIDENTIFIERLOOSE]})*))`)
+
+// ## Build Metadata Identifier
+// Any combination of digits, letters, or hyphens.
+
+createToken('BUILDIDENTIFIER', `${LETTERDASHNUMBER}+`)
+
+// ## Build Metadata
+// Plus sign, followed by one or more period-separated build metadata
+// identifiers.
+
+createToken('BUILD', `(?:\\+(${src[t.BUILDIDENTIFIER]
+}(?:\\.${src[t.BUILDIDENTIFIER]})*))`)
+
+// ## Full Version String
+// A main version, followed optionally by a pre-release version and
+// build metadata.
+
+// Note that the only major, minor, patch, and pre-release sections of
+// the version string are capturing groups.  The build metadata is not a
+// capturing group, because it should not ever be used in version
+// comparison.
+
+createToken('FULLPLAIN', `v?${src[t.MAINVERSION]
+}${src[t.PRERELEASE]}?${
+  src[t.BUILD]}?`)
+
+createToken('FULL', `^${src[t.FULLPLAIN]}$`)
+
+// like full, but allows v1.2.3 and =1.2.3, which people do sometimes.
+// also, 1.0.0alpha1 (prerelease without the hyphen) which is pretty
+// common in the npm registry.
+createToken('LOOSEPLAIN', `[v=\\s]*${src[t.MAINVERSIONLOOSE]
+}${src[t.PRERELEASELOOSE]}?${
+  src[t.BUILD]}?`)
+
+createToken('LOOSE', `^${src[t.LOOSEPLAIN]}$`)
+
+createToken('GTLT', '((?:<|>)?=?)')
+
+// Something like "2.*" or "1.2.x".
+// Note that "x.x" is a valid xRange identifier, meaning "any version"
+// Only the first item is strictly required.
+createToken('XRANGEIDENTIFIERLOOSE', `${src[t.NUMERICIDENTIFIERLOOSE]}|x|X|\\*`)
+createToken('XRANGEIDENTIFIER', `${src[t.NUMERICIDENTIFIER]}|x|X|\\*`)
+
+createToken('XRANGEPLAIN', `[v=\\s]*(${src[t.XRANGEIDENTIFIER]})` +
+                   `(?:\\.(${src[t.XRANGEIDENTIFIER]})` +
+                   `(?:\\.(${src[t.XRANGEIDENTIFIER]})` +
+                   `(?:${src[t.PRERELEASE]})?${
+                     src[t.BUILD]}?` +
+                   `)?)?`)
+
+createToken('XRANGEPLAINLOOSE', `[v=\\s]*(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+                        `(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+                        `(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+                        `(?:${src[t.PRERELEASELOOSE]})?${
+                          src[t.BUILD]}?` +
+                        `)?)?`)
+
+createToken('XRANGE', `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAIN]}$`)
+createToken('XRANGELOOSE', `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAINLOOSE]}$`)
+
+// Coercion.
+// Extract anything that could conceivably be a part of a valid semver
+createToken('COERCEPLAIN', `${'(^|[^\\d])' +
+              '(\\d{1,'}${MAX_SAFE_COMPONENT_LENGTH}})` +
+              `(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?` +
+              `(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?`)
+createToken('COERCE', `${src[t.COERCEPLAIN]}(?:$|[^\\d])`)
+createToken('COERCEFULL', src[t.COERCEPLAIN] +
+              `(?:${src[t.PRERELEASE]})?` +
+              `(?:${src[t.BUILD]})?` +
+              `(?:$|[^\\d])`)
+createToken('COERCERTL', src[t.COERCE], true)
+createToken('COERCERTLFULL', src[t.COERCEFULL], true)
+
+// Tilde ranges.
+// Meaning is "reasonably at or greater than"
+createToken('LONETILDE', '(?:~>?)')
+
+createToken('TILDETRIM', `(\\s*)${src[t.LONETILDE]}\\s+`, true)
+exports.tildeTrimReplace = '$1~'
+
+createToken('TILDE', `^${src[t.LONETILDE]}${src[t.XRANGEPLAIN]}$`)
+createToken('TILDELOOSE', `^${src[t.LONETILDE]}${src[t.XRANGEPLAINLOOSE]}$`)
+
+// Caret ranges.
+// Meaning is "at least and backwards compatible with"
+createToken('LONECARET', '(?:\\^)')
+
+createToken('CARETTRIM', `(\\s*)${src[t.LONECARET]}\\s+`, true)
+exports.caretTrimReplace = '$1^'
+
+createToken('CARET', `^${src[t.LONECARET]}${src[t.XRANGEPLAIN]}$`)
+createToken('CARETLOOSE', `^${src[t.LONECARET]}${src[t.XRANGEPLAINLOOSE]}$`)
+
+// A simple gt/lt/eq thing, or just "" to indicate "any version"
+createToken('COMPARATORLOOSE', `^${src[t.GTLT]}\\s*(${src[t.LOOSEPLAIN]})$|^$`)
+createToken('COMPARATOR', `^${src[t.GTLT]}\\s*(${src[t.FULLPLAIN]})$|^$`)
+
+// An expression to strip any whitespace between the gtlt and the thing
+// it modifies, so that `> 1.2.3` ==> `>1.2.3`
+createToken('COMPARATORTRIM', `(\\s*)${src[t.GTLT]
+}\\s*(${src[t.LOOSEPLAIN]}|${src[t.XRANGEPLAIN]})`, true)
+exports.comparatorTrimReplace = '$1$2$3'
+
+// Something like `1.2.3 - 1.2.4`
+// Note that these all use the loose form, because they'll be
+// checked against either the strict or loose comparator form
+// later.
+createToken('HYPHENRANGE', `^\\s*(${src[t.XRANGEPLAIN]})` +
+                   `\\s+-\\s+` +
+                   `(${src[t.XRANGEPLAIN]})` +
+                   `\\s*$`)
+
+createToken('HYPHENRANGELOOSE', `^\\s*(${src[t.XRANGEPLAINLOOSE]})` +
+                        `\\s+-\\s+` +
+                        `(${src[t.XRANGEPLAINLOOSE]})` +
+                        `\\s*$`)
+
+// Star ranges basically just allow anything at all.
+createToken('STAR', '(<|>)?=?\\s*\\*')
+// >=0.0.0 is like a star
+createToken('GTE0', '^\\s*>=\\s*0\\.0\\.0\\s*$')
+createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
+
+
+/***/ }),
+
+/***/ 9737:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+// @ts-check
+
+
+// Reproduce safeRe[COMPARATORTRIM] replacement boundaries, not version
+// validation. Each end-index finder returns an exclusive end, or its start
+// on no match.
+// Positions count from zero. An end of 3 means characters 0, 1, and 2 were read;
+// range.slice(start, end) gives the matched text, not a converted number.
+const {
+  MAX_LENGTH,
+  MAX_SAFE_BUILD_LENGTH,
+  WHITESPACE_CHARACTERS,
+} = __nccwpck_require__(5101)
+
+/**
+ * Remembers the last two rows of digits so their characters need not be reread.
+ * Positions start at -1 until a row has been found.
+ *
+ * @typedef {object} DigitRunCache
+ * @property {number} start The first character of the most recently found row.
+ * @property {number} end The position after that row's last character.
+ * @property {number} previousStart The first character of the previous row.
+ * @property {number} previousEnd The position after the previous row.
+ */
+
+// One entry per UTF-16 code unit keeps membership checks constant-time.
+const whitespace = new Uint8Array(0x10000)
+for (const char of WHITESPACE_CHARACTERS) {
+  whitespace[char.charCodeAt(0)] = 1
+}
+
+/**
+ * Checks whether a character is whitespace, like a space, tab, or newline.
+ * Looking past the end of the string returns false.
+ *
+ * @param {string|undefined} char One character, or undefined past the string's end.
+ * @returns {boolean} Whether the character is whitespace.
+ * @example isWhitespace(' ') // true
+ * @example isWhitespace('1') // false
+ */
+const isWhitespace = char =>
+  char !== undefined && whitespace[char.charCodeAt(0)] === 1
+
+/**
+ * Checks for v, =, or whitespace before the version number.
+ * These are historical version prefixes, not range operators:
+ * < and > are handled separately, as are tilde and caret ranges.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character can belong to a version prefix.
+ * @example isVersionPrefix('=') // true
+ * @example isVersionPrefix('>') // false
+ */
+const isVersionPrefix = char =>
+  char === 'v' ||
+  char === '=' ||
+  isWhitespace(char)
+
+/**
+ * Checks whether a character is one of the digits 0 through 9.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character is an ASCII digit.
+ * @example isDigit('7') // true
+ * @example isDigit('.') // false
+ */
+const isDigit = char => char !== undefined && char >= '0' && char <= '9'
+
+/**
+ * Checks whether a character is an English letter, uppercase or lowercase.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character is an ASCII letter.
+ * @example isLetter('b') // true
+ * @example isLetter('7') // false
+ */
+const isLetter = char =>
+  char !== undefined && (
+    (char >= 'a' && char <= 'z') ||
+    (char >= 'A' && char <= 'Z')
+  )
+
+/**
+ * Checks for a letter, digit, or hyphen: the characters allowed inside
+ * prerelease and build names such as beta-1.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character can be part of an identifier.
+ * @example isIdentifierCharacter('-') // true
+ * @example isIdentifierCharacter('.') // false; dots separate identifiers
+ */
+const isIdentifierCharacter = char => isDigit(char) || isLetter(char) || char === '-'
+
+/**
+ * Checks whether a version component can begin here: with a digit or
+ * a wildcard such as x, X, or *.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether a number or wildcard can start with this character.
+ * @example isVersionStart('x') // true
+ * @example isVersionStart('v') // false; v belongs to the prefix
+ */
+const isVersionStart = char =>
+  isDigit(char) ||
+  char === 'x' ||
+  char === 'X' ||
+  char === '*'
+
+/**
+ * Finds the end of a row of digits, but returns no more than limit digits.
+ * Remembers the last two rows so looking at them again does not reread them.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of the first character to check.
+ * @param {number} limit The most digit characters the returned match can include.
+ * @param {DigitRunCache} digitRuns Shared cache of digit-run positions, updated in place.
+ * @returns {number} The position after the matched digits, or start if none match.
+ * @example findDigitsEndIndex('123abc', 0, 10, digitRuns) // 3, pointing at a
+ * @example findDigitsEndIndex('123abc', 0, 2, digitRuns) // 2, pointing at the unread 3
+ */
+const findDigitsEndIndex = (range, start, limit, digitRuns) => {
+  if (!isDigit(range[start])) {
+    return start
+  }
+  if (start >= digitRuns.start && start < digitRuns.end) {
+    return Math.min(start + limit, digitRuns.end)
+  }
+  if (start >= digitRuns.previousStart && start < digitRuns.previousEnd) {
+    return Math.min(start + limit, digitRuns.previousEnd)
+  }
+  let end = start + 1
+  while (isDigit(range[end])) {
+    end++
+  }
+  // A failed full version can rewind from its second run to its first.
+  digitRuns.previousStart = digitRuns.start
+  digitRuns.previousEnd = digitRuns.end
+  digitRuns.start = start
+  digitRuns.end = end
+  return Math.min(start + limit, end)
+}
+
+/**
+ * Reads a number using the old regex's length and leading-zero rules.
+ * Strict mode reads just the first zero in 012; loose mode can read all three.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the number should begin.
+ * @param {boolean} loose Whether to allow leading zeros.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the matched digits, not their numeric value.
+ * @example findVersionNumberEndIndex('012', 0, false, digitRuns) // 1
+ * @example findVersionNumberEndIndex('012', 0, true, digitRuns) // 3
+ */
+const findVersionNumberEndIndex = (range, start, loose, digitRuns) => {
+  if (!loose && range[start] === '0') {
+    return start + 1
+  }
+  // Strict syntax allows an initial nonzero digit plus MAX_LENGTH digits.
+  return findDigitsEndIndex(range, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns)
+}
+
+/**
+ * Reads one piece of a prerelease name, such as beta or 1 in beta.1.
+ * Tries the letter-or-hyphen form first, then the number-only form.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the identifier should begin.
+ * @param {boolean} loose Whether numeric identifiers may have leading zeros.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the identifier, or start if none matches.
+ * @example findPrereleaseIdentifierEndIndex('beta.1', 0, false, digitRuns) // 4, at the dot
+ * @example findPrereleaseIdentifierEndIndex('001beta', 0, false, digitRuns) // 7
+ */
+const findPrereleaseIdentifierEndIndex = (range, start, loose, digitRuns) => {
+  const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH, digitRuns)
+  // The legacy regex tries a nonnumeric identifier before a numeric one.
+  if (isLetter(range[digitsEnd]) || range[digitsEnd] === '-') {
+    let end = digitsEnd + 1
+    const limit = end + MAX_SAFE_BUILD_LENGTH
+    while (end < limit && isIdentifierCharacter(range[end])) {
+      end++
+    }
+    return end
+  }
+  return findVersionNumberEndIndex(range, start, loose, digitRuns)
+}
+
+/**
+ * Reads a prerelease suffix such as -beta.1, one dot-separated piece at a time.
+ * Loose mode also allows the name without its opening hyphen.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the suffix should begin, including -.
+ * @param {boolean} loose Whether the opening hyphen is optional and zeros allowed.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the matched suffix, or start if absent.
+ * @example findPrereleaseEndIndex('-beta.1+sha', 0, false, digitRuns) // 7, at the plus
+ * @example findPrereleaseEndIndex('beta', 0, false, digitRuns) // 0; no opening hyphen
+ */
+const findPrereleaseEndIndex = (range, start, loose, digitRuns) => {
+  const hyphen = range[start] === '-'
+  if (!loose && !hyphen) {
+    return start
+  }
+  const identifierStart = start + (hyphen ? 1 : 0)
+  let end = findPrereleaseIdentifierEndIndex(range, identifierStart, loose, digitRuns)
+  if (end === identifierStart) {
+    if (!loose || !hyphen) {
+      return start
+    }
+    // In loose syntax, a lone hyphen can itself be the identifier.
+    end = findPrereleaseIdentifierEndIndex(range, start, loose, digitRuns)
+  }
+  while (range[end] === '.') {
+    const next = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns)
+    if (next === end + 1) {
+      break
+    }
+    end = next
+  }
+  return end
+}
+
+/**
+ * Reads one build-name piece, such as sha or 123 in +sha.123.
+ * Stops at a disallowed character or the old regex's length limit.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the identifier should begin.
+ * @returns {number} The position after the identifier, or start if none matches.
+ * @example findBuildIdentifierEndIndex('sha.123', 0) // 3, at the dot
+ * @example findBuildIdentifierEndIndex('001', 0) // 3; leading zeros are allowed
+ */
+const findBuildIdentifierEndIndex = (range, start) => {
+  let end = start
+  while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range[end])) {
+    end++
+  }
+  return end
+}
+
+/**
+ * Reads optional build metadata such as +sha.123.
+ * Leaves the position unchanged if there is no plus sign followed by a name.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the opening + should be.
+ * @returns {number} The position after the matched metadata, or start if absent.
+ * @example findBuildEndIndex('+sha.123 <2', 0) // 8, at the space
+ * @example findBuildEndIndex('+', 0) // 0; a plus sign alone is not a match
+ */
+const findBuildEndIndex = (range, start) => {
+  if (range[start] !== '+') {
+    return start
+  }
+  let end = findBuildIdentifierEndIndex(range, start + 1)
+  if (end === start + 1) {
+    return start
+  }
+  while (range[end] === '.') {
+    const next = findBuildIdentifierEndIndex(range, end + 1)
+    if (next === end + 1) {
+      break
+    }
+    end = next
+  }
+  return end
+}
+
+/**
+ * Reads three numbers separated by dots, then any prerelease and build suffixes.
+ * Uses loose rules, so forms such as 01.02.03beta can match here.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of the first number, after any prefix.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the version match, or start if none matches.
+ * @example findLooseFullVersionEndIndex('1.2.3-beta+sha <2', 0, digitRuns) // 14
+ * @example findLooseFullVersionEndIndex('1.2', 0, digitRuns) // 0; needs three numbers
+ */
+const findLooseFullVersionEndIndex = (range, start, digitRuns) => {
+  let end = start
+  for (let component = 0; component < 3; component++) {
+    const next = findVersionNumberEndIndex(range, end, true, digitRuns)
+    if (next === end) {
+      return start
+    }
+    end = next
+    if (component < 2) {
+      if (range[end] !== '.') {
+        return start
+      }
+      end++
+    }
+  }
+  const prereleaseEnd = findPrereleaseEndIndex(range, end, true, digitRuns)
+  return findBuildEndIndex(range, prereleaseEnd)
+}
+
+/**
+ * Reads one component of a partial or wildcard version, such as 2 or x in 2.x.
+ * Numbers use strict leading-zero rules; wildcards take up one character.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the component should begin.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the component, or start if none matches.
+ * @example findPartialVersionComponentEndIndex('2.x', 0, digitRuns) // 1, at the dot
+ * @example findPartialVersionComponentEndIndex('2.x', 2, digitRuns) // 3, after x
+ */
+const findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
+  if (isDigit(range[start])) {
+    return findVersionNumberEndIndex(range, start, false, digitRuns)
+  }
+  return isVersionStart(range[start]) ? start + 1 : start
+}
+
+/**
+ * Reads up to three components, allowing forms such as 1, 1.2, or 1.x.
+ * After the third component, also reads any strict prerelease and build suffixes.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of a number or wildcard, after any prefix.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the matched version text.
+ * @example findPartialVersionEndIndex('1.x <2', 0, digitRuns) // 3, at the space
+ * @example findPartialVersionEndIndex('1.', 0, digitRuns) // 1; the trailing dot is unread
+ */
+const findPartialVersionEndIndex = (range, start, digitRuns) => {
+  let end = findPartialVersionComponentEndIndex(range, start, digitRuns)
+  for (let component = 0; component < 2; component++) {
+    if (range[end] !== '.') {
+      return end
+    }
+    const next = findPartialVersionComponentEndIndex(range, end + 1, digitRuns)
+    if (next === end + 1) {
+      return end
+    }
+    end = next
+  }
+  const prereleaseEnd = findPrereleaseEndIndex(range, end, false, digitRuns)
+  return findBuildEndIndex(range, prereleaseEnd)
+}
+
+/**
+ * Finds where a version match ends, without deciding whether the range is valid.
+ * Tries a loose full version first, then a partial or wildcard version, just
+ * like the old regex's LOOSEPLAIN and XRANGEPLAIN alternatives.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of a number or wildcard, after any prefix.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position where scanning the next candidate can resume.
+ * @example findVersionEndIndex('1.2.3 <2', 0, digitRuns) // 5, at the space
+ * @example findVersionEndIndex('1.x <2', 0, digitRuns) // 3, at the space
+ */
+const findVersionEndIndex = (range, start, digitRuns) => {
+  const fullVersionEnd = findLooseFullVersionEndIndex(range, start, digitRuns)
+  return fullVersionEnd !== start
+    ? fullVersionEnd
+    : findPartialVersionEndIndex(range, start, digitRuns)
+}
+
+/**
+ * Finds the one whitespace character the old replacement would remove.
+ * Keeps leading whitespace, skips an optional operator, and checks immediately
+ * after it. Returns -1 if there is nothing to remove.
+ *
+ * @param {string} range The text containing a candidate already found by the caller.
+ * @param {number} matchStart The candidate's position, including leading whitespace.
+ * @returns {number} The position of the removable whitespace, or -1 if absent.
+ * @example findRemovableWhitespaceIndex(' > 1', 0) // 2; keep the space at position 0
+ * @example findRemovableWhitespaceIndex('>1', 0) // -1
+ */
+const findRemovableWhitespaceIndex = (range, matchStart) => {
+  let position = matchStart
+  if (isWhitespace(range[position])) {
+    position++
+  }
+  if (range[position] === '<' || range[position] === '>') {
+    position++
+  }
+  if (range[position] === '=') {
+    position++
+  }
+  return isWhitespace(range[position]) ? position : -1
+}
+
+/**
+ * Joins an operator to its version, turning > 1.2.3 into >1.2.3.
+ * Copies everything else according to the old regex's matching rules.
+ * Moves forward through prefixes and whole versions to avoid repeatedly
+ * searching the same characters on long inputs.
+ *
+ * @param {string} range The range text to process; the original string is unchanged.
+ * @returns {string} The range with matched operator whitespace removed.
+ * @example trimComparatorWhitespace('> 1.2.3 < 2') // '>1.2.3 <2'
+ * @example trimComparatorWhitespace('> invalid') // '> invalid'
+ */
+const trimComparatorWhitespace = range => {
+  let result = ''
+  let copyFrom = 0
+  let cursor = 0
+  const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 }
+
+  while (cursor < range.length) {
+    const matchStart = cursor
+    if (range[cursor] === '<' || range[cursor] === '>') {
+      cursor++
+    } else if (!isVersionPrefix(range[cursor]) && !isVersionStart(range[cursor])) {
+      cursor++
+      continue
+    }
+
+    // Consume a v/=/whitespace run once, even when no version follows it.
+    while (cursor < range.length && isVersionPrefix(range[cursor])) {
+      cursor++
+    }
+    if (!isVersionStart(range[cursor])) {
+      continue
+    }
+
+    const whitespacePosition = findRemovableWhitespaceIndex(range, matchStart)
+    if (whitespacePosition !== -1) {
+      result += range.slice(copyFrom, whitespacePosition)
+      copyFrom = whitespacePosition + 1
+    }
+
+    // Skip the entire match, so a prerelease's trailing v cannot be
+    // reconsidered as the prefix of another version.
+    cursor = findVersionEndIndex(range, cursor, digitRuns)
+  }
+
+  return result + range.slice(copyFrom)
+}
+
+module.exports = trimComparatorWhitespace
+
+
+/***/ }),
+
+/***/ 2276:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+// Determine if version is greater than all the versions possible in the range.
+const outside = __nccwpck_require__(280)
+const gtr = (version, range, options) => outside(version, range, '>', options)
+module.exports = gtr
+
+
+/***/ }),
+
+/***/ 3465:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const intersects = (r1, r2, options) => {
+  r1 = new Range(r1, options)
+  r2 = new Range(r2, options)
+  return r1.intersects(r2, options)
+}
+module.exports = intersects
+
+
+/***/ }),
+
+/***/ 5213:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const outside = __nccwpck_require__(280)
+// Determine if version is less than all the versions possible in the range
+const ltr = (version, range, options) => outside(version, range, '<', options)
+module.exports = ltr
+
+
+/***/ }),
+
+/***/ 5574:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+
+const maxSatisfying = (versions, range, options) => {
+  let max = null
+  let maxSV = null
+  let rangeObj = null
+  try {
+    rangeObj = new Range(range, options)
+  } catch (er) {
+    return null
+  }
+  versions.forEach((v) => {
+    if (rangeObj.test(v)) {
+      // satisfies(v, range, options)
+      if (!max || maxSV.compare(v) === -1) {
+        // compare(max, v, true)
+        max = v
+        maxSV = new SemVer(max, options)
+      }
+    }
+  })
+  return max
+}
+module.exports = maxSatisfying
+
+
+/***/ }),
+
+/***/ 8595:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+const minSatisfying = (versions, range, options) => {
+  let min = null
+  let minSV = null
+  let rangeObj = null
+  try {
+    rangeObj = new Range(range, options)
+  } catch (er) {
+    return null
+  }
+  versions.forEach((v) => {
+    if (rangeObj.test(v)) {
+      // satisfies(v, range, options)
+      if (!min || minSV.compare(v) === 1) {
+        // compare(min, v, true)
+        min = v
+        minSV = new SemVer(min, options)
+      }
+    }
+  })
+  return min
+}
+module.exports = minSatisfying
+
+
+/***/ }),
+
+/***/ 1866:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+const gt = __nccwpck_require__(6599)
+
+const minVersion = (range, loose) => {
+  range = new Range(range, loose)
+
+  let minver = new SemVer('0.0.0')
+  if (range.test(minver)) {
+    return minver
+  }
+
+  minver = new SemVer('0.0.0-0')
+  if (range.test(minver)) {
+    return minver
+  }
+
+  minver = null
+  for (let i = 0; i < range.set.length; ++i) {
+    const comparators = range.set[i]
+
+    let setMin = null
+    comparators.forEach((comparator) => {
+      // Clone to avoid manipulating the comparator's semver object.
+      const compver = new SemVer(comparator.semver.version)
+      switch (comparator.operator) {
+        case '>':
+          if (compver.prerelease.length === 0) {
+            compver.patch++
+          } else {
+            compver.prerelease.push(0)
+          }
+          compver.raw = compver.format()
+          /* fallthrough */
+        case '':
+        case '>=':
+          if (!setMin || gt(compver, setMin)) {
+            setMin = compver
+          }
+          break
+        case '<':
+        case '<=':
+          /* Ignore maximum versions */
+          break
+        /* istanbul ignore next */
+        default:
+          throw new Error(`Unexpected operation: ${comparator.operator}`)
+      }
+    })
+    if (setMin && (!minver || gt(minver, setMin))) {
+      minver = setMin
+    }
+  }
+
+  if (minver && range.test(minver)) {
+    return minver
+  }
+
+  return null
+}
+module.exports = minVersion
+
+
+/***/ }),
+
+/***/ 280:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Comparator = __nccwpck_require__(9379)
+const { ANY } = Comparator
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
+const gte = __nccwpck_require__(1236)
+
+const outside = (version, range, hilo, options) => {
+  version = new SemVer(version, options)
+  range = new Range(range, options)
+
+  let gtfn, ltefn, ltfn, comp, ecomp
+  switch (hilo) {
+    case '>':
+      gtfn = gt
+      ltefn = lte
+      ltfn = lt
+      comp = '>'
+      ecomp = '>='
+      break
+    case '<':
+      gtfn = lt
+      ltefn = gte
+      ltfn = gt
+      comp = '<'
+      ecomp = '<='
+      break
+    default:
+      throw new TypeError('Must provide a hilo val of "<" or ">"')
+  }
+
+  // If it satisfies the range it is not outside
+  if (satisfies(version, range, options)) {
+    return false
+  }
+
+  // From now on, variable terms are as if we're in "gtr" mode.
+  // but note that everything is flipped for the "ltr" function.
+
+  for (let i = 0; i < range.set.length; ++i) {
+    const comparators = range.set[i]
+
+    let high = null
+    let low = null
+
+    comparators.forEach((comparator) => {
+      if (comparator.semver === ANY) {
+        comparator = new Comparator('>=0.0.0')
+      }
+      high = high || comparator
+      low = low || comparator
+      if (gtfn(comparator.semver, high.semver, options)) {
+        high = comparator
+      } else if (ltfn(comparator.semver, low.semver, options)) {
+        low = comparator
+      }
+    })
+
+    // If the edge version comparator has a operator then our version
+    // isn't outside it
+    if (high.operator === comp || high.operator === ecomp) {
+      return false
+    }
+
+    // If the lowest version comparator has an operator and our version
+    // is less than it then it isn't higher than the range
+    if ((!low.operator || low.operator === comp) &&
+        ltefn(version, low.semver)) {
+      return false
+    } else if (low.operator === ecomp && ltfn(version, low.semver)) {
+      return false
+    }
+  }
+  return true
+}
+
+module.exports = outside
+
+
+/***/ }),
+
+/***/ 2028:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+// given a set of versions and a range, create a "simplified" range
+// that includes the same versions that the original range does
+// If the original range is shorter than the simplified one, return that.
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
+module.exports = (versions, range, options) => {
+  const set = []
+  let first = null
+  let prev = null
+  const v = versions.sort((a, b) => compare(a, b, options))
+  for (const version of v) {
+    const included = satisfies(version, range, options)
+    if (included) {
+      prev = version
+      if (!first) {
+        first = version
+      }
+    } else {
+      if (prev) {
+        set.push([first, prev])
+      }
+      prev = null
+      first = null
+    }
+  }
+  if (first) {
+    set.push([first, null])
+  }
+
+  const ranges = []
+  for (const [min, max] of set) {
+    if (min === max) {
+      ranges.push(min)
+    } else if (!max && min === v[0]) {
+      ranges.push('*')
+    } else if (!max) {
+      ranges.push(`>=${min}`)
+    } else if (min === v[0]) {
+      ranges.push(`<=${max}`)
+    } else {
+      ranges.push(`${min} - ${max}`)
+    }
+  }
+  const simplified = ranges.join(' || ')
+  const original = typeof range.raw === 'string' ? range.raw : String(range)
+  return simplified.length < original.length ? simplified : range
+}
+
+
+/***/ }),
+
+/***/ 1489:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const Comparator = __nccwpck_require__(9379)
+const { ANY } = Comparator
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
+
+// Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
+// - Every simple range `r1, r2, ...` is a null set, OR
+// - Every simple range `r1, r2, ...` which is not a null set is a subset of
+//   some `R1, R2, ...`
+//
+// Simple range `c1 c2 ...` is a subset of simple range `C1 C2 ...` iff:
+// - If c is only the ANY comparator
+//   - If C is only the ANY comparator, return true
+//   - Else if in prerelease mode, return false
+//   - else replace c with `[>=0.0.0]`
+// - If C is only the ANY comparator
+//   - if in prerelease mode, return true
+//   - else replace C with `[>=0.0.0]`
+// - Let EQ be the set of = comparators in c
+// - If EQ is more than one, return true (null set)
+// - Let GT be the highest > or >= comparator in c
+// - Let LT be the lowest < or <= comparator in c
+// - If GT and LT, and GT.semver > LT.semver, return true (null set)
+// - If any C is a = range, and GT or LT are set, return false
+// - If EQ
+//   - If GT, and EQ does not satisfy GT, return true (null set)
+//   - If LT, and EQ does not satisfy LT, return true (null set)
+//   - If EQ satisfies every C, return true
+//   - Else return false
+// - If GT
+//   - If GT.semver is lower than any > or >= comp in C, return false
+//   - If GT is >=, and GT.semver does not satisfy every C, return false
+//   - If GT.semver has a prerelease, and not in prerelease mode
+//     - If no C has a prerelease and the GT.semver tuple, return false
+// - If LT
+//   - If LT.semver is greater than any < or <= comp in C, return false
+//   - If LT is <=, and LT.semver does not satisfy every C, return false
+//   - If LT.semver has a prerelease, and not in prerelease mode
+//     - If no C has a prerelease and the LT.semver tuple, return false
+// - Else return true
+
+const subset = (sub, dom, options = {}) => {
+  if (sub === dom) {
+    return true
+  }
+
+  sub = new Range(sub, options)
+  dom = new Range(dom, options)
+  let sawNonNull = false
+
+  OUTER: for (const simpleSub of sub.set) {
+    for (const simpleDom of dom.set) {
+      const isSub = simpleSubset(simpleSub, simpleDom, options)
+      sawNonNull = sawNonNull || isSub !== null
+      if (isSub) {
+        continue OUTER
+      }
+    }
+    // the null set is a subset of everything, but null simple ranges in
+    // a complex range should be ignored.  so if we saw a non-null range,
+    // then we know this isn't a subset, but if EVERY simple range was null,
+    // then it is a subset.
+    if (sawNonNull) {
+      return false
+    }
+  }
+  return true
+}
+
+const minimumVersionWithPreRelease = [new Comparator('>=0.0.0-0')]
+const minimumVersion = [new Comparator('>=0.0.0')]
+
+const simpleSubset = (sub, dom, options) => {
+  if (sub === dom) {
+    return true
+  }
+
+  if (sub.length === 1 && sub[0].semver === ANY) {
+    if (dom.length === 1 && dom[0].semver === ANY) {
+      return true
+    } else if (options.includePrerelease) {
+      sub = minimumVersionWithPreRelease
+    } else {
+      sub = minimumVersion
+    }
+  }
+
+  if (dom.length === 1 && dom[0].semver === ANY) {
+    if (options.includePrerelease) {
+      return true
+    } else {
+      dom = minimumVersion
+    }
+  }
+
+  const eqSet = new Set()
+  let gt, lt
+  for (const c of sub) {
+    if (c.operator === '>' || c.operator === '>=') {
+      gt = higherGT(gt, c, options)
+    } else if (c.operator === '<' || c.operator === '<=') {
+      lt = lowerLT(lt, c, options)
+    } else {
+      eqSet.add(c.semver)
+    }
+  }
+
+  if (eqSet.size > 1) {
+    return null
+  }
+
+  let gtltComp
+  if (gt && lt) {
+    gtltComp = compare(gt.semver, lt.semver, options)
+    if (gtltComp > 0) {
+      return null
+    } else if (gtltComp === 0 && (gt.operator !== '>=' || lt.operator !== '<=')) {
+      return null
+    }
+  }
+
+  // will iterate one or zero times
+  for (const eq of eqSet) {
+    if (gt && !satisfies(eq, String(gt), options)) {
+      return null
+    }
+
+    if (lt && !satisfies(eq, String(lt), options)) {
+      return null
+    }
+
+    for (const c of dom) {
+      if (!satisfies(eq, String(c), options)) {
+        return false
+      }
+    }
+
+    return true
+  }
+
+  let higher, lower
+  let hasDomLT, hasDomGT
+  // if the subset has a prerelease, we need a comparator in the superset
+  // with the same tuple and a prerelease, or it's not a subset
+  let needDomLTPre = lt &&
+    !options.includePrerelease &&
+    lt.semver.prerelease.length ? lt.semver : false
+  let needDomGTPre = gt &&
+    !options.includePrerelease &&
+    gt.semver.prerelease.length ? gt.semver : false
+  // exception: <1.2.3-0 is the same as <1.2.3
+  if (needDomLTPre && needDomLTPre.prerelease.length === 1 &&
+      lt.operator === '<' && needDomLTPre.prerelease[0] === 0) {
+    needDomLTPre = false
+  }
+
+  for (const c of dom) {
+    hasDomGT = hasDomGT || c.operator === '>' || c.operator === '>='
+    hasDomLT = hasDomLT || c.operator === '<' || c.operator === '<='
+    if (gt) {
+      if (needDomGTPre) {
+        if (c.semver.prerelease && c.semver.prerelease.length &&
+            c.semver.major === needDomGTPre.major &&
+            c.semver.minor === needDomGTPre.minor &&
+            c.semver.patch === needDomGTPre.patch) {
+          needDomGTPre = false
+        }
+      }
+      if (c.operator === '>' || c.operator === '>=') {
+        higher = higherGT(gt, c, options)
+        if (higher === c && higher !== gt) {
+          return false
+        }
+      } else if (gt.operator === '>=' && !c.test(gt.semver)) {
+        return false
+      }
+    }
+    if (lt) {
+      if (needDomLTPre) {
+        if (c.semver.prerelease && c.semver.prerelease.length &&
+            c.semver.major === needDomLTPre.major &&
+            c.semver.minor === needDomLTPre.minor &&
+            c.semver.patch === needDomLTPre.patch) {
+          needDomLTPre = false
+        }
+      }
+      if (c.operator === '<' || c.operator === '<=') {
+        lower = lowerLT(lt, c, options)
+        if (lower === c && lower !== lt) {
+          return false
+        }
+      } else if (lt.operator === '<=' && !c.test(lt.semver)) {
+        return false
+      }
+    }
+    if (!c.operator && (lt || gt) && gtltComp !== 0) {
+      return false
+    }
+  }
+
+  // if there was a < or >, and nothing in the dom, then must be false
+  // UNLESS it was limited by another range in the other direction.
+  // Eg, >1.0.0 <1.0.1 is still a subset of <2.0.0
+  if (gt && hasDomLT && !lt && gtltComp !== 0) {
+    return false
+  }
+
+  if (lt && hasDomGT && !gt && gtltComp !== 0) {
+    return false
+  }
+
+  // we needed a prerelease range in a specific tuple, but didn't get one
+  // then this isn't a subset.  eg >=1.2.3-pre is not a subset of >=1.0.0,
+  // because it includes prereleases in the 1.2.3 tuple
+  if (needDomGTPre || needDomLTPre) {
+    return false
+  }
+
+  return true
+}
+
+// >=1.2.3 is lower than >1.2.3
+const higherGT = (a, b, options) => {
+  if (!a) {
+    return b
+  }
+  const comp = compare(a.semver, b.semver, options)
+  return comp > 0 ? a
+    : comp < 0 ? b
+    : b.operator === '>' && a.operator === '>=' ? b
+    : a
+}
+
+// <=1.2.3 is higher than <1.2.3
+const lowerLT = (a, b, options) => {
+  if (!a) {
+    return b
+  }
+  const comp = compare(a.semver, b.semver, options)
+  return comp < 0 ? a
+    : comp > 0 ? b
+    : b.operator === '<' && a.operator === '<=' ? b
+    : a
+}
+
+module.exports = subset
+
+
+/***/ }),
+
+/***/ 4750:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+
+// Mostly just for testing and legacy API reasons
+const toComparators = (range, options) =>
+  new Range(range, options).set
+    .map(comp => comp.map(c => c.value).join(' ').trim().split(' '))
+
+module.exports = toComparators
+
+
+/***/ }),
+
+/***/ 4737:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const validRange = (range, options) => {
+  try {
+    // Return '*' instead of '' so that truthiness works.
+    // This will throw if it's invalid anyway
+    return new Range(range, options).range || '*'
+  } catch (er) {
+    return null
+  }
+}
+module.exports = validRange
+
+
+/***/ }),
+
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -30772,20 +34011,413 @@ module.exports = {
 
 /***/ }),
 
+/***/ 1428:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Bp: () => (/* binding */ ManifestCacheRun),
+  p_: () => (/* binding */ abandonedCacheOperations),
+  sY: () => (/* binding */ manifestCacheScope),
+  it: () => (/* binding */ presentManifests)
+});
+
+// UNUSED EXPORTS: RESTORE_TIMEOUT_MS, SAVE_TIMEOUT_MS, actionsCacheService
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/registry/manifests.ts
+var manifests = __nccwpck_require__(1);
+;// CONCATENATED MODULE: ./src/cache/manifest-cache.ts
+// Manifest bodies kept between runs. A manifest is content-addressed (its digest is the hash of its
+// bytes), so a body read once never changes: a later run can reuse it instead of a registry GET —
+// and every manifest GET of a public image counts as a download toward GitHub's 5,000-download rule.
+// Whatever was restored is trusted for nothing: a body is served only after its hash equals the digest
+// it is asked for, and anything else is dropped and read from the registry. Tags are never served
+// from here (a tag can move).
+
+
+/** The OCI limit on a manifest's size: anything larger is never kept. */
+const MAX_CACHED_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** 32 MiB of bodies is about 20,000 typical manifests: a 10,000-version package fits whole. */
+const DEFAULT_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxManifests: 50_000 };
+const FORMAT = 'package-retention-manifest-cache';
+const FORMAT_VERSION = 1;
+const keyOf = (repository, digest) => `${repository.toLowerCase()}@${digest}`;
+/** The bytes hash to the digest (sha256 or sha512; any other algorithm cannot be checked, so never matches). */
+function hashMatches(bytes, digest) {
+    const at = digest.indexOf(':');
+    const algorithm = digest.slice(0, at);
+    if (algorithm !== 'sha256' && algorithm !== 'sha512')
+        return false;
+    return (0,external_node_crypto_.createHash)(algorithm).update(bytes).digest('hex') === digest.slice(at + 1);
+}
+/** The body's own `mediaType`: only bodies that declare it are kept, so nothing unchecked is ever served. */
+function declaredMediaType(body) {
+    const mediaType = body?.mediaType;
+    return typeof mediaType === 'string' && mediaType !== '' ? mediaType : undefined;
+}
+class ManifestCache {
+    limits;
+    stats = { restored: 0, served: 0, rejected: 0, remembered: 0 };
+    bodies = new Map();
+    restoredKeys = new Set();
+    closed = false;
+    constructor(limits = DEFAULT_CACHE_LIMITS) {
+        this.limits = limits;
+    }
+    /** Reads an entry file; returns how many bodies it holds. A file that is not one is ignored whole. */
+    load(text) {
+        let file;
+        try {
+            file = JSON.parse(text);
+        }
+        catch {
+            return 0;
+        }
+        if (file?.format !== FORMAT || file.formatVersion !== FORMAT_VERSION || !Array.isArray(file.manifests))
+            return 0;
+        for (const entry of file.manifests) {
+            if (typeof entry?.repository !== 'string' || typeof entry.digest !== 'string' || typeof entry.body !== 'string')
+                continue;
+            const key = keyOf(entry.repository, entry.digest);
+            this.bodies.set(key, Buffer.from(entry.body, 'utf8'));
+            this.restoredKeys.add(key);
+        }
+        this.stats.restored = this.restoredKeys.size;
+        return this.stats.restored;
+    }
+    /** The manifest, if a body is kept for it and its hash is the digest; a body that fails the check is dropped. */
+    get(repository, digest) {
+        const key = keyOf(repository, digest);
+        const bytes = this.bodies.get(key);
+        if (bytes === undefined)
+            return undefined;
+        const manifest = hashMatches(bytes, digest) ? parsed(bytes, digest) : undefined;
+        if (manifest === undefined) {
+            this.bodies.delete(key);
+            this.restoredKeys.delete(key);
+            this.stats.rejected++;
+            return undefined;
+        }
+        this.stats.served++;
+        return manifest;
+    }
+    /** No entry will be saved (no service, or it failed): serve nothing more and stop keeping bodies. */
+    close() {
+        this.closed = true;
+        this.bodies.clear();
+        this.restoredKeys.clear();
+    }
+    /** Keeps a body read from the registry, if it may be kept: a digest reference, checked, not too large, JSON text. */
+    remember(repository, reference, fetched) {
+        const bytes = fetched.bytes;
+        if (this.closed || bytes === undefined || !(0,manifests/* isDigest */.Bc)(reference) || bytes.length > MAX_CACHED_MANIFEST_BYTES)
+            return;
+        if (declaredMediaType(fetched.body) === undefined || !hashMatches(bytes, reference))
+            return;
+        // Stored as text: only bytes that survive a UTF-8 round trip can be restored exactly.
+        if (!Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes))
+            return;
+        const key = keyOf(repository, reference);
+        if (this.bodies.has(key))
+            return;
+        this.bodies.set(key, bytes);
+        this.stats.remembered++;
+    }
+    /**
+     * The entry to save: the bodies of manifests still present (the rest are dropped), newest versions
+     * first until the limits are reached.
+     */
+    serialize(present) {
+        const manifests = [];
+        const kept = new Set();
+        let bytes = 0;
+        // Newest first across repositories: the i-th newest of each package before the (i+1)-th of any.
+        const longest = Math.max(0, ...present.map((p) => p.digests.length));
+        fill: for (let i = 0; i < longest; i++) {
+            for (const { repository, digests } of present) {
+                const digest = digests[i];
+                if (digest === undefined)
+                    continue;
+                const key = keyOf(repository, digest);
+                const body = this.bodies.get(key);
+                // A restored body this run did not need is checked here: a bad one is not carried on.
+                if (body === undefined || kept.has(key) || !hashMatches(body, digest))
+                    continue;
+                if (manifests.length >= this.limits.maxManifests || bytes + body.length > this.limits.maxBytes)
+                    break fill;
+                kept.add(key);
+                bytes += body.length;
+                manifests.push({ repository: repository.toLowerCase(), digest, body: body.toString('utf8') });
+            }
+        }
+        const unchanged = kept.size === this.restoredKeys.size && [...kept].every((key) => this.restoredKeys.has(key));
+        const file = { format: FORMAT, formatVersion: FORMAT_VERSION, manifests };
+        return { text: JSON.stringify(file), manifests: manifests.length, bytes, unchanged };
+    }
+}
+function parsed(bytes, digest) {
+    let body;
+    try {
+        body = JSON.parse(bytes.toString('utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    const mediaType = declaredMediaType(body);
+    return mediaType === undefined ? undefined : { mediaType, digest, body, bytes };
+}
+/**
+ * Serves digest references from the cache once it is restored (`ready`), reads everything else from
+ * `reader` and keeps what it reads. Which manifests are asked for is the caller's business: the answers
+ * are the same bytes the registry would serve, so a plan cannot change with the cache.
+ */
+class CachingReader {
+    reader;
+    cache;
+    ready;
+    constructor(reader, cache, ready = Promise.resolve()) {
+        this.reader = reader;
+        this.cache = cache;
+        this.ready = ready;
+    }
+    async getManifest(repository, reference) {
+        if (!(0,manifests/* isDigest */.Bc)(reference))
+            return this.reader.getManifest(repository, reference);
+        // The restore settles by itself (bounded, never rejected); a failure here only means "no cache".
+        await this.ready.catch(() => undefined);
+        const cached = this.cache.get(repository, reference);
+        if (cached)
+            return cached;
+        const fetched = await this.reader.getManifest(repository, reference);
+        this.cache.remember(repository, reference, fetched);
+        return fetched;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cache/actions-cache.ts
+// The manifest cache's life in one run, kept in the Actions cache through @actions/cache: restore the
+// newest entry of this owner and package set at the start, save a new one at the end. Entries are
+// immutable, so each run saves under its own key (run id and attempt) and restores by the prefix.
+// The cache only ever saves reads: when it is off, unavailable, slow or failing, the run reads from the
+// registry as it would without it, says so once, and goes on. Nothing here fails a run.
+
+
+
+
+
+// Loaded on first use: the toolkit and the Azure Blob SDK are half the bundle, and a run's first
+// requests must not wait for them (nor a run with the cache off load them at all).
+const toolkit = () => __nccwpck_require__.e(/* import() */ 93).then(__nccwpck_require__.bind(__nccwpck_require__, 2093));
+const actionsCacheService = {
+    // Checked first: restoreCache without a service costs about 10 s before it gives up.
+    isAvailable: async () => (await toolkit()).isFeatureAvailable(),
+    restore: async (paths, key, restoreKeys) => (await toolkit()).restoreCache(paths, key, restoreKeys),
+    save: async (paths, key) => (await toolkit()).saveCache(paths, key)
+};
+/**
+ * A healthy restore is one lookup and a download of a few MiB. The toolkit retries a failing service
+ * for about 25–35 s and waits forever on one that never answers, so the run stops waiting first.
+ */
+const RESTORE_TIMEOUT_MS = 20_000;
+/** Saving also packs and uploads the entry. */
+const SAVE_TIMEOUT_MS = 30_000;
+const ENTRY_FILE = 'package-retention-manifest-cache.json';
+const KEY_PREFIX = 'package-retention-manifests-v1';
+let abandonedOperations = 0;
+/**
+ * Cache operations given up on by timeout. The toolkit cannot be cancelled: such an operation may hold
+ * a socket open forever, so the entry point exits explicitly once the run is over.
+ */
+function abandonedCacheOperations() {
+    return abandonedOperations;
+}
+const TIMED_OUT = Symbol('timed out');
+function within(operation, ms) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+            abandonedOperations++;
+            resolve(TIMED_OUT);
+        }, ms);
+        // The timer alone must not keep the process alive.
+        timer.unref();
+        operation.then((value) => {
+            clearTimeout(timer);
+            resolve(value);
+        }, (error) => {
+            clearTimeout(timer);
+            reject(error instanceof Error ? error : new Error(String(error)));
+        });
+    });
+}
+class ManifestCacheRun {
+    options;
+    cache;
+    /** Settles (never rejects) once the restore is done, given up on, or not attempted. */
+    ready;
+    state;
+    restoredKey;
+    service;
+    file;
+    key;
+    restorePrefix;
+    constructor(options) {
+        this.options = options;
+        this.cache = new ManifestCache(options.limits ?? DEFAULT_CACHE_LIMITS);
+        this.service = options.service ?? actionsCacheService;
+        this.file = (0,external_node_path_.join)(options.directory, ENTRY_FILE);
+        const scope = (0,external_node_crypto_.createHash)('sha256').update(options.scope).digest('hex').slice(0, 16);
+        // Keys may not contain commas; owner logins cannot.
+        this.restorePrefix = `${KEY_PREFIX}-${options.owner.toLowerCase()}-${scope}-`;
+        this.key = `${this.restorePrefix}${options.runId ?? Date.now()}-${options.runAttempt ?? '1'}`;
+        if (options.enabled) {
+            this.state = 'restoring';
+            this.ready = this.restore();
+        }
+        else {
+            this.state = 'off';
+            this.ready = Promise.resolve();
+            options.log.info('Manifest cache: off (manifest-cache: false); every manifest is read from the registry.');
+        }
+    }
+    /** Starts restoring the newest entry in the background (`ready` tells when it is done). */
+    static start(options) {
+        return new ManifestCacheRun(options);
+    }
+    /** `reader` with the cache in front of it, or `reader` itself when there is no cache. */
+    wrap(reader) {
+        return this.state === 'off' ? reader : new CachingReader(reader, this.cache, this.ready);
+    }
+    /** Restoring or restored: there may be an entry to save at the end. */
+    get active() {
+        return this.state === 'restoring' || this.state === 'usable';
+    }
+    /** Manifests served from the cache so far, for the report's request counts. */
+    get served() {
+        return this.cache.stats.served;
+    }
+    giveUp(why) {
+        this.state = 'failed';
+        this.cache.close();
+        this.options.log.warning(`Manifest cache: ${why}. This run reads every manifest from the registry and saves no cache entry; the plan is the same.`);
+    }
+    async restore() {
+        try {
+            await this.options.startAfter?.catch(() => undefined);
+            if (!(await this.service.isAvailable())) {
+                this.state = 'unavailable';
+                this.cache.close();
+                return this.options.log.info('Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.');
+            }
+            // Only what this restore brings may be read: a file left over from an earlier job is not an entry.
+            (0,external_node_fs_.rmSync)(this.file, { force: true });
+            (0,external_node_fs_.mkdirSync)(this.options.directory, { recursive: true });
+            const timeoutMs = this.options.restoreTimeoutMs ?? RESTORE_TIMEOUT_MS;
+            const restored = await within(this.service.restore([this.file], this.key, [this.restorePrefix]), timeoutMs);
+            if (restored === TIMED_OUT)
+                return this.giveUp(`the Actions cache service did not answer within ${timeoutMs / 1000} s`);
+            this.state = 'usable';
+            if (restored === undefined) {
+                this.options.log.info(`Manifest cache: no entry yet for ${this.restorePrefix}*; the manifests this run reads are kept for the next run.`);
+                return;
+            }
+            this.restoredKey = restored;
+            const count = (0,external_node_fs_.existsSync)(this.file) ? this.cache.load((0,external_node_fs_.readFileSync)(this.file, 'utf8')) : 0;
+            this.options.log.info(count > 0
+                ? `Manifest cache: ${count} manifest(s) restored from ${restored} (each is checked against its digest before use).`
+                : `Manifest cache: the entry ${restored} holds nothing this version can use; it is ignored.`);
+        }
+        catch (error) {
+            this.giveUp(`restoring failed (${error instanceof Error ? error.message : String(error)})`);
+        }
+    }
+    /** Saves the bodies of the manifests still present as a new entry; never throws. */
+    async save(present) {
+        if (this.state !== 'usable')
+            return;
+        const { stats } = this.cache;
+        this.options.log.info(`Manifest cache: ${stats.served} manifest(s) served from the cache, ${stats.remembered} read from the registry and kept` +
+            (stats.rejected > 0 ? `, ${stats.rejected} cached bodies did not match their digest and were read again` : ''));
+        try {
+            const entry = this.cache.serialize(present);
+            if (entry.manifests === 0)
+                return this.options.log.info('Manifest cache: nothing to keep (no manifest read is still present).');
+            if (entry.unchanged && this.restoredKey) {
+                return this.options.log.info(`Manifest cache: nothing new since ${this.restoredKey}; that entry stays the newest.`);
+            }
+            const temporary = `${this.file}.${process.pid}.tmp`;
+            (0,external_node_fs_.writeFileSync)(temporary, entry.text);
+            // Renamed into place whole: a pack of the file never sees half of it.
+            (0,external_node_fs_.renameSync)(temporary, this.file);
+            const timeoutMs = this.options.saveTimeoutMs ?? SAVE_TIMEOUT_MS;
+            const saved = await within(this.service.save([this.file], this.key), timeoutMs);
+            const size = `${entry.manifests} manifest(s), ${(entry.bytes / 1024).toFixed(0)} KiB`;
+            if (saved === TIMED_OUT) {
+                this.options.log.warning(`Manifest cache: the Actions cache service did not take the new entry within ${timeoutMs / 1000} s; the next run reads from the registry what it misses. The plan is not affected.`);
+            }
+            else if (saved === -1) {
+                this.options.log.info(`Manifest cache: ${size} not saved as ${this.key} (the key exists already, or the service refused: see above); the next run restores the newest entry there is.`);
+            }
+            else {
+                this.options.log.info(`Manifest cache: saved ${size} as ${this.key}.`);
+            }
+        }
+        catch (error) {
+            this.options.log.warning(`Manifest cache: saving failed (${error instanceof Error ? error.message : String(error)}); the plan is not affected.`);
+        }
+    }
+}
+/**
+ * What an entry is for besides its owner: the packages the policy names. (Not the registry URL: an
+ * entry is keyed by repository and digest, and every body is checked against its digest anyway.)
+ */
+function manifestCacheScope(policy) {
+    return JSON.stringify([...new Set(policy.rules.map((rule) => `${rule.packages.type}:${[...rule.packages.names].sort().join(' ')}`))].sort());
+}
+/** The container manifests still present after the run (`gone`: deleted by it), newest version first. */
+function presentManifests(packages, gone) {
+    return packages
+        .filter((pkg) => pkg.package.type === 'container')
+        .map((pkg) => ({
+        repository: (0,names/* registryRepository */.q3)(pkg.package.owner, pkg.package.name),
+        digests: pkg.versions
+            .filter((version) => !gone(pkg, version.id))
+            .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)
+            .map((version) => version.name)
+    }));
+}
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9797);
+/* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1428);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7197);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
+// A cache operation given up on (a service that never answered) may hold a socket open forever:
+// leave once everything written so far is flushed.
+if ((0,_cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__/* .abandonedCacheOperations */ .p_)() > 0)
+    process.stdout.write('', () => process.exit());
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 9797:
+/***/ 7197:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30794,2953 +34426,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
+var core = __nccwpck_require__(3838);
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
 // The only module that reads the action's inputs and environment: it builds one typed
 // Settings object, or reports every invalid input at once, before any API request.
@@ -33754,10 +34441,13 @@ class InputError extends Error {
     }
 }
 const MAX_DELETES_PER_MINUTE_CEILING = 180;
+/** The spellings the toolkit's getBooleanInput accepts (YAML 1.2 core schema). */
+const TRUE_VALUES = new Set(['true', 'True', 'TRUE']);
+const FALSE_VALUES = new Set(['false', 'False', 'FALSE']);
 function parseBooleanInput(name, value, problems) {
-    if (value === 'true')
+    if (TRUE_VALUES.has(value))
         return true;
-    if (value === 'false')
+    if (FALSE_VALUES.has(value))
         return false;
     problems.push(`input '${name}': '${value}' is not a boolean; use true or false`);
     return true;
@@ -33786,16 +34476,17 @@ function defaultRegistryUrl(serverUrl) {
 }
 function getSettings(env = process.env) {
     const problems = [];
-    const input = (name) => getInput(name).trim();
-    const token = getInput('token');
+    const input = (name) => core/* getInput */.V4(name).trim();
+    const token = core/* getInput */.V4('token');
     if (!token) {
         problems.push("input 'token' is empty; pass a token (the default is ${{ github.token }}, which needs `permissions: packages: write` to delete)");
     }
     else {
-        core_setSecret(token);
+        core/* setSecret */.Pq(token);
     }
-    const policy = getInput('policy') || '.github/package-retention.yml';
+    const policy = core/* getInput */.V4('policy') || '.github/package-retention.yml';
     const dryRun = parseBooleanInput('dry-run', input('dry-run') || 'true', problems);
+    const manifestCache = parseBooleanInput('manifest-cache', input('manifest-cache') || 'true', problems);
     const maxDeletionsRaw = input('max-deletions');
     const maxDeletionsInput = maxDeletionsRaw ? parseIntegerInput('max-deletions', maxDeletionsRaw, 1, Number.MAX_SAFE_INTEGER, problems) : undefined;
     const maxDeletesPerMinute = parseIntegerInput('max-deletes-per-minute', input('max-deletes-per-minute') || '60', 1, MAX_DELETES_PER_MINUTE_CEILING, problems) ?? 60;
@@ -33815,6 +34506,9 @@ function getSettings(env = process.env) {
         maxDeletesPerMinute,
         registryUrl: registryUrl.replace(/\/+$/, ''),
         restoreFrom: input('restore-from') || undefined,
+        manifestCache,
+        runId: env.GITHUB_RUN_ID || undefined,
+        runAttempt: env.GITHUB_RUN_ATTEMPT || undefined,
         apiUrl,
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
         runnerTemp: env.RUNNER_TEMP || env.TMPDIR || '/tmp'
@@ -34182,6 +34876,8 @@ function githubMessage(error) {
     return e.message ?? String(error);
 }
 function classifyError(error) {
+    if (error instanceof UnexpectedAnswerError)
+        return 'other';
     const e = asHttpError(error);
     const message = githubMessage(error).toLowerCase();
     const status = e.status ?? 0;
@@ -34230,6 +34926,13 @@ class FatalError extends Error {
         this.name = 'FatalError';
     }
 }
+/** GitHub answered with success but with a body that is not what the endpoint returns (its message says what came). */
+class UnexpectedAnswerError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UnexpectedAnswerError';
+    }
+}
 /**
  * A listing the primary rate limit cannot cover, found after its first page. A listing cut
  * short cannot be planned (a missing page may hold the index of a version on another), so it
@@ -34273,18 +34976,32 @@ function explainAccessError(error, doing) {
     if (kind === 'unauthorized') {
         return `GitHub rejected the token while ${doing} (${said}). Check the \`token\` input: it must be a valid token for this GitHub instance.`;
     }
+    if (kind === 'server' && (asHttpError(error).status ?? 0) >= 500) {
+        // Whatever headers came with it, a 5xx or a lost connection (Octokit: 500) says nothing about the token.
+        return (`GitHub failed while ${doing}: ${describeError(error)}, still failing after retries. This is a server error on GitHub's side, ` +
+            'not a problem with the token or its scopes: run again later (https://www.githubstatus.com lists incidents).');
+    }
+    if (kind !== 'forbidden')
+        return `${doing.charAt(0).toUpperCase()}${doing.slice(1)} failed: ${describeError(error)}`;
     const accepted = acceptedScopes(error);
     const has = tokenScopes(error);
+    if (isActionsTokenRefusal(error)) {
+        return (`The Actions GITHUB_TOKEN may not be used for ${doing} (${said}). Grant the workflow \`permissions: packages: write\` ` +
+            'and give the repository access to the package (package settings → Manage Actions access), or use a classic ' +
+            'personal access token with read:packages and delete:packages.');
+    }
     if (accepted) {
         return (`The token may not be used for ${doing} (${said}). This needs a classic personal access token with the ` +
             `${accepted} scope${has !== undefined ? `; the token has: ${has || 'no scopes'}` : ''}.`);
     }
-    if (/not accessible by integration/i.test(said)) {
-        return (`The Actions GITHUB_TOKEN may not be used for ${doing} (${said}). Grant the workflow \`permissions: packages: write\` ` +
-            'and give the repository Admin access on the package (package settings → Manage Actions access), or use a classic ' +
-            'personal access token with read:packages and delete:packages.');
-    }
-    return `${doing} failed: ${describeError(error)}`;
+    return `GitHub refused ${doing}: ${describeError(error)}`;
+}
+/**
+ * A refusal of the Actions GITHUB_TOKEN (or another integration token): GitHub says "Resource not
+ * accessible by integration".
+ */
+function isActionsTokenRefusal(error) {
+    return /not accessible by integration/i.test(githubMessage(error));
 }
 /**
  * Why a DELETE was refused (a 403, or a 404 while the version is still there: GitHub hides what
@@ -34380,13 +35097,20 @@ class Progress {
 // A refused restore is explained from what GitHub still shows, not from its wording (which is
 // not documented): the version is there already (restored earlier: not a failure), the package
 // name now belongs to a new package (namespace reused), GitHub no longer keeps the version (its
-// 30 days are over), or GitHub keeps it but the token may not restore it.
+// 30 days are over), or GitHub keeps it but the token may not restore it. A permission refusal
+// stops that package: its other versions would only draw the same refusal (as deletion stops a
+// package at its first refusal).
+//
+// What a restore gives back is read back from GitHub afterwards: a version comes back with the
+// tags it still owns, and a tag pushed to another version since (`latest` moved to a newer
+// build) stays there. Each restored version reports its tags now and where its old tags went.
 
 
 
 /** GitHub keeps deleted packages and versions restorable for this long. */
 const RESTORE_WINDOW_DAYS = 30;
-const PERMISSION_ADVICE = 'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package';
+const PERMISSION_ADVICE = 'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package ' +
+    "for the workflow's repository (package settings → Manage Actions access) and `permissions: packages: write`";
 /** Why a plan file cannot be used, with the place in the file. */
 class PlanFileError extends Error {
     constructor(message) {
@@ -34514,7 +35238,7 @@ function plainFailure(error) {
     switch (classifyError(error)) {
         case 'unauthorized':
         case 'forbidden':
-            return failed(`the token may not restore it: ${PERMISSION_ADVICE} (${answered(error)})`);
+            return { ...failed(`the token may not restore it: ${PERMISSION_ADVICE} (${answered(error)})`), permission: true };
         case 'rate-limited':
         case 'secondary-rate-limited':
         case 'server':
@@ -34534,8 +35258,9 @@ async function explainVersionFailure(api, target, view, id, error, windowNote) {
         if (!now.exists) {
             return failed(`no package named ${target.key} is there now (deleted whole since, or not visible to the token); restore the package first (${answered(error)})`);
         }
-        if (now.deleted.has(id))
-            return failed(`GitHub still keeps it but refused to restore it: the token may not restore in this package; ${PERMISSION_ADVICE} (${answered(error)})`);
+        if (now.deleted.has(id)) {
+            return { ...failed(`GitHub still keeps it but refused to restore it: the token may not restore in this package; ${PERMISSION_ADVICE} (${answered(error)})`), permission: true };
+        }
         if (!target.knownIds.some(known => now.active.has(known) || now.deleted.has(known)))
             return reusedNamespace(target, error);
         return failed(`GitHub no longer keeps it: it is not among the package's restorable deleted versions; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days${windowNote} (${answered(error)})`);
@@ -34585,6 +35310,46 @@ function failureCauses(items) {
     }
     return [...causes.values()];
 }
+/**
+ * The detail every version of a package stopped by a permission refusal carries (so the log and the
+ * summary say it once for the package): which version was refused, why, and what to do.
+ */
+function permissionStop(refusedId, refusal, notAttempted) {
+    const rest = notAttempted > 0 ? `; the package's other ${notAttempted} version(s) were not attempted` : '';
+    return `restoring stopped at version ${refusedId}, refused for lack of permission${rest}: ${refusal}`;
+}
+/** Tags after the restore, read back from GitHub: each version's tags now, and where its old tags went. */
+async function readBackTags(api, pkg, items, log) {
+    const back = items.filter(i => i.outcome === 'restored' || i.outcome === 'already present');
+    if (back.length === 0)
+        return;
+    let active;
+    try {
+        active = await api.listVersions(pkg, 'active');
+    }
+    catch (error) {
+        log(`The tags of the restored versions of ${back[0].packageKey} could not be read back: ${describeError(error)}`);
+        return;
+    }
+    const byId = new Map(active.map(v => [v.id, v]));
+    const holderOf = new Map();
+    for (const v of active)
+        for (const tag of v.tags)
+            holderOf.set(tag, v);
+    for (const item of back) {
+        const now = byId.get(item.id);
+        if (!now)
+            continue;
+        item.tagsAfter = [...now.tags];
+        const moved = item.tags.filter(tag => !now.tags.includes(tag));
+        if (moved.length === 0)
+            continue;
+        item.movedTags = moved.map(tag => {
+            const holder = holderOf.get(tag);
+            return holder ? { tag, versionId: holder.id, versionName: holder.name } : { tag };
+        });
+    }
+}
 async function restoreFromPlan(file, api, options) {
     let targets = restoreTargets(file);
     if (planStatus(file) === 'unrecorded' && targets.length > 0) {
@@ -34599,7 +35364,7 @@ async function restoreFromPlan(file, api, options) {
     const progress = new Progress({ total: targets.reduce((n, t) => n + (t.whole ? 1 : t.versions.length), 0), label: 'Restoring', log: options.log });
     for (const target of targets) {
         const view = new PackageView(api, target.pkg);
-        const item = (v, attempt) => ({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, ...attempt });
+        const item = (v, attempt) => ({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, outcome: attempt.outcome, detail: attempt.detail });
         if (target.whole) {
             let attempt = { outcome: 'would restore', detail: 'dry run: the package would be restored whole' };
             if (!options.dryRun) {
@@ -34611,14 +35376,21 @@ async function restoreFromPlan(file, api, options) {
                     attempt = await explainPackageFailure(target, view, error, windowNote);
                 }
             }
-            for (const v of target.versions)
-                items.push(item(v, attempt));
+            const packageItems = target.versions.map(v => item(v, attempt));
+            if (!options.dryRun)
+                await readBackTags(api, target.pkg, packageItems, options.log);
+            items.push(...packageItems);
             progress.advance();
             continue;
         }
-        for (const v of target.versions) {
+        const packageItems = [];
+        let stopped;
+        for (const [index, v] of target.versions.entries()) {
             let attempt = { outcome: 'would restore', detail: 'dry run' };
-            if (!options.dryRun) {
+            if (stopped) {
+                attempt = failed(stopped.detail);
+            }
+            else if (!options.dryRun) {
                 try {
                     await api.restoreVersion(target.pkg, v.id);
                     attempt = { outcome: 'restored', detail: 'restored' };
@@ -34627,9 +35399,18 @@ async function restoreFromPlan(file, api, options) {
                     attempt = await explainVersionFailure(api, target, view, v.id, error, windowNote);
                 }
             }
-            items.push(item(v, attempt));
+            const restoreItem = item(v, attempt);
+            if (attempt.permission) {
+                restoreItem.detail = permissionStop(v.id, attempt.detail, target.versions.length - index - 1);
+                stopped = restoreItem;
+                options.log(`${target.key}: ${restoreItem.detail}`);
+            }
+            packageItems.push(restoreItem);
             progress.advance();
         }
+        if (!options.dryRun)
+            await readBackTags(api, target.pkg, packageItems, options.log);
+        items.push(...packageItems);
     }
     progress.finish();
     const count = (outcome) => items.filter(i => i.outcome === outcome).length;
@@ -34705,12 +35486,142 @@ function describeParts(parts) {
     return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
 }
 
+;// CONCATENATED MODULE: ./src/plan/timestamps.ts
+// ISO 8601 date-times to epoch ms. GitHub's form ("2026-06-15T12:00:00Z", optionally with a fraction)
+// is parsed by hand, about three times faster than Date.parse, which matters at a million versions
+// (two timestamps each). Other ISO 8601 date-times (an offset, no seconds) take a slower strict path.
+// Anything else — a date alone, "12", "June 5" — is unreadable (UNREADABLE_TIME), never guessed at as
+// Date.parse would ("12" is 2001 to it): the planner keeps a version whose timestamp it cannot read.
+const ZERO = 48;
+/**
+ * What an unreadable timestamp parses to. Such a version is kept (see unreadable-timestamps.ts);
+ * as the oldest of all, it never takes the place of a readable version among "the N newest".
+ */
+const UNREADABLE_TIME = Number.NEGATIVE_INFINITY;
+function digit(s, i) {
+    const d = s.charCodeAt(i) - ZERO;
+    return d >= 0 && d <= 9 ? d : -1000; // poisons the sum, failing the range checks below
+}
+function two(s, i) {
+    return digit(s, i) * 10 + digit(s, i + 1);
+}
+function daysInMonth(year, month) {
+    if (month === 2)
+        return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+    return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year, month, day) {
+    const y = month <= 2 ? year - 1 : year;
+    const era = Math.floor(y / 400);
+    const yearOfEra = y - era * 400;
+    const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+    const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+    return era * 146097 + dayOfEra - 719468;
+}
+function parseUtc(s) {
+    if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84)
+        return undefined;
+    if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58)
+        return undefined;
+    const year = two(s, 0) * 100 + two(s, 2);
+    const month = two(s, 5);
+    const day = two(s, 8);
+    const hour = two(s, 11);
+    const minute = two(s, 14);
+    const second = two(s, 17);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+        return undefined;
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+        return undefined;
+    let k = 19;
+    let ms = 0;
+    if (s.charCodeAt(k) === 46) {
+        // Fraction: milliseconds from the first three digits, further digits truncated (as Date.parse does).
+        k++;
+        const start = k;
+        let scale = 100;
+        while (k < s.length && digit(s, k) >= 0) {
+            ms += digit(s, k) * scale;
+            scale /= 10;
+            k++;
+        }
+        if (k === start)
+            return undefined;
+        ms = Math.floor(ms + 1e-9); // 0.1 + 0.01 ... is inexact; the sum is a whole number of ms plus a fraction below 1
+    }
+    if (k !== s.length - 1 || s.charCodeAt(k) !== 90)
+        return undefined; // only "Z" on the fast path
+    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+}
+// Date, "T", hours and minutes, optional seconds and fraction, then "Z" or an offset (read as UTC without one).
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+/** Any ISO 8601 date-time, strictly: UNREADABLE_TIME for anything else. */
+function parseIsoDateTime(s) {
+    const m = ISO_DATE_TIME.exec(s);
+    if (!m)
+        return UNREADABLE_TIME;
+    const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+    const second = m[6] === undefined ? 0 : Number(m[6]);
+    const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+    const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
+    const offsetMinutes = m[11] === undefined ? 0 : Number(m[11]);
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+        return UNREADABLE_TIME;
+    if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59)
+        return UNREADABLE_TIME;
+    const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms - offset;
+}
+/** Epoch ms of an ISO 8601 date-time; UNREADABLE_TIME when it is not one. */
+function parseTimestamp(iso) {
+    if (typeof iso !== 'string')
+        return UNREADABLE_TIME;
+    return parseUtc(iso) ?? parseIsoDateTime(iso);
+}
+/** The timestamp could not be read: the version must not be deleted. */
+function isUnreadableTime(ms) {
+    return ms === UNREADABLE_TIME;
+}
+/**
+ * parseTimestamp for many timestamps in a row: versions listed in order share their day, so the
+ * date part ("2026-06-15") of GitHub's form is parsed once per day and only the time of day per
+ * timestamp. Same results as parseTimestamp for every input.
+ */
+function createTimestampParser() {
+    let day = ''; // "YYYY-MM-DDT" of the last timestamp parsed by the fast path
+    let dayMs = 0;
+    return (iso) => {
+        if (typeof iso !== 'string')
+            return UNREADABLE_TIME;
+        if (iso.length === 20 && day !== '' && iso.startsWith(day) && iso.charCodeAt(19) === 90) {
+            if (iso.charCodeAt(13) === 58 && iso.charCodeAt(16) === 58) {
+                const hour = two(iso, 11);
+                const minute = two(iso, 14);
+                const second = two(iso, 17);
+                if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
+                    return dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
+                }
+            }
+        }
+        const fast = parseUtc(iso);
+        if (fast === undefined)
+            return parseIsoDateTime(iso);
+        if (iso.length === 20) {
+            day = iso.slice(0, 11);
+            dayMs = fast - ((two(iso, 11) * 60 + two(iso, 14)) * 60 + two(iso, 17)) * 1000;
+        }
+        return fast;
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 // The job summary: mode, a table of packages with counts, then per package the versions to
 // delete and (collapsed) the kept ones with reasons. Everything user-controlled is
 // HTML-escaped, and every part of it is counted against a byte budget so the summary stays
 // under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
 // and that the full list is in the plan file.
+
 
 
 
@@ -34734,7 +35645,10 @@ function escapeHtml(text) {
     return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
 }
 function formatAge(timestamp, now) {
-    const hours = differenceInHours(new Date(now), new Date(timestamp));
+    const time = parseTimestamp(timestamp);
+    if (isUnreadableTime(time))
+        return 'unknown'; // as the planner reads it: "12" is no date (Date would say 2001)
+    const hours = differenceInHours(new Date(now), time);
     return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
 }
 function shortName(name) {
@@ -34828,16 +35742,36 @@ function limitedList(items, render, what) {
     const more = items.length - shown.length;
     return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
 }
-function outcomeCell(entry, mode, publicPackage) {
+/** The detail without the outcome it starts with ("failed: …" under "failed"): said once. */
+function detailOf(version) {
+    const detail = version.outcomeDetail ?? '';
+    const prefix = `${version.outcome}: `;
+    return detail.startsWith(prefix) ? detail.slice(prefix.length) : detail;
+}
+/**
+ * Details that every row with an outcome shares (the same advice on each failed row, say) are said
+ * once above the table; the rows then give only the outcome.
+ */
+function commonDetail(entries) {
+    const details = entries.filter(e => e.image.outcome && e.image.outcome !== 'deleted').map(e => `${e.image.outcome}\n${detailOf(e.image)}`);
+    if (details.length < 2 || details.some(d => d !== details[0]))
+        return undefined;
+    return details[0];
+}
+function outcomeCell(entry, report, publicPackage, saidAbove) {
     const { image, parts } = entry;
     if (!image.outcome) {
-        if (mode !== 'dry-run')
+        if (report.mode !== 'dry-run')
             return '';
         return publicPackage ? 'would delete (may be refused)' : 'would delete';
     }
     let cell = escapeHtml(image.outcome);
-    if (image.outcomeDetail && image.outcome !== 'deleted')
-        cell += `: ${escapeHtml(clip(image.outcomeDetail))}`;
+    const detail = detailOf(image);
+    // A failure's cause is listed once under "Failures" at the top: the row points there.
+    if (image.outcome === 'failed' && image.outcomeDetail !== undefined && report.failures.includes(image.outcomeDetail))
+        cell += ' (the cause is under Failures above)';
+    else if (detail && image.outcome !== 'deleted' && !saidAbove)
+        cell += `: ${escapeHtml(clip(detail))}`;
     const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome);
     if (differing.length > 0) {
         const tally = new Map();
@@ -34857,11 +35791,21 @@ function partsCell(entry) {
         return text;
     return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`;
 }
+/**
+ * The age the rules used: from the timestamp of the rule that decided (`age-from`), else the one the
+ * package's rules share, else updated_at (the default).
+ */
+function ageOf(v, pkg, report) {
+    const basis = report.ageFrom ?? {};
+    const shared = new Set(pkg.rules.map(rule => basis[rule] ?? 'updated'));
+    const from = (v.rule !== undefined ? basis[v.rule] : undefined) ?? (shared.size === 1 ? [...shared][0] : 'updated');
+    return formatAge(from === 'created' ? v.createdAt : v.updatedAt, report.now);
+}
 /** Container images have tags and parts ("With it"); versions of other types have neither. */
-function entryRow(e, now, isContainer, cell) {
+function entryRow(e, age, isContainer, cell) {
     const v = e.image;
     const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
-    return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${formatAge(v.createdAt, now)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
+    return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${age(v)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
 }
 /** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
 function packageSection(pkg, report, planPath, allowance) {
@@ -34869,6 +35813,8 @@ function packageSection(pkg, report, planPath, allowance) {
     const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
     if (pkg.warning)
         parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`);
+    for (const note of pkg.notes ?? [])
+        parts.push(`<p>ℹ️ ${escapeHtml(clip(note))}</p>`);
     if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
         parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>');
     }
@@ -34891,10 +35837,18 @@ function packageSection(pkg, report, planPath, allowance) {
         parts.push(html);
         left -= bytes(html) + 1;
     };
+    const age = (v) => ageOf(v, pkg, report);
     if (toDelete.length > 0) {
         const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
-        const cell = (e) => outcomeCell(e, report.mode, isPublic);
-        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], report.now, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
+        const listed = new Set(report.failures);
+        const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')));
+        if (common !== undefined) {
+            const [outcome, detail] = common.split('\n');
+            if (detail)
+                add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`);
+        }
+        const cell = (e) => outcomeCell(e, report, isPublic, common !== undefined);
+        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
         add(table.html);
         if (table.cut)
             return { html: parts.join('\n'), cut: true };
@@ -34905,30 +35859,109 @@ function packageSection(pkg, report, planPath, allowance) {
     if (kept.length > 0) {
         const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
         const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
-        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], report.now, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, left - 1);
+        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, left - 1);
         add(table.html);
         if (table.cut)
             return { html: parts.join('\n'), cut: true };
     }
     return { html: parts.join('\n'), cut: false };
 }
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
+function untouched(report) {
+    return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0);
+}
+/**
+ * The first line says what happened, in this order: nothing could be planned (no package found, or
+ * every one left untouched), deletions that failed, a run that stopped early, a dry run, a run that
+ * carried out its plan.
+ */
+function headline(report) {
+    const t = report.totals;
+    const dry = report.mode === 'dry-run' ? '🔍 Dry run: ' : '';
+    const names = (keys) => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim();
+    if (report.packages.length === 0) {
+        const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package';
+        return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`;
+    }
+    const safe = untouched(report);
+    if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
+        const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : '';
+        return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`;
+    }
+    if (t.failed > 0) {
+        const attempted = t.deleted + t.skipped + t.failed;
+        const stopped = report.stoppedEarly ? `; the run also stopped early (${escapeHtml(report.stoppedEarly)})` : '';
+        return `❌ <strong>${t.failed} of ${plural(attempted, 'deletion')} failed</strong>: ${t.deleted} deleted, ${t.skipped} skipped${stopped}. The causes are below.`;
+    }
+    if (report.stoppedEarly) {
+        return `⏹️ <strong>Stopped early</strong>: ${escapeHtml(report.stoppedEarly)}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.`;
+    }
+    const deferred = t.deferred > 0 ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : '';
+    if (report.mode === 'dry-run') {
+        return `🔍 <strong>Dry run</strong>: nothing was deleted; ${plural(t.planned, 'version')} would be deleted${deferred}. Set <code>dry-run: false</code> to execute this plan.`;
+    }
+    const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : '';
+    return `✅ <strong>Executed</strong>: the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${deferred}.`;
+}
+/** The packages the policy named that were not found, and what to do about it. */
+function missingPackages(report) {
+    return (`<p>⚠️ <strong>Not found</strong> for owner <code>${escapeHtml(report.owner.login)}</code> (or not visible to the token): ` +
+        `${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>` +
+        '<p>What to do: check the package name and type in the policy (as the package page shows them); ' +
+        "if the package exists and the token is the workflow's <code>GITHUB_TOKEN</code>, give this workflow's repository access " +
+        "under the package's settings → <strong>Manage Actions access</strong> (the Admin role to delete); " +
+        'or use a classic personal access token with <code>read:packages</code> (and <code>delete:packages</code> to delete).</p>');
+}
+/** The version a report names, by package and id, as users name it ("web:1.4" or the short digest). */
+function labelOf(report, key, id) {
+    const pkg = report.packages.find(p => p.key === key);
+    const version = pkg?.versions.find(v => v.id === id);
+    const name = pkg?.package.name ?? key;
+    if (!version)
+        return `${name} (version ${id})`;
+    return version.tags.length > 0 ? `${name}:${version.tags[0]}` : `${name}@${shortName(version.name)}`;
+}
+function oversizedNote(report) {
+    const g = report.oversizedGroup;
+    return (`ℹ️ The oldest image to delete, <code>${escapeHtml(labelOf(report, g.packageKey, g.imageId))}</code>, goes with ${g.versions} versions ` +
+        `(its platforms, attestations and signatures), more than <code>max-deletions: ${g.maxDeletions}</code>. ` +
+        `An image is never split, so it was taken alone this run; <code>max-deletions: ${g.versions}</code> would fit it.`);
+}
+/** Broken images seen before this run: which platforms each lacks, and what this run does with it. */
+function damagedSection(report, damaged, planPath, allowance) {
+    const intro = `<h3>Broken images seen before this run</h3><p>${plural(damaged.length, 'image')} ${damaged.length === 1 ? 'lists platform manifests its' : 'list platform manifests their'} package no longer has ` +
+        '(typically removed by another cleanup tool): <code>docker pull</code> fails for those platforms. ' +
+        'A rule with <code>match: {broken: true}</code> can remove them.</p>';
+    const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Missing platforms</th><th>This run</th></tr>';
+    const row = (i) => {
+        const d = damaged[i];
+        const version = report.packages.find(p => p.key === d.packageKey)?.versions.find(v => v.id === d.id);
+        const missing = d.missing.map(m => `${escapeHtml(m.platform ?? 'unknown platform')} (<code>${escapeHtml(shortName(m.digest))}</code>)`).join(', ');
+        return (`<tr><td><code>${escapeHtml(d.packageKey)}</code></td><td>${d.id}</td><td><code>${escapeHtml(shortName(d.name))}</code></td>` +
+            `<td>${d.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${missing}</td><td>${escapeHtml(version?.reason ?? '')}</td></tr>`);
+    };
+    return intro + limitedTable({ head, count: damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html;
+}
 function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
     const finalNote = (sections) => `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
         `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
     // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
     const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1);
-    const mode = report.mode === 'dry-run'
-        ? '🔍 <strong>Dry run</strong>: nothing was deleted. Set <code>dry-run: false</code> to execute this plan.'
-        : '🗑️ <strong>Executed</strong>: the plan below was carried out.';
     out.add('<h2>package-retention</h2>');
-    out.add(`<p>${mode}</p>`);
+    out.add(`<p>${headline(report)}</p>`);
     out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`);
     out.add(countsTable(report, Math.floor(out.left / 4)));
-    if (report.missing.length > 0) {
-        out.add(`<p>⚠️ Not found (or not visible to the token): ${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>`);
+    if (report.missing.length > 0)
+        out.add(missingPackages(report));
+    if (report.failures.length > 0) {
+        const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f));
+        out.add(`<p>❌ Failures:</p><ul>${limitedList(causes, f => `<li>${f}</li>`, 'failure causes')}</ul>`);
     }
-    if (report.failures.length > 0)
-        out.add(`<p>❌ Failures:</p><ul>${limitedList(report.failures, f => `<li>${f}</li>`, 'failure causes')}</ul>`);
+    if (report.oversizedGroup)
+        out.add(`<p>${oversizedNote(report)}</p>`);
+    if (report.damaged?.length)
+        out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)));
     const requests = Object.entries(report.requests)
         .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
         .join(', ');
@@ -34966,6 +35999,8 @@ function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
         ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
         : '';
     out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
+    if (args.resultFile)
+        out.add(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`);
     for (const note of args.notes ?? [])
         out.add(`<p>⚠️ ${escapeHtml(note)}</p>`);
     if (args.items.length === 0) {
@@ -34981,12 +36016,19 @@ function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
         const lines = causes.map(({ packageKey, detail, count }) => `${count} version(s) of ${packageKey}: ${detail}`);
         out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`);
     }
-    const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Result</th></tr>';
+    // Restored versions show the tags GitHub lists after the restore, and where old tags went.
+    const readBack = args.items.some(i => i.tagsAfter);
+    const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>Result</th></tr>`;
+    const tagsCell = (item) => {
+        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ');
+        const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
+        return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags;
+    };
     const row = (i) => {
         const item = args.items[i];
         const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : '';
         return (`<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
-            `<td>${item.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
+            `<td>${tagsCell(item)}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
     };
     out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
     return out.toString();
@@ -34996,18 +36038,19 @@ function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
 
 
 function setOutputs(outputs) {
-    setOutput('planned-count', outputs.planned);
-    setOutput('deleted-count', outputs.deleted);
-    setOutput('skipped-count', outputs.skipped);
-    setOutput('failed-count', outputs.failed);
-    setOutput('deferred-count', outputs.deferred);
-    setOutput('plan-path', outputs.planPath);
+    core/* setOutput */.uH('planned-count', outputs.planned);
+    core/* setOutput */.uH('deleted-count', outputs.deleted);
+    core/* setOutput */.uH('skipped-count', outputs.skipped);
+    core/* setOutput */.uH('failed-count', outputs.failed);
+    core/* setOutput */.uH('deferred-count', outputs.deferred);
+    core/* setOutput */.uH('plan-path', outputs.planPath);
+    core/* setOutput */.uH('damaged-count', outputs.damaged ?? 0);
 }
 /** The job summary is only written where the runner provides a file for it. */
 async function writeSummary(html) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    await summary.addRaw(html, true).write({ overwrite: false });
+    await core/* summary */.z.addRaw(html, true).write({ overwrite: false });
 }
 /** For summaries of a run that is already failing: a summary that cannot be written is a warning, not a second failure. */
 async function writeSummaryOrWarn(html) {
@@ -35015,7 +36058,7 @@ async function writeSummaryOrWarn(html) {
         await writeSummary(html);
     }
     catch (error) {
-        warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
+        core/* warning */.$e(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
     }
 }
 /** The job summary is always written: a run that stops on an error before its report says so there too, not only in the log. */
@@ -35023,11 +36066,11 @@ async function writeFailureSummary(message) {
     await writeSummaryOrWarn(['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n'));
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/report/plan-file.ts
 // The plan/result file at `plan-path`: a versioned JSON document that a later run can
 // restore from. Written atomically, so an interrupted run never leaves half a file.
@@ -35037,7 +36080,7 @@ const PLAN_FILE_FORMAT = 'package-retention/plan';
 const PLAN_FILE_VERSION = 1;
 function planFilePath(runnerTemp, startedAt) {
     const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-    return (0,external_node_path_namespaceObject.join)(runnerTemp, 'package-retention', `plan-${stamp}-${process.pid}.json`);
+    return (0,external_node_path_.join)(runnerTemp, 'package-retention', `plan-${stamp}-${process.pid}.json`);
 }
 function writePlanFile(path, report, status, writtenAt, stopReason) {
     const file = {
@@ -35048,16 +36091,16 @@ function writePlanFile(path, report, status, writtenAt, stopReason) {
         writtenAt: writtenAt.toISOString(),
         ...report
     };
-    (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
+    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
     const temporary = `${path}.tmp`;
-    (0,external_node_fs_namespaceObject.writeFileSync)(temporary, `${JSON.stringify(file, null, 2)}\n`);
-    (0,external_node_fs_namespaceObject.renameSync)(temporary, path);
+    (0,external_node_fs_.writeFileSync)(temporary, `${JSON.stringify(file, null, 2)}\n`);
+    (0,external_node_fs_.renameSync)(temporary, path);
 }
 /** Reads a plan file, or throws an Error whose message says what is wrong with it. */
 function readPlanFile(path) {
     let text;
     try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
     }
     catch (error) {
         throw new Error(`cannot read the plan file '${path}': ${error.message}`);
@@ -35079,6 +36122,10 @@ function readPlanFile(path) {
     return data;
 }
 
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -35090,12 +36137,12 @@ class Context {
         var _a, _b, _c;
         this.payload = {};
         if (process.env.GITHUB_EVENT_PATH) {
-            if ((0,external_fs_namespaceObject.existsSync)(process.env.GITHUB_EVENT_PATH)) {
-                this.payload = JSON.parse((0,external_fs_namespaceObject.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+            if ((0,external_fs_.existsSync)(process.env.GITHUB_EVENT_PATH)) {
+                this.payload = JSON.parse((0,external_fs_.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
             }
             else {
                 const path = process.env.GITHUB_EVENT_PATH;
-                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_namespaceObject.EOL}`);
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_.EOL}`);
             }
         }
         this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -35134,8 +36181,10 @@ class Context {
 //# sourceMappingURL=context.js.map
 // EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(9659);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
-var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -35165,7 +36214,7 @@ function getProxyAgentDispatcher(destinationUrl) {
 }
 function getProxyFetch(destinationUrl) {
     const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
+    const proxyFetch = (url, opts) => __awaiter(this, void 0, void 0, function* () {
         return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
     });
     return proxyFetch;
@@ -35369,7 +36418,7 @@ var DEFAULTS = {
 };
 
 // pkg/dist-src/util/lowercase-keys.js
-function dist_bundle_lowercaseKeys(object) {
+function lowercaseKeys(object) {
   if (!object) {
     return {};
   }
@@ -35421,7 +36470,7 @@ function merge(defaults, route, options) {
   } else {
     options = Object.assign({}, route);
   }
-  options.headers = dist_bundle_lowercaseKeys(options.headers);
+  options.headers = lowercaseKeys(options.headers);
   removeUndefinedProperties(options);
   removeUndefinedProperties(options.headers);
   const mergedOptions = mergeDeep(defaults || {}, options);
@@ -40405,38 +41454,218 @@ throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
 throttling.triggersNotification = triggersNotification;
 
 
+;// CONCATENATED MODULE: ./src/github/request-budget.ts
+// One budget for every REST request of a run, counted the way GitHub counts its secondary
+// limits: points in any 60 seconds (a GET or HEAD costs 1, anything else 5) and requests in
+// flight. A request waits here for room instead of being sent and refused (GitHub warns that
+// requests sent while limited can get an integration banned).
+//
+// Writes (DELETE, POST restore) are also paced: evenly spaced, at most `writesPerMinute`, and
+// never faster than the points the reads in the window leave for them, so the write pace is
+// the lower of the input and what the budget allows, without bursts after a wait.
+//
+// Waiting requests are served in arrival order. A request is in flight from the moment it is
+// granted until its release (the caller releases once the response body is read), and its
+// points count from the grant until 60 s after the release: GitHub counts it at some moment
+// in between, so the window here never ends before GitHub's does. RestTimeoutError is what a
+// request that got no answer in time ends as.
+/** GitHub's secondary limit for the REST API: points in any 60 seconds. */
+const GITHUB_POINTS_PER_MINUTE = 900;
+/** What the budget spends of it: 2.2 % below, for requests that reach GitHub a little later than they leave. */
+const BUDGET_POINTS_PER_MINUTE = 880;
+/** GitHub allows 100 concurrent requests; the run needs far fewer. */
+const MAX_IN_FLIGHT = 20;
+const WINDOW_MS = 60_000;
+function requestCost(method) {
+    const m = method.toUpperCase();
+    return m === 'GET' || m === 'HEAD' ? 1 : 5;
+}
+class RequestBudget {
+    stats = { requests: 0, points: 0, peakInFlight: 0, peakWindowPoints: 0 };
+    capacity;
+    windowMs;
+    maxInFlight;
+    writeCeilingMs;
+    now;
+    /** Granted requests still in the window: in flight, or released less than windowMs ago. */
+    spent = [];
+    windowPoints = 0;
+    inFlight = 0;
+    lastWriteAt = Number.NEGATIVE_INFINITY;
+    queue = [];
+    timer;
+    timerAt = Number.POSITIVE_INFINITY;
+    constructor(options) {
+        this.capacity = options.pointsPerWindow ?? BUDGET_POINTS_PER_MINUTE;
+        this.windowMs = options.windowMs ?? WINDOW_MS;
+        this.maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
+        this.writeCeilingMs = 60_000 / options.writesPerMinute;
+        this.now = options.now ?? Date.now;
+    }
+    /** Waits for room for one request; resolves with its release (call it once the response is read; extra calls do nothing). */
+    acquire(method) {
+        const points = requestCost(method);
+        return new Promise(grant => {
+            this.queue.push({ points, write: points > 1, grant });
+            this.pump();
+        });
+    }
+    /** Milliseconds between writes now: the ceiling, or slower when the reads in the window leave less than a minute of writes at it. */
+    writeIntervalMs() {
+        this.expire();
+        const reads = this.spent.reduce((sum, s) => (s.write ? sum : sum + s.points), 0);
+        const leftForWrites = Math.max(this.capacity - reads, requestCost('DELETE'));
+        return Math.max(this.writeCeilingMs, (requestCost('DELETE') * this.windowMs) / leftForWrites);
+    }
+    pump() {
+        while (this.queue.length > 0) {
+            const head = this.queue[0];
+            const waitMs = this.waitFor(head);
+            if (waitMs > 0) {
+                // Infinity: waiting for a release, which pumps again.
+                if (Number.isFinite(waitMs))
+                    this.wakeIn(waitMs);
+                return;
+            }
+            this.queue.shift();
+            this.grant(head);
+        }
+    }
+    /** 0 when the request may go now; otherwise how long until it may (Infinity: until a request in flight ends). */
+    waitFor(request) {
+        const now = this.now();
+        this.expire();
+        if (this.inFlight >= this.maxInFlight)
+            return Number.POSITIVE_INFINITY;
+        let wait = 0;
+        const excess = this.windowPoints + request.points - this.capacity;
+        if (excess > 0) {
+            // Until enough released requests leave the window; if even all of them would not do, until a release.
+            const leaving = this.spent.filter(s => s.releasedAt !== undefined).sort((a, b) => a.releasedAt - b.releasedAt);
+            let freed = 0;
+            wait = Number.POSITIVE_INFINITY;
+            for (const s of leaving) {
+                freed += s.points;
+                if (freed >= excess) {
+                    wait = s.releasedAt + this.windowMs - now;
+                    break;
+                }
+            }
+            if (!Number.isFinite(wait))
+                return wait;
+        }
+        if (request.write)
+            wait = Math.max(wait, this.lastWriteAt + this.writeIntervalMs() - now);
+        return Math.max(wait, 0);
+    }
+    grant(request) {
+        const entry = { points: request.points, write: request.write };
+        this.spent.push(entry);
+        this.windowPoints += request.points;
+        if (request.write)
+            this.lastWriteAt = this.now();
+        this.inFlight++;
+        this.stats.requests++;
+        this.stats.points += request.points;
+        this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);
+        this.stats.peakWindowPoints = Math.max(this.stats.peakWindowPoints, this.windowPoints);
+        let released = false;
+        request.grant(() => {
+            if (released)
+                return;
+            released = true;
+            entry.releasedAt = this.now();
+            this.inFlight--;
+            this.pump();
+        });
+    }
+    expire() {
+        const cutoff = this.now() - this.windowMs;
+        const left = (s) => s.releasedAt !== undefined && s.releasedAt <= cutoff;
+        if (!this.spent.some(left))
+            return;
+        this.spent = this.spent.filter(s => !left(s));
+        this.windowPoints = this.spent.reduce((sum, s) => sum + s.points, 0);
+    }
+    wakeIn(ms) {
+        const at = this.now() + ms;
+        if (this.timer !== undefined && this.timerAt <= at)
+            return;
+        if (this.timer !== undefined)
+            clearTimeout(this.timer);
+        this.timerAt = at;
+        this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.timerAt = Number.POSITIVE_INFINITY;
+            this.pump();
+        }, Math.ceil(ms));
+    }
+}
+/** A REST request GitHub did not answer in time, after all its attempts. */
+class RestTimeoutError extends Error {
+    method;
+    path;
+    timeoutMs;
+    attempts;
+    // Named AbortError so that Octokit passes it on unchanged: any other error thrown by fetch
+    // becomes "HTTP 500" and is retried again by plugin-retry, and the attempts were made here.
+    name = 'AbortError';
+    constructor(method, path, timeoutMs, attempts) {
+        super(`GitHub did not answer ${method} ${path} within ${timeoutMs / 1000} s, ${attempts === 1 ? 'once' : `${attempts} times`}`);
+        this.method = method;
+        this.path = path;
+        this.timeoutMs = timeoutMs;
+        this.attempts = attempts;
+    }
+    // Octokit marks an AbortError with status 500 as it passes it on; a timeout has no HTTP status.
+    get status() {
+        return undefined;
+    }
+    set status(_ignored) { }
+}
+
 ;// CONCATENATED MODULE: ./src/github/client.ts
-// The one Octokit factory: REST base URL passed explicitly, throttling (primary and secondary
-// limits) and retry (5xx, network) plugins, and DELETE pacing through the throttler's write queue.
+// The one Octokit factory: REST base URL passed explicitly, throttling (answers about primary
+// and secondary limits) and retry (5xx, network) plugins, and underneath them every HTTP
+// attempt goes through the run's request budget (request-budget.ts: GitHub's secondary limits,
+// and the even pace of writes) with a timeout.
 
 
 
 
 
 
+
+const REST_TIMEOUT_MS = 30_000;
+const REST_TIMEOUT_ATTEMPTS = 3;
 const SECONDARY_LIMIT_RETRIES = 6;
-function createOctokit(options, rateLimit) {
-    // The throttler's default write queue spaces writes 1 s apart; replace it so the
-    // `max-deletes-per-minute` input is the single source of pacing (evenly spaced, never bursts).
-    const writeQueue = new (light_default()).Group({ maxConcurrent: 1, minTime: Math.ceil(60_000 / options.writesPerMinute) });
+/** Between attempts of a request that got no answer. */
+const TIMEOUT_RETRY_DELAY_MS = 1_000;
+function createOctokit(options, rateLimit, stats = { secondaryLimitRefusals: 0 }) {
+    const budget = new RequestBudget({ writesPerMinute: options.writesPerMinute });
+    stats.budget = budget.stats;
+    // Writes stay serial, as GitHub asks; their pace is the budget's (the throttler's own write
+    // queue would add a second, fixed 1 s spacing).
+    const writeQueue = new (light_default()).Group({ maxConcurrent: 1, minTime: 0 });
     const octokit = getOctokit(options.token, {
         baseUrl: options.baseUrl,
         log: {
-            debug: (message) => core_debug(message),
-            info: (message) => core_debug(message),
-            warn: (message) => core_debug(message),
-            error: (message) => core_debug(message)
+            debug: (message) => core/* debug */.Yz(message),
+            info: (message) => core/* debug */.Yz(message),
+            warn: (message) => core/* debug */.Yz(message),
+            error: (message) => core/* debug */.Yz(message)
         },
         throttle: {
             write: writeQueue,
             onRateLimit: (retryAfter, request) => {
                 // Never sleep until the hourly reset: the executor defers what does not fit.
-                warning(`Primary rate limit exhausted on ${request.method} ${request.url}; it resets in ${retryAfter}s. ` +
+                core/* warning */.$e(`Primary rate limit exhausted on ${request.method} ${request.url}; it resets in ${retryAfter}s. ` +
                     'Remaining work is deferred to a later run.');
                 return false;
             },
             onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
-                info(`Secondary rate limit on ${request.method} ${request.url}: waiting ${retryAfter}s as GitHub asks (retry ${retryCount + 1}).`);
+                stats.secondaryLimitRefusals++;
+                core/* info */.pq(`Secondary rate limit on ${request.method} ${request.url}: waiting ${retryAfter}s as GitHub asks (retry ${retryCount + 1}).`);
                 return retryCount < SECONDARY_LIMIT_RETRIES;
             }
         },
@@ -40446,12 +41675,19 @@ function createOctokit(options, rateLimit) {
             doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451]
         }
     }, throttling, retry);
+    let budgeted;
     // plugin-retry and the throttler keep a request's retry count on `options.request`, an object
     // Octokit shares between all requests that pass no request options of their own: without a
     // copy per request, one request's retries would lengthen every later request's backoff
     // ((n + 1)² seconds: 16 s, 25 s, … after a few faults). Registered last, this runs first.
-    octokit.hook.before('request', options => {
-        options.request = { ...options.request };
+    // The fetch under every attempt (the plugins' retries included) is the budgeted one.
+    octokit.hook.before('request', request => {
+        budgeted ??= budgetedFetch(request.request.fetch ?? globalThis.fetch, budget, {
+            baseUrl: options.baseUrl,
+            timeoutMs: options.timeoutMs ?? REST_TIMEOUT_MS,
+            attempts: options.timeoutAttempts ?? REST_TIMEOUT_ATTEMPTS
+        });
+        request.request = { ...request.request, fetch: budgeted };
     });
     octokit.hook.after('request', response => rateLimit.observe(response.headers));
     octokit.hook.error('request', error => {
@@ -40460,10 +41696,84 @@ function createOctokit(options, rateLimit) {
     });
     return octokit;
 }
+/**
+ * `inner` (the proxy-aware fetch of @actions/github) with every attempt granted by the budget
+ * and bounded in time. The budget's slot is held until the response body is read (GitHub
+ * counts a request in flight until then), or until the timeout at the latest.
+ */
+function budgetedFetch(inner, budget, limits) {
+    return async (input, init) => {
+        const method = (init?.method ?? 'GET').toUpperCase();
+        const url = String(input instanceof Request ? input.url : input);
+        const path = url.startsWith(limits.baseUrl) ? url.slice(limits.baseUrl.length) : url;
+        const attempts = method === 'GET' || method === 'HEAD' ? limits.attempts : 1;
+        for (let attempt = 1;; attempt++) {
+            const release = await budget.acquire(method);
+            const deadline = new AbortController();
+            const timer = setTimeout(() => {
+                deadline.abort();
+                release();
+            }, limits.timeoutMs);
+            const done = () => {
+                clearTimeout(timer);
+                release();
+            };
+            try {
+                const signal = init?.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
+                return releasedWhenRead(await inner(input, { ...init, signal }), done);
+            }
+            catch (error) {
+                done();
+                if (!deadline.signal.aborted || init?.signal?.aborted)
+                    throw error;
+                if (attempt >= attempts)
+                    throw new RestTimeoutError(method, path, limits.timeoutMs, attempt);
+                core/* info */.pq(`GitHub did not answer ${method} ${path} within ${limits.timeoutMs / 1000} s (attempt ${attempt} of ${attempts}); trying again.`);
+                await new Promise(resolve => setTimeout(resolve, TIMEOUT_RETRY_DELAY_MS * attempt));
+            }
+        }
+    };
+}
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+/** The response, with `done` called once its body has been read, cancelled or failed. */
+function releasedWhenRead(response, done) {
+    if (!response.body || NULL_BODY_STATUSES.has(response.status)) {
+        done();
+        return response;
+    }
+    const reader = response.body.getReader();
+    const body = new ReadableStream({
+        async pull(controller) {
+            try {
+                const chunk = await reader.read();
+                if (chunk.done) {
+                    done();
+                    controller.close();
+                }
+                else {
+                    controller.enqueue(chunk.value);
+                }
+            }
+            catch (error) {
+                done();
+                controller.error(error);
+            }
+        },
+        cancel(reason) {
+            done();
+            return reader.cancel(reason);
+        }
+    });
+    const wrapped = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    Object.defineProperty(wrapped, 'url', { value: response.url });
+    return wrapped;
+}
 
 ;// CONCATENATED MODULE: ./src/github/packages-api.ts
 
 const PER_PAGE = 100;
+/** Listings of one package that changed while read, before it is given up (left untouched). */
+const LISTING_TRIES = 3;
 /** Route prefix and parameters for an owner: `/orgs/{org}`, `/users/{username}` or `/user`. */
 function ownerRoute(owner) {
     switch (owner.kind) {
@@ -40508,13 +41818,36 @@ const NO_TAGS = Object.freeze([]);
  */
 function toVersion(raw) {
     const tags = raw.metadata?.container?.tags;
+    const createdAt = timestampText(raw.created_at);
     return {
         id: raw.id,
         name: raw.name,
         tags: tags && tags.length > 0 ? tags : NO_TAGS,
-        createdAt: raw.created_at,
-        updatedAt: raw.updated_at === raw.created_at ? raw.created_at : raw.updated_at
+        createdAt,
+        updatedAt: raw.updated_at === raw.created_at ? createdAt : timestampText(raw.updated_at)
     };
+}
+/**
+ * A timestamp as text: a missing or null one is '' and a number its digits, which the planner
+ * cannot read as a date-time, so the version is kept ("its timestamp cannot be read").
+ */
+function timestampText(value) {
+    if (typeof value === 'string')
+        return value;
+    return value === null || value === undefined ? '' : String(value);
+}
+/**
+ * What the counts say about a listing of `listed` versions: nothing when the version_count read
+ * before and after both equal it (or GitHub gave none).
+ */
+function countProblem(before, after, listed) {
+    if (before === undefined && after === undefined)
+        return undefined;
+    if (before === after && before === listed)
+        return undefined;
+    return before === after
+        ? `${listed} versions were listed where the package counts ${before}`
+        : `the package counted ${before} versions before the listing and ${after} after it; ${listed} were listed`;
 }
 class PackagesApi {
     octokit;
@@ -40551,7 +41884,7 @@ class PackagesApi {
     }
     async listPackages(owner, type) {
         const route = ownerRoute(owner);
-        return this.fetchAllPages(`GET ${route.prefix}/packages`, { ...route.params, package_type: type }, 'packagePages', toPackageSummary);
+        return this.fetchAllPages(`GET ${route.prefix}/packages`, { ...route.params, package_type: type }, 'packagePages', toPackageSummary, undefined, 'packages');
     }
     /** The package's metadata, or undefined when it does not exist (or the token cannot see it). */
     async getPackage(pkg) {
@@ -40566,13 +41899,91 @@ class PackagesApi {
             throw error;
         }
     }
-    /** Every version in `state`; `onPage` sees each page's versions as it arrives (in no particular order). */
+    /** Every version in `state`, each once, in one pass (no consistency checks: see listConsistently). */
     async listVersions(pkg, state = 'active', onPage) {
         const route = packageRoute(pkg);
-        const versions = await this.fetchAllPages(`GET ${route.prefix}/versions`, { ...route.params, state }, 'versionPages', toVersion, onPage);
+        const versions = await this.fetchAllPages(`GET ${route.prefix}/versions`, { ...route.params, state }, 'versionPages', toVersion, onPage, 'versions');
         const seen = new Set();
-        // Pages fetched concurrently can overlap when versions are pushed meanwhile.
         return versions.filter(v => !seen.has(v.id) && seen.add(v.id));
+    }
+    /**
+     * The package and one consistent listing of its active versions, or undefined when the package
+     * does not exist (or the token cannot see it). GitHub pages by number, so a version deleted,
+     * pushed or retagged by someone else while the pages are read shifts later versions by a place
+     * and one can be missed or listed twice. A listing is taken as consistent when no id comes
+     * twice, every page announces the same last page, and the package's version_count read before
+     * the first page and after the last one both equal the number of versions listed; otherwise the
+     * package is listed again, up to LISTING_TRIES times. `known` is the package as the package
+     * listing reported it (its version_count then serves as the first count).
+     */
+    async listConsistently(pkg, onPage, known) {
+        const route = packageRoute(pkg);
+        const params = { ...route.params, state: 'active' };
+        const problems = [];
+        let last;
+        for (let attempt = 1; attempt <= LISTING_TRIES; attempt++) {
+            // Read before the first page is asked for: a count read alongside it could come after a change.
+            const summary = attempt === 1 && known?.versionCount !== undefined ? known : await this.getPackage(pkg);
+            if (!summary)
+                return undefined;
+            // Pages of later tries are not reported: they repeat the work `onPage` already counted and started.
+            const listing = await this.listPagesOnce(`GET ${route.prefix}/versions`, params, summary.versionCount, attempt === 1 ? onPage : undefined);
+            last = { summary, versions: listing.versions, retried: problems };
+            let problem = listing.problem;
+            if (!problem && listing.pages > 1) {
+                const after = await this.getPackage(pkg);
+                if (!after)
+                    return undefined;
+                problem = countProblem(summary.versionCount, after.versionCount, listing.versions.length);
+            }
+            else if (!problem) {
+                // One page is one answer, a snapshot: it only has to hold every version.
+                problem = countProblem(summary.versionCount, summary.versionCount, listing.versions.length);
+            }
+            if (!problem)
+                return { summary, versions: listing.versions, retried: problems };
+            problems.push(problem);
+        }
+        const seen = new Set();
+        const versions = (last?.versions ?? []).filter(v => !seen.has(v.id) && seen.add(v.id));
+        const summary = last?.summary ?? { name: pkg.name, type: pkg.type };
+        return { summary, versions, problem: `its versions changed while they were listed, ${LISTING_TRIES} times (${problems.join('; ')})`, retried: problems };
+    }
+    /**
+     * One pass over the pages: as many as the first page's Link announces, or as the version count
+     * needs when that is more (a Link announcing too few pages is never trusted alone). Says what
+     * shows the listing changed meanwhile, if anything.
+     */
+    async listPagesOnce(route, params, versionCount, onPage) {
+        const first = await this.fetchPage(route, params, 1, 'versionPages', toVersion, 'versions');
+        const announced = first.lastPage ?? 1;
+        let pages = Math.max(announced, versionCount === undefined ? 1 : Math.ceil(versionCount / PER_PAGE));
+        this.checkBudget(pages - 1);
+        onPage?.(first.items, pages);
+        const rest = await Promise.all(Array.from({ length: pages - 1 }, async (_, i) => {
+            const page = await this.fetchPage(route, params, i + 2, 'versionPages', toVersion, 'versions');
+            onPage?.(page.items, pages);
+            return page;
+        }));
+        const fetched = [first, ...rest];
+        // Without a count, a full last page may hide more: follow until a page is not full.
+        while (versionCount === undefined && (fetched.at(-1)?.items.length ?? 0) === PER_PAGE) {
+            const page = await this.fetchPage(route, params, ++pages, 'versionPages', toVersion, 'versions');
+            onPage?.(page.items, pages);
+            fetched.push(page);
+        }
+        const versions = first.items.concat(...fetched.slice(1).map(page => page.items));
+        const announcedLasts = new Set(fetched.map(page => page.lastPage).filter(last => last !== undefined));
+        if (announcedLasts.size > 1) {
+            return { versions, pages, problem: `the pages announced different page counts (${[...announcedLasts].sort((a, b) => a - b).join(', ')})` };
+        }
+        const seen = new Set();
+        for (const version of versions) {
+            if (seen.has(version.id))
+                return { versions, pages, problem: `version ${version.id} was listed twice` };
+            seen.add(version.id);
+        }
+        return { versions, pages };
     }
     /** 'active' when the version is still there, 'gone' when GitHub no longer serves it. */
     async versionState(pkg, id) {
@@ -40612,31 +42023,88 @@ class PackagesApi {
     }
     /**
      * First page, then the rest concurrently (the throttler bounds concurrency): the first
-     * page's Link header says how many pages there are.
+     * page's Link header says how many pages there are. For lists nothing else changes meanwhile
+     * (packages); versions are listed by listConsistently.
      */
-    async fetchAllPages(route, params, counter, toItem, onPage) {
-        const fetchPage = async (page) => {
-            // Octokit's own JSON parser keeps integers beyond 2^53 exact and costs about ten times
-            // JSON.parse; ids and counts in these lists are far below 2^53, so pages are parsed here.
-            const response = await this.octokit.request(route, { ...params, per_page: PER_PAGE, page, request: { parseSuccessResponseBody: false } });
-            this.stats[counter]++;
-            const raws = JSON.parse(await new Response(response.data).text());
-            // Mapped once, as the page arrives; `onPage` and the result share the items.
-            return { items: raws.map(toItem), link: response.headers.link };
-        };
-        const first = await fetchPage(1);
-        const lastPage = lastPageFromLink(first.link) ?? 1;
-        const limit = this.rateLimit.snapshot;
-        if (limit && lastPage - 1 > limit.remaining)
-            throw new ListingBudgetError(lastPage - 1, limit.remaining, limit.limit, limit.reset);
+    async fetchAllPages(route, params, counter, toItem, onPage, listOf) {
+        const first = await this.fetchPage(route, params, 1, counter, toItem, listOf);
+        const lastPage = first.lastPage ?? 1;
+        this.checkBudget(lastPage - 1);
         onPage?.(first.items, lastPage);
         const rest = await Promise.all(Array.from({ length: lastPage - 1 }, async (_, i) => {
-            const page = await fetchPage(i + 2);
+            const page = await this.fetchPage(route, params, i + 2, counter, toItem, listOf);
             onPage?.(page.items, lastPage);
             return page;
         }));
         return first.items.concat(...rest.map(page => page.items));
     }
+    /** Stops a listing the primary rate limit cannot cover before spending it (see ListingBudgetError). */
+    checkBudget(morePages) {
+        const limit = this.rateLimit.snapshot;
+        if (limit && morePages > limit.remaining)
+            throw new ListingBudgetError(morePages, limit.remaining, limit.limit, limit.reset);
+    }
+    async fetchPage(route, params, page, counter, toItem, 
+    /** What the page lists, for messages ("versions"). */
+    listOf) {
+        // Octokit's own JSON parser keeps integers beyond 2^53 exact and costs about ten times
+        // JSON.parse; ids and counts in these lists are far below 2^53, so pages are parsed here,
+        // from a body read whole inside fetch (see readWholeBody).
+        const response = await this.octokit.request(route, {
+            ...params,
+            per_page: PER_PAGE,
+            page,
+            request: { parseSuccessResponseBody: false, fetch: readWholeBody(this.octokit) }
+        });
+        this.stats[counter]++;
+        const text = await new Response(response.data).text();
+        const where = `GET ${describeUrl(response.url)}`;
+        let raws;
+        try {
+            raws = JSON.parse(text);
+        }
+        catch {
+            throw new UnexpectedAnswerError(`GitHub answered ${where} with something that is not JSON (${quoteStart(text)})`);
+        }
+        if (!Array.isArray(raws) || raws.some(raw => typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
+            throw new UnexpectedAnswerError(`GitHub answered ${where} with something that is not a list of ${listOf} (${quoteStart(text)})`);
+        }
+        // Mapped once, as the page arrives; `onPage` and the result share the items.
+        return { items: raws.map(toItem), lastPage: lastPageFromLink(response.headers.link) };
+    }
+}
+/**
+ * A fetch that reads a successful response's body before returning it. Octokit hands back only
+ * the body stream of an unparsed response, so the Response object that owns it can be garbage
+ * collected before the stream is read, and undici then cancels the stream ("Response body object
+ * should not be disturbed or locked" when it is read). A Response built from bytes owns nothing
+ * that can be cancelled. Error answers are left to Octokit, which reads them at once.
+ */
+function readWholeBody(octokit) {
+    const defaults = octokit.request.endpoint.DEFAULTS.request;
+    const inner = defaults?.fetch ?? globalThis.fetch;
+    return async (input, init) => {
+        const response = await inner(input, init);
+        if (!response.ok || response.body === null)
+            return response;
+        const whole = new Response(await response.arrayBuffer(), { status: response.status, statusText: response.statusText, headers: response.headers });
+        Object.defineProperty(whole, 'url', { value: response.url });
+        return whole;
+    };
+}
+/** The path and query of a URL, as messages show a request. */
+function describeUrl(url) {
+    try {
+        const parsed = new URL(url);
+        return `${parsed.pathname}${parsed.search}`;
+    }
+    catch {
+        return url;
+    }
+}
+function quoteStart(text) {
+    const start = text.trim().slice(0, 80);
+    return start ? `it begins ${JSON.stringify(start)}` : 'an empty body';
 }
 
 ;// CONCATENATED MODULE: ./src/github/rate-limit.ts
@@ -40683,16 +42151,20 @@ class RateLimitTracker {
 
 
 
-function connect(settings) {
+/** `stats` receives what the client counts (e.g. secondary-limit refusals) for the report. */
+function connect(settings, stats) {
     const rateLimit = new RateLimitTracker();
-    const octokit = createOctokit({ token: settings.token, baseUrl: settings.apiUrl, writesPerMinute: settings.maxDeletesPerMinute }, rateLimit);
+    const octokit = createOctokit({ token: settings.token, baseUrl: settings.apiUrl, writesPerMinute: settings.maxDeletesPerMinute }, rateLimit, stats);
     return new PackagesApi(octokit, rateLimit);
 }
 
 ;// CONCATENATED MODULE: ./src/action/restore-run.ts
 // Restore run: read an earlier run's plan file and restore what it deleted. The policy is
 // not applied in the same run. A plan file that cannot be used fails before any request; a
-// plan with nothing to restore (a dry run's) makes none.
+// plan with nothing to restore (a dry run's) makes none. The run writes its own result file
+// under RUNNER_TEMP (the plan-path output), never pointing back at the plan file it read.
+
+
 
 
 
@@ -40701,6 +42173,19 @@ function connect(settings) {
 
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const RESTORE_RESULT_FORMAT = 'package-retention/restore-result';
+/** `$RUNNER_TEMP/package-retention/restore-<time>-<pid>.json`, beside the plan files. */
+function restoreResultPath(runnerTemp, startedAt) {
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    return (0,external_node_path_.join)(runnerTemp, 'package-retention', `restore-${stamp}-${process.pid}.json`);
+}
+/** Written atomically (temporary file, then rename), as the plan file is. */
+function writeRestoreResult(path, result) {
+    const file = { format: RESTORE_RESULT_FORMAT, formatVersion: 1, writtenAt: new Date().toISOString(), ...result };
+    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
+    (0,external_node_fs_.writeFileSync)(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`);
+    (0,external_node_fs_.renameSync)(`${path}.tmp`, path);
+}
 /** Leaves room for the step's own failure annotation within GitHub's 10 per step. */
 const FAILURE_ANNOTATIONS = 9;
 /** The plan file and what it says to restore; a file a restore cannot use fails here, before any request. */
@@ -40735,22 +42220,41 @@ function planAgeDays(file) {
     const at = Date.parse(file.writtenAt ?? file.now);
     return Number.isNaN(at) ? undefined : Math.floor((Date.now() - at) / DAY_MS);
 }
+/** "tags now 1.0; latest is on version 9 now", for the log and the warning. */
+function tagsAfterText(item) {
+    if (!item.tagsAfter)
+        return '';
+    const now = `tags now: ${item.tagsAfter.join(', ') || 'none'}`;
+    const moved = (item.movedTags ?? []).map(m => (m.versionId !== undefined ? `${m.tag} is on version ${m.versionId} now` : `${m.tag} is on no version now`));
+    return moved.length > 0 ? `${now}; ${moved.join(', ')}` : now;
+}
 function logItems(items) {
     for (const item of items) {
         const what = `${item.packageKey} ${item.id} ${item.tags.join(',') || item.name}`;
-        info(`${what}: ${item.outcome}${item.outcome === 'failed' || item.outcome === 'already present' ? ` (${item.detail})` : ''}`);
+        const tags = tagsAfterText(item);
+        core/* info */.pq(`${what}: ${item.outcome}${item.outcome === 'failed' || item.outcome === 'already present' ? ` (${item.detail})` : ''}${tags ? ` [${tags}]` : ''}`);
+    }
+    // Tags that did not come back are worth a warning: a user restoring `latest` expects it back.
+    const moved = items.filter(i => i.movedTags && i.movedTags.length > 0);
+    if (moved.length > 0) {
+        const lines = moved.slice(0, 5).map(i => `${i.packageKey} ${i.id}: ${tagsAfterText(i)}`);
+        core/* warning */.$e(`${moved.length} restored version(s) did not get all their old tags back, because those tags were pushed to other versions since they were deleted ` +
+            `(GitHub leaves a tag where it is now): ${lines.join(' | ')}${moved.length > lines.length ? ` and ${moved.length - lines.length} more` : ''}. ` +
+            'Push or re-tag the image if a tag should point at the restored version again.');
     }
     // One annotation per package and cause, so a hundred versions refused for one reason are one line.
     for (const [index, { packageKey, detail, count }] of failureCauses(items).entries()) {
         const line = `${count} version(s) of ${packageKey} could not be restored: ${detail}`;
         if (index < FAILURE_ANNOTATIONS)
-            error(line, { title: 'Restore failed' });
+            core/* error */.z3(line, { title: 'Restore failed' });
         else
-            info(line);
+            core/* info */.pq(line);
     }
 }
-async function runRestore(settings, planFile) {
+async function runRestore(settings, planFile, startedAt = new Date()) {
     const { file, targets } = readRestorable(planFile);
+    const resultPath = restoreResultPath(settings.runnerTemp, startedAt);
+    const mode = settings.dryRun ? 'dry-run' : 'restore';
     const notes = [];
     const status = planStatus(file);
     if (status === 'unrecorded') {
@@ -40763,38 +42267,43 @@ async function runRestore(settings, planFile) {
         notes.push(`The plan file was written ${age} days ago; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days, so those deleted longer ago cannot be restored.`);
     }
     for (const note of notes)
-        warning(note);
+        core/* warning */.$e(note);
     const nothing = nothingToRestore(file, targets);
     if (nothing) {
-        info(`restore-from ${planFile}: ${nothing}.`);
-        setOutputs({ planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0, planPath: planFile });
-        await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items: [], notes, nothing }));
+        core/* info */.pq(`restore-from ${planFile}: ${nothing}.`);
+        writeRestoreResult(resultPath, { mode, restoreFrom: planFile, notes, nothing, totals: { versions: 0, restored: 0, present: 0, failed: 0 }, items: [] });
+        setOutputs({ planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0, planPath: resultPath });
+        await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items: [], notes, nothing, resultFile: resultPath }));
         return {};
     }
     const api = connect(settings);
-    const result = await group('Restore', async () => {
+    const result = await core/* group */.Os('Restore', async () => {
         if (!settings.dryRun) {
             await api.refreshRateLimit();
-            info(`At start, ${api.rateLimit.describe()}`);
+            core/* info */.pq(`At start, ${api.rateLimit.describe()}`);
         }
-        const restored = await restoreFromPlan(file, api, { dryRun: settings.dryRun, log: line => info(line), windowNote });
+        const restored = await restoreFromPlan(file, api, { dryRun: settings.dryRun, log: line => core/* info */.pq(line), windowNote });
         logItems(restored.items);
         return restored;
     });
     const { items, failed, present, restored } = result;
-    setOutputs({ planned: items.length, deleted: 0, skipped: present, failed, deferred: 0, planPath: planFile });
     const emptyReason = items.length === 0 ? 'GitHub lists none of the versions that run scheduled as deleted: nothing to restore' : undefined;
-    await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items, notes, nothing: emptyReason }));
+    writeRestoreResult(resultPath, { mode, restoreFrom: planFile, notes, nothing: emptyReason, totals: { versions: items.length, restored, present, failed }, items });
+    setOutputs({ planned: items.length, deleted: 0, skipped: present, failed, deferred: 0, planPath: resultPath });
+    await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items, notes, nothing: emptyReason, resultFile: resultPath }));
     const verb = settings.dryRun ? 'would restore' : 'restored';
-    info(`${verb} ${settings.dryRun ? items.length : restored}, already present ${present}, failed ${failed}; from plan file ${planFile}`);
+    core/* info */.pq(`${verb} ${settings.dryRun ? items.length : restored}, already present ${present}, failed ${failed}; from plan file ${planFile}; result file ${resultPath}`);
     if (!settings.dryRun) {
         await api.refreshRateLimit();
-        info(`At end, ${api.rateLimit.describe()}`);
+        core/* info */.pq(`At end, ${api.rateLimit.describe()}`);
     }
     return failed > 0 ? { failure: `${failed} of ${items.length} version(s) could not be restored; the summary and the annotations say why for each.` } : {};
 }
 
+// EXTERNAL MODULE: ./src/cache/actions-cache.ts + 1 modules
+var actions_cache = __nccwpck_require__(1428);
 ;// CONCATENATED MODULE: ./src/execute/executor.ts
+
 
 
 const STOPPED_BY_REQUEST = 'the run was cancelled (SIGTERM or SIGINT) before this deletion';
@@ -40898,6 +42407,10 @@ async function deleteOne(remove, state, pkg, retry) {
                     return denied(error, pkg);
                 case 'server':
                     unanswered = true;
+                    if (error instanceof RestTimeoutError) {
+                        const result = await afterNoAnswer(state, error, attempt + 1);
+                        return { ...result, stop: `GitHub did not answer a DELETE within ${error.timeoutMs / 1000} s` };
+                    }
                     if (attempt < retry.retries) {
                         await retry.sleep(1000 * 2 ** attempt);
                         continue;
@@ -40931,7 +42444,8 @@ function denied(error, pkg) {
 }
 /** Out of retries without a definite answer: the last attempts may have been applied, so look. */
 async function afterNoAnswer(state, error, attempts) {
-    const failed = `failed: ${describeError(error)} (${attempts} attempts)`;
+    // A timeout's message already says how many times the request went unanswered.
+    const failed = `failed: ${describeError(error)}${error instanceof RestTimeoutError ? '' : ` (${attempts} attempts)`}`;
     try {
         if ((await state()) === 'gone')
             return { outcome: 'deleted', detail: `deleted (the DELETE got no answer after ${attempts} attempts, but the version is gone)`, gone: true };
@@ -40973,156 +42487,30 @@ function registryErrorDetail(body) {
         return {};
     }
 }
+const PULL_ADVICE = 'A GITHUB_TOKEN needs `permissions: packages: read` (or write) and the workflow\'s repository granted access to the package; ' +
+    'a personal access token (classic) needs read:packages';
 function pullAdvice(repository, registryHost, what) {
-    return (`the token cannot pull ${repository} from ${registryHost}: ${what}. ` +
-        'A GITHUB_TOKEN needs `permissions: packages: read` (or write) and the workflow\'s repository granted access to the package; ' +
-        'a personal access token (classic) needs read:packages');
-}
-
-;// CONCATENATED MODULE: ./src/registry/manifests.ts
-// Pure parsing of the manifests the OCI distribution API serves: indexes (and Docker manifest lists),
-// image manifests, and the descriptors they carry. Only what retention decisions use is kept:
-// the children an index lists (digest, media type, platform, annotations) and a manifest's `subject`.
-const MEDIA_TYPES = {
-    ociIndex: 'application/vnd.oci.image.index.v1+json',
-    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json'
-};
-/** Sent on every manifest GET: without it ghcr.io may answer a schema the parser does not know. */
-const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifestList, MEDIA_TYPES.dockerManifest].join(', ');
-/** buildx marks the attestation entries of an index with this annotation (and platform unknown/unknown). */
-const REFERENCE_TYPE_ANNOTATION = 'vnd.docker.reference.type';
-const ATTESTATION_MANIFEST = 'attestation-manifest';
-const INDEX_MEDIA_TYPES = new Set([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList]);
-/** "sha256:<64 hex>" and other registered algorithms: the OCI digest grammar. */
-const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-function isDigest(reference) {
-    return DIGEST.test(reference);
-}
-function isIndexMediaType(mediaType) {
-    return mediaType !== undefined && INDEX_MEDIA_TYPES.has(mediaType);
-}
-/** The body is not a manifest this project can interpret: the caller treats it as unreadable. */
-class ManifestFormatError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ManifestFormatError';
-    }
-}
-function manifests_isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function optionalString(record, key, where) {
-    const value = record[key];
-    if (value === undefined)
-        return undefined;
-    if (typeof value !== 'string')
-        throw new ManifestFormatError(`${where}.${key} is not a string`);
-    return value;
-}
-function parsePlatform(value, where) {
-    if (value === undefined)
-        return undefined;
-    if (!manifests_isRecord(value))
-        throw new ManifestFormatError(`${where}.platform is not an object`);
-    const os = optionalString(value, 'os', `${where}.platform`);
-    const architecture = optionalString(value, 'architecture', `${where}.platform`);
-    if (os === undefined || architecture === undefined)
-        throw new ManifestFormatError(`${where}.platform lacks os or architecture`);
-    const variant = optionalString(value, 'variant', `${where}.platform`);
-    return variant ? { os, architecture, variant } : { os, architecture };
-}
-function parseAnnotations(value, where) {
-    if (value === undefined)
-        return undefined;
-    if (!manifests_isRecord(value))
-        throw new ManifestFormatError(`${where}.annotations is not an object`);
-    const annotations = {};
-    for (const [key, text] of Object.entries(value)) {
-        // Annotation values are strings by spec; a stray number must not make the whole manifest unreadable.
-        if (typeof text === 'string')
-            annotations[key] = text;
-    }
-    return annotations;
+    return `the token cannot pull ${repository} from ${registryHost}: ${what}. ${PULL_ADVICE}`;
 }
 /**
- * A descriptor that cannot be understood is an error, not something to skip: dropping a child of an
- * index would let the plan delete a platform manifest a kept image still needs.
+ * The run's failure when the registry let it read no package at all: an authentication failure
+ * (contract: not packages to leave untouched), with the first refusal per repository and what to do.
  */
-function parseDescriptor(value, where) {
-    if (!manifests_isRecord(value))
-        throw new ManifestFormatError(`${where} is not an object`);
-    const digest = optionalString(value, 'digest', where);
-    if (digest === undefined || !isDigest(digest))
-        throw new ManifestFormatError(`${where}.digest is missing or not a digest`);
-    const descriptor = { mediaType: optionalString(value, 'mediaType', where) ?? '', digest };
-    const platform = parsePlatform(value.platform, where);
-    if (platform)
-        descriptor.platform = platform;
-    const annotations = parseAnnotations(value.annotations, where);
-    if (annotations)
-        descriptor.annotations = annotations;
-    const artifactType = optionalString(value, 'artifactType', where);
-    if (artifactType)
-        descriptor.artifactType = artifactType;
-    return descriptor;
-}
-/**
- * Index or image manifest. The body's `mediaType` is only a SHOULD in the OCI spec, so the shape decides
- * when it is absent: a `manifests` array makes an index, anything else is read as a manifest.
- */
-function parseManifest(fetched) {
-    const body = fetched.body;
-    if (!manifests_isRecord(body))
-        throw new ManifestFormatError('the manifest is not a JSON object');
-    const mediaType = optionalString(body, 'mediaType', 'manifest') ?? fetched.mediaType;
-    const subject = body.subject === undefined ? undefined : parseDescriptor(body.subject, 'subject');
-    const listsManifests = body.manifests !== undefined;
-    if (isIndexMediaType(mediaType) || listsManifests) {
-        if (!Array.isArray(body.manifests))
-            throw new ManifestFormatError('the index has no manifests array');
-        const manifests = body.manifests.map((entry, i) => parseDescriptor(entry, `manifests[${i}]`));
-        return subject ? { kind: 'index', mediaType, manifests, subject } : { kind: 'index', mediaType, manifests };
-    }
-    return subject ? { kind: 'manifest', mediaType, subject } : { kind: 'manifest', mediaType };
-}
-/** What an index entry is: a platform image, a buildx attestation, or a nested index (to read in turn). */
-function classifyIndexEntry(entry) {
-    if (isIndexMediaType(entry.mediaType))
-        return 'index';
-    const unknownPlatform = entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown';
-    if (unknownPlatform && entry.annotations?.[REFERENCE_TYPE_ANNOTATION] === ATTESTATION_MANIFEST)
-        return 'attestation';
-    return 'platform';
-}
-/** "linux/arm64/v8": os/architecture[/variant]. */
-function platformLabel(platform) {
-    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+function registryUnusableMessage(registryHost, failures) {
+    // Each refusal without its own copy of the advice, which is said once below.
+    const shown = failures.slice(0, 3).map(([repo, error]) => `${repo}: ${error.message.replace(` ${PULL_ADVICE}`, '')}`);
+    const more = failures.length > shown.length ? ` (and ${failures.length - shown.length} more)` : '';
+    return (`Authentication to the container registry ${registryHost} failed for every container package (${failures.length}), so no image could be judged and nothing was deleted. ` +
+        `${shown.join(' | ')}${more}. ` +
+        'What to do: give the `token` input pull access to the packages — a GITHUB_TOKEN needs `permissions: packages: read` (or write) and the workflow\'s repository ' +
+        "granted access in each package's settings (Manage Actions access); a classic personal access token needs read:packages — " +
+        `and check that \`registry-url\` (${registryHost}) is the registry of this GitHub instance.`);
 }
 
-;// CONCATENATED MODULE: ./src/registry/names.ts
-// How packages and versions are named on the registry, and the grammars a request must respect
-// (OCI distribution spec), checked before any request is sent.
-// Path components separated by "/" (a GitHub package name may contain slashes), lowercase only.
-const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-/** Digests whose bytes can be checked with Node's hashes. */
-const VERIFIABLE_DIGEST = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
-/** The registry path of a package: "OWNER/NAME" lowercased (ghcr.io paths are), the name's slashes kept. */
-function registryRepository(owner, packageName) {
-    return `${owner}/${packageName}`.toLowerCase();
-}
-function isValidRepository(repository) {
-    return REPOSITORY.test(repository);
-}
-function isTag(reference) {
-    return TAG.test(reference);
-}
-function isVerifiableDigest(reference) {
-    return VERIFIABLE_DIGEST.test(reference);
-}
-
+// EXTERNAL MODULE: ./src/registry/manifests.ts
+var manifests = __nccwpck_require__(1);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
 ;// CONCATENATED MODULE: ./src/registry/references.ts
 
 function indexByDigest(versions) {
@@ -41169,9 +42557,12 @@ function tagReferences(versions, byDigest) {
 }
 /**
  * References `manifest` (the manifest of `version`) establishes:
- * - an index's entries belong to it (platform "os/arch[/variant]", or attestation);
- * - a referrers-tag index's entries are referrers: they belong to its subject, not to the index
- *   (with the subject gone they are orphans, like the index itself);
+ * - an index's entries belong to it (platform "os/arch[/variant]", attestation, or referrer for an
+ *   artifact listed without a platform);
+ * - a referrers-tag index (tagged `sha256-<hex>`) of a present digest lists that digest's referrers:
+ *   they belong to the subject too, so they go only when both the subject and the index go. When the
+ *   digest is absent the tag is just a name: the index is an image like any other, and what it
+ *   lists is its own (an index someone tagged that way keeps its platforms);
  * - a manifest or index with a `subject` belongs to that subject.
  */
 function referencesFromManifest(version, manifest, byDigest) {
@@ -41185,18 +42576,23 @@ function referencesFromManifest(version, manifest, byDigest) {
     if (manifest.kind !== 'index')
         return references;
     const referrersOf = referrersIndexSubject(version);
+    const subject = referrersOf === undefined ? undefined : byDigest.get(referrersOf);
     for (const entry of manifest.manifests) {
         const child = byDigest.get(entry.digest);
-        if (referrersOf !== undefined) {
-            add(child, byDigest.get(referrersOf), { kind: 'subject' });
-            continue;
-        }
-        const entryKind = classifyIndexEntry(entry);
+        if (subject)
+            add(child, subject, { kind: 'subject' });
+        const entryKind = (0,manifests/* classifyIndexEntry */.fM)(entry);
         if (entryKind === 'attestation') {
             add(child, version, { kind: 'attestation' });
         }
+        else if (entry.platform) {
+            add(child, version, { kind: 'platform', platform: (0,manifests/* platformLabel */.G8)(entry.platform) });
+        }
+        else if (entry.artifactType !== undefined || subject) {
+            add(child, version, { kind: 'subject' });
+        }
         else {
-            add(child, version, entry.platform ? { kind: 'platform', platform: platformLabel(entry.platform) } : { kind: 'platform' });
+            add(child, version, { kind: 'platform' });
         }
     }
     return references;
@@ -41207,7 +42603,7 @@ function referencesFromManifest(version, manifest, byDigest) {
 
 
 
-/** Fills references (and unreadable) of every container package; the others pass through untouched. */
+/** Fills references (and unreadable, damaged) of every container package; the others pass through untouched. */
 function buildImageGraphs(inventories, options) {
     return Promise.all(inventories.map((inventory) => buildImageGraph(inventory, options)));
 }
@@ -41219,25 +42615,29 @@ async function buildImageGraph(inventory, options) {
     const graph = new PackageGraph(inventory, options.reader);
     graph.addReferences(tagReferences(inventory.versions, graph.byDigest));
     await graph.read(inventory.versions.filter((version) => version.tags.length > 0 && !graph.isSignatureArtifact(version)));
-    let unreadable = graph.unreadable((version) => version.tags.length > 0);
+    let unreadable = graph.unreadable(() => false);
     let planRounds = 0;
-    let probe = true;
+    let kept = new Set();
+    let plannedAt = -1;
     while (unreadable.length === 0) {
-        const kept = options.keptVersions(graph.inventory([]));
-        planRounds++;
+        // Reads that taught nothing (manifests without children or subject) leave the plan as it was.
+        if (plannedAt !== graph.learned) {
+            kept = options.keptVersions(graph.inventory([]));
+            plannedAt = graph.learned;
+            planRounds++;
+        }
         unreadable = graph.unreadable((version) => kept.has(version.id));
         if (unreadable.length > 0)
             break;
-        // A plan that deletes nothing cannot break an unread image, and reading cannot make it delete
-        // more (a referrer only follows a subject that goes): what it keeps needs no further read.
+        // A plan that deletes nothing cannot break an image, and reading cannot make it delete more
+        // (a child follows a kept index, a referrer a kept subject): nothing else needs reading. Damaged
+        // images are those the reads made anyway show (contract 1.1: no extra reads to find them).
         if (inventory.versions.every((version) => kept.has(version.id)))
             break;
-        // Dependants follow their parent, which was read: only images (untagged ones, by now) are left to read.
-        const unread = inventory.versions.filter((version) => kept.has(version.id) && !graph.attempted(version) && !graph.isDependant(version));
+        const unread = inventory.versions.filter((version) => graph.mayReferToOthers(version));
         if (unread.length === 0)
             break;
-        const learned = await graph.read(probe ? newestOfEachBurst(unread) : unread);
-        probe = learned > 0;
+        await graph.read(newestOfEachBurst(unread));
     }
     return { inventory: graph.inventory(unreadable), manifestReads: graph.reads, planRounds };
 }
@@ -41247,18 +42647,24 @@ class PackageGraph {
     reader;
     byDigest;
     reads = 0;
+    /** Grows with every reference or damaged index learned: the plan depends on nothing else read. */
+    learned = 0;
     repository;
     references = [];
     referenceKeys = new Set();
     dependants = new Set();
     tried = new Set();
+    /** Versions an index lists as indexes (nested indexes): what they list is known only from their own manifest. */
+    nestedIndexes = new Set();
     /** Version id → why its manifest could not be read. */
     failures = new Map();
+    /** Index version id → the platform manifests it lists that the package does not have. */
+    missing = new Map();
     constructor(source, reader) {
         this.source = source;
         this.reader = reader;
         this.byDigest = indexByDigest(source.versions);
-        this.repository = registryRepository(source.package.owner, source.package.name);
+        this.repository = (0,names/* registryRepository */.q3)(source.package.owner, source.package.name);
         this.addReferences(source.references);
     }
     addReferences(references) {
@@ -41269,13 +42675,16 @@ class PackageGraph {
             this.referenceKeys.add(key);
             this.references.push(reference);
             this.dependants.add(reference.child);
+            this.learned++;
         }
     }
-    isDependant(version) {
-        return this.dependants.has(version.id);
-    }
-    attempted(version) {
-        return this.tried.has(version.id);
+    /**
+     * Not read yet and still an image (nothing read lists it): it may be an index, a referrer or a
+     * referrers-tag index, which only its manifest tells. A cosign artifact of a present digest is
+     * known by its tag.
+     */
+    mayReferToOthers(version) {
+        return !this.tried.has(version.id) && !this.dependants.has(version.id) && !this.isSignatureArtifact(version);
     }
     /**
      * A cosign legacy artifact of a present digest: its tag already says what it belongs to, and its
@@ -41287,12 +42696,8 @@ class PackageGraph {
             return signed !== undefined && signed !== version.name && this.byDigest.has(signed);
         });
     }
-    /**
-     * Reads the manifests of `versions` concurrently, then of the nested indexes they list, and so on.
-     * Returns how many new references were learned.
-     */
+    /** Reads the manifests of `versions` concurrently, then of the nested indexes they list, and so on. */
     async read(versions) {
-        const before = this.references.length;
         let batch = versions.filter((version) => !this.tried.has(version.id));
         while (batch.length > 0) {
             for (const version of batch)
@@ -41300,7 +42705,6 @@ class PackageGraph {
             const nested = (await Promise.all(batch.map((version) => this.readOne(version)))).flat();
             batch = [...new Set(nested)].filter((version) => !this.tried.has(version.id));
         }
-        return this.references.length - before;
     }
     /** Reads one manifest and records its references; returns the present nested indexes it lists. */
     async readOne(version) {
@@ -41311,7 +42715,7 @@ class PackageGraph {
             // The client already checks the bytes; this also holds any other reader to the requested digest.
             if (fetched.digest !== version.name)
                 throw new RegistryError(`the registry served manifest ${fetched.digest} instead`, 'DIGEST_MISMATCH');
-            manifest = parseManifest(fetched);
+            manifest = (0,manifests/* parseManifest */.Ng)(fetched);
         }
         catch (error) {
             this.failures.set(version.id, describeFailure(error, version));
@@ -41320,43 +42724,85 @@ class PackageGraph {
         this.addReferences(referencesFromManifest(version, manifest, this.byDigest));
         if (manifest.kind !== 'index')
             return [];
+        this.recordMissing(version, manifest);
         // Only reading a nested index tells which versions belong to it.
-        return manifest.manifests
-            .filter((entry) => isIndexMediaType(entry.mediaType))
+        const nested = manifest.manifests
+            .filter((entry) => (0,manifests/* isIndexMediaType */.$$)(entry.mediaType))
             .map((entry) => this.byDigest.get(entry.digest))
             .filter((child) => child !== undefined);
+        for (const child of nested)
+            this.nestedIndexes.add(child.id);
+        return nested;
     }
-    /** The failed reads among the versions `needed` picks, in a stable order. */
-    unreadable(needed) {
+    /**
+     * An index listing a platform manifest the package does not have is broken: `docker pull` fails for
+     * that platform. A missing attestation or referrer does not break a pull; a referrers-tag index of a
+     * present digest lists referrers, not platforms. Known from the reads made anyway: no extra read.
+     */
+    recordMissing(version, index) {
+        const subject = referrersIndexSubject(version);
+        if (subject !== undefined && this.byDigest.has(subject))
+            return;
+        const missing = [];
+        for (const entry of index.manifests) {
+            if (this.byDigest.has(entry.digest) || (0,manifests/* classifyIndexEntry */.fM)(entry) === 'attestation')
+                continue;
+            if (entry.artifactType !== undefined && entry.platform === undefined)
+                continue;
+            missing.push(entry.platform ? { digest: entry.digest, platform: (0,manifests/* platformLabel */.G8)(entry.platform) } : { digest: entry.digest });
+        }
+        if (missing.length > 0) {
+            this.missing.set(version.id, missing);
+            this.learned++;
+        }
+    }
+    /**
+     * The failed reads the decisions need, in a stable order: a tagged version's; an image's (kept or
+     * deleted, only its manifest says what it is); and a kept version's that may list others (a nested
+     * index), which `kept` picks. A platform manifest or attestation an index lists is known without
+     * its manifest. A deleted nested index goes before whatever it lists: that cannot break an image.
+     */
+    unreadable(kept) {
         return this.source.versions
-            .filter((version) => this.failures.has(version.id) && needed(version))
+            .filter((version) => this.failures.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
             .sort((a, b) => a.id - b.id)
             .map((version) => ({ digest: version.name, reason: this.failures.get(version.id) }));
     }
+    /** Only images are judged broken: an index nested in another is part of that image. */
+    damaged() {
+        return this.source.versions
+            .filter((version) => this.missing.has(version.id) && !this.dependants.has(version.id))
+            .sort((a, b) => a.id - b.id)
+            .map((version) => ({ id: version.id, missing: this.missing.get(version.id) }));
+    }
     inventory(unreadable) {
-        return { ...this.source, references: [...this.references], unreadable };
+        const damaged = this.damaged();
+        return { ...this.source, references: [...this.references], unreadable, ...(damaged.length > 0 ? { damaged } : {}) };
     }
 }
-/** Versions pushed less than this apart (by created_at) are taken for one build. */
-const BUILD_BURST_MS = 2 * 60_000;
-/** The newest version of each burst of versions created close together: the likely index of each build. */
+/**
+ * Versions pushed less than this apart (by created_at) are taken for one build: BuildKit pushes a
+ * build's platform manifests, attestations and index within seconds of each other, at the end of
+ * the build. Longer would chain unrelated pushes of a busy package into one burst (read one
+ * version a round); a build whose children came earlier still works, at the cost of reading them.
+ */
+const BUILD_BURST_MS = 30_000;
+/**
+ * The newest version of each burst of versions created close together: the likely index of each
+ * build, since a build pushes its children before its index.
+ */
 function newestOfEachBurst(versions, gapMs = BUILD_BURST_MS) {
+    // An unparseable timestamp sorts last and never joins a burst: the version is read on its own.
     const ordered = versions
         .map((version) => ({ version, at: Date.parse(version.createdAt) }))
-        .sort((a, b) => a.at - b.at || a.version.id - b.version.id);
-    const newest = [];
-    for (let i = 0; i < ordered.length; i++) {
-        const next = ordered[i + 1];
-        // NaN (an unparseable timestamp) never joins a burst: the version is read on its own.
-        if (!next || !(next.at - ordered[i].at <= gapMs))
-            newest.push(ordered[i].version);
-    }
-    return newest;
+        .map((entry) => ({ ...entry, key: Number.isNaN(entry.at) ? -Infinity : entry.at }))
+        .sort((a, b) => b.key - a.key || b.version.id - a.version.id);
+    return ordered.filter((entry, i) => i === 0 || !(ordered[i - 1].at - entry.at <= gapMs)).map((entry) => entry.version);
 }
 function describeFailure(error, version) {
     const why = error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN'
         ? `the registry has no such manifest (404 MANIFEST_UNKNOWN) although GitHub lists it as version ${version.id}`
-        : error instanceof ManifestFormatError
+        : error instanceof manifests/* ManifestFormatError */.RV
             ? `not a manifest this action can interpret: ${error.message}`
             : error instanceof Error
                 ? error.message
@@ -41365,2754 +42811,8 @@ function describeFailure(error, version) {
     return version.tags.length > 0 ? `tag '${version.tags[0]}': ${why}` : why;
 }
 
-;// CONCATENATED MODULE: ./node_modules/balanced-match/dist/esm/index.js
-const balanced = (a, b, str) => {
-    const ma = a instanceof RegExp ? maybeMatch(a, str) : a;
-    const mb = b instanceof RegExp ? maybeMatch(b, str) : b;
-    const r = ma !== null && mb != null && range(ma, mb, str);
-    return (r && {
-        start: r[0],
-        end: r[1],
-        pre: str.slice(0, r[0]),
-        body: str.slice(r[0] + ma.length, r[1]),
-        post: str.slice(r[1] + mb.length),
-    });
-};
-const maybeMatch = (reg, str) => {
-    const m = str.match(reg);
-    return m ? m[0] : null;
-};
-const range = (a, b, str) => {
-    let begs, beg, left, right = undefined, result;
-    let ai = str.indexOf(a);
-    let bi = str.indexOf(b, ai + 1);
-    let i = ai;
-    if (ai >= 0 && bi > 0) {
-        if (a === b) {
-            return [ai, bi];
-        }
-        begs = [];
-        left = str.length;
-        while (i >= 0 && !result) {
-            if (i === ai) {
-                begs.push(i);
-                ai = str.indexOf(a, i + 1);
-            }
-            else if (begs.length === 1) {
-                const r = begs.pop();
-                if (r !== undefined)
-                    result = [r, bi];
-            }
-            else {
-                beg = begs.pop();
-                if (beg !== undefined && beg < left) {
-                    left = beg;
-                    right = bi;
-                }
-                bi = str.indexOf(b, i + 1);
-            }
-            i = ai < bi && ai >= 0 ? ai : bi;
-        }
-        if (begs.length && right !== undefined) {
-            result = [left, right];
-        }
-    }
-    return result;
-};
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/brace-expansion/dist/esm/index.js
-
-const escSlash = '\0SLASH' + Math.random().toFixed(16) + '\0';
-const escOpen = '\0OPEN' + Math.random().toFixed(16) + '\0';
-const escClose = '\0CLOSE' + Math.random().toFixed(16) + '\0';
-const escComma = '\0COMMA' + Math.random().toFixed(16) + '\0';
-const escPeriod = '\0PERIOD' + Math.random().toFixed(16) + '\0';
-const escSlashPattern = new RegExp(escSlash, 'g');
-const escOpenPattern = new RegExp(escOpen, 'g');
-const escClosePattern = new RegExp(escClose, 'g');
-const escCommaPattern = new RegExp(escComma, 'g');
-const escPeriodPattern = new RegExp(escPeriod, 'g');
-const slashPattern = /\\\\/g;
-const openPattern = /\\{/g;
-const closePattern = /\\}/g;
-const commaPattern = /\\,/g;
-const periodPattern = /\\\./g;
-const EXPANSION_MAX = 100_000;
-// `EXPANSION_MAX` caps the *number* of expansions, but not their length. An
-// input like `'{a,b}'.repeat(1500)` stays under that count - its output is
-// truncated to 100k results - while making every result ~1500 characters
-// long. The result set, and the intermediate arrays built while combining
-// brace sets, then grow large enough to exhaust memory and crash the process
-// (CVE-2026-14257). `EXPANSION_MAX_LENGTH` bounds the total number of
-// characters the accumulator may hold at any point, so memory stays flat no
-// matter how many brace groups are chained. The limit sits well above any
-// realistic expansion (100k results hitting `EXPANSION_MAX` measure ~1M
-// characters) so legitimate input is unaffected.
-const EXPANSION_MAX_LENGTH = 4_000_000;
-// `expand_` recurses once per level of brace *nesting* - both when expanding a
-// set's comma members and when re-wrapping a set whose body is a single part.
-// The CVE-2026-14257 fix made the *tail* iterative (recursion on `m.post`, one
-// level per chained group), which left nesting depth unbounded: about 3,100
-// levels of `{{{...a,b...}}}` - only ~6KB of input - exhausted the native stack
-// and crashed the process. `EXPANSION_MAX_DEPTH` bounds how deep the parser
-// will follow nesting. It sits far above any realistic pattern and well below
-// the depth at which the stack runs out.
-const EXPANSION_MAX_DEPTH = 1_000;
-// Bash keeps a quirk where a brace group followed by a comma set still expands
-// (`{a},b}`). The parser implements it by rewriting the string and restarting
-// the scan, absorbing one `}` per pass. `n` trailing braces therefore cost `n`
-// full passes over a string that itself grows by one `escClose` sentinel each
-// time - quadratic in `n`, with a ~26x constant from the sentinel's length.
-// 128KB of `'{a}' + '}'.repeat(n) + ',z}'` blocked the event loop for 27
-// seconds to produce two results. `EXPANSION_MAX_REWRITES` bounds how many
-// times the scan may restart. Real `{a},b}` input needs a handful.
-const EXPANSION_MAX_REWRITES = 1_000;
-// `EXPANSION_MAX_STEPS` bounds the work one `expand` call does, which `max`,
-// `maxLength` and `maxDepth` don't: nested sets are rescanned at every level
-// and chained groups each rebuild up to `max` results, so 2KB of input could
-// block the event loop for over 30 seconds. Each character scanned, result
-// built and sequence value generated is a step, and each `expand_` call costs
-// `CALL_STEPS` more. Past the budget, the set being expanded and everything
-// after it stay literal. A glob needs a few hundred steps, and nesting all the
-// way to `EXPANSION_MAX_DEPTH` about 4M.
-const EXPANSION_MAX_STEPS = 20_000_000;
-// What one `expand_` call costs on top of what it scans and builds. Setting
-// one up takes about as long as scanning 16 characters, and a set whose
-// results are wrapped to be expanded again makes one call per result, each
-// scanning and building next to nothing: 64KB of
-// `('{{' + ','.repeat(316) + '}{' + ','.repeat(316) + '}}').repeat(n)` made
-// 4M such calls, which spent the budget three times as slowly as anything
-// else.
-const CALL_STEPS = 16;
-function numeric(str) {
-    return !isNaN(str) ? parseInt(str, 10) : str.charCodeAt(0);
-}
-function escapeBraces(str) {
-    return str
-        .replace(slashPattern, escSlash)
-        .replace(openPattern, escOpen)
-        .replace(closePattern, escClose)
-        .replace(commaPattern, escComma)
-        .replace(periodPattern, escPeriod);
-}
-function unescapeBraces(str) {
-    return str
-        .replace(escSlashPattern, '\\')
-        .replace(escOpenPattern, '{')
-        .replace(escClosePattern, '}')
-        .replace(escCommaPattern, ',')
-        .replace(escPeriodPattern, '.');
-}
-// Like `target.push(...items)` but doesn't overflow the stack
-function pushAll(target, items) {
-    for (let i = 0; i < items.length; i++) {
-        target.push(items[i]);
-    }
-}
-// `balanced`, run on `masked` (see `maskUnmatchedOpens`), sliced from `str`
-// and charged for the characters it walks: up to the group's `}`, or the
-// whole string when there is no match or unmatched `{` come first, which
-// `unmatched` then flags for masking. Once a call overdraws the budget, it
-// and every later one return undefined, so the rest stays literal.
-function balancedWithBudget(str, masked, budget) {
-    if (budget.remaining < 0) {
-        return undefined;
-    }
-    const r = range('{', '}', masked);
-    const unmatched = r !== undefined && masked.indexOf('{') < r[0];
-    budget.remaining -= r && !unmatched ? r[1] + 1 : str.length;
-    if (!r || budget.remaining < 0) {
-        return undefined;
-    }
-    return {
-        end: r[1],
-        pre: str.slice(0, r[0]),
-        body: str.slice(r[0] + 1, r[1]),
-        post: str.slice(r[1] + 1),
-        unmatched,
-    };
-}
-// `masked` with every `{` that has no matching `}` swapped for a `\0`, which
-// keeps the length, so a scan of it still lines up with the string it was
-// made from. Such a `{` is literal either way, but `balanced` only learns that
-// one is unmatched by reading to the end of the string, so with one at the
-// head of every group (`'{a,{b,c}'.repeat(n)`) each scan read the rest of the
-// input. That was quadratic, and once the step budget charged for it, it ran
-// out partway through and left the rest literal. A scan of the masked copy
-// stops at the group's `}`. It is one pass, charged as such.
-function maskUnmatchedOpens(masked, budget) {
-    budget.remaining -= masked.length;
-    const open = [];
-    for (let i = 0; i < masked.length; i++) {
-        const c = masked.charCodeAt(i);
-        if (c === 0x7b) {
-            open.push(i);
-        }
-        else if (c === 0x7d && open.length) {
-            open.pop();
-        }
-    }
-    let out = '';
-    let last = 0;
-    for (let i = 0; i < open.length; i++) {
-        const at = open[i];
-        out += masked.slice(last, at) + '\0';
-        last = at + 1;
-    }
-    return out + masked.slice(last);
-}
-// Whether `str` has a `,` not followed by another `,`, with a `}` after it on
-// the same line - what `/,(?!,).*\}/.test(str)` asks, answered in one pass from
-// the end. The regex tries every `,` and backtracks through the rest of its
-// line from each, which is quadratic, and the `{a},b}` rewrite asks again on
-// every pass. Like a scan, it is charged for the whole string and refused if
-// that overdraws the budget.
-function commaSetFollows(str, budget) {
-    budget.remaining -= str.length;
-    if (budget.remaining < 0) {
-        return false;
-    }
-    // Whether a `}` follows the current position before the line ends
-    let close = false;
-    for (let i = str.length - 1; i >= 0; i--) {
-        const c = str.charCodeAt(i);
-        if (c === 0x7d) {
-            close = true;
-        }
-        else if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) {
-            // A line terminator, which `.` does not match
-            close = false;
-        }
-        else if (c === 0x2c && close && str.charCodeAt(i + 1) !== 0x2c) {
-            return true;
-        }
-    }
-    return false;
-}
-/**
- * Basically just str.split(","), but handling cases
- * where we have nested braced sections, which should be
- * treated as individual members, like {a,{b,c},d}
- *
- * Returns `undefined` if the step budget runs out before the whole set is
- * split, since splitting what is left on every comma would tear apart the
- * nested sets it still holds.
- */
-function parseCommaParts(str, budget) {
-    const parts = [];
-    // Walk the brace groups iteratively. Recursing on `post` once per group let a
-    // chain of them exhaust the stack - the parsing-side counterpart to
-    // the `expand_` overflow fixed for CVE-2026-14257, and not something `max` or
-    // `maxLength` can bound, since it happens before expansion.
-    //
-    // The part the next chunk continues
-    let carry = '';
-    for (;;) {
-        // A set's body holds no unmatched `{`, so there is nothing to mask.
-        const m = balancedWithBudget(str, str, budget);
-        if (budget.remaining < 0) {
-            return undefined;
-        }
-        if (!m) {
-            const tail = str.split(',');
-            tail[0] = carry + tail[0];
-            pushAll(parts, tail);
-            return parts;
-        }
-        const { pre, body, post } = m;
-        const p = pre.split(',');
-        p[0] = carry + p[0];
-        p[p.length - 1] += '{' + body + '}';
-        if (!post.length) {
-            pushAll(parts, p);
-            return parts;
-        }
-        carry = p.pop();
-        pushAll(parts, p);
-        str = post;
-    }
-}
-// An option that is left out, or that is NaN, gets its default. Every
-// comparison against NaN is false, so a NaN bound would never be reached:
-// `{ maxSteps: NaN }` let 15KB of input block the event loop for 16 seconds,
-// and `{ maxDepth: NaN }` overflowed the stack again (CVE-2026-102278). Pass
-// `Infinity` to lift a bound.
-function bound(value, fallback) {
-    return value === undefined || isNaN(value) ? fallback : value;
-}
-function esm_expand(str, options = {}) {
-    if (!str) {
-        return [];
-    }
-    const max = bound(options.max, EXPANSION_MAX);
-    const maxLength = bound(options.maxLength, EXPANSION_MAX_LENGTH);
-    const maxDepth = bound(options.maxDepth, EXPANSION_MAX_DEPTH);
-    const maxRewrites = bound(options.maxRewrites, EXPANSION_MAX_REWRITES);
-    const maxSteps = bound(options.maxSteps, EXPANSION_MAX_STEPS);
-    // I don't know why Bash 4.3 does this, but it does.
-    // Anything starting with {} will have the first two bytes preserved
-    // but *only* at the top level, so {},a}b will not expand to anything,
-    // but a{},b}c will be expanded to [a}c,abc].
-    // One could argue that this is a bug in Bash, but since the goal of
-    // this module is to match Bash's rules, we escape a leading {}
-    if (str.slice(0, 2) === '{}') {
-        str = '\\{\\}' + str.slice(2);
-    }
-    return expand_(escapeBraces(str), max, maxLength, maxDepth, 0, maxRewrites, { remaining: maxSteps }, true).map(unescapeBraces);
-}
-function embrace(str) {
-    return '{' + str + '}';
-}
-function isPadded(el) {
-    return /^-?0\d/.test(el);
-}
-function lte(i, y) {
-    return i <= y;
-}
-function gte(i, y) {
-    return i >= y;
-}
-// Build `{ acc[a] + pre + values[v] }` for every combination, capping the
-// number of results at `max` and the total number of characters at `maxLength`.
-// This is the one place output grows, so bounding it here keeps the single
-// accumulator - and therefore memory - flat regardless of how many brace groups
-// are combined (CVE-2026-14257). Each result built is a step, since `max` and
-// `maxLength` bound one combination, not how many brace groups are combined.
-function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
-    const out = [];
-    let length = 0;
-    // Bash drops empty results at the top level, and they don't count against
-    // `max`, so `max` bounds the number of *kept* results. Only an empty
-    // `acc[a] + pre` can make one, so for those the empty values are skipped
-    // without being visited. Visiting them one at a time let a set of empties
-    // cost `acc.length * values.length` while keeping nothing.
-    let nonEmpty;
-    outer: for (let a = 0; a < acc.length; a++) {
-        const prefix = acc[a] + pre;
-        let vs = values;
-        if (dropEmpties && !prefix) {
-            if (!nonEmpty)
-                nonEmpty = values.filter(v => v);
-            vs = nonEmpty;
-        }
-        for (let v = 0; v < vs.length; v++) {
-            if (out.length >= max)
-                break outer;
-            const expansion = prefix + vs[v];
-            if (length + expansion.length > maxLength)
-                break outer;
-            out.push(expansion);
-            length += expansion.length;
-        }
-    }
-    budget.remaining -= out.length;
-    return out;
-}
-// The expansion values of a single numeric (`1..5`) or alphabetic (`a..e..2`)
-// sequence body, or `undefined` if the step budget runs out generating them.
-function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
-    const n = body.split(/\.\./);
-    const N = [];
-    // A sequence body always splits into two or three parts, but the compiler
-    // can't know that.
-    /* c8 ignore start */
-    if (n[0] === undefined || n[1] === undefined) {
-        return N;
-    }
-    /* c8 ignore stop */
-    const x = numeric(n[0]);
-    const y = numeric(n[1]);
-    const width = Math.max(n[0].length, n[1].length);
-    let incr = n.length === 3 && n[2] !== undefined ?
-        Math.max(Math.abs(numeric(n[2])), 1)
-        : 1;
-    let test = lte;
-    const reverse = y < x;
-    if (reverse) {
-        incr *= -1;
-        test = gte;
-    }
-    const pad = n.some(isPadded);
-    // A padded value is built a character at a time to `width`, which the input
-    // sets, so it costs one step per character: 64KB of
-    // `('{' + '0'.repeat(100) + '..99999}').repeat(n)` took 7 seconds charged
-    // one step per value.
-    const cost = pad ? width : 1;
-    let length = 0;
-    for (let i = x; test(i, y) && N.length < max; i += incr) {
-        // Each value is a step. `max` and `maxLength` bound one sequence, but a
-        // chain of them still generated up to `max` values each, however few
-        // combining could keep.
-        budget.remaining -= cost;
-        if (budget.remaining < 0) {
-            return undefined;
-        }
-        let c;
-        if (isAlphaSequence) {
-            c = String.fromCharCode(i);
-            if (c === '\\') {
-                c = '';
-            }
-        }
-        else {
-            c = String(i);
-            if (pad) {
-                const need = width - c.length;
-                if (need > 0) {
-                    const z = new Array(need + 1).join('0');
-                    if (i < 0) {
-                        c = '-' + z + c.slice(1);
-                    }
-                    else {
-                        c = z + c;
-                    }
-                }
-            }
-        }
-        if (length + c.length > maxLength)
-            break;
-        N.push(c);
-        length += c.length;
-    }
-    return N;
-}
-function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
-    // An overdraft here makes the first scan refuse, so `str` stays literal.
-    budget.remaining -= CALL_STEPS;
-    // Too deeply nested to keep following: treat the rest as literal, the same
-    // way a group that cannot expand is already handled. Truncating rather than
-    // throwing keeps `expand` total, matching `max` and `maxLength`.
-    if (depth > maxDepth) {
-        return [str];
-    }
-    // Consume the string's top-level brace groups left to right, threading a
-    // running set of combined prefixes (`acc`). Expanding the tail iteratively -
-    // rather than recursing on `m.post` once per group - keeps the native stack
-    // depth constant, so deeply chained input (`'{a,b}'.repeat(3000)`) can no
-    // longer overflow the stack, and leaves a single accumulator whose size
-    // `maxLength` bounds directly (CVE-2026-14257).
-    let acc = [''];
-    // Bash drops empty results, but only when the *first* top-level group is a
-    // comma set - a sequence like `{a..\}` may legitimately yield ''. The drop
-    // is on the final strings, so it is applied to whichever `combine` produces
-    // them (the one with no brace set left in the tail).
-    // How many times the `{a},b}` rewrite below has restarted the scan. Each pass
-    // re-reads the whole string, so leaving this unbounded is quadratic.
-    let rewrites = 0;
-    let dropEmpties = false;
-    let firstGroup = true;
-    // `str` with its unmatched `{` masked, once a scan has run into them
-    let masked = str;
-    for (;;) {
-        const m = balancedWithBudget(str, masked, budget);
-        // No brace set left, or no step budget left to look for one: the rest of
-        // the string is literal.
-        if (!m) {
-            return combine(acc, str, [''], max, maxLength, dropEmpties, budget);
-        }
-        if (m.unmatched) {
-            masked = maskUnmatchedOpens(masked, budget);
-        }
-        // no need to expand pre, since it is guaranteed to be free of brace-sets
-        const pre = m.pre;
-        // This set and the rest of the string, literal: for a set that cannot
-        // expand, and for one the step budget runs out on. Once it is overdrawn,
-        // every set still being expanded, at every level, stays literal like this -
-        // otherwise each level above would go on combining, and wrapping and
-        // expanding again, results the budget was too small for.
-        const literal = () => combine(acc, pre + '{' + m.body + '}' + m.post, [''], max, maxLength, dropEmpties, budget);
-        if (/\$$/.test(pre)) {
-            acc = combine(acc, pre + '{' + m.body + '}', [''], max, maxLength, dropEmpties && !m.post.length, budget);
-            firstGroup = false;
-            if (!m.post.length)
-                break;
-            str = m.post;
-            masked = masked.slice(m.end + 1);
-            continue;
-        }
-        const isNumericSequence = /^-?\d+\.\.-?\d+(?:\.\.-?\d+)?$/.test(m.body);
-        const isAlphaSequence = /^[a-zA-Z]\.\.[a-zA-Z](?:\.\.-?\d+)?$/.test(m.body);
-        const isSequence = isNumericSequence || isAlphaSequence;
-        const isOptions = m.body.indexOf(',') >= 0;
-        if (!isSequence && !isOptions) {
-            // {a},b}
-            if (rewrites < maxRewrites && commaSetFollows(m.post, budget)) {
-                rewrites++;
-                str = m.pre + '{' + m.body + escClose + m.post;
-                // Taking a `}` away never gives an unmatched `{` a partner, so what
-                // is masked stays unmatched. The `{` it closed can be left without
-                // one, and the next scan masks it.
-                masked =
-                    masked.slice(0, m.end) + escClose + masked.slice(m.end + 1);
-                isTop = true;
-                continue;
-            }
-            // Nothing here expands, so the whole remaining string is literal.
-            return literal();
-        }
-        if (firstGroup) {
-            dropEmpties = isTop && !isSequence;
-            firstGroup = false;
-        }
-        let values;
-        if (isSequence) {
-            values = expandSequence(m.body, isAlphaSequence, max, maxLength, budget);
-            if (!values) {
-                return literal();
-            }
-        }
-        else {
-            let n = parseCommaParts(m.body, budget);
-            // The step budget ran out partway through the set.
-            if (!n) {
-                return literal();
-            }
-            if (n.length === 1 && n[0] !== undefined) {
-                // x{{a,b}}y ==> x{a}y x{b}y
-                n = expand_(n[0], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false).map(embrace);
-                // The step budget ran out expanding the set's only part.
-                if (budget.remaining < 0) {
-                    return literal();
-                }
-                //XXX is this necessary? Can't seem to hit it in tests.
-                /* c8 ignore start */
-                if (n.length === 1) {
-                    const next = combine(acc, pre + n[0], [''], max, maxLength, dropEmpties && !m.post.length, budget);
-                    if (budget.remaining < 0) {
-                        return literal();
-                    }
-                    acc = next;
-                    if (!m.post.length)
-                        break;
-                    str = m.post;
-                    masked = masked.slice(m.end + 1);
-                    continue;
-                }
-                /* c8 ignore stop */
-            }
-            // Values that `combine` is going to drop as empty produce no result, so
-            // they must not count against `max` - otherwise `{a,,b}` with `max: 2`
-            // would stop at `['a', '']` and yield one result instead of two. Skipping
-            // them outright keeps `values` bounded while leaving `max` a bound on
-            // *kept* results.
-            let dropsEmpties = dropEmpties && !m.post.length && !pre;
-            for (let d = 0; dropsEmpties && d < acc.length; d++) {
-                if (acc[d]) {
-                    dropsEmpties = false;
-                }
-            }
-            values = [];
-            let valuesLength = 0;
-            outer: for (let j = 0; j < n.length; j++) {
-                const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
-                // The step budget ran out expanding a member.
-                if (budget.remaining < 0) {
-                    return literal();
-                }
-                for (let k = 0; k < expanded.length; k++) {
-                    const v = expanded[k];
-                    if (dropsEmpties && !v)
-                        continue;
-                    if (values.length >= max ||
-                        valuesLength + v.length > maxLength) {
-                        break outer;
-                    }
-                    values.push(v);
-                    valuesLength += v.length;
-                }
-            }
-        }
-        const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
-        // The step budget ran out combining the set's values in.
-        if (budget.remaining < 0) {
-            return literal();
-        }
-        acc = next;
-        if (!m.post.length)
-            break;
-        str = m.post;
-        masked = masked.slice(m.end + 1);
-    }
-    return acc;
-}
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/assert-valid-pattern.js
-const MAX_PATTERN_LENGTH = 1024 * 64;
-const assertValidPattern = (pattern) => {
-    if (typeof pattern !== 'string') {
-        throw new TypeError('invalid pattern');
-    }
-    if (pattern.length > MAX_PATTERN_LENGTH) {
-        throw new TypeError('pattern is too long');
-    }
-};
-//# sourceMappingURL=assert-valid-pattern.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/brace-expressions.js
-// translate the various posix character classes into unicode properties
-// this works across all unicode locales
-// { <posix class>: [<translation>, /u flag required, negated]
-const posixClasses = {
-    '[:alnum:]': ['\\p{L}\\p{Nl}\\p{Nd}', true],
-    '[:alpha:]': ['\\p{L}\\p{Nl}', true],
-    '[:ascii:]': ['\\x' + '00-\\x' + '7f', false],
-    '[:blank:]': ['\\p{Zs}\\t', true],
-    '[:cntrl:]': ['\\p{Cc}', true],
-    '[:digit:]': ['\\p{Nd}', true],
-    '[:graph:]': ['\\p{Z}\\p{C}', true, true],
-    '[:lower:]': ['\\p{Ll}', true],
-    '[:print:]': ['\\p{C}', true],
-    '[:punct:]': ['\\p{P}', true],
-    '[:space:]': ['\\p{Z}\\t\\r\\n\\v\\f', true],
-    '[:upper:]': ['\\p{Lu}', true],
-    '[:word:]': ['\\p{L}\\p{Nl}\\p{Nd}\\p{Pc}', true],
-    '[:xdigit:]': ['A-Fa-f0-9', false],
-};
-// only need to escape a few things inside of brace expressions
-// escapes: [ \ ] -
-const braceEscape = (s) => s.replace(/[[\]\\-]/g, '\\$&');
-// escape all regexp magic characters
-const regexpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
-// everything has already been escaped, we just have to join
-const rangesToString = (ranges) => ranges.join('');
-// takes a glob string at a posix brace expression, and returns
-// an equivalent regular expression source, and boolean indicating
-// whether the /u flag needs to be applied, and the number of chars
-// consumed to parse the character class.
-// This also removes out of order ranges, and returns ($.) if the
-// entire class just no good.
-const parseClass = (glob, position) => {
-    const pos = position;
-    /* c8 ignore start */
-    if (glob.charAt(pos) !== '[') {
-        throw new Error('not in a brace expression');
-    }
-    /* c8 ignore stop */
-    const ranges = [];
-    const negs = [];
-    let i = pos + 1;
-    let sawStart = false;
-    let uflag = false;
-    let escaping = false;
-    let negate = false;
-    let endPos = pos;
-    let rangeStart = '';
-    WHILE: while (i < glob.length) {
-        const c = glob.charAt(i);
-        if ((c === '!' || c === '^') && i === pos + 1) {
-            negate = true;
-            i++;
-            continue;
-        }
-        if (c === ']' && sawStart && !escaping) {
-            endPos = i + 1;
-            break;
-        }
-        sawStart = true;
-        if (c === '\\') {
-            if (!escaping) {
-                escaping = true;
-                i++;
-                continue;
-            }
-            // escaped \ char, fall through and treat like normal char
-        }
-        if (c === '[' && !escaping) {
-            // either a posix class, a collation equivalent, or just a [
-            for (const [cls, [unip, u, neg]] of Object.entries(posixClasses)) {
-                if (glob.startsWith(cls, i)) {
-                    // invalid, [a-[] is fine, but not [a-[:alpha]]
-                    if (rangeStart) {
-                        return ['$.', false, glob.length - pos, true];
-                    }
-                    i += cls.length;
-                    if (neg)
-                        negs.push(unip);
-                    else
-                        ranges.push(unip);
-                    uflag = uflag || u;
-                    continue WHILE;
-                }
-            }
-        }
-        // now it's just a normal character, effectively
-        escaping = false;
-        if (rangeStart) {
-            // throw this range away if it's not valid, but others
-            // can still match.
-            if (c > rangeStart) {
-                ranges.push(braceEscape(rangeStart) + '-' + braceEscape(c));
-            }
-            else if (c === rangeStart) {
-                ranges.push(braceEscape(c));
-            }
-            rangeStart = '';
-            i++;
-            continue;
-        }
-        // now might be the start of a range.
-        // can be either c-d or c-] or c<more...>] or c] at this point
-        if (glob.startsWith('-]', i + 1)) {
-            ranges.push(braceEscape(c + '-'));
-            i += 2;
-            continue;
-        }
-        if (glob.startsWith('-', i + 1)) {
-            rangeStart = c;
-            i += 2;
-            continue;
-        }
-        // not the start of a range, just a single character
-        ranges.push(braceEscape(c));
-        i++;
-    }
-    if (endPos < i) {
-        // didn't see the end of the class, not a valid class,
-        // but might still be valid as a literal match.
-        return ['', false, 0, false];
-    }
-    // if we got no ranges and no negates, then we have a range that
-    // cannot possibly match anything, and that poisons the whole glob
-    if (!ranges.length && !negs.length) {
-        return ['$.', false, glob.length - pos, true];
-    }
-    // if we got one positive range, and it's a single character, then that's
-    // not actually a magic pattern, it's just that one literal character.
-    // we should not treat that as "magic", we should just return the literal
-    // character. [_] is a perfectly valid way to escape glob magic chars.
-    if (negs.length === 0 &&
-        ranges.length === 1 &&
-        /^\\?.$/.test(ranges[0]) &&
-        !negate) {
-        const r = ranges[0].length === 2 ? ranges[0].slice(-1) : ranges[0];
-        return [regexpEscape(r), false, endPos - pos, false];
-    }
-    const sranges = '[' + (negate ? '^' : '') + rangesToString(ranges) + ']';
-    const snegs = '[' + (negate ? '' : '^') + rangesToString(negs) + ']';
-    const comb = ranges.length && negs.length ? '(' + sranges + '|' + snegs + ')'
-        : ranges.length ? sranges
-            : snegs;
-    return [comb, uflag, endPos - pos, true];
-};
-//# sourceMappingURL=brace-expressions.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/unescape.js
-/**
- * Un-escape a string that has been escaped with {@link escape}.
- *
- * If the {@link MinimatchOptions.windowsPathsNoEscape} option is used, then
- * square-bracket escapes are removed, but not backslash escapes.
- *
- * For example, it will turn the string `'[*]'` into `*`, but it will not
- * turn `'\\*'` into `'*'`, because `\` is a path separator in
- * `windowsPathsNoEscape` mode.
- *
- * When `windowsPathsNoEscape` is not set, then both square-bracket escapes and
- * backslash escapes are removed.
- *
- * Slashes (and backslashes in `windowsPathsNoEscape` mode) cannot be escaped
- * or unescaped.
- *
- * When `magicalBraces` is not set, escapes of braces (`{` and `}`) will not be
- * unescaped.
- */
-const unescape_unescape = (s, { windowsPathsNoEscape = false, magicalBraces = true, } = {}) => {
-    if (magicalBraces) {
-        return windowsPathsNoEscape ?
-            s.replace(/\[([^/\\])\]/g, '$1')
-            : s
-                .replace(/((?!\\).|^)\[([^/\\])\]/g, '$1$2')
-                .replace(/\\([^/])/g, '$1');
-    }
-    return windowsPathsNoEscape ?
-        s.replace(/\[([^/\\{}])\]/g, '$1')
-        : s
-            .replace(/((?!\\).|^)\[([^/\\{}])\]/g, '$1$2')
-            .replace(/\\([^/{}])/g, '$1');
-};
-//# sourceMappingURL=unescape.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/ast.js
-// parse a single path portion
-var _a;
-
-
-const types = new Set(['!', '?', '+', '*', '@']);
-const isExtglobType = (c) => types.has(c);
-const isExtglobAST = (c) => isExtglobType(c.type);
-// Map of which extglob types can adopt the children of a nested extglob
-//
-// anything but ! can adopt a matching type:
-// +(a|+(b|c)|d) => +(a|b|c|d)
-// *(a|*(b|c)|d) => *(a|b|c|d)
-// @(a|@(b|c)|d) => @(a|b|c|d)
-// ?(a|?(b|c)|d) => ?(a|b|c|d)
-//
-// * can adopt anything, because 0 or repetition is allowed
-// *(a|?(b|c)|d) => *(a|b|c|d)
-// *(a|+(b|c)|d) => *(a|b|c|d)
-// *(a|@(b|c)|d) => *(a|b|c|d)
-//
-// + can adopt @, because 1 or repetition is allowed
-// +(a|@(b|c)|d) => +(a|b|c|d)
-//
-// + and @ CANNOT adopt *, because 0 would be allowed
-// +(a|*(b|c)|d) => would match "", on *(b|c)
-// @(a|*(b|c)|d) => would match "", on *(b|c)
-//
-// + and @ CANNOT adopt ?, because 0 would be allowed
-// +(a|?(b|c)|d) => would match "", on ?(b|c)
-// @(a|?(b|c)|d) => would match "", on ?(b|c)
-//
-// ? can adopt @, because 0 or 1 is allowed
-// ?(a|@(b|c)|d) => ?(a|b|c|d)
-//
-// ? and @ CANNOT adopt * or +, because >1 would be allowed
-// ?(a|*(b|c)|d) => would match bbb on *(b|c)
-// @(a|*(b|c)|d) => would match bbb on *(b|c)
-// ?(a|+(b|c)|d) => would match bbb on +(b|c)
-// @(a|+(b|c)|d) => would match bbb on +(b|c)
-//
-// ! CANNOT adopt ! (nothing else can either)
-// !(a|!(b|c)|d) => !(a|b|c|d) would fail to match on b (not not b|c)
-//
-// ! can adopt @
-// !(a|@(b|c)|d) => !(a|b|c|d)
-//
-// ! CANNOT adopt *
-// !(a|*(b|c)|d) => !(a|b|c|d) would match on bbb, not allowed
-//
-// ! CANNOT adopt +
-// !(a|+(b|c)|d) => !(a|b|c|d) would match on bbb, not allowed
-//
-// ! CANNOT adopt ?
-// x!(a|?(b|c)|d) => x!(a|b|c|d) would fail to match "x"
-const adoptionMap = new Map([
-    ['!', ['@']],
-    ['?', ['?', '@']],
-    ['@', ['@']],
-    ['*', ['*', '+', '?', '@']],
-    ['+', ['+', '@']],
-]);
-// nested extglobs that can be adopted in, but with the addition of
-// a blank '' element.
-const adoptionWithSpaceMap = new Map([
-    ['!', ['?']],
-    ['@', ['?']],
-    ['+', ['?', '*']],
-]);
-// union of the previous two maps
-const adoptionAnyMap = new Map([
-    ['!', ['?', '@']],
-    ['?', ['?', '@']],
-    ['@', ['?', '@']],
-    ['*', ['*', '+', '?', '@']],
-    ['+', ['+', '@', '?', '*']],
-]);
-// Extglobs that can take over their parent if they are the only child
-// the key is parent, value maps child to resulting extglob parent type
-// '@' is omitted because it's a special case. An `@` extglob with a single
-// member can always be usurped by that subpattern.
-const usurpMap = new Map([
-    ['!', new Map([['!', '@']])],
-    [
-        '?',
-        new Map([
-            ['*', '*'],
-            ['+', '*'],
-        ]),
-    ],
-    [
-        '@',
-        new Map([
-            ['!', '!'],
-            ['?', '?'],
-            ['@', '@'],
-            ['*', '*'],
-            ['+', '+'],
-        ]),
-    ],
-    [
-        '+',
-        new Map([
-            ['?', '*'],
-            ['*', '*'],
-        ]),
-    ],
-]);
-// Patterns that get prepended to bind to the start of either the
-// entire string, or just a single path portion, to prevent dots
-// and/or traversal patterns, when needed.
-// Exts don't need the ^ or / bit, because the root binds that already.
-const startNoTraversal = '(?!(?:^|/)\\.\\.?(?:$|/))';
-const startNoDot = '(?!\\.)';
-// characters that indicate a start of pattern needs the "no dots" bit,
-// because a dot *might* be matched. ( is not in the list, because in
-// the case of a child extglob, it will handle the prevention itself.
-const addPatternStart = new Set(['[', '.']);
-// cases where traversal is A-OK, no dot prevention needed
-const justDots = new Set(['..', '.']);
-const reSpecials = new Set('().*{}+?[]^$\\!');
-const regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
-// any single thing other than /
-const qmark = '[^/]';
-// * => any number of characters
-const star = qmark + '*?';
-// use + when we need to ensure that *something* matches, because the * is
-// the only thing in the path portion.
-const starNoEmpty = qmark + '+?';
-// remove the \ chars that we added if we end up doing a nonmagic compare
-// const deslash = (s: string) => s.replace(/\\(.)/g, '$1')
-let ID = 0;
-class AST {
-    type;
-    #root;
-    #hasMagic;
-    #uflag = false;
-    #parts = [];
-    #parent;
-    #parentIndex;
-    #negs;
-    #filledNegs = false;
-    #options;
-    #toString;
-    // set to true if it's an extglob with no children
-    // (which really means one child of '')
-    #emptyExt = false;
-    id = ++ID;
-    get depth() {
-        return (this.#parent?.depth ?? -1) + 1;
-    }
-    [Symbol.for('nodejs.util.inspect.custom')]() {
-        return {
-            '@@type': 'AST',
-            id: this.id,
-            type: this.type,
-            root: this.#root.id,
-            parent: this.#parent?.id,
-            depth: this.depth,
-            partsLength: this.#parts.length,
-            parts: this.#parts,
-        };
-    }
-    constructor(type, parent, options = {}) {
-        this.type = type;
-        // extglobs are inherently magical
-        if (type)
-            this.#hasMagic = true;
-        this.#parent = parent;
-        this.#root = this.#parent ? this.#parent.#root : this;
-        this.#options = this.#root === this ? options : this.#root.#options;
-        this.#negs = this.#root === this ? [] : this.#root.#negs;
-        if (type === '!' && !this.#root.#filledNegs)
-            this.#negs.push(this);
-        this.#parentIndex = this.#parent ? this.#parent.#parts.length : 0;
-    }
-    get hasMagic() {
-        /* c8 ignore start */
-        if (this.#hasMagic !== undefined)
-            return this.#hasMagic;
-        /* c8 ignore stop */
-        for (const p of this.#parts) {
-            if (typeof p === 'string')
-                continue;
-            if (p.type || p.hasMagic)
-                return (this.#hasMagic = true);
-        }
-        // note: will be undefined until we generate the regexp src and find out
-        return this.#hasMagic;
-    }
-    // reconstructs the pattern
-    toString() {
-        return (this.#toString !== undefined ? this.#toString
-            : !this.type ?
-                (this.#toString = this.#parts.map(p => String(p)).join(''))
-                : (this.#toString =
-                    this.type +
-                        '(' +
-                        this.#parts.map(p => String(p)).join('|') +
-                        ')'));
-    }
-    #fillNegs() {
-        /* c8 ignore start */
-        if (this !== this.#root)
-            throw new Error('should only call on root');
-        if (this.#filledNegs)
-            return this;
-        /* c8 ignore stop */
-        // call toString() once to fill this out
-        this.toString();
-        this.#filledNegs = true;
-        let n;
-        while ((n = this.#negs.pop())) {
-            if (n.type !== '!')
-                continue;
-            // walk up the tree, appending everthing that comes AFTER parentIndex
-            let p = n;
-            let pp = p.#parent;
-            while (pp) {
-                for (let i = p.#parentIndex + 1; !pp.type && i < pp.#parts.length; i++) {
-                    for (const part of n.#parts) {
-                        /* c8 ignore start */
-                        if (typeof part === 'string') {
-                            throw new Error('string part in extglob AST??');
-                        }
-                        /* c8 ignore stop */
-                        part.copyIn(pp.#parts[i]);
-                    }
-                }
-                p = pp;
-                pp = p.#parent;
-            }
-        }
-        return this;
-    }
-    push(...parts) {
-        for (const p of parts) {
-            if (p === '')
-                continue;
-            /* c8 ignore start */
-            if (typeof p !== 'string' &&
-                !(p instanceof _a && p.#parent === this)) {
-                throw new Error('invalid part: ' + p);
-            }
-            /* c8 ignore stop */
-            this.#parts.push(p);
-        }
-    }
-    toJSON() {
-        const ret = this.type === null ?
-            this.#parts
-                .slice()
-                .map(p => (typeof p === 'string' ? p : p.toJSON()))
-            : [this.type, ...this.#parts.map(p => p.toJSON())];
-        if (this.isStart() && !this.type)
-            ret.unshift([]);
-        if (this.isEnd() &&
-            (this === this.#root ||
-                (this.#root.#filledNegs && this.#parent?.type === '!'))) {
-            ret.push({});
-        }
-        return ret;
-    }
-    isStart() {
-        if (this.#root === this)
-            return true;
-        // if (this.type) return !!this.#parent?.isStart()
-        if (!this.#parent?.isStart())
-            return false;
-        if (this.#parentIndex === 0)
-            return true;
-        // if everything AHEAD of this is a negation, then it's still the "start"
-        const p = this.#parent;
-        for (let i = 0; i < this.#parentIndex; i++) {
-            const pp = p.#parts[i];
-            if (!(pp instanceof _a && pp.type === '!')) {
-                return false;
-            }
-        }
-        return true;
-    }
-    isEnd() {
-        if (this.#root === this)
-            return true;
-        if (this.#parent?.type === '!')
-            return true;
-        if (!this.#parent?.isEnd())
-            return false;
-        if (!this.type)
-            return this.#parent?.isEnd();
-        // if not root, it'll always have a parent
-        /* c8 ignore start */
-        const pl = this.#parent ? this.#parent.#parts.length : 0;
-        /* c8 ignore stop */
-        return this.#parentIndex === pl - 1;
-    }
-    copyIn(part) {
-        if (typeof part === 'string')
-            this.push(part);
-        else
-            this.push(part.clone(this));
-    }
-    clone(parent) {
-        const c = new _a(this.type, parent);
-        for (const p of this.#parts) {
-            c.copyIn(p);
-        }
-        return c;
-    }
-    static #parseAST(str, ast, pos, opt, extDepth) {
-        const maxDepth = opt.maxExtglobRecursion ?? 2;
-        let escaping = false;
-        let inBrace = false;
-        let braceStart = -1;
-        let braceNeg = false;
-        if (ast.type === null) {
-            // outside of a extglob, append until we find a start
-            let i = pos;
-            let acc = '';
-            while (i < str.length) {
-                const c = str.charAt(i++);
-                // still accumulate escapes at this point, but we do ignore
-                // starts that are escaped
-                if (escaping || c === '\\') {
-                    escaping = !escaping;
-                    acc += c;
-                    continue;
-                }
-                if (inBrace) {
-                    if (i === braceStart + 1) {
-                        if (c === '^' || c === '!') {
-                            braceNeg = true;
-                        }
-                    }
-                    else if (c === ']' && !(i === braceStart + 2 && braceNeg)) {
-                        inBrace = false;
-                    }
-                    acc += c;
-                    continue;
-                }
-                else if (c === '[') {
-                    inBrace = true;
-                    braceStart = i;
-                    braceNeg = false;
-                    acc += c;
-                    continue;
-                }
-                // we don't have to check for adoption here, because that's
-                // done at the other recursion point.
-                const doRecurse = !opt.noext &&
-                    isExtglobType(c) &&
-                    str.charAt(i) === '(' &&
-                    extDepth <= maxDepth;
-                if (doRecurse) {
-                    ast.push(acc);
-                    acc = '';
-                    const ext = new _a(c, ast);
-                    i = _a.#parseAST(str, ext, i, opt, extDepth + 1);
-                    ast.push(ext);
-                    continue;
-                }
-                acc += c;
-            }
-            ast.push(acc);
-            return i;
-        }
-        // some kind of extglob, pos is at the (
-        // find the next | or )
-        let i = pos + 1;
-        let part = new _a(null, ast);
-        const parts = [];
-        let acc = '';
-        while (i < str.length) {
-            const c = str.charAt(i++);
-            // still accumulate escapes at this point, but we do ignore
-            // starts that are escaped
-            if (escaping || c === '\\') {
-                escaping = !escaping;
-                acc += c;
-                continue;
-            }
-            if (inBrace) {
-                if (i === braceStart + 1) {
-                    if (c === '^' || c === '!') {
-                        braceNeg = true;
-                    }
-                }
-                else if (c === ']' && !(i === braceStart + 2 && braceNeg)) {
-                    inBrace = false;
-                }
-                acc += c;
-                continue;
-            }
-            else if (c === '[') {
-                inBrace = true;
-                braceStart = i;
-                braceNeg = false;
-                acc += c;
-                continue;
-            }
-            const doRecurse = !opt.noext &&
-                isExtglobType(c) &&
-                str.charAt(i) === '(' &&
-                /* c8 ignore start - the maxDepth is sufficient here */
-                (extDepth <= maxDepth || (ast && ast.#canAdoptType(c)));
-            /* c8 ignore stop */
-            if (doRecurse) {
-                const depthAdd = ast && ast.#canAdoptType(c) ? 0 : 1;
-                part.push(acc);
-                acc = '';
-                const ext = new _a(c, part);
-                part.push(ext);
-                i = _a.#parseAST(str, ext, i, opt, extDepth + depthAdd);
-                continue;
-            }
-            if (c === '|') {
-                part.push(acc);
-                acc = '';
-                parts.push(part);
-                part = new _a(null, ast);
-                continue;
-            }
-            if (c === ')') {
-                if (acc === '' && ast.#parts.length === 0) {
-                    ast.#emptyExt = true;
-                }
-                part.push(acc);
-                acc = '';
-                ast.push(...parts, part);
-                return i;
-            }
-            acc += c;
-        }
-        // unfinished extglob
-        // if we got here, it was a malformed extglob! not an extglob, but
-        // maybe something else in there.
-        ast.type = null;
-        ast.#hasMagic = undefined;
-        ast.#parts = [str.substring(pos - 1)];
-        return i;
-    }
-    #canAdoptWithSpace(child) {
-        return this.#canAdopt(child, adoptionWithSpaceMap);
-    }
-    #canAdopt(child, map = adoptionMap) {
-        if (!child ||
-            typeof child !== 'object' ||
-            child.type !== null ||
-            child.#parts.length !== 1 ||
-            this.type === null) {
-            return false;
-        }
-        const gc = child.#parts[0];
-        if (!gc || typeof gc !== 'object' || gc.type === null) {
-            return false;
-        }
-        return this.#canAdoptType(gc.type, map);
-    }
-    #canAdoptType(c, map = adoptionAnyMap) {
-        return !!map.get(this.type)?.includes(c);
-    }
-    #adoptWithSpace(child, index) {
-        const gc = child.#parts[0];
-        const blank = new _a(null, gc, this.options);
-        blank.#parts.push('');
-        gc.push(blank);
-        this.#adopt(child, index);
-    }
-    #adopt(child, index) {
-        const gc = child.#parts[0];
-        this.#parts.splice(index, 1, ...gc.#parts);
-        for (const p of gc.#parts) {
-            if (typeof p === 'object')
-                p.#parent = this;
-        }
-        this.#toString = undefined;
-    }
-    #canUsurpType(c) {
-        const m = usurpMap.get(this.type);
-        return !!m?.has(c);
-    }
-    #canUsurp(child) {
-        if (!child ||
-            typeof child !== 'object' ||
-            child.type !== null ||
-            child.#parts.length !== 1 ||
-            this.type === null ||
-            this.#parts.length !== 1) {
-            return false;
-        }
-        const gc = child.#parts[0];
-        if (!gc || typeof gc !== 'object' || gc.type === null) {
-            return false;
-        }
-        return this.#canUsurpType(gc.type);
-    }
-    #usurp(child) {
-        const m = usurpMap.get(this.type);
-        const gc = child.#parts[0];
-        const nt = m?.get(gc.type);
-        /* c8 ignore start - impossible */
-        if (!nt)
-            return false;
-        /* c8 ignore stop */
-        this.#parts = gc.#parts;
-        for (const p of this.#parts) {
-            if (typeof p === 'object') {
-                p.#parent = this;
-            }
-        }
-        this.type = nt;
-        this.#toString = undefined;
-        this.#emptyExt = false;
-    }
-    static fromGlob(pattern, options = {}) {
-        const ast = new _a(null, undefined, options);
-        _a.#parseAST(pattern, ast, 0, options, 0);
-        return ast;
-    }
-    // returns the regular expression if there's magic, or the unescaped
-    // string if not.
-    toMMPattern() {
-        // should only be called on root
-        /* c8 ignore start */
-        if (this !== this.#root)
-            return this.#root.toMMPattern();
-        /* c8 ignore stop */
-        const glob = this.toString();
-        const [re, body, hasMagic, uflag] = this.toRegExpSource();
-        // if we're in nocase mode, and not nocaseMagicOnly, then we do
-        // still need a regular expression if we have to case-insensitively
-        // match capital/lowercase characters.
-        const anyMagic = hasMagic ||
-            this.#hasMagic ||
-            (this.#options.nocase &&
-                !this.#options.nocaseMagicOnly &&
-                glob.toUpperCase() !== glob.toLowerCase());
-        if (!anyMagic) {
-            return body;
-        }
-        const flags = (this.#options.nocase ? 'i' : '') + (uflag ? 'u' : '');
-        return Object.assign(new RegExp(`^${re}$`, flags), {
-            _src: re,
-            _glob: glob,
-        });
-    }
-    get options() {
-        return this.#options;
-    }
-    // returns the string match, the regexp source, whether there's magic
-    // in the regexp (so a regular expression is required) and whether or
-    // not the uflag is needed for the regular expression (for posix classes)
-    // TODO: instead of injecting the start/end at this point, just return
-    // the BODY of the regexp, along with the start/end portions suitable
-    // for binding the start/end in either a joined full-path makeRe context
-    // (where we bind to (^|/), or a standalone matchPart context (where
-    // we bind to ^, and not /).  Otherwise slashes get duped!
-    //
-    // In part-matching mode, the start is:
-    // - if not isStart: nothing
-    // - if traversal possible, but not allowed: ^(?!\.\.?$)
-    // - if dots allowed or not possible: ^
-    // - if dots possible and not allowed: ^(?!\.)
-    // end is:
-    // - if not isEnd(): nothing
-    // - else: $
-    //
-    // In full-path matching mode, we put the slash at the START of the
-    // pattern, so start is:
-    // - if first pattern: same as part-matching mode
-    // - if not isStart(): nothing
-    // - if traversal possible, but not allowed: /(?!\.\.?(?:$|/))
-    // - if dots allowed or not possible: /
-    // - if dots possible and not allowed: /(?!\.)
-    // end is:
-    // - if last pattern, same as part-matching mode
-    // - else nothing
-    //
-    // Always put the (?:$|/) on negated tails, though, because that has to be
-    // there to bind the end of the negated pattern portion, and it's easier to
-    // just stick it in now rather than try to inject it later in the middle of
-    // the pattern.
-    //
-    // We can just always return the same end, and leave it up to the caller
-    // to know whether it's going to be used joined or in parts.
-    // And, if the start is adjusted slightly, can do the same there:
-    // - if not isStart: nothing
-    // - if traversal possible, but not allowed: (?:/|^)(?!\.\.?$)
-    // - if dots allowed or not possible: (?:/|^)
-    // - if dots possible and not allowed: (?:/|^)(?!\.)
-    //
-    // But it's better to have a simpler binding without a conditional, for
-    // performance, so probably better to return both start options.
-    //
-    // Then the caller just ignores the end if it's not the first pattern,
-    // and the start always gets applied.
-    //
-    // But that's always going to be $ if it's the ending pattern, or nothing,
-    // so the caller can just attach $ at the end of the pattern when building.
-    //
-    // So the todo is:
-    // - better detect what kind of start is needed
-    // - return both flavors of starting pattern
-    // - attach $ at the end of the pattern when creating the actual RegExp
-    //
-    // Ah, but wait, no, that all only applies to the root when the first pattern
-    // is not an extglob. If the first pattern IS an extglob, then we need all
-    // that dot prevention biz to live in the extglob portions, because eg
-    // +(*|.x*) can match .xy but not .yx.
-    //
-    // So, return the two flavors if it's #root and the first child is not an
-    // AST, otherwise leave it to the child AST to handle it, and there,
-    // use the (?:^|/) style of start binding.
-    //
-    // Even simplified further:
-    // - Since the start for a join is eg /(?!\.) and the start for a part
-    // is ^(?!\.), we can just prepend (?!\.) to the pattern (either root
-    // or start or whatever) and prepend ^ or / at the Regexp construction.
-    toRegExpSource(allowDot) {
-        const dot = allowDot ?? !!this.#options.dot;
-        if (this.#root === this) {
-            this.#flatten();
-            this.#fillNegs();
-        }
-        if (!isExtglobAST(this)) {
-            const noEmpty = this.isStart() &&
-                this.isEnd() &&
-                !this.#parts.some(s => typeof s !== 'string');
-            const src = this.#parts
-                .map(p => {
-                const [re, _, hasMagic, uflag] = typeof p === 'string' ?
-                    _a.#parseGlob(p, this.#hasMagic, noEmpty)
-                    : p.toRegExpSource(allowDot);
-                this.#hasMagic = this.#hasMagic || hasMagic;
-                this.#uflag = this.#uflag || uflag;
-                return re;
-            })
-                .join('');
-            let start = '';
-            if (this.isStart()) {
-                if (typeof this.#parts[0] === 'string') {
-                    // this is the string that will match the start of the pattern,
-                    // so we need to protect against dots and such.
-                    // '.' and '..' cannot match unless the pattern is that exactly,
-                    // even if it starts with . or dot:true is set.
-                    const dotTravAllowed = this.#parts.length === 1 && justDots.has(this.#parts[0]);
-                    if (!dotTravAllowed) {
-                        const aps = addPatternStart;
-                        // check if we have a possibility of matching . or ..,
-                        // and prevent that.
-                        const needNoTrav = 
-                        // dots are allowed, and the pattern starts with [ or .
-                        (dot && aps.has(src.charAt(0))) ||
-                            // the pattern starts with \., and then [ or .
-                            (src.startsWith('\\.') && aps.has(src.charAt(2))) ||
-                            // the pattern starts with \.\., and then [ or .
-                            (src.startsWith('\\.\\.') && aps.has(src.charAt(4)));
-                        // no need to prevent dots if it can't match a dot, or if a
-                        // sub-pattern will be preventing it anyway.
-                        const needNoDot = !dot && !allowDot && aps.has(src.charAt(0));
-                        start =
-                            needNoTrav ? startNoTraversal
-                                : needNoDot ? startNoDot
-                                    : '';
-                    }
-                }
-            }
-            // append the "end of path portion" pattern to negation tails
-            let end = '';
-            if (this.isEnd() &&
-                this.#root.#filledNegs &&
-                this.#parent?.type === '!') {
-                end = '(?:$|\\/)';
-            }
-            const final = start + src + end;
-            return [
-                final,
-                unescape_unescape(src),
-                (this.#hasMagic = !!this.#hasMagic),
-                this.#uflag,
-            ];
-        }
-        // We need to calculate the body *twice* if it's a repeat pattern
-        // at the start, once in nodot mode, then again in dot mode, so a
-        // pattern like *(?) can match 'x.y'
-        const repeated = this.type === '*' || this.type === '+';
-        // some kind of extglob
-        const start = this.type === '!' ? '(?:(?!(?:' : '(?:';
-        let body = this.#partsToRegExp(dot);
-        if (this.isStart() && this.isEnd() && !body && this.type !== '!') {
-            // invalid extglob, has to at least be *something* present, if it's
-            // the entire path portion.
-            const s = this.toString();
-            const me = this;
-            me.#parts = [s];
-            me.type = null;
-            me.#hasMagic = undefined;
-            return [s, unescape_unescape(this.toString()), false, false];
-        }
-        let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot ?
-            ''
-            : this.#partsToRegExp(true);
-        if (bodyDotAllowed === body) {
-            bodyDotAllowed = '';
-        }
-        if (bodyDotAllowed) {
-            body = `(?:${body})(?:${bodyDotAllowed})*?`;
-        }
-        // an empty !() is exactly equivalent to a starNoEmpty
-        let final = '';
-        if (this.type === '!' && this.#emptyExt) {
-            final = (this.isStart() && !dot ? startNoDot : '') + starNoEmpty;
-        }
-        else {
-            const close = this.type === '!' ?
-                // !() must match something,but !(x) can match ''
-                '))' +
-                    (this.isStart() && !dot && !allowDot ? startNoDot : '') +
-                    star +
-                    ')'
-                : this.type === '@' ? ')'
-                    : this.type === '?' ? ')?'
-                        : this.type === '+' && bodyDotAllowed ? ')'
-                            : this.type === '*' && bodyDotAllowed ? `)?`
-                                : `)${this.type}`;
-            final = start + body + close;
-        }
-        return [
-            final,
-            unescape_unescape(body),
-            (this.#hasMagic = !!this.#hasMagic),
-            this.#uflag,
-        ];
-    }
-    #flatten() {
-        if (!isExtglobAST(this)) {
-            for (const p of this.#parts) {
-                if (typeof p === 'object') {
-                    p.#flatten();
-                }
-            }
-        }
-        else {
-            // do up to 10 passes to flatten as much as possible
-            let iterations = 0;
-            let done = false;
-            do {
-                done = true;
-                for (let i = 0; i < this.#parts.length; i++) {
-                    const c = this.#parts[i];
-                    if (typeof c === 'object') {
-                        c.#flatten();
-                        if (this.#canAdopt(c)) {
-                            done = false;
-                            this.#adopt(c, i);
-                        }
-                        else if (this.#canAdoptWithSpace(c)) {
-                            done = false;
-                            this.#adoptWithSpace(c, i);
-                        }
-                        else if (this.#canUsurp(c)) {
-                            done = false;
-                            this.#usurp(c);
-                        }
-                    }
-                }
-            } while (!done && ++iterations < 10);
-        }
-        this.#toString = undefined;
-    }
-    #partsToRegExp(dot) {
-        return this.#parts
-            .map(p => {
-            // extglob ASTs should only contain parent ASTs
-            /* c8 ignore start */
-            if (typeof p === 'string') {
-                throw new Error('string type in extglob ast??');
-            }
-            /* c8 ignore stop */
-            // can ignore hasMagic, because extglobs are already always magic
-            const [re, _, _hasMagic, uflag] = p.toRegExpSource(dot);
-            this.#uflag = this.#uflag || uflag;
-            return re;
-        })
-            .filter(p => !(this.isStart() && this.isEnd()) || !!p)
-            .join('|');
-    }
-    static #parseGlob(glob, hasMagic, noEmpty = false) {
-        let escaping = false;
-        let re = '';
-        let uflag = false;
-        // multiple stars that aren't globstars coalesce into one *
-        let inStar = false;
-        for (let i = 0; i < glob.length; i++) {
-            const c = glob.charAt(i);
-            if (escaping) {
-                escaping = false;
-                re += (reSpecials.has(c) ? '\\' : '') + c;
-                continue;
-            }
-            if (c === '*') {
-                if (inStar)
-                    continue;
-                inStar = true;
-                re += noEmpty && /^[*]+$/.test(glob) ? starNoEmpty : star;
-                hasMagic = true;
-                continue;
-            }
-            else {
-                inStar = false;
-            }
-            if (c === '\\') {
-                if (i === glob.length - 1) {
-                    re += '\\\\';
-                }
-                else {
-                    escaping = true;
-                }
-                continue;
-            }
-            if (c === '[') {
-                const [src, needUflag, consumed, magic] = parseClass(glob, i);
-                if (consumed) {
-                    re += src;
-                    uflag = uflag || needUflag;
-                    i += consumed - 1;
-                    hasMagic = hasMagic || magic;
-                    continue;
-                }
-            }
-            if (c === '?') {
-                re += qmark;
-                hasMagic = true;
-                continue;
-            }
-            re += regExpEscape(c);
-        }
-        return [re, unescape_unescape(glob), !!hasMagic, uflag];
-    }
-}
-_a = AST;
-//# sourceMappingURL=ast.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/escape.js
-/**
- * Escape all magic characters in a glob pattern.
- *
- * If the {@link MinimatchOptions.windowsPathsNoEscape}
- * option is used, then characters are escaped by wrapping in `[]`, because
- * a magic character wrapped in a character class can only be satisfied by
- * that exact character.  In this mode, `\` is _not_ escaped, because it is
- * not interpreted as a magic character, but instead as a path separator.
- *
- * If the {@link MinimatchOptions.magicalBraces} option is used,
- * then braces (`{` and `}`) will be escaped.
- */
-const escape_escape = (s, { windowsPathsNoEscape = false, magicalBraces = false, } = {}) => {
-    // don't need to escape +@! because we escape the parens
-    // that make those magic, and escaping ! as [!] isn't valid,
-    // because [!]] is a valid glob class meaning not ']'.
-    if (magicalBraces) {
-        return windowsPathsNoEscape ?
-            s.replace(/[?*()[\]{}]/g, '[$&]')
-            : s.replace(/[?*()[\]\\{}]/g, '\\$&');
-    }
-    return windowsPathsNoEscape ?
-        s.replace(/[?*()[\]]/g, '[$&]')
-        : s.replace(/[?*()[\]\\]/g, '\\$&');
-};
-//# sourceMappingURL=escape.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/index.js
-
-
-
-
-
-const minimatch = (p, pattern, options = {}) => {
-    assertValidPattern(pattern);
-    // shortcut: comments match nothing.
-    if (!options.nocomment && pattern.charAt(0) === '#') {
-        return false;
-    }
-    return new Minimatch(pattern, options).match(p);
-};
-// Optimized checking for the most common glob patterns.
-const starDotExtRE = /^\*+([^+@!?*[(]*)$/;
-const starDotExtTest = (ext) => (f) => !f.startsWith('.') && f.endsWith(ext);
-const starDotExtTestDot = (ext) => (f) => f.endsWith(ext);
-const starDotExtTestNocase = (ext) => {
-    ext = ext.toLowerCase();
-    return (f) => !f.startsWith('.') && f.toLowerCase().endsWith(ext);
-};
-const starDotExtTestNocaseDot = (ext) => {
-    ext = ext.toLowerCase();
-    return (f) => f.toLowerCase().endsWith(ext);
-};
-const starDotStarRE = /^\*+\.\*+$/;
-const starDotStarTest = (f) => !f.startsWith('.') && f.includes('.');
-const starDotStarTestDot = (f) => f !== '.' && f !== '..' && f.includes('.');
-const dotStarRE = /^\.\*+$/;
-const dotStarTest = (f) => f !== '.' && f !== '..' && f.startsWith('.');
-const starRE = /^\*+$/;
-const starTest = (f) => f.length !== 0 && !f.startsWith('.');
-const starTestDot = (f) => f.length !== 0 && f !== '.' && f !== '..';
-const qmarksRE = /^\?+([^+@!?*[(]*)?$/;
-const qmarksTestNocase = ([$0, ext = '']) => {
-    const noext = qmarksTestNoExt([$0]);
-    if (!ext)
-        return noext;
-    ext = ext.toLowerCase();
-    return (f) => noext(f) && f.toLowerCase().endsWith(ext);
-};
-const qmarksTestNocaseDot = ([$0, ext = '']) => {
-    const noext = qmarksTestNoExtDot([$0]);
-    if (!ext)
-        return noext;
-    ext = ext.toLowerCase();
-    return (f) => noext(f) && f.toLowerCase().endsWith(ext);
-};
-const qmarksTestDot = ([$0, ext = '']) => {
-    const noext = qmarksTestNoExtDot([$0]);
-    return !ext ? noext : (f) => noext(f) && f.endsWith(ext);
-};
-const qmarksTest = ([$0, ext = '']) => {
-    const noext = qmarksTestNoExt([$0]);
-    return !ext ? noext : (f) => noext(f) && f.endsWith(ext);
-};
-const qmarksTestNoExt = ([$0]) => {
-    const len = $0.length;
-    return (f) => f.length === len && !f.startsWith('.');
-};
-const qmarksTestNoExtDot = ([$0]) => {
-    const len = $0.length;
-    return (f) => f.length === len && f !== '.' && f !== '..';
-};
-/* c8 ignore start */
-const defaultPlatform = (typeof process === 'object' && process ?
-    (typeof process.env === 'object' &&
-        process.env &&
-        process.env.__MINIMATCH_TESTING_PLATFORM__) ||
-        process.platform
-    : 'posix');
-const esm_path = {
-    win32: { sep: '\\' },
-    posix: { sep: '/' },
-};
-/* c8 ignore stop */
-const esm_sep = defaultPlatform === 'win32' ? esm_path.win32.sep : esm_path.posix.sep;
-minimatch.sep = esm_sep;
-const GLOBSTAR = Symbol('globstar **');
-minimatch.GLOBSTAR = GLOBSTAR;
-// any single thing other than /
-// don't need to escape / when using new RegExp()
-const esm_qmark = '[^/]';
-// * => any number of characters
-const esm_star = esm_qmark + '*?';
-// ** when dots are allowed.  Anything goes, except .. and .
-// not (^ or / followed by one or two dots followed by $ or /),
-// followed by anything, any number of times.
-const twoStarDot = '(?:(?!(?:\\/|^)(?:\\.{1,2})($|\\/)).)*?';
-// not a ^ or / followed by a dot,
-// followed by anything, any number of times.
-const twoStarNoDot = '(?:(?!(?:\\/|^)\\.).)*?';
-const filter = (pattern, options = {}) => (p) => minimatch(p, pattern, options);
-minimatch.filter = filter;
-const ext = (a, b = {}) => Object.assign({}, a, b);
-const esm_defaults = (def) => {
-    if (!def || typeof def !== 'object' || !Object.keys(def).length) {
-        return minimatch;
-    }
-    const orig = minimatch;
-    const m = (p, pattern, options = {}) => orig(p, pattern, ext(def, options));
-    return Object.assign(m, {
-        Minimatch: class Minimatch extends orig.Minimatch {
-            constructor(pattern, options = {}) {
-                super(pattern, ext(def, options));
-            }
-            static defaults(options) {
-                return orig.defaults(ext(def, options)).Minimatch;
-            }
-        },
-        AST: class AST extends orig.AST {
-            /* c8 ignore start */
-            constructor(type, parent, options = {}) {
-                super(type, parent, ext(def, options));
-            }
-            /* c8 ignore stop */
-            static fromGlob(pattern, options = {}) {
-                return orig.AST.fromGlob(pattern, ext(def, options));
-            }
-        },
-        unescape: (s, options = {}) => orig.unescape(s, ext(def, options)),
-        escape: (s, options = {}) => orig.escape(s, ext(def, options)),
-        filter: (pattern, options = {}) => orig.filter(pattern, ext(def, options)),
-        defaults: (options) => orig.defaults(ext(def, options)),
-        makeRe: (pattern, options = {}) => orig.makeRe(pattern, ext(def, options)),
-        braceExpand: (pattern, options = {}) => orig.braceExpand(pattern, ext(def, options)),
-        match: (list, pattern, options = {}) => orig.match(list, pattern, ext(def, options)),
-        sep: orig.sep,
-        GLOBSTAR: GLOBSTAR,
-    });
-};
-minimatch.defaults = esm_defaults;
-// Brace expansion:
-// a{b,c}d -> abd acd
-// a{b,}c -> abc ac
-// a{0..3}d -> a0d a1d a2d a3d
-// a{b,c{d,e}f}g -> abg acdfg acefg
-// a{b,c}d{e,f}g -> abdeg acdeg abdeg abdfg
-//
-// Invalid sets are not expanded.
-// a{2..}b -> a{2..}b
-// a{b}c -> a{b}c
-const braceExpand = (pattern, options = {}) => {
-    assertValidPattern(pattern);
-    // Thanks to Yeting Li <https://github.com/yetingli> for
-    // improving this regexp to avoid a ReDOS vulnerability.
-    if (options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern)) {
-        // shortcut. no need to expand.
-        return [pattern];
-    }
-    return esm_expand(pattern, { max: options.braceExpandMax });
-};
-minimatch.braceExpand = braceExpand;
-// parse a component of the expanded set.
-// At this point, no pattern may contain "/" in it
-// so we're going to return a 2d array, where each entry is the full
-// pattern, split on '/', and then turned into a regular expression.
-// A regexp is made at the end which joins each array with an
-// escaped /, and another full one which joins each regexp with |.
-//
-// Following the lead of Bash 4.1, note that "**" only has special meaning
-// when it is the *only* thing in a path portion.  Otherwise, any series
-// of * is equivalent to a single *.  Globstar behavior is enabled by
-// default, and can be disabled by setting options.noglobstar.
-const makeRe = (pattern, options = {}) => new Minimatch(pattern, options).makeRe();
-minimatch.makeRe = makeRe;
-const match = (list, pattern, options = {}) => {
-    const mm = new Minimatch(pattern, options);
-    list = list.filter(f => mm.match(f));
-    if (mm.options.nonull && !list.length) {
-        list.push(pattern);
-    }
-    return list;
-};
-minimatch.match = match;
-// replace stuff like \* with *
-const globMagic = /[?*]|[+@!]\(.*?\)|\[|\]/;
-const esm_regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
-class Minimatch {
-    options;
-    set;
-    pattern;
-    windowsPathsNoEscape;
-    nonegate;
-    negate;
-    comment;
-    empty;
-    preserveMultipleSlashes;
-    partial;
-    globSet;
-    globParts;
-    nocase;
-    isWindows;
-    platform;
-    windowsNoMagicRoot;
-    maxGlobstarRecursion;
-    regexp;
-    constructor(pattern, options = {}) {
-        assertValidPattern(pattern);
-        options = options || {};
-        this.options = options;
-        this.maxGlobstarRecursion = options.maxGlobstarRecursion ?? 200;
-        this.pattern = pattern;
-        this.platform = options.platform || defaultPlatform;
-        this.isWindows = this.platform === 'win32';
-        // avoid the annoying deprecation flag lol
-        const awe = ('allowWindow' + 'sEscape');
-        this.windowsPathsNoEscape =
-            !!options.windowsPathsNoEscape || options[awe] === false;
-        if (this.windowsPathsNoEscape) {
-            this.pattern = this.pattern.replace(/\\/g, '/');
-        }
-        this.preserveMultipleSlashes = !!options.preserveMultipleSlashes;
-        this.regexp = null;
-        this.negate = false;
-        this.nonegate = !!options.nonegate;
-        this.comment = false;
-        this.empty = false;
-        this.partial = !!options.partial;
-        this.nocase = !!this.options.nocase;
-        this.windowsNoMagicRoot =
-            options.windowsNoMagicRoot !== undefined ?
-                options.windowsNoMagicRoot
-                : !!(this.isWindows && this.nocase);
-        this.globSet = [];
-        this.globParts = [];
-        this.set = [];
-        // make the set of regexps etc.
-        this.make();
-    }
-    hasMagic() {
-        if (this.options.magicalBraces && this.set.length > 1) {
-            return true;
-        }
-        for (const pattern of this.set) {
-            for (const part of pattern) {
-                if (typeof part !== 'string')
-                    return true;
-            }
-        }
-        return false;
-    }
-    debug(..._) { }
-    make() {
-        const pattern = this.pattern;
-        const options = this.options;
-        // empty patterns and comments match nothing.
-        if (!options.nocomment && pattern.charAt(0) === '#') {
-            this.comment = true;
-            return;
-        }
-        if (!pattern) {
-            this.empty = true;
-            return;
-        }
-        // step 1: figure out negation, etc.
-        this.parseNegate();
-        // step 2: expand braces
-        this.globSet = [...new Set(this.braceExpand())];
-        if (options.debug) {
-            //oxlint-disable-next-line no-console
-            this.debug = (...args) => console.error(...args);
-        }
-        this.debug(this.pattern, this.globSet);
-        // step 3: now we have a set, so turn each one into a series of
-        // path-portion matching patterns.
-        // These will be regexps, except in the case of "**", which is
-        // set to the GLOBSTAR object for globstar behavior,
-        // and will not contain any / characters
-        //
-        // First, we preprocess to make the glob pattern sets a bit simpler
-        // and deduped.  There are some perf-killing patterns that can cause
-        // problems with a glob walk, but we can simplify them down a bit.
-        const rawGlobParts = this.globSet.map(s => this.slashSplit(s));
-        this.globParts = this.preprocess(rawGlobParts);
-        this.debug(this.pattern, this.globParts);
-        // glob --> regexps
-        let set = this.globParts.map((s, _, __) => {
-            if (this.isWindows && this.windowsNoMagicRoot) {
-                // check if it's a drive or unc path.
-                const isUNC = s[0] === '' &&
-                    s[1] === '' &&
-                    (s[2] === '?' || !globMagic.test(s[2])) &&
-                    !globMagic.test(s[3]);
-                const isDrive = /^[a-z]:/i.test(s[0]);
-                if (isUNC) {
-                    return [
-                        ...s.slice(0, 4),
-                        ...s.slice(4).map(ss => this.parse(ss)),
-                    ];
-                }
-                else if (isDrive) {
-                    return [s[0], ...s.slice(1).map(ss => this.parse(ss))];
-                }
-            }
-            return s.map(ss => this.parse(ss));
-        });
-        this.debug(this.pattern, set);
-        // filter out everything that didn't compile properly.
-        this.set = set.filter(s => s.indexOf(false) === -1);
-        // do not treat the ? in UNC paths as magic
-        if (this.isWindows) {
-            for (let i = 0; i < this.set.length; i++) {
-                const p = this.set[i];
-                if (p[0] === '' &&
-                    p[1] === '' &&
-                    this.globParts[i][2] === '?' &&
-                    typeof p[3] === 'string' &&
-                    /^[a-z]:$/i.test(p[3])) {
-                    p[2] = '?';
-                }
-            }
-        }
-        this.debug(this.pattern, this.set);
-    }
-    // various transforms to equivalent pattern sets that are
-    // faster to process in a filesystem walk.  The goal is to
-    // eliminate what we can, and push all ** patterns as far
-    // to the right as possible, even if it increases the number
-    // of patterns that we have to process.
-    preprocess(globParts) {
-        // if we're not in globstar mode, then turn ** into *
-        if (this.options.noglobstar) {
-            for (const partset of globParts) {
-                for (let j = 0; j < partset.length; j++) {
-                    if (partset[j] === '**') {
-                        partset[j] = '*';
-                    }
-                }
-            }
-        }
-        const { optimizationLevel = 1 } = this.options;
-        if (optimizationLevel >= 2) {
-            // aggressive optimization for the purpose of fs walking
-            globParts = this.firstPhasePreProcess(globParts);
-            globParts = this.secondPhasePreProcess(globParts);
-        }
-        else if (optimizationLevel >= 1) {
-            // just basic optimizations to remove some .. parts
-            globParts = this.levelOneOptimize(globParts);
-        }
-        else {
-            // just collapse multiple ** portions into one
-            globParts = this.adjascentGlobstarOptimize(globParts);
-        }
-        return globParts;
-    }
-    // just get rid of adjascent ** portions
-    adjascentGlobstarOptimize(globParts) {
-        return globParts.map(parts => {
-            let gs = -1;
-            while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
-                let i = gs;
-                while (parts[i + 1] === '**') {
-                    i++;
-                }
-                if (i !== gs) {
-                    parts.splice(gs, i - gs);
-                }
-            }
-            return parts;
-        });
-    }
-    // get rid of adjascent ** and resolve .. portions
-    levelOneOptimize(globParts) {
-        return globParts.map(parts => {
-            parts = parts.reduce((set, part) => {
-                const prev = set[set.length - 1];
-                if (part === '**' && prev === '**') {
-                    return set;
-                }
-                if (part === '..') {
-                    if (prev && prev !== '..' && prev !== '.' && prev !== '**') {
-                        set.pop();
-                        return set;
-                    }
-                }
-                set.push(part);
-                return set;
-            }, []);
-            return parts.length === 0 ? [''] : parts;
-        });
-    }
-    levelTwoFileOptimize(parts) {
-        if (!Array.isArray(parts)) {
-            parts = this.slashSplit(parts);
-        }
-        let didSomething = false;
-        do {
-            didSomething = false;
-            // <pre>/<e>/<rest> -> <pre>/<rest>
-            if (!this.preserveMultipleSlashes) {
-                for (let i = 1; i < parts.length - 1; i++) {
-                    const p = parts[i];
-                    // don't squeeze out UNC patterns
-                    if (i === 1 && p === '' && parts[0] === '')
-                        continue;
-                    if (p === '.' || p === '') {
-                        didSomething = true;
-                        parts.splice(i, 1);
-                        i--;
-                    }
-                }
-                if (parts[0] === '.' &&
-                    parts.length === 2 &&
-                    (parts[1] === '.' || parts[1] === '')) {
-                    didSomething = true;
-                    parts.pop();
-                }
-            }
-            // <pre>/<p>/../<rest> -> <pre>/<rest>
-            let dd = 0;
-            while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
-                const p = parts[dd - 1];
-                if (p &&
-                    p !== '.' &&
-                    p !== '..' &&
-                    p !== '**' &&
-                    !(this.isWindows && /^[a-z]:$/i.test(p))) {
-                    didSomething = true;
-                    parts.splice(dd - 1, 2);
-                    dd -= 2;
-                }
-            }
-        } while (didSomething);
-        return parts.length === 0 ? [''] : parts;
-    }
-    // First phase: single-pattern processing
-    // <pre> is 1 or more portions
-    // <rest> is 1 or more portions
-    // <p> is any portion other than ., .., '', or **
-    // <e> is . or ''
-    //
-    // **/.. is *brutal* for filesystem walking performance, because
-    // it effectively resets the recursive walk each time it occurs,
-    // and ** cannot be reduced out by a .. pattern part like a regexp
-    // or most strings (other than .., ., and '') can be.
-    //
-    // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
-    // <pre>/<e>/<rest> -> <pre>/<rest>
-    // <pre>/<p>/../<rest> -> <pre>/<rest>
-    // **/**/<rest> -> **/<rest>
-    //
-    // **/*/<rest> -> */**/<rest> <== not valid because ** doesn't follow
-    // this WOULD be allowed if ** did follow symlinks, or * didn't
-    firstPhasePreProcess(globParts) {
-        let didSomething = false;
-        do {
-            didSomething = false;
-            // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
-            for (let parts of globParts) {
-                let gs = -1;
-                while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
-                    let gss = gs;
-                    while (parts[gss + 1] === '**') {
-                        // <pre>/**/**/<rest> -> <pre>/**/<rest>
-                        gss++;
-                    }
-                    // eg, if gs is 2 and gss is 4, that means we have 3 **
-                    // parts, and can remove 2 of them.
-                    if (gss > gs) {
-                        parts.splice(gs + 1, gss - gs);
-                    }
-                    let next = parts[gs + 1];
-                    const p = parts[gs + 2];
-                    const p2 = parts[gs + 3];
-                    if (next !== '..')
-                        continue;
-                    if (!p ||
-                        p === '.' ||
-                        p === '..' ||
-                        !p2 ||
-                        p2 === '.' ||
-                        p2 === '..') {
-                        continue;
-                    }
-                    didSomething = true;
-                    // edit parts in place, and push the new one
-                    parts.splice(gs, 1);
-                    const other = parts.slice(0);
-                    other[gs] = '**';
-                    globParts.push(other);
-                    gs--;
-                }
-                // <pre>/<e>/<rest> -> <pre>/<rest>
-                if (!this.preserveMultipleSlashes) {
-                    for (let i = 1; i < parts.length - 1; i++) {
-                        const p = parts[i];
-                        // don't squeeze out UNC patterns
-                        if (i === 1 && p === '' && parts[0] === '')
-                            continue;
-                        if (p === '.' || p === '') {
-                            didSomething = true;
-                            parts.splice(i, 1);
-                            i--;
-                        }
-                    }
-                    if (parts[0] === '.' &&
-                        parts.length === 2 &&
-                        (parts[1] === '.' || parts[1] === '')) {
-                        didSomething = true;
-                        parts.pop();
-                    }
-                }
-                // <pre>/<p>/../<rest> -> <pre>/<rest>
-                let dd = 0;
-                while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
-                    const p = parts[dd - 1];
-                    if (p && p !== '.' && p !== '..' && p !== '**') {
-                        didSomething = true;
-                        const needDot = dd === 1 && parts[dd + 1] === '**';
-                        const splin = needDot ? ['.'] : [];
-                        parts.splice(dd - 1, 2, ...splin);
-                        if (parts.length === 0)
-                            parts.push('');
-                        dd -= 2;
-                    }
-                }
-            }
-        } while (didSomething);
-        return globParts;
-    }
-    // second phase: multi-pattern dedupes
-    // {<pre>/*/<rest>,<pre>/<p>/<rest>} -> <pre>/*/<rest>
-    // {<pre>/<rest>,<pre>/<rest>} -> <pre>/<rest>
-    // {<pre>/**/<rest>,<pre>/<rest>} -> <pre>/**/<rest>
-    //
-    // {<pre>/**/<rest>,<pre>/**/<p>/<rest>} -> <pre>/**/<rest>
-    // ^-- not valid because ** doens't follow symlinks
-    secondPhasePreProcess(globParts) {
-        for (let i = 0; i < globParts.length - 1; i++) {
-            for (let j = i + 1; j < globParts.length; j++) {
-                const matched = this.partsMatch(globParts[i], globParts[j], !this.preserveMultipleSlashes);
-                if (matched) {
-                    globParts[i] = [];
-                    globParts[j] = matched;
-                    break;
-                }
-            }
-        }
-        return globParts.filter(gs => gs.length);
-    }
-    partsMatch(a, b, emptyGSMatch = false) {
-        let ai = 0;
-        let bi = 0;
-        let result = [];
-        let which = '';
-        while (ai < a.length && bi < b.length) {
-            if (a[ai] === b[bi]) {
-                result.push(which === 'b' ? b[bi] : a[ai]);
-                ai++;
-                bi++;
-            }
-            else if (emptyGSMatch && a[ai] === '**' && b[bi] === a[ai + 1]) {
-                result.push(a[ai]);
-                ai++;
-            }
-            else if (emptyGSMatch && b[bi] === '**' && a[ai] === b[bi + 1]) {
-                result.push(b[bi]);
-                bi++;
-            }
-            else if (a[ai] === '*' &&
-                b[bi] &&
-                (this.options.dot || !b[bi].startsWith('.')) &&
-                b[bi] !== '**') {
-                if (which === 'b')
-                    return false;
-                which = 'a';
-                result.push(a[ai]);
-                ai++;
-                bi++;
-            }
-            else if (b[bi] === '*' &&
-                a[ai] &&
-                (this.options.dot || !a[ai].startsWith('.')) &&
-                a[ai] !== '**') {
-                if (which === 'a')
-                    return false;
-                which = 'b';
-                result.push(b[bi]);
-                ai++;
-                bi++;
-            }
-            else {
-                return false;
-            }
-        }
-        // if we fall out of the loop, it means they two are identical
-        // as long as their lengths match
-        return a.length === b.length && result;
-    }
-    parseNegate() {
-        if (this.nonegate)
-            return;
-        const pattern = this.pattern;
-        let negate = false;
-        let negateOffset = 0;
-        for (let i = 0; i < pattern.length && pattern.charAt(i) === '!'; i++) {
-            negate = !negate;
-            negateOffset++;
-        }
-        if (negateOffset)
-            this.pattern = pattern.slice(negateOffset);
-        this.negate = negate;
-    }
-    // set partial to true to test if, for example,
-    // "/a/b" matches the start of "/*/b/*/d"
-    // Partial means, if you run out of file before you run
-    // out of pattern, then that's fine, as long as all
-    // the parts match.
-    matchOne(file, pattern, partial = false) {
-        let fileStartIndex = 0;
-        let patternStartIndex = 0;
-        // UNC paths like //?/X:/... can match X:/... and vice versa
-        // Drive letters in absolute drive or unc paths are always compared
-        // case-insensitively.
-        if (this.isWindows) {
-            const fileDrive = typeof file[0] === 'string' && /^[a-z]:$/i.test(file[0]);
-            const fileUNC = !fileDrive &&
-                file[0] === '' &&
-                file[1] === '' &&
-                file[2] === '?' &&
-                /^[a-z]:$/i.test(file[3]);
-            const patternDrive = typeof pattern[0] === 'string' && /^[a-z]:$/i.test(pattern[0]);
-            const patternUNC = !patternDrive &&
-                pattern[0] === '' &&
-                pattern[1] === '' &&
-                pattern[2] === '?' &&
-                typeof pattern[3] === 'string' &&
-                /^[a-z]:$/i.test(pattern[3]);
-            const fdi = fileUNC ? 3
-                : fileDrive ? 0
-                    : undefined;
-            const pdi = patternUNC ? 3
-                : patternDrive ? 0
-                    : undefined;
-            if (typeof fdi === 'number' && typeof pdi === 'number') {
-                const [fd, pd] = [
-                    file[fdi],
-                    pattern[pdi],
-                ];
-                // start matching at the drive letter index of each
-                if (fd.toLowerCase() === pd.toLowerCase()) {
-                    pattern[pdi] = fd;
-                    patternStartIndex = pdi;
-                    fileStartIndex = fdi;
-                }
-            }
-        }
-        // resolve and reduce . and .. portions in the file as well.
-        // don't need to do the second phase, because it's only one string[]
-        const { optimizationLevel = 1 } = this.options;
-        if (optimizationLevel >= 2) {
-            file = this.levelTwoFileOptimize(file);
-        }
-        if (pattern.includes(GLOBSTAR)) {
-            return this.#matchGlobstar(file, pattern, partial, fileStartIndex, patternStartIndex);
-        }
-        return this.#matchOne(file, pattern, partial, fileStartIndex, patternStartIndex);
-    }
-    #matchGlobstar(file, pattern, partial, fileIndex, patternIndex) {
-        // split the pattern into head, tail, and middle of ** delimited parts
-        const firstgs = pattern.indexOf(GLOBSTAR, patternIndex);
-        const lastgs = pattern.lastIndexOf(GLOBSTAR);
-        // split the pattern up into globstar-delimited sections
-        // the tail has to be at the end, and the others just have
-        // to be found in order from the head.
-        const [head, body, tail] = partial ?
-            [
-                pattern.slice(patternIndex, firstgs),
-                pattern.slice(firstgs + 1),
-                [],
-            ]
-            : [
-                pattern.slice(patternIndex, firstgs),
-                pattern.slice(firstgs + 1, lastgs),
-                pattern.slice(lastgs + 1),
-            ];
-        // check the head, from the current file/pattern index.
-        if (head.length) {
-            const fileHead = file.slice(fileIndex, fileIndex + head.length);
-            if (!this.#matchOne(fileHead, head, partial, 0, 0)) {
-                return false;
-            }
-            fileIndex += head.length;
-            patternIndex += head.length;
-        }
-        // now we know the head matches!
-        // if the last portion is not empty, it MUST match the end
-        // check the tail
-        let fileTailMatch = 0;
-        if (tail.length) {
-            // if head + tail > file, then we cannot possibly match
-            if (tail.length + fileIndex > file.length)
-                return false;
-            // try to match the tail
-            let tailStart = file.length - tail.length;
-            if (this.#matchOne(file, tail, partial, tailStart, 0)) {
-                fileTailMatch = tail.length;
-            }
-            else {
-                // affordance for stuff like a/**/* matching a/b/
-                // if the last file portion is '', and there's more to the pattern
-                // then try without the '' bit.
-                if (file[file.length - 1] !== '' ||
-                    fileIndex + tail.length === file.length) {
-                    return false;
-                }
-                tailStart--;
-                if (!this.#matchOne(file, tail, partial, tailStart, 0)) {
-                    return false;
-                }
-                fileTailMatch = tail.length + 1;
-            }
-        }
-        // now we know the tail matches!
-        // the middle is zero or more portions wrapped in **, possibly
-        // containing more ** sections.
-        // so a/**/b/**/c/**/d has become **/b/**/c/**
-        // if it's empty, it means a/**/b, just verify we have no bad dots
-        // if there's no tail, so it ends on /**, then we must have *something*
-        // after the head, or it's not a matc
-        if (!body.length) {
-            let sawSome = !!fileTailMatch;
-            for (let i = fileIndex; i < file.length - fileTailMatch; i++) {
-                const f = String(file[i]);
-                sawSome = true;
-                if (f === '.' ||
-                    f === '..' ||
-                    (!this.options.dot && f.startsWith('.'))) {
-                    return false;
-                }
-            }
-            // in partial mode, we just need to get past all file parts
-            return partial || sawSome;
-        }
-        // now we know that there's one or more body sections, which can
-        // be matched anywhere from the 0 index (because the head was pruned)
-        // through to the length-fileTailMatch index.
-        // split the body up into sections, and note the minimum index it can
-        // be found at (start with the length of all previous segments)
-        // [section, before, after]
-        const bodySegments = [[[], 0]];
-        let currentBody = bodySegments[0];
-        let nonGsParts = 0;
-        const nonGsPartsSums = [0];
-        for (const b of body) {
-            if (b === GLOBSTAR) {
-                nonGsPartsSums.push(nonGsParts);
-                currentBody = [[], 0];
-                bodySegments.push(currentBody);
-            }
-            else {
-                currentBody[0].push(b);
-                nonGsParts++;
-            }
-        }
-        let i = bodySegments.length - 1;
-        const fileLength = file.length - fileTailMatch;
-        for (const b of bodySegments) {
-            b[1] = fileLength - (nonGsPartsSums[i--] + b[0].length);
-        }
-        return !!this.#matchGlobStarBodySections(file, bodySegments, fileIndex, 0, partial, 0, !!fileTailMatch);
-    }
-    // return false for "nope, not matching"
-    // return null for "not matching, cannot keep trying"
-    #matchGlobStarBodySections(file, 
-    // pattern section, last possible position for it
-    bodySegments, fileIndex, bodyIndex, partial, globStarDepth, sawTail) {
-        // take the first body segment, and walk from fileIndex to its "after"
-        // value at the end
-        // If it doesn't match at that position, we increment, until we hit
-        // that final possible position, and give up.
-        // If it does match, then advance and try to rest.
-        // If any of them fail we keep walking forward.
-        // this is still a bit recursively painful, but it's more constrained
-        // than previous implementations, because we never test something that
-        // can't possibly be a valid matching condition.
-        const bs = bodySegments[bodyIndex];
-        if (!bs) {
-            // just make sure that there's no bad dots
-            for (let i = fileIndex; i < file.length; i++) {
-                sawTail = true;
-                const f = file[i];
-                if (f === '.' ||
-                    f === '..' ||
-                    (!this.options.dot && f.startsWith('.'))) {
-                    return false;
-                }
-            }
-            return sawTail;
-        }
-        // have a non-globstar body section to test
-        const [body, after] = bs;
-        while (fileIndex <= after) {
-            const m = this.#matchOne(file.slice(0, fileIndex + body.length), body, partial, fileIndex, 0);
-            // if limit exceeded, no match. intentional false negative,
-            // acceptable break in correctness for security.
-            if (m && globStarDepth < this.maxGlobstarRecursion) {
-                // match! see if the rest match. if so, we're done!
-                const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
-                if (sub !== false) {
-                    return sub;
-                }
-            }
-            const f = file[fileIndex];
-            if (f === '.' ||
-                f === '..' ||
-                (!this.options.dot && f.startsWith('.'))) {
-                return false;
-            }
-            fileIndex++;
-        }
-        // walked off. no point continuing
-        return partial || null;
-    }
-    #matchOne(file, pattern, partial, fileIndex, patternIndex) {
-        let fi;
-        let pi;
-        let pl;
-        let fl;
-        for (fi = fileIndex,
-            pi = patternIndex,
-            fl = file.length,
-            pl = pattern.length; fi < fl && pi < pl; fi++, pi++) {
-            this.debug('matchOne loop');
-            let p = pattern[pi];
-            let f = file[fi];
-            this.debug(pattern, p, f);
-            // should be impossible.
-            // some invalid regexp stuff in the set.
-            /* c8 ignore start */
-            if (p === false || p === GLOBSTAR) {
-                return false;
-            }
-            /* c8 ignore stop */
-            // something other than **
-            // non-magic patterns just have to match exactly
-            // patterns with magic have been turned into regexps.
-            let hit;
-            if (typeof p === 'string') {
-                hit = f === p;
-                this.debug('string match', p, f, hit);
-            }
-            else {
-                hit = p.test(f);
-                this.debug('pattern match', p, f, hit);
-            }
-            if (!hit)
-                return false;
-        }
-        // Note: ending in / means that we'll get a final ""
-        // at the end of the pattern.  This can only match a
-        // corresponding "" at the end of the file.
-        // If the file ends in /, then it can only match a
-        // a pattern that ends in /, unless the pattern just
-        // doesn't have any more for it. But, a/b/ should *not*
-        // match "a/b/*", even though "" matches against the
-        // [^/]*? pattern, except in partial mode, where it might
-        // simply not be reached yet.
-        // However, a/b/ should still satisfy a/*
-        // now either we fell off the end of the pattern, or we're done.
-        if (fi === fl && pi === pl) {
-            // ran out of pattern and filename at the same time.
-            // an exact hit!
-            return true;
-        }
-        else if (fi === fl) {
-            // ran out of file, but still had pattern left.
-            // this is ok if we're doing the match as part of
-            // a glob fs traversal.
-            return partial;
-        }
-        else if (pi === pl) {
-            // ran out of pattern, still have file left.
-            // this is only acceptable if we're on the very last
-            // empty segment of a file with a trailing slash.
-            // a/* should match a/b/
-            return fi === fl - 1 && file[fi] === '';
-            /* c8 ignore start */
-        }
-        else {
-            // should be unreachable.
-            throw new Error('wtf?');
-        }
-        /* c8 ignore stop */
-    }
-    braceExpand() {
-        return braceExpand(this.pattern, this.options);
-    }
-    parse(pattern) {
-        assertValidPattern(pattern);
-        const options = this.options;
-        // shortcuts
-        if (pattern === '**')
-            return GLOBSTAR;
-        if (pattern === '')
-            return '';
-        // far and away, the most common glob pattern parts are
-        // *, *.*, and *.<ext>  Add a fast check method for those.
-        let m;
-        let fastTest = null;
-        if ((m = pattern.match(starRE))) {
-            fastTest = options.dot ? starTestDot : starTest;
-        }
-        else if ((m = pattern.match(starDotExtRE))) {
-            fastTest = (options.nocase ?
-                options.dot ?
-                    starDotExtTestNocaseDot
-                    : starDotExtTestNocase
-                : options.dot ? starDotExtTestDot
-                    : starDotExtTest)(m[1]);
-        }
-        else if ((m = pattern.match(qmarksRE))) {
-            fastTest = (options.nocase ?
-                options.dot ?
-                    qmarksTestNocaseDot
-                    : qmarksTestNocase
-                : options.dot ? qmarksTestDot
-                    : qmarksTest)(m);
-        }
-        else if ((m = pattern.match(starDotStarRE))) {
-            fastTest = options.dot ? starDotStarTestDot : starDotStarTest;
-        }
-        else if ((m = pattern.match(dotStarRE))) {
-            fastTest = dotStarTest;
-        }
-        const re = AST.fromGlob(pattern, this.options).toMMPattern();
-        if (fastTest && typeof re === 'object') {
-            // Avoids overriding in frozen environments
-            Reflect.defineProperty(re, 'test', { value: fastTest });
-        }
-        return re;
-    }
-    makeRe() {
-        if (this.regexp || this.regexp === false)
-            return this.regexp;
-        // at this point, this.set is a 2d array of partial
-        // pattern strings, or "**".
-        //
-        // It's better to use .match().  This function shouldn't
-        // be used, really, but it's pretty convenient sometimes,
-        // when you just want to work with a regex.
-        const set = this.set;
-        if (!set.length) {
-            this.regexp = false;
-            return this.regexp;
-        }
-        const options = this.options;
-        const twoStar = options.noglobstar ? esm_star
-            : options.dot ? twoStarDot
-                : twoStarNoDot;
-        const flags = new Set(options.nocase ? ['i'] : []);
-        // regexpify non-globstar patterns
-        // if ** is only item, then we just do one twoStar
-        // if ** is first, and there are more, prepend (\/|twoStar\/)? to next
-        // if ** is last, append (\/twoStar|) to previous
-        // if ** is in the middle, append (\/|\/twoStar\/) to previous
-        // then filter out GLOBSTAR symbols
-        let re = set
-            .map(pattern => {
-            const pp = pattern.map(p => {
-                if (p instanceof RegExp) {
-                    for (const f of p.flags.split(''))
-                        flags.add(f);
-                }
-                return (typeof p === 'string' ? esm_regExpEscape(p)
-                    : p === GLOBSTAR ? GLOBSTAR
-                        : p._src);
-            });
-            pp.forEach((p, i) => {
-                const next = pp[i + 1];
-                const prev = pp[i - 1];
-                if (p !== GLOBSTAR || prev === GLOBSTAR) {
-                    return;
-                }
-                if (prev === undefined) {
-                    if (next !== undefined && next !== GLOBSTAR) {
-                        pp[i + 1] = '(?:\\/|' + twoStar + '\\/)?' + next;
-                    }
-                    else {
-                        pp[i] = twoStar;
-                    }
-                }
-                else if (next === undefined) {
-                    pp[i - 1] = prev + '(?:\\/|\\/' + twoStar + ')?';
-                }
-                else if (next !== GLOBSTAR) {
-                    pp[i - 1] = prev + '(?:\\/|\\/' + twoStar + '\\/)' + next;
-                    pp[i + 1] = GLOBSTAR;
-                }
-            });
-            const filtered = pp.filter(p => p !== GLOBSTAR);
-            // For partial matches, we need to make the pattern match
-            // any prefix of the full path. We do this by generating
-            // alternative patterns that match progressively longer prefixes.
-            if (this.partial && filtered.length >= 1) {
-                const prefixes = [];
-                for (let i = 1; i <= filtered.length; i++) {
-                    prefixes.push(filtered.slice(0, i).join('/'));
-                }
-                return '(?:' + prefixes.join('|') + ')';
-            }
-            return filtered.join('/');
-        })
-            .join('|');
-        // need to wrap in parens if we had more than one thing with |,
-        // otherwise only the first will be anchored to ^ and the last to $
-        const [open, close] = set.length > 1 ? ['(?:', ')'] : ['', ''];
-        // must match entire pattern
-        // ending in a * or ** will make it less strict.
-        re = '^' + open + re + close + '$';
-        // In partial mode, '/' should always match as it's a valid prefix for any pattern
-        if (this.partial) {
-            re = '^(?:\\/|' + open + re.slice(1, -1) + close + ')$';
-        }
-        // can match anything, as long as it's not this.
-        if (this.negate)
-            re = '^(?!' + re + ').+$';
-        try {
-            this.regexp = new RegExp(re, [...flags].join(''));
-            /* c8 ignore start */
-        }
-        catch {
-            // should be impossible
-            this.regexp = false;
-        }
-        /* c8 ignore stop */
-        return this.regexp;
-    }
-    slashSplit(p) {
-        // if p starts with // on windows, we preserve that
-        // so that UNC paths aren't broken.  Otherwise, any number of
-        // / characters are coalesced into one, unless
-        // preserveMultipleSlashes is set to true.
-        if (this.preserveMultipleSlashes) {
-            return p.split('/');
-        }
-        else if (this.isWindows && /^\/\/[^/]+/.test(p)) {
-            // add an extra '' for the one we lose
-            return ['', ...p.split(/\/+/)];
-        }
-        else {
-            return p.split(/\/+/);
-        }
-    }
-    match(f, partial = this.partial) {
-        this.debug('match', f, this.pattern);
-        // short-circuit in the case of busted things.
-        // comments, etc.
-        if (this.comment) {
-            return false;
-        }
-        if (this.empty) {
-            return f === '';
-        }
-        if (f === '/' && partial) {
-            return true;
-        }
-        const options = this.options;
-        // windows: need to use /, not \
-        if (this.isWindows) {
-            f = f.split('\\').join('/');
-        }
-        // treat the test path as a set of pathparts.
-        const ff = this.slashSplit(f);
-        this.debug(this.pattern, 'split', ff);
-        // just ONE of the pattern sets in this.set needs to match
-        // in order for it to be valid.  If negating, then just one
-        // match means that we have failed.
-        // Either way, return on the first hit.
-        const set = this.set;
-        this.debug(this.pattern, 'set', set);
-        // Find the basename of the path by looking for the last non-empty segment
-        let filename = ff[ff.length - 1];
-        if (!filename) {
-            for (let i = ff.length - 2; !filename && i >= 0; i--) {
-                filename = ff[i];
-            }
-        }
-        for (const pattern of set) {
-            let file = ff;
-            if (options.matchBase && pattern.length === 1) {
-                file = [filename];
-            }
-            const hit = this.matchOne(file, pattern, partial);
-            if (hit) {
-                if (options.flipNegate) {
-                    return true;
-                }
-                return !this.negate;
-            }
-        }
-        // didn't get any hits.  this is success if it's a negative
-        // pattern, failure otherwise.
-        if (options.flipNegate) {
-            return false;
-        }
-        return this.negate;
-    }
-    static defaults(def) {
-        return minimatch.defaults(def).Minimatch;
-    }
-}
-/* c8 ignore start */
-
-
-
-/* c8 ignore stop */
-minimatch.AST = AST;
-minimatch.Minimatch = Minimatch;
-minimatch.escape = escape_escape;
-minimatch.unescape = unescape_unescape;
-//# sourceMappingURL=index.js.map
+// EXTERNAL MODULE: ./node_modules/minimatch/dist/esm/index.js + 7 modules
+var esm = __nccwpck_require__(3581);
 ;// CONCATENATED MODULE: ./src/policy/glob.ts
 // Policy globs, compiled once: the planner tests them against every version of every package.
 
@@ -44121,7 +42821,7 @@ minimatch.unescape = unescape_unescape;
 // `platform`: the same semantics on every runner OS (no backslash path separators on Windows).
 const OPTIONS = { nonegate: true, nocomment: true, dot: true, platform: 'linux' };
 function compile(glob) {
-    return new Minimatch(glob, OPTIONS);
+    return new esm/* Minimatch */.VR(glob, OPTIONS);
 }
 // The regular expression is anchored and matches the whole string, like Minimatch#match, but
 // skips its per-call splitting on "/".
@@ -44215,12 +42915,17 @@ async function listOrExplain(api, owner, type, ruleName, names) {
             throw new FatalError(explainAccessError(error, `listing the ${type} packages of '${owner.login}'`));
         }
         const globs = names.filter(n => !n.startsWith('!')).join(', ');
-        if (kind === 'forbidden' || kind === 'unauthorized') {
-            throw new FatalError(`Rule '${ruleName}' selects ${type} packages by glob (${globs}), which needs listing the packages of '${owner.login}'. ` +
-                `${explainAccessError(error, `listing ${type} packages of '${owner.login}'`)} ` +
-                'An Actions GITHUB_TOKEN cannot list packages at all: name the packages literally in packages.names, or use a classic personal access token with read:packages.');
+        const needs = `Rule '${ruleName}' selects ${type} packages by glob (${globs}), which needs listing the packages of '${owner.login}'`;
+        if (isActionsTokenRefusal(error)) {
+            // One fix, not a permission to grant: no permission lets the Actions GITHUB_TOKEN list packages.
+            throw new FatalError(`${needs}, and GitHub refused it (${githubMessage(error)}): an Actions GITHUB_TOKEN cannot list packages, whatever its permissions. ` +
+                'Either name the packages literally in packages.names (the GITHUB_TOKEN can read packages by name), or pass a classic personal access token with read:packages (and delete:packages to delete) as the `token` input.');
         }
-        throw new FatalError(`Listing ${type} packages of '${owner.login}' failed: ${String(error.message ?? error)}`);
+        if (kind === 'forbidden' || kind === 'unauthorized') {
+            throw new FatalError(`${needs}. ${explainAccessError(error, `listing ${type} packages of '${owner.login}'`)} ` +
+                'Alternatively, name the packages literally in packages.names.');
+        }
+        throw new FatalError(explainAccessError(error, `listing the ${type} packages of '${owner.login}'`));
     }
 }
 async function collectInventory(api, owner, policy, onVersionsListed) {
@@ -44229,19 +42934,19 @@ async function collectInventory(api, owner, policy, onVersionsListed) {
     const results = await Promise.all(targets.map(async (target) => {
         const ref = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name };
         try {
-            // A literal name's metadata (visibility) is asked for alongside its versions, not a round
-            // trip before them: a package that does not exist answers 404 to both.
-            const [summary, versions] = await Promise.all([
-                target.summary ?? api.getPackage(ref),
-                api.listVersions(ref, 'active', onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)))
-            ]);
-            if (!summary) {
+            const listing = await api.listConsistently(ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary);
+            if (!listing) {
                 missing.push(packageKey(ref));
                 return undefined;
             }
-            ref.visibility = summary.visibility;
-            info(`${packageKey(ref)}: ${versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`);
-            return { package: ref, versions, references: [], unreadable: [] };
+            ref.visibility = listing.summary.visibility;
+            for (const change of listing.retried)
+                core/* info */.pq(`${packageKey(ref)}: the versions changed while they were listed (${change}); listed again.`);
+            core/* info */.pq(`${packageKey(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`);
+            const inventory = { package: ref, versions: listing.versions, references: [], unreadable: [] };
+            if (listing.problem)
+                inventory.listingProblem = listing.problem;
+            return inventory;
         }
         catch (error) {
             if (classifyError(error) === 'not-found') {
@@ -44390,7 +43095,14 @@ function applyCap(ordered, maxDeletions) {
     if (maxDeletions === undefined)
         return { scheduled: ordered.slice(), deferredByCap: [] };
     // Validated upstream (an integer >= 1); should garbage get through, a deletion tool defers rather than deletes.
-    let room = Number.isNaN(maxDeletions) ? 0 : maxDeletions;
+    if (Number.isNaN(maxDeletions))
+        return { scheduled: [], deferredByCap: ordered.slice() };
+    const first = ordered[0];
+    if (first !== undefined && first.versionIds.length > maxDeletions) {
+        const oversizedGroup = { packageKey: first.packageKey, imageId: first.imageId, versions: first.versionIds.length, maxDeletions };
+        return { scheduled: [first], deferredByCap: ordered.slice(1), oversizedGroup };
+    }
+    let room = maxDeletions;
     let k = 0;
     for (; k < ordered.length; k++) {
         const size = ordered[k].versionIds.length;
@@ -44528,108 +43240,6 @@ function monotonicDirection(ids) {
     return k === n ? 1 : 0;
 }
 
-;// CONCATENATED MODULE: ./src/plan/timestamps.ts
-// ISO 8601 timestamps to epoch ms. GitHub's form ("2026-06-15T12:00:00Z", optionally with a fraction)
-// is parsed by hand, about three times faster than Date.parse, which matters at a million versions
-// (two timestamps each). Anything else falls back to Date.parse; unparseable is +Infinity, so the
-// version counts as newest and never as "old enough" (a safe default for a deletion tool).
-const ZERO = 48;
-function digit(s, i) {
-    const d = s.charCodeAt(i) - ZERO;
-    return d >= 0 && d <= 9 ? d : -1000; // poisons the sum, failing the range checks below
-}
-function two(s, i) {
-    return digit(s, i) * 10 + digit(s, i + 1);
-}
-function daysInMonth(year, month) {
-    if (month === 2)
-        return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-    return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(year, month, day) {
-    const y = month <= 2 ? year - 1 : year;
-    const era = Math.floor(y / 400);
-    const yearOfEra = y - era * 400;
-    const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-    const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-    return era * 146097 + dayOfEra - 719468;
-}
-function parseUtc(s) {
-    if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84)
-        return undefined;
-    if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58)
-        return undefined;
-    const year = two(s, 0) * 100 + two(s, 2);
-    const month = two(s, 5);
-    const day = two(s, 8);
-    const hour = two(s, 11);
-    const minute = two(s, 14);
-    const second = two(s, 17);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
-        return undefined;
-    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
-        return undefined;
-    let k = 19;
-    let ms = 0;
-    if (s.charCodeAt(k) === 46) {
-        // Fraction: milliseconds from the first three digits, further digits truncated (as Date.parse does).
-        k++;
-        const start = k;
-        let scale = 100;
-        while (k < s.length && digit(s, k) >= 0) {
-            ms += digit(s, k) * scale;
-            scale /= 10;
-            k++;
-        }
-        if (k === start)
-            return undefined;
-        ms = Math.floor(ms + 1e-9); // 0.1 + 0.01 ... is inexact; the sum is a whole number of ms plus a fraction below 1
-    }
-    if (k !== s.length - 1 || s.charCodeAt(k) !== 90)
-        return undefined; // only "Z" on the fast path
-    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
-}
-/** Epoch ms of an ISO 8601 timestamp; +Infinity when it cannot be parsed. */
-function parseTimestamp(iso) {
-    const fast = parseUtc(iso);
-    if (fast !== undefined)
-        return fast;
-    const ms = Date.parse(iso);
-    return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
-}
-/**
- * parseTimestamp for many timestamps in a row: versions listed in order share their day, so the
- * date part ("2026-06-15") of GitHub's form is parsed once per day and only the time of day per
- * timestamp. Same results as parseTimestamp for every input.
- */
-function createTimestampParser() {
-    let day = ''; // "YYYY-MM-DDT" of the last timestamp parsed by the fast path
-    let dayMs = 0;
-    return (iso) => {
-        if (iso.length === 20 && day !== '' && iso.startsWith(day) && iso.charCodeAt(19) === 90) {
-            if (iso.charCodeAt(13) === 58 && iso.charCodeAt(16) === 58) {
-                const hour = two(iso, 11);
-                const minute = two(iso, 14);
-                const second = two(iso, 17);
-                if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
-                    return dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
-                }
-            }
-        }
-        const fast = parseUtc(iso);
-        if (fast === undefined) {
-            const ms = Date.parse(iso);
-            return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
-        }
-        if (iso.length === 20) {
-            day = iso.slice(0, 11);
-            dayMs = fast - ((two(iso, 11) * 60 + two(iso, 14)) * 60 + two(iso, 17)) * 1000;
-        }
-        return fast;
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/plan/inventory-index.ts
 
 
@@ -44759,7 +43369,7 @@ function flat(text) {
     text.charCodeAt(0);
     return text;
 }
-function plural(n, unit) {
+function reasons_plural(n, unit) {
     return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 // Ages repeat across versions: one string per distinct age (a pure memo, bounded by distinct days).
@@ -44773,7 +43383,7 @@ function reasons_formatAge(fromMs, nowMs) {
     const key = ms >= 2 * DAY ? Math.floor(ms / DAY) : ms >= HOUR ? -Math.floor(ms / HOUR) : -100 - Math.floor(ms / 60_000);
     let text = ageTexts.get(key);
     if (text === undefined) {
-        text = key >= 0 ? `${plural(key, 'day')} old` : key > -100 ? `${plural(-key, 'hour')} old` : `${plural(-100 - key, 'minute')} old`;
+        text = key >= 0 ? `${reasons_plural(key, 'day')} old` : key > -100 ? `${reasons_plural(-key, 'hour')} old` : `${reasons_plural(-100 - key, 'minute')} old`;
         ageTexts.set(key, flat(text));
     }
     return text;
@@ -44810,6 +43420,12 @@ const reasons = {
     protected: (hit, isContainer) => flat(`kept: protected by ${describeHit(hit, isContainer)}`),
     keptByRule: (hit, isContainer, rule) => flat(`kept: ${describeHit(hit, isContainer)} kept by rule '${rule}'`),
     keptLatest: (rank, rule) => flat(`kept: ${ordinal(rank)} newest of series '${rule}'`),
+    keptLatestPer: (rank, group, rule) => flat(`kept: ${ordinal(rank)} newest of ${group} in series '${rule}'`),
+    /** Some tags match the rule's match.tags, these others do not: the version is not the rule's to take. */
+    alsoTagged: (otherTags, rule) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches)`),
+    noSemver: (rule, key, isContainer) => isContainer
+        ? `rule '${rule}': no image of ${key} has a tag that is a semantic version (such as 1.4.2 or v1.4.2), so its semver condition selects nothing`
+        : `rule '${rule}': no version of ${key} is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not), so its semver condition selects nothing`,
     tooYoung: (olderThan, rule) => flat(`kept: newer than ${olderThan} (rule '${rule}')`),
     notSelected: () => 'kept: not selected by any rule',
     noRuleApplies: () => 'kept: no rule applies to this package',
@@ -44822,11 +43438,20 @@ const reasons = {
 };
 /** Selection phrases for deleteImage, by the condition that put the image in the rule's series. */
 const selection = {
-    byTag: (tag, rule) => `tag '${tag}' matches rule '${rule}'`,
+    byTags: (tags, rule) => tags.length === 1 ? `tag '${tags[0]}' matches rule '${rule}'` : `tags ${tags.map((tag) => `'${tag}'`).join(', ')} match rule '${rule}'`,
+    /** `text` is the name (or, for containers, the tag) the semver was read from. */
+    bySemver: (text, isContainer, rule) => `${isContainer ? 'tag' : 'version'} '${text}' matches rule '${rule}'`,
+    broken: (missing, rule) => `broken image (${missing.length > 0 ? `${listTags(missing)} missing` : 'lists a missing manifest'}) matches rule '${rule}'`,
     byVersion: (name, isContainer, rule) => `${isContainer ? `digest ${shortDigest(name)}` : `version '${name}'`} matches rule '${rule}'`,
     untagged: () => 'untagged',
     byRule: (rule) => `selected by rule '${rule}'`
 };
+const LISTED_TAGS = 5;
+/** "latest, main-b001" — at most a few, then "and N more". */
+function listTags(tags) {
+    const more = tags.length - LISTED_TAGS;
+    return more > 0 ? `${tags.slice(0, LISTED_TAGS).join(', ')} and ${more} more` : tags.join(', ');
+}
 const LISTED_UNREADABLE = 3;
 function listDigests(unreadable) {
     const shown = unreadable.slice(0, LISTED_UNREADABLE).map((u) => u.digest);
@@ -44845,6 +43470,12 @@ function failClosedWarning(key, unreadable) {
             .join('; ');
     return `left untouched: ${listDigests(unreadable)} of ${key} could not be read (${why}); nothing in this package is deleted`;
 }
+const LISTING_PROBLEM_REASON = 'kept: package left untouched, its versions changed while they were listed';
+function listingProblemWarning(key, problem) {
+    return (`left untouched: ${key} could not be listed consistently: ${problem}. Another workflow or person was probably deleting or ` +
+        'pushing versions meanwhile; nothing in this package is deleted. A later run, when nothing else changes the package, will plan it.');
+}
+const UNREADABLE_TIMESTAMP_REASON = 'kept: its timestamp cannot be read';
 /**
  * The two reasons built once per dependant, in two flat parts (one naming the owner, one the
  * reference), so that each reason costs one concatenation: deletedWith(label, kind, platform) is
@@ -44949,7 +43580,7 @@ function hasTags(ctx, i) {
     return ctx.isContainer && ctx.index.tagged[i] === 1;
 }
 /** "web:1.4" or "web@sha256:0123456789ab": reasons name versions so. */
-function labelOf(ctx, i) {
+function package_context_labelOf(ctx, i) {
     return versionLabel(ctx.ref.name, ctx.index.versions[i]);
 }
 
@@ -45377,12 +44008,120 @@ function compileTagVersionMatcher(tagGlobs, versionGlobs) {
         return undefined;
     };
 }
-/** The first tag matching the predicate, else undefined. */
-function firstMatchingTag(tags, matches) {
+/** How a version's tags meet a `match.tags` condition (contract 1.1: the condition describes the whole version). */
+const TagMatch = {
+    /** No tag matches (or the version has none). */
+    None: 0,
+    /** Some tags match but not all: the version is also something else ("kept: also tagged latest"). */
+    Some: 1,
+    /** The version has tags and every one matches: the condition holds. */
+    Every: 2
+};
+function matchEveryTag(tags, matches) {
+    let matched = 0;
     for (const tag of tags)
         if (matches(tag))
-            return tag;
-    return undefined;
+            matched++;
+    if (matched === 0)
+        return TagMatch.None;
+    return matched === tags.length ? TagMatch.Every : TagMatch.Some;
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(2088);
+;// CONCATENATED MODULE: ./src/policy/semver-range.ts
+// match.semver ranges: npm's own `semver` package reads them, as npm does, with prereleases included
+// (contract "Semver (1.1)": `<2.0.0` matches `1.5.0-rc.1`). The validator and the planner share this.
+
+/** The compiled range, or undefined when semver cannot read it. */
+function semverRange(range) {
+    try {
+        return new semver.Range(range, { includePrerelease: true, loose: false });
+    }
+    catch {
+        return undefined;
+    }
+}
+const EXAMPLES = 'write an npm-style range such as "<2.0.0", ">=1.2 <1.5", "1.x", "^3.1", or "*" for every version with a semver';
+/** Why `range` is not a usable range, phrased to follow the quoted range; undefined when it is one. */
+function explainInvalidRange(range) {
+    if (semverRange(range))
+        return undefined;
+    // Names like "1.2-SNAPSHOT" or globs like "main-*" are what match.versions is for.
+    if (/[A-Za-z]/.test(range.replace(/\b[vxX]\b|\bv(?=\d)|[xX](?=$|[\s.|])/g, ''))) {
+        return `is not a semver range; ${EXAMPLES} (to select versions by name, such as "*-SNAPSHOT", use match.versions)`;
+    }
+    return `is not a semver range; ${EXAMPLES}`;
+}
+
+;// CONCATENATED MODULE: ./src/plan/semver.ts
+// A version's semver (contract "Semver (1.1)"): for containers the highest of its tags that parse,
+// for other types its name. Parsed once per package, only when a rule of the package asks for it.
+
+
+// A cheap shape test before semver's own parser, which throws (and builds a stack trace) for
+// every text that does not parse: most tags (`pr-12`, `latest`, `main-abc`) never reach it.
+const SEMVER_SHAPE = /^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?$/;
+/** `1.2.3`, `v1.2.3`, `1.2.3-rc.1+build`: a full semantic version, optionally after one `v`; else undefined. */
+function parseSemver(text) {
+    if (!SEMVER_SHAPE.test(text))
+        return undefined;
+    // One leading `v` is allowed and stripped; the rest must be strict semver (loose: false).
+    const bare = text.charCodeAt(0) === 118 /* v */ ? text.slice(1) : text;
+    try {
+        return new semver.SemVer(bare, { loose: false });
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The version's semver: the highest parsing tag of a container version, the name of any other. */
+function semverOf(version, isContainer) {
+    if (!isContainer) {
+        const parsed = parseSemver(version.name);
+        return parsed && { version: parsed, text: version.name };
+    }
+    let best;
+    for (const tag of version.tags) {
+        const parsed = parseSemver(tag);
+        if (parsed && (!best || (0,semver.compare)(parsed, best.version) > 0))
+            best = { version: parsed, text: tag };
+    }
+    return best;
+}
+/** `match.semver` and `match.prerelease` of one rule as one test; a version without semver never passes. */
+function compileSemverCondition(range, prerelease) {
+    if (range === undefined && prerelease === undefined)
+        return undefined;
+    const compiled = range === undefined ? undefined : semverRange(range);
+    if (range !== undefined && !compiled)
+        throw new Error(`invalid semver range '${range}' (the policy validator accepts only valid ranges)`);
+    return (semver) => {
+        if (!semver)
+            return false;
+        if (prerelease !== undefined && semver.version.prerelease.length > 0 !== prerelease)
+            return false;
+        return compiled === undefined || compiled.test(semver.version);
+    };
+}
+/**
+ * Dense group numbers for keep.per: 0 for versions without semver (one group of their own), then
+ * 1, 2, … per distinct major (or major.minor), so ranks can be counted in plain arrays.
+ */
+function semverGroups(semvers, per) {
+    const numbers = new Map();
+    const group = new Array(semvers.length).fill(0);
+    for (let i = 0; i < semvers.length; i++) {
+        const semver = semvers[i];
+        if (!semver)
+            continue;
+        const key = per === 'major' ? String(semver.version.major) : `${semver.version.major}.${semver.version.minor}`;
+        let number = numbers.get(key);
+        if (number === undefined)
+            numbers.set(key, (number = numbers.size + 1));
+        group[i] = number;
+    }
+    return { group, count: numbers.size + 1 };
 }
 
 ;// CONCATENATED MODULE: ./src/plan/rules.ts
@@ -45392,53 +44131,75 @@ function firstMatchingTag(tags, matches) {
 
 
 
-/** Globs are compiled once per rule for the whole run, not per package or version. */
+
+/** Globs and ranges are compiled once per rule for the whole run, not per package or version. */
 function compileRules(policy, now) {
     return policy.rules.map((rule) => {
         const names = compilePackageNameFilter(rule.packages.names);
         const { tags, versions, untagged, olderThan } = rule.match;
         const tagMatches = tags ? compileGlobs(tags) : undefined;
-        const versionMatches = versions ? compileGlobs(versions) : undefined;
         return {
             name: rule.name,
             rule,
             appliesTo: (type, name) => type === rule.packages.type && names.matches(name),
-            seriesTag: (versionTags, name) => {
-                if (untagged && versionTags.length > 0)
-                    return undefined;
-                if (versionMatches && !versionMatches(name))
-                    return undefined;
-                if (!tagMatches)
-                    return '';
-                return firstMatchingTag(versionTags, tagMatches);
-            },
+            tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches)),
+            unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag)) : []),
+            seriesName: versions ? compileGlobs(versions) : undefined,
+            untagged: untagged === true,
+            semver: compileSemverCondition(rule.match.semver, rule.match.prerelease),
+            broken: rule.match.broken === true,
+            per: rule.keep.per,
             keeps: compileTagVersionMatcher(rule.keep.tags, rule.keep.versions),
             keepsName: rule.keep.versions.length > 0 ? compileGlobs(rule.keep.versions) : undefined,
-            seriesName: versionMatches,
-            hasTagCondition: tagMatches !== undefined,
             cutoffMs: olderThan ? olderThanCutoff(now, olderThan).getTime() : undefined,
             keepLatest: rule.keep.latest ?? 0
         };
     });
 }
+function imageFacts(ctx) {
+    const { versions } = ctx.index;
+    const { isDependant } = ctx.graph;
+    const needsSemver = ctx.rules.some((rule) => rule.semver !== undefined || rule.per !== undefined);
+    // Filled, not sized by `length`: V8 keeps a filled array flat, a sized-up one as a slow dictionary.
+    const semvers = new Array(needsSemver ? versions.length : 0).fill(undefined);
+    if (needsSemver) {
+        // Untagged containers have no semver: only tagged images are parsed.
+        for (let i = 0; i < versions.length; i++) {
+            if (!isDependant[i] && (!ctx.isContainer || hasTags(ctx, i)))
+                semvers[i] = semverOf(versions[i], ctx.isContainer);
+        }
+    }
+    const broken = new Uint8Array(ctx.damaged.size > 0 && ctx.rules.some((rule) => rule.broken) ? versions.length : 0);
+    for (const id of broken.length > 0 ? ctx.damaged.keys() : []) {
+        const i = ctx.index.indexOf.get(id);
+        if (i >= 0)
+            broken[i] = 1;
+    }
+    return { semvers, broken };
+}
 /**
  * Why the rule selects image i. Reasons that depend only on the rule and the age ("delete: untagged,
  * 41 days old") are shared through `shared` (per rule, by age text) instead of built per version.
  */
-function selectionReason(ctx, i, compiled, shared) {
+function selectionReason(ctx, i, compiled, facts, shared) {
     const { rule } = compiled;
     const version = ctx.index.versions[i];
     const time = rule.match.ageFrom === 'created' ? ctx.index.created : ctx.index.updated;
     const age = reasons_formatAge(time[i], ctx.nowMs);
     // Without older-than, a selection is only explained by keep.latest: say so.
     const beyondLatest = rule.match.olderThan === undefined ? rule.keep.latest : undefined;
-    if (rule.match.tags) {
-        const tag = compiled.seriesTag(tagsOf(ctx, version), version.name) ?? '';
-        return reasons.deleteImage(selection.byTag(tag, rule.name), age, beyondLatest);
-    }
+    if (rule.match.tags)
+        return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest);
     if (!rule.match.untagged && rule.match.versions) {
         return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest);
     }
+    if (compiled.broken) {
+        const missing = ctx.damaged.get(version.id)?.missing ?? [];
+        return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest);
+    }
+    const semver = compiled.semver ? facts.semvers[i] : undefined;
+    if (semver)
+        return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest);
     let reason = shared.get(age);
     if (reason === undefined) {
         reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest);
@@ -45446,35 +44207,59 @@ function selectionReason(ctx, i, compiled, shared) {
     }
     return reason;
 }
-/** `rank` > 0: kept as the rank-th newest of the series; 0: kept by keep.tags / keep.versions. */
-function keepReason(ctx, i, compiled, rank) {
-    if (rank > 0)
-        return reasons.keptLatest(rank, compiled.name);
+/** The keep.per group an image's rank counts in: "1.4.x", "2.x", or "without semver". */
+function perGroupLabel(semver, per) {
+    if (!semver)
+        return 'versions without semver';
+    const { major, minor } = semver.version;
+    return per === 'major' ? `${major}.x` : `${major}.${minor}.x`;
+}
+/** `rank` > 0: kept as the rank-th newest of the series (of its keep.per group); 0: kept by keep.tags / keep.versions. */
+function keepReason(ctx, i, compiled, rank, facts) {
+    if (rank > 0) {
+        return compiled.per ? reasons.keptLatestPer(rank, perGroupLabel(facts.semvers[i], compiled.per), compiled.name) : reasons.keptLatest(rank, compiled.name);
+    }
     const version = ctx.index.versions[i];
     const hit = compiled.keeps(tagsOf(ctx, version), version.name);
     return hit ? reasons.keptByRule(hit, ctx.isContainer, compiled.name) : '';
 }
 const NONE = 0x3fffffff; // larger than any rule index (and a small integer for V8): "min" keeps the first rule in policy order
-/** Writes the verdict of every image (dependants are left to judgeDependants). */
+/**
+ * Writes the verdict of every image (dependants are left to judgeDependants). Returns notes for the
+ * package: rules whose semver condition found nothing because no candidate version is semver.
+ */
 function judgeImages(ctx, verdicts) {
     const { versions } = ctx.index;
     const n = versions.length;
     const { isDependant } = ctx.graph;
-    // The first rule (policy order) that keeps / selects / finds too young each image; typed arrays
-    // rather than an object per image, since most of a large package is selected.
+    const facts = imageFacts(ctx);
+    const { semvers, broken } = facts;
+    // The first rule (policy order) that keeps / selects / finds too young / nearly takes (some tags
+    // match, not all) each image; typed arrays rather than an object per image, since most of a large
+    // package is selected.
     const { scratch } = ctx;
     const keptBy = scratch.take(n, NONE);
     const keptRank = scratch.take(n);
     const selectedBy = scratch.take(n, NONE);
     const tooYoungFor = scratch.take(n, NONE);
+    const alsoTaggedFor = scratch.take(n, NONE);
+    // Per rule with a semver condition: images meeting its other conditions, those with a semver, members.
+    const candidates = zeros(ctx.rules.length);
+    const withSemver = zeros(ctx.rules.length);
+    const members = zeros(ctx.rules.length);
+    // keep.per: each image's group number for the rules that have one (0: without semver).
+    const perGroups = ctx.rules.map((rule) => (rule.per ? semverGroups(semvers, rule.per) : undefined));
     // One walk over the images per age-from (newest first), evaluating every rule of that age-from on
     // each image: a million versions are read once or twice instead of once per rule.
     for (const ageFrom of ['updated', 'created']) {
-        const group = ctx.rules.map((rule, r) => ({ rule, r })).filter(({ rule }) => rule.rule.match.ageFrom === ageFrom);
+        const group = ctx.rules
+            .map((rule, r) => ({ rule, r, perGroup: perGroups[r]?.group }))
+            .filter(({ rule }) => rule.rule.match.ageFrom === ageFrom);
         if (group.length === 0)
             continue;
         const time = ageFrom === 'created' ? ctx.index.created : ctx.index.updated;
-        const ranks = zeros(group.length);
+        // Series ranks: one counter per rule, or per rule and keep.per group.
+        const ranks = group.map(({ r }) => zeros(perGroups[r]?.count ?? 1));
         const order = ctx.index.newestFirst(ageFrom);
         for (let k = 0; k < n; k++) {
             const i = order[k];
@@ -45486,28 +44271,52 @@ function judgeImages(ctx, verdicts) {
             const version = tagged ? versions[i] : undefined;
             let name = version?.name;
             for (let g = 0; g < group.length; g++) {
-                const { rule, r } = group[g];
+                const { rule, r, perGroup } = group[g];
                 // keep.tags / keep.versions cover every image of the package, not only the series.
                 let hit;
                 let member;
+                // Some tags match match.tags but not all, and every other condition holds.
+                let alsoTagged = false;
                 if (version) {
                     hit = rule.keeps(version.tags, version.name) !== undefined;
-                    member = rule.seriesTag(version.tags, version.name) !== undefined;
+                    member = !rule.untagged && (rule.seriesName === undefined || rule.seriesName(version.name));
+                    if (member && rule.tagMatch) {
+                        const tagMatch = rule.tagMatch(version.tags);
+                        alsoTagged = tagMatch === TagMatch.Some;
+                        member = tagMatch === TagMatch.Every;
+                    }
                 }
                 else {
                     if (name === undefined && (rule.keepsName || rule.seriesName))
                         name = versions[i].name;
                     hit = rule.keepsName !== undefined && rule.keepsName(name);
-                    member = !rule.hasTagCondition && (rule.seriesName === undefined || rule.seriesName(name));
+                    member = rule.tagMatch === undefined && (rule.seriesName === undefined || rule.seriesName(name));
                 }
+                if (rule.broken && broken[i] !== 1)
+                    member = alsoTagged = false;
+                if (rule.semver) {
+                    const semver = semvers[i];
+                    if (member) {
+                        candidates[r]++;
+                        if (semver)
+                            withSemver[r]++;
+                    }
+                    // Most images (untagged builds) have no semver: no call for them.
+                    if (semver === undefined || !rule.semver(semver))
+                        member = alsoTagged = false;
+                    else if (member)
+                        members[r]++;
+                }
+                if (alsoTagged && r < alsoTaggedFor[i])
+                    alsoTaggedFor[i] = r;
                 if (hit && r < keptBy[i]) {
                     keptBy[i] = r;
                     keptRank[i] = 0;
                 }
                 if (!member)
                     continue;
-                // Newest first, so the series rank is the position among members met so far.
-                const rank = ++ranks[g];
+                // Newest first, so the series rank is the position among members met so far (in its group).
+                const rank = ++ranks[g][perGroup ? perGroup[i] : 0];
                 if (rank <= rule.keepLatest) {
                     if (r < keptBy[i]) {
                         keptBy[i] = r;
@@ -45534,28 +44343,44 @@ function judgeImages(ctx, verdicts) {
         if (isDependant[i])
             continue;
         const protectedBy = ctx.protectsNames || hasTags(ctx, i) ? ctx.protect(tagsOf(ctx, versions[i]), versions[i].name) : undefined;
-        if (protectedBy) {
+        const inUse = ctx.inUse?.(versions[i]);
+        if (inUse !== undefined) {
+            keep(verdicts, i, inUse);
+        }
+        else if (protectedBy) {
             keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer));
         }
         else if (keptBy[i] !== NONE) {
             const rule = ctx.rules[keptBy[i]];
-            keep(verdicts, i, keepReason(ctx, i, rule, keptRank[i]), rule.name);
+            keep(verdicts, i, keepReason(ctx, i, rule, keptRank[i], facts), rule.name);
         }
         else if (selectedBy[i] !== NONE) {
             const rule = ctx.rules[selectedBy[i]];
-            markDeleted(verdicts, i, selectionReason(ctx, i, rule, sharedReasons[selectedBy[i]]), rule.name);
+            markDeleted(verdicts, i, selectionReason(ctx, i, rule, facts, sharedReasons[selectedBy[i]]), rule.name);
         }
         else if (tooYoungFor[i] !== NONE) {
-            keep(verdicts, i, tooYoungReasons[tooYoungFor[i]]);
+            // The rule that would select it once old enough: named in the summary's Rule column.
+            keep(verdicts, i, tooYoungReasons[tooYoungFor[i]], ctx.rules[tooYoungFor[i]].name);
+        }
+        else if (alsoTaggedFor[i] !== NONE) {
+            const rule = ctx.rules[alsoTaggedFor[i]];
+            keep(verdicts, i, reasons.alsoTagged(rule.unmatchedTags(versions[i].tags), rule.name), rule.name);
         }
         else {
             keep(verdicts, i, noRuleReason);
         }
     }
-    scratch.release(keptBy, keptRank, selectedBy, tooYoungFor);
+    scratch.release(keptBy, keptRank, selectedBy, tooYoungFor, alsoTaggedFor);
+    // A rule whose semver series is empty because none of its candidates is a semantic version says so.
+    return ctx.rules
+        .filter((rule, r) => rule.semver && members[r] === 0 && candidates[r] > 0 && withSemver[r] === 0)
+        .map((rule) => reasons.noSemver(rule.name, ctx.key, ctx.isContainer));
 }
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */
 function heldBack(ctx, i) {
+    const inUse = ctx.inUse?.(ctx.index.versions[i]);
+    if (inUse !== undefined)
+        return { reason: inUse };
     // Most dependants (platform manifests, attestations) are untagged: only name globs could hold them.
     if (!ctx.namesHold && !hasTags(ctx, i))
         return undefined;
@@ -45624,7 +44449,7 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
             const reference = graph.edgeReference[keptEdge];
             let reason = memo.get(keptParent, reference, keptParent);
             if (reason === undefined) {
-                const tail = memo.ownerPartOf(keptParent, (parent) => reasonParts.keptWithParentTail(labelOf(ctx, parent)));
+                const tail = memo.ownerPartOf(keptParent, (parent) => reasonParts.keptWithParentTail(package_context_labelOf(ctx, parent)));
                 reason = memo.set(keptParent, reference, keptParent, flat(heads.get(reference.kind, reference.platform) + tail));
             }
             keep(verdicts, i, reason);
@@ -45842,8 +44667,8 @@ function buildGroups(ctx, verdicts) {
         let reason = memo.get(group, reference, viaParent);
         if (reason === undefined) {
             const text = viaParent === group
-                ? flat(memo.ownerPartOf(group, (image) => reasonParts.deletedWithHead(labelOf(ctx, image))) + tails.get(reference.kind, reference.platform))
-                : reasons.deletedWith(labelOf(ctx, group), reference.kind, reference.platform, labelOf(ctx, viaParent));
+                ? flat(memo.ownerPartOf(group, (image) => reasonParts.deletedWithHead(package_context_labelOf(ctx, image))) + tails.get(reference.kind, reference.platform))
+                : reasons.deletedWith(package_context_labelOf(ctx, group), reference.kind, reference.platform, package_context_labelOf(ctx, viaParent));
             reason = memo.set(group, reference, viaParent, text);
         }
         markDeleted(verdicts, i, reason, verdicts.rule[group]);
@@ -45897,6 +44722,58 @@ function wholePackageGroup(ctx, groups) {
     return { groups: [group], times: [ctx.index.created[newestPosition]] };
 }
 
+;// CONCATENATED MODULE: ./src/plan/in-use.ts
+
+const inUseReasons = {
+    referenced: (reference) => flat(`kept: in use, ${reference.file}:${reference.line}`),
+    unresolved: (reference) => flat(`kept: in use with an unresolved tag, ${reference.file}:${reference.line}`)
+};
+function byPlace(a, b) {
+    return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line;
+}
+function indexInUse(references) {
+    if (!references || references.length === 0)
+        return { forPackage: () => undefined };
+    const packages = new Map();
+    // The first reference in file and line order names the reason, whatever order the scan produced.
+    for (const reference of [...references].sort(byPlace)) {
+        const name = reference.package.toLowerCase();
+        let entry = packages.get(name);
+        if (!entry)
+            packages.set(name, (entry = { byTag: new Map(), byDigest: new Map() }));
+        if (reference.unresolved) {
+            entry.unresolved ??= inUseReasons.unresolved(reference);
+            continue;
+        }
+        // With TAG@sha256:HEX both the tag's version and the digest's version are protected.
+        if (reference.tag !== undefined && !entry.byTag.has(reference.tag))
+            entry.byTag.set(reference.tag, inUseReasons.referenced(reference));
+        const digest = reference.digest?.toLowerCase();
+        if (digest !== undefined && !entry.byDigest.has(digest))
+            entry.byDigest.set(digest, inUseReasons.referenced(reference));
+    }
+    return {
+        // GitHub names container packages in lower case; references are matched without regard to case.
+        forPackage: (name) => {
+            const entry = packages.get(name.toLowerCase());
+            if (!entry)
+                return undefined;
+            const { byTag, byDigest, unresolved } = entry;
+            return (version) => {
+                // A reference to this very version names it, before a package-wide unresolved one.
+                if (byTag.size > 0) {
+                    for (const tag of version.tags) {
+                        const reason = byTag.get(tag);
+                        if (reason !== undefined)
+                            return reason;
+                    }
+                }
+                return byDigest.get(version.name) ?? unresolved;
+            };
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/plan/last-version.ts
 
 
@@ -45904,7 +44781,8 @@ function wholePackageGroup(ctx, groups) {
 function everyVersionDeleted(verdicts) {
     return verdicts.deleted.length > 0 && verdicts.deleted.every((d) => d === 1);
 }
-function applyLastVersionRule(ctx, verdicts, onLastVersion) {
+/** `forcedKeep`: dependants kept whatever their parents' fate (see judgeDependants), kept again when dependants are judged anew. */
+function applyLastVersionRule(ctx, verdicts, onLastVersion, forcedKeep) {
     if (onLastVersion === 'delete-package' && everyVersionDeleted(verdicts))
         return 'whole-package';
     const { versions } = ctx.index;
@@ -45931,16 +44809,42 @@ function applyLastVersionRule(ctx, verdicts, onLastVersion) {
     const image = newestTagged(false);
     if (image !== undefined) {
         keep(verdicts, image, reason);
-        judgeDependants(ctx, verdicts); // its dependants now have a parent that stays
+        judgeDependants(ctx, verdicts, forcedKeep); // its dependants now have a parent that stays
     }
     else {
         // Only tagged dependants would go (e.g. signatures of untagged images): keep the newest of them and
         // its own dependants; its parent may go, leaving an orphan a later run judges as an image.
         const dependant = newestTagged(true);
         if (dependant !== undefined)
-            judgeDependants(ctx, verdicts, new Map([[dependant, reason]]));
+            judgeDependants(ctx, verdicts, new Map([...(forcedKeep ?? []), [dependant, reason]]));
     }
     return 'versions';
+}
+
+;// CONCATENATED MODULE: ./src/plan/unreadable-timestamps.ts
+// Contract 1.1, "Unreadable timestamps": a version whose created_at or updated_at is missing or not
+// an ISO 8601 date-time is never deleted, whatever the rules say. Its age is unknown, so neither
+// "older than" nor "the N newest" can be judged for it.
+
+
+
+/**
+ * Keeps the images with an unreadable timestamp (call after judgeImages, so that their dependants
+ * then follow them) and returns the dependants with one, to be kept by judgeDependants whatever
+ * their parents' fate.
+ */
+function keepUnreadableTimestamps(ctx, verdicts) {
+    const { created, updated } = ctx.index;
+    let dependants;
+    for (let i = 0; i < created.length; i++) {
+        if (!isUnreadableTime(created[i]) && !isUnreadableTime(updated[i]))
+            continue;
+        if (ctx.graph.isDependant[i])
+            (dependants ??= new Map()).set(i, UNREADABLE_TIMESTAMP_REASON);
+        else
+            keep(verdicts, i, UNREADABLE_TIMESTAMP_REASON);
+    }
+    return dependants;
 }
 
 ;// CONCATENATED MODULE: ./src/plan/planner.ts
@@ -45958,17 +44862,21 @@ function applyLastVersionRule(ctx, verdicts, onLastVersion) {
 
 
 
+
+
 function planRetention(input) {
     const { policy, now } = input;
     const rules = compileRules(policy, now);
     const protect = compileTagVersionMatcher(policy.protect.tags, policy.protect.versions);
+    const inUse = indexInUse(input.inUse);
     // Packages are planned one after another: their temporary arrays are reused.
     const scratch = new Scratch();
-    const planned = input.inventories.map((inventory) => planPackage(policy, rules, protect, inventory, now.getTime(), scratch));
-    const { scheduled, deferredByCap } = applyCap(oldestFirstAcrossPackages(planned.map((p) => p.groups)), input.maxDeletions ?? policy.limits.maxDeletions);
-    return { now: now.toISOString(), packages: planned.map((p) => p.plan), scheduled, deferredByCap };
+    const planned = input.inventories.map((inventory) => planPackage(policy, rules, protect, inUse, inventory, now.getTime(), scratch));
+    const { scheduled, deferredByCap, oversizedGroup } = applyCap(oldestFirstAcrossPackages(planned.map((p) => p.groups)), input.maxDeletions ?? policy.limits.maxDeletions);
+    const plan = { now: now.toISOString(), packages: planned.map((p) => p.plan), scheduled, deferredByCap };
+    return oversizedGroup ? { ...plan, oversizedGroup } : plan;
 }
-function planPackage(policy, allRules, protect, inventory, nowMs, scratch) {
+function planPackage(policy, allRules, protect, inUse, inventory, nowMs, scratch) {
     const ref = inventory.package;
     const isContainer = ref.type === 'container';
     const index = indexInventory(inventory.versions);
@@ -45976,22 +44884,29 @@ function planPackage(policy, allRules, protect, inventory, nowMs, scratch) {
     const graph = buildGraph(index, isContainer ? inventory.references : [], scratch);
     const rules = allRules.filter((rule) => rule.appliesTo(ref.type, ref.name));
     const namesHold = policy.protect.versions.length > 0 || rules.some((rule) => rule.rule.keep.versions.length > 0);
-    const ctx = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, scratch };
+    const ctx = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, inUse: isContainer ? inUse.forPackage(ref.name) : undefined, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, damaged: new Map((inventory.damaged ?? []).map((d) => [d.id, d])), scratch };
     const verdicts = emptyVerdicts(index.versions.length);
     const header = { key: ctx.key, package: ref, rules: rules.map((rule) => rule.name) };
-    if (inventory.unreadable.length > 0) {
-        const reason = failClosedReason(inventory.unreadable);
+    // Left untouched for safety: a listing that changed while read (a version may be missing), or a
+    // manifest a decision needs that could not be read.
+    const untouched = inventory.listingProblem
+        ? { reason: LISTING_PROBLEM_REASON, warning: listingProblemWarning(ctx.key, inventory.listingProblem) }
+        : inventory.unreadable.length > 0
+            ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
+            : undefined;
+    if (untouched) {
         for (let i = 0; i < index.versions.length; i++)
-            keep(verdicts, i, reason);
-        const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: failClosedWarning(ctx.key, inventory.unreadable) };
+            keep(verdicts, i, untouched.reason);
+        const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning };
         return { plan, groups: { groups: [], times: [] } };
     }
-    judgeImages(ctx, verdicts);
-    judgeDependants(ctx, verdicts);
-    const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion);
+    const notes = judgeImages(ctx, verdicts);
+    const keptDependants = keepUnreadableTimestamps(ctx, verdicts);
+    judgeDependants(ctx, verdicts, keptDependants);
+    const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion, keptDependants);
     const perImage = buildGroups(ctx, verdicts);
     const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage;
-    return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups }, groups };
+    return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }) }, groups };
 }
 /** Every version, newest first (created_at, then id); dependants carry what they belong to. */
 function versionPlans(index, graph, verdicts) {
@@ -46059,7 +44974,7 @@ function dependantPlan(index, graph, verdicts, i, shared) {
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./policies/policy.schema.json
-const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \\"!\\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan\'s reasons.","type":"string","pattern":"\\\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \\"!\\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \\"!\\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \\"!\\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule\'s series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"At least one of the version\'s tags matches one of these globs (containers only).","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags. Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule\'s series.","type":"integer","minimum":0},"tags":{"description":"Keep every version with a tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}}');
+const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \\"!\\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan\'s reasons.","type":"string","pattern":"\\\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \\"!\\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \\"!\\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \\"!\\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule\'s series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \\"kept: also tagged latest\\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version\'s semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version\'s semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\\\S","patternErrorMessage":"An npm-style range such as \\"<2.0.0\\", \\"1.x\\", \\"^3.1\\" or \\"*\\"."},"prerelease":{"description":"`true`: the version\'s semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule\'s series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}}');
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
 var ucs2length = __nccwpck_require__(6214);
 ;// CONCATENATED MODULE: ./src/policy/policy-validator.generated.js
@@ -46070,8 +44985,9 @@ var ucs2length = __nccwpck_require__(6214);
 "use strict";
 const validate = validate10;
 /* harmony default export */ const policy_validator_generated = ((/* unused pure expression or super */ null && (validate10)));
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with any tag matching any of these globs is never deleted (containers only have tags).","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"At least one of the version's tags matches one of these globs (containers only).","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags. Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series.","type":"integer","minimum":0},"tags":{"description":"Keep every version with a tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
 const pattern0 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$", "u");
+const pattern2 = new RegExp("^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))", "u");
 const schema12 = {"type":"array","items":{"$ref":"#/definitions/glob"}};
 const schema13 = {"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."};
 const func2 = ucs2length/* default */.A;
@@ -46132,11 +45048,11 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"At least one of the version's tags matches one of these globs (containers only).","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags. Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series.","type":"integer","minimum":0},"tags":{"description":"Keep every version with a tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
+const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
 const schema17 = {"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."};
-const pattern2 = new RegExp("\\S", "u");
-const pattern3 = new RegExp("^(?:[^!]|![^!])", "u");
-const pattern5 = new RegExp("^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$", "u");
+const pattern3 = new RegExp("\\S", "u");
+const pattern4 = new RegExp("^(?:[^!]|![^!])", "u");
+const pattern7 = new RegExp("^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$", "u");
 const schema15 = {"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -46244,7 +45160,7 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(!pattern2.test(data0)){
+if(!pattern3.test(data0)){
 const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err3];
@@ -46341,7 +45257,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 === "string"){
-if(!pattern3.test(data4)){
+if(!pattern4.test(data4)){
 const err11 = {instancePath:instancePath+"/packages/names/" + i0,schemaPath:"#/properties/packages/properties/names/items/pattern",keyword:"pattern",params:{pattern: "^(?:[^!]|![^!])"},message:"must match pattern \""+"^(?:[^!]|![^!])"+"\"",schema:"^(?:[^!]|![^!])",parentSchema:schema14.properties.packages.properties.names.items,data:data4};
 if(vErrors === null){
 vErrors = [err11];
@@ -46391,7 +45307,7 @@ if(data.match !== undefined){
 let data5 = data.match;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key2 in data5){
-if(!(((((key2 === "tags") || (key2 === "versions")) || (key2 === "untagged")) || (key2 === "older-than")) || (key2 === "age-from"))){
+if(!((((((((key2 === "tags") || (key2 === "versions")) || (key2 === "untagged")) || (key2 === "semver")) || (key2 === "prerelease")) || (key2 === "broken")) || (key2 === "older-than")) || (key2 === "age-from"))){
 const err15 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.match,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -46437,11 +45353,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data5["older-than"] !== undefined){
-let data9 = data5["older-than"];
+if(data5.semver !== undefined){
+let data9 = data5.semver;
 if(typeof data9 === "string"){
-if(!pattern5.test(data9)){
-const err18 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data9};
+if(func2(data9) < 1){
+const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -46450,9 +45366,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data9};
+if(!pattern3.test(data9)){
+const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -46462,10 +45377,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data5["age-from"] !== undefined){
-let data10 = data5["age-from"];
-if(typeof data10 !== "string"){
-const err20 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data10};
+else {
+const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -46474,8 +45387,11 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(!((data10 === "updated") || (data10 === "created"))){
-const err21 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data10};
+}
+if(data5.prerelease !== undefined){
+let data10 = data5.prerelease;
+if(typeof data10 !== "boolean"){
+const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -46485,9 +45401,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.match.type,parentSchema:schema14.properties.match,data:data5};
+if(data5.broken !== undefined){
+let data11 = data5.broken;
+if(typeof data11 !== "boolean"){
+const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -46496,13 +45413,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data.keep !== undefined){
-let data11 = data.keep;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key3 in data11){
-if(!(((key3 === "latest") || (key3 === "tags")) || (key3 === "versions"))){
-const err23 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data11};
+if(true !== data11){
+const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -46512,10 +45424,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data11.latest !== undefined){
-let data12 = data11.latest;
-if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err24 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data12};
+if(data5["older-than"] !== undefined){
+let data12 = data5["older-than"];
+if(typeof data12 === "string"){
+if(!pattern7.test(data12)){
+const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data12};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -46524,9 +45437,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 < 0 || isNaN(data12)){
-const err25 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data12};
+}
+else {
+const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -46536,22 +45449,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
-if(data11.tags !== undefined){
-if(!(validate11(data11.tags, {instancePath:instancePath+"/keep/tags",parentData:data11,parentDataProperty:"tags",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data11.versions !== undefined){
-if(!(validate11(data11.versions, {instancePath:instancePath+"/keep/versions",parentData:data11,parentDataProperty:"versions",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data11};
+if(data5["age-from"] !== undefined){
+let data13 = data5["age-from"];
+if(typeof data13 !== "string"){
+const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -46560,15 +45461,124 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-}
-else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data};
+if(!((data13 === "updated") || (data13 === "created"))){
+const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.match.type,parentSchema:schema14.properties.match,data:data5};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.keep !== undefined){
+let data14 = data.keep;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key3 in data14){
+if(!((((key3 === "latest") || (key3 === "per")) || (key3 === "tags")) || (key3 === "versions"))){
+const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data14};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data14.latest !== undefined){
+let data15 = data14.latest;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data15};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 0 || isNaN(data15)){
+const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data15};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+if(data14.per !== undefined){
+let data16 = data14.per;
+if(typeof data16 !== "string"){
+const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data16};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(!((data16 === "major") || (data16 === "minor"))){
+const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data16};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data14.tags !== undefined){
+if(!(validate11(data14.tags, {instancePath:instancePath+"/keep/tags",parentData:data14,parentDataProperty:"tags",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data14.versions !== undefined){
+if(!(validate11(data14.versions, {instancePath:instancePath+"/keep/versions",parentData:data14,parentDataProperty:"versions",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data14};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -46666,7 +45676,7 @@ if(data.protect !== undefined){
 let data2 = data.protect;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 for(const key1 in data2){
-if(!((key1 === "tags") || (key1 === "versions"))){
+if(!(((key1 === "tags") || (key1 === "versions")) || (key1 === "in-use"))){
 const err7 = {instancePath:instancePath+"/protect",schemaPath:"#/properties/protect/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.protect,data:data2};
 if(vErrors === null){
 vErrors = [err7];
@@ -46689,9 +45699,15 @@ vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/protect",schemaPath:"#/properties/protect/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.protect.type,parentSchema:schema11.properties.protect,data:data2};
+if(data2["in-use"] !== undefined){
+let data5 = data2["in-use"];
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(typeof data6 === "string"){
+if(func2(data6) < 1){
+const err8 = {instancePath:instancePath+"/protect/in-use/" + i0,schemaPath:"#/properties/protect/properties/in-use/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.protect.properties["in-use"].items,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -46700,13 +45716,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.limits !== undefined){
-let data5 = data.limits;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-for(const key2 in data5){
-if(!((key2 === "max-deletions") || (key2 === "on-last-version"))){
-const err9 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.limits,data:data5};
+if(!pattern2.test(data6)){
+const err9 = {instancePath:instancePath+"/protect/in-use/" + i0,schemaPath:"#/properties/protect/properties/in-use/items/pattern",keyword:"pattern",params:{pattern: "^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))"},message:"must match pattern \""+"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))"+"\"",schema:"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))",parentSchema:schema11.properties.protect.properties["in-use"].items,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -46716,10 +45727,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data5["max-deletions"] !== undefined){
-let data6 = data5["max-deletions"];
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err10 = {instancePath:instancePath+"/limits/max-deletions",schemaPath:"#/properties/limits/properties/max-deletions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.limits.properties["max-deletions"].type,parentSchema:schema11.properties.limits.properties["max-deletions"],data:data6};
+else {
+const err10 = {instancePath:instancePath+"/protect/in-use/" + i0,schemaPath:"#/properties/protect/properties/in-use/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.protect.properties["in-use"].items.type,parentSchema:schema11.properties.protect.properties["in-use"].items,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -46728,9 +45737,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 1 || isNaN(data6)){
-const err11 = {instancePath:instancePath+"/limits/max-deletions",schemaPath:"#/properties/limits/properties/max-deletions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.limits.properties["max-deletions"],data:data6};
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/protect/in-use",schemaPath:"#/properties/protect/properties/in-use/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.protect.properties["in-use"].type,parentSchema:schema11.properties.protect.properties["in-use"],data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -46741,10 +45751,8 @@ errors++;
 }
 }
 }
-if(data5["on-last-version"] !== undefined){
-let data7 = data5["on-last-version"];
-if(typeof data7 !== "string"){
-const err12 = {instancePath:instancePath+"/limits/on-last-version",schemaPath:"#/properties/limits/properties/on-last-version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.limits.properties["on-last-version"].type,parentSchema:schema11.properties.limits.properties["on-last-version"],data:data7};
+else {
+const err12 = {instancePath:instancePath+"/protect",schemaPath:"#/properties/protect/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.protect.type,parentSchema:schema11.properties.protect,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -46753,8 +45761,13 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(!((data7 === "keep") || (data7 === "delete-package"))){
-const err13 = {instancePath:instancePath+"/limits/on-last-version",schemaPath:"#/properties/limits/properties/on-last-version/enum",keyword:"enum",params:{allowedValues: schema11.properties.limits.properties["on-last-version"].enum},message:"must be equal to one of the allowed values",schema:schema11.properties.limits.properties["on-last-version"].enum,parentSchema:schema11.properties.limits.properties["on-last-version"],data:data7};
+}
+if(data.limits !== undefined){
+let data7 = data.limits;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(!((key2 === "max-deletions") || (key2 === "on-last-version"))){
+const err13 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.limits,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -46764,9 +45777,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.limits.type,parentSchema:schema11.properties.limits,data:data5};
+if(data7["max-deletions"] !== undefined){
+let data8 = data7["max-deletions"];
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err14 = {instancePath:instancePath+"/limits/max-deletions",schemaPath:"#/properties/limits/properties/max-deletions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.limits.properties["max-deletions"].type,parentSchema:schema11.properties.limits.properties["max-deletions"],data:data8};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -46775,12 +45789,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data.rules !== undefined){
-let data8 = data.rules;
-if(Array.isArray(data8)){
-if(data8.length < 1){
-const err15 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.rules,data:data8};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err15 = {instancePath:instancePath+"/limits/max-deletions",schemaPath:"#/properties/limits/properties/max-deletions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.limits.properties["max-deletions"],data:data8};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -46789,16 +45800,12 @@ vErrors.push(err15);
 }
 errors++;
 }
-const len0 = data8.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate14(data8[i0], {instancePath:instancePath+"/rules/" + i0,parentData:data8,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
 }
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.rules.type,parentSchema:schema11.properties.rules,data:data8};
+if(data7["on-last-version"] !== undefined){
+let data9 = data7["on-last-version"];
+if(typeof data9 !== "string"){
+const err16 = {instancePath:instancePath+"/limits/on-last-version",schemaPath:"#/properties/limits/properties/on-last-version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.limits.properties["on-last-version"].type,parentSchema:schema11.properties.limits.properties["on-last-version"],data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -46807,15 +45814,69 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(!((data9 === "keep") || (data9 === "delete-package"))){
+const err17 = {instancePath:instancePath+"/limits/on-last-version",schemaPath:"#/properties/limits/properties/on-last-version/enum",keyword:"enum",params:{allowedValues: schema11.properties.limits.properties["on-last-version"].enum},message:"must be equal to one of the allowed values",schema:schema11.properties.limits.properties["on-last-version"].enum,parentSchema:schema11.properties.limits.properties["on-last-version"],data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
 else {
 vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.limits.type,parentSchema:schema11.properties.limits,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.rules !== undefined){
+let data10 = data.rules;
+if(Array.isArray(data10)){
+if(data10.length < 1){
+const err19 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.rules,data:data10};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate14(data10[i1], {instancePath:instancePath+"/rules/" + i1,parentData:data10,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.rules.type,parentSchema:schema11.properties.rules,data:data10};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
 }
 errors++;
 }
@@ -46949,6 +46010,7 @@ async function readPolicySource(input, workspaceDir) {
 
 
 
+
 // The schema compiled by Ajv at build time (scripts/generate-policy-validator.ts): no compiling at start-up.
 
 
@@ -47070,11 +46132,13 @@ const EXPECTED = {
     '': 'a mapping with version, rules and optionally owner, protect, limits',
     version: '1 (this action reads policy format 1)',
     owner: 'a GitHub user or organization login',
-    protect: 'a mapping with tags and/or versions',
+    protect: 'a mapping with tags, versions and/or in-use',
     'protect.tags': 'a list of tag globs',
     'protect.tags.*': TAG_GLOB,
     'protect.versions': 'a list of version globs',
     'protect.versions.*': VERSION_GLOB,
+    'protect.in-use': 'a list of workspace file globs',
+    'protect.in-use.*': 'a workspace-relative file glob such as deploy/** or .github/workflows/*.yml (no leading / and no ..)',
     limits: 'a mapping with max-deletions and/or on-last-version',
     'limits.max-deletions': 'an integer >= 1',
     'limits.on-last-version': 'keep or delete-package',
@@ -47085,16 +46149,20 @@ const EXPECTED = {
     'rules.*.packages.type': `one of ${PACKAGE_TYPES.join(', ')}`,
     'rules.*.packages.names': 'a list of at least one package name or glob',
     'rules.*.packages.names.*': 'a package name or glob, with at most one leading "!" to exclude',
-    'rules.*.match': 'a mapping with tags, versions, untagged, older-than and/or age-from',
+    'rules.*.match': 'a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
     'rules.*.match.tags': 'a list of at least one tag glob',
     'rules.*.match.tags.*': TAG_GLOB,
     'rules.*.match.versions': 'a list of at least one version glob',
     'rules.*.match.versions.*': VERSION_GLOB,
     'rules.*.match.untagged': 'true (to match tagged versions use tags)',
+    'rules.*.match.semver': 'an npm-style range in quotes, such as "<2.0.0", "1.x", "^3.1" or "*"',
+    'rules.*.match.prerelease': 'true (only prereleases, such as 1.5.0-rc.1) or false (only releases)',
+    'rules.*.match.broken': 'true (only damaged images); to leave them alone, remove the key',
     'rules.*.match.older-than': 'a duration such as 30d, 12h, 2w or P30D',
     'rules.*.match.age-from': 'updated or created',
-    'rules.*.keep': 'a mapping with latest, tags and/or versions',
+    'rules.*.keep': 'a mapping with latest, per, tags and/or versions',
     'rules.*.keep.latest': 'an integer >= 0',
+    'rules.*.keep.per': 'major or minor (keep.latest then counts within each major or major.minor line)',
     'rules.*.keep.tags': 'a list of tag globs',
     'rules.*.keep.tags.*': TAG_GLOB,
     'rules.*.keep.versions': 'a list of version globs',
@@ -47231,20 +46299,36 @@ function ruleProblems(rule, index, document) {
     const at = (...rest) => ['rules', index, ...rest];
     const problems = [];
     const { match = {}, keep = {}, packages } = rule;
-    if (match.untagged && match.tags) {
+    // (On other types both keys are refused below, each for what it is.)
+    if (match.untagged && match.tags && packages.type === 'container') {
         const message = `${prefix(at('match', 'untagged'))}cannot be combined with tags: an untagged version has no tags to match; remove one of them`;
         problems.push(problemAt(at('match', 'untagged'), message, document.keyAt(at('match'), 'untagged')));
     }
     if (packages.type !== 'container') {
+        // Tags are for containers only (contract 1.1): say what selects or keeps these versions instead.
         const noTags = `${packages.type} versions have no tags (only container versions do)`;
         if (match.tags) {
-            const message = `${prefix(at('match', 'tags'))}${noTags}, so this rule could never match; select versions by name with match.versions`;
+            const message = `${prefix(at('match', 'tags'))}${noTags}, so this rule could never match; select versions by name with match.versions (e.g. versions: ["*-beta*"]) or by semver with match.semver`;
             problems.push(problemAt(at('match', 'tags'), message, document.keyAt(at('match'), 'tags')));
         }
+        if (match.untagged) {
+            const message = `${prefix(at('match', 'untagged'))}${noTags}, so untagged: true would select every version, releases included; ` +
+                'remove it and select versions by name with match.versions (e.g. versions: ["*-SNAPSHOT"]) or by semver with match.semver / match.prerelease';
+            problems.push(problemAt(at('match', 'untagged'), message, document.keyAt(at('match'), 'untagged')));
+        }
         if (keep.tags && keep.tags.length > 0) {
-            const message = `${prefix(at('keep', 'tags'))}${noTags}, so this keeps nothing; keep versions by name with keep.versions`;
+            const message = `${prefix(at('keep', 'tags'))}${noTags}, so this keeps nothing; keep versions by name with keep.versions (e.g. versions: ["2.*"])`;
             problems.push(problemAt(at('keep', 'tags'), message, document.keyAt(at('keep'), 'tags')));
         }
+    }
+    if (keep.per !== undefined && keep.latest === undefined) {
+        const message = `${prefix(at('keep', 'per'))}counts keep.latest within each semver ${keep.per === 'major' ? 'major' : 'major.minor'} line, but this rule has no keep.latest; add latest (e.g. latest: 2) under keep, or remove per`;
+        problems.push(problemAt(at('keep', 'per'), message, document.keyAt(at('keep'), 'per')));
+    }
+    if (match.semver !== undefined) {
+        const why = explainInvalidRange(match.semver);
+        if (why)
+            problems.push(problemAt(at('match', 'semver'), `${prefix(at('match', 'semver'))}${quote(match.semver)} ${why}`, document.valueAt(at('match', 'semver'))));
     }
     if (packages.names.every((name) => name.startsWith('!'))) {
         const message = `${prefix(at('packages', 'names'))}lists only exclusions, so it selects no package; add the names or globs to include (e.g. '*' for all)`;
@@ -47274,6 +46358,18 @@ function semanticProblems(raw, document) {
     });
     return problems;
 }
+/** Valid, but protecting or selecting nothing: reported as warnings, the run goes on. */
+function policyWarnings(raw, document) {
+    const warnings = [];
+    const protectedTags = raw.protect?.tags ?? [];
+    if (protectedTags.length > 0 && !raw.rules.some((rule) => rule.packages.type === 'container')) {
+        const segments = ['protect', 'tags'];
+        const message = `${prefix(segments)}no rule of this policy is for container packages, and only container versions have tags, so these globs protect nothing; ` +
+            'protect versions by name with protect.versions (e.g. versions: ["1.*"]), or remove protect.tags';
+        warnings.push(problemAt(segments, message, document.keyAt(['protect'], 'tags')));
+    }
+    return warnings;
+}
 // ---------------------------------------------------------------- normalization
 function normalizeRule(rule) {
     const { match = {}, keep = {} } = rule;
@@ -47285,11 +46381,15 @@ function normalizeRule(rule) {
             ...(match.tags && { tags: [...match.tags] }),
             ...(match.versions && { versions: [...match.versions] }),
             ...(match.untagged && { untagged: true }),
+            ...(match.semver !== undefined && { semver: match.semver }),
+            ...(match.prerelease !== undefined && { prerelease: match.prerelease }),
+            ...(match.broken && { broken: true }),
             ...(olderThan && { olderThan }),
             ageFrom: match['age-from'] ?? 'updated'
         },
         keep: {
             ...(keep.latest !== undefined && { latest: keep.latest }),
+            ...(keep.per !== undefined && { per: keep.per }),
             tags: [...(keep.tags ?? [])],
             versions: [...(keep.versions ?? [])]
         }
@@ -47300,7 +46400,7 @@ function normalize(raw) {
     return {
         version: 1,
         ...(raw.owner !== undefined && { owner: raw.owner }),
-        protect: { tags: [...(raw.protect?.tags ?? [])], versions: [...(raw.protect?.versions ?? [])] },
+        protect: { tags: [...(raw.protect?.tags ?? [])], versions: [...(raw.protect?.versions ?? [])], inUse: [...(raw.protect?.['in-use'] ?? [])] },
         limits: { ...(maxDeletions !== undefined && { maxDeletions }), onLastVersion: raw.limits?.['on-last-version'] ?? 'keep' },
         rules: raw.rules.map(normalizeRule)
     };
@@ -47397,7 +46497,7 @@ function parsePolicy(text) {
     const semantic = semanticProblems(raw, document);
     if (semantic.length > 0)
         return validate_failed(semantic);
-    return { ok: true, policy: normalize(raw) };
+    return { ok: true, policy: normalize(raw), warnings: policyWarnings(raw, document) };
 }
 /** Read the `policy` input (inline YAML or a path under `workspaceDir`) and parse it. */
 async function loadPolicy(input, workspaceDir) {
@@ -47703,6 +46803,11 @@ function validateConcurrency(concurrency) {
 ;// CONCATENATED MODULE: ./src/registry/http.ts
 // The registry's HTTP layer: bounded concurrency (ghcr.io answers 429 to bursts), retries with
 // backoff on 429, 5xx and network failures (Retry-After honoured), and request counting.
+//
+// Bounded: every attempt has a timeout that covers the body as well as the headers (a registry
+// that trickles a byte a second is as stuck as one that never answers), a read's attempts share
+// one deadline, and a body larger than the caller's limit is refused from its Content-Length or
+// as soon as the streamed bytes pass the limit: it is never held whole in memory.
 
 
 /** Retry-After in milliseconds: delta-seconds or an HTTP date. */
@@ -47723,6 +46828,34 @@ function backoffMs(attempt, baseMs, maxMs) {
 function isRetryableStatus(status) {
     return status === 429 || status >= 500;
 }
+/** An attempt that ran out of its time, before the headers or while the body was coming. */
+class AttemptTimedOut extends Error {
+    constructor() {
+        super('timed out');
+        this.name = 'TimeoutError';
+    }
+}
+/** A body over the limit: refused without reading (or reading) the rest. */
+class BodyTooLarge extends Error {
+    bytes;
+    announced;
+    constructor(bytes, 
+    /** From Content-Length, before any byte was read. */
+    announced) {
+        super(`body of ${bytes} bytes`);
+        this.bytes = bytes;
+        this.announced = announced;
+    }
+}
+/** "1.5 GB", "4.2 MiB": sizes in messages. */
+function formatBytes(bytes) {
+    if (bytes >= 1e9)
+        return `${(bytes / 1e9).toFixed(1)} GB`;
+    if (bytes >= 1024 * 1024)
+        return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+    return `${bytes} bytes`;
+}
+const seconds = (ms) => `${Math.round(ms / 1000)} s`;
 class RegistryHttp {
     options;
     /**
@@ -47736,47 +46869,111 @@ class RegistryHttp {
         this.limit = pLimit(Math.max(1, options.concurrency));
     }
     /**
-     * GET `url`, retrying what a later attempt may fix. Returns the last answer, retryable or not:
-     * the caller maps statuses to errors. Throws only when no answer came (network, timeout).
+     * GET `url`, retrying what a later attempt may fix, within the budget's deadline. Returns the
+     * last answer, retryable or not: the caller maps statuses to errors. Throws a RegistryError when
+     * no answer came (network, timeout), when the body is over the limit, or the budget's signal's reason.
      */
-    async get(url, headers, kind) {
+    async get(url, headers, { kind, maxBodyBytes, budget }) {
         const { retries } = this.options;
+        const where = `GET ${new URL(url).pathname}`;
+        let timeouts = 0;
         for (let attempt = 0;; attempt++) {
             let answer;
             try {
-                answer = await this.limit(() => this.once(url, headers));
+                answer = await this.limit(() => this.once(url, headers, maxBodyBytes, budget));
             }
             catch (error) {
-                this.options.onAttempt?.(kind, 0);
-                if (attempt >= retries) {
-                    throw new RegistryError(`no answer from ${new URL(url).host} after ${attempt + 1} attempt(s): ${describeNetworkError(error)}`, 'NETWORK');
+                if (budget.signal?.aborted)
+                    throw budget.signal.reason;
+                if (error instanceof BodyTooLarge) {
+                    this.options.onAttempt?.(kind, 200);
+                    const size = error.announced ? `announces ${formatBytes(error.bytes)}` : `sent more than ${formatBytes(maxBodyBytes)}`;
+                    throw new RegistryError(`${new URL(url).host} answered ${where} with a body that ${size}; the limit is ${formatBytes(maxBodyBytes)}, so it was not read`, 'TOO_LARGE');
                 }
-                await this.wait(backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs));
+                this.options.onAttempt?.(kind, 0);
+                const timedOut = isTimeout(error);
+                if (timedOut)
+                    timeouts++;
+                const left = remainingMs(budget);
+                if (attempt >= retries || left <= 0) {
+                    const tries = `${attempt + 1} attempt(s)`;
+                    if (timedOut) {
+                        throw new RegistryError(`the registry ${new URL(url).host} did not answer ${where} in time (${tries} of at most ${seconds(this.options.timeoutMs)} each, ` +
+                            `${seconds(budget.totalMs)} in all); a later run will retry`, 'TIMEOUT');
+                    }
+                    throw new RegistryError(`no answer from ${new URL(url).host} after ${tries}${timeouts > 0 ? `, ${timeouts} of them timed out` : ''}: ${describeNetworkError(error)}`, 'NETWORK');
+                }
+                await this.wait(Math.min(left, backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs)), budget);
                 continue;
             }
             this.options.onAttempt?.(kind, answer.status);
             if (!isRetryableStatus(answer.status) || attempt >= retries)
                 return { ...answer, attempts: attempt + 1 };
             const asked = retryAfterMs(answer.headers.get('retry-after'), Date.now());
-            if (asked !== undefined && asked > this.options.maxRetryDelayMs)
+            const delay = asked ?? backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs);
+            // A wait the run cannot honour (too long, or past this read's deadline) ends the retries.
+            if ((asked !== undefined && asked > this.options.maxRetryDelayMs) || delay >= remainingMs(budget))
                 return { ...answer, attempts: attempt + 1 };
-            await this.wait(asked ?? backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs));
+            await this.wait(delay, budget);
         }
     }
-    async wait(ms) {
+    async wait(ms, budget) {
         this.options.onRetry?.();
         await this.options.sleep(ms);
+        if (budget.signal?.aborted)
+            throw budget.signal.reason;
     }
     /** One attempt; the body is read inside the concurrency slot so a slot means one open response. */
-    async once(url, headers) {
-        const response = await this.options.fetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(this.options.timeoutMs) });
-        const body = Buffer.from(await response.arrayBuffer());
-        return { status: response.status, headers: response.headers, body };
+    async once(url, headers, maxBodyBytes, budget) {
+        if (budget.signal?.aborted)
+            throw budget.signal.reason;
+        budget.deadline ??= Date.now() + budget.totalMs;
+        const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.options.timeoutMs, remainingMs(budget))));
+        const signal = budget.signal ? AbortSignal.any([timeout, budget.signal]) : timeout;
+        try {
+            return await this.exchange(url, headers, maxBodyBytes, signal);
+        }
+        catch (error) {
+            if (budget.signal?.aborted)
+                throw budget.signal.reason;
+            throw timeout.aborted ? new AttemptTimedOut() : error;
+        }
     }
+    async exchange(url, headers, maxBodyBytes, signal) {
+        const response = await this.options.fetch(url, { headers, redirect: 'follow', signal });
+        const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+        if (announced > maxBodyBytes) {
+            await response.body?.cancel().catch(() => { });
+            throw new BodyTooLarge(announced, true);
+        }
+        const chunks = [];
+        let size = 0;
+        if (response.body) {
+            const reader = response.body.getReader();
+            for (;;) {
+                const { done, value } = await reader.read();
+                if (done)
+                    break;
+                size += value.byteLength;
+                if (size > maxBodyBytes) {
+                    await reader.cancel().catch(() => { });
+                    throw new BodyTooLarge(size, false);
+                }
+                chunks.push(value);
+            }
+        }
+        return { status: response.status, headers: response.headers, body: Buffer.concat(chunks, size) };
+    }
+}
+function remainingMs(budget) {
+    return budget.deadline === undefined ? budget.totalMs : budget.deadline - Date.now();
+}
+function isTimeout(error) {
+    return error instanceof AttemptTimedOut;
 }
 function describeNetworkError(error) {
     if (error instanceof Error) {
-        if (error.name === 'TimeoutError')
+        if (isTimeout(error))
             return 'timed out';
         const cause = error.cause;
         return cause?.code ?? cause?.message ?? error.message;
@@ -47784,6 +46981,8 @@ function describeNetworkError(error) {
     return String(error);
 }
 
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var http_client_lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./src/registry/proxy-fetch.ts
 // Registry requests honour the runner's proxy settings (https_proxy, http_proxy, no_proxy) as
 // Octokit's REST requests do through @actions/github: @actions/http-client decides whether a URL
@@ -47797,7 +46996,7 @@ function proxyAwareFetch() {
     const dispatcherFor = (url) => {
         if (!dispatchers.has(url.origin)) {
             // keepAlive: one ProxyAgent per origin, reusing its connections (without it, a new agent each call).
-            dispatchers.set(url.origin, new lib_HttpClient('package-retention', undefined, { keepAlive: true }).getAgentDispatcher(url.origin));
+            dispatchers.set(url.origin, new http_client_lib/* HttpClient */.Qq('package-retention', undefined, { keepAlive: true }).getAgentDispatcher(url.origin));
         }
         return dispatchers.get(url.origin);
     };
@@ -47815,6 +47014,11 @@ function proxyAwareFetch() {
 // A client for the OCI distribution API's manifest reads, as ghcr.io and GHES serve them: the
 // 401 challenge → token → bearer flow, tokens masked and cached per scope, bounded concurrency,
 // retries, and the served bytes checked against the requested digest.
+//
+// Bounded in time and memory: a read (challenge, token and manifest GETs with their retries) ends
+// within `readTimeoutMs`; once one read of a repository ran out of time the registry is taken to
+// be stuck for that repository, and its other reads give up at once (the package fails closed
+// on the first unreadable manifest anyway). Bodies over 4 MiB are refused, never buffered.
 
 
 
@@ -47826,6 +47030,8 @@ function proxyAwareFetch() {
 
 /** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** A token service answers a few hundred bytes of JSON. */
+const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 /** Answers about the credentials themselves, which asking again would not change. */
 const PERMANENT_REFUSALS = new Set(['UNAUTHORIZED', 'DENIED', 'TOKEN_INVALID']);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47841,16 +47047,26 @@ class RegistryClient {
     keyOfRepository = new Map();
     /** The first read of a repository goes alone: the others wait for its challenge instead of each drawing a 401. */
     firstRead = new Map();
+    /**
+     * Per repository asked for: aborted (with the error) once one of its reads ran out of time, so
+     * its other reads stop waiting on a stuck registry.
+     */
+    giveUp = new Map();
+    /**
+     * Per repository read: whether the registry let this run in (a token issued, or a manifest
+     * served), or how its authorization failed. Authorized wins: a refusal followed by a token is not a refusal.
+     */
+    access = new Map();
     constructor(options) {
         this.options = options;
         this.base = new URL(options.registryUrl.replace(/\/+$/, '') + '/');
-        this.onSecret = options.onSecret ?? ((secret) => core_setSecret(secret));
+        this.onSecret = options.onSecret ?? ((secret) => core/* setSecret */.Pq(secret));
         this.http = new RegistryHttp({
             concurrency: options.concurrency ?? 10,
             retries: options.retries ?? 4,
             retryBaseMs: options.retryBaseMs ?? 500,
             maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
-            timeoutMs: options.timeoutMs ?? 30_000,
+            timeoutMs: options.timeoutMs ?? 20_000,
             fetch: options.fetch ?? proxyAwareFetch(),
             sleep: options.sleep ?? sleep,
             onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
@@ -47862,49 +47078,98 @@ class RegistryClient {
     }
     async getManifest(repository, reference) {
         const repo = repository.toLowerCase();
-        if (!isValidRepository(repo))
+        if (!(0,names/* isValidRepository */.d)(repo))
             throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID');
-        if (isDigest(reference) ? !isVerifiableDigest(reference) : !isTag(reference)) {
+        if ((0,manifests/* isDigest */.Bc)(reference) ? !(0,names/* isVerifiableDigest */.Mr)(reference) : !(0,names/* isTag */.dz)(reference)) {
             throw new RegistryError(`'${reference}' is neither a tag nor a sha256/sha512 digest this client can verify`, 'REFERENCE_INVALID');
         }
+        let giveUp = this.giveUp.get(repo);
+        if (!giveUp)
+            this.giveUp.set(repo, (giveUp = new AbortController()));
         const first = this.firstRead.get(repo);
         if (first) {
             await first;
-            return this.read(repo, reference);
+            return this.read(repo, reference, giveUp);
         }
-        const reading = this.read(repo, reference);
+        const reading = this.read(repo, reference, giveUp);
         this.firstRead.set(repo, reading.catch(() => undefined));
         return reading;
     }
-    async read(repo, reference) {
+    /**
+     * Set when the registry let this run read nothing: every repository it asked about met a refused
+     * or failed authorization (the token service refused or failed, or the registry refused its
+     * token). That is an authentication failure of the run, not a package to leave untouched.
+     */
+    unusableMessage() {
+        // Every repository a read was asked for: one that failed for another reason (a timeout before
+        // any challenge) or was never refused keeps the registry "usable" for this rule.
+        const failures = [];
+        for (const repo of this.giveUp.keys()) {
+            const access = this.access.get(repo);
+            if (!access || access.authorized)
+                return undefined;
+            failures.push([repo, access.failure]);
+        }
+        return failures.length > 0 ? registryUnusableMessage(this.host, failures) : undefined;
+    }
+    async read(repo, reference, giveUp) {
+        if (giveUp.signal.aborted)
+            throw giveUp.signal.reason;
+        const budget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal };
+        try {
+            return await this.readWithin(repo, reference, budget);
+        }
+        catch (error) {
+            if (error instanceof RegistryError && error.code === 'TIMEOUT' && !giveUp.signal.aborted)
+                giveUp.abort(error);
+            throw error;
+        }
+    }
+    async readWithin(repo, reference, budget) {
         // Not encoded: the repository's slashes are path separators, and both grammars are URL-safe.
         const url = new URL(`v2/${repo}/manifests/${reference}`, this.base).toString();
+        const get = (target, headers, kind, maxBodyBytes) => this.http.get(target, headers, { kind, maxBodyBytes, budget });
         let key = this.keyOfRepository.get(repo);
         const cached = key === undefined ? undefined : this.tokens.get(key);
         if (cached?.refusal)
-            throw cached.refusal;
+            throw this.accessFailed(repo, cached.refusal);
         let authorization = await cached?.pending.catch(() => undefined);
-        let answer = await this.http.get(url, this.headers(authorization), 'manifest');
+        let answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES);
         if (answer.status === 401) {
             const challenge = parseChallenge(answer.headers.get('www-authenticate'));
             if (!challenge) {
-                throw new RegistryError(pullAdvice(repo, this.host, 'the registry answered 401 without a usable challenge'), 'UNAUTHORIZED', 401);
+                throw this.accessFailed(repo, new RegistryError(pullAdvice(repo, this.host, 'the registry answered 401 without a usable challenge'), 'UNAUTHORIZED', 401));
             }
             // A cached token that drew a 401 has expired: forget it so the next read fetches a fresh one.
             if (key !== undefined && authorization !== undefined)
                 this.forget(key, authorization);
             key = challenge.scheme === 'bearer' ? this.cacheKey(challenge, repo) : `basic ${repo}`;
             this.keyOfRepository.set(repo, key);
-            authorization = await this.authorize(key, challenge.scheme === 'bearer' ? challenge : undefined, repo);
-            answer = await this.http.get(url, this.headers(authorization), 'manifest');
+            try {
+                authorization = await this.authorize(key, challenge.scheme === 'bearer' ? challenge : undefined, repo, (target, headers) => get(target, headers, 'token', MAX_TOKEN_ANSWER_BYTES));
+            }
+            catch (error) {
+                throw error instanceof RegistryError ? this.accessFailed(repo, error) : error;
+            }
+            this.access.set(repo, { authorized: true });
+            answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES);
         }
-        if (answer.status !== 200)
-            throw this.manifestFailure(answer, repo, reference);
+        if (answer.status !== 200) {
+            const failure = this.manifestFailure(answer, repo, reference);
+            throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
+        }
+        this.access.set(repo, { authorized: true });
         this.stats.manifestReads++;
         return this.interpret(answer, reference);
     }
+    /** Records a failed authorization of `repo` (unless the registry let it in before) and returns the error to throw. */
+    accessFailed(repo, error) {
+        if (!this.access.get(repo)?.authorized)
+            this.access.set(repo, { authorized: false, failure: error });
+        return error;
+    }
     headers(authorization) {
-        const headers = { accept: MANIFEST_ACCEPT, 'user-agent': 'package-retention' };
+        const headers = { accept: manifests/* MANIFEST_ACCEPT */.dY, 'user-agent': 'package-retention' };
         if (authorization)
             headers.authorization = authorization;
         return headers;
@@ -47917,12 +47182,12 @@ class RegistryClient {
         if (this.tokens.get(key)?.value === authorization)
             this.tokens.delete(key);
     }
-    authorize(key, challenge, repo) {
+    authorize(key, challenge, repo, get) {
         const cached = this.tokens.get(key);
         if (cached)
             return cached.pending;
         const entry = {
-            pending: challenge ? this.fetchToken(challenge, repo).then((token) => `Bearer ${token}`) : Promise.resolve(this.basicAuthorization())
+            pending: challenge ? this.fetchToken(challenge, repo, get).then((token) => `Bearer ${token}`) : Promise.resolve(this.basicAuthorization())
         };
         this.tokens.set(key, entry);
         entry.pending.then((value) => {
@@ -47939,7 +47204,7 @@ class RegistryClient {
     basicAuthorization() {
         return `Basic ${Buffer.from(`package-retention:${this.options.githubToken}`).toString('base64')}`;
     }
-    async fetchToken(challenge, repo) {
+    async fetchToken(challenge, repo, get) {
         const realm = this.trustedRealm(challenge.realm, repo);
         if (challenge.service)
             realm.searchParams.set('service', challenge.service);
@@ -47947,7 +47212,7 @@ class RegistryClient {
         const headers = { accept: 'application/json', 'user-agent': 'package-retention' };
         if (this.options.githubToken)
             headers.authorization = this.basicAuthorization();
-        const answer = await this.http.get(realm.toString(), headers, 'token');
+        const answer = await get(realm.toString(), headers);
         if (answer.status === 401 || answer.status === 403) {
             const detail = registryErrorDetail(answer.body);
             const code = answer.status === 401 ? 'UNAUTHORIZED' : 'DENIED';
@@ -47995,11 +47260,8 @@ class RegistryClient {
         return url;
     }
     interpret(answer, reference) {
-        if (answer.body.length > MAX_MANIFEST_BYTES) {
-            throw new RegistryError(`manifest ${reference} is larger than 4 MiB`, 'MANIFEST_INVALID', answer.status);
-        }
-        const digest = digestOf(answer.body, isDigest(reference) && reference.startsWith('sha512:') ? 'sha512' : 'sha256');
-        if (isDigest(reference) && digest !== reference) {
+        const digest = digestOf(answer.body, (0,manifests/* isDigest */.Bc)(reference) && reference.startsWith('sha512:') ? 'sha512' : 'sha256');
+        if ((0,manifests/* isDigest */.Bc)(reference) && digest !== reference) {
             throw new RegistryError(`the registry served bytes whose digest is ${digest}, not the requested ${reference}`, 'DIGEST_MISMATCH', answer.status);
         }
         let body;
@@ -48011,7 +47273,7 @@ class RegistryClient {
         }
         const declared = body?.mediaType;
         const contentType = answer.headers.get('content-type')?.split(';')[0].trim() ?? '';
-        return { mediaType: typeof declared === 'string' ? declared : contentType, digest, body };
+        return { mediaType: typeof declared === 'string' ? declared : contentType, digest, body, bytes: answer.body };
     }
     manifestFailure(answer, repo, reference) {
         const detail = registryErrorDetail(answer.body);
@@ -48045,6 +47307,7 @@ function digestOf(bytes, algorithm) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/run-report.ts
+
 
 function emptyCounts() {
     return { scanned: 0, kept: 0, planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0 };
@@ -48090,6 +47353,7 @@ function buildRunReport(args) {
             package: pkg.package,
             rules: pkg.rules,
             warning: pkg.warning,
+            ...(pkg.notes && { notes: pkg.notes }),
             wholePackage: wholePackages.has(pkg.key) || undefined,
             counts,
             versions
@@ -48104,8 +47368,405 @@ function buildRunReport(args) {
         totals,
         missing: args.missing,
         failures: execution?.failures ?? [],
-        requests: args.requests
+        requests: args.requests,
+        damaged: damagedImages(plan, args.inventories ?? []),
+        ...(execution?.stoppedEarly ? { stoppedEarly: execution.stoppedEarly } : {}),
+        ...(plan.oversizedGroup ? { oversizedGroup: plan.oversizedGroup } : {}),
+        ...(args.ageFrom ? { ageFrom: args.ageFrom } : {})
     };
+}
+function damagedImages(plan, inventories) {
+    const byKey = new Map(plan.packages.map(p => [p.key, p]));
+    return inventories.flatMap(inventory => {
+        const pkg = byKey.get(packageKey(inventory.package));
+        return (inventory.damaged ?? []).map(image => {
+            const version = pkg?.versions.find(v => v.id === image.id);
+            return { packageKey: packageKey(inventory.package), id: image.id, name: version?.name ?? '', tags: version?.tags ?? [], missing: image.missing };
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/inventory/in-use.ts
+// protect.in-use: the workspace files the policy names are scanned for references to the owner's
+// container images (HOST/OWNER/NAME:TAG, @sha256:HEX, both; Helm values' repository + tag), so
+// the planner can keep what is deployed. Runs before any API request; an incomplete scan fails the
+// run rather than protect less than the files say.
+
+
+
+
+/** The contract's limits: beyond them the scan is incomplete, and the run fails. */
+const IN_USE_LIMITS = { maxFiles: 20_000, maxBytes: 200 * 1024 * 1024 };
+/** A file whose first 8 KiB hold a NUL byte is binary (git's own test) and is skipped. */
+const BINARY_PROBE_BYTES = 8192;
+/** The scan could not be complete: no file matched, a limit was reached, or a file could not be read. */
+class InUseScanError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'InUseScanError';
+    }
+}
+/** "ghcr.io" from "https://ghcr.io", "127.0.0.1:8080" from "http://127.0.0.1:8080/": the host as references write it. */
+function registryHostOf(registryUrl) {
+    return new URL(registryUrl).host.toLowerCase();
+}
+async function scanImagesInUse(options) {
+    const limits = options.limits ?? IN_USE_LIMITS;
+    const { files, unmatchedGlobs } = matchWorkspaceFiles(options.workspace, options.globs, limits.maxFiles);
+    if (files.length === 0) {
+        throw new InUseScanError(`protect.in-use: no file in the workspace (${options.workspace}) matches ${options.globs.map((g) => `'${g}'`).join(', ')}. ` +
+            'Is the repository checked out? Add actions/checkout before this step (or the step that writes the files), or fix the globs; ' +
+            'without them the images in use would not be protected, so nothing was listed or deleted.');
+    }
+    const finder = new ReferenceFinder(options.registryHost, options.owner);
+    const budget = { bytes: 0, textFiles: 0, binaryFiles: 0 };
+    const openFile = options.openFile ?? ((path) => (0,external_node_fs_.openSync)(path, 'r'));
+    // Synchronous reads: nothing else runs during the scan, and for thousands of small files they
+    // cost a fraction of the promise API's round trips through the thread pool.
+    const perFile = files.map((file) => scanFile((0,external_node_path_.join)(options.workspace, file), file, openFile, finder, budget, limits));
+    // Files in path order, references in line order within each file: the same workspace always gives the same list.
+    const references = perFile.flat();
+    return { references, textFiles: budget.textFiles, binaryFiles: budget.binaryFiles, bytesRead: budget.bytes, unmatchedGlobs };
+}
+// ---------------------------------------------------------------- matching files
+const GLOB_OPTIONS = { dot: true, nonegate: true, nocomment: true, platform: 'linux' };
+/**
+ * Every file under the workspace matching a glob, sorted by path. Directories no glob can reach
+ * are not read; symbolic links to directories are not followed (no cycles, no way out of the
+ * workspace), links to files are read.
+ */
+function matchWorkspaceFiles(workspace, globs, maxFiles) {
+    // "./deploy/*.yaml" means "deploy/*.yaml": paths are matched without a leading "./".
+    const matchers = globs.map((glob) => new esm/* Minimatch */.VR(glob.replace(/^(\.\/)+/, ''), GLOB_OPTIONS));
+    // Whole paths are tested with each glob's regular expression (Minimatch#match splits the path on every call).
+    const fullMatch = matchers.map((m) => {
+        const re = m.makeRe();
+        return re ? (path) => re.test(path) : (path) => m.match(path);
+    });
+    const matchedBy = new Array(globs.length).fill(0);
+    const files = [];
+    const visitDirectory = (relative) => {
+        let entries;
+        try {
+            entries = (0,external_node_fs_.readdirSync)(relative ? (0,external_node_path_.join)(workspace, relative) : workspace, { withFileTypes: true });
+        }
+        catch (error) {
+            throw new InUseScanError(`protect.in-use: the directory '${relative || '.'}' of the workspace cannot be read (${describe(error)}); the scan would be incomplete`);
+        }
+        const subdirectories = [];
+        for (const entry of entries) {
+            const path = relative ? `${relative}/${entry.name}` : entry.name;
+            let isDirectory = entry.isDirectory();
+            let isFile = entry.isFile();
+            if (entry.isSymbolicLink()) {
+                isFile = (0,external_node_fs_.statSync)((0,external_node_path_.join)(workspace, path), { throwIfNoEntry: false })?.isFile() ?? false;
+                isDirectory = false;
+            }
+            if (isDirectory) {
+                if (matchers.some((m) => m.match(path, true)))
+                    subdirectories.push(path);
+            }
+            else if (isFile) {
+                let matched = false;
+                fullMatch.forEach((matches, g) => {
+                    if (matches(path)) {
+                        matchedBy[g]++;
+                        matched = true;
+                    }
+                });
+                if (!matched)
+                    continue;
+                files.push(path);
+                if (files.length > maxFiles) {
+                    throw new InUseScanError(`protect.in-use: more than ${maxFiles.toLocaleString('en-US')} files match (the scan's limit); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images (deploy/**/*.yaml rather than **).`);
+                }
+            }
+        }
+        for (const subdirectory of subdirectories)
+            visitDirectory(subdirectory);
+    };
+    visitDirectory('');
+    files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { files, unmatchedGlobs: globs.filter((_, g) => matchedBy[g] === 0) };
+}
+function describe(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+// ---------------------------------------------------------------- reading files
+const MIB = 1024 * 1024;
+/** "312 bytes", "4.2 MiB": sizes in messages. */
+function formatSize(bytes) {
+    return bytes >= MIB ? `${+(bytes / MIB).toFixed(1)} MiB` : `${bytes.toLocaleString('en-US')} bytes`;
+}
+function scanFile(path, file, openFile, finder, budget, limits) {
+    let text;
+    try {
+        const fd = openFile(path);
+        try {
+            const { size } = (0,external_node_fs_.fstatSync)(fd);
+            const head = Buffer.allocUnsafe(Math.min(size, BINARY_PROBE_BYTES));
+            const headBytes = (0,external_node_fs_.readSync)(fd, head, 0, head.length, 0);
+            if (head.subarray(0, headBytes).includes(0)) {
+                budget.bytes += headBytes;
+                budget.binaryFiles++;
+                return [];
+            }
+            // Counted before the rest is read: a huge file fails the scan without being read.
+            budget.bytes += size;
+            if (budget.bytes > limits.maxBytes) {
+                throw new InUseScanError(`protect.in-use: the files matched hold more than ${formatSize(limits.maxBytes)} of text (the scan's limit; '${file}' is ${formatSize(size)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images.`);
+            }
+            let body = head;
+            let length = headBytes;
+            if (size > headBytes) {
+                body = Buffer.allocUnsafe(size);
+                head.copy(body, 0, 0, headBytes);
+                for (let n = -1; length < size && n !== 0; length += n)
+                    n = (0,external_node_fs_.readSync)(fd, body, length, size - length, length);
+            }
+            text = body.toString('utf8', 0, length);
+        }
+        finally {
+            (0,external_node_fs_.closeSync)(fd);
+        }
+    }
+    catch (error) {
+        if (error instanceof InUseScanError)
+            throw error;
+        throw new InUseScanError(`protect.in-use: '${file}' cannot be read (${describe(error)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted`);
+    }
+    budget.textFiles++;
+    return finder.find(text, file);
+}
+// ---------------------------------------------------------------- finding references
+// One path component of a repository name (the OCI distribution grammar); a name may have several, separated by "/".
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const NAME = `${COMPONENT}(?:/${COMPONENT})*`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = 'sha256:[0-9a-f]{64}';
+const DIGEST_ONLY = new RegExp(`^${DIGEST}$`, 'i');
+const TAG_ONLY = new RegExp(`^${TAG}$`);
+/** A template where a tag or digest should be (Helm/Go `{{ }}`, Actions `${{ }}`, shell `${X}` and `$X`), as written. */
+const TEMPLATE = /^(?:\$?\{\{(?:.*?\}\})?|\$\{[^}\n]*\}?|\$\w+)/;
+/** A `repository:` / `image:` key, and a `tag:` / `digest:` key: at the start of a line or a list item (block style), or after `{` / `,` (flow style). */
+const HELM_KEYS = /(?:^|[{,])[\s-]*["']?(?:repository|image)["']?\s*:/im;
+const HELM_VERSION_KEYS = /(?:^|[{,])[\s-]*["']?(?:tag|digest)["']?\s*:/im;
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+class ReferenceFinder {
+    host;
+    /** HOST/OWNER/NAME, then an optional :TAG and @sha256:HEX; host, owner and name without regard to case. */
+    pattern;
+    /** A Helm value naming the image without its tag: HOST/OWNER/NAME and nothing else. */
+    repositoryValue;
+    hostTest;
+    constructor(host, owner) {
+        this.host = host;
+        const prefix = `${escapeRegExp(host)}/${escapeRegExp(owner)}/`;
+        // Not preceded by a host character: "notghcr.io/..." is another host.
+        this.pattern = new RegExp(`(?<![\\w.-])${prefix}(${NAME})(:(${TAG})?)?(?:@(${DIGEST}))?`, 'gi');
+        this.repositoryValue = new RegExp(`^${prefix}(${NAME})$`, 'i');
+        this.hostTest = new RegExp(escapeRegExp(host), 'i');
+    }
+    find(text, file) {
+        if (!this.hostTest.test(text))
+            return [];
+        // Parsing YAML costs far more than the text scan: only files with both halves of a Helm image are parsed.
+        const helm = /\.ya?ml$/i.test(file) && HELM_KEYS.test(text) && HELM_VERSION_KEYS.test(text) ? this.helmValues(text, file) : { findings: [], covered: [] };
+        const findings = [...helm.findings];
+        const lines = new LineTracker(text);
+        this.pattern.lastIndex = 0;
+        for (let match = this.pattern.exec(text); match; match = this.pattern.exec(text)) {
+            // A repository value that Helm completes with a sibling tag is that reference, not ":latest".
+            if (helm.covered.some(([start, end]) => match.index >= start && match.index < end))
+                continue;
+            const finding = this.fromMatch(match, text, file, lines.lineAt(match.index));
+            if (finding)
+                findings.push(finding);
+        }
+        return dedupe(findings).sort((a, b) => a.line - b.line);
+    }
+    fromMatch(match, text, file, line) {
+        const [written, rawName, colon, tag, digest] = match;
+        const name = rawName.toLowerCase();
+        const end = match.index + written.length;
+        if (digest !== undefined) {
+            return { file, line, package: name, ...(tag !== undefined && { tag }), digest: digest.toLowerCase(), written };
+        }
+        const rest = text.slice(end, end + 200);
+        // The name goes on as a template ("web-${ENV}"): it is not this package.
+        if (colon === undefined && /^[-_.]*(?:\{\{|\$)/.test(rest))
+            return undefined;
+        // ":{{ .Values.tag }}", ":v${VERSION}", "@${DIGEST}": the version cannot be known from the file.
+        const tagTemplate = colon !== undefined ? TEMPLATE.exec(rest)?.[0] : undefined;
+        const digestTemplate = rest.startsWith('@') ? TEMPLATE.exec(rest.slice(1))?.[0] : undefined;
+        if (tagTemplate !== undefined || digestTemplate !== undefined) {
+            return { file, line, package: name, unresolved: true, written: `${written}${tagTemplate ?? `@${digestTemplate}`}` };
+        }
+        // A bare name is ":latest", as `docker pull` reads it.
+        return { file, line, package: name, tag: tag ?? 'latest', written };
+    }
+    /**
+     * Helm values: a mapping whose `repository` (or `image`) is HOST/OWNER/NAME with a sibling `tag`
+     * (or `digest`); `registry` + `repository` (OWNER/NAME) as well. The repository scalars found are
+     * returned as `covered`, so the text scan does not also read them as ":latest".
+     */
+    helmValues(text, file) {
+        const findings = [];
+        const covered = [];
+        const lineCounter = new dist/* LineCounter */.HN();
+        // Files that are not valid YAML (Helm templates) still go through the text scan.
+        const documents = (0,dist/* parseAllDocuments */.hR)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+        const lineOf = (node, fallback) => (node?.range ? lineCounter.linePos(node.range[0]).line : fallback);
+        for (const document of Array.isArray(documents) ? documents : []) {
+            (0,dist/* visit */.YR)(document, {
+                Map: (_, map) => {
+                    const pairs = new Map();
+                    for (const pair of map.items)
+                        if ((0,dist/* isScalar */.jn)(pair.key) && typeof pair.key.value === 'string')
+                            pairs.set(pair.key.value.toLowerCase(), pair);
+                    const repositoryPair = pairs.get('repository') ?? pairs.get('image');
+                    const tagPair = pairs.get('tag');
+                    const digestPair = pairs.get('digest');
+                    if (!repositoryPair || !(0,dist/* isScalar */.jn)(repositoryPair.value) || (!tagPair && !digestPair))
+                        return;
+                    const repositoryNode = repositoryPair.value;
+                    let repository = scalarText(repositoryNode);
+                    const registry = pairs.get('registry');
+                    if (registry && (0,dist/* isScalar */.jn)(registry.value) && repository !== undefined && !repository.toLowerCase().startsWith(`${this.host}/`)) {
+                        repository = `${scalarText(registry.value) ?? ''}/${repository}`;
+                    }
+                    const named = repository === undefined ? null : this.repositoryValue.exec(repository.trim());
+                    if (!named)
+                        return;
+                    if (repositoryNode.range)
+                        covered.push([repositoryNode.range[0], repositoryNode.range[1]]);
+                    const name = named[1].toLowerCase();
+                    const repositoryLine = lineOf(repositoryNode, 1);
+                    const tagValue = tagPair?.value;
+                    const digestValue = digestPair?.value;
+                    const tagText = (0,dist/* isScalar */.jn)(tagValue) && !(0,dist/* isAlias */.Vj)(tagValue) ? scalarText(tagValue) : undefined;
+                    const digestText = (0,dist/* isScalar */.jn)(digestValue) ? scalarText(digestValue)?.trim() : undefined;
+                    // "tag: 1.4@sha256:..." pins both, as on a command line.
+                    const [tagPart, pinned] = (tagText?.trim() ?? '').split('@', 2);
+                    const digest = [pinned, digestText].find((d) => d !== undefined && DIGEST_ONLY.test(d))?.toLowerCase();
+                    const tag = tagPart !== '' && TAG_ONLY.test(tagPart) ? tagPart : undefined;
+                    // An empty tag is the chart's appVersion, a template is filled at install time: unknown here.
+                    const tagUnknown = tagPair !== undefined && tag === undefined;
+                    const digestUnknown = digestPair !== undefined && digest === undefined && digestText !== undefined && digestText !== '';
+                    const line = tagPair ? lineOf(tagValue, lineOf(tagPair.key, repositoryLine)) : lineOf(digestValue, repositoryLine);
+                    const written = tagPair ? `${repository}:${tagText ?? ''}` : `${repository}@${digestText ?? ''}`;
+                    if ((tagUnknown && digest === undefined) || digestUnknown) {
+                        findings.push({ file, line, package: name, unresolved: true, written });
+                    }
+                    else {
+                        findings.push({ file, line, package: name, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }), written });
+                    }
+                }
+            });
+        }
+        return { findings, covered };
+    }
+}
+/** A scalar as written ("1.20" stays "1.20", not the number 1.2); undefined for null. */
+function scalarText(node) {
+    if (node.value === null || node.value === undefined)
+        return undefined;
+    return typeof node.source === 'string' ? node.source : String(node.value);
+}
+function dedupe(findings) {
+    const seen = new Set();
+    return findings.filter((f) => {
+        const key = `${f.line}\u0000${f.package}\u0000${f.tag ?? ''}\u0000${f.digest ?? ''}\u0000${f.unresolved ? 1 : 0}`;
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** 1-based line of an offset, for offsets met in increasing order. */
+class LineTracker {
+    text;
+    offset = 0;
+    line = 1;
+    constructor(text) {
+        this.text = text;
+    }
+    lineAt(offset) {
+        for (let at = this.text.indexOf('\n', this.offset); at !== -1 && at < offset; at = this.text.indexOf('\n', at + 1))
+            this.line++;
+        this.offset = offset;
+        return this.line;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/images-in-use.ts
+// The "Images in use" phase of a retention run (protect.in-use): scan the workspace before any API
+// request, log what was found, warn about globs matching nothing and unresolved references, and
+// fail the run when the scan cannot be complete.
+
+
+
+/** References listed one per line in the log; beyond that, counted. */
+const LOGGED_REFERENCES = 200;
+async function findImagesInUse(settings, policy, owner) {
+    if (policy.protect.inUse.length === 0)
+        return [];
+    return core/* group */.Os('Images in use', async () => {
+        const registryHost = registryHostOf(settings.registryUrl);
+        let scan;
+        try {
+            scan = await scanImagesInUse({ workspace: settings.workspace, globs: policy.protect.inUse, registryHost, owner });
+        }
+        catch (error) {
+            if (error instanceof InUseScanError)
+                throw new FatalError(error.message);
+            throw error;
+        }
+        for (const glob of scan.unmatchedGlobs) {
+            core/* warning */.$e(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`);
+        }
+        const packages = new Set(scan.references.map((r) => r.package));
+        core/* info */.pq(`Scanned ${scan.textFiles} text file(s) (${formatSize(scan.bytesRead)}${scan.binaryFiles > 0 ? `; ${scan.binaryFiles} binary file(s) skipped` : ''}): ` +
+            `${scan.references.length} reference(s) to ${registryHost}/${owner} images, in ${packages.size} package(s)`);
+        for (const reference of scan.references.slice(0, LOGGED_REFERENCES)) {
+            const version = reference.unresolved ? ', every version (unresolved tag)' : `${reference.tag ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`;
+            core/* info */.pq(`  ${reference.file}:${reference.line}: ${reference.package}${version}`);
+        }
+        if (scan.references.length > LOGGED_REFERENCES)
+            core/* info */.pq(`  ... and ${scan.references.length - LOGGED_REFERENCES} more`);
+        for (const reference of scan.references.filter((r) => r.unresolved)) {
+            core/* warning */.$e(`${reference.file}:${reference.line}: ${reference.written}: the tag cannot be resolved from the file, so every version of ${reference.package} is kept. Write the tag or digest itself (or list the deployed images in a file an earlier step writes) to let older versions go.`, { title: 'Image in use with an unresolved tag', file: reference.file, startLine: reference.line });
+        }
+        // The planner needs the references only; the text as written was for the messages.
+        return scan.references.map(({ written: _written, ...reference }) => reference);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/action/nothing-planned.ts
+
+const ACCESS_ADVICE = "If the names are right, the token cannot see the packages: with the Actions GITHUB_TOKEN, give this workflow's repository " +
+    "access to each package (package settings → Manage Actions access) and grant `permissions: packages: read` (`write` to delete); " +
+    'or use a classic personal access token with read:packages (and delete:packages to delete) as the `token` input.';
+/** Why the run must fail because it could plan nothing, or undefined when it planned something. */
+function nothingPlannedFailure(policy, owner, missing, plan) {
+    if (plan.packages.length === 0) {
+        const what = missing.length > 0
+            ? `None of the packages the policy names was found (owner '${owner}'): ${missing.join(', ')}.`
+            : `No package of owner '${owner}' matches the policy's names: ${namedPackages(policy).join(', ')}.`;
+        return `${what} Check the names in packages.names and the owner. ${ACCESS_ADVICE}`;
+    }
+    if (plan.packages.every(pkg => pkg.warning !== undefined)) {
+        const keys = plan.packages.map(pkg => pkg.key).join(', ');
+        return (`Every package was left untouched for safety, so nothing could be planned: ${keys} (see the warnings for each). ` +
+            'Run again once the cause is gone (another workflow changing the packages, a registry that could not be read).');
+    }
+    return undefined;
+}
+function namedPackages(policy) {
+    const keys = policy.rules.flatMap(rule => rule.packages.names.filter(n => !n.startsWith('!')).map(name => packageKey({ type: rule.packages.type, name })));
+    return [...new Set(keys)];
 }
 
 ;// CONCATENATED MODULE: ./src/action/policy-problems.ts
@@ -48130,7 +47791,7 @@ async function reportPolicyProblems(problems, file) {
     for (const [index, problem] of problems.entries()) {
         const at = where(problem);
         if (index < ANNOTATION_LIMIT) {
-            error(file ? problem.message : `policy${at ? ` (${at})` : ''}: ${problem.message}`, {
+            core/* error */.z3(file ? problem.message : `policy${at ? ` (${at})` : ''}: ${problem.message}`, {
                 title: 'Invalid retention policy',
                 file,
                 startLine: file ? (problem.line ?? 1) : undefined,
@@ -48138,10 +47799,25 @@ async function reportPolicyProblems(problems, file) {
             });
         }
         else {
-            info(`${file ?? 'policy'}${at ? ` (${at})` : ''}: ${problem.message}`);
+            core/* info */.pq(`${file ?? 'policy'}${at ? ` (${at})` : ''}: ${problem.message}`);
         }
     }
     await writeProblemsSummary(problems, file);
+}
+/**
+ * Warnings about a valid policy (it protects or selects nothing somewhere): a warning annotation on
+ * the policy file at the line and column, or with the position in the message for an inline policy.
+ */
+function reportPolicyWarnings(warnings, file) {
+    for (const warning of warnings) {
+        const at = where(warning);
+        core/* warning */.$e(file ? warning.message : `policy${at ? ` (${at})` : ''}: ${warning.message}`, {
+            title: 'Retention policy',
+            file,
+            startLine: file ? (warning.line ?? 1) : undefined,
+            startColumn: file ? (warning.column ?? 1) : undefined
+        });
+    }
 }
 /** The job summary is "always written": for an invalid policy it lists the problems. */
 async function writeProblemsSummary(problems, file) {
@@ -48178,12 +47854,15 @@ async function writeProblemsSummary(problems, file) {
 
 
 
+
+
+
 /** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
 function watchForCancellation() {
     let requested = false;
     const onSignal = (signal) => {
         requested = true;
-        warning(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`);
+        core/* warning */.$e(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -48196,7 +47875,7 @@ function watchForCancellation() {
     };
 }
 async function runRetention(settings, startedAt) {
-    const loaded = await group('Policy', async () => {
+    const loaded = await core/* group */.Os('Policy', async () => {
         const result = await loadPolicy(settings.policy, settings.workspace);
         if (!result.ok) {
             const file = result.source?.kind === 'file' ? result.source.path : result.file?.path;
@@ -48204,7 +47883,8 @@ async function runRetention(settings, startedAt) {
             return result;
         }
         const where = result.source.kind === 'file' ? result.source.path : 'inline policy';
-        info(`${where}: ${result.policy.rules.length} rule(s): ${result.policy.rules.map(r => r.name).join(', ')}`);
+        reportPolicyWarnings(result.warnings, result.source.kind === 'file' ? result.source.path : undefined);
+        core/* info */.pq(`${where}: ${result.policy.rules.length} rule(s): ${result.policy.rules.map(r => r.name).join(', ')}`);
         return result;
     });
     if (!loaded.ok) {
@@ -48217,23 +47897,40 @@ async function runRetention(settings, startedAt) {
         throw new FatalError('No owner: set the `owner` input or the policy\'s `owner` (outside Actions GITHUB_REPOSITORY_OWNER is not set).');
     }
     const maxDeletions = settings.maxDeletionsInput ?? policy.limits.maxDeletions;
-    const api = connect(settings);
+    // Before any request: a scan that cannot be complete stops the run before anything is listed.
+    const inUse = await findImagesInUse(settings, policy, ownerLogin);
+    const client = { secondaryLimitRefusals: 0 };
+    const api = connect(settings, client);
     const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token });
     // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
-    const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => info(line), everyCount: Number.POSITIVE_INFINITY });
-    const reading = new Progress({ total: 0, label: 'Reading manifests', log: line => info(line), everyCount: Number.POSITIVE_INFINITY });
+    const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => core/* info */.pq(line), everyCount: Number.POSITIVE_INFINITY });
+    const reading = new Progress({ total: 0, label: 'Reading manifests', log: line => core/* info */.pq(line), everyCount: Number.POSITIVE_INFINITY });
+    // Restored while the versions are listed (reads wait for it), from when the first requests are
+    // answered: loading the cache library must not delay them. Progress counts registry reads only.
+    let firstRequestsAnswered;
+    const manifestCache = actions_cache/* ManifestCacheRun */.Bp.start({
+        startAfter: new Promise(resolve => (firstRequestsAnswered = resolve)),
+        enabled: settings.manifestCache,
+        owner: ownerLogin,
+        scope: (0,actions_cache/* manifestCacheScope */.sY)(policy),
+        runId: settings.runId,
+        runAttempt: settings.runAttempt,
+        directory: settings.runnerTemp,
+        log: { info: line => core/* info */.pq(line), warning: line => core/* warning */.$e(line) }
+    });
     // Tagged versions' manifests are read while later pages of versions are still being listed.
-    const reader = new PrefetchingReader(new ProgressReader(registry, reading));
+    const reader = new PrefetchingReader(manifestCache.wrap(new ProgressReader(registry, reading)));
     // Which versions the policy keeps decides which manifests must be read; the cap only defers.
     const keptVersions = (pkg) => {
-        const draft = planRetention({ policy, inventories: [pkg], now: startedAt });
+        const draft = planRetention({ policy, inventories: [pkg], now: startedAt, inUse });
         return new Set(draft.packages[0].versions.filter(v => v.decision === 'keep').map(v => v.id));
     };
-    const inventory = await group('Inventory', async () => {
+    const inventory = await core/* group */.Os('Inventory', async () => {
         // The rate-limit state is only logged: asked for alongside the owner, not a round trip before it.
         const [owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()]);
-        info(`At start, ${api.rateLimit.describe()}`);
-        info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`);
+        firstRequestsAnswered();
+        core/* info */.pq(`At start, ${api.rateLimit.describe()}`);
+        core/* info */.pq(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`);
         const listingStarted = new Set();
         const result = await collectInventory(api, owner, policy, (pkg, versions, pages) => {
             if (!listingStarted.has(packageKey(pkg))) {
@@ -48242,31 +47939,48 @@ async function runRetention(settings, startedAt) {
             }
             listing.advance();
             if (pkg.type === 'container')
-                reader.prefetch(registryRepository(pkg.owner, pkg.name), versions);
+                reader.prefetch((0,names/* registryRepository */.q3)(pkg.owner, pkg.name), versions);
         });
         const graphs = await buildImageGraphs(result.packages, { reader, keptVersions });
+        // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
+        const registryUnusable = registry.unusableMessage();
+        if (registryUnusable)
+            throw new FatalError(registryUnusable);
         result.packages = graphs.map(g => g.inventory);
         for (const g of graphs) {
             if (g.manifestReads === 0)
                 continue;
-            info(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`);
+            core/* info */.pq(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`);
         }
         for (const key of result.missing) {
-            warning(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`);
+            core/* warning */.$e(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`);
         }
         return result;
     });
-    const plan = await group('Plan', async () => {
-        const result = planRetention({ policy, inventories: inventory.packages, now: startedAt, maxDeletions });
+    const plan = await core/* group */.Os('Plan', async () => {
+        const result = planRetention({ policy, inventories: inventory.packages, now: startedAt, maxDeletions, inUse });
         for (const pkg of result.packages) {
             const deleting = pkg.versions.filter(v => v.decision === 'delete').length;
-            info(`${pkg.key}: ${pkg.versions.length} version(s), ${deleting} to delete, ${pkg.versions.length - deleting} kept`);
+            core/* info */.pq(`${pkg.key}: ${pkg.versions.length} version(s), ${deleting} to delete, ${pkg.versions.length - deleting} kept`);
             if (pkg.warning)
-                warning(pkg.warning);
+                core/* warning */.$e(pkg.warning);
+            for (const note of pkg.notes ?? [])
+                core/* info */.pq(`${pkg.key}: ${note}`);
         }
         if (result.deferredByCap.length > 0) {
             const versions = result.deferredByCap.reduce((n, g) => n + g.versionIds.length, 0);
-            info(`max-deletions ${maxDeletions}: ${versions} version(s) deferred to later runs`);
+            core/* info */.pq(`max-deletions ${maxDeletions}: ${versions} version(s) deferred to later runs`);
+        }
+        if (result.oversizedGroup) {
+            const { packageKey: key, imageId, versions, maxDeletions: cap } = result.oversizedGroup;
+            core/* warning */.$e(`${key}: the oldest image to delete (version ${imageId}) goes with ${versions} versions, more than max-deletions ${cap}. ` +
+                `An image is never split, so it is taken alone this run; max-deletions ${versions} would fit it.`);
+        }
+        for (const pkg of inventory.packages) {
+            for (const image of pkg.damaged ?? []) {
+                const platforms = image.missing.map(m => m.platform ?? m.digest).join(', ');
+                core/* info */.pq(`${packageKey(pkg.package)}: version ${image.id} is already broken, it lists absent platform manifest(s): ${platforms}`);
+            }
         }
         return result;
     });
@@ -48279,11 +47993,15 @@ async function runRetention(settings, startedAt) {
         plan,
         execution,
         missing: inventory.missing,
+        inventories: inventory.packages,
+        ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
         requests: {
             'list packages pages': api.stats.packagePages,
             'list versions pages': api.stats.versionPages,
             'registry manifest reads': registry.stats.manifestReads,
-            'registry token requests': registry.stats.tokenRequests
+            'manifests from the cache': manifestCache.served,
+            'registry token requests': registry.stats.tokenRequests,
+            'secondary-limit refusals': client.secondaryLimitRefusals
         }
     });
     // Written before any deletion, so even a run killed outright leaves its plan ('running': cut short).
@@ -48292,33 +48010,48 @@ async function runRetention(settings, startedAt) {
     if (!settings.dryRun) {
         const cancellation = watchForCancellation();
         try {
-            execution = await group('Delete', () => executePlan(plan, api, { log: line => info(line), stopRequested: cancellation.requested }));
+            execution = await core/* group */.Os('Delete', () => executePlan(plan, api, { log: line => core/* info */.pq(line), stopRequested: cancellation.requested }));
         }
         finally {
             cancellation.dispose();
         }
     }
     else {
-        info('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.');
+        core/* info */.pq('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.');
     }
     const final = report(execution);
-    return group('Report', async () => {
+    const outcome = await core/* group */.Os('Report', async () => {
         const stopped = execution?.stoppedEarly;
         writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped);
         if (stopped)
-            info(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`);
+            core/* info */.pq(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`);
         const t = final.totals;
         // Outputs first: they cannot fail, the summary (a file) can.
-        setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, planPath });
+        setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, damaged: final.damaged?.length ?? 0, planPath });
         await writeSummary(renderSummary(final, planPath));
-        info(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`);
+        core/* info */.pq(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`);
         await api.refreshRateLimit();
-        info(`At end, ${api.rateLimit.describe()}`);
+        core/* info */.pq(`At end, ${api.rateLimit.describe()}`);
+        const spent = client.budget;
+        if (spent) {
+            core/* info */.pq(`REST requests: ${spent.requests} (${spent.points} points), at most ${spent.peakWindowPoints} points in any 60 s and ${spent.peakInFlight} in flight ` +
+                "(GitHub's secondary limits: 900 and 100)");
+        }
+        if (client.secondaryLimitRefusals > 0) {
+            core/* warning */.$e(`GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
+                'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.');
+        }
         if (t.failed > 0) {
             return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` };
         }
-        return {};
+        const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan);
+        return nothingPlanned ? { failure: nothingPlanned } : {};
     });
+    if (manifestCache.active) {
+        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted';
+        await core/* group */.Os('Manifest cache', () => manifestCache.save((0,actions_cache/* presentManifests */.it)(inventory.packages, gone)));
+    }
+    return outcome;
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -48335,17 +48068,187 @@ async function run() {
         const startedAt = new Date();
         const settings = getSettings();
         const action = settings.restoreFrom ? 'restore' : 'delete';
-        info(settings.dryRun ? `Mode: dry run (${action}: plan and report only)` : `Mode: ${action} (executing)`);
-        const outcome = settings.restoreFrom ? await runRestore(settings, settings.restoreFrom) : await runRetention(settings, startedAt);
+        core/* info */.pq(settings.dryRun ? `Mode: dry run (${action}: plan and report only)` : `Mode: ${action} (executing)`);
+        const outcome = settings.restoreFrom ? await runRestore(settings, settings.restoreFrom, startedAt) : await runRetention(settings, startedAt);
         if (outcome.failure)
-            setFailed(outcome.failure);
+            core/* setFailed */.C1(outcome.failure);
     }
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (!(error instanceof FatalError && error.explainedInSummary))
             await writeFailureSummary(message);
-        setFailed(message);
+        core/* setFailed */.C1(message);
     }
+}
+
+
+/***/ }),
+
+/***/ 1:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $$: () => (/* binding */ isIndexMediaType),
+/* harmony export */   Bc: () => (/* binding */ isDigest),
+/* harmony export */   G8: () => (/* binding */ platformLabel),
+/* harmony export */   Ng: () => (/* binding */ parseManifest),
+/* harmony export */   RV: () => (/* binding */ ManifestFormatError),
+/* harmony export */   dY: () => (/* binding */ MANIFEST_ACCEPT),
+/* harmony export */   fM: () => (/* binding */ classifyIndexEntry)
+/* harmony export */ });
+/* unused harmony exports MEDIA_TYPES, REFERENCE_TYPE_ANNOTATION, ATTESTATION_MANIFEST, parseDescriptor */
+// Pure parsing of the manifests the OCI distribution API serves: indexes (and Docker manifest lists),
+// image manifests, and the descriptors they carry. Only what retention decisions use is kept:
+// the children an index lists (digest, media type, platform, annotations) and a manifest's `subject`.
+const MEDIA_TYPES = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json'
+};
+/** Sent on every manifest GET: without it ghcr.io may answer a schema the parser does not know. */
+const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifestList, MEDIA_TYPES.dockerManifest].join(', ');
+/** buildx marks the attestation entries of an index with this annotation (and platform unknown/unknown). */
+const REFERENCE_TYPE_ANNOTATION = 'vnd.docker.reference.type';
+const ATTESTATION_MANIFEST = 'attestation-manifest';
+const INDEX_MEDIA_TYPES = new Set([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList]);
+/** "sha256:<64 hex>" and other registered algorithms: the OCI digest grammar. */
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+function isDigest(reference) {
+    return DIGEST.test(reference);
+}
+function isIndexMediaType(mediaType) {
+    return mediaType !== undefined && INDEX_MEDIA_TYPES.has(mediaType);
+}
+/** The body is not a manifest this project can interpret: the caller treats it as unreadable. */
+class ManifestFormatError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ManifestFormatError';
+    }
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function optionalString(record, key, where) {
+    const value = record[key];
+    if (value === undefined)
+        return undefined;
+    if (typeof value !== 'string')
+        throw new ManifestFormatError(`${where}.${key} is not a string`);
+    return value;
+}
+function parsePlatform(value, where) {
+    if (value === undefined)
+        return undefined;
+    if (!isRecord(value))
+        throw new ManifestFormatError(`${where}.platform is not an object`);
+    const os = optionalString(value, 'os', `${where}.platform`);
+    const architecture = optionalString(value, 'architecture', `${where}.platform`);
+    if (os === undefined || architecture === undefined)
+        throw new ManifestFormatError(`${where}.platform lacks os or architecture`);
+    const variant = optionalString(value, 'variant', `${where}.platform`);
+    return variant ? { os, architecture, variant } : { os, architecture };
+}
+function parseAnnotations(value, where) {
+    if (value === undefined)
+        return undefined;
+    if (!isRecord(value))
+        throw new ManifestFormatError(`${where}.annotations is not an object`);
+    const annotations = {};
+    for (const [key, text] of Object.entries(value)) {
+        // Annotation values are strings by spec; a stray number must not make the whole manifest unreadable.
+        if (typeof text === 'string')
+            annotations[key] = text;
+    }
+    return annotations;
+}
+/**
+ * A descriptor that cannot be understood is an error, not something to skip: dropping a child of an
+ * index would let the plan delete a platform manifest a kept image still needs.
+ */
+function parseDescriptor(value, where) {
+    if (!isRecord(value))
+        throw new ManifestFormatError(`${where} is not an object`);
+    const digest = optionalString(value, 'digest', where);
+    if (digest === undefined || !isDigest(digest))
+        throw new ManifestFormatError(`${where}.digest is missing or not a digest`);
+    const descriptor = { mediaType: optionalString(value, 'mediaType', where) ?? '', digest };
+    const platform = parsePlatform(value.platform, where);
+    if (platform)
+        descriptor.platform = platform;
+    const annotations = parseAnnotations(value.annotations, where);
+    if (annotations)
+        descriptor.annotations = annotations;
+    const artifactType = optionalString(value, 'artifactType', where);
+    if (artifactType)
+        descriptor.artifactType = artifactType;
+    return descriptor;
+}
+/**
+ * Index or image manifest. The body's `mediaType` is only a SHOULD in the OCI spec, so the shape decides
+ * when it is absent: a `manifests` array makes an index, anything else is read as a manifest.
+ */
+function parseManifest(fetched) {
+    const body = fetched.body;
+    if (!isRecord(body))
+        throw new ManifestFormatError('the manifest is not a JSON object');
+    const mediaType = optionalString(body, 'mediaType', 'manifest') ?? fetched.mediaType;
+    const subject = body.subject === undefined ? undefined : parseDescriptor(body.subject, 'subject');
+    const listsManifests = body.manifests !== undefined;
+    if (isIndexMediaType(mediaType) || listsManifests) {
+        if (!Array.isArray(body.manifests))
+            throw new ManifestFormatError('the index has no manifests array');
+        const manifests = body.manifests.map((entry, i) => parseDescriptor(entry, `manifests[${i}]`));
+        return subject ? { kind: 'index', mediaType, manifests, subject } : { kind: 'index', mediaType, manifests };
+    }
+    return subject ? { kind: 'manifest', mediaType, subject } : { kind: 'manifest', mediaType };
+}
+/** What an index entry is: a platform image, a buildx attestation, or a nested index (to read in turn). */
+function classifyIndexEntry(entry) {
+    if (isIndexMediaType(entry.mediaType))
+        return 'index';
+    const unknownPlatform = entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown';
+    if (unknownPlatform && entry.annotations?.[REFERENCE_TYPE_ANNOTATION] === ATTESTATION_MANIFEST)
+        return 'attestation';
+    return 'platform';
+}
+/** "linux/arm64/v8": os/architecture[/variant]. */
+function platformLabel(platform) {
+    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+
+
+/***/ }),
+
+/***/ 1815:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Mr: () => (/* binding */ isVerifiableDigest),
+/* harmony export */   d: () => (/* binding */ isValidRepository),
+/* harmony export */   dz: () => (/* binding */ isTag),
+/* harmony export */   q3: () => (/* binding */ registryRepository)
+/* harmony export */ });
+// How packages and versions are named on the registry, and the grammars a request must respect
+// (OCI distribution spec), checked before any request is sent.
+// Path components separated by "/" (a GitHub package name may contain slashes), lowercase only.
+const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+/** Digests whose bytes can be checked with Node's hashes. */
+const VERIFIABLE_DIGEST = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
+/** The registry path of a package: "OWNER/NAME" lowercased (ghcr.io paths are), the name's slashes kept. */
+function registryRepository(owner, packageName) {
+    return `${owner}/${packageName}`.toLowerCase();
+}
+function isValidRepository(repository) {
+    return REPOSITORY.test(repository);
+}
+function isTag(reference) {
+    return TAG.test(reference);
+}
+function isVerifiableDigest(reference) {
+    return VERIFIABLE_DIGEST.test(reference);
 }
 
 
@@ -48365,10 +48268,24 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
 /***/ 4434:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
@@ -48449,6 +48366,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -48463,6 +48387,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
+/***/ 8995:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
@@ -48470,10 +48408,31 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
 /***/ 643:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
 
 /***/ }),
 
@@ -48533,10 +48492,31 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
 /***/ 932:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
@@ -48551,6 +48531,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decod
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 2018:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
+
+/***/ }),
+
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 
 /***/ }),
 
@@ -51211,7 +51205,7 @@ __webpack_unused_export__ = lexer.Lexer;
 exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
 __webpack_unused_export__ = publicApi.parse;
-__webpack_unused_export__ = publicApi.parseAllDocuments;
+exports.hR = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
 exports.YR = visit.visit;
@@ -57126,6 +57120,5820 @@ exports.visit = visit;
 exports.visitAsync = visitAsync;
 
 
+/***/ }),
+
+/***/ 3838:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
+  V4: () => (/* binding */ getInput),
+  Os: () => (/* binding */ group),
+  pq: () => (/* binding */ info),
+  _o: () => (/* binding */ isDebug),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ core_setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(4942);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth = __nccwpck_require__(2145);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return __awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return __awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 3 modules
+var lib_exec = __nccwpck_require__(7187);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 7187:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  m: () => (/* binding */ exec)
+});
+
+// UNUSED EXPORTS: getExecOutput
+
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
+var io = __nccwpck_require__(8701);
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util = __nccwpck_require__(90);
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return __awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!io_util/* isRooted */.Qh(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield io/* which */.K7(this.toolPath, true);
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield io_util/* exists */.t2(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+
+/***/ }),
+
+/***/ 2145:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   tZ: () => (/* binding */ BearerCredentialHandler)
+/* harmony export */ });
+/* unused harmony exports BasicCredentialHandler, PersonalAccessTokenCredentialHandler */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+
+/***/ }),
+
+/***/ 4942:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Qq: () => (/* binding */ HttpClient),
+  Kg: () => (/* binding */ HttpClientError),
+  Hv: () => (/* binding */ HttpCodes)
+});
+
+// UNUSED EXPORTS: Headers, HttpClientResponse, MediaTypes, getProxyUrl, isHttps
+
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 90:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ck: () => (/* binding */ mkdir),
+/* harmony export */   H8: () => (/* binding */ IS_WINDOWS),
+/* harmony export */   Qh: () => (/* binding */ isRooted),
+/* harmony export */   rm: () => (/* binding */ rm),
+/* harmony export */   t2: () => (/* binding */ exists),
+/* harmony export */   vr: () => (/* binding */ tryGetExecutablePath)
+/* harmony export */ });
+/* unused harmony exports chmod, copyFile, lstat, open, readdir, rename, rmdir, stat, symlink, unlink, readlink, UV_FS_O_EXLOCK, READONLY, isDirectory, getCmdPath */
+/* harmony import */ var fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9896);
+/* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6928);
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs__WEBPACK_IMPORTED_MODULE_0__.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY;
+function exists(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return __awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = path__WEBPACK_IMPORTED_MODULE_1__.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = path__WEBPACK_IMPORTED_MODULE_1__.dirname(filePath);
+                        const upperName = path__WEBPACK_IMPORTED_MODULE_1__.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = path__WEBPACK_IMPORTED_MODULE_1__.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+
+/***/ }),
+
+/***/ 8701:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K7: () => (/* binding */ which),
+/* harmony export */   U$: () => (/* binding */ mkdirP),
+/* harmony export */   Yz: () => (/* binding */ rmRF)
+/* harmony export */ });
+/* unused harmony exports cp, mv, findInPath */
+/* harmony import */ var assert__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2613);
+/* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6928);
+/* harmony import */ var _io_util_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(90);
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return __awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return __awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .IS_WINDOWS */ .H8) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        (0,assert__WEBPACK_IMPORTED_MODULE_0__.ok)(fsPath, 'a path argument must be provided');
+        yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .mkdir */ .Ck(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .IS_WINDOWS */ .H8) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .IS_WINDOWS */ .H8 && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(path__WEBPACK_IMPORTED_MODULE_1__.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .isRooted */ .Qh(tool)) {
+            const filePath = yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .tryGetExecutablePath */ .vr(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(path__WEBPACK_IMPORTED_MODULE_1__.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(path__WEBPACK_IMPORTED_MODULE_1__.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .tryGetExecutablePath */ .vr(path__WEBPACK_IMPORTED_MODULE_1__.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return __awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function copyFile(srcFile, destFile, force) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+
+/***/ }),
+
+/***/ 3581:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  VR: () => (/* binding */ Minimatch)
+});
+
+// UNUSED EXPORTS: AST, GLOBSTAR, braceExpand, defaults, escape, filter, makeRe, match, minimatch, sep, unescape
+
+;// CONCATENATED MODULE: ./node_modules/balanced-match/dist/esm/index.js
+const balanced = (a, b, str) => {
+    const ma = a instanceof RegExp ? maybeMatch(a, str) : a;
+    const mb = b instanceof RegExp ? maybeMatch(b, str) : b;
+    const r = ma !== null && mb != null && range(ma, mb, str);
+    return (r && {
+        start: r[0],
+        end: r[1],
+        pre: str.slice(0, r[0]),
+        body: str.slice(r[0] + ma.length, r[1]),
+        post: str.slice(r[1] + mb.length),
+    });
+};
+const maybeMatch = (reg, str) => {
+    const m = str.match(reg);
+    return m ? m[0] : null;
+};
+const range = (a, b, str) => {
+    let begs, beg, left, right = undefined, result;
+    let ai = str.indexOf(a);
+    let bi = str.indexOf(b, ai + 1);
+    let i = ai;
+    if (ai >= 0 && bi > 0) {
+        if (a === b) {
+            return [ai, bi];
+        }
+        begs = [];
+        left = str.length;
+        while (i >= 0 && !result) {
+            if (i === ai) {
+                begs.push(i);
+                ai = str.indexOf(a, i + 1);
+            }
+            else if (begs.length === 1) {
+                const r = begs.pop();
+                if (r !== undefined)
+                    result = [r, bi];
+            }
+            else {
+                beg = begs.pop();
+                if (beg !== undefined && beg < left) {
+                    left = beg;
+                    right = bi;
+                }
+                bi = str.indexOf(b, i + 1);
+            }
+            i = ai < bi && ai >= 0 ? ai : bi;
+        }
+        if (begs.length && right !== undefined) {
+            result = [left, right];
+        }
+    }
+    return result;
+};
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/brace-expansion/dist/esm/index.js
+
+const escSlash = '\0SLASH' + Math.random().toFixed(16) + '\0';
+const escOpen = '\0OPEN' + Math.random().toFixed(16) + '\0';
+const escClose = '\0CLOSE' + Math.random().toFixed(16) + '\0';
+const escComma = '\0COMMA' + Math.random().toFixed(16) + '\0';
+const escPeriod = '\0PERIOD' + Math.random().toFixed(16) + '\0';
+const escSlashPattern = new RegExp(escSlash, 'g');
+const escOpenPattern = new RegExp(escOpen, 'g');
+const escClosePattern = new RegExp(escClose, 'g');
+const escCommaPattern = new RegExp(escComma, 'g');
+const escPeriodPattern = new RegExp(escPeriod, 'g');
+const slashPattern = /\\\\/g;
+const openPattern = /\\{/g;
+const closePattern = /\\}/g;
+const commaPattern = /\\,/g;
+const periodPattern = /\\\./g;
+const EXPANSION_MAX = 100_000;
+// `EXPANSION_MAX` caps the *number* of expansions, but not their length. An
+// input like `'{a,b}'.repeat(1500)` stays under that count - its output is
+// truncated to 100k results - while making every result ~1500 characters
+// long. The result set, and the intermediate arrays built while combining
+// brace sets, then grow large enough to exhaust memory and crash the process
+// (CVE-2026-14257). `EXPANSION_MAX_LENGTH` bounds the total number of
+// characters the accumulator may hold at any point, so memory stays flat no
+// matter how many brace groups are chained. The limit sits well above any
+// realistic expansion (100k results hitting `EXPANSION_MAX` measure ~1M
+// characters) so legitimate input is unaffected.
+const EXPANSION_MAX_LENGTH = 4_000_000;
+// `expand_` recurses once per level of brace *nesting* - both when expanding a
+// set's comma members and when re-wrapping a set whose body is a single part.
+// The CVE-2026-14257 fix made the *tail* iterative (recursion on `m.post`, one
+// level per chained group), which left nesting depth unbounded: about 3,100
+// levels of `{{{...a,b...}}}` - only ~6KB of input - exhausted the native stack
+// and crashed the process. `EXPANSION_MAX_DEPTH` bounds how deep the parser
+// will follow nesting. It sits far above any realistic pattern and well below
+// the depth at which the stack runs out.
+const EXPANSION_MAX_DEPTH = 1_000;
+// Bash keeps a quirk where a brace group followed by a comma set still expands
+// (`{a},b}`). The parser implements it by rewriting the string and restarting
+// the scan, absorbing one `}` per pass. `n` trailing braces therefore cost `n`
+// full passes over a string that itself grows by one `escClose` sentinel each
+// time - quadratic in `n`, with a ~26x constant from the sentinel's length.
+// 128KB of `'{a}' + '}'.repeat(n) + ',z}'` blocked the event loop for 27
+// seconds to produce two results. `EXPANSION_MAX_REWRITES` bounds how many
+// times the scan may restart. Real `{a},b}` input needs a handful.
+const EXPANSION_MAX_REWRITES = 1_000;
+// `EXPANSION_MAX_STEPS` bounds the work one `expand` call does, which `max`,
+// `maxLength` and `maxDepth` don't: nested sets are rescanned at every level
+// and chained groups each rebuild up to `max` results, so 2KB of input could
+// block the event loop for over 30 seconds. Each character scanned, result
+// built and sequence value generated is a step, and each `expand_` call costs
+// `CALL_STEPS` more. Past the budget, the set being expanded and everything
+// after it stay literal. A glob needs a few hundred steps, and nesting all the
+// way to `EXPANSION_MAX_DEPTH` about 4M.
+const EXPANSION_MAX_STEPS = 20_000_000;
+// What one `expand_` call costs on top of what it scans and builds. Setting
+// one up takes about as long as scanning 16 characters, and a set whose
+// results are wrapped to be expanded again makes one call per result, each
+// scanning and building next to nothing: 64KB of
+// `('{{' + ','.repeat(316) + '}{' + ','.repeat(316) + '}}').repeat(n)` made
+// 4M such calls, which spent the budget three times as slowly as anything
+// else.
+const CALL_STEPS = 16;
+function numeric(str) {
+    return !isNaN(str) ? parseInt(str, 10) : str.charCodeAt(0);
+}
+function escapeBraces(str) {
+    return str
+        .replace(slashPattern, escSlash)
+        .replace(openPattern, escOpen)
+        .replace(closePattern, escClose)
+        .replace(commaPattern, escComma)
+        .replace(periodPattern, escPeriod);
+}
+function unescapeBraces(str) {
+    return str
+        .replace(escSlashPattern, '\\')
+        .replace(escOpenPattern, '{')
+        .replace(escClosePattern, '}')
+        .replace(escCommaPattern, ',')
+        .replace(escPeriodPattern, '.');
+}
+// Like `target.push(...items)` but doesn't overflow the stack
+function pushAll(target, items) {
+    for (let i = 0; i < items.length; i++) {
+        target.push(items[i]);
+    }
+}
+// `balanced`, run on `masked` (see `maskUnmatchedOpens`), sliced from `str`
+// and charged for the characters it walks: up to the group's `}`, or the
+// whole string when there is no match or unmatched `{` come first, which
+// `unmatched` then flags for masking. Once a call overdraws the budget, it
+// and every later one return undefined, so the rest stays literal.
+function balancedWithBudget(str, masked, budget) {
+    if (budget.remaining < 0) {
+        return undefined;
+    }
+    const r = range('{', '}', masked);
+    const unmatched = r !== undefined && masked.indexOf('{') < r[0];
+    budget.remaining -= r && !unmatched ? r[1] + 1 : str.length;
+    if (!r || budget.remaining < 0) {
+        return undefined;
+    }
+    return {
+        end: r[1],
+        pre: str.slice(0, r[0]),
+        body: str.slice(r[0] + 1, r[1]),
+        post: str.slice(r[1] + 1),
+        unmatched,
+    };
+}
+// `masked` with every `{` that has no matching `}` swapped for a `\0`, which
+// keeps the length, so a scan of it still lines up with the string it was
+// made from. Such a `{` is literal either way, but `balanced` only learns that
+// one is unmatched by reading to the end of the string, so with one at the
+// head of every group (`'{a,{b,c}'.repeat(n)`) each scan read the rest of the
+// input. That was quadratic, and once the step budget charged for it, it ran
+// out partway through and left the rest literal. A scan of the masked copy
+// stops at the group's `}`. It is one pass, charged as such.
+function maskUnmatchedOpens(masked, budget) {
+    budget.remaining -= masked.length;
+    const open = [];
+    for (let i = 0; i < masked.length; i++) {
+        const c = masked.charCodeAt(i);
+        if (c === 0x7b) {
+            open.push(i);
+        }
+        else if (c === 0x7d && open.length) {
+            open.pop();
+        }
+    }
+    let out = '';
+    let last = 0;
+    for (let i = 0; i < open.length; i++) {
+        const at = open[i];
+        out += masked.slice(last, at) + '\0';
+        last = at + 1;
+    }
+    return out + masked.slice(last);
+}
+// Whether `str` has a `,` not followed by another `,`, with a `}` after it on
+// the same line - what `/,(?!,).*\}/.test(str)` asks, answered in one pass from
+// the end. The regex tries every `,` and backtracks through the rest of its
+// line from each, which is quadratic, and the `{a},b}` rewrite asks again on
+// every pass. Like a scan, it is charged for the whole string and refused if
+// that overdraws the budget.
+function commaSetFollows(str, budget) {
+    budget.remaining -= str.length;
+    if (budget.remaining < 0) {
+        return false;
+    }
+    // Whether a `}` follows the current position before the line ends
+    let close = false;
+    for (let i = str.length - 1; i >= 0; i--) {
+        const c = str.charCodeAt(i);
+        if (c === 0x7d) {
+            close = true;
+        }
+        else if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) {
+            // A line terminator, which `.` does not match
+            close = false;
+        }
+        else if (c === 0x2c && close && str.charCodeAt(i + 1) !== 0x2c) {
+            return true;
+        }
+    }
+    return false;
+}
+/**
+ * Basically just str.split(","), but handling cases
+ * where we have nested braced sections, which should be
+ * treated as individual members, like {a,{b,c},d}
+ *
+ * Returns `undefined` if the step budget runs out before the whole set is
+ * split, since splitting what is left on every comma would tear apart the
+ * nested sets it still holds.
+ */
+function parseCommaParts(str, budget) {
+    const parts = [];
+    // Walk the brace groups iteratively. Recursing on `post` once per group let a
+    // chain of them exhaust the stack - the parsing-side counterpart to
+    // the `expand_` overflow fixed for CVE-2026-14257, and not something `max` or
+    // `maxLength` can bound, since it happens before expansion.
+    //
+    // The part the next chunk continues
+    let carry = '';
+    for (;;) {
+        // A set's body holds no unmatched `{`, so there is nothing to mask.
+        const m = balancedWithBudget(str, str, budget);
+        if (budget.remaining < 0) {
+            return undefined;
+        }
+        if (!m) {
+            const tail = str.split(',');
+            tail[0] = carry + tail[0];
+            pushAll(parts, tail);
+            return parts;
+        }
+        const { pre, body, post } = m;
+        const p = pre.split(',');
+        p[0] = carry + p[0];
+        p[p.length - 1] += '{' + body + '}';
+        if (!post.length) {
+            pushAll(parts, p);
+            return parts;
+        }
+        carry = p.pop();
+        pushAll(parts, p);
+        str = post;
+    }
+}
+// An option that is left out, or that is NaN, gets its default. Every
+// comparison against NaN is false, so a NaN bound would never be reached:
+// `{ maxSteps: NaN }` let 15KB of input block the event loop for 16 seconds,
+// and `{ maxDepth: NaN }` overflowed the stack again (CVE-2026-102278). Pass
+// `Infinity` to lift a bound.
+function bound(value, fallback) {
+    return value === undefined || isNaN(value) ? fallback : value;
+}
+function expand(str, options = {}) {
+    if (!str) {
+        return [];
+    }
+    const max = bound(options.max, EXPANSION_MAX);
+    const maxLength = bound(options.maxLength, EXPANSION_MAX_LENGTH);
+    const maxDepth = bound(options.maxDepth, EXPANSION_MAX_DEPTH);
+    const maxRewrites = bound(options.maxRewrites, EXPANSION_MAX_REWRITES);
+    const maxSteps = bound(options.maxSteps, EXPANSION_MAX_STEPS);
+    // I don't know why Bash 4.3 does this, but it does.
+    // Anything starting with {} will have the first two bytes preserved
+    // but *only* at the top level, so {},a}b will not expand to anything,
+    // but a{},b}c will be expanded to [a}c,abc].
+    // One could argue that this is a bug in Bash, but since the goal of
+    // this module is to match Bash's rules, we escape a leading {}
+    if (str.slice(0, 2) === '{}') {
+        str = '\\{\\}' + str.slice(2);
+    }
+    return expand_(escapeBraces(str), max, maxLength, maxDepth, 0, maxRewrites, { remaining: maxSteps }, true).map(unescapeBraces);
+}
+function embrace(str) {
+    return '{' + str + '}';
+}
+function isPadded(el) {
+    return /^-?0\d/.test(el);
+}
+function lte(i, y) {
+    return i <= y;
+}
+function gte(i, y) {
+    return i >= y;
+}
+// Build `{ acc[a] + pre + values[v] }` for every combination, capping the
+// number of results at `max` and the total number of characters at `maxLength`.
+// This is the one place output grows, so bounding it here keeps the single
+// accumulator - and therefore memory - flat regardless of how many brace groups
+// are combined (CVE-2026-14257). Each result built is a step, since `max` and
+// `maxLength` bound one combination, not how many brace groups are combined.
+function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
+    const out = [];
+    let length = 0;
+    // Bash drops empty results at the top level, and they don't count against
+    // `max`, so `max` bounds the number of *kept* results. Only an empty
+    // `acc[a] + pre` can make one, so for those the empty values are skipped
+    // without being visited. Visiting them one at a time let a set of empties
+    // cost `acc.length * values.length` while keeping nothing.
+    let nonEmpty;
+    outer: for (let a = 0; a < acc.length; a++) {
+        const prefix = acc[a] + pre;
+        let vs = values;
+        if (dropEmpties && !prefix) {
+            if (!nonEmpty)
+                nonEmpty = values.filter(v => v);
+            vs = nonEmpty;
+        }
+        for (let v = 0; v < vs.length; v++) {
+            if (out.length >= max)
+                break outer;
+            const expansion = prefix + vs[v];
+            if (length + expansion.length > maxLength)
+                break outer;
+            out.push(expansion);
+            length += expansion.length;
+        }
+    }
+    budget.remaining -= out.length;
+    return out;
+}
+// The expansion values of a single numeric (`1..5`) or alphabetic (`a..e..2`)
+// sequence body, or `undefined` if the step budget runs out generating them.
+function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
+    const n = body.split(/\.\./);
+    const N = [];
+    // A sequence body always splits into two or three parts, but the compiler
+    // can't know that.
+    /* c8 ignore start */
+    if (n[0] === undefined || n[1] === undefined) {
+        return N;
+    }
+    /* c8 ignore stop */
+    const x = numeric(n[0]);
+    const y = numeric(n[1]);
+    const width = Math.max(n[0].length, n[1].length);
+    let incr = n.length === 3 && n[2] !== undefined ?
+        Math.max(Math.abs(numeric(n[2])), 1)
+        : 1;
+    let test = lte;
+    const reverse = y < x;
+    if (reverse) {
+        incr *= -1;
+        test = gte;
+    }
+    const pad = n.some(isPadded);
+    // A padded value is built a character at a time to `width`, which the input
+    // sets, so it costs one step per character: 64KB of
+    // `('{' + '0'.repeat(100) + '..99999}').repeat(n)` took 7 seconds charged
+    // one step per value.
+    const cost = pad ? width : 1;
+    let length = 0;
+    for (let i = x; test(i, y) && N.length < max; i += incr) {
+        // Each value is a step. `max` and `maxLength` bound one sequence, but a
+        // chain of them still generated up to `max` values each, however few
+        // combining could keep.
+        budget.remaining -= cost;
+        if (budget.remaining < 0) {
+            return undefined;
+        }
+        let c;
+        if (isAlphaSequence) {
+            c = String.fromCharCode(i);
+            if (c === '\\') {
+                c = '';
+            }
+        }
+        else {
+            c = String(i);
+            if (pad) {
+                const need = width - c.length;
+                if (need > 0) {
+                    const z = new Array(need + 1).join('0');
+                    if (i < 0) {
+                        c = '-' + z + c.slice(1);
+                    }
+                    else {
+                        c = z + c;
+                    }
+                }
+            }
+        }
+        if (length + c.length > maxLength)
+            break;
+        N.push(c);
+        length += c.length;
+    }
+    return N;
+}
+function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
+    // An overdraft here makes the first scan refuse, so `str` stays literal.
+    budget.remaining -= CALL_STEPS;
+    // Too deeply nested to keep following: treat the rest as literal, the same
+    // way a group that cannot expand is already handled. Truncating rather than
+    // throwing keeps `expand` total, matching `max` and `maxLength`.
+    if (depth > maxDepth) {
+        return [str];
+    }
+    // Consume the string's top-level brace groups left to right, threading a
+    // running set of combined prefixes (`acc`). Expanding the tail iteratively -
+    // rather than recursing on `m.post` once per group - keeps the native stack
+    // depth constant, so deeply chained input (`'{a,b}'.repeat(3000)`) can no
+    // longer overflow the stack, and leaves a single accumulator whose size
+    // `maxLength` bounds directly (CVE-2026-14257).
+    let acc = [''];
+    // Bash drops empty results, but only when the *first* top-level group is a
+    // comma set - a sequence like `{a..\}` may legitimately yield ''. The drop
+    // is on the final strings, so it is applied to whichever `combine` produces
+    // them (the one with no brace set left in the tail).
+    // How many times the `{a},b}` rewrite below has restarted the scan. Each pass
+    // re-reads the whole string, so leaving this unbounded is quadratic.
+    let rewrites = 0;
+    let dropEmpties = false;
+    let firstGroup = true;
+    // `str` with its unmatched `{` masked, once a scan has run into them
+    let masked = str;
+    for (;;) {
+        const m = balancedWithBudget(str, masked, budget);
+        // No brace set left, or no step budget left to look for one: the rest of
+        // the string is literal.
+        if (!m) {
+            return combine(acc, str, [''], max, maxLength, dropEmpties, budget);
+        }
+        if (m.unmatched) {
+            masked = maskUnmatchedOpens(masked, budget);
+        }
+        // no need to expand pre, since it is guaranteed to be free of brace-sets
+        const pre = m.pre;
+        // This set and the rest of the string, literal: for a set that cannot
+        // expand, and for one the step budget runs out on. Once it is overdrawn,
+        // every set still being expanded, at every level, stays literal like this -
+        // otherwise each level above would go on combining, and wrapping and
+        // expanding again, results the budget was too small for.
+        const literal = () => combine(acc, pre + '{' + m.body + '}' + m.post, [''], max, maxLength, dropEmpties, budget);
+        if (/\$$/.test(pre)) {
+            acc = combine(acc, pre + '{' + m.body + '}', [''], max, maxLength, dropEmpties && !m.post.length, budget);
+            firstGroup = false;
+            if (!m.post.length)
+                break;
+            str = m.post;
+            masked = masked.slice(m.end + 1);
+            continue;
+        }
+        const isNumericSequence = /^-?\d+\.\.-?\d+(?:\.\.-?\d+)?$/.test(m.body);
+        const isAlphaSequence = /^[a-zA-Z]\.\.[a-zA-Z](?:\.\.-?\d+)?$/.test(m.body);
+        const isSequence = isNumericSequence || isAlphaSequence;
+        const isOptions = m.body.indexOf(',') >= 0;
+        if (!isSequence && !isOptions) {
+            // {a},b}
+            if (rewrites < maxRewrites && commaSetFollows(m.post, budget)) {
+                rewrites++;
+                str = m.pre + '{' + m.body + escClose + m.post;
+                // Taking a `}` away never gives an unmatched `{` a partner, so what
+                // is masked stays unmatched. The `{` it closed can be left without
+                // one, and the next scan masks it.
+                masked =
+                    masked.slice(0, m.end) + escClose + masked.slice(m.end + 1);
+                isTop = true;
+                continue;
+            }
+            // Nothing here expands, so the whole remaining string is literal.
+            return literal();
+        }
+        if (firstGroup) {
+            dropEmpties = isTop && !isSequence;
+            firstGroup = false;
+        }
+        let values;
+        if (isSequence) {
+            values = expandSequence(m.body, isAlphaSequence, max, maxLength, budget);
+            if (!values) {
+                return literal();
+            }
+        }
+        else {
+            let n = parseCommaParts(m.body, budget);
+            // The step budget ran out partway through the set.
+            if (!n) {
+                return literal();
+            }
+            if (n.length === 1 && n[0] !== undefined) {
+                // x{{a,b}}y ==> x{a}y x{b}y
+                n = expand_(n[0], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false).map(embrace);
+                // The step budget ran out expanding the set's only part.
+                if (budget.remaining < 0) {
+                    return literal();
+                }
+                //XXX is this necessary? Can't seem to hit it in tests.
+                /* c8 ignore start */
+                if (n.length === 1) {
+                    const next = combine(acc, pre + n[0], [''], max, maxLength, dropEmpties && !m.post.length, budget);
+                    if (budget.remaining < 0) {
+                        return literal();
+                    }
+                    acc = next;
+                    if (!m.post.length)
+                        break;
+                    str = m.post;
+                    masked = masked.slice(m.end + 1);
+                    continue;
+                }
+                /* c8 ignore stop */
+            }
+            // Values that `combine` is going to drop as empty produce no result, so
+            // they must not count against `max` - otherwise `{a,,b}` with `max: 2`
+            // would stop at `['a', '']` and yield one result instead of two. Skipping
+            // them outright keeps `values` bounded while leaving `max` a bound on
+            // *kept* results.
+            let dropsEmpties = dropEmpties && !m.post.length && !pre;
+            for (let d = 0; dropsEmpties && d < acc.length; d++) {
+                if (acc[d]) {
+                    dropsEmpties = false;
+                }
+            }
+            values = [];
+            let valuesLength = 0;
+            outer: for (let j = 0; j < n.length; j++) {
+                const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
+                // The step budget ran out expanding a member.
+                if (budget.remaining < 0) {
+                    return literal();
+                }
+                for (let k = 0; k < expanded.length; k++) {
+                    const v = expanded[k];
+                    if (dropsEmpties && !v)
+                        continue;
+                    if (values.length >= max ||
+                        valuesLength + v.length > maxLength) {
+                        break outer;
+                    }
+                    values.push(v);
+                    valuesLength += v.length;
+                }
+            }
+        }
+        const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
+        // The step budget ran out combining the set's values in.
+        if (budget.remaining < 0) {
+            return literal();
+        }
+        acc = next;
+        if (!m.post.length)
+            break;
+        str = m.post;
+        masked = masked.slice(m.end + 1);
+    }
+    return acc;
+}
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/assert-valid-pattern.js
+const MAX_PATTERN_LENGTH = 1024 * 64;
+const assertValidPattern = (pattern) => {
+    if (typeof pattern !== 'string') {
+        throw new TypeError('invalid pattern');
+    }
+    if (pattern.length > MAX_PATTERN_LENGTH) {
+        throw new TypeError('pattern is too long');
+    }
+};
+//# sourceMappingURL=assert-valid-pattern.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/brace-expressions.js
+// translate the various posix character classes into unicode properties
+// this works across all unicode locales
+// { <posix class>: [<translation>, /u flag required, negated]
+const posixClasses = {
+    '[:alnum:]': ['\\p{L}\\p{Nl}\\p{Nd}', true],
+    '[:alpha:]': ['\\p{L}\\p{Nl}', true],
+    '[:ascii:]': ['\\x' + '00-\\x' + '7f', false],
+    '[:blank:]': ['\\p{Zs}\\t', true],
+    '[:cntrl:]': ['\\p{Cc}', true],
+    '[:digit:]': ['\\p{Nd}', true],
+    '[:graph:]': ['\\p{Z}\\p{C}', true, true],
+    '[:lower:]': ['\\p{Ll}', true],
+    '[:print:]': ['\\p{C}', true],
+    '[:punct:]': ['\\p{P}', true],
+    '[:space:]': ['\\p{Z}\\t\\r\\n\\v\\f', true],
+    '[:upper:]': ['\\p{Lu}', true],
+    '[:word:]': ['\\p{L}\\p{Nl}\\p{Nd}\\p{Pc}', true],
+    '[:xdigit:]': ['A-Fa-f0-9', false],
+};
+// only need to escape a few things inside of brace expressions
+// escapes: [ \ ] -
+const braceEscape = (s) => s.replace(/[[\]\\-]/g, '\\$&');
+// escape all regexp magic characters
+const regexpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
+// everything has already been escaped, we just have to join
+const rangesToString = (ranges) => ranges.join('');
+// takes a glob string at a posix brace expression, and returns
+// an equivalent regular expression source, and boolean indicating
+// whether the /u flag needs to be applied, and the number of chars
+// consumed to parse the character class.
+// This also removes out of order ranges, and returns ($.) if the
+// entire class just no good.
+const parseClass = (glob, position) => {
+    const pos = position;
+    /* c8 ignore start */
+    if (glob.charAt(pos) !== '[') {
+        throw new Error('not in a brace expression');
+    }
+    /* c8 ignore stop */
+    const ranges = [];
+    const negs = [];
+    let i = pos + 1;
+    let sawStart = false;
+    let uflag = false;
+    let escaping = false;
+    let negate = false;
+    let endPos = pos;
+    let rangeStart = '';
+    WHILE: while (i < glob.length) {
+        const c = glob.charAt(i);
+        if ((c === '!' || c === '^') && i === pos + 1) {
+            negate = true;
+            i++;
+            continue;
+        }
+        if (c === ']' && sawStart && !escaping) {
+            endPos = i + 1;
+            break;
+        }
+        sawStart = true;
+        if (c === '\\') {
+            if (!escaping) {
+                escaping = true;
+                i++;
+                continue;
+            }
+            // escaped \ char, fall through and treat like normal char
+        }
+        if (c === '[' && !escaping) {
+            // either a posix class, a collation equivalent, or just a [
+            for (const [cls, [unip, u, neg]] of Object.entries(posixClasses)) {
+                if (glob.startsWith(cls, i)) {
+                    // invalid, [a-[] is fine, but not [a-[:alpha]]
+                    if (rangeStart) {
+                        return ['$.', false, glob.length - pos, true];
+                    }
+                    i += cls.length;
+                    if (neg)
+                        negs.push(unip);
+                    else
+                        ranges.push(unip);
+                    uflag = uflag || u;
+                    continue WHILE;
+                }
+            }
+        }
+        // now it's just a normal character, effectively
+        escaping = false;
+        if (rangeStart) {
+            // throw this range away if it's not valid, but others
+            // can still match.
+            if (c > rangeStart) {
+                ranges.push(braceEscape(rangeStart) + '-' + braceEscape(c));
+            }
+            else if (c === rangeStart) {
+                ranges.push(braceEscape(c));
+            }
+            rangeStart = '';
+            i++;
+            continue;
+        }
+        // now might be the start of a range.
+        // can be either c-d or c-] or c<more...>] or c] at this point
+        if (glob.startsWith('-]', i + 1)) {
+            ranges.push(braceEscape(c + '-'));
+            i += 2;
+            continue;
+        }
+        if (glob.startsWith('-', i + 1)) {
+            rangeStart = c;
+            i += 2;
+            continue;
+        }
+        // not the start of a range, just a single character
+        ranges.push(braceEscape(c));
+        i++;
+    }
+    if (endPos < i) {
+        // didn't see the end of the class, not a valid class,
+        // but might still be valid as a literal match.
+        return ['', false, 0, false];
+    }
+    // if we got no ranges and no negates, then we have a range that
+    // cannot possibly match anything, and that poisons the whole glob
+    if (!ranges.length && !negs.length) {
+        return ['$.', false, glob.length - pos, true];
+    }
+    // if we got one positive range, and it's a single character, then that's
+    // not actually a magic pattern, it's just that one literal character.
+    // we should not treat that as "magic", we should just return the literal
+    // character. [_] is a perfectly valid way to escape glob magic chars.
+    if (negs.length === 0 &&
+        ranges.length === 1 &&
+        /^\\?.$/.test(ranges[0]) &&
+        !negate) {
+        const r = ranges[0].length === 2 ? ranges[0].slice(-1) : ranges[0];
+        return [regexpEscape(r), false, endPos - pos, false];
+    }
+    const sranges = '[' + (negate ? '^' : '') + rangesToString(ranges) + ']';
+    const snegs = '[' + (negate ? '' : '^') + rangesToString(negs) + ']';
+    const comb = ranges.length && negs.length ? '(' + sranges + '|' + snegs + ')'
+        : ranges.length ? sranges
+            : snegs;
+    return [comb, uflag, endPos - pos, true];
+};
+//# sourceMappingURL=brace-expressions.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/unescape.js
+/**
+ * Un-escape a string that has been escaped with {@link escape}.
+ *
+ * If the {@link MinimatchOptions.windowsPathsNoEscape} option is used, then
+ * square-bracket escapes are removed, but not backslash escapes.
+ *
+ * For example, it will turn the string `'[*]'` into `*`, but it will not
+ * turn `'\\*'` into `'*'`, because `\` is a path separator in
+ * `windowsPathsNoEscape` mode.
+ *
+ * When `windowsPathsNoEscape` is not set, then both square-bracket escapes and
+ * backslash escapes are removed.
+ *
+ * Slashes (and backslashes in `windowsPathsNoEscape` mode) cannot be escaped
+ * or unescaped.
+ *
+ * When `magicalBraces` is not set, escapes of braces (`{` and `}`) will not be
+ * unescaped.
+ */
+const unescape_unescape = (s, { windowsPathsNoEscape = false, magicalBraces = true, } = {}) => {
+    if (magicalBraces) {
+        return windowsPathsNoEscape ?
+            s.replace(/\[([^/\\])\]/g, '$1')
+            : s
+                .replace(/((?!\\).|^)\[([^/\\])\]/g, '$1$2')
+                .replace(/\\([^/])/g, '$1');
+    }
+    return windowsPathsNoEscape ?
+        s.replace(/\[([^/\\{}])\]/g, '$1')
+        : s
+            .replace(/((?!\\).|^)\[([^/\\{}])\]/g, '$1$2')
+            .replace(/\\([^/{}])/g, '$1');
+};
+//# sourceMappingURL=unescape.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/ast.js
+// parse a single path portion
+var _a;
+
+
+const types = new Set(['!', '?', '+', '*', '@']);
+const isExtglobType = (c) => types.has(c);
+const isExtglobAST = (c) => isExtglobType(c.type);
+// Map of which extglob types can adopt the children of a nested extglob
+//
+// anything but ! can adopt a matching type:
+// +(a|+(b|c)|d) => +(a|b|c|d)
+// *(a|*(b|c)|d) => *(a|b|c|d)
+// @(a|@(b|c)|d) => @(a|b|c|d)
+// ?(a|?(b|c)|d) => ?(a|b|c|d)
+//
+// * can adopt anything, because 0 or repetition is allowed
+// *(a|?(b|c)|d) => *(a|b|c|d)
+// *(a|+(b|c)|d) => *(a|b|c|d)
+// *(a|@(b|c)|d) => *(a|b|c|d)
+//
+// + can adopt @, because 1 or repetition is allowed
+// +(a|@(b|c)|d) => +(a|b|c|d)
+//
+// + and @ CANNOT adopt *, because 0 would be allowed
+// +(a|*(b|c)|d) => would match "", on *(b|c)
+// @(a|*(b|c)|d) => would match "", on *(b|c)
+//
+// + and @ CANNOT adopt ?, because 0 would be allowed
+// +(a|?(b|c)|d) => would match "", on ?(b|c)
+// @(a|?(b|c)|d) => would match "", on ?(b|c)
+//
+// ? can adopt @, because 0 or 1 is allowed
+// ?(a|@(b|c)|d) => ?(a|b|c|d)
+//
+// ? and @ CANNOT adopt * or +, because >1 would be allowed
+// ?(a|*(b|c)|d) => would match bbb on *(b|c)
+// @(a|*(b|c)|d) => would match bbb on *(b|c)
+// ?(a|+(b|c)|d) => would match bbb on +(b|c)
+// @(a|+(b|c)|d) => would match bbb on +(b|c)
+//
+// ! CANNOT adopt ! (nothing else can either)
+// !(a|!(b|c)|d) => !(a|b|c|d) would fail to match on b (not not b|c)
+//
+// ! can adopt @
+// !(a|@(b|c)|d) => !(a|b|c|d)
+//
+// ! CANNOT adopt *
+// !(a|*(b|c)|d) => !(a|b|c|d) would match on bbb, not allowed
+//
+// ! CANNOT adopt +
+// !(a|+(b|c)|d) => !(a|b|c|d) would match on bbb, not allowed
+//
+// ! CANNOT adopt ?
+// x!(a|?(b|c)|d) => x!(a|b|c|d) would fail to match "x"
+const adoptionMap = new Map([
+    ['!', ['@']],
+    ['?', ['?', '@']],
+    ['@', ['@']],
+    ['*', ['*', '+', '?', '@']],
+    ['+', ['+', '@']],
+]);
+// nested extglobs that can be adopted in, but with the addition of
+// a blank '' element.
+const adoptionWithSpaceMap = new Map([
+    ['!', ['?']],
+    ['@', ['?']],
+    ['+', ['?', '*']],
+]);
+// union of the previous two maps
+const adoptionAnyMap = new Map([
+    ['!', ['?', '@']],
+    ['?', ['?', '@']],
+    ['@', ['?', '@']],
+    ['*', ['*', '+', '?', '@']],
+    ['+', ['+', '@', '?', '*']],
+]);
+// Extglobs that can take over their parent if they are the only child
+// the key is parent, value maps child to resulting extglob parent type
+// '@' is omitted because it's a special case. An `@` extglob with a single
+// member can always be usurped by that subpattern.
+const usurpMap = new Map([
+    ['!', new Map([['!', '@']])],
+    [
+        '?',
+        new Map([
+            ['*', '*'],
+            ['+', '*'],
+        ]),
+    ],
+    [
+        '@',
+        new Map([
+            ['!', '!'],
+            ['?', '?'],
+            ['@', '@'],
+            ['*', '*'],
+            ['+', '+'],
+        ]),
+    ],
+    [
+        '+',
+        new Map([
+            ['?', '*'],
+            ['*', '*'],
+        ]),
+    ],
+]);
+// Patterns that get prepended to bind to the start of either the
+// entire string, or just a single path portion, to prevent dots
+// and/or traversal patterns, when needed.
+// Exts don't need the ^ or / bit, because the root binds that already.
+const startNoTraversal = '(?!(?:^|/)\\.\\.?(?:$|/))';
+const startNoDot = '(?!\\.)';
+// characters that indicate a start of pattern needs the "no dots" bit,
+// because a dot *might* be matched. ( is not in the list, because in
+// the case of a child extglob, it will handle the prevention itself.
+const addPatternStart = new Set(['[', '.']);
+// cases where traversal is A-OK, no dot prevention needed
+const justDots = new Set(['..', '.']);
+const reSpecials = new Set('().*{}+?[]^$\\!');
+const regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
+// any single thing other than /
+const qmark = '[^/]';
+// * => any number of characters
+const star = qmark + '*?';
+// use + when we need to ensure that *something* matches, because the * is
+// the only thing in the path portion.
+const starNoEmpty = qmark + '+?';
+// remove the \ chars that we added if we end up doing a nonmagic compare
+// const deslash = (s: string) => s.replace(/\\(.)/g, '$1')
+let ID = 0;
+class AST {
+    type;
+    #root;
+    #hasMagic;
+    #uflag = false;
+    #parts = [];
+    #parent;
+    #parentIndex;
+    #negs;
+    #filledNegs = false;
+    #options;
+    #toString;
+    // set to true if it's an extglob with no children
+    // (which really means one child of '')
+    #emptyExt = false;
+    id = ++ID;
+    get depth() {
+        return (this.#parent?.depth ?? -1) + 1;
+    }
+    [Symbol.for('nodejs.util.inspect.custom')]() {
+        return {
+            '@@type': 'AST',
+            id: this.id,
+            type: this.type,
+            root: this.#root.id,
+            parent: this.#parent?.id,
+            depth: this.depth,
+            partsLength: this.#parts.length,
+            parts: this.#parts,
+        };
+    }
+    constructor(type, parent, options = {}) {
+        this.type = type;
+        // extglobs are inherently magical
+        if (type)
+            this.#hasMagic = true;
+        this.#parent = parent;
+        this.#root = this.#parent ? this.#parent.#root : this;
+        this.#options = this.#root === this ? options : this.#root.#options;
+        this.#negs = this.#root === this ? [] : this.#root.#negs;
+        if (type === '!' && !this.#root.#filledNegs)
+            this.#negs.push(this);
+        this.#parentIndex = this.#parent ? this.#parent.#parts.length : 0;
+    }
+    get hasMagic() {
+        /* c8 ignore start */
+        if (this.#hasMagic !== undefined)
+            return this.#hasMagic;
+        /* c8 ignore stop */
+        for (const p of this.#parts) {
+            if (typeof p === 'string')
+                continue;
+            if (p.type || p.hasMagic)
+                return (this.#hasMagic = true);
+        }
+        // note: will be undefined until we generate the regexp src and find out
+        return this.#hasMagic;
+    }
+    // reconstructs the pattern
+    toString() {
+        return (this.#toString !== undefined ? this.#toString
+            : !this.type ?
+                (this.#toString = this.#parts.map(p => String(p)).join(''))
+                : (this.#toString =
+                    this.type +
+                        '(' +
+                        this.#parts.map(p => String(p)).join('|') +
+                        ')'));
+    }
+    #fillNegs() {
+        /* c8 ignore start */
+        if (this !== this.#root)
+            throw new Error('should only call on root');
+        if (this.#filledNegs)
+            return this;
+        /* c8 ignore stop */
+        // call toString() once to fill this out
+        this.toString();
+        this.#filledNegs = true;
+        let n;
+        while ((n = this.#negs.pop())) {
+            if (n.type !== '!')
+                continue;
+            // walk up the tree, appending everthing that comes AFTER parentIndex
+            let p = n;
+            let pp = p.#parent;
+            while (pp) {
+                for (let i = p.#parentIndex + 1; !pp.type && i < pp.#parts.length; i++) {
+                    for (const part of n.#parts) {
+                        /* c8 ignore start */
+                        if (typeof part === 'string') {
+                            throw new Error('string part in extglob AST??');
+                        }
+                        /* c8 ignore stop */
+                        part.copyIn(pp.#parts[i]);
+                    }
+                }
+                p = pp;
+                pp = p.#parent;
+            }
+        }
+        return this;
+    }
+    push(...parts) {
+        for (const p of parts) {
+            if (p === '')
+                continue;
+            /* c8 ignore start */
+            if (typeof p !== 'string' &&
+                !(p instanceof _a && p.#parent === this)) {
+                throw new Error('invalid part: ' + p);
+            }
+            /* c8 ignore stop */
+            this.#parts.push(p);
+        }
+    }
+    toJSON() {
+        const ret = this.type === null ?
+            this.#parts
+                .slice()
+                .map(p => (typeof p === 'string' ? p : p.toJSON()))
+            : [this.type, ...this.#parts.map(p => p.toJSON())];
+        if (this.isStart() && !this.type)
+            ret.unshift([]);
+        if (this.isEnd() &&
+            (this === this.#root ||
+                (this.#root.#filledNegs && this.#parent?.type === '!'))) {
+            ret.push({});
+        }
+        return ret;
+    }
+    isStart() {
+        if (this.#root === this)
+            return true;
+        // if (this.type) return !!this.#parent?.isStart()
+        if (!this.#parent?.isStart())
+            return false;
+        if (this.#parentIndex === 0)
+            return true;
+        // if everything AHEAD of this is a negation, then it's still the "start"
+        const p = this.#parent;
+        for (let i = 0; i < this.#parentIndex; i++) {
+            const pp = p.#parts[i];
+            if (!(pp instanceof _a && pp.type === '!')) {
+                return false;
+            }
+        }
+        return true;
+    }
+    isEnd() {
+        if (this.#root === this)
+            return true;
+        if (this.#parent?.type === '!')
+            return true;
+        if (!this.#parent?.isEnd())
+            return false;
+        if (!this.type)
+            return this.#parent?.isEnd();
+        // if not root, it'll always have a parent
+        /* c8 ignore start */
+        const pl = this.#parent ? this.#parent.#parts.length : 0;
+        /* c8 ignore stop */
+        return this.#parentIndex === pl - 1;
+    }
+    copyIn(part) {
+        if (typeof part === 'string')
+            this.push(part);
+        else
+            this.push(part.clone(this));
+    }
+    clone(parent) {
+        const c = new _a(this.type, parent);
+        for (const p of this.#parts) {
+            c.copyIn(p);
+        }
+        return c;
+    }
+    static #parseAST(str, ast, pos, opt, extDepth) {
+        const maxDepth = opt.maxExtglobRecursion ?? 2;
+        let escaping = false;
+        let inBrace = false;
+        let braceStart = -1;
+        let braceNeg = false;
+        if (ast.type === null) {
+            // outside of a extglob, append until we find a start
+            let i = pos;
+            let acc = '';
+            while (i < str.length) {
+                const c = str.charAt(i++);
+                // still accumulate escapes at this point, but we do ignore
+                // starts that are escaped
+                if (escaping || c === '\\') {
+                    escaping = !escaping;
+                    acc += c;
+                    continue;
+                }
+                if (inBrace) {
+                    if (i === braceStart + 1) {
+                        if (c === '^' || c === '!') {
+                            braceNeg = true;
+                        }
+                    }
+                    else if (c === ']' && !(i === braceStart + 2 && braceNeg)) {
+                        inBrace = false;
+                    }
+                    acc += c;
+                    continue;
+                }
+                else if (c === '[') {
+                    inBrace = true;
+                    braceStart = i;
+                    braceNeg = false;
+                    acc += c;
+                    continue;
+                }
+                // we don't have to check for adoption here, because that's
+                // done at the other recursion point.
+                const doRecurse = !opt.noext &&
+                    isExtglobType(c) &&
+                    str.charAt(i) === '(' &&
+                    extDepth <= maxDepth;
+                if (doRecurse) {
+                    ast.push(acc);
+                    acc = '';
+                    const ext = new _a(c, ast);
+                    i = _a.#parseAST(str, ext, i, opt, extDepth + 1);
+                    ast.push(ext);
+                    continue;
+                }
+                acc += c;
+            }
+            ast.push(acc);
+            return i;
+        }
+        // some kind of extglob, pos is at the (
+        // find the next | or )
+        let i = pos + 1;
+        let part = new _a(null, ast);
+        const parts = [];
+        let acc = '';
+        while (i < str.length) {
+            const c = str.charAt(i++);
+            // still accumulate escapes at this point, but we do ignore
+            // starts that are escaped
+            if (escaping || c === '\\') {
+                escaping = !escaping;
+                acc += c;
+                continue;
+            }
+            if (inBrace) {
+                if (i === braceStart + 1) {
+                    if (c === '^' || c === '!') {
+                        braceNeg = true;
+                    }
+                }
+                else if (c === ']' && !(i === braceStart + 2 && braceNeg)) {
+                    inBrace = false;
+                }
+                acc += c;
+                continue;
+            }
+            else if (c === '[') {
+                inBrace = true;
+                braceStart = i;
+                braceNeg = false;
+                acc += c;
+                continue;
+            }
+            const doRecurse = !opt.noext &&
+                isExtglobType(c) &&
+                str.charAt(i) === '(' &&
+                /* c8 ignore start - the maxDepth is sufficient here */
+                (extDepth <= maxDepth || (ast && ast.#canAdoptType(c)));
+            /* c8 ignore stop */
+            if (doRecurse) {
+                const depthAdd = ast && ast.#canAdoptType(c) ? 0 : 1;
+                part.push(acc);
+                acc = '';
+                const ext = new _a(c, part);
+                part.push(ext);
+                i = _a.#parseAST(str, ext, i, opt, extDepth + depthAdd);
+                continue;
+            }
+            if (c === '|') {
+                part.push(acc);
+                acc = '';
+                parts.push(part);
+                part = new _a(null, ast);
+                continue;
+            }
+            if (c === ')') {
+                if (acc === '' && ast.#parts.length === 0) {
+                    ast.#emptyExt = true;
+                }
+                part.push(acc);
+                acc = '';
+                ast.push(...parts, part);
+                return i;
+            }
+            acc += c;
+        }
+        // unfinished extglob
+        // if we got here, it was a malformed extglob! not an extglob, but
+        // maybe something else in there.
+        ast.type = null;
+        ast.#hasMagic = undefined;
+        ast.#parts = [str.substring(pos - 1)];
+        return i;
+    }
+    #canAdoptWithSpace(child) {
+        return this.#canAdopt(child, adoptionWithSpaceMap);
+    }
+    #canAdopt(child, map = adoptionMap) {
+        if (!child ||
+            typeof child !== 'object' ||
+            child.type !== null ||
+            child.#parts.length !== 1 ||
+            this.type === null) {
+            return false;
+        }
+        const gc = child.#parts[0];
+        if (!gc || typeof gc !== 'object' || gc.type === null) {
+            return false;
+        }
+        return this.#canAdoptType(gc.type, map);
+    }
+    #canAdoptType(c, map = adoptionAnyMap) {
+        return !!map.get(this.type)?.includes(c);
+    }
+    #adoptWithSpace(child, index) {
+        const gc = child.#parts[0];
+        const blank = new _a(null, gc, this.options);
+        blank.#parts.push('');
+        gc.push(blank);
+        this.#adopt(child, index);
+    }
+    #adopt(child, index) {
+        const gc = child.#parts[0];
+        this.#parts.splice(index, 1, ...gc.#parts);
+        for (const p of gc.#parts) {
+            if (typeof p === 'object')
+                p.#parent = this;
+        }
+        this.#toString = undefined;
+    }
+    #canUsurpType(c) {
+        const m = usurpMap.get(this.type);
+        return !!m?.has(c);
+    }
+    #canUsurp(child) {
+        if (!child ||
+            typeof child !== 'object' ||
+            child.type !== null ||
+            child.#parts.length !== 1 ||
+            this.type === null ||
+            this.#parts.length !== 1) {
+            return false;
+        }
+        const gc = child.#parts[0];
+        if (!gc || typeof gc !== 'object' || gc.type === null) {
+            return false;
+        }
+        return this.#canUsurpType(gc.type);
+    }
+    #usurp(child) {
+        const m = usurpMap.get(this.type);
+        const gc = child.#parts[0];
+        const nt = m?.get(gc.type);
+        /* c8 ignore start - impossible */
+        if (!nt)
+            return false;
+        /* c8 ignore stop */
+        this.#parts = gc.#parts;
+        for (const p of this.#parts) {
+            if (typeof p === 'object') {
+                p.#parent = this;
+            }
+        }
+        this.type = nt;
+        this.#toString = undefined;
+        this.#emptyExt = false;
+    }
+    static fromGlob(pattern, options = {}) {
+        const ast = new _a(null, undefined, options);
+        _a.#parseAST(pattern, ast, 0, options, 0);
+        return ast;
+    }
+    // returns the regular expression if there's magic, or the unescaped
+    // string if not.
+    toMMPattern() {
+        // should only be called on root
+        /* c8 ignore start */
+        if (this !== this.#root)
+            return this.#root.toMMPattern();
+        /* c8 ignore stop */
+        const glob = this.toString();
+        const [re, body, hasMagic, uflag] = this.toRegExpSource();
+        // if we're in nocase mode, and not nocaseMagicOnly, then we do
+        // still need a regular expression if we have to case-insensitively
+        // match capital/lowercase characters.
+        const anyMagic = hasMagic ||
+            this.#hasMagic ||
+            (this.#options.nocase &&
+                !this.#options.nocaseMagicOnly &&
+                glob.toUpperCase() !== glob.toLowerCase());
+        if (!anyMagic) {
+            return body;
+        }
+        const flags = (this.#options.nocase ? 'i' : '') + (uflag ? 'u' : '');
+        return Object.assign(new RegExp(`^${re}$`, flags), {
+            _src: re,
+            _glob: glob,
+        });
+    }
+    get options() {
+        return this.#options;
+    }
+    // returns the string match, the regexp source, whether there's magic
+    // in the regexp (so a regular expression is required) and whether or
+    // not the uflag is needed for the regular expression (for posix classes)
+    // TODO: instead of injecting the start/end at this point, just return
+    // the BODY of the regexp, along with the start/end portions suitable
+    // for binding the start/end in either a joined full-path makeRe context
+    // (where we bind to (^|/), or a standalone matchPart context (where
+    // we bind to ^, and not /).  Otherwise slashes get duped!
+    //
+    // In part-matching mode, the start is:
+    // - if not isStart: nothing
+    // - if traversal possible, but not allowed: ^(?!\.\.?$)
+    // - if dots allowed or not possible: ^
+    // - if dots possible and not allowed: ^(?!\.)
+    // end is:
+    // - if not isEnd(): nothing
+    // - else: $
+    //
+    // In full-path matching mode, we put the slash at the START of the
+    // pattern, so start is:
+    // - if first pattern: same as part-matching mode
+    // - if not isStart(): nothing
+    // - if traversal possible, but not allowed: /(?!\.\.?(?:$|/))
+    // - if dots allowed or not possible: /
+    // - if dots possible and not allowed: /(?!\.)
+    // end is:
+    // - if last pattern, same as part-matching mode
+    // - else nothing
+    //
+    // Always put the (?:$|/) on negated tails, though, because that has to be
+    // there to bind the end of the negated pattern portion, and it's easier to
+    // just stick it in now rather than try to inject it later in the middle of
+    // the pattern.
+    //
+    // We can just always return the same end, and leave it up to the caller
+    // to know whether it's going to be used joined or in parts.
+    // And, if the start is adjusted slightly, can do the same there:
+    // - if not isStart: nothing
+    // - if traversal possible, but not allowed: (?:/|^)(?!\.\.?$)
+    // - if dots allowed or not possible: (?:/|^)
+    // - if dots possible and not allowed: (?:/|^)(?!\.)
+    //
+    // But it's better to have a simpler binding without a conditional, for
+    // performance, so probably better to return both start options.
+    //
+    // Then the caller just ignores the end if it's not the first pattern,
+    // and the start always gets applied.
+    //
+    // But that's always going to be $ if it's the ending pattern, or nothing,
+    // so the caller can just attach $ at the end of the pattern when building.
+    //
+    // So the todo is:
+    // - better detect what kind of start is needed
+    // - return both flavors of starting pattern
+    // - attach $ at the end of the pattern when creating the actual RegExp
+    //
+    // Ah, but wait, no, that all only applies to the root when the first pattern
+    // is not an extglob. If the first pattern IS an extglob, then we need all
+    // that dot prevention biz to live in the extglob portions, because eg
+    // +(*|.x*) can match .xy but not .yx.
+    //
+    // So, return the two flavors if it's #root and the first child is not an
+    // AST, otherwise leave it to the child AST to handle it, and there,
+    // use the (?:^|/) style of start binding.
+    //
+    // Even simplified further:
+    // - Since the start for a join is eg /(?!\.) and the start for a part
+    // is ^(?!\.), we can just prepend (?!\.) to the pattern (either root
+    // or start or whatever) and prepend ^ or / at the Regexp construction.
+    toRegExpSource(allowDot) {
+        const dot = allowDot ?? !!this.#options.dot;
+        if (this.#root === this) {
+            this.#flatten();
+            this.#fillNegs();
+        }
+        if (!isExtglobAST(this)) {
+            const noEmpty = this.isStart() &&
+                this.isEnd() &&
+                !this.#parts.some(s => typeof s !== 'string');
+            const src = this.#parts
+                .map(p => {
+                const [re, _, hasMagic, uflag] = typeof p === 'string' ?
+                    _a.#parseGlob(p, this.#hasMagic, noEmpty)
+                    : p.toRegExpSource(allowDot);
+                this.#hasMagic = this.#hasMagic || hasMagic;
+                this.#uflag = this.#uflag || uflag;
+                return re;
+            })
+                .join('');
+            let start = '';
+            if (this.isStart()) {
+                if (typeof this.#parts[0] === 'string') {
+                    // this is the string that will match the start of the pattern,
+                    // so we need to protect against dots and such.
+                    // '.' and '..' cannot match unless the pattern is that exactly,
+                    // even if it starts with . or dot:true is set.
+                    const dotTravAllowed = this.#parts.length === 1 && justDots.has(this.#parts[0]);
+                    if (!dotTravAllowed) {
+                        const aps = addPatternStart;
+                        // check if we have a possibility of matching . or ..,
+                        // and prevent that.
+                        const needNoTrav = 
+                        // dots are allowed, and the pattern starts with [ or .
+                        (dot && aps.has(src.charAt(0))) ||
+                            // the pattern starts with \., and then [ or .
+                            (src.startsWith('\\.') && aps.has(src.charAt(2))) ||
+                            // the pattern starts with \.\., and then [ or .
+                            (src.startsWith('\\.\\.') && aps.has(src.charAt(4)));
+                        // no need to prevent dots if it can't match a dot, or if a
+                        // sub-pattern will be preventing it anyway.
+                        const needNoDot = !dot && !allowDot && aps.has(src.charAt(0));
+                        start =
+                            needNoTrav ? startNoTraversal
+                                : needNoDot ? startNoDot
+                                    : '';
+                    }
+                }
+            }
+            // append the "end of path portion" pattern to negation tails
+            let end = '';
+            if (this.isEnd() &&
+                this.#root.#filledNegs &&
+                this.#parent?.type === '!') {
+                end = '(?:$|\\/)';
+            }
+            const final = start + src + end;
+            return [
+                final,
+                unescape_unescape(src),
+                (this.#hasMagic = !!this.#hasMagic),
+                this.#uflag,
+            ];
+        }
+        // We need to calculate the body *twice* if it's a repeat pattern
+        // at the start, once in nodot mode, then again in dot mode, so a
+        // pattern like *(?) can match 'x.y'
+        const repeated = this.type === '*' || this.type === '+';
+        // some kind of extglob
+        const start = this.type === '!' ? '(?:(?!(?:' : '(?:';
+        let body = this.#partsToRegExp(dot);
+        if (this.isStart() && this.isEnd() && !body && this.type !== '!') {
+            // invalid extglob, has to at least be *something* present, if it's
+            // the entire path portion.
+            const s = this.toString();
+            const me = this;
+            me.#parts = [s];
+            me.type = null;
+            me.#hasMagic = undefined;
+            return [s, unescape_unescape(this.toString()), false, false];
+        }
+        let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot ?
+            ''
+            : this.#partsToRegExp(true);
+        if (bodyDotAllowed === body) {
+            bodyDotAllowed = '';
+        }
+        if (bodyDotAllowed) {
+            body = `(?:${body})(?:${bodyDotAllowed})*?`;
+        }
+        // an empty !() is exactly equivalent to a starNoEmpty
+        let final = '';
+        if (this.type === '!' && this.#emptyExt) {
+            final = (this.isStart() && !dot ? startNoDot : '') + starNoEmpty;
+        }
+        else {
+            const close = this.type === '!' ?
+                // !() must match something,but !(x) can match ''
+                '))' +
+                    (this.isStart() && !dot && !allowDot ? startNoDot : '') +
+                    star +
+                    ')'
+                : this.type === '@' ? ')'
+                    : this.type === '?' ? ')?'
+                        : this.type === '+' && bodyDotAllowed ? ')'
+                            : this.type === '*' && bodyDotAllowed ? `)?`
+                                : `)${this.type}`;
+            final = start + body + close;
+        }
+        return [
+            final,
+            unescape_unescape(body),
+            (this.#hasMagic = !!this.#hasMagic),
+            this.#uflag,
+        ];
+    }
+    #flatten() {
+        if (!isExtglobAST(this)) {
+            for (const p of this.#parts) {
+                if (typeof p === 'object') {
+                    p.#flatten();
+                }
+            }
+        }
+        else {
+            // do up to 10 passes to flatten as much as possible
+            let iterations = 0;
+            let done = false;
+            do {
+                done = true;
+                for (let i = 0; i < this.#parts.length; i++) {
+                    const c = this.#parts[i];
+                    if (typeof c === 'object') {
+                        c.#flatten();
+                        if (this.#canAdopt(c)) {
+                            done = false;
+                            this.#adopt(c, i);
+                        }
+                        else if (this.#canAdoptWithSpace(c)) {
+                            done = false;
+                            this.#adoptWithSpace(c, i);
+                        }
+                        else if (this.#canUsurp(c)) {
+                            done = false;
+                            this.#usurp(c);
+                        }
+                    }
+                }
+            } while (!done && ++iterations < 10);
+        }
+        this.#toString = undefined;
+    }
+    #partsToRegExp(dot) {
+        return this.#parts
+            .map(p => {
+            // extglob ASTs should only contain parent ASTs
+            /* c8 ignore start */
+            if (typeof p === 'string') {
+                throw new Error('string type in extglob ast??');
+            }
+            /* c8 ignore stop */
+            // can ignore hasMagic, because extglobs are already always magic
+            const [re, _, _hasMagic, uflag] = p.toRegExpSource(dot);
+            this.#uflag = this.#uflag || uflag;
+            return re;
+        })
+            .filter(p => !(this.isStart() && this.isEnd()) || !!p)
+            .join('|');
+    }
+    static #parseGlob(glob, hasMagic, noEmpty = false) {
+        let escaping = false;
+        let re = '';
+        let uflag = false;
+        // multiple stars that aren't globstars coalesce into one *
+        let inStar = false;
+        for (let i = 0; i < glob.length; i++) {
+            const c = glob.charAt(i);
+            if (escaping) {
+                escaping = false;
+                re += (reSpecials.has(c) ? '\\' : '') + c;
+                continue;
+            }
+            if (c === '*') {
+                if (inStar)
+                    continue;
+                inStar = true;
+                re += noEmpty && /^[*]+$/.test(glob) ? starNoEmpty : star;
+                hasMagic = true;
+                continue;
+            }
+            else {
+                inStar = false;
+            }
+            if (c === '\\') {
+                if (i === glob.length - 1) {
+                    re += '\\\\';
+                }
+                else {
+                    escaping = true;
+                }
+                continue;
+            }
+            if (c === '[') {
+                const [src, needUflag, consumed, magic] = parseClass(glob, i);
+                if (consumed) {
+                    re += src;
+                    uflag = uflag || needUflag;
+                    i += consumed - 1;
+                    hasMagic = hasMagic || magic;
+                    continue;
+                }
+            }
+            if (c === '?') {
+                re += qmark;
+                hasMagic = true;
+                continue;
+            }
+            re += regExpEscape(c);
+        }
+        return [re, unescape_unescape(glob), !!hasMagic, uflag];
+    }
+}
+_a = AST;
+//# sourceMappingURL=ast.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/escape.js
+/**
+ * Escape all magic characters in a glob pattern.
+ *
+ * If the {@link MinimatchOptions.windowsPathsNoEscape}
+ * option is used, then characters are escaped by wrapping in `[]`, because
+ * a magic character wrapped in a character class can only be satisfied by
+ * that exact character.  In this mode, `\` is _not_ escaped, because it is
+ * not interpreted as a magic character, but instead as a path separator.
+ *
+ * If the {@link MinimatchOptions.magicalBraces} option is used,
+ * then braces (`{` and `}`) will be escaped.
+ */
+const escape_escape = (s, { windowsPathsNoEscape = false, magicalBraces = false, } = {}) => {
+    // don't need to escape +@! because we escape the parens
+    // that make those magic, and escaping ! as [!] isn't valid,
+    // because [!]] is a valid glob class meaning not ']'.
+    if (magicalBraces) {
+        return windowsPathsNoEscape ?
+            s.replace(/[?*()[\]{}]/g, '[$&]')
+            : s.replace(/[?*()[\]\\{}]/g, '\\$&');
+    }
+    return windowsPathsNoEscape ?
+        s.replace(/[?*()[\]]/g, '[$&]')
+        : s.replace(/[?*()[\]\\]/g, '\\$&');
+};
+//# sourceMappingURL=escape.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/index.js
+
+
+
+
+
+const minimatch = (p, pattern, options = {}) => {
+    assertValidPattern(pattern);
+    // shortcut: comments match nothing.
+    if (!options.nocomment && pattern.charAt(0) === '#') {
+        return false;
+    }
+    return new Minimatch(pattern, options).match(p);
+};
+// Optimized checking for the most common glob patterns.
+const starDotExtRE = /^\*+([^+@!?*[(]*)$/;
+const starDotExtTest = (ext) => (f) => !f.startsWith('.') && f.endsWith(ext);
+const starDotExtTestDot = (ext) => (f) => f.endsWith(ext);
+const starDotExtTestNocase = (ext) => {
+    ext = ext.toLowerCase();
+    return (f) => !f.startsWith('.') && f.toLowerCase().endsWith(ext);
+};
+const starDotExtTestNocaseDot = (ext) => {
+    ext = ext.toLowerCase();
+    return (f) => f.toLowerCase().endsWith(ext);
+};
+const starDotStarRE = /^\*+\.\*+$/;
+const starDotStarTest = (f) => !f.startsWith('.') && f.includes('.');
+const starDotStarTestDot = (f) => f !== '.' && f !== '..' && f.includes('.');
+const dotStarRE = /^\.\*+$/;
+const dotStarTest = (f) => f !== '.' && f !== '..' && f.startsWith('.');
+const starRE = /^\*+$/;
+const starTest = (f) => f.length !== 0 && !f.startsWith('.');
+const starTestDot = (f) => f.length !== 0 && f !== '.' && f !== '..';
+const qmarksRE = /^\?+([^+@!?*[(]*)?$/;
+const qmarksTestNocase = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExt([$0]);
+    if (!ext)
+        return noext;
+    ext = ext.toLowerCase();
+    return (f) => noext(f) && f.toLowerCase().endsWith(ext);
+};
+const qmarksTestNocaseDot = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExtDot([$0]);
+    if (!ext)
+        return noext;
+    ext = ext.toLowerCase();
+    return (f) => noext(f) && f.toLowerCase().endsWith(ext);
+};
+const qmarksTestDot = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExtDot([$0]);
+    return !ext ? noext : (f) => noext(f) && f.endsWith(ext);
+};
+const qmarksTest = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExt([$0]);
+    return !ext ? noext : (f) => noext(f) && f.endsWith(ext);
+};
+const qmarksTestNoExt = ([$0]) => {
+    const len = $0.length;
+    return (f) => f.length === len && !f.startsWith('.');
+};
+const qmarksTestNoExtDot = ([$0]) => {
+    const len = $0.length;
+    return (f) => f.length === len && f !== '.' && f !== '..';
+};
+/* c8 ignore start */
+const defaultPlatform = (typeof process === 'object' && process ?
+    (typeof process.env === 'object' &&
+        process.env &&
+        process.env.__MINIMATCH_TESTING_PLATFORM__) ||
+        process.platform
+    : 'posix');
+const path = {
+    win32: { sep: '\\' },
+    posix: { sep: '/' },
+};
+/* c8 ignore stop */
+const sep = defaultPlatform === 'win32' ? path.win32.sep : path.posix.sep;
+minimatch.sep = sep;
+const GLOBSTAR = Symbol('globstar **');
+minimatch.GLOBSTAR = GLOBSTAR;
+// any single thing other than /
+// don't need to escape / when using new RegExp()
+const esm_qmark = '[^/]';
+// * => any number of characters
+const esm_star = esm_qmark + '*?';
+// ** when dots are allowed.  Anything goes, except .. and .
+// not (^ or / followed by one or two dots followed by $ or /),
+// followed by anything, any number of times.
+const twoStarDot = '(?:(?!(?:\\/|^)(?:\\.{1,2})($|\\/)).)*?';
+// not a ^ or / followed by a dot,
+// followed by anything, any number of times.
+const twoStarNoDot = '(?:(?!(?:\\/|^)\\.).)*?';
+const filter = (pattern, options = {}) => (p) => minimatch(p, pattern, options);
+minimatch.filter = filter;
+const ext = (a, b = {}) => Object.assign({}, a, b);
+const defaults = (def) => {
+    if (!def || typeof def !== 'object' || !Object.keys(def).length) {
+        return minimatch;
+    }
+    const orig = minimatch;
+    const m = (p, pattern, options = {}) => orig(p, pattern, ext(def, options));
+    return Object.assign(m, {
+        Minimatch: class Minimatch extends orig.Minimatch {
+            constructor(pattern, options = {}) {
+                super(pattern, ext(def, options));
+            }
+            static defaults(options) {
+                return orig.defaults(ext(def, options)).Minimatch;
+            }
+        },
+        AST: class AST extends orig.AST {
+            /* c8 ignore start */
+            constructor(type, parent, options = {}) {
+                super(type, parent, ext(def, options));
+            }
+            /* c8 ignore stop */
+            static fromGlob(pattern, options = {}) {
+                return orig.AST.fromGlob(pattern, ext(def, options));
+            }
+        },
+        unescape: (s, options = {}) => orig.unescape(s, ext(def, options)),
+        escape: (s, options = {}) => orig.escape(s, ext(def, options)),
+        filter: (pattern, options = {}) => orig.filter(pattern, ext(def, options)),
+        defaults: (options) => orig.defaults(ext(def, options)),
+        makeRe: (pattern, options = {}) => orig.makeRe(pattern, ext(def, options)),
+        braceExpand: (pattern, options = {}) => orig.braceExpand(pattern, ext(def, options)),
+        match: (list, pattern, options = {}) => orig.match(list, pattern, ext(def, options)),
+        sep: orig.sep,
+        GLOBSTAR: GLOBSTAR,
+    });
+};
+minimatch.defaults = defaults;
+// Brace expansion:
+// a{b,c}d -> abd acd
+// a{b,}c -> abc ac
+// a{0..3}d -> a0d a1d a2d a3d
+// a{b,c{d,e}f}g -> abg acdfg acefg
+// a{b,c}d{e,f}g -> abdeg acdeg abdeg abdfg
+//
+// Invalid sets are not expanded.
+// a{2..}b -> a{2..}b
+// a{b}c -> a{b}c
+const braceExpand = (pattern, options = {}) => {
+    assertValidPattern(pattern);
+    // Thanks to Yeting Li <https://github.com/yetingli> for
+    // improving this regexp to avoid a ReDOS vulnerability.
+    if (options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern)) {
+        // shortcut. no need to expand.
+        return [pattern];
+    }
+    return expand(pattern, { max: options.braceExpandMax });
+};
+minimatch.braceExpand = braceExpand;
+// parse a component of the expanded set.
+// At this point, no pattern may contain "/" in it
+// so we're going to return a 2d array, where each entry is the full
+// pattern, split on '/', and then turned into a regular expression.
+// A regexp is made at the end which joins each array with an
+// escaped /, and another full one which joins each regexp with |.
+//
+// Following the lead of Bash 4.1, note that "**" only has special meaning
+// when it is the *only* thing in a path portion.  Otherwise, any series
+// of * is equivalent to a single *.  Globstar behavior is enabled by
+// default, and can be disabled by setting options.noglobstar.
+const makeRe = (pattern, options = {}) => new Minimatch(pattern, options).makeRe();
+minimatch.makeRe = makeRe;
+const match = (list, pattern, options = {}) => {
+    const mm = new Minimatch(pattern, options);
+    list = list.filter(f => mm.match(f));
+    if (mm.options.nonull && !list.length) {
+        list.push(pattern);
+    }
+    return list;
+};
+minimatch.match = match;
+// replace stuff like \* with *
+const globMagic = /[?*]|[+@!]\(.*?\)|\[|\]/;
+const esm_regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
+class Minimatch {
+    options;
+    set;
+    pattern;
+    windowsPathsNoEscape;
+    nonegate;
+    negate;
+    comment;
+    empty;
+    preserveMultipleSlashes;
+    partial;
+    globSet;
+    globParts;
+    nocase;
+    isWindows;
+    platform;
+    windowsNoMagicRoot;
+    maxGlobstarRecursion;
+    regexp;
+    constructor(pattern, options = {}) {
+        assertValidPattern(pattern);
+        options = options || {};
+        this.options = options;
+        this.maxGlobstarRecursion = options.maxGlobstarRecursion ?? 200;
+        this.pattern = pattern;
+        this.platform = options.platform || defaultPlatform;
+        this.isWindows = this.platform === 'win32';
+        // avoid the annoying deprecation flag lol
+        const awe = ('allowWindow' + 'sEscape');
+        this.windowsPathsNoEscape =
+            !!options.windowsPathsNoEscape || options[awe] === false;
+        if (this.windowsPathsNoEscape) {
+            this.pattern = this.pattern.replace(/\\/g, '/');
+        }
+        this.preserveMultipleSlashes = !!options.preserveMultipleSlashes;
+        this.regexp = null;
+        this.negate = false;
+        this.nonegate = !!options.nonegate;
+        this.comment = false;
+        this.empty = false;
+        this.partial = !!options.partial;
+        this.nocase = !!this.options.nocase;
+        this.windowsNoMagicRoot =
+            options.windowsNoMagicRoot !== undefined ?
+                options.windowsNoMagicRoot
+                : !!(this.isWindows && this.nocase);
+        this.globSet = [];
+        this.globParts = [];
+        this.set = [];
+        // make the set of regexps etc.
+        this.make();
+    }
+    hasMagic() {
+        if (this.options.magicalBraces && this.set.length > 1) {
+            return true;
+        }
+        for (const pattern of this.set) {
+            for (const part of pattern) {
+                if (typeof part !== 'string')
+                    return true;
+            }
+        }
+        return false;
+    }
+    debug(..._) { }
+    make() {
+        const pattern = this.pattern;
+        const options = this.options;
+        // empty patterns and comments match nothing.
+        if (!options.nocomment && pattern.charAt(0) === '#') {
+            this.comment = true;
+            return;
+        }
+        if (!pattern) {
+            this.empty = true;
+            return;
+        }
+        // step 1: figure out negation, etc.
+        this.parseNegate();
+        // step 2: expand braces
+        this.globSet = [...new Set(this.braceExpand())];
+        if (options.debug) {
+            //oxlint-disable-next-line no-console
+            this.debug = (...args) => console.error(...args);
+        }
+        this.debug(this.pattern, this.globSet);
+        // step 3: now we have a set, so turn each one into a series of
+        // path-portion matching patterns.
+        // These will be regexps, except in the case of "**", which is
+        // set to the GLOBSTAR object for globstar behavior,
+        // and will not contain any / characters
+        //
+        // First, we preprocess to make the glob pattern sets a bit simpler
+        // and deduped.  There are some perf-killing patterns that can cause
+        // problems with a glob walk, but we can simplify them down a bit.
+        const rawGlobParts = this.globSet.map(s => this.slashSplit(s));
+        this.globParts = this.preprocess(rawGlobParts);
+        this.debug(this.pattern, this.globParts);
+        // glob --> regexps
+        let set = this.globParts.map((s, _, __) => {
+            if (this.isWindows && this.windowsNoMagicRoot) {
+                // check if it's a drive or unc path.
+                const isUNC = s[0] === '' &&
+                    s[1] === '' &&
+                    (s[2] === '?' || !globMagic.test(s[2])) &&
+                    !globMagic.test(s[3]);
+                const isDrive = /^[a-z]:/i.test(s[0]);
+                if (isUNC) {
+                    return [
+                        ...s.slice(0, 4),
+                        ...s.slice(4).map(ss => this.parse(ss)),
+                    ];
+                }
+                else if (isDrive) {
+                    return [s[0], ...s.slice(1).map(ss => this.parse(ss))];
+                }
+            }
+            return s.map(ss => this.parse(ss));
+        });
+        this.debug(this.pattern, set);
+        // filter out everything that didn't compile properly.
+        this.set = set.filter(s => s.indexOf(false) === -1);
+        // do not treat the ? in UNC paths as magic
+        if (this.isWindows) {
+            for (let i = 0; i < this.set.length; i++) {
+                const p = this.set[i];
+                if (p[0] === '' &&
+                    p[1] === '' &&
+                    this.globParts[i][2] === '?' &&
+                    typeof p[3] === 'string' &&
+                    /^[a-z]:$/i.test(p[3])) {
+                    p[2] = '?';
+                }
+            }
+        }
+        this.debug(this.pattern, this.set);
+    }
+    // various transforms to equivalent pattern sets that are
+    // faster to process in a filesystem walk.  The goal is to
+    // eliminate what we can, and push all ** patterns as far
+    // to the right as possible, even if it increases the number
+    // of patterns that we have to process.
+    preprocess(globParts) {
+        // if we're not in globstar mode, then turn ** into *
+        if (this.options.noglobstar) {
+            for (const partset of globParts) {
+                for (let j = 0; j < partset.length; j++) {
+                    if (partset[j] === '**') {
+                        partset[j] = '*';
+                    }
+                }
+            }
+        }
+        const { optimizationLevel = 1 } = this.options;
+        if (optimizationLevel >= 2) {
+            // aggressive optimization for the purpose of fs walking
+            globParts = this.firstPhasePreProcess(globParts);
+            globParts = this.secondPhasePreProcess(globParts);
+        }
+        else if (optimizationLevel >= 1) {
+            // just basic optimizations to remove some .. parts
+            globParts = this.levelOneOptimize(globParts);
+        }
+        else {
+            // just collapse multiple ** portions into one
+            globParts = this.adjascentGlobstarOptimize(globParts);
+        }
+        return globParts;
+    }
+    // just get rid of adjascent ** portions
+    adjascentGlobstarOptimize(globParts) {
+        return globParts.map(parts => {
+            let gs = -1;
+            while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
+                let i = gs;
+                while (parts[i + 1] === '**') {
+                    i++;
+                }
+                if (i !== gs) {
+                    parts.splice(gs, i - gs);
+                }
+            }
+            return parts;
+        });
+    }
+    // get rid of adjascent ** and resolve .. portions
+    levelOneOptimize(globParts) {
+        return globParts.map(parts => {
+            parts = parts.reduce((set, part) => {
+                const prev = set[set.length - 1];
+                if (part === '**' && prev === '**') {
+                    return set;
+                }
+                if (part === '..') {
+                    if (prev && prev !== '..' && prev !== '.' && prev !== '**') {
+                        set.pop();
+                        return set;
+                    }
+                }
+                set.push(part);
+                return set;
+            }, []);
+            return parts.length === 0 ? [''] : parts;
+        });
+    }
+    levelTwoFileOptimize(parts) {
+        if (!Array.isArray(parts)) {
+            parts = this.slashSplit(parts);
+        }
+        let didSomething = false;
+        do {
+            didSomething = false;
+            // <pre>/<e>/<rest> -> <pre>/<rest>
+            if (!this.preserveMultipleSlashes) {
+                for (let i = 1; i < parts.length - 1; i++) {
+                    const p = parts[i];
+                    // don't squeeze out UNC patterns
+                    if (i === 1 && p === '' && parts[0] === '')
+                        continue;
+                    if (p === '.' || p === '') {
+                        didSomething = true;
+                        parts.splice(i, 1);
+                        i--;
+                    }
+                }
+                if (parts[0] === '.' &&
+                    parts.length === 2 &&
+                    (parts[1] === '.' || parts[1] === '')) {
+                    didSomething = true;
+                    parts.pop();
+                }
+            }
+            // <pre>/<p>/../<rest> -> <pre>/<rest>
+            let dd = 0;
+            while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
+                const p = parts[dd - 1];
+                if (p &&
+                    p !== '.' &&
+                    p !== '..' &&
+                    p !== '**' &&
+                    !(this.isWindows && /^[a-z]:$/i.test(p))) {
+                    didSomething = true;
+                    parts.splice(dd - 1, 2);
+                    dd -= 2;
+                }
+            }
+        } while (didSomething);
+        return parts.length === 0 ? [''] : parts;
+    }
+    // First phase: single-pattern processing
+    // <pre> is 1 or more portions
+    // <rest> is 1 or more portions
+    // <p> is any portion other than ., .., '', or **
+    // <e> is . or ''
+    //
+    // **/.. is *brutal* for filesystem walking performance, because
+    // it effectively resets the recursive walk each time it occurs,
+    // and ** cannot be reduced out by a .. pattern part like a regexp
+    // or most strings (other than .., ., and '') can be.
+    //
+    // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
+    // <pre>/<e>/<rest> -> <pre>/<rest>
+    // <pre>/<p>/../<rest> -> <pre>/<rest>
+    // **/**/<rest> -> **/<rest>
+    //
+    // **/*/<rest> -> */**/<rest> <== not valid because ** doesn't follow
+    // this WOULD be allowed if ** did follow symlinks, or * didn't
+    firstPhasePreProcess(globParts) {
+        let didSomething = false;
+        do {
+            didSomething = false;
+            // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
+            for (let parts of globParts) {
+                let gs = -1;
+                while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
+                    let gss = gs;
+                    while (parts[gss + 1] === '**') {
+                        // <pre>/**/**/<rest> -> <pre>/**/<rest>
+                        gss++;
+                    }
+                    // eg, if gs is 2 and gss is 4, that means we have 3 **
+                    // parts, and can remove 2 of them.
+                    if (gss > gs) {
+                        parts.splice(gs + 1, gss - gs);
+                    }
+                    let next = parts[gs + 1];
+                    const p = parts[gs + 2];
+                    const p2 = parts[gs + 3];
+                    if (next !== '..')
+                        continue;
+                    if (!p ||
+                        p === '.' ||
+                        p === '..' ||
+                        !p2 ||
+                        p2 === '.' ||
+                        p2 === '..') {
+                        continue;
+                    }
+                    didSomething = true;
+                    // edit parts in place, and push the new one
+                    parts.splice(gs, 1);
+                    const other = parts.slice(0);
+                    other[gs] = '**';
+                    globParts.push(other);
+                    gs--;
+                }
+                // <pre>/<e>/<rest> -> <pre>/<rest>
+                if (!this.preserveMultipleSlashes) {
+                    for (let i = 1; i < parts.length - 1; i++) {
+                        const p = parts[i];
+                        // don't squeeze out UNC patterns
+                        if (i === 1 && p === '' && parts[0] === '')
+                            continue;
+                        if (p === '.' || p === '') {
+                            didSomething = true;
+                            parts.splice(i, 1);
+                            i--;
+                        }
+                    }
+                    if (parts[0] === '.' &&
+                        parts.length === 2 &&
+                        (parts[1] === '.' || parts[1] === '')) {
+                        didSomething = true;
+                        parts.pop();
+                    }
+                }
+                // <pre>/<p>/../<rest> -> <pre>/<rest>
+                let dd = 0;
+                while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
+                    const p = parts[dd - 1];
+                    if (p && p !== '.' && p !== '..' && p !== '**') {
+                        didSomething = true;
+                        const needDot = dd === 1 && parts[dd + 1] === '**';
+                        const splin = needDot ? ['.'] : [];
+                        parts.splice(dd - 1, 2, ...splin);
+                        if (parts.length === 0)
+                            parts.push('');
+                        dd -= 2;
+                    }
+                }
+            }
+        } while (didSomething);
+        return globParts;
+    }
+    // second phase: multi-pattern dedupes
+    // {<pre>/*/<rest>,<pre>/<p>/<rest>} -> <pre>/*/<rest>
+    // {<pre>/<rest>,<pre>/<rest>} -> <pre>/<rest>
+    // {<pre>/**/<rest>,<pre>/<rest>} -> <pre>/**/<rest>
+    //
+    // {<pre>/**/<rest>,<pre>/**/<p>/<rest>} -> <pre>/**/<rest>
+    // ^-- not valid because ** doens't follow symlinks
+    secondPhasePreProcess(globParts) {
+        for (let i = 0; i < globParts.length - 1; i++) {
+            for (let j = i + 1; j < globParts.length; j++) {
+                const matched = this.partsMatch(globParts[i], globParts[j], !this.preserveMultipleSlashes);
+                if (matched) {
+                    globParts[i] = [];
+                    globParts[j] = matched;
+                    break;
+                }
+            }
+        }
+        return globParts.filter(gs => gs.length);
+    }
+    partsMatch(a, b, emptyGSMatch = false) {
+        let ai = 0;
+        let bi = 0;
+        let result = [];
+        let which = '';
+        while (ai < a.length && bi < b.length) {
+            if (a[ai] === b[bi]) {
+                result.push(which === 'b' ? b[bi] : a[ai]);
+                ai++;
+                bi++;
+            }
+            else if (emptyGSMatch && a[ai] === '**' && b[bi] === a[ai + 1]) {
+                result.push(a[ai]);
+                ai++;
+            }
+            else if (emptyGSMatch && b[bi] === '**' && a[ai] === b[bi + 1]) {
+                result.push(b[bi]);
+                bi++;
+            }
+            else if (a[ai] === '*' &&
+                b[bi] &&
+                (this.options.dot || !b[bi].startsWith('.')) &&
+                b[bi] !== '**') {
+                if (which === 'b')
+                    return false;
+                which = 'a';
+                result.push(a[ai]);
+                ai++;
+                bi++;
+            }
+            else if (b[bi] === '*' &&
+                a[ai] &&
+                (this.options.dot || !a[ai].startsWith('.')) &&
+                a[ai] !== '**') {
+                if (which === 'a')
+                    return false;
+                which = 'b';
+                result.push(b[bi]);
+                ai++;
+                bi++;
+            }
+            else {
+                return false;
+            }
+        }
+        // if we fall out of the loop, it means they two are identical
+        // as long as their lengths match
+        return a.length === b.length && result;
+    }
+    parseNegate() {
+        if (this.nonegate)
+            return;
+        const pattern = this.pattern;
+        let negate = false;
+        let negateOffset = 0;
+        for (let i = 0; i < pattern.length && pattern.charAt(i) === '!'; i++) {
+            negate = !negate;
+            negateOffset++;
+        }
+        if (negateOffset)
+            this.pattern = pattern.slice(negateOffset);
+        this.negate = negate;
+    }
+    // set partial to true to test if, for example,
+    // "/a/b" matches the start of "/*/b/*/d"
+    // Partial means, if you run out of file before you run
+    // out of pattern, then that's fine, as long as all
+    // the parts match.
+    matchOne(file, pattern, partial = false) {
+        let fileStartIndex = 0;
+        let patternStartIndex = 0;
+        // UNC paths like //?/X:/... can match X:/... and vice versa
+        // Drive letters in absolute drive or unc paths are always compared
+        // case-insensitively.
+        if (this.isWindows) {
+            const fileDrive = typeof file[0] === 'string' && /^[a-z]:$/i.test(file[0]);
+            const fileUNC = !fileDrive &&
+                file[0] === '' &&
+                file[1] === '' &&
+                file[2] === '?' &&
+                /^[a-z]:$/i.test(file[3]);
+            const patternDrive = typeof pattern[0] === 'string' && /^[a-z]:$/i.test(pattern[0]);
+            const patternUNC = !patternDrive &&
+                pattern[0] === '' &&
+                pattern[1] === '' &&
+                pattern[2] === '?' &&
+                typeof pattern[3] === 'string' &&
+                /^[a-z]:$/i.test(pattern[3]);
+            const fdi = fileUNC ? 3
+                : fileDrive ? 0
+                    : undefined;
+            const pdi = patternUNC ? 3
+                : patternDrive ? 0
+                    : undefined;
+            if (typeof fdi === 'number' && typeof pdi === 'number') {
+                const [fd, pd] = [
+                    file[fdi],
+                    pattern[pdi],
+                ];
+                // start matching at the drive letter index of each
+                if (fd.toLowerCase() === pd.toLowerCase()) {
+                    pattern[pdi] = fd;
+                    patternStartIndex = pdi;
+                    fileStartIndex = fdi;
+                }
+            }
+        }
+        // resolve and reduce . and .. portions in the file as well.
+        // don't need to do the second phase, because it's only one string[]
+        const { optimizationLevel = 1 } = this.options;
+        if (optimizationLevel >= 2) {
+            file = this.levelTwoFileOptimize(file);
+        }
+        if (pattern.includes(GLOBSTAR)) {
+            return this.#matchGlobstar(file, pattern, partial, fileStartIndex, patternStartIndex);
+        }
+        return this.#matchOne(file, pattern, partial, fileStartIndex, patternStartIndex);
+    }
+    #matchGlobstar(file, pattern, partial, fileIndex, patternIndex) {
+        // split the pattern into head, tail, and middle of ** delimited parts
+        const firstgs = pattern.indexOf(GLOBSTAR, patternIndex);
+        const lastgs = pattern.lastIndexOf(GLOBSTAR);
+        // split the pattern up into globstar-delimited sections
+        // the tail has to be at the end, and the others just have
+        // to be found in order from the head.
+        const [head, body, tail] = partial ?
+            [
+                pattern.slice(patternIndex, firstgs),
+                pattern.slice(firstgs + 1),
+                [],
+            ]
+            : [
+                pattern.slice(patternIndex, firstgs),
+                pattern.slice(firstgs + 1, lastgs),
+                pattern.slice(lastgs + 1),
+            ];
+        // check the head, from the current file/pattern index.
+        if (head.length) {
+            const fileHead = file.slice(fileIndex, fileIndex + head.length);
+            if (!this.#matchOne(fileHead, head, partial, 0, 0)) {
+                return false;
+            }
+            fileIndex += head.length;
+            patternIndex += head.length;
+        }
+        // now we know the head matches!
+        // if the last portion is not empty, it MUST match the end
+        // check the tail
+        let fileTailMatch = 0;
+        if (tail.length) {
+            // if head + tail > file, then we cannot possibly match
+            if (tail.length + fileIndex > file.length)
+                return false;
+            // try to match the tail
+            let tailStart = file.length - tail.length;
+            if (this.#matchOne(file, tail, partial, tailStart, 0)) {
+                fileTailMatch = tail.length;
+            }
+            else {
+                // affordance for stuff like a/**/* matching a/b/
+                // if the last file portion is '', and there's more to the pattern
+                // then try without the '' bit.
+                if (file[file.length - 1] !== '' ||
+                    fileIndex + tail.length === file.length) {
+                    return false;
+                }
+                tailStart--;
+                if (!this.#matchOne(file, tail, partial, tailStart, 0)) {
+                    return false;
+                }
+                fileTailMatch = tail.length + 1;
+            }
+        }
+        // now we know the tail matches!
+        // the middle is zero or more portions wrapped in **, possibly
+        // containing more ** sections.
+        // so a/**/b/**/c/**/d has become **/b/**/c/**
+        // if it's empty, it means a/**/b, just verify we have no bad dots
+        // if there's no tail, so it ends on /**, then we must have *something*
+        // after the head, or it's not a matc
+        if (!body.length) {
+            let sawSome = !!fileTailMatch;
+            for (let i = fileIndex; i < file.length - fileTailMatch; i++) {
+                const f = String(file[i]);
+                sawSome = true;
+                if (f === '.' ||
+                    f === '..' ||
+                    (!this.options.dot && f.startsWith('.'))) {
+                    return false;
+                }
+            }
+            // in partial mode, we just need to get past all file parts
+            return partial || sawSome;
+        }
+        // now we know that there's one or more body sections, which can
+        // be matched anywhere from the 0 index (because the head was pruned)
+        // through to the length-fileTailMatch index.
+        // split the body up into sections, and note the minimum index it can
+        // be found at (start with the length of all previous segments)
+        // [section, before, after]
+        const bodySegments = [[[], 0]];
+        let currentBody = bodySegments[0];
+        let nonGsParts = 0;
+        const nonGsPartsSums = [0];
+        for (const b of body) {
+            if (b === GLOBSTAR) {
+                nonGsPartsSums.push(nonGsParts);
+                currentBody = [[], 0];
+                bodySegments.push(currentBody);
+            }
+            else {
+                currentBody[0].push(b);
+                nonGsParts++;
+            }
+        }
+        let i = bodySegments.length - 1;
+        const fileLength = file.length - fileTailMatch;
+        for (const b of bodySegments) {
+            b[1] = fileLength - (nonGsPartsSums[i--] + b[0].length);
+        }
+        return !!this.#matchGlobStarBodySections(file, bodySegments, fileIndex, 0, partial, 0, !!fileTailMatch);
+    }
+    // return false for "nope, not matching"
+    // return null for "not matching, cannot keep trying"
+    #matchGlobStarBodySections(file, 
+    // pattern section, last possible position for it
+    bodySegments, fileIndex, bodyIndex, partial, globStarDepth, sawTail) {
+        // take the first body segment, and walk from fileIndex to its "after"
+        // value at the end
+        // If it doesn't match at that position, we increment, until we hit
+        // that final possible position, and give up.
+        // If it does match, then advance and try to rest.
+        // If any of them fail we keep walking forward.
+        // this is still a bit recursively painful, but it's more constrained
+        // than previous implementations, because we never test something that
+        // can't possibly be a valid matching condition.
+        const bs = bodySegments[bodyIndex];
+        if (!bs) {
+            // just make sure that there's no bad dots
+            for (let i = fileIndex; i < file.length; i++) {
+                sawTail = true;
+                const f = file[i];
+                if (f === '.' ||
+                    f === '..' ||
+                    (!this.options.dot && f.startsWith('.'))) {
+                    return false;
+                }
+            }
+            return sawTail;
+        }
+        // have a non-globstar body section to test
+        const [body, after] = bs;
+        while (fileIndex <= after) {
+            const m = this.#matchOne(file.slice(0, fileIndex + body.length), body, partial, fileIndex, 0);
+            // if limit exceeded, no match. intentional false negative,
+            // acceptable break in correctness for security.
+            if (m && globStarDepth < this.maxGlobstarRecursion) {
+                // match! see if the rest match. if so, we're done!
+                const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
+                if (sub !== false) {
+                    return sub;
+                }
+            }
+            const f = file[fileIndex];
+            if (f === '.' ||
+                f === '..' ||
+                (!this.options.dot && f.startsWith('.'))) {
+                return false;
+            }
+            fileIndex++;
+        }
+        // walked off. no point continuing
+        return partial || null;
+    }
+    #matchOne(file, pattern, partial, fileIndex, patternIndex) {
+        let fi;
+        let pi;
+        let pl;
+        let fl;
+        for (fi = fileIndex,
+            pi = patternIndex,
+            fl = file.length,
+            pl = pattern.length; fi < fl && pi < pl; fi++, pi++) {
+            this.debug('matchOne loop');
+            let p = pattern[pi];
+            let f = file[fi];
+            this.debug(pattern, p, f);
+            // should be impossible.
+            // some invalid regexp stuff in the set.
+            /* c8 ignore start */
+            if (p === false || p === GLOBSTAR) {
+                return false;
+            }
+            /* c8 ignore stop */
+            // something other than **
+            // non-magic patterns just have to match exactly
+            // patterns with magic have been turned into regexps.
+            let hit;
+            if (typeof p === 'string') {
+                hit = f === p;
+                this.debug('string match', p, f, hit);
+            }
+            else {
+                hit = p.test(f);
+                this.debug('pattern match', p, f, hit);
+            }
+            if (!hit)
+                return false;
+        }
+        // Note: ending in / means that we'll get a final ""
+        // at the end of the pattern.  This can only match a
+        // corresponding "" at the end of the file.
+        // If the file ends in /, then it can only match a
+        // a pattern that ends in /, unless the pattern just
+        // doesn't have any more for it. But, a/b/ should *not*
+        // match "a/b/*", even though "" matches against the
+        // [^/]*? pattern, except in partial mode, where it might
+        // simply not be reached yet.
+        // However, a/b/ should still satisfy a/*
+        // now either we fell off the end of the pattern, or we're done.
+        if (fi === fl && pi === pl) {
+            // ran out of pattern and filename at the same time.
+            // an exact hit!
+            return true;
+        }
+        else if (fi === fl) {
+            // ran out of file, but still had pattern left.
+            // this is ok if we're doing the match as part of
+            // a glob fs traversal.
+            return partial;
+        }
+        else if (pi === pl) {
+            // ran out of pattern, still have file left.
+            // this is only acceptable if we're on the very last
+            // empty segment of a file with a trailing slash.
+            // a/* should match a/b/
+            return fi === fl - 1 && file[fi] === '';
+            /* c8 ignore start */
+        }
+        else {
+            // should be unreachable.
+            throw new Error('wtf?');
+        }
+        /* c8 ignore stop */
+    }
+    braceExpand() {
+        return braceExpand(this.pattern, this.options);
+    }
+    parse(pattern) {
+        assertValidPattern(pattern);
+        const options = this.options;
+        // shortcuts
+        if (pattern === '**')
+            return GLOBSTAR;
+        if (pattern === '')
+            return '';
+        // far and away, the most common glob pattern parts are
+        // *, *.*, and *.<ext>  Add a fast check method for those.
+        let m;
+        let fastTest = null;
+        if ((m = pattern.match(starRE))) {
+            fastTest = options.dot ? starTestDot : starTest;
+        }
+        else if ((m = pattern.match(starDotExtRE))) {
+            fastTest = (options.nocase ?
+                options.dot ?
+                    starDotExtTestNocaseDot
+                    : starDotExtTestNocase
+                : options.dot ? starDotExtTestDot
+                    : starDotExtTest)(m[1]);
+        }
+        else if ((m = pattern.match(qmarksRE))) {
+            fastTest = (options.nocase ?
+                options.dot ?
+                    qmarksTestNocaseDot
+                    : qmarksTestNocase
+                : options.dot ? qmarksTestDot
+                    : qmarksTest)(m);
+        }
+        else if ((m = pattern.match(starDotStarRE))) {
+            fastTest = options.dot ? starDotStarTestDot : starDotStarTest;
+        }
+        else if ((m = pattern.match(dotStarRE))) {
+            fastTest = dotStarTest;
+        }
+        const re = AST.fromGlob(pattern, this.options).toMMPattern();
+        if (fastTest && typeof re === 'object') {
+            // Avoids overriding in frozen environments
+            Reflect.defineProperty(re, 'test', { value: fastTest });
+        }
+        return re;
+    }
+    makeRe() {
+        if (this.regexp || this.regexp === false)
+            return this.regexp;
+        // at this point, this.set is a 2d array of partial
+        // pattern strings, or "**".
+        //
+        // It's better to use .match().  This function shouldn't
+        // be used, really, but it's pretty convenient sometimes,
+        // when you just want to work with a regex.
+        const set = this.set;
+        if (!set.length) {
+            this.regexp = false;
+            return this.regexp;
+        }
+        const options = this.options;
+        const twoStar = options.noglobstar ? esm_star
+            : options.dot ? twoStarDot
+                : twoStarNoDot;
+        const flags = new Set(options.nocase ? ['i'] : []);
+        // regexpify non-globstar patterns
+        // if ** is only item, then we just do one twoStar
+        // if ** is first, and there are more, prepend (\/|twoStar\/)? to next
+        // if ** is last, append (\/twoStar|) to previous
+        // if ** is in the middle, append (\/|\/twoStar\/) to previous
+        // then filter out GLOBSTAR symbols
+        let re = set
+            .map(pattern => {
+            const pp = pattern.map(p => {
+                if (p instanceof RegExp) {
+                    for (const f of p.flags.split(''))
+                        flags.add(f);
+                }
+                return (typeof p === 'string' ? esm_regExpEscape(p)
+                    : p === GLOBSTAR ? GLOBSTAR
+                        : p._src);
+            });
+            pp.forEach((p, i) => {
+                const next = pp[i + 1];
+                const prev = pp[i - 1];
+                if (p !== GLOBSTAR || prev === GLOBSTAR) {
+                    return;
+                }
+                if (prev === undefined) {
+                    if (next !== undefined && next !== GLOBSTAR) {
+                        pp[i + 1] = '(?:\\/|' + twoStar + '\\/)?' + next;
+                    }
+                    else {
+                        pp[i] = twoStar;
+                    }
+                }
+                else if (next === undefined) {
+                    pp[i - 1] = prev + '(?:\\/|\\/' + twoStar + ')?';
+                }
+                else if (next !== GLOBSTAR) {
+                    pp[i - 1] = prev + '(?:\\/|\\/' + twoStar + '\\/)' + next;
+                    pp[i + 1] = GLOBSTAR;
+                }
+            });
+            const filtered = pp.filter(p => p !== GLOBSTAR);
+            // For partial matches, we need to make the pattern match
+            // any prefix of the full path. We do this by generating
+            // alternative patterns that match progressively longer prefixes.
+            if (this.partial && filtered.length >= 1) {
+                const prefixes = [];
+                for (let i = 1; i <= filtered.length; i++) {
+                    prefixes.push(filtered.slice(0, i).join('/'));
+                }
+                return '(?:' + prefixes.join('|') + ')';
+            }
+            return filtered.join('/');
+        })
+            .join('|');
+        // need to wrap in parens if we had more than one thing with |,
+        // otherwise only the first will be anchored to ^ and the last to $
+        const [open, close] = set.length > 1 ? ['(?:', ')'] : ['', ''];
+        // must match entire pattern
+        // ending in a * or ** will make it less strict.
+        re = '^' + open + re + close + '$';
+        // In partial mode, '/' should always match as it's a valid prefix for any pattern
+        if (this.partial) {
+            re = '^(?:\\/|' + open + re.slice(1, -1) + close + ')$';
+        }
+        // can match anything, as long as it's not this.
+        if (this.negate)
+            re = '^(?!' + re + ').+$';
+        try {
+            this.regexp = new RegExp(re, [...flags].join(''));
+            /* c8 ignore start */
+        }
+        catch {
+            // should be impossible
+            this.regexp = false;
+        }
+        /* c8 ignore stop */
+        return this.regexp;
+    }
+    slashSplit(p) {
+        // if p starts with // on windows, we preserve that
+        // so that UNC paths aren't broken.  Otherwise, any number of
+        // / characters are coalesced into one, unless
+        // preserveMultipleSlashes is set to true.
+        if (this.preserveMultipleSlashes) {
+            return p.split('/');
+        }
+        else if (this.isWindows && /^\/\/[^/]+/.test(p)) {
+            // add an extra '' for the one we lose
+            return ['', ...p.split(/\/+/)];
+        }
+        else {
+            return p.split(/\/+/);
+        }
+    }
+    match(f, partial = this.partial) {
+        this.debug('match', f, this.pattern);
+        // short-circuit in the case of busted things.
+        // comments, etc.
+        if (this.comment) {
+            return false;
+        }
+        if (this.empty) {
+            return f === '';
+        }
+        if (f === '/' && partial) {
+            return true;
+        }
+        const options = this.options;
+        // windows: need to use /, not \
+        if (this.isWindows) {
+            f = f.split('\\').join('/');
+        }
+        // treat the test path as a set of pathparts.
+        const ff = this.slashSplit(f);
+        this.debug(this.pattern, 'split', ff);
+        // just ONE of the pattern sets in this.set needs to match
+        // in order for it to be valid.  If negating, then just one
+        // match means that we have failed.
+        // Either way, return on the first hit.
+        const set = this.set;
+        this.debug(this.pattern, 'set', set);
+        // Find the basename of the path by looking for the last non-empty segment
+        let filename = ff[ff.length - 1];
+        if (!filename) {
+            for (let i = ff.length - 2; !filename && i >= 0; i--) {
+                filename = ff[i];
+            }
+        }
+        for (const pattern of set) {
+            let file = ff;
+            if (options.matchBase && pattern.length === 1) {
+                file = [filename];
+            }
+            const hit = this.matchOne(file, pattern, partial);
+            if (hit) {
+                if (options.flipNegate) {
+                    return true;
+                }
+                return !this.negate;
+            }
+        }
+        // didn't get any hits.  this is success if it's a negative
+        // pattern, failure otherwise.
+        if (options.flipNegate) {
+            return false;
+        }
+        return this.negate;
+    }
+    static defaults(def) {
+        return minimatch.defaults(def).Minimatch;
+    }
+}
+/* c8 ignore start */
+
+
+
+/* c8 ignore stop */
+minimatch.AST = AST;
+minimatch.Minimatch = Minimatch;
+minimatch.escape = escape_escape;
+minimatch.unescape = unescape_unescape;
+//# sourceMappingURL=index.js.map
+
 /***/ })
 
 /******/ });
@@ -57159,6 +62967,9 @@ exports.visitAsync = visitAsync;
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -57287,6 +63098,28 @@ exports.visitAsync = visitAsync;
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -57301,6 +63134,69 @@ exports.visitAsync = visitAsync;
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/
