@@ -334,6 +334,25 @@ describe('newestOfEachBurst', () => {
     ])
     expect(picked.map((p) => p.id).sort()).toEqual([3, 4, 6, 7, 8])
   })
+
+  it('chains a burst for at most five minutes: a version pushed every 20 s for an hour gives a head every five minutes, not one in all', () => {
+    const start = Date.parse('2026-01-01T00:00:00Z')
+    const versions = Array.from({ length: 180 }, (_, k): PackageVersion => {
+      const at = new Date(start + k * 20_000).toISOString()
+      return { id: k + 1, name: `sha256:${k}`, tags: [], createdAt: at, updatedAt: at }
+    })
+    const picked = newestOfEachBurst(versions)
+    // Each head takes itself and the 15 versions of the next five minutes (300 s / 20 s).
+    expect(picked.map((v) => v.id)).toEqual(Array.from({ length: 12 }, (_, k) => 180 - 16 * k))
+    // So the image graph reads such a package in 16 rounds, not 180.
+    let left = versions
+    let rounds = 0
+    for (; left.length > 0; rounds++) {
+      const heads = newestOfEachBurst(left)
+      left = left.filter((v) => !heads.includes(v))
+    }
+    expect(rounds).toBe(16)
+  })
 })
 
 describe('damaged images', () => {

@@ -232,17 +232,34 @@ class PackageGraph {
  */
 export const BUILD_BURST_MS = 30_000
 
+/** A burst never spans more than this from its newest version, however closely pushes follow each other. */
+export const BUILD_BURST_MAX_SPAN_MS = 5 * 60_000
+
 /**
  * The newest version of each burst of versions created close together: the likely index of each
- * build, since a build pushes its children before its index.
+ * build, since a build pushes its children (seconds) before its index. Versions less than `gapMs`
+ * apart chain into one burst, but a burst spans at most `maxSpanMs` from its newest version: a
+ * package pushed to every few seconds for days then takes a few rounds (the versions one span
+ * holds), never one round per version.
  */
-export function newestOfEachBurst(versions: readonly PackageVersion[], gapMs = BUILD_BURST_MS): PackageVersion[] {
+export function newestOfEachBurst(versions: readonly PackageVersion[], gapMs = BUILD_BURST_MS, maxSpanMs = BUILD_BURST_MAX_SPAN_MS): PackageVersion[] {
   // An unparseable timestamp sorts last and never joins a burst: the version is read on its own.
   const ordered = versions
     .map((version) => ({ version, at: Date.parse(version.createdAt) }))
     .map((entry) => ({ ...entry, key: Number.isNaN(entry.at) ? -Infinity : entry.at }))
     .sort((a, b) => b.key - a.key || b.version.id - a.version.id)
-  return ordered.filter((entry, i) => i === 0 || !(ordered[i - 1].at - entry.at <= gapMs)).map((entry) => entry.version)
+  const newest: PackageVersion[] = []
+  let headAt = Number.NaN
+  let previousAt = Number.NaN
+  for (const entry of ordered) {
+    const joins = previousAt - entry.at <= gapMs && headAt - entry.at <= maxSpanMs
+    if (!joins) {
+      newest.push(entry.version)
+      headAt = entry.at
+    }
+    previousAt = entry.at
+  }
+  return newest
 }
 
 function describeFailure(error: unknown, version: PackageVersion): string {
