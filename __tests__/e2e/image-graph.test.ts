@@ -186,3 +186,29 @@ test('the orphaned-signatures example removes exactly the cosign artifacts whose
   for (const kept of [image, ...signatures, orphanBundle, orphanIndex, latest]) for (const digest of namesOf(kept)) expect(left.has(digest)).toBe(true)
   expect(result.outputs['deleted-count']).toBe('3')
 })
+
+test('the broken-images example removes a broken image with what is left of it, and keeps a broken image tagged latest', async () => {
+  const { readFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { ROOT } = await import('./run-action.js')
+  const policy = readFileSync(join(ROOT, 'policies', 'broken-images.yml'), 'utf8')
+  const broken = multiArchImage({ tags: ['v1'], created_at: daysAgo(30), platforms: ['linux/amd64', 'linux/arm64'], attestations: true })
+  const brokenLatest = multiArchImage({ tags: ['latest'], created_at: daysAgo(2), platforms: ['linux/amd64', 'linux/arm64'] })
+  const whole = multiArchImage({ tags: ['v2'], created_at: daysAgo(10), platforms: ['linux/amd64', 'linux/arm64'], attestations: true })
+  // Another tool deleted the arm64 manifests of v1 and of latest.
+  const removed = new Set([broken.children[1].digest, brokenLatest.children[1].digest])
+  fake = await FakeGitHub.start(world([web([broken, brokenLatest, whole].flatMap(i => i.versions).filter(v => !removed.has(v.name!)))]))
+  expect(fake.brokenImages()).toHaveLength(2)
+  const result = await run({ policy, 'dry-run': 'false' })
+  expect(result.exitCode).toBe(0)
+  expect(result.outputs['damaged-count']).toBe('2')
+  // v1 goes whole (index first): what is left of it, the amd64 manifest and both attestations.
+  const v1Left = namesOf(broken).filter(name => !removed.has(name))
+  expect(result.outputs['deleted-count']).toBe(String(v1Left.length))
+  expect(deleteOrder()[0]).toBe(idOf(result, broken.digest))
+  for (const name of v1Left) expect(active().has(name)).toBe(false)
+  // Keep and protect still win: latest stays broken (it was before the run), v2 stays whole.
+  for (const name of namesOf(whole)) expect(active().has(name)).toBe(true)
+  expect(active().has(brokenLatest.digest)).toBe(true)
+  expect(fake.brokenImages().map(b => b.digest)).toEqual([brokenLatest.digest])
+})
