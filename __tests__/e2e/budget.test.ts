@@ -1,7 +1,7 @@
 // End-to-end: one request budget for the whole run, within GitHub's secondary limits as the fake
 // enforces them by default (900 points a minute per token across the REST API, 100 in flight;
 // run-action.ts fails any run the fake refused), and REST requests that never answer.
-import { FakeGitHub, type FakePackageSeed, type RecordedRequest } from '../fake/index.js'
+import { FakeGitHub, peakPointsPerMinute, type FakePackageSeed } from '../fake/index.js'
 import { runAction } from './run-action.js'
 import { PAT, containerVersion, npmVersion, world } from './world.js'
 
@@ -16,18 +16,6 @@ const startFake = async (options: Parameters<typeof FakeGitHub.start>[0]): Promi
   return fake
 }
 
-/** The most secondary-limit points (GET 1, anything else 5) the fake received in any 60 seconds. */
-function peakPointsPerMinute(requests: readonly RecordedRequest[]): number {
-  const rest = requests.filter(r => !r.registry).map(r => ({ at: r.at, points: r.method === 'GET' || r.method === 'HEAD' ? 1 : 5 }))
-  let peak = 0
-  let windowPoints = 0
-  for (let first = 0, last = 0; first < rest.length; first++) {
-    for (; last < rest.length && rest[last].at < rest[first].at + 60_000; last++) windowPoints += rest[last].points
-    peak = Math.max(peak, windowPoints)
-    windowPoints -= rest[first].points
-  }
-  return peak
-}
 
 test.concurrent('200 deletions at max-deletes-per-minute 180, with the listing in the same minute: never over 900 points a minute, DELETEs evenly spaced', async () => {
   const untagged = Array.from({ length: 200 }, (_, k) => containerVersion(`build-${k}`, [], 30 + k / 10))

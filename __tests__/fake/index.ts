@@ -34,6 +34,7 @@ import { FakeState, snapshotVersion, type FakeAccountSeed, type FakePackageSeed,
 
 export type { FaultOptions, ScriptedFault } from './faults.js'
 export type { PrimaryLimitOptions, SecondaryLimitOptions } from './rate-limits.js'
+export { peakPointsPerMinute } from './rate-limits.js'
 export type { FakeTokenSeed } from './rest-api.js'
 export type { PageHook, ServedPage } from './rest-packages.js'
 export type { BrokenImage, RegistryOptions } from './registry.js'

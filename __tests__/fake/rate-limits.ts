@@ -110,3 +110,16 @@ export class SecondaryLimits {
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000)
 }
+
+/** The most secondary-limit points (GET or HEAD 1, anything else 5) in any 60 s of REST arrivals at the fake. */
+export function peakPointsPerMinute(requests: ReadonlyArray<{ at: number; method: string; registry?: true }>): number {
+  const rest = requests.filter((r) => !r.registry).map((r) => ({ at: r.at, points: r.method === 'GET' || r.method === 'HEAD' ? 1 : 5 }))
+  let peak = 0
+  let points = 0
+  for (let first = 0, last = 0; first < rest.length; first++) {
+    for (; last < rest.length && rest[last].at < rest[first].at + 60_000; last++) points += rest[last].points
+    peak = Math.max(peak, points)
+    points -= rest[first].points
+  }
+  return peak
+}

@@ -6,9 +6,8 @@
 // pages ÷ 900 a minute = 1.5 min ("the floor"); the figure is how close the listing comes to it
 // (first page request to last page request arriving at the fake), with zero refusals and the
 // most REST requests the fake saw in flight at once.
-import { FakeGitHub } from '../../__tests__/fake/index.js'
+import { FakeGitHub, peakPointsPerMinute } from '../../__tests__/fake/index.js'
 import { assertSucceeded, runBundle } from './action.js'
-import { peakPointsPerMinute } from './pace.js'
 import { benchWorld, containerPackage, DELETE_UNTAGGED_POLICY, OWNER, TOKEN } from './world.js'
 
 export const GITHUB_POINTS_PER_MINUTE = 900

@@ -9,7 +9,7 @@
 // Achieved pace = (DELETEs − 1) / (last arrival − first arrival), in DELETEs a minute: the spacing
 // the run keeps, independent of how long listing and planning took before the first DELETE.
 // Wall = spawn to exit of the whole run.
-import { FakeGitHub } from '../../__tests__/fake/index.js'
+import { FakeGitHub, peakPointsPerMinute } from '../../__tests__/fake/index.js'
 import { assertSucceeded, runBundle } from './action.js'
 import { benchWorld, DELETE_UNTAGGED_POLICY, OWNER, TOKEN, untaggedPackage } from './world.js'
 
@@ -31,18 +31,6 @@ export interface PaceResult {
   idealMs: number
 }
 
-/** The most points (GET 1, anything else 5) in any 60 s of REST arrivals. */
-export function peakPointsPerMinute(requests: ReadonlyArray<{ at: number; method: string; registry?: true }>): number {
-  const rest = requests.filter((r) => !r.registry).map((r) => ({ at: r.at, points: r.method === 'GET' || r.method === 'HEAD' ? 1 : 5 }))
-  let peak = 0
-  let points = 0
-  for (let first = 0, last = 0; first < rest.length; first++) {
-    for (; last < rest.length && rest[last].at < rest[first].at + 60_000; last++) points += rest[last].points
-    peak = Math.max(peak, points)
-    points -= rest[first].points
-  }
-  return peak
-}
 
 export async function benchPace(options: { bundle: string; perMinute: number; deletes?: number; versions?: number; log?: (line: string) => void }): Promise<PaceResult> {
   const deletes = options.deletes ?? options.perMinute
