@@ -42608,8 +42608,9 @@ function buildImageGraphs(inventories, options) {
     return Promise.all(inventories.map((inventory) => buildImageGraph(inventory, options)));
 }
 async function buildImageGraph(inventory, options) {
-    // Non-container versions never refer to each other; a package already failed closed needs nothing more.
-    if (inventory.package.type !== 'container' || inventory.unreadable.length > 0) {
+    // Non-container versions never refer to each other; a package already left untouched (a manifest
+    // unreadable, or a listing that kept changing) needs nothing more: each read is a download.
+    if (inventory.package.type !== 'container' || inventory.unreadable.length > 0 || inventory.listingProblem !== undefined) {
         return { inventory, manifestReads: 0, planRounds: 0 };
     }
     const graph = new PackageGraph(inventory, options.reader);

@@ -226,6 +226,16 @@ describe('buildImageGraph', () => {
     expect(result).toEqual({ inventory: npm, manifestReads: 0, planRounds: 0 })
     expect(pkg.reads).toEqual([])
   })
+
+  it('reads nothing of a package whose listing kept changing: it is left untouched anyway', async () => {
+    const pkg = new ImagePackage()
+    pkg.multiArch(['v1'], ago(3))
+    pkg.single([], ago(40))
+    const unsettled: PackageInventory = { ...pkg.inventory(), listingProblem: 'version 7 was listed twice' }
+    const result = await buildImageGraph(unsettled, { reader: pkg, keptVersions: () => new Set() })
+    expect(result).toEqual({ inventory: unsettled, manifestReads: 0, planRounds: 0 })
+    expect(pkg.reads).toEqual([])
+  })
 })
 
 describe('fail closed', () => {
