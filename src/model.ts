@@ -197,6 +197,32 @@ export interface PackagePlan {
   warning?: string
   /** (1.1) What the summary should say about how the rules met this package (e.g. a semver rule that found no semver). */
   notes?: string[]
+  /** (1.2) How each rule that applies met this package: the summary's account per rule. */
+  accounts?: RuleAccount[]
+}
+
+/**
+ * (1.2) How one rule met one package, for the summary's account per rule (images only: dependants
+ * follow their image). Filled by the planner.
+ */
+export interface RuleAccount {
+  rule: string
+  /** Images of the package in the rule's series. */
+  series: number
+  /** Images of the series the rule selects (past `older-than`, not kept by the rule's own keep). */
+  selected: number
+  /** Of the selected images, those the plan deletes (the others were kept by something else: see keptBy). */
+  deleted: number
+  /**
+   * Images of the series the plan keeps, counted by what kept them. Labels: 'keep.latest',
+   * 'keep.tags/versions', 'protect', 'in use', 'another rule', 'too young' (newer than older-than),
+   * 'last version', 'left untouched', 'unreadable timestamp'.
+   */
+  keptBy: Record<string, number>
+  /** Images outside the series only because they also carry other tags ("kept: also tagged latest"). */
+  alsoTagged?: number
+  /** A plain sentence when the rule selects nothing in this package, saying why ("no image of api has a tag matching pr-42"). */
+  whyNothing?: string
 }
 
 export interface Plan {
