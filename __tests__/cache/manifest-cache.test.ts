@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ManifestCacheRun, presentManifests, type CacheService } from '../../src/cache/actions-cache.js'
+import { gzipSync } from 'node:zlib'
+import { manifestCacheKeyPrefix, ManifestCacheRun, presentManifests, type CacheService } from '../../src/cache/actions-cache.js'
+import { CacheServiceError, EntryTooLargeError } from '../../src/cache/cache-service.js'
 import { CachingReader, ManifestCache, MAX_CACHED_MANIFEST_BYTES } from '../../src/cache/manifest-cache.js'
 import type { PackageInventory } from '../../src/model.js'
 import type { FetchedManifest, ManifestReader } from '../../src/registry/manifests.js'
+import { tarArchive } from '../fake/cache-archives.js'
 
 const REPO = 'acme/web'
 
@@ -103,17 +106,25 @@ describe('ManifestCache.serialize', () => {
   test('keeps only what is still present, newest first within the limits, and knows when nothing changed', async () => {
     const registry = new CountingRegistry()
     const digests = ['a', 'b', 'c'].map(label => registry.add(manifestBytes(label)))
-    const size = manifestBytes('a').length
-    const cache = new ManifestCache({ maxBytes: 2 * size, maxManifests: 10 })
-    const reader = new CachingReader(registry, cache)
-    for (const digest of digests) await reader.getManifest(REPO, digest)
+    const read = async (cache: ManifestCache): Promise<void> => {
+      const reader = new CachingReader(registry, cache)
+      for (const digest of digests) await reader.getManifest(REPO, digest)
+    }
+    const unbounded = new ManifestCache()
+    await read(unbounded)
+    const twoBytes = unbounded.serialize([{ repository: REPO, digests: [digests[1], digests[0]] }]).bytes
+    // The bound is on the entry file as written (escapes and all): room for two manifests, not three.
+    const cache = new ManifestCache({ maxBytes: twoBytes + 30, maxManifests: 10 })
+    await read(cache)
 
     // c is gone; b is newest: b, then a.
     const entry = cache.serialize([{ repository: REPO, digests: [digests[1], digests[0]] }])
     expect(JSON.parse(entry.text).manifests.map((m: { digest: string }) => m.digest)).toEqual([digests[1], digests[0]])
-    expect(entry).toMatchObject({ manifests: 2, bytes: 2 * size, unchanged: false })
-    // The byte limit: only the newest of three present fits when one more would pass it.
+    expect(entry).toMatchObject({ manifests: 2, bytes: Buffer.byteLength(entry.text), unchanged: false })
+    expect(entry.bytes).toBeLessThanOrEqual(twoBytes + 30)
+    // The byte limit: only the newest two of three present fit when one more would pass it.
     expect(cache.serialize([{ repository: REPO, digests: [digests[2], digests[1], digests[0]] }]).manifests).toBe(2)
+    expect(new ManifestCache({ maxBytes: 10_000, maxManifests: 1 }).serialize([]).manifests).toBe(0)
 
     const next = new ManifestCache()
     next.load(entry.text)
@@ -141,14 +152,25 @@ describe('ManifestCache.serialize', () => {
 })
 
 describe('ManifestCacheRun', () => {
-  function service(overrides: Partial<CacheService> = {}): CacheService & { calls: string[] } {
+  const ENTRY_FILE = 'package-retention-manifest-cache.json'
+
+  /** An entry as @actions/cache packs it: the entry file, named relative to GITHUB_WORKSPACE. */
+  function entryArchive(manifests: { repository: string; digest: string; body: string }[]): Buffer {
+    return gzipSync(tarArchive([{ name: `../temp/${ENTRY_FILE}`, body: JSON.stringify({ format: 'package-retention-manifest-cache', formatVersion: 1, manifests }) }]))
+  }
+
+  function service(overrides: Partial<CacheService> = {}, archive?: Buffer): CacheService & { calls: string[] } {
     const calls: string[] = []
     return {
       calls,
-      isAvailable: async () => true,
-      restore: async (_paths, key) => {
-        calls.push(`restore ${key}`)
-        return undefined
+      isAvailable: () => true,
+      lookUp: async (_paths, key, restoreKeys) => {
+        calls.push(`lookUp ${key} ${restoreKeys.join(' ')}`)
+        return archive ? { key: `${restoreKeys[0]}6-1`, downloadUrl: 'https://blob.example/entry' } : undefined
+      },
+      download: async () => {
+        calls.push('download')
+        return archive ?? Buffer.alloc(0)
       },
       save: async (_paths, key) => {
         calls.push(`save ${key}`)
@@ -163,7 +185,7 @@ describe('ManifestCacheRun', () => {
     const run = ManifestCacheRun.start({
       enabled: true,
       owner: 'Acme',
-      scope: 'container:web',
+      registryUrl: 'https://ghcr.io',
       runId: '7',
       runAttempt: '2',
       directory: mkdtempSync(join(tmpdir(), 'manifest-cache-run-')),
@@ -174,33 +196,37 @@ describe('ManifestCacheRun', () => {
     return { run, log }
   }
 
-  async function readSomething(run: ManifestCacheRun): Promise<string> {
+  async function readSomething(run: ManifestCacheRun, label = 'a', repository = REPO): Promise<string> {
     const registry = new CountingRegistry()
-    const digest = registry.add(manifestBytes('a'))
-    await run.wrap(registry).getManifest(REPO, digest)
+    const digest = registry.add(manifestBytes(label))
+    await run.wrap(registry).getManifest(repository, digest)
     return digest
   }
 
-  test('one key per run, restored by the prefix without the run; saves what it read', async () => {
+  test('one key per owner, registry and run, restored by the prefix without the run; saves what it read', async () => {
     const svc = service()
     const { run, log } = start(svc)
     await run.ready
     const digest = await readSomething(run)
     await run.save([{ repository: REPO, digests: [digest] }])
-    expect(svc.calls).toEqual([expect.stringMatching(/^restore package-retention-manifests-v1-acme-[0-9a-f]{16}-7-2$/), expect.stringMatching(/^save .*-7-2$/)])
+    expect(svc.calls).toEqual([
+      'lookUp package-retention-manifests-v2-acme@ghcr.io-7-2 package-retention-manifests-v2-acme@ghcr.io-',
+      'save package-retention-manifests-v2-acme@ghcr.io-7-2'
+    ])
     expect(log.warning).toEqual([])
+    expect(run.problem).toBeUndefined()
     expect(log.info.at(-1)).toMatch(/saved 1 manifest\(s\)/)
   })
 
-  test('a restored entry is read from the file the service extracted', async () => {
+  test('the key does not depend on the policy, nor on the registry\'s port', () => {
+    expect(manifestCacheKeyPrefix('Acme', 'http://127.0.0.1:4321')).toBe(manifestCacheKeyPrefix('acme', 'http://127.0.0.1:1234'))
+    expect(manifestCacheKeyPrefix('acme', 'https://ghcr.io')).not.toBe(manifestCacheKeyPrefix('acme', 'https://registry.example'))
+  })
+
+  test('a restored entry is read from the downloaded archive, in memory', async () => {
     const bytes = manifestBytes('a')
     const digest = digestOf(bytes)
-    const svc = service({
-      restore: async (paths, key) => {
-        writeFileSync(paths[0], JSON.stringify({ format: 'package-retention-manifest-cache', formatVersion: 1, manifests: [{ repository: REPO, digest, body: bytes.toString('utf8') }] }))
-        return `${key.replace(/-7-2$/, '')}-6-1`
-      }
-    })
+    const svc = service({}, entryArchive([{ repository: REPO, digest, body: bytes.toString('utf8') }]))
     const { run, log } = start(svc)
     await run.ready
     const registry = new CountingRegistry()
@@ -208,48 +234,125 @@ describe('ManifestCacheRun', () => {
     await run.wrap(registry).getManifest(REPO, digest)
     expect(registry.served).toEqual([])
     expect(run.served).toBe(1)
-    expect(log.info.join('\n')).toContain('1 manifest(s) restored from package-retention-manifests-v1-acme-')
+    expect(log.info.join('\n')).toContain('1 manifest(s) restored from package-retention-manifests-v2-acme@ghcr.io-6-1')
+  })
+
+  test('a save merges what was restored with what was read: other repositories kept, gone digests dropped', async () => {
+    const [kept, gone, other] = ['kept', 'gone', 'other'].map(label => manifestBytes(label))
+    const svc = service({}, entryArchive([
+      { repository: REPO, digest: digestOf(kept), body: kept.toString('utf8') },
+      { repository: REPO, digest: digestOf(gone), body: gone.toString('utf8') },
+      { repository: 'acme/api', digest: digestOf(other), body: other.toString('utf8') }
+    ]))
+    let saved: string | undefined
+    const directory = mkdtempSync(join(tmpdir(), 'manifest-cache-run-'))
+    svc.save = async paths => {
+      saved = readFileSync(paths[0], 'utf8')
+      return 1
+    }
+    const { run } = start(svc, { directory })
+    await run.ready
+    const fresh = await readSomething(run, 'fresh')
+    // This run listed acme/web only: `gone` is no longer there; acme/api it did not list.
+    await run.save([{ repository: REPO, digests: [fresh, digestOf(kept)] }])
+    const entry = JSON.parse(saved!) as { manifests: { repository: string; digest: string }[] }
+    expect(entry.manifests.map(m => `${m.repository} ${m.digest}`)).toEqual([`${REPO} ${fresh}`, `${REPO} ${digestOf(kept)}`, `acme/api ${digestOf(other)}`])
   })
 
   test('off, or no service: nothing is asked of the service, and it is said once', async () => {
     const svc = service()
     const off = start(svc, { enabled: false })
-    const unavailable = start({ ...svc, isAvailable: async () => false })
+    const unavailable = start({ ...svc, isAvailable: () => false })
     for (const { run, log } of [off, unavailable]) {
       await run.ready
       await run.save([{ repository: REPO, digests: [await readSomething(run)] }])
       expect(log.info).toHaveLength(1)
       expect(log.warning).toEqual([])
       expect(run.active).toBe(false)
+      expect(run.problem).toBeUndefined()
     }
     expect(svc.calls).toEqual([])
   })
 
-  test('a restore that does not settle in time is given up: one warning, no save, reads go to the registry', async () => {
-    const svc = service({ restore: () => new Promise(() => {}) })
+  test.each([
+    ['the lookup', { lookUp: (_p: string[], _k: string, _r: string[], signal: AbortSignal) => hangUntil(signal) }, /the Actions cache service did not answer within 0\.05 s \(looking up the entry\)/],
+    ['the download', { download: (_u: string, _m: number, signal: AbortSignal) => hangUntil(signal) }, /downloading the entry package-retention-manifests-v2-acme@ghcr\.io-6-1 from the Actions cache did not finish within 0\.05 s/]
+  ])('a restore stuck in %s is stopped at its limit (its request aborted): the message names the step', async (_label, overrides, message) => {
+    const aborted: string[] = []
+    const svc = service(overrides as Partial<CacheService>, entryArchive([]))
     const { run, log } = start(svc, { restoreTimeoutMs: 50 })
+    hangUntil.onAbort = () => aborted.push('aborted')
     await run.ready
     const digest = await readSomething(run)
     await run.save([{ repository: REPO, digests: [digest] }])
-    expect(log.warning).toEqual([expect.stringContaining('did not answer within 0.05 s')])
+    expect(log.warning).toEqual([expect.stringMatching(message)])
+    expect(log.warning[0]).not.toMatch(/reading/)
+    expect(aborted).toEqual(['aborted'])
+    expect(run.problem).toMatch(message)
     expect(svc.calls.filter(call => call.startsWith('save'))).toEqual([])
   })
 
-  test('a save that fails, is refused (-1) or does not settle never throws', async () => {
-    for (const save of [async () => -1, async () => Promise.reject(new Error('boom')), () => new Promise<number>(() => {})]) {
+  test('a failing lookup or download is one warning and a problem; no save', async () => {
+    const { run, log } = start(service({ lookUp: async () => Promise.reject(new CacheServiceError('the cache service answered 500 to the lookup')) }))
+    await run.ready
+    expect(log.warning).toEqual([expect.stringContaining('looking up the entry failed: the cache service answered 500 to the lookup')])
+    expect(run.problem).toContain('answered 500')
+    expect(run.active).toBe(false)
+  })
+
+  test('a bad entry is discarded: a problem, reads go to the registry, and a good entry is saved in its place', async () => {
+    const poisoned = gzipSync(tarArchive([{ name: `../temp/${ENTRY_FILE}`, body: '{}' }, { name: '../../outside', body: 'x' }]))
+    const svc = service({}, poisoned)
+    const { run, log } = start(svc)
+    await run.ready
+    const digest = await readSomething(run)
+    await run.save([{ repository: REPO, digests: [digest] }])
+    expect(log.warning).toEqual([expect.stringContaining('the entry package-retention-manifests-v2-acme@ghcr.io-6-1 was discarded unread: it holds a file this action never saves ("../../outside")')])
+    expect(run.problem).toContain('discarded')
+    expect(svc.calls.at(-1)).toBe('save package-retention-manifests-v2-acme@ghcr.io-7-2')
+  })
+
+  test('an archive past the bound is discarded as it downloads', async () => {
+    const svc = service({ download: async (_url, maxBytes) => Promise.reject(new EntryTooLargeError(`the archive is more than the ${maxBytes} bytes an entry may be`)) }, entryArchive([]))
+    const { run, log } = start(svc, { limits: { maxBytes: 1024, maxManifests: 10 } })
+    await run.ready
+    expect(log.warning).toEqual([expect.stringContaining(`discarded unread: the archive is more than the ${1024 + 1024 * 1024} bytes`)])
+    expect(run.active).toBe(true)
+  })
+
+  test('a save that fails, is refused (-1) or does not settle never throws; failing and hanging are problems', async () => {
+    for (const [save, problem] of [
+      [async () => -1, false],
+      [async () => Promise.reject(new Error('boom')), true],
+      [() => new Promise<number>(() => {}), true]
+    ] as const) {
       const { run, log } = start(service({ save }), { saveTimeoutMs: 50 })
       await run.ready
       await expect(run.save([{ repository: REPO, digests: [await readSomething(run)] }])).resolves.toBeUndefined()
       expect(log.warning.length + log.info.length).toBeGreaterThan(0)
+      expect(run.problem !== undefined).toBe(problem)
     }
   })
 
-  test('the entry file left by an earlier job is not taken for a restored entry', async () => {
+  test('the entry file left by an earlier job is not saved again', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'manifest-cache-run-'))
-    const file = join(directory, 'package-retention-manifest-cache.json')
+    const file = join(directory, ENTRY_FILE)
     writeFileSync(file, 'left over')
-    const { run } = start(service(), { directory })
+    let saved: string | undefined
+    const { run } = start(service({ save: async paths => ((saved = readFileSync(paths[0], 'utf8')), 1) }), { directory })
     await run.ready
-    expect(() => readFileSync(file)).toThrow()
+    await run.save([{ repository: REPO, digests: [await readSomething(run)] }])
+    expect(saved).toMatch(/^\{"format":"package-retention-manifest-cache"/)
   })
 })
+
+/** A promise that settles only when `signal` aborts (as a request aborted by it). */
+function hangUntil(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) =>
+    signal.addEventListener('abort', () => {
+      hangUntil.onAbort()
+      reject(signal.reason as Error)
+    })
+  )
+}
+hangUntil.onAbort = (): void => undefined

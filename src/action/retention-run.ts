@@ -1,6 +1,6 @@
 // One retention run: policy → inventory → plan → execute → report, each phase a log group.
 import * as core from '@actions/core'
-import { ManifestCacheRun, manifestCacheScope, presentManifests } from '../cache/actions-cache.js'
+import { ManifestCacheRun, presentManifests } from '../cache/actions-cache.js'
 import { executePlan, outcomeKey, type ExecutionResult } from '../execute/executor.js'
 import type { ClientStats } from '../github/client.js'
 import { FatalError } from '../github/errors.js'
@@ -86,7 +86,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     startAfter: new Promise<void>(resolve => (firstRequestsAnswered = resolve)),
     enabled: settings.manifestCache,
     owner: ownerLogin,
-    scope: manifestCacheScope(policy),
+    registryUrl: settings.registryUrl,
     runId: settings.runId,
     runAttempt: settings.runAttempt,
     directory: settings.runnerTemp,
@@ -195,6 +195,11 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     core.info('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.')
   }
 
+  // Saved before the report, so a failed save (manifestCache.problem) can be told in the summary.
+  if (manifestCache.active) {
+    const gone = (pkg: PackageInventory, id: number): boolean => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted'
+    await core.group('Manifest cache', () => manifestCache.save(presentManifests(inventory.packages, gone)))
+  }
   const final = report(execution)
   const outcome = await core.group('Report', async () => {
     const stopped = execution?.stoppedEarly
@@ -226,9 +231,5 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan)
     return nothingPlanned ? { failure: nothingPlanned } : {}
   })
-  if (manifestCache.active) {
-    const gone = (pkg: PackageInventory, id: number): boolean => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted'
-    await core.group('Manifest cache', () => manifestCache.save(presentManifests(inventory.packages, gone)))
-  }
   return outcome
 }

@@ -1,53 +1,63 @@
-// The manifest cache's life in one run, kept in the Actions cache through @actions/cache: restore the
-// newest entry of this owner and package set at the start, save a new one at the end. Entries are
-// immutable, so each run saves under its own key (run id and attempt) and restores by the prefix.
-// The cache only ever saves reads: when it is off, unavailable, slow or failing, the run reads from the
-// registry as it would without it, says so once, and goes on. Nothing here fails a run.
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+// The manifest cache's life in one run, kept in the Actions cache: restore the newest entry of this
+// owner and registry at the start, save a new one at the end with what was restored merged with what
+// was read. Entries are immutable, so each run saves under its own key (run id and attempt) and
+// restores by the prefix; every workflow of the repository that reads the same owner's images on the
+// same registry shares them. Restoring trusts nothing: the archive is downloaded and read in memory
+// (cache-service.ts, entry-archive.ts), never extracted by the toolkit. The cache only ever saves reads:
+// when it is off, unavailable, slow, failing or holds a bad entry, the run reads from the registry as it
+// would without it, says so once, and goes on. Nothing here fails a run or changes a plan.
+import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { PackageInventory, Policy } from '../model.js'
+import type { PackageInventory } from '../model.js'
 import type { ManifestReader } from '../registry/manifests.js'
 import { registryRepository } from '../registry/names.js'
+import { cacheEndpoint, CacheServiceError, downloadEntry, EntryTooLargeError, lookUpEntry, toolkitCacheVersion, type FoundEntry } from './cache-service.js'
+import { readEntryArchive } from './entry-archive.js'
 import { CachingReader, DEFAULT_CACHE_LIMITS, ManifestCache, type CacheLimits, type PresentManifests } from './manifest-cache.js'
 
-/** What this module needs of the Actions cache; @actions/cache in the action, a stand-in in unit tests. */
+/** What this module needs of the Actions cache; the runner's service in the action, a stand-in in unit tests. */
 export interface CacheService {
-  /** Whether the runner provides a cache service (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL). */
-  isAvailable(): Promise<boolean>
-  /** The key restored (primary or by prefix), undefined when none matched. */
-  restore(paths: string[], key: string, restoreKeys: string[]): Promise<string | undefined>
+  /** Whether the runner provides a cache service this run may read (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL). */
+  isAvailable(): boolean
+  /** The newest entry saved from `paths` under `key`, else under the first restore key (a prefix). */
+  lookUp(paths: string[], key: string, restoreKeys: string[], signal: AbortSignal): Promise<FoundEntry | undefined>
+  /** The entry's archive, at most `maxBytes` (EntryTooLargeError past it). */
+  download(url: string, maxBytes: number, signal: AbortSignal): Promise<Buffer>
   /** The entry id, or -1 when not saved (the key exists already: entries are immutable). */
   save(paths: string[], key: string): Promise<number>
 }
 
-// Loaded on first use: the toolkit and the Azure Blob SDK are half the bundle, and a run's first
-// requests must not wait for them (nor a run with the cache off load them at all).
-const toolkit = (): Promise<typeof import('@actions/cache')> => import('@actions/cache')
-
 export const actionsCacheService: CacheService = {
-  // Checked first: restoreCache without a service costs about 10 s before it gives up.
-  isAvailable: async () => (await toolkit()).isFeatureAvailable(),
-  restore: async (paths, key, restoreKeys) => (await toolkit()).restoreCache(paths, key, restoreKeys),
-  save: async (paths, key) => (await toolkit()).saveCache(paths, key)
+  isAvailable: () => cacheEndpoint() !== undefined,
+  lookUp: async (paths, key, restoreKeys, signal) => {
+    const endpoint = cacheEndpoint()
+    if (!endpoint) return undefined
+    return lookUpEntry(endpoint, { key, restoreKeys, version: toolkitCacheVersion(paths) }, signal)
+  },
+  download: (url, maxBytes, signal) => downloadEntry(url, maxBytes, signal),
+  // Loaded on first use: the toolkit and the Azure Blob SDK are half the bundle, and only a save needs them.
+  save: async (paths, key) => (await import('@actions/cache')).saveCache(paths, key)
 }
 
 /**
- * A healthy restore is one lookup and a download of a few MiB. The toolkit retries a failing service
- * for about 25–35 s and waits forever on one that never answers, so the run stops waiting first.
+ * A healthy restore is one lookup and a download of a few MiB. A service that never answers would
+ * hold the run forever, so the run stops waiting first: the request is aborted, nothing is left running.
  */
 export const RESTORE_TIMEOUT_MS = 20_000
 /** Saving also packs and uploads the entry. */
 export const SAVE_TIMEOUT_MS = 30_000
 
+/** The file the entry holds, at a fixed path (RUNNER_TEMP): @actions/cache hashes the paths into the key's version. */
 const ENTRY_FILE = 'package-retention-manifest-cache.json'
-const KEY_PREFIX = 'package-retention-manifests-v1'
+const KEY_PREFIX = 'package-retention-manifests-v2'
+/** Room for the archive's own headers around an entry file at its bound. */
+const ARCHIVE_OVERHEAD_BYTES = 1024 * 1024
 
 let abandonedOperations = 0
 
 /**
- * Cache operations given up on by timeout. The toolkit cannot be cancelled: such an operation may hold
- * a socket open forever, so the entry point exits explicitly once the run is over.
+ * Saves given up on by timeout. The toolkit cannot be cancelled: such an operation may hold a socket
+ * open forever, so the entry point exits explicitly once the run is over.
  */
 export function abandonedCacheOperations(): number {
   return abandonedOperations
@@ -76,18 +86,28 @@ function within<T>(operation: Promise<T>, ms: number): Promise<T | typeof TIMED_
   })
 }
 
+/** Settles as `operation`, or rejects with the signal's reason once it is aborted. */
+function untilAborted<T>(operation: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error)
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+    operation.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
 export interface ManifestCacheOptions {
   /** The `manifest-cache` input. */
   enabled: boolean
   owner: string
-  /** What else the entry is for (the policy's package selectors): hashed into the key. */
-  scope: string
+  /** The registry the manifests are read from (`registry-url`): its host is part of the key. */
+  registryUrl: string
   /** GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT: one key per run, since entries are immutable. */
   runId?: string
   runAttempt?: string
-  /** Where the entry file is restored to and saved from (RUNNER_TEMP: cleaned after each job). */
+  /** Where the entry file is saved from (RUNNER_TEMP: cleaned after each job). */
   directory: string
-  /** The restore (and loading the toolkit) starts once this settles: e.g. after the run's first requests. */
+  /** The restore starts once this settles: e.g. after the run's first requests. */
   startAfter?: Promise<unknown>
   log: { info: (line: string) => void; warning: (line: string) => void }
   service?: CacheService
@@ -98,10 +118,32 @@ export interface ManifestCacheOptions {
 
 type State = 'off' | 'unavailable' | 'restoring' | 'usable' | 'failed'
 
+/** The step a restore was at, in the words of its messages. */
+const RESTORE_STEPS = {
+  lookup: 'looking up the entry',
+  download: 'downloading the entry',
+  read: 'reading the entry'
+} as const
+type RestoreStep = keyof typeof RESTORE_STEPS
+
+class RestoreTimeout extends Error {}
+
+/** The key prefix of an owner's entries on a registry: `@` appears in neither an owner login nor a host. */
+export function manifestCacheKeyPrefix(owner: string, registryUrl: string): string {
+  // The host without the port: an entry is keyed by repository and digest, and every body is checked anyway.
+  const host = new URL(registryUrl).hostname.toLowerCase()
+  return `${KEY_PREFIX}-${owner.toLowerCase()}@${host}-`
+}
+
 export class ManifestCacheRun {
   readonly cache: ManifestCache
   /** Settles (never rejects) once the restore is done, given up on, or not attempted. */
   readonly ready: Promise<void>
+  /**
+   * Set when the cache service was there but the cache failed this run: a restore or save that
+   * failed or timed out, or an entry discarded as bad. One sentence, for the summary's first line (⚠️).
+   */
+  problem?: string
   private state: State
   private restoredKey?: string
   private readonly service: CacheService
@@ -113,9 +155,8 @@ export class ManifestCacheRun {
     this.cache = new ManifestCache(options.limits ?? DEFAULT_CACHE_LIMITS)
     this.service = options.service ?? actionsCacheService
     this.file = join(options.directory, ENTRY_FILE)
-    const scope = createHash('sha256').update(options.scope).digest('hex').slice(0, 16)
-    // Keys may not contain commas; owner logins cannot.
-    this.restorePrefix = `${KEY_PREFIX}-${options.owner.toLowerCase()}-${scope}-`
+    // Keys may not contain commas; owner logins and hosts cannot.
+    this.restorePrefix = manifestCacheKeyPrefix(options.owner, options.registryUrl)
     this.key = `${this.restorePrefix}${options.runId ?? Date.now()}-${options.runAttempt ?? '1'}`
     if (options.enabled) {
       this.state = 'restoring'
@@ -147,48 +188,81 @@ export class ManifestCacheRun {
     return this.cache.stats.served
   }
 
+  /** The largest archive (and entry file) a restore reads; anything larger is discarded unread. */
+  private get restoreBound(): number {
+    return (this.options.limits ?? DEFAULT_CACHE_LIMITS).maxBytes + ARCHIVE_OVERHEAD_BYTES
+  }
+
   private giveUp(why: string): void {
     this.state = 'failed'
+    this.problem = `the manifest cache failed: ${why}`
     this.cache.close()
     this.options.log.warning(
       `Manifest cache: ${why}. This run reads every manifest from the registry and saves no cache entry; the plan is the same.`
     )
   }
 
+  /** The service works but the entry is bad: this run saves a good one in its place. */
+  private discard(key: string, why: string): void {
+    this.problem = `the manifest cache entry ${key} was discarded: ${why}`
+    this.options.log.warning(
+      `Manifest cache: the entry ${key} was discarded unread: ${why}. This run reads from the registry what it needs and saves a new entry; the plan is the same.`
+    )
+  }
+
   private async restore(): Promise<void> {
+    await this.options.startAfter?.catch(() => undefined)
+    if (!this.service.isAvailable()) {
+      this.state = 'unavailable'
+      this.cache.close()
+      return this.options.log.info(
+        'Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.'
+      )
+    }
+    const timeoutMs = this.options.restoreTimeoutMs ?? RESTORE_TIMEOUT_MS
+    const abort = new AbortController()
+    const timer = setTimeout(() => abort.abort(new RestoreTimeout()), timeoutMs)
+    timer.unref()
+    let step: RestoreStep = 'lookup'
+    let found: FoundEntry | undefined
     try {
-      await this.options.startAfter?.catch(() => undefined)
-      if (!(await this.service.isAvailable())) {
-        this.state = 'unavailable'
-        this.cache.close()
-        return this.options.log.info(
-          'Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.'
-        )
-      }
-      // Only what this restore brings may be read: a file left over from an earlier job is not an entry.
-      rmSync(this.file, { force: true })
-      mkdirSync(this.options.directory, { recursive: true })
-      const timeoutMs = this.options.restoreTimeoutMs ?? RESTORE_TIMEOUT_MS
-      const restored = await within(this.service.restore([this.file], this.key, [this.restorePrefix]), timeoutMs)
-      if (restored === TIMED_OUT) return this.giveUp(`the Actions cache service did not answer within ${timeoutMs / 1000} s`)
+      found = await untilAborted(this.service.lookUp([this.file], this.key, [this.restorePrefix], abort.signal), abort.signal)
       this.state = 'usable'
-      if (restored === undefined) {
+      if (found === undefined) {
         this.options.log.info(`Manifest cache: no entry yet for ${this.restorePrefix}*; the manifests this run reads are kept for the next run.`)
         return
       }
-      this.restoredKey = restored
-      const count = existsSync(this.file) ? this.cache.load(readFileSync(this.file, 'utf8')) : 0
+      step = 'download'
+      const archive = await untilAborted(this.service.download(found.downloadUrl, this.restoreBound, abort.signal), abort.signal)
+      step = 'read'
+      const reading = await untilAborted(readEntryArchive(archive, ENTRY_FILE, this.restoreBound), abort.signal)
+      if (!reading.ok) return this.discard(found.key, reading.why)
+      this.restoredKey = found.key
+      const count = this.cache.load(reading.text)
       this.options.log.info(
         count > 0
-          ? `Manifest cache: ${count} manifest(s) restored from ${restored} (each is checked against its digest before use).`
-          : `Manifest cache: the entry ${restored} holds nothing this version can use; it is ignored.`
+          ? `Manifest cache: ${count} manifest(s) restored from ${found.key} (each is checked against its digest before use).`
+          : `Manifest cache: the entry ${found.key} holds nothing this version can use; it is ignored.`
       )
     } catch (error) {
-      this.giveUp(`restoring failed (${error instanceof Error ? error.message : String(error)})`)
+      const seconds = `${timeoutMs / 1000} s`
+      if (abort.signal.aborted && abort.signal.reason instanceof RestoreTimeout) {
+        if (step === 'lookup') return this.giveUp(`the Actions cache service did not answer within ${seconds} (${RESTORE_STEPS.lookup})`)
+        if (step === 'download') return this.giveUp(`${RESTORE_STEPS.download} ${found?.key} from the Actions cache did not finish within ${seconds}`)
+        // Reading is this runner's work, not the service's: the entry is what was slow.
+        return this.giveUp(`${RESTORE_STEPS.read} ${found?.key} on this runner took longer than ${seconds} (the cache service had answered)`)
+      }
+      if (error instanceof EntryTooLargeError && found) return this.discard(found.key, error.message)
+      const message = error instanceof Error ? error.message : String(error)
+      if (error instanceof CacheServiceError) return this.giveUp(`${RESTORE_STEPS[step]} failed: ${message}`)
+      this.giveUp(`restoring failed while ${RESTORE_STEPS[step]} (${message})`)
+    } finally {
+      clearTimeout(timer)
+      if (this.state === 'restoring') this.state = 'failed'
     }
   }
 
-  /** Saves the bodies of the manifests still present as a new entry; never throws. */
+  /** Saves what was restored merged with what was read (only manifests still present) as a new entry; never throws. */
   async save(present: readonly PresentManifests[]): Promise<void> {
     if (this.state !== 'usable') return
     const { stats } = this.cache
@@ -202,6 +276,8 @@ export class ManifestCacheRun {
       if (entry.unchanged && this.restoredKey) {
         return this.options.log.info(`Manifest cache: nothing new since ${this.restoredKey}; that entry stays the newest.`)
       }
+      // Only what this run writes is saved: a file left over from an earlier job is replaced whole.
+      rmSync(this.file, { force: true })
       const temporary = `${this.file}.${process.pid}.tmp`
       writeFileSync(temporary, entry.text)
       // Renamed into place whole: a pack of the file never sees half of it.
@@ -210,6 +286,7 @@ export class ManifestCacheRun {
       const saved = await within(this.service.save([this.file], this.key), timeoutMs)
       const size = `${entry.manifests} manifest(s), ${(entry.bytes / 1024).toFixed(0)} KiB`
       if (saved === TIMED_OUT) {
+        this.problem = `the manifest cache was not saved: the Actions cache service did not take the entry within ${timeoutMs / 1000} s`
         this.options.log.warning(`Manifest cache: the Actions cache service did not take the new entry within ${timeoutMs / 1000} s; the next run reads from the registry what it misses. The plan is not affected.`)
       } else if (saved === -1) {
         this.options.log.info(`Manifest cache: ${size} not saved as ${this.key} (the key exists already, or the service refused: see above); the next run restores the newest entry there is.`)
@@ -217,17 +294,11 @@ export class ManifestCacheRun {
         this.options.log.info(`Manifest cache: saved ${size} as ${this.key}.`)
       }
     } catch (error) {
-      this.options.log.warning(`Manifest cache: saving failed (${error instanceof Error ? error.message : String(error)}); the plan is not affected.`)
+      const message = error instanceof Error ? error.message : String(error)
+      this.problem = `the manifest cache was not saved: ${message}`
+      this.options.log.warning(`Manifest cache: saving failed (${message}); the plan is not affected.`)
     }
   }
-}
-
-/**
- * What an entry is for besides its owner: the packages the policy names. (Not the registry URL: an
- * entry is keyed by repository and digest, and every body is checked against its digest anyway.)
- */
-export function manifestCacheScope(policy: Policy): string {
-  return JSON.stringify([...new Set(policy.rules.map((rule) => `${rule.packages.type}:${[...rule.packages.names].sort().join(' ')}`))].sort())
 }
 
 /** The container manifests still present after the run (`gone`: deleted by it), newest version first. */

@@ -10,8 +10,9 @@ import { isDigest, type FetchedManifest, type ManifestReader } from '../registry
 /** The OCI limit on a manifest's size: anything larger is never kept. */
 export const MAX_CACHED_MANIFEST_BYTES = 4 * 1024 * 1024
 
-/** How much one cache entry holds at most; past it, the manifests of the newest versions are kept. */
+/** How much one cache entry holds at most; past it, the manifests this run used and the newest versions are kept. */
 export interface CacheLimits {
+  /** The entry file's size (bodies as written, escapes and all): what a restore reads at most. */
   maxBytes: number
   maxManifests: number
 }
@@ -74,6 +75,8 @@ export class ManifestCache {
   readonly stats: ManifestCacheStats = { restored: 0, served: 0, rejected: 0, remembered: 0 }
   private readonly bodies = new Map<string, Buffer>()
   private readonly restoredKeys = new Set<string>()
+  /** What the restored entry held, in its order (its own priority): carried on for repositories this run did not list. */
+  private restoredOrder: { repository: string; digest: string }[] = []
   private closed = false
 
   constructor(private readonly limits: CacheLimits = DEFAULT_CACHE_LIMITS) {}
@@ -90,8 +93,10 @@ export class ManifestCache {
     for (const entry of file.manifests) {
       if (typeof entry?.repository !== 'string' || typeof entry.digest !== 'string' || typeof entry.body !== 'string') continue
       const key = keyOf(entry.repository, entry.digest)
+      if (this.restoredKeys.has(key)) continue
       this.bodies.set(key, Buffer.from(entry.body, 'utf8'))
       this.restoredKeys.add(key)
+      this.restoredOrder.push({ repository: entry.repository.toLowerCase(), digest: entry.digest })
     }
     this.stats.restored = this.restoredKeys.size
     return this.stats.restored
@@ -118,6 +123,7 @@ export class ManifestCache {
     this.closed = true
     this.bodies.clear()
     this.restoredKeys.clear()
+    this.restoredOrder = []
   }
 
   /** Keeps a body read from the registry, if it may be kept: a digest reference, checked, not too large, JSON text. */
@@ -134,32 +140,43 @@ export class ManifestCache {
   }
 
   /**
-   * The entry to save: the bodies of manifests still present (the rest are dropped), newest versions
-   * first until the limits are reached.
+   * The entry to save: what was restored merged with what was read. For the repositories this run
+   * listed (`present`), only manifests still present, newest versions first; then, as the restored entry
+   * held them, the other repositories' (the nightly sweep's reads serve the PR-close job, and back).
+   * Within the limits, in that order: what this run used first.
    */
   serialize(present: readonly PresentManifests[]): SerializedEntry {
     const manifests: EntryFile['manifests'] = []
     const kept = new Set<string>()
-    let bytes = 0
+    // The file's own bytes: `{"format":…,"manifests":[` … `]}`, then each item and its comma.
+    let bytes = 100
+    let full = false
+    const add = (repository: string, digest: string): void => {
+      const key = keyOf(repository, digest)
+      const body = this.bodies.get(key)
+      // A restored body this run did not need is checked here: a bad one is not carried on.
+      if (full || body === undefined || kept.has(key) || !hashMatches(body, digest)) return
+      const item = { repository: repository.toLowerCase(), digest, body: body.toString('utf8') }
+      const size = Buffer.byteLength(JSON.stringify(item)) + 1
+      if (manifests.length >= this.limits.maxManifests || bytes + size > this.limits.maxBytes) {
+        full = true
+        return
+      }
+      kept.add(key)
+      bytes += size
+      manifests.push(item)
+    }
     // Newest first across repositories: the i-th newest of each package before the (i+1)-th of any.
     const longest = Math.max(0, ...present.map((p) => p.digests.length))
-    fill: for (let i = 0; i < longest; i++) {
-      for (const { repository, digests } of present) {
-        const digest = digests[i]
-        if (digest === undefined) continue
-        const key = keyOf(repository, digest)
-        const body = this.bodies.get(key)
-        // A restored body this run did not need is checked here: a bad one is not carried on.
-        if (body === undefined || kept.has(key) || !hashMatches(body, digest)) continue
-        if (manifests.length >= this.limits.maxManifests || bytes + body.length > this.limits.maxBytes) break fill
-        kept.add(key)
-        bytes += body.length
-        manifests.push({ repository: repository.toLowerCase(), digest, body: body.toString('utf8') })
-      }
+    for (let i = 0; i < longest && !full; i++) {
+      for (const { repository, digests } of present) if (digests[i] !== undefined) add(repository, digests[i])
     }
+    const listed = new Set(present.map((p) => p.repository.toLowerCase()))
+    for (const { repository, digest } of this.restoredOrder) if (!listed.has(repository)) add(repository, digest)
     const unchanged = kept.size === this.restoredKeys.size && [...kept].every((key) => this.restoredKeys.has(key))
     const file: EntryFile = { format: FORMAT, formatVersion: FORMAT_VERSION, manifests }
-    return { text: JSON.stringify(file), manifests: manifests.length, bytes, unchanged }
+    const text = JSON.stringify(file)
+    return { text, manifests: manifests.length, bytes: Buffer.byteLength(text), unchanged }
   }
 }
 
