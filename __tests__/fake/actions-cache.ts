@@ -8,7 +8,7 @@
 //   const service = await FakeActionsCache.start()
 //   env: { ...service.env, GITHUB_RUN_ID: '1' }   // ACTIONS_RESULTS_URL, ACTIONS_RUNTIME_TOKEN, ACTIONS_CACHE_SERVICE_V2
 //   service.entries()       // what was saved
-//   service.fault = 'hang'  // or 'error' (500 on every Twirp call) or 'corrupt-download'
+//   service.fault = 'hang'  // or 'error' (500 on every Twirp call), 'corrupt-download' or 'hang-download'
 //   await service.stop()
 //
 // Like GitHub's: entries are immutable (a second CreateCacheEntry for a key and version answers 409),
@@ -22,7 +22,7 @@ const TWIRP_PREFIX = '/twirp/github.actions.results.api.v1.CacheService/'
 const ACCOUNT = 'devstoreaccount1'
 const CONTAINER = 'actions-cache'
 
-export type CacheFault = 'error' | 'hang' | 'corrupt-download'
+export type CacheFault = 'error' | 'hang' | 'corrupt-download' | 'hang-download'
 
 export interface CacheEntry {
   id: number
@@ -214,6 +214,11 @@ export class FakeActionsCache {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.send(res, record, 405, headers, '')
     if (!entry.finalized || entry.archive === undefined) return this.send(res, record, 404, headers, 'BlobNotFound')
+    if (this.fault === 'hang-download') {
+      // The lookup answered; the storage never does (until the client gives up or the fake stops).
+      this.requests.push(record)
+      return
+    }
     let archive = entry.archive
     if (this.fault === 'corrupt-download') archive = Buffer.from(archive.map((byte, i) => (i % 7 === 0 ? byte ^ 0xff : byte)))
     const blobHeaders = { ...headers, 'content-type': 'application/octet-stream', 'x-ms-blob-type': 'BlockBlob', 'accept-ranges': 'bytes' }
