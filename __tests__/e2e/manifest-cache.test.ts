@@ -410,13 +410,13 @@ rules:
       fake.resetRequests()
       const nightly = await run(fake, { service, runId: '901', paths, inputs: { policy: NIGHTLY, ...dry } })
       expect(nightly.exitCode).toBe(0)
-      expect(service.entries().map(e => e.key)).toEqual(['package-retention-manifests-v2-acme@127.0.0.1-901-1'])
 
       fake.resetRequests()
       const prClose = await run(fake, { service, runId: '902', paths, inputs: { policy: PR_CLOSE, ...dry } })
       expect(prClose.exitCode).toBe(0)
       expect(decisions(prClose)).toEqual(decisions(solo))
       expect(manifestDownloads(fake).length).toBeLessThanOrEqual(0.05 * soloReads)
+      expect(service.entries().map(e => e.key)).toEqual(['package-retention-manifests-v2-acme@127.0.0.1-901-1'])
       expect(cacheLines(prClose)).toEqual(expect.arrayContaining([expect.stringContaining('restored from package-retention-manifests-v2-acme@127.0.0.1-901-1')]))
 
       // One push later: the PR-close job reads only the new image and saves an entry that still holds
