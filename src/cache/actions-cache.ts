@@ -212,7 +212,14 @@ export class ManifestCacheRun {
 
   private async restore(): Promise<void> {
     await this.options.startAfter?.catch(() => undefined)
-    if (!this.service.isAvailable()) {
+    let available: boolean
+    try {
+      available = this.service.isAvailable()
+    } catch (error) {
+      // E.g. a GITHUB_SERVER_URL that is not a URL: `ready` never rejects.
+      return this.giveUp(`the Actions cache service could not be located (${error instanceof Error ? error.message : String(error)})`)
+    }
+    if (!available) {
       this.state = 'unavailable'
       this.cache.close()
       return this.options.log.info(
