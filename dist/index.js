@@ -34652,7 +34652,15 @@ class ManifestCacheRun {
     }
     async restore() {
         await this.options.startAfter?.catch(() => undefined);
-        if (!this.service.isAvailable()) {
+        let available;
+        try {
+            available = this.service.isAvailable();
+        }
+        catch (error) {
+            // E.g. a GITHUB_SERVER_URL that is not a URL: `ready` never rejects.
+            return this.giveUp(`the Actions cache service could not be located (${error instanceof Error ? error.message : String(error)})`);
+        }
+        if (!available) {
             this.state = 'unavailable';
             this.cache.close();
             return this.options.log.info('Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.');
