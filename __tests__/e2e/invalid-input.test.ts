@@ -159,7 +159,7 @@ const policyCases: Case[] = [
   {
     name: 'unknown key in match',
     policy: `${VALID}    match:\n      older_than: 30d\n`,
-    problems: [{ message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, semver, prerelease, broken, older-than, age-from", line: 8, col: 7 }]
+    problems: [{ message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, with-tags, versions, untagged, semver, prerelease, broken, older-than, age-from", line: 8, col: 7 }]
   },
   {
     name: 'unknown key in keep',
@@ -237,7 +237,7 @@ const policyCases: Case[] = [
       ['30 days', "'30 days' is not a duration; use 30d, 12h, 2w or P30D"],
       ['-1d', "'-1d' is not a duration: it cannot be negative; use 30d, 12h, 2w or P30D"],
       ['P', "'P' is not a duration; use 30d, 12h, 2w or P30D"],
-      ['"30"', "'30' is not a duration: a unit is missing; use 30d, 12h, 2w or P30D"],
+      ['"30"', "'30' is not a duration: a unit is missing; write 30d for 30 days (or 30h, 30w, 30m for hours, weeks, minutes)"],
       ['90s', "'90s' is not a duration: seconds are not supported"],
       ['0d', "'0d' is zero; a duration must be longer than 0"],
       ['1.5d', "'1.5d' is not a duration: fields must be whole numbers"],

@@ -213,7 +213,7 @@ const cases: [string, string, Expected[]][] = [
     [
       {
         path: 'rules[0].match.older_than',
-        message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, semver, prerelease, broken, older-than, age-from",
+        message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, with-tags, versions, untagged, semver, prerelease, broken, older-than, age-from",
         line: 8,
         column: 7
       }
@@ -449,7 +449,7 @@ const cases: [string, string, Expected[]][] = [
       ['-1d', "'-1d' is not a duration: it cannot be negative; use 30d, 12h, 2w or P30D"],
       ['P', "'P' is not a duration; use 30d, 12h, 2w or P30D"],
       ['PT', "'PT' is not a duration; use 30d, 12h, 2w or P30D"],
-      ['"30"', "'30' is not a duration: a unit is missing; use 30d, 12h, 2w or P30D"],
+      ['"30"', "'30' is not a duration: a unit is missing; write 30d for 30 days (or 30h, 30w, 30m for hours, weeks, minutes)"],
       ['90s', "'90s' is not a duration: seconds are not supported"],
       ['0d', "'0d' is zero; a duration must be longer than 0"],
       ['1.5d', "'1.5d' is not a duration: fields must be whole numbers"],
@@ -597,7 +597,7 @@ const cases: [string, string, Expected[]][] = [
   [
     'match: with nothing',
     `version: 1\nrules:\n${WEB_RULE}    match:\n`,
-    [{ message: 'rules[0].match: is empty; it must be a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from', line: 7, column: 5 }]
+    [{ message: 'rules[0].match: is empty; it must be a mapping with tags, with-tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from', line: 7, column: 5 }]
   ],
   [
     'an explicit null',
