@@ -30,9 +30,9 @@ function show(title: string, run: ActionRun, parts: SummaryParts): void {
   if (problems.length > 0) console.log(problems.join('\n'))
 }
 
-const WHOLE: SummaryParts = { packages: true, kept: true }
-const WITHOUT_KEPT: SummaryParts = { packages: true, kept: false }
-const FIRST_PART: SummaryParts = { packages: false, kept: false }
+const WHOLE: SummaryParts = 'whole'
+const WITHOUT_KEPT: SummaryParts = 'without kept'
+const FIRST_PART: SummaryParts = 'first part'
 
 const fake = await FakeGitHub.start(FAKE_OPTIONS)
 const runs: ActionRun[] = []
@@ -65,7 +65,6 @@ try {
 
   const restore = await run({ apiUrl: fake.url, inputs: { ...inputs, 'dry-run': 'false', 'restore-from': capped.outputs['plan-path'] }, files })
   show("4. Restore what run 2 deleted (restore-from: run 2's plan file)", restore, WITHOUT_KEPT)
-  console.log('The next scheduled run deletes these again unless the policy changes first (protect them, or narrow the rule).')
 
   // The README's PR-close workflow (recipe 2), as GitHub runs it when pull request 121 closes.
   const prStep = actionSteps(workflow('.github/workflows/prune-pr-images.yml'))[0]

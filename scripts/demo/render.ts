@@ -1,15 +1,13 @@
 // How the demo shows a run in the terminal: the job summary (HTML) as plain text, whole or in
 // part. The first run of a policy shows everything; a later run of the same policy shows what is
-// new (its first line, counts and account, and its outcomes), so no table is printed twice.
+// new (its first line, its counts and its outcomes), so no table is printed twice.
 import type { ActionRun, PlanFileJson } from '../../__tests__/e2e/run-action.js'
-
-const PACKAGE_TYPES = ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker']
 
 /** The job summary is HTML; render it as plain text for the terminal. */
 export function summaryAsText(html: string): string {
   const entities: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" }
   return html
-    .replace(/<\/(h2|h3|p|table|details|summary|ul)>/g, '\n')
+    .replace(/<\/(h2|h3|p|table|details|summary|ul|li)>/g, '\n')
     .replace(/<(h2|h3)>/g, '\n## ')
     .replace(/<li>/g, '  - ')
     .replace(/<\/tr>/g, '\n')
@@ -56,21 +54,20 @@ function withoutKept(html: string): string {
   return html.replace(/<details><summary>Kept:[\s\S]*?<\/details>/g, '')
 }
 
-const isPackageHeading = (line: string): boolean => PACKAGE_TYPES.some(type => line.startsWith(`## ${type}/`))
+/**
+ * How much of a summary to show: `whole`; `without kept` (the collapsed kept versions left out);
+ * `first part`: the title, the first line and the counts, up to the next heading — for a later run
+ * of a policy already shown, whose account per rule, warnings and rows the first run showed.
+ */
+export type SummaryParts = 'whole' | 'without kept' | 'first part'
 
-export interface SummaryParts {
-  /** The sections per package (images to delete; kept ones too when `kept`). */
-  packages: boolean
-  kept: boolean
-}
-
-/** The summary as text: always its first part (first line, counts, account per rule, warnings); the package sections when asked. */
+/** The summary as text, whole or in part. */
 export function summaryText(html: string, parts: SummaryParts): string {
-  const text = summaryAsText(parts.kept ? html : withoutKept(html))
-  if (parts.packages) return text
+  const text = summaryAsText(parts === 'whole' ? html : withoutKept(html))
+  if (parts !== 'first part') return text
   const lines = text.split('\n')
-  const first = lines.findIndex(isPackageHeading)
-  return (first === -1 ? lines : lines.slice(0, first)).join('\n').trim()
+  const next = lines.findIndex((line, i) => i > 0 && line.startsWith('## '))
+  return (next === -1 ? lines : lines.slice(0, next)).join('\n').trim()
 }
 
 export function outputsLine(run: ActionRun): string {
