@@ -15,6 +15,7 @@ export function summaryAsText(html: string): string {
     .replace(/<tr>/g, '| ')
     .replace(/<[^>]+>/g, '')
     .replace(/&(amp|lt|gt|quot|#39);/g, e => entities[e])
+    .replace(/ +\n/g, '\n')
     .replace(/\n{2,}/g, '\n')
     .replace(/\n## /g, '\n\n## ') // a blank line before each heading only: short, and still easy to scan
     .trim()
