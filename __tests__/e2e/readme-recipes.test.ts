@@ -126,6 +126,7 @@ test('nightly sweep (quick start): superseded commit-only builds beyond the 5 ne
   expect(active('container', 'web')).toEqual(
     ['main', 'superseded-1', 'superseded-2', 'superseded-3', 'superseded-4', 'superseded-5', '1.4.2', '1.3.5', '1.3.3-prod'].map(digest).sort()
   )
+  expect(reasonOf(result, digest('1.3.3-prod'))).toMatch(/^kept: also tagged (.*, )?prod\b/)
 })
 
 test('npm release lines (recipe 3): the two newest patches of each minor line and the three newest prereleases stay, as the README says', async () => {
