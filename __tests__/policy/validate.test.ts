@@ -241,6 +241,76 @@ describe('warnings: valid, but protecting nothing', () => {
   })
 })
 
+describe('warnings (1.2): a tag or name glob that looks like a regular expression', () => {
+  const warningsOf = (text: string): { path: string; message: string; line?: number; column?: number }[] => {
+    const result = parsePolicy(text)
+    if (!result.ok) throw new Error(result.problems.map((p) => p.message).join('\n'))
+    return result.warnings
+  }
+
+  it.each([
+    ['^pr-', 'starts with "^"', 'pr-*'],
+    ['pr-[0-9]+$', 'ends with "$"', 'pr-*'],
+    ['pr-\\d+', 'contains "\\d"', 'pr-*'],
+    ['v\\w', 'contains "\\w"', 'v?'],
+    ['a\\sb', 'contains "\\s"', 'a?b'],
+    ['release-.+', 'contains ".+"', 'release-*'],
+    ['pr-.*', 'contains ".*"', 'pr-*'],
+    ['.*-SNAPSHOT', 'contains ".*"', '*-SNAPSHOT']
+  ])('%s: %s, with the glob probably meant', (glob, why, meant) => {
+    const warnings = warningsOf(`version: 1\nrules:\n  - name: r\n    packages: {type: container, names: [web]}\n    match:\n      tags: ['${glob}']\n`)
+    expect(warnings).toEqual([
+      {
+        path: 'rules[0].match.tags[0]',
+        message: `rules[0].match.tags[0]: '${glob}' looks like a regular expression (it ${why}), but it is read as a glob (* matches any text, ? one character; ^, $, \\ and . are plain characters), so it will not match what the regular expression would; did you mean '${meant}'?`,
+        line: 6,
+        column: 14
+      }
+    ])
+  })
+
+  it('fine globs do not warn: *.*.*, 1.*, v2.1.*, pr-*, sha-?????, names with dots', () => {
+    const warnings = warningsOf(
+      'version: 1\nprotect: {tags: ["*.*.*", "v*"], versions: ["1.*"]}\nrules:\n  - name: r\n    packages: {type: container, names: ["team/*", "!team/old", "web.app"]}\n    match: {tags: ["pr-*", "v2.1.*"], with-tags: ["sha-?????"]}\n    keep: {tags: ["1.*.*"], versions: ["sha256:ab*"]}\n'
+    )
+    expect(warnings).toEqual([])
+  })
+
+  it('every place that holds tag or name globs is checked, each at its own position; protect.in-use is not', () => {
+    const warnings = warningsOf(`version: 1
+protect:
+  tags: ["^latest$"]
+  versions: ["^1"]
+  in-use: ["deploy/.*"]
+rules:
+  - name: r
+    packages: {type: container, names: ["^web", "!^old"]}
+    match: {tags: ["pr-.*"], with-tags: ["sha-\\\\w+"], versions: ["sha256:.+"]}
+    keep: {tags: ["v\\\\d"], versions: ["^sha256"]}
+`)
+    expect(warnings.map((w) => [w.path, w.line, w.column])).toEqual([
+      ['protect.tags[0]', 3, 10],
+      ['protect.versions[0]', 4, 14],
+      ['rules[0].packages.names[0]', 8, 41],
+      ['rules[0].packages.names[1]', 8, 49],
+      ['rules[0].match.tags[0]', 9, 20],
+      ['rules[0].match.with-tags[0]', 9, 42],
+      ['rules[0].match.versions[0]', 9, 66],
+      ['rules[0].keep.tags[0]', 10, 19],
+      ['rules[0].keep.versions[0]', 10, 39]
+    ])
+    expect(warnings[3].message).toContain("did you mean '!old*'?")
+  })
+})
+
+describe('match.with-tags (1.2) is normalized into the policy', () => {
+  it('as withTags, beside tags', () => {
+    const result = parsePolicy('version: 1\nrules:\n  - name: pr-42\n    packages: {type: container, names: [web]}\n    match: {tags: [pr-42], with-tags: ["sha-*"]}\n')
+    expect(result).toMatchObject({ ok: true, warnings: [] })
+    if (result.ok) expect(result.policy.rules[0].match).toEqual({ tags: ['pr-42'], withTags: ['sha-*'], ageFrom: 'updated' })
+  })
+})
+
 describe('the 1.1 keys are normalized into the policy', () => {
   it('semver, prerelease, broken and keep.per', () => {
     const policy = accepted('version: 1\nrules:\n  - name: r\n    packages: {type: container, names: [web]}\n    match: {semver: ">=1.2 <1.5", prerelease: false, broken: true}\n    keep: {latest: 2, per: major}\n')

@@ -25,12 +25,15 @@ export function regexLikeness(glob: string): string | undefined {
 export function globFromRegex(glob: string): string | undefined {
   const negated = glob.startsWith('!')
   let text = negated ? glob.slice(1) : glob
+  // A regular expression anchored at the start only matches any text after it: `^pr-` is `pr-*`.
+  const openEnded = text.startsWith('^') && !text.endsWith('$')
   text = text.replace(/^\^/, '').replace(/\$$/, '')
   text = text
     .replace(/(?:\\[dws]|\[[^\]]*\]|\.)[+*]/g, '*')
     .replace(/\\[dws]/g, '?')
     .replace(/\\\./g, '.')
     .replace(/\*{2,}/g, '*')
+  if (openEnded && !text.endsWith('*')) text += '*'
   if (text === '' || /[\\()|{}+]/.test(text)) return undefined
   const suggestion = negated ? `!${text}` : text
   return suggestion === glob ? undefined : suggestion
