@@ -183,7 +183,15 @@ describe('example policies in policies/', () => {
       expect({ file, firstLine: text.split('\n')[0] }).toEqual({ file, firstLine: MODELINE })
       const result = parsePolicy(text)
       expect({ file, problems: result.ok ? [] : result.problems }).toEqual({ file, problems: [] })
+      expect({ file, warnings: result.ok ? result.warnings : [] }).toEqual({ file, warnings: [] })
     }
+  })
+
+  it('uses with-tags (1.2) where builds carry docker/metadata-action commit tags', async () => {
+    const read = async (file: string) => accepted(await readFile(path.join(EXAMPLES_DIR, file), 'utf8'))
+    expect((await read('pr-previews.yml')).rules[0].match).toMatchObject({ tags: ['pr-*'], withTags: ['sha-*'] })
+    expect((await read('container-releases.yml')).rules[0]).toMatchObject({ match: { tags: ['*.*.*', 'v*.*.*'], withTags: ['sha-*'] }, keep: { latest: 2, per: 'minor' } })
+    expect((await read('nightly-builds.yml')).rules[0].match).toMatchObject({ tags: ['nightly-*'], withTags: ['sha-*'] })
   })
 
   it('covers containers keeping releases, PR previews, snapshots and untagged cleanup', async () => {
@@ -210,7 +218,7 @@ describe('example policies in policies/', () => {
   })
 
   it('examples name packages literally, so they work with the GITHUB_TOKEN', async () => {
-    for (const file of ['npm-prereleases.yml', 'release-lines.yml', 'container-release-lines.yml', 'broken-images.yml', 'pr-previews.yml']) {
+    for (const file of ['npm-prereleases.yml', 'release-lines.yml', 'container-release-lines.yml', 'broken-images.yml', 'pr-previews.yml', 'container-releases.yml', 'nightly-builds.yml']) {
       const names = accepted(await readFile(path.join(EXAMPLES_DIR, file), 'utf8')).rules.flatMap((r) => r.packages.names)
       expect({ file, globs: names.filter((name) => /[*?[\]{}!]/.test(name)) }).toEqual({ file, globs: [] })
     }
@@ -269,9 +277,9 @@ describe('warnings (1.2): a tag or name glob that looks like a regular expressio
     ])
   })
 
-  it('fine globs do not warn: *.*.*, 1.*, v2.1.*, pr-*, sha-?????, names with dots', () => {
+  it('fine globs do not warn: *.*.*, 1.*, v2.1.*, *-rc.*, com.acme.*, pr-*, sha-?????, names with dots', () => {
     const warnings = warningsOf(
-      'version: 1\nprotect: {tags: ["*.*.*", "v*"], versions: ["1.*"]}\nrules:\n  - name: r\n    packages: {type: container, names: ["team/*", "!team/old", "web.app"]}\n    match: {tags: ["pr-*", "v2.1.*"], with-tags: ["sha-?????"]}\n    keep: {tags: ["1.*.*"], versions: ["sha256:ab*"]}\n'
+      'version: 1\nprotect: {tags: ["*.*.*", "v*"], versions: ["1.*"]}\nrules:\n  - name: r\n    packages: {type: container, names: ["team/*", "!team/old", "web.app"]}\n    match: {tags: ["pr-*", "v2.1.*", "*-rc.*"], with-tags: ["sha-?????"]}\n    keep: {tags: ["1.*.*"], versions: ["sha256:ab*"]}\n  - name: m\n    packages: {type: maven, names: ["com.acme.*"]}\n    match: {versions: ["*-alpha.*"]}\n'
     )
     expect(warnings).toEqual([])
   })
