@@ -292,6 +292,40 @@ const policyCases: Case[] = [
     policy: `${VALID}    match: {semver: "*"}\n    keep: {per: major}\n`,
     problems: [{ message: 'rules[0].keep.per: counts keep.latest within each semver major line, but this rule has no keep.latest; add latest', line: 8, col: 12 }]
   },
+  // 1.2: an empty semver alternative is read as "*" by npm's semver (it selected every version);
+  // semver beside untagged selects nothing; with-tags needs tags; a number without a unit.
+  ...['>=1.0.0 ||', '||', '1.2.3 || || 2.0.0', ' ||1.0.0'].map(
+    (range): Case => ({
+      name: `semver "${range}": an empty alternative`,
+      policy: `${VALID}    match:\n      semver: "${range}"\n`,
+      problems: [{ message: `rules[0].match.semver: '${range}' has an empty alternative (nothing on one side of "||"), which npm's semver reads as "*" (every version)`, line: 8, col: 15 }]
+    })
+  ),
+  {
+    name: 'semver "*" beside untagged: true',
+    policy: `${VALID}    match:\n      untagged: true\n      semver: "*"\n`,
+    problems: [{ message: "rules[0].match.semver: cannot be combined with untagged: true: a version's semver is read from its tags, and an untagged version has none", line: 9, col: 7 }]
+  },
+  {
+    name: 'prerelease beside untagged: true',
+    policy: `${VALID}    match: {untagged: true, prerelease: true}\n`,
+    problems: [{ message: 'rules[0].match.prerelease: cannot be combined with untagged: true', line: 7, col: 29 }]
+  },
+  {
+    name: 'with-tags without tags',
+    policy: `${VALID}    match:\n      with-tags: ["sha-*"]\n`,
+    problems: [{ message: 'rules[0].match.with-tags: lists tags a version may carry beside those matching tags, but this rule has no tags, and with-tags never selects alone', line: 8, col: 7 }]
+  },
+  {
+    name: 'with-tags on an npm rule',
+    policy: 'version: 1\nrules:\n  - name: sdk\n    packages: {type: npm, names: [sdk]}\n    match:\n      versions: ["*-rc*"]\n      with-tags: ["sha-*"]\n',
+    problems: [{ message: 'rules[0].match.with-tags: npm versions have no tags (only container versions do)', line: 7, col: 7 }]
+  },
+  {
+    name: 'older-than: 14 (a number without a unit)',
+    policy: `${VALID}    match:\n      older-than: 14\n`,
+    problems: [{ message: 'rules[0].match.older-than: must be a duration such as 30d, 12h, 2w or P30D, not the number 14: a unit is missing; write 14d for 14 days', line: 8, col: 19 }]
+  },
   {
     name: 'prerelease: "false" (a string)',
     policy: `${VALID}    match: {prerelease: "false"}\n`,
