@@ -45324,7 +45324,9 @@ const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"d
 /**
  * What makes `glob` look like a regular expression, or undefined when it reads as a glob: it starts
  * with `^`, ends with `$`, or contains `\d`, `\w`, `\s`, `.+`, or a `.*` not preceded by `*`
- * (`*.*.*` is a fine glob) nor by a digit (`1.*`, `v2.1.*`: a version line, a fine glob too).
+ * (`*.*.*` is a fine glob). A `.*` after a letter or digit is read as a glob too: `1.*`, `v2.1.*`,
+ * `*-rc.*`, `com.acme.*` are how globs name a dotted prefix (the contract's own examples use
+ * `1.*`), while regular expressions put `.*` after a separator or at the start (`pr-.*`, `.*-SNAPSHOT`).
  */
 function regexLikeness(glob) {
     const text = glob.startsWith('!') ? glob.slice(1) : glob;
@@ -45339,7 +45341,7 @@ function regexLikeness(glob) {
         return 'contains ".+"';
     for (let at = text.indexOf('.*'); at >= 0; at = text.indexOf('.*', at + 1)) {
         const before = at > 0 ? text[at - 1] : '';
-        if (before !== '*' && !/\d/.test(before))
+        if (before !== '*' && !/[A-Za-z0-9]/.test(before))
             return 'contains ".*"';
     }
     return undefined;
@@ -45348,12 +45350,16 @@ function regexLikeness(glob) {
 function globFromRegex(glob) {
     const negated = glob.startsWith('!');
     let text = negated ? glob.slice(1) : glob;
+    // A regular expression anchored at the start only matches any text after it: `^pr-` is `pr-*`.
+    const openEnded = text.startsWith('^') && !text.endsWith('$');
     text = text.replace(/^\^/, '').replace(/\$$/, '');
     text = text
         .replace(/(?:\\[dws]|\[[^\]]*\]|\.)[+*]/g, '*')
         .replace(/\\[dws]/g, '?')
         .replace(/\\\./g, '.')
         .replace(/\*{2,}/g, '*');
+    if (openEnded && !text.endsWith('*'))
+        text += '*';
     if (text === '' || /[\\()|{}+]/.test(text))
         return undefined;
     const suggestion = negated ? `!${text}` : text;
