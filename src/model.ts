@@ -33,6 +33,8 @@ export interface Rule {
   }
   match: {
     tags?: string[]
+    /** (1.2) Companion tags (commit tags such as sha-8826c28): the tag condition holds when at least one tag matches `tags` and every other matches `tags` or `withTags`. Only with `tags`. */
+    withTags?: string[]
     versions?: string[]
     untagged?: true
     /** (1.1) npm-style range the version's semver must satisfy (prereleases included). */
@@ -203,7 +205,8 @@ export interface PackagePlan {
 
 /**
  * (1.2) How one rule met one package, for the summary's account per rule (images only: dependants
- * follow their image). Filled by the planner.
+ * follow their image). Filled by the planner (src/plan/accounts.ts). Every image of the series is
+ * counted once: series = deleted + deletedByAnotherRule + the sum of keptBy.
  */
 export interface RuleAccount {
   rule: string
@@ -213,15 +216,26 @@ export interface RuleAccount {
   selected: number
   /** Of the selected images, those the plan deletes (the others were kept by something else: see keptBy). */
   deleted: number
+  /** Images of the series this rule does not select (too young for it) that the plan deletes because another rule selects them. */
+  deletedByAnotherRule?: number
   /**
-   * Images of the series the plan keeps, counted by what kept them. Labels: 'keep.latest',
-   * 'keep.tags/versions', 'protect', 'in use', 'another rule', 'too young' (newer than older-than),
-   * 'last version', 'left untouched', 'unreadable timestamp'.
+   * Images of the series the plan keeps, counted by what kept them (only labels with a count). In
+   * order of precedence: 'unreadable timestamp', 'in use' (protect.in-use), 'protect', 'keep.latest'
+   * and 'keep.tags/versions' (this rule's keep), 'another rule' (another rule's keep), 'last version'
+   * (GitHub's last-version rule), 'too young' (newer than this rule's older-than); 'left untouched'
+   * for every image of a package left untouched for safety.
    */
   keptBy: Record<string, number>
   /** Images outside the series only because they also carry other tags ("kept: also tagged latest"). */
   alsoTagged?: number
-  /** A plain sentence when the rule selects nothing in this package, saying why ("no image of api has a tag matching pr-42"). */
+  /**
+   * A plain sentence when the rule selects nothing in this package, saying why: the first condition
+   * no image meets ("no image of api has a tag matching pr-42"; "every image of api with a tag
+   * matching pr-42 also carries a sha-* tag: see with-tags ..."), or what holds the whole series
+   * ("keep.latest 5 keeps all 3 images of the series", "none of the 4 images of the series is older
+   * than 30d"). For a package left untouched, the reason it is ("left untouched: ..."), whatever the
+   * rule selects.
+   */
   whyNothing?: string
 }
 

@@ -159,7 +159,7 @@ const policyCases: Case[] = [
   {
     name: 'unknown key in match',
     policy: `${VALID}    match:\n      older_than: 30d\n`,
-    problems: [{ message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, semver, prerelease, broken, older-than, age-from", line: 8, col: 7 }]
+    problems: [{ message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, with-tags, versions, untagged, semver, prerelease, broken, older-than, age-from", line: 8, col: 7 }]
   },
   {
     name: 'unknown key in keep',
@@ -237,7 +237,7 @@ const policyCases: Case[] = [
       ['30 days', "'30 days' is not a duration; use 30d, 12h, 2w or P30D"],
       ['-1d', "'-1d' is not a duration: it cannot be negative; use 30d, 12h, 2w or P30D"],
       ['P', "'P' is not a duration; use 30d, 12h, 2w or P30D"],
-      ['"30"', "'30' is not a duration: a unit is missing; use 30d, 12h, 2w or P30D"],
+      ['"30"', "'30' is not a duration: a unit is missing; write 30d for 30 days (or 30h, 30w, 30m for hours, weeks, minutes)"],
       ['90s', "'90s' is not a duration: seconds are not supported"],
       ['0d', "'0d' is zero; a duration must be longer than 0"],
       ['1.5d', "'1.5d' is not a duration: fields must be whole numbers"],
@@ -291,6 +291,40 @@ const policyCases: Case[] = [
     name: 'keep.per without keep.latest',
     policy: `${VALID}    match: {semver: "*"}\n    keep: {per: major}\n`,
     problems: [{ message: 'rules[0].keep.per: counts keep.latest within each semver major line, but this rule has no keep.latest; add latest', line: 8, col: 12 }]
+  },
+  // 1.2: an empty semver alternative is read as "*" by npm's semver (it selected every version);
+  // semver beside untagged selects nothing; with-tags needs tags; a number without a unit.
+  ...['>=1.0.0 ||', '||', '1.2.3 || || 2.0.0', ' ||1.0.0'].map(
+    (range): Case => ({
+      name: `semver "${range}": an empty alternative`,
+      policy: `${VALID}    match:\n      semver: "${range}"\n`,
+      problems: [{ message: `rules[0].match.semver: '${range}' has an empty alternative (nothing on one side of "||"), which npm's semver reads as "*" (every version)`, line: 8, col: 15 }]
+    })
+  ),
+  {
+    name: 'semver "*" beside untagged: true',
+    policy: `${VALID}    match:\n      untagged: true\n      semver: "*"\n`,
+    problems: [{ message: "rules[0].match.semver: cannot be combined with untagged: true: a version's semver is read from its tags, and an untagged version has none", line: 9, col: 7 }]
+  },
+  {
+    name: 'prerelease beside untagged: true',
+    policy: `${VALID}    match: {untagged: true, prerelease: true}\n`,
+    problems: [{ message: 'rules[0].match.prerelease: cannot be combined with untagged: true', line: 7, col: 29 }]
+  },
+  {
+    name: 'with-tags without tags',
+    policy: `${VALID}    match:\n      with-tags: ["sha-*"]\n`,
+    problems: [{ message: 'rules[0].match.with-tags: lists tags a version may carry beside those matching tags, but this rule has no tags, and with-tags never selects alone', line: 8, col: 7 }]
+  },
+  {
+    name: 'with-tags on an npm rule',
+    policy: 'version: 1\nrules:\n  - name: sdk\n    packages: {type: npm, names: [sdk]}\n    match:\n      versions: ["*-rc*"]\n      with-tags: ["sha-*"]\n',
+    problems: [{ message: 'rules[0].match.with-tags: npm versions have no tags (only container versions do)', line: 7, col: 7 }]
+  },
+  {
+    name: 'older-than: 14 (a number without a unit)',
+    policy: `${VALID}    match:\n      older-than: 14\n`,
+    problems: [{ message: 'rules[0].match.older-than: must be a duration such as 30d, 12h, 2w or P30D, not the number 14: a unit is missing; write 14d for 14 days', line: 8, col: 19 }]
   },
   {
     name: 'prerelease: "false" (a string)',

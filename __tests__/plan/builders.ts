@@ -32,6 +32,7 @@ export interface RuleOptions {
   type?: PackageType
   names?: string[]
   tags?: string[]
+  withTags?: string[]
   versions?: string[]
   untagged?: true
   semver?: string
@@ -48,6 +49,7 @@ export interface RuleOptions {
 export function rule(name: string, o: RuleOptions = {}): Rule {
   const match: Rule['match'] = { ageFrom: o.ageFrom ?? 'updated' }
   if (o.tags) match.tags = o.tags
+  if (o.withTags) match.withTags = o.withTags
   if (o.versions) match.versions = o.versions
   if (o.untagged) match.untagged = true
   if (o.semver !== undefined) match.semver = o.semver

@@ -213,7 +213,7 @@ const cases: [string, string, Expected[]][] = [
     [
       {
         path: 'rules[0].match.older_than',
-        message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, versions, untagged, semver, prerelease, broken, older-than, age-from",
+        message: "rules[0].match: unknown key 'older_than' (did you mean 'older-than'?); allowed keys: tags, with-tags, versions, untagged, semver, prerelease, broken, older-than, age-from",
         line: 8,
         column: 7
       }
@@ -449,7 +449,7 @@ const cases: [string, string, Expected[]][] = [
       ['-1d', "'-1d' is not a duration: it cannot be negative; use 30d, 12h, 2w or P30D"],
       ['P', "'P' is not a duration; use 30d, 12h, 2w or P30D"],
       ['PT', "'PT' is not a duration; use 30d, 12h, 2w or P30D"],
-      ['"30"', "'30' is not a duration: a unit is missing; use 30d, 12h, 2w or P30D"],
+      ['"30"', "'30' is not a duration: a unit is missing; write 30d for 30 days (or 30h, 30w, 30m for hours, weeks, minutes)"],
       ['90s', "'90s' is not a duration: seconds are not supported"],
       ['0d', "'0d' is zero; a duration must be longer than 0"],
       ['1.5d', "'1.5d' is not a duration: fields must be whole numbers"],
@@ -588,6 +588,62 @@ const cases: [string, string, Expected[]][] = [
     [{ message: "rules[0].keep.per: must be major or minor (keep.latest then counts within each major or major.minor line), not 'patch'", line: 7, column: 28 }]
   ],
 
+  // ------------------------------------------------------------ 1.2: empty semver alternatives, semver beside untagged, with-tags, unitless durations
+  ...['>=1.0.0 ||', '||', '1.2.3 || || 2.0.0', '1.2.3 ||  || 2.0.0', ' || 1.0.0', '>=1.0.0 ||   '].map(
+    (range): [string, string, Expected[]] => [
+      `semver "${range}" (an empty alternative)`,
+      `version: 1\nrules:\n${WEB_RULE}    match:\n      semver: "${range}"\n`,
+      [
+        {
+          path: 'rules[0].match.semver',
+          message: `rules[0].match.semver: '${range}' has an empty alternative (nothing on one side of "||"), which npm's semver reads as "*" (every version); remove the extra "||" or write the missing range`,
+          line: 8,
+          column: 15
+        }
+      ]
+    ]
+  ),
+  [
+    'semver and prerelease beside untagged: true, each at its key',
+    `version: 1\nrules:\n${WEB_RULE}    match:\n      untagged: true\n      semver: "*"\n      prerelease: false\n`,
+    [
+      { path: 'rules[0].match.semver', message: "rules[0].match.semver: cannot be combined with untagged: true: a version's semver is read from its tags, and an untagged version has none", line: 9, column: 7 },
+      { path: 'rules[0].match.prerelease', message: 'rules[0].match.prerelease: cannot be combined with untagged: true', line: 10, column: 7 }
+    ]
+  ],
+  [
+    'with-tags without tags, at the key',
+    `version: 1\nrules:\n${WEB_RULE}    match:\n      with-tags: ["sha-*"]\n      older-than: 14d\n`,
+    [
+      {
+        path: 'rules[0].match.with-tags',
+        message: 'rules[0].match.with-tags: lists tags a version may carry beside those matching tags, but this rule has no tags, and with-tags never selects alone; add tags (e.g. tags: ["pr-42"] with with-tags: ["sha-*"]), or remove with-tags',
+        line: 8,
+        column: 7
+      }
+    ]
+  ],
+  [
+    'with-tags on an npm rule',
+    'version: 1\nrules:\n  - name: sdk\n    packages: {type: npm, names: [sdk]}\n    match: {versions: ["*-rc*"], with-tags: ["sha-*"]}\n',
+    [{ path: 'rules[0].match.with-tags', message: 'rules[0].match.with-tags: npm versions have no tags (only container versions do), so there are no companion tags to allow', line: 5, column: 34 }]
+  ],
+  [
+    'with-tags: [] (empty)',
+    `version: 1\nrules:\n${WEB_RULE}    match: {tags: [pr-1], with-tags: []}\n`,
+    [{ path: 'rules[0].match.with-tags', message: 'rules[0].match.with-tags: must be a list of at least one tag glob, such as ["sha-*"] for commit tags, not an empty list', line: 7, column: 38 }]
+  ],
+  [
+    'with-tags: a glob starting with "!"',
+    `version: 1\nrules:\n${WEB_RULE}    match: {tags: [pr-1], with-tags: ["!sha-*"]}\n`,
+    [{ path: 'rules[0].match.with-tags[0]', message: `rules[0].match.with-tags[0]: '!sha-*' starts with "!", but exclusions are only allowed in packages.names`, line: 7, column: 39 }]
+  ],
+  [
+    'older-than: 14 (a number without a unit)',
+    `version: 1\nrules:\n${WEB_RULE}    match:\n      older-than: 14\n`,
+    [{ message: 'rules[0].match.older-than: must be a duration such as 30d, 12h, 2w or P30D, not the number 14: a unit is missing; write 14d for 14 days', line: 8, column: 19 }]
+  ],
+
   // ------------------------------------------------------------ documents that are not a policy
   ['empty document', '', [{ message: 'the policy is empty; it must be a mapping with at least version: 1 and rules', line: 1, column: 1 }]],
   ['only comments', '# nothing yet\n', [{ message: 'the policy is empty', line: 1, column: 1 }]],
@@ -597,7 +653,7 @@ const cases: [string, string, Expected[]][] = [
   [
     'match: with nothing',
     `version: 1\nrules:\n${WEB_RULE}    match:\n`,
-    [{ message: 'rules[0].match: is empty; it must be a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from', line: 7, column: 5 }]
+    [{ message: 'rules[0].match: is empty; it must be a mapping with tags, with-tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from', line: 7, column: 5 }]
   ],
   [
     'an explicit null',

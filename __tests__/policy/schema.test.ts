@@ -66,7 +66,7 @@ const EVERY_KEY = {
     {
       name: 'r',
       packages: { type: 'container', names: ['web'] },
-      match: { tags: ['pr-*'], versions: ['*'], untagged: true, semver: '*', prerelease: false, broken: true, 'older-than': '30d', 'age-from': 'created' },
+      match: { tags: ['pr-*'], 'with-tags': ['sha-*'], versions: ['*'], untagged: true, semver: '*', prerelease: false, broken: true, 'older-than': '30d', 'age-from': 'created' },
       keep: { latest: 1, per: 'minor', tags: ['stable'], versions: ['2.*'] }
     }
   ]
@@ -83,7 +83,7 @@ describe('a wrong value at each place of the schema', () => {
   const places = ALL.map((p) => ({ ...p, segments: p.at.split('.').map((s) => (s === '*' ? 0 : s)) }))
 
   it('covers every place', () => {
-    expect(places.length).toBe(37)
+    expect(places.length).toBe(39)
   })
 
   it.each(places.map((p) => [p.at, p]))('%s: one problem, at that place, saying what is allowed', (_at, place) => {

@@ -183,7 +183,15 @@ describe('example policies in policies/', () => {
       expect({ file, firstLine: text.split('\n')[0] }).toEqual({ file, firstLine: MODELINE })
       const result = parsePolicy(text)
       expect({ file, problems: result.ok ? [] : result.problems }).toEqual({ file, problems: [] })
+      expect({ file, warnings: result.ok ? result.warnings : [] }).toEqual({ file, warnings: [] })
     }
+  })
+
+  it('uses with-tags (1.2) where builds carry docker/metadata-action commit tags', async () => {
+    const read = async (file: string) => accepted(await readFile(path.join(EXAMPLES_DIR, file), 'utf8'))
+    expect((await read('pr-previews.yml')).rules[0].match).toMatchObject({ tags: ['pr-*'], withTags: ['sha-*'] })
+    expect((await read('container-releases.yml')).rules[0]).toMatchObject({ match: { tags: ['*.*.*', 'v*.*.*'], withTags: ['sha-*'] }, keep: { latest: 2, per: 'minor' } })
+    expect((await read('nightly-builds.yml')).rules[0].match).toMatchObject({ tags: ['nightly-*'], withTags: ['sha-*'] })
   })
 
   it('covers containers keeping releases, PR previews, snapshots and untagged cleanup', async () => {
@@ -210,7 +218,7 @@ describe('example policies in policies/', () => {
   })
 
   it('examples name packages literally, so they work with the GITHUB_TOKEN', async () => {
-    for (const file of ['npm-prereleases.yml', 'release-lines.yml', 'container-release-lines.yml', 'broken-images.yml', 'pr-previews.yml']) {
+    for (const file of ['npm-prereleases.yml', 'release-lines.yml', 'container-release-lines.yml', 'broken-images.yml', 'pr-previews.yml', 'container-releases.yml', 'nightly-builds.yml']) {
       const names = accepted(await readFile(path.join(EXAMPLES_DIR, file), 'utf8')).rules.flatMap((r) => r.packages.names)
       expect({ file, globs: names.filter((name) => /[*?[\]{}!]/.test(name)) }).toEqual({ file, globs: [] })
     }
@@ -238,6 +246,76 @@ describe('warnings: valid, but protecting nothing', () => {
     expect(container).toMatchObject({ ok: true, warnings: [] })
     const empty = parsePolicy('version: 1\nprotect: {tags: []}\nrules:\n  - {name: a, packages: {type: npm, names: [sdk]}}\n')
     expect(empty).toMatchObject({ ok: true, warnings: [] })
+  })
+})
+
+describe('warnings (1.2): a tag or name glob that looks like a regular expression', () => {
+  const warningsOf = (text: string): { path: string; message: string; line?: number; column?: number }[] => {
+    const result = parsePolicy(text)
+    if (!result.ok) throw new Error(result.problems.map((p) => p.message).join('\n'))
+    return result.warnings
+  }
+
+  it.each([
+    ['^pr-', 'starts with "^"', 'pr-*'],
+    ['pr-[0-9]+$', 'ends with "$"', 'pr-*'],
+    ['pr-\\d+', 'contains "\\d"', 'pr-*'],
+    ['v\\w', 'contains "\\w"', 'v?'],
+    ['a\\sb', 'contains "\\s"', 'a?b'],
+    ['release-.+', 'contains ".+"', 'release-*'],
+    ['pr-.*', 'contains ".*"', 'pr-*'],
+    ['.*-SNAPSHOT', 'contains ".*"', '*-SNAPSHOT']
+  ])('%s: %s, with the glob probably meant', (glob, why, meant) => {
+    const warnings = warningsOf(`version: 1\nrules:\n  - name: r\n    packages: {type: container, names: [web]}\n    match:\n      tags: ['${glob}']\n`)
+    expect(warnings).toEqual([
+      {
+        path: 'rules[0].match.tags[0]',
+        message: `rules[0].match.tags[0]: '${glob}' looks like a regular expression (it ${why}), but it is read as a glob (* matches any text, ? one character; ^, $, \\ and . are plain characters), so it will not match what the regular expression would; did you mean '${meant}'?`,
+        line: 6,
+        column: 14
+      }
+    ])
+  })
+
+  it('fine globs do not warn: *.*.*, 1.*, v2.1.*, *-rc.*, com.acme.*, pr-*, sha-?????, names with dots', () => {
+    const warnings = warningsOf(
+      'version: 1\nprotect: {tags: ["*.*.*", "v*"], versions: ["1.*"]}\nrules:\n  - name: r\n    packages: {type: container, names: ["team/*", "!team/old", "web.app"]}\n    match: {tags: ["pr-*", "v2.1.*", "*-rc.*"], with-tags: ["sha-?????"]}\n    keep: {tags: ["1.*.*"], versions: ["sha256:ab*"]}\n  - name: m\n    packages: {type: maven, names: ["com.acme.*"]}\n    match: {versions: ["*-alpha.*"]}\n'
+    )
+    expect(warnings).toEqual([])
+  })
+
+  it('every place that holds tag or name globs is checked, each at its own position; protect.in-use is not', () => {
+    const warnings = warningsOf(`version: 1
+protect:
+  tags: ["^latest$"]
+  versions: ["^1"]
+  in-use: ["deploy/.*"]
+rules:
+  - name: r
+    packages: {type: container, names: ["^web", "!^old"]}
+    match: {tags: ["pr-.*"], with-tags: ["sha-\\\\w+"], versions: ["sha256:.+"]}
+    keep: {tags: ["v\\\\d"], versions: ["^sha256"]}
+`)
+    expect(warnings.map((w) => [w.path, w.line, w.column])).toEqual([
+      ['protect.tags[0]', 3, 10],
+      ['protect.versions[0]', 4, 14],
+      ['rules[0].packages.names[0]', 8, 41],
+      ['rules[0].packages.names[1]', 8, 49],
+      ['rules[0].match.tags[0]', 9, 20],
+      ['rules[0].match.with-tags[0]', 9, 42],
+      ['rules[0].match.versions[0]', 9, 66],
+      ['rules[0].keep.tags[0]', 10, 19],
+      ['rules[0].keep.versions[0]', 10, 39]
+    ])
+    expect(warnings[3].message).toContain("did you mean '!old*'?")
+  })
+})
+
+describe('match.with-tags (1.2) is normalized into the policy', () => {
+  it('as withTags, beside tags', () => {
+    const result = parsePolicy('version: 1\nrules:\n  - name: pr-42\n    packages: {type: container, names: [web]}\n    match: {tags: [pr-42], with-tags: ["sha-*"]}\n')
+    expect(result).toMatchObject({ ok: true, warnings: [] })
+    if (result.ok) expect(result.policy.rules[0].match).toEqual({ tags: ['pr-42'], withTags: ['sha-*'], ageFrom: 'updated' })
   })
 })
 

@@ -24,16 +24,26 @@ export function compileTagVersionMatcher(tagGlobs: string[], versionGlobs: strin
 export const TagMatch = {
   /** No tag matches (or the version has none). */
   None: 0,
-  /** Some tags match but not all: the version is also something else ("kept: also tagged latest"). */
+  /** Some tags match but not all (nor with-tags): the version is also something else ("kept: also tagged latest"). */
   Some: 1,
-  /** The version has tags and every one matches: the condition holds. */
+  /** The version has tags and every one matches (at least one match.tags, the others match.tags or match.with-tags): the condition holds. */
   Every: 2
 } as const
 export type TagMatch = (typeof TagMatch)[keyof typeof TagMatch]
 
-export function matchEveryTag(tags: readonly string[], matches: (tag: string) => boolean): TagMatch {
+/**
+ * `companions` (match.with-tags, 1.2): tags a version may also carry; they count towards "every
+ * tag" only beside at least one tag that `matches`, never alone.
+ */
+export function matchEveryTag(tags: readonly string[], matches: (tag: string) => boolean, companions?: (tag: string) => boolean): TagMatch {
   let matched = 0
-  for (const tag of tags) if (matches(tag)) matched++
+  let covered = 0
+  for (const tag of tags) {
+    if (matches(tag)) {
+      matched++
+      covered++
+    } else if (companions?.(tag)) covered++
+  }
   if (matched === 0) return TagMatch.None
-  return matched === tags.length ? TagMatch.Every : TagMatch.Some
+  return covered === tags.length ? TagMatch.Every : TagMatch.Some
 }

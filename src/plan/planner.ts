@@ -13,6 +13,7 @@ import { compileTagVersionMatcher, type TagVersionMatcher } from './matchers.js'
 import { emptyVerdicts, keep, type PackageContext, type Verdicts } from './package-context.js'
 import { failClosedReason, failClosedWarning, LISTING_PROBLEM_REASON, listingProblemWarning } from './reasons.js'
 import { compileRules, judgeImages, type CompiledRule } from './rules.js'
+import { ruleAccounts } from './accounts.js'
 import { keepUnreadableTimestamps } from './unreadable-timestamps.js'
 
 export interface PlanInput {
@@ -69,18 +70,22 @@ function planPackage(
       ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
       : undefined
   if (untouched) {
+    // The rules are still judged, for the account: what each would have taken, all of it kept.
+    const { tally } = judgeImages(ctx, verdicts)
     for (let i = 0; i < index.versions.length; i++) keep(verdicts, i, untouched.reason)
-    const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning }
+    const accounts = ruleAccounts(ctx, verdicts, tally, untouched.warning)
+    const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning, accounts }
     return { plan, groups: { groups: [], times: [] } }
   }
 
-  const notes = judgeImages(ctx, verdicts)
+  const { notes, tally } = judgeImages(ctx, verdicts)
   const keptDependants = keepUnreadableTimestamps(ctx, verdicts)
   judgeDependants(ctx, verdicts, keptDependants)
   const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion, keptDependants)
   const perImage = buildGroups(ctx, verdicts)
   const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage
-  return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }) }, groups }
+  const accounts = ruleAccounts(ctx, verdicts, tally)
+  return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }), accounts }, groups }
 }
 
 /** Every version, newest first (created_at, then id); dependants carry what they belong to. */

@@ -88,8 +88,8 @@ export const reasons = {
   keptLatest: (rank: number, rule: string) => flat(`kept: ${ordinal(rank)} newest of series '${rule}'`),
   keptLatestPer: (rank: number, group: string, rule: string) => flat(`kept: ${ordinal(rank)} newest of ${group} in series '${rule}'`),
   /** Some tags match the rule's match.tags, these others do not: the version is not the rule's to take. */
-  alsoTagged: (otherTags: readonly string[], rule: string) =>
-    flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches)`),
+  alsoTagged: (otherTags: readonly string[], rule: string, sharedPrefix?: string, hasWithTags?: boolean) =>
+    flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches${companionAdvice(sharedPrefix, hasWithTags)})`),
   noSemver: (rule: string, key: string, isContainer: boolean) =>
     isContainer
       ? `rule '${rule}': no image of ${key} has a tag that is a semantic version (such as 1.4.2 or v1.4.2), so its semver condition selects nothing`
@@ -97,9 +97,12 @@ export const reasons = {
   tooYoung: (olderThan: string, rule: string) => flat(`kept: newer than ${olderThan} (rule '${rule}')`),
   notSelected: () => 'kept: not selected by any rule',
   noRuleApplies: () => 'kept: no rule applies to this package',
-  /** `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection without older-than. */
-  deleteImage: (what: string, age: string, beyondLatest?: number) =>
-    flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest` : ''}`),
+  /**
+   * `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection
+   * without older-than, `group` names the keep.per release line it counts in ("1.4.x").
+   */
+  deleteImage: (what: string, age: string, beyondLatest?: number, group?: string) =>
+    flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest${group ? ` of ${group}` : ''}` : ''}`),
   keptWithParent: (kind: ReferenceKind, platform: string | undefined, parentLabel: string) =>
     flat(`kept: ${describeReference(kind, platform)} of ${parentLabel}`),
   deletedWith: (groupLabel: string, kind: ReferenceKind, platform: string | undefined, viaLabel?: string) =>
@@ -121,6 +124,17 @@ export const selection = {
     `${isContainer ? `digest ${shortDigest(name)}` : `version '${name}'`} matches rule '${rule}'`,
   untagged: () => 'untagged',
   byRule: (rule: string) => `selected by rule '${rule}'`
+}
+
+/**
+ * Contract 1.2: when the tags that keep a version out of a series all share a prefix ending in "-"
+ * (docker/metadata-action's commit tags, sha-8826c28), say how with-tags takes such builds.
+ */
+function companionAdvice(sharedPrefix: string | undefined, hasWithTags: boolean | undefined): string {
+  if (sharedPrefix === undefined) return ''
+  const glob = `${sharedPrefix}*`
+  const how = hasWithTags ? `add "${glob}" to its with-tags` : `add with-tags: ["${glob}"] to it`
+  return `; to take builds that also carry ${glob} tags, such as commit tags, ${how}`
 }
 
 const LISTED_TAGS = 5

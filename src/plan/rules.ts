@@ -1,10 +1,11 @@
 // Steps 1–4 of the contract for images: each rule's series, what it keeps, what it selects; then the
 // combination across rules (protect and keep always win).
-import type { Policy, Rule } from '../model.js'
+import type { PackageVersion, Policy, Rule } from '../model.js'
 import { olderThanCutoff } from '../policy/duration.js'
 import { zeros } from './arrays.js'
 import { compileGlobs, compilePackageNameFilter } from '../policy/glob.js'
 import { compileTagVersionMatcher, matchEveryTag, TagMatch, type TagVersionMatcher } from './matchers.js'
+import { createTally, ImageCause, recordAlsoTagged, RuleState, sharedTagPrefix, type RuleTally } from './accounts.js'
 import { hasTags, keep, markDeleted, tagsOf, type PackageContext, type Verdicts } from './package-context.js'
 import { formatAge, reasons, selection } from './reasons.js'
 import { compileSemverCondition, semverGroups, semverOf, type VersionSemver } from './semver.js'
@@ -13,9 +14,9 @@ export interface CompiledRule {
   name: string
   rule: Rule
   appliesTo(type: string, name: string): boolean
-  /** match.tags (every tag must match); undefined when the rule has no tag condition. */
+  /** match.tags (every tag must match, with-tags beside them); undefined when the rule has no tag condition. */
   tagMatch?: (tags: readonly string[]) => TagMatch
-  /** The tags a version carries beyond match.tags (for "kept: also tagged …"). */
+  /** The tags a version carries beyond match.tags and match.with-tags (for "kept: also tagged …"). */
   unmatchedTags(tags: readonly string[]): string[]
   /** match.versions; undefined when the rule has no version condition. */
   seriesName?: (name: string) => boolean
@@ -39,14 +40,15 @@ export interface CompiledRule {
 export function compileRules(policy: Policy, now: Date): CompiledRule[] {
   return policy.rules.map((rule) => {
     const names = compilePackageNameFilter(rule.packages.names)
-    const { tags, versions, untagged, olderThan } = rule.match
+    const { tags, withTags, versions, untagged, olderThan } = rule.match
     const tagMatches = tags ? compileGlobs(tags) : undefined
+    const companions = withTags ? compileGlobs(withTags) : undefined
     return {
       name: rule.name,
       rule,
       appliesTo: (type, name) => type === rule.packages.type && names.matches(name),
-      tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches)),
-      unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag)) : []),
+      tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches, companions)),
+      unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag) && !companions?.(tag)) : []),
       seriesName: versions ? compileGlobs(versions) : undefined,
       untagged: untagged === true,
       semver: compileSemverCondition(rule.match.semver, rule.match.prerelease),
@@ -97,22 +99,24 @@ function selectionReason(ctx: PackageContext, i: number, compiled: CompiledRule,
   const version = ctx.index.versions[i]
   const time = rule.match.ageFrom === 'created' ? ctx.index.created : ctx.index.updated
   const age = formatAge(time[i], ctx.nowMs)
-  // Without older-than, a selection is only explained by keep.latest: say so.
+  // Without older-than, a selection is only explained by keep.latest: say so, and of which release line with keep.per.
   const beyondLatest = rule.match.olderThan === undefined ? rule.keep.latest : undefined
-  if (rule.match.tags) return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest)
+  const group = beyondLatest !== undefined && compiled.per ? perGroupLabel(facts.semvers[i], compiled.per) : undefined
+  if (rule.match.tags) return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest, group)
   if (!rule.match.untagged && rule.match.versions) {
-    return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest)
+    return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest, group)
   }
   if (compiled.broken) {
     const missing = ctx.damaged.get(version.id)?.missing ?? []
-    return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest)
+    return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest, group)
   }
   const semver = compiled.semver ? facts.semvers[i] : undefined
-  if (semver) return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest)
-  let reason = shared.get(age)
+  if (semver) return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest, group)
+  const key = group === undefined ? age : `${age}\u0000${group}`
+  let reason = shared.get(key)
   if (reason === undefined) {
-    reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest)
-    shared.set(age, reason)
+    reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest, group)
+    shared.set(key, reason)
   }
   return reason
 }
@@ -138,9 +142,10 @@ const NONE = 0x3fffffff // larger than any rule index (and a small integer for V
 
 /**
  * Writes the verdict of every image (dependants are left to judgeDependants). Returns notes for the
- * package: rules whose semver condition found nothing because no candidate version is semver.
+ * package (rules whose semver condition found nothing because no candidate version is semver) and
+ * what each rule made of each image, for the account per rule (accounts.ts).
  */
-export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
+export function judgeImages(ctx: PackageContext, verdicts: Verdicts): { notes: string[]; tally: RuleTally } {
   const { versions } = ctx.index
   const n = versions.length
   const { isDependant } = ctx.graph
@@ -161,6 +166,9 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
   const members = zeros(ctx.rules.length)
   // keep.per: each image's group number for the rules that have one (0: without semver).
   const perGroups = ctx.rules.map((rule) => (rule.per ? semverGroups(semvers, rule.per) : undefined))
+  const tally = createTally(ctx)
+  const { states, causes, stages } = tally
+  const ruleCount = ctx.rules.length
 
   // One walk over the images per age-from (newest first), evaluating every rule of that age-from on
   // each image: a million versions are read once or twice instead of once per rule.
@@ -191,8 +199,10 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
         if (version) {
           hit = rule.keeps(version.tags, version.name) !== undefined
           member = !rule.untagged && (rule.seriesName === undefined || rule.seriesName(version.name))
+          if (member) stages.named[r]++
           if (member && rule.tagMatch) {
             const tagMatch = rule.tagMatch(version.tags)
+            if (tagMatch !== TagMatch.None) stages.tagHit[r]++
             alsoTagged = tagMatch === TagMatch.Some
             member = tagMatch === TagMatch.Every
           }
@@ -200,8 +210,11 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
           if (name === undefined && (rule.keepsName || rule.seriesName)) name = versions[i].name
           hit = rule.keepsName !== undefined && rule.keepsName(name as string)
           member = rule.tagMatch === undefined && (rule.seriesName === undefined || rule.seriesName(name as string))
+          if (member) stages.named[r]++
         }
+        if (member) stages.tagged[r]++
         if (rule.broken && broken[i] !== 1) member = alsoTagged = false
+        if (member) stages.unbroken[r]++
         if (rule.semver) {
           const semver = semvers[i]
           if (member) {
@@ -212,26 +225,36 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
           if (semver === undefined || !rule.semver(semver)) member = alsoTagged = false
           else if (member) members[r]++
         }
-        if (alsoTagged && r < alsoTaggedFor[i]) alsoTaggedFor[i] = r
+        if (alsoTagged) {
+          if (r < alsoTaggedFor[i]) alsoTaggedFor[i] = r
+          recordAlsoTagged(stages, r, rule.unmatchedTags((version as PackageVersion).tags))
+        }
         if (hit && r < keptBy[i]) {
           keptBy[i] = r
           keptRank[i] = 0
         }
         if (!member) continue
+        const at = i * ruleCount + r
         // Newest first, so the series rank is the position among members met so far (in its group).
         const rank = ++ranks[g][perGroup ? perGroup[i] : 0]
         if (rank <= rule.keepLatest) {
+          states[at] = RuleState.KeptLatest
           if (r < keptBy[i]) {
             keptBy[i] = r
             keptRank[i] = rank
           }
           continue
         }
-        if (hit) continue
+        if (hit) {
+          states[at] = RuleState.KeptByName
+          continue
+        }
         if (rule.cutoffMs !== undefined && !(time[i] < rule.cutoffMs)) {
+          states[at] = RuleState.TooYoung
           if (r < tooYoungFor[i]) tooYoungFor[i] = r
           continue
         }
+        states[at] = RuleState.Selected
         if (r < selectedBy[i]) selectedBy[i] = r
       }
     }
@@ -245,30 +268,39 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): string[] {
     const protectedBy = ctx.protectsNames || hasTags(ctx, i) ? ctx.protect(tagsOf(ctx, versions[i]), versions[i].name) : undefined
     const inUse = ctx.inUse?.(versions[i])
     if (inUse !== undefined) {
+      causes[i] = ImageCause.InUse
       keep(verdicts, i, inUse)
     } else if (protectedBy) {
+      causes[i] = ImageCause.Protected
       keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer))
     } else if (keptBy[i] !== NONE) {
+      causes[i] = ImageCause.KeptByRule
       const rule = ctx.rules[keptBy[i]]
       keep(verdicts, i, keepReason(ctx, i, rule, keptRank[i], facts), rule.name)
     } else if (selectedBy[i] !== NONE) {
+      causes[i] = ImageCause.Selected
       const rule = ctx.rules[selectedBy[i]]
       markDeleted(verdicts, i, selectionReason(ctx, i, rule, facts, sharedReasons[selectedBy[i]]), rule.name)
     } else if (tooYoungFor[i] !== NONE) {
+      causes[i] = ImageCause.TooYoung
       // The rule that would select it once old enough: named in the summary's Rule column.
       keep(verdicts, i, tooYoungReasons[tooYoungFor[i]], ctx.rules[tooYoungFor[i]].name)
     } else if (alsoTaggedFor[i] !== NONE) {
+      causes[i] = ImageCause.AlsoTagged
       const rule = ctx.rules[alsoTaggedFor[i]]
-      keep(verdicts, i, reasons.alsoTagged(rule.unmatchedTags(versions[i].tags), rule.name), rule.name)
+      const otherTags = rule.unmatchedTags(versions[i].tags)
+      keep(verdicts, i, reasons.alsoTagged(otherTags, rule.name, sharedTagPrefix(otherTags), rule.rule.match.withTags !== undefined), rule.name)
     } else {
       keep(verdicts, i, noRuleReason)
     }
   }
   scratch.release(keptBy, keptRank, selectedBy, tooYoungFor, alsoTaggedFor)
   // A rule whose semver series is empty because none of its candidates is a semantic version says so.
-  return ctx.rules
+  const notes = ctx.rules
     .filter((rule, r) => rule.semver && members[r] === 0 && candidates[r] > 0 && withSemver[r] === 0)
     .map((rule) => reasons.noSemver(rule.name, ctx.key, ctx.isContainer))
+  for (let r = 0; r < ruleCount; r++) stages.withSemver[r] = withSemver[r]
+  return { notes, tally }
 }
 
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */

@@ -21,7 +21,6 @@ const INVALID_HINTS: [(text: string) => boolean, string][] = [
   [(t) => /^-/.test(t.trim()), 'it cannot be negative'],
   [(t) => /\d[.,]\d/.test(t), 'fields must be whole numbers'],
   [(t) => /^\d+\s*s$|^PT.*\d+S$/i.test(t), 'seconds are not supported, the smallest unit is m (minutes)'],
-  [(t) => /^\d+$/.test(t), 'a unit is missing'],
   [(t) => /^\d+\s*(?:M|mo|mos|months?)$/.test(t), 'for months use ISO 8601 (P1M); m means minutes'],
   [(t) => /^\d+\s*(?:y|Y|yrs?|years?)$/.test(t), 'for years use ISO 8601 (P1Y)'],
   [(t) => parseSyntax(t.toLowerCase()) !== undefined, 'units are lower case'],
@@ -59,9 +58,23 @@ export function explainInvalidDuration(text: string): string {
   const duration = parseSyntax(text)
   if (duration && approximateMinutes(duration) === 0) return `is zero; a duration must be longer than 0 (${DURATION_EXAMPLES})`
   if (duration) return `is too long; a duration can be at most ${MAX_YEARS} years`
+  const unitless = missingUnitHint(text)
+  if (unitless) return `is not a duration: ${unitless}`
   const hint = INVALID_HINTS.find(([looksLike]) => looksLike(text))?.[1]
   if (hint) return `is not a duration: ${hint}; ${DURATION_EXAMPLES}`
   return `is not a duration; ${DURATION_EXAMPLES}`
+}
+
+/**
+ * For a number written without a unit (`older-than: 14`, or "14"): which duration to write, days
+ * being what retention policies almost always mean. Undefined for anything else.
+ */
+export function missingUnitHint(text: string): string | undefined {
+  const number = /^\s*(\d+)\s*$/.exec(text)?.[1]
+  if (number === undefined) return undefined
+  const n = Number(number)
+  if (n === 0) return `a unit is missing, and a duration must be longer than 0 (${DURATION_EXAMPLES})`
+  return `a unit is missing; write ${n}d for ${n} days (or ${n}h, ${n}w, ${n}m for hours, weeks, minutes)`
 }
 
 /** The instant a version's timestamp must be strictly before to count as "older than" `d` at `now`. */

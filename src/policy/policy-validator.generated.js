@@ -5,7 +5,7 @@ import runtime_ucs2length from "ajv/dist/runtime/ucs2length.js";
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action's commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
 const pattern0 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$", "u");
 const pattern2 = new RegExp("^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))", "u");
 const schema12 = {"type":"array","items":{"$ref":"#/definitions/glob"}};
@@ -68,11 +68,12 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
+const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action's commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
 const schema17 = {"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."};
 const pattern3 = new RegExp("\\S", "u");
 const pattern4 = new RegExp("^(?:[^!]|![^!])", "u");
 const pattern7 = new RegExp("^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$", "u");
+const func4 = Object.prototype.hasOwnProperty;
 const schema15 = {"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -327,7 +328,7 @@ if(data.match !== undefined){
 let data5 = data.match;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key2 in data5){
-if(!((((((((key2 === "tags") || (key2 === "versions")) || (key2 === "untagged")) || (key2 === "semver")) || (key2 === "prerelease")) || (key2 === "broken")) || (key2 === "older-than")) || (key2 === "age-from"))){
+if(!(func4.call(schema14.properties.match.properties, key2))){
 const err15 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.match,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -344,6 +345,12 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
+if(data5["with-tags"] !== undefined){
+if(!(validate15(data5["with-tags"], {instancePath:instancePath+"/match/with-tags",parentData:data5,parentDataProperty:"with-tags",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 if(data5.versions !== undefined){
 if(!(validate15(data5.versions, {instancePath:instancePath+"/match/versions",parentData:data5,parentDataProperty:"versions",rootData}))){
 vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
@@ -351,9 +358,9 @@ errors = vErrors.length;
 }
 }
 if(data5.untagged !== undefined){
-let data8 = data5.untagged;
-if(typeof data8 !== "boolean"){
-const err16 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.untagged.type,parentSchema:schema14.properties.match.properties.untagged,data:data8};
+let data9 = data5.untagged;
+if(typeof data9 !== "boolean"){
+const err16 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.untagged.type,parentSchema:schema14.properties.match.properties.untagged,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -362,8 +369,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(true !== data8){
-const err17 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.untagged,data:data8};
+if(true !== data9){
+const err17 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.untagged,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -374,10 +381,10 @@ errors++;
 }
 }
 if(data5.semver !== undefined){
-let data9 = data5.semver;
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data9};
+let data10 = data5.semver;
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -386,8 +393,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern3.test(data9)){
-const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data9};
+if(!pattern3.test(data10)){
+const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -398,7 +405,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data9};
+const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -409,9 +416,9 @@ errors++;
 }
 }
 if(data5.prerelease !== undefined){
-let data10 = data5.prerelease;
-if(typeof data10 !== "boolean"){
-const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data10};
+let data11 = data5.prerelease;
+if(typeof data11 !== "boolean"){
+const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -422,9 +429,9 @@ errors++;
 }
 }
 if(data5.broken !== undefined){
-let data11 = data5.broken;
-if(typeof data11 !== "boolean"){
-const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data11};
+let data12 = data5.broken;
+if(typeof data12 !== "boolean"){
+const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -433,8 +440,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(true !== data11){
-const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data11};
+if(true !== data12){
+const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -445,10 +452,10 @@ errors++;
 }
 }
 if(data5["older-than"] !== undefined){
-let data12 = data5["older-than"];
-if(typeof data12 === "string"){
-if(!pattern7.test(data12)){
-const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data12};
+let data13 = data5["older-than"];
+if(typeof data13 === "string"){
+if(!pattern7.test(data13)){
+const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data13};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -459,7 +466,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data12};
+const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data13};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -470,9 +477,9 @@ errors++;
 }
 }
 if(data5["age-from"] !== undefined){
-let data13 = data5["age-from"];
-if(typeof data13 !== "string"){
-const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
+let data14 = data5["age-from"];
+if(typeof data14 !== "string"){
+const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -481,8 +488,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!((data13 === "updated") || (data13 === "created"))){
-const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
+if(!((data14 === "updated") || (data14 === "created"))){
+const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -505,11 +512,11 @@ errors++;
 }
 }
 if(data.keep !== undefined){
-let data14 = data.keep;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
+let data15 = data.keep;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key3 in data15){
 if(!((((key3 === "latest") || (key3 === "per")) || (key3 === "tags")) || (key3 === "versions"))){
-const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data14};
+const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data15};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -519,10 +526,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data14.latest !== undefined){
-let data15 = data14.latest;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data15};
+if(data15.latest !== undefined){
+let data16 = data15.latest;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data16};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -531,9 +538,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data15};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 0 || isNaN(data16)){
+const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data16};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -544,10 +551,10 @@ errors++;
 }
 }
 }
-if(data14.per !== undefined){
-let data16 = data14.per;
-if(typeof data16 !== "string"){
-const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data16};
+if(data15.per !== undefined){
+let data17 = data15.per;
+if(typeof data17 !== "string"){
+const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data17};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -556,8 +563,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data16 === "major") || (data16 === "minor"))){
-const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data16};
+if(!((data17 === "major") || (data17 === "minor"))){
+const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -567,21 +574,21 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data14.tags !== undefined){
-if(!(validate11(data14.tags, {instancePath:instancePath+"/keep/tags",parentData:data14,parentDataProperty:"tags",rootData}))){
+if(data15.tags !== undefined){
+if(!(validate11(data15.tags, {instancePath:instancePath+"/keep/tags",parentData:data15,parentDataProperty:"tags",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
-if(data14.versions !== undefined){
-if(!(validate11(data14.versions, {instancePath:instancePath+"/keep/versions",parentData:data14,parentDataProperty:"versions",rootData}))){
+if(data15.versions !== undefined){
+if(!(validate11(data15.versions, {instancePath:instancePath+"/keep/versions",parentData:data15,parentDataProperty:"versions",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data14};
+const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }

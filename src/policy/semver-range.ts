@@ -15,6 +15,10 @@ const EXAMPLES = 'write an npm-style range such as "<2.0.0", ">=1.2 <1.5", "1.x"
 
 /** Why `range` is not a usable range, phrased to follow the quoted range; undefined when it is one. */
 export function explainInvalidRange(range: string): string | undefined {
+  // npm's semver reads an empty alternative as "*": `>=1.0.0 ||` would select every version (contract 1.2).
+  if (range.split('||').some((alternative) => alternative.trim() === '')) {
+    return 'has an empty alternative (nothing on one side of "||"), which npm\'s semver reads as "*" (every version); remove the extra "||" or write the missing range'
+  }
   if (semverRange(range)) return undefined
   // Names like "1.2-SNAPSHOT" or globs like "main-*" are what match.versions is for.
   if (/[A-Za-z]/.test(range.replace(/\b[vxX]\b|\bv(?=\d)|[xX](?=$|[\s.|])/g, ''))) {

@@ -5,7 +5,8 @@ import type { ErrorObject } from 'ajv'
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type Pair } from 'yaml'
 import schema from '../../policies/policy.schema.json' with { type: 'json' }
 import { PACKAGE_TYPES, type PackageType, type Policy, type Rule } from '../model.js'
-import { explainInvalidDuration, parseDuration } from './duration.js'
+import { explainInvalidDuration, missingUnitHint, parseDuration } from './duration.js'
+import { globFromRegex, regexLikeness } from './regex-like.js'
 import { explainInvalidRange } from './semver-range.js'
 // The schema compiled by Ajv at build time (scripts/generate-policy-validator.ts): no compiling at start-up.
 import { validate as validatePolicySchema } from './policy-validator.generated.js'
@@ -168,9 +169,11 @@ const EXPECTED: Record<string, string> = {
   'rules.*.packages.type': `one of ${PACKAGE_TYPES.join(', ')}`,
   'rules.*.packages.names': 'a list of at least one package name or glob',
   'rules.*.packages.names.*': 'a package name or glob, with at most one leading "!" to exclude',
-  'rules.*.match': 'a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
+  'rules.*.match': 'a mapping with tags, with-tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
   'rules.*.match.tags': 'a list of at least one tag glob',
   'rules.*.match.tags.*': TAG_GLOB,
+  'rules.*.match.with-tags': 'a list of at least one tag glob, such as ["sha-*"] for commit tags',
+  'rules.*.match.with-tags.*': 'a tag glob such as sha-*',
   'rules.*.match.versions': 'a list of at least one version glob',
   'rules.*.match.versions.*': VERSION_GLOB,
   'rules.*.match.untagged': 'true (to match tagged versions use tags)',
@@ -261,6 +264,9 @@ function valueMessage(error: ErrorObject, segments: Segment[], written: string |
   const value: unknown = error.data
   const expected = expectedAt(segments)
   if (error.keyword === 'type' && value === null) return `${prefix(segments)}is empty; it must be ${expected}`
+  // `older-than: 14`: YAML reads a number; say which duration to write rather than to quote it.
+  const unitless = place === 'rules.*.match.older-than' && typeof value === 'number' ? missingUnitHint(String(value)) : undefined
+  if (unitless) return `${prefix(segments)}must be ${expected}, not the number ${String(value)}: ${unitless}`
   if (error.keyword === 'pattern' && typeof value === 'string') {
     if (place === 'rules.*.match.older-than') return `${prefix(segments)}${quote(value)} ${explainInvalidDuration(value)}`
     if (value.startsWith('!') && !place.startsWith('rules.*.packages')) {
@@ -336,6 +342,7 @@ interface RawRule {
   packages: { type: PackageType; names: string[] }
   match?: {
     tags?: string[]
+    'with-tags'?: string[]
     versions?: string[]
     untagged?: true
     semver?: string
@@ -356,12 +363,30 @@ function ruleProblems(rule: RawRule, index: number, document: PolicyDocument): P
     const message = `${prefix(at('match', 'untagged'))}cannot be combined with tags: an untagged version has no tags to match; remove one of them`
     problems.push(problemAt(at('match', 'untagged'), message, document.keyAt(at('match'), 'untagged')))
   }
+  if (match['with-tags'] && !match.tags && packages.type === 'container') {
+    const message =
+      `${prefix(at('match', 'with-tags'))}lists tags a version may carry beside those matching tags, but this rule has no tags, and with-tags never selects alone; ` +
+      'add tags (e.g. tags: ["pr-42"] with with-tags: ["sha-*"]), or remove with-tags'
+    problems.push(problemAt(at('match', 'with-tags'), message, document.keyAt(at('match'), 'with-tags')))
+  }
+  if (match.untagged && packages.type === 'container') {
+    // An untagged image has no tag, hence no semver: the rule would select nothing (contract 1.2).
+    for (const key of ['semver', 'prerelease'] as const) {
+      if (match[key] === undefined) continue
+      const message = `${prefix(at('match', key))}cannot be combined with untagged: true: a version's semver is read from its tags, and an untagged version has none, so this rule would select nothing; remove one of them`
+      problems.push(problemAt(at('match', key), message, document.keyAt(at('match'), key)))
+    }
+  }
   if (packages.type !== 'container') {
     // Tags are for containers only (contract 1.1): say what selects or keeps these versions instead.
     const noTags = `${packages.type} versions have no tags (only container versions do)`
     if (match.tags) {
       const message = `${prefix(at('match', 'tags'))}${noTags}, so this rule could never match; select versions by name with match.versions (e.g. versions: ["*-beta*"]) or by semver with match.semver`
       problems.push(problemAt(at('match', 'tags'), message, document.keyAt(at('match'), 'tags')))
+    }
+    if (match['with-tags']) {
+      const message = `${prefix(at('match', 'with-tags'))}${noTags}, so there are no companion tags to allow; remove with-tags and select versions by name with match.versions or by semver with match.semver`
+      problems.push(problemAt(at('match', 'with-tags'), message, document.keyAt(at('match'), 'with-tags')))
     }
     if (match.untagged) {
       const message =
@@ -411,9 +436,41 @@ function semanticProblems(raw: RawPolicy, document: PolicyDocument): PolicyProbl
   return problems
 }
 
+/** Every tag or name glob of the policy, with its path (protect.in-use holds file globs: not these). */
+function namedGlobs(raw: RawPolicy): { segments: Segment[]; glob: string }[] {
+  const found: { segments: Segment[]; glob: string }[] = []
+  const add = (globs: readonly string[] | undefined, ...segments: Segment[]): void => {
+    globs?.forEach((glob, i) => found.push({ segments: [...segments, i], glob }))
+  }
+  add(raw.protect?.tags, 'protect', 'tags')
+  add(raw.protect?.versions, 'protect', 'versions')
+  raw.rules.forEach((rule, r) => {
+    add(rule.packages.names, 'rules', r, 'packages', 'names')
+    add(rule.match?.tags, 'rules', r, 'match', 'tags')
+    add(rule.match?.['with-tags'], 'rules', r, 'match', 'with-tags')
+    add(rule.match?.versions, 'rules', r, 'match', 'versions')
+    add(rule.keep?.tags, 'rules', r, 'keep', 'tags')
+    add(rule.keep?.versions, 'rules', r, 'keep', 'versions')
+  })
+  return found
+}
+
+/** A glob written as a regular expression (`^pr-\d+$`) matches only its literal text. */
+function regexLikeWarnings(raw: RawPolicy, document: PolicyDocument): PolicyProblem[] {
+  return namedGlobs(raw).flatMap(({ segments, glob }) => {
+    const why = regexLikeness(glob)
+    if (!why) return []
+    const suggestion = globFromRegex(glob)
+    const message =
+      `${prefix(segments)}${quote(glob)} looks like a regular expression (it ${why}), but it is read as a glob (* matches any text, ? one character; ^, $, \\ and . are plain characters), ` +
+      `so it will not match what the regular expression would; ${suggestion ? `did you mean ${quote(suggestion)}?` : 'write a glob such as pr-* or v1.*'}`
+    return [problemAt(segments, message, document.valueAt(segments))]
+  })
+}
+
 /** Valid, but protecting or selecting nothing: reported as warnings, the run goes on. */
 function policyWarnings(raw: RawPolicy, document: PolicyDocument): PolicyProblem[] {
-  const warnings: PolicyProblem[] = []
+  const warnings: PolicyProblem[] = regexLikeWarnings(raw, document)
   const protectedTags = raw.protect?.tags ?? []
   if (protectedTags.length > 0 && !raw.rules.some((rule) => rule.packages.type === 'container')) {
     const segments = ['protect', 'tags']
@@ -422,7 +479,7 @@ function policyWarnings(raw: RawPolicy, document: PolicyDocument): PolicyProblem
       'protect versions by name with protect.versions (e.g. versions: ["1.*"]), or remove protect.tags'
     warnings.push(problemAt(segments, message, document.keyAt(['protect'], 'tags')))
   }
-  return warnings
+  return warnings.sort(byPosition)
 }
 
 // ---------------------------------------------------------------- normalization
@@ -435,6 +492,7 @@ function normalizeRule(rule: RawRule): Rule {
     packages: { type: rule.packages.type, names: [...rule.packages.names] },
     match: {
       ...(match.tags && { tags: [...match.tags] }),
+      ...(match['with-tags'] && { withTags: [...match['with-tags']] }),
       ...(match.versions && { versions: [...match.versions] }),
       ...(match.untagged && { untagged: true as const }),
       ...(match.semver !== undefined && { semver: match.semver }),
