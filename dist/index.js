@@ -34011,7 +34011,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1428:
+/***/ 3074:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34019,20 +34019,294 @@ module.exports = {
 __nccwpck_require__.d(__webpack_exports__, {
   Bp: () => (/* binding */ ManifestCacheRun),
   p_: () => (/* binding */ abandonedCacheOperations),
-  sY: () => (/* binding */ manifestCacheScope),
   it: () => (/* binding */ presentManifests)
 });
 
-// UNUSED EXPORTS: RESTORE_TIMEOUT_MS, SAVE_TIMEOUT_MS, actionsCacheService
+// UNUSED EXPORTS: RESTORE_TIMEOUT_MS, SAVE_TIMEOUT_MS, actionsCacheService, manifestCacheKeyPrefix
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/registry/names.ts
 var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./src/registry/proxy-fetch.ts
+var proxy_fetch = __nccwpck_require__(3966);
+;// CONCATENATED MODULE: ./src/cache/cache-service.ts
+// The restoring half of the Actions cache protocol, spoken here rather than through @actions/cache:
+// the toolkit would extract the archive with `tar -P` wherever its members point. Here a restore is a
+// lookup (which entry, where to download it) and one bounded download into memory; nothing is
+// extracted, no process is started, and every step can be abandoned by an AbortSignal.
+// Saving stays with the toolkit (it packs our own file), so the version computed here must be the
+// toolkit's: the hash of the cached paths, its compression method and a salt.
+
+
+
+
+/** The runner's cache service, or undefined when there is none (outside Actions) or reads are off. */
+function cacheEndpoint(env = process.env) {
+    const host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase();
+    const ghes = host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost');
+    const protocol = !ghes && env.ACTIONS_CACHE_SERVICE_V2 ? 'v2' : 'v1';
+    const baseUrl = protocol === 'v2' ? env.ACTIONS_RESULTS_URL : env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL;
+    const token = env.ACTIONS_RUNTIME_TOKEN;
+    // ACTIONS_CACHE_MODE 'none' or 'write-only' (e.g. an untrusted event): the toolkit would skip reads too.
+    const mode = (env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
+    if (mode === 'none' || mode === 'write-only')
+        return undefined;
+    if (!baseUrl || !token)
+        return undefined;
+    return { protocol, baseUrl, token };
+}
+/** Whether an executable is on PATH, without starting it. */
+function onPath(name, env) {
+    const names = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE').split(';').map((ext) => `${name}${ext.toLowerCase()}`) : [name];
+    for (const directory of (env.PATH ?? '').split(external_node_path_.delimiter)) {
+        for (const candidate of names) {
+            try {
+                (0,external_node_fs_.accessSync)((0,external_node_path_.join)(directory, candidate), external_node_fs_.constants.X_OK);
+                return true;
+            }
+            catch {
+                // not here
+            }
+        }
+    }
+    return false;
+}
+/**
+ * The version @actions/cache gives an entry of these paths (its getCacheVersion): it compresses with
+ * zstd when a `zstd` is on PATH ("zstd-without-long" since 6.x), else gzip; Windows entries are apart.
+ */
+function toolkitCacheVersion(paths, env = process.env) {
+    const components = [...paths, onPath('zstd', env) ? 'zstd-without-long' : 'gzip'];
+    if (process.platform === 'win32')
+        components.push('windows-only');
+    components.push('1.0');
+    return (0,external_node_crypto_.createHash)('sha256').update(components.join('|')).digest('hex');
+}
+/** A failure of the cache service (not of this action, nor of the entry's contents). */
+class CacheServiceError extends Error {
+}
+const TWIRP_SERVICE = 'github.actions.results.api.v1.CacheService';
+/** The newest entry for `key` exactly, else for the first restore key (a prefix) that matches; one request. */
+async function lookUpEntry(endpoint, request, signal, fetchImpl = (0,proxy_fetch/* proxyAwareFetch */.F)()) {
+    const authorization = `Bearer ${endpoint.token}`;
+    if (endpoint.protocol === 'v2') {
+        const url = new URL(`/twirp/${TWIRP_SERVICE}/GetCacheEntryDownloadURL`, endpoint.baseUrl);
+        const response = await fetchImpl(url, {
+            method: 'POST',
+            headers: { authorization, 'content-type': 'application/json' },
+            body: JSON.stringify({ key: request.key, restore_keys: request.restoreKeys, version: request.version }),
+            signal
+        });
+        const text = await response.text();
+        if (!response.ok)
+            throw new CacheServiceError(`the cache service answered ${response.status} to the lookup`);
+        const body = parseJson(text);
+        if (body?.ok !== true)
+            return undefined;
+        if (typeof body.signed_download_url !== 'string' || typeof body.matched_key !== 'string') {
+            throw new CacheServiceError('the cache service found an entry but gave no download address');
+        }
+        return { key: body.matched_key, downloadUrl: body.signed_download_url };
+    }
+    const keys = [request.key, ...request.restoreKeys].join(',');
+    const url = `${endpoint.baseUrl.replace(/\/?$/, '/')}_apis/artifactcache/cache?keys=${encodeURIComponent(keys)}&version=${request.version}`;
+    const response = await fetchImpl(url, { headers: { authorization, accept: 'application/json;api-version=6.0-preview.1' }, signal });
+    const text = await response.text();
+    if (response.status === 204)
+        return undefined;
+    if (!response.ok)
+        throw new CacheServiceError(`the cache service answered ${response.status} to the lookup`);
+    const body = parseJson(text);
+    if (typeof body?.archiveLocation !== 'string' || typeof body.cacheKey !== 'string') {
+        throw new CacheServiceError('the cache service found an entry but gave no download address');
+    }
+    return { key: body.cacheKey, downloadUrl: body.archiveLocation };
+}
+/** An entry whose archive is larger than the bound: discarded unread. */
+class EntryTooLargeError extends Error {
+}
+/** The archive's bytes, at most `maxBytes` of them: a larger one is abandoned as soon as it is known to be. */
+async function downloadEntry(url, maxBytes, signal, fetchImpl = (0,proxy_fetch/* proxyAwareFetch */.F)()) {
+    const response = await fetchImpl(url, { signal });
+    if (!response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new CacheServiceError(`the download of the entry answered ${response.status}`);
+    }
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (declared > maxBytes) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new EntryTooLargeError(`the archive is ${declared} bytes, more than the ${maxBytes} an entry may be`);
+    }
+    const chunks = [];
+    let received = 0;
+    if (response.body) {
+        for await (const chunk of response.body) {
+            received += chunk.byteLength;
+            // Leaving the loop cancels the body: the rest is never downloaded.
+            if (received > maxBytes)
+                throw new EntryTooLargeError(`the archive is more than the ${maxBytes} bytes an entry may be`);
+            chunks.push(Buffer.from(chunk));
+        }
+    }
+    return Buffer.concat(chunks);
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_);
+;// CONCATENATED MODULE: ./src/cache/entry-archive.ts
+// Reading a restored cache archive without trusting it: decompressed in memory with a cap (a small
+// archive that expands past the bound is discarded the moment it does), then read as a tar stream.
+// Nothing is written to disk and no member name is ever used as a path, so `../`, absolute and link
+// members cannot reach anything; an archive holding anything but the one entry file is discarded whole.
+
+
+const gunzip = (0,external_node_util_.promisify)((external_node_zlib_default()).gunzip);
+const zstdDecompress = (0,external_node_util_.promisify)((external_node_zlib_default()).zstdDecompress);
+const BLOCK = 512;
+/** The archive's tar bytes, at most `maxBytes` of them (gzip or zstd, as @actions/cache writes; or plain tar). */
+async function decompressed(archive, maxBytes) {
+    const options = { maxOutputLength: maxBytes };
+    try {
+        if (archive[0] === 0x1f && archive[1] === 0x8b)
+            return await gunzip(archive, options);
+        if (archive.readUInt32LE(0) === 0xfd2fb528)
+            return await zstdDecompress(archive, options);
+    }
+    catch (error) {
+        if (error.code === 'ERR_BUFFER_TOO_LARGE')
+            return `it expands to more than ${maxBytes} bytes`;
+        return `it is not a valid compressed archive (${error.message})`;
+    }
+    if (archive.length > maxBytes)
+        return `it is more than ${maxBytes} bytes`;
+    return archive;
+}
+/** A tar number field: octal text, or GNU base-256 (high bit set). */
+function tarNumber(field) {
+    if ((field[0] & 0x80) !== 0) {
+        let value = field[0] & 0x7f;
+        for (let i = 1; i < field.length; i++)
+            value = value * 256 + field[i];
+        return value;
+    }
+    const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
+    return text === '' ? 0 : /^[0-7]+$/.test(text) ? parseInt(text, 8) : NaN;
+}
+function cString(field) {
+    const end = field.indexOf(0);
+    return field.toString('utf8', 0, end === -1 ? field.length : end);
+}
+/** The records of a pax extended header ("<length> <key>=<value>\n"…). */
+function paxRecords(data) {
+    const records = new Map();
+    let at = 0;
+    while (at < data.length) {
+        const space = data.indexOf(0x20, at);
+        const length = space === -1 ? NaN : Number(data.toString('latin1', at, space));
+        if (!Number.isInteger(length) || length <= 0 || at + length > data.length)
+            break;
+        const record = data.toString('utf8', space + 1, at + length - 1);
+        const equals = record.indexOf('=');
+        if (equals > 0)
+            records.set(record.slice(0, equals), record.slice(equals + 1));
+        at += length;
+    }
+    return records;
+}
+/** The kind of member a tar type flag stands for, in words (for the message that discards the archive). */
+function memberKind(type) {
+    switch (type) {
+        case '1':
+            return 'a hard link';
+        case '2':
+            return 'a symbolic link';
+        case '3':
+        case '4':
+            return 'a device';
+        case '5':
+            return 'a directory';
+        case '6':
+            return 'a FIFO';
+        default:
+            return `a member of type '${type}'`;
+    }
+}
+/**
+ * The text of the one regular file named `fileName` (its last path segment) in the archive; anything
+ * else — another member, a link, a size past the bound, a truncated or corrupt archive — discards it.
+ */
+async function readEntryArchive(archive, fileName, maxBytes) {
+    if (archive.length < 4)
+        return { ok: false, why: 'it is empty' };
+    const tar = await decompressed(archive, maxBytes);
+    if (typeof tar === 'string')
+        return { ok: false, why: tar };
+    let found;
+    let pax = new Map();
+    let longName;
+    for (let at = 0;;) {
+        if (at + BLOCK > tar.length)
+            return { ok: false, why: 'it is truncated (no end-of-archive marker)' };
+        const header = tar.subarray(at, at + BLOCK);
+        if (header.every((byte) => byte === 0))
+            break;
+        const checksum = tarNumber(header.subarray(148, 156));
+        let sum = 0;
+        for (let i = 0; i < BLOCK; i++)
+            sum += i >= 148 && i < 156 ? 0x20 : header[i];
+        if (checksum !== sum)
+            return { ok: false, why: 'it is not a valid tar archive (a header checksum does not match)' };
+        const type = String.fromCharCode(header[156] || 0x30);
+        const size = Number(pax.get('size') ?? tarNumber(header.subarray(124, 136)));
+        if (!Number.isSafeInteger(size) || size < 0)
+            return { ok: false, why: 'it is not a valid tar archive (a member size is unreadable)' };
+        const dataStart = at + BLOCK;
+        const dataEnd = dataStart + size;
+        if (dataEnd > tar.length)
+            return { ok: false, why: 'it is truncated (a member is cut short)' };
+        const data = tar.subarray(dataStart, dataEnd);
+        at = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+        // Headers that describe the next member (pax, GNU long name) or the whole archive (pax global).
+        if (type === 'x') {
+            pax = paxRecords(data);
+            continue;
+        }
+        if (type === 'g')
+            continue;
+        if (type === 'L') {
+            longName = cString(data);
+            continue;
+        }
+        const prefix = header[345] !== 0 && header.subarray(257, 263).toString('latin1').startsWith('ustar') ? `${cString(header.subarray(345, 500))}/` : '';
+        const name = pax.get('path') ?? longName ?? `${prefix}${cString(header.subarray(0, 100))}`;
+        pax = new Map();
+        longName = undefined;
+        if (type !== '0' && type !== '7')
+            return { ok: false, why: `it holds ${memberKind(type)} (${JSON.stringify(name)})` };
+        if (name.split(/[\\/]/).at(-1) !== fileName || found !== undefined) {
+            return { ok: false, why: `it holds a file this action never saves (${JSON.stringify(name)})` };
+        }
+        found = data.toString('utf8');
+    }
+    return found === undefined ? { ok: false, why: `it holds no ${fileName}` } : { ok: true, text: found };
+}
+
 // EXTERNAL MODULE: ./src/registry/manifests.ts
 var manifests = __nccwpck_require__(1);
 ;// CONCATENATED MODULE: ./src/cache/manifest-cache.ts
@@ -34069,6 +34343,8 @@ class ManifestCache {
     stats = { restored: 0, served: 0, rejected: 0, remembered: 0 };
     bodies = new Map();
     restoredKeys = new Set();
+    /** What the restored entry held, in its order (its own priority): carried on for repositories this run did not list. */
+    restoredOrder = [];
     closed = false;
     constructor(limits = DEFAULT_CACHE_LIMITS) {
         this.limits = limits;
@@ -34088,8 +34364,11 @@ class ManifestCache {
             if (typeof entry?.repository !== 'string' || typeof entry.digest !== 'string' || typeof entry.body !== 'string')
                 continue;
             const key = keyOf(entry.repository, entry.digest);
+            if (this.restoredKeys.has(key))
+                continue;
             this.bodies.set(key, Buffer.from(entry.body, 'utf8'));
             this.restoredKeys.add(key);
+            this.restoredOrder.push({ repository: entry.repository.toLowerCase(), digest: entry.digest });
         }
         this.stats.restored = this.restoredKeys.size;
         return this.stats.restored;
@@ -34115,6 +34394,7 @@ class ManifestCache {
         this.closed = true;
         this.bodies.clear();
         this.restoredKeys.clear();
+        this.restoredOrder = [];
     }
     /** Keeps a body read from the registry, if it may be kept: a digest reference, checked, not too large, JSON text. */
     remember(repository, reference, fetched) {
@@ -34133,35 +34413,48 @@ class ManifestCache {
         this.stats.remembered++;
     }
     /**
-     * The entry to save: the bodies of manifests still present (the rest are dropped), newest versions
-     * first until the limits are reached.
+     * The entry to save: what was restored merged with what was read. For the repositories this run
+     * listed (`present`), only manifests still present, newest versions first; then, as the restored entry
+     * held them, the other repositories' (the nightly sweep's reads serve the PR-close job, and back).
+     * Within the limits, in that order: what this run used first.
      */
     serialize(present) {
         const manifests = [];
         const kept = new Set();
-        let bytes = 0;
+        // The file's own bytes: `{"format":…,"manifests":[` … `]}`, then each item and its comma.
+        let bytes = 100;
+        let full = false;
+        const add = (repository, digest) => {
+            const key = keyOf(repository, digest);
+            const body = this.bodies.get(key);
+            // A restored body this run did not need is checked here: a bad one is not carried on.
+            if (full || body === undefined || kept.has(key) || !hashMatches(body, digest))
+                return;
+            const item = { repository: repository.toLowerCase(), digest, body: body.toString('utf8') };
+            const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+            if (manifests.length >= this.limits.maxManifests || bytes + size > this.limits.maxBytes) {
+                full = true;
+                return;
+            }
+            kept.add(key);
+            bytes += size;
+            manifests.push(item);
+        };
         // Newest first across repositories: the i-th newest of each package before the (i+1)-th of any.
         const longest = Math.max(0, ...present.map((p) => p.digests.length));
-        fill: for (let i = 0; i < longest; i++) {
-            for (const { repository, digests } of present) {
-                const digest = digests[i];
-                if (digest === undefined)
-                    continue;
-                const key = keyOf(repository, digest);
-                const body = this.bodies.get(key);
-                // A restored body this run did not need is checked here: a bad one is not carried on.
-                if (body === undefined || kept.has(key) || !hashMatches(body, digest))
-                    continue;
-                if (manifests.length >= this.limits.maxManifests || bytes + body.length > this.limits.maxBytes)
-                    break fill;
-                kept.add(key);
-                bytes += body.length;
-                manifests.push({ repository: repository.toLowerCase(), digest, body: body.toString('utf8') });
-            }
+        for (let i = 0; i < longest && !full; i++) {
+            for (const { repository, digests } of present)
+                if (digests[i] !== undefined)
+                    add(repository, digests[i]);
         }
+        const listed = new Set(present.map((p) => p.repository.toLowerCase()));
+        for (const { repository, digest } of this.restoredOrder)
+            if (!listed.has(repository))
+                add(repository, digest);
         const unchanged = kept.size === this.restoredKeys.size && [...kept].every((key) => this.restoredKeys.has(key));
         const file = { format: FORMAT, formatVersion: FORMAT_VERSION, manifests };
-        return { text: JSON.stringify(file), manifests: manifests.length, bytes, unchanged };
+        const text = JSON.stringify(file);
+        return { text, manifests: manifests.length, bytes: Buffer.byteLength(text), unchanged };
     }
 }
 function parsed(bytes, digest) {
@@ -34204,38 +34497,48 @@ class CachingReader {
 }
 
 ;// CONCATENATED MODULE: ./src/cache/actions-cache.ts
-// The manifest cache's life in one run, kept in the Actions cache through @actions/cache: restore the
-// newest entry of this owner and package set at the start, save a new one at the end. Entries are
-// immutable, so each run saves under its own key (run id and attempt) and restores by the prefix.
-// The cache only ever saves reads: when it is off, unavailable, slow or failing, the run reads from the
-// registry as it would without it, says so once, and goes on. Nothing here fails a run.
+// The manifest cache's life in one run, kept in the Actions cache: restore the newest entry of this
+// owner and registry at the start, save a new one at the end with what was restored merged with what
+// was read. Entries are immutable, so each run saves under its own key (run id and attempt) and
+// restores by the prefix; every workflow of the repository that reads the same owner's images on the
+// same registry shares them. Restoring trusts nothing: the archive is downloaded and read in memory
+// (cache-service.ts, entry-archive.ts), never extracted by the toolkit. The cache only ever saves reads:
+// when it is off, unavailable, slow, failing or holds a bad entry, the run reads from the registry as it
+// would without it, says so once, and goes on. Nothing here fails a run or changes a plan.
 
 
 
 
 
-// Loaded on first use: the toolkit and the Azure Blob SDK are half the bundle, and a run's first
-// requests must not wait for them (nor a run with the cache off load them at all).
-const toolkit = () => __nccwpck_require__.e(/* import() */ 93).then(__nccwpck_require__.bind(__nccwpck_require__, 2093));
+
 const actionsCacheService = {
-    // Checked first: restoreCache without a service costs about 10 s before it gives up.
-    isAvailable: async () => (await toolkit()).isFeatureAvailable(),
-    restore: async (paths, key, restoreKeys) => (await toolkit()).restoreCache(paths, key, restoreKeys),
-    save: async (paths, key) => (await toolkit()).saveCache(paths, key)
+    isAvailable: () => cacheEndpoint() !== undefined,
+    lookUp: async (paths, key, restoreKeys, signal) => {
+        const endpoint = cacheEndpoint();
+        if (!endpoint)
+            return undefined;
+        return lookUpEntry(endpoint, { key, restoreKeys, version: toolkitCacheVersion(paths) }, signal);
+    },
+    download: (url, maxBytes, signal) => downloadEntry(url, maxBytes, signal),
+    // Loaded on first use: the toolkit and the Azure Blob SDK are half the bundle, and only a save needs them.
+    save: async (paths, key) => (await __nccwpck_require__.e(/* import() */ 93).then(__nccwpck_require__.bind(__nccwpck_require__, 2093))).saveCache(paths, key)
 };
 /**
- * A healthy restore is one lookup and a download of a few MiB. The toolkit retries a failing service
- * for about 25–35 s and waits forever on one that never answers, so the run stops waiting first.
+ * A healthy restore is one lookup and a download of a few MiB. A service that never answers would
+ * hold the run forever, so the run stops waiting first: the request is aborted, nothing is left running.
  */
 const RESTORE_TIMEOUT_MS = 20_000;
 /** Saving also packs and uploads the entry. */
 const SAVE_TIMEOUT_MS = 30_000;
+/** The file the entry holds, at a fixed path (RUNNER_TEMP): @actions/cache hashes the paths into the key's version. */
 const ENTRY_FILE = 'package-retention-manifest-cache.json';
-const KEY_PREFIX = 'package-retention-manifests-v1';
+const KEY_PREFIX = 'package-retention-manifests-v2';
+/** Room for the archive's own headers around an entry file at its bound. */
+const ARCHIVE_OVERHEAD_BYTES = 1024 * 1024;
 let abandonedOperations = 0;
 /**
- * Cache operations given up on by timeout. The toolkit cannot be cancelled: such an operation may hold
- * a socket open forever, so the entry point exits explicitly once the run is over.
+ * Saves given up on by timeout. The toolkit cannot be cancelled: such an operation may hold a socket
+ * open forever, so the entry point exits explicitly once the run is over.
  */
 function abandonedCacheOperations() {
     return abandonedOperations;
@@ -34258,11 +34561,40 @@ function within(operation, ms) {
         });
     });
 }
+/** Settles as `operation`, or rejects with the signal's reason once it is aborted. */
+function untilAborted(operation, signal) {
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        operation.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+}
+/** The step a restore was at, in the words of its messages. */
+const RESTORE_STEPS = {
+    lookup: 'looking up the entry',
+    download: 'downloading the entry',
+    read: 'reading the entry'
+};
+class RestoreTimeout extends Error {
+}
+/** The key prefix of an owner's entries on a registry: `@` appears in neither an owner login nor a host. */
+function manifestCacheKeyPrefix(owner, registryUrl) {
+    // The host without the port: an entry is keyed by repository and digest, and every body is checked anyway.
+    const host = new URL(registryUrl).hostname.toLowerCase();
+    return `${KEY_PREFIX}-${owner.toLowerCase()}@${host}-`;
+}
 class ManifestCacheRun {
     options;
     cache;
     /** Settles (never rejects) once the restore is done, given up on, or not attempted. */
     ready;
+    /**
+     * Set when the cache service was there but the cache failed this run: a restore or save that
+     * failed or timed out, or an entry discarded as bad. One sentence, for the summary's first line (⚠️).
+     */
+    problem;
     state;
     restoredKey;
     service;
@@ -34274,9 +34606,8 @@ class ManifestCacheRun {
         this.cache = new ManifestCache(options.limits ?? DEFAULT_CACHE_LIMITS);
         this.service = options.service ?? actionsCacheService;
         this.file = (0,external_node_path_.join)(options.directory, ENTRY_FILE);
-        const scope = (0,external_node_crypto_.createHash)('sha256').update(options.scope).digest('hex').slice(0, 16);
-        // Keys may not contain commas; owner logins cannot.
-        this.restorePrefix = `${KEY_PREFIX}-${options.owner.toLowerCase()}-${scope}-`;
+        // Keys may not contain commas; owner logins and hosts cannot.
+        this.restorePrefix = manifestCacheKeyPrefix(options.owner, options.registryUrl);
         this.key = `${this.restorePrefix}${options.runId ?? Date.now()}-${options.runAttempt ?? '1'}`;
         if (options.enabled) {
             this.state = 'restoring';
@@ -34304,42 +34635,85 @@ class ManifestCacheRun {
     get served() {
         return this.cache.stats.served;
     }
+    /** The largest archive (and entry file) a restore reads; anything larger is discarded unread. */
+    get restoreBound() {
+        return (this.options.limits ?? DEFAULT_CACHE_LIMITS).maxBytes + ARCHIVE_OVERHEAD_BYTES;
+    }
     giveUp(why) {
         this.state = 'failed';
+        this.problem = `the manifest cache failed: ${why}`;
         this.cache.close();
         this.options.log.warning(`Manifest cache: ${why}. This run reads every manifest from the registry and saves no cache entry; the plan is the same.`);
     }
+    /** The service works but the entry is bad: this run saves a good one in its place. */
+    discard(key, why) {
+        this.problem = `the manifest cache entry ${key} was discarded: ${why}`;
+        this.options.log.warning(`Manifest cache: the entry ${key} was discarded unread: ${why}. This run reads from the registry what it needs and saves a new entry; the plan is the same.`);
+    }
     async restore() {
+        await this.options.startAfter?.catch(() => undefined);
+        let available;
         try {
-            await this.options.startAfter?.catch(() => undefined);
-            if (!(await this.service.isAvailable())) {
-                this.state = 'unavailable';
-                this.cache.close();
-                return this.options.log.info('Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.');
-            }
-            // Only what this restore brings may be read: a file left over from an earlier job is not an entry.
-            (0,external_node_fs_.rmSync)(this.file, { force: true });
-            (0,external_node_fs_.mkdirSync)(this.options.directory, { recursive: true });
-            const timeoutMs = this.options.restoreTimeoutMs ?? RESTORE_TIMEOUT_MS;
-            const restored = await within(this.service.restore([this.file], this.key, [this.restorePrefix]), timeoutMs);
-            if (restored === TIMED_OUT)
-                return this.giveUp(`the Actions cache service did not answer within ${timeoutMs / 1000} s`);
+            available = this.service.isAvailable();
+        }
+        catch (error) {
+            // E.g. a GITHUB_SERVER_URL that is not a URL: `ready` never rejects.
+            return this.giveUp(`the Actions cache service could not be located (${error instanceof Error ? error.message : String(error)})`);
+        }
+        if (!available) {
+            this.state = 'unavailable';
+            this.cache.close();
+            return this.options.log.info('Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.');
+        }
+        const timeoutMs = this.options.restoreTimeoutMs ?? RESTORE_TIMEOUT_MS;
+        const abort = new AbortController();
+        const timer = setTimeout(() => abort.abort(new RestoreTimeout()), timeoutMs);
+        timer.unref();
+        let step = 'lookup';
+        let found;
+        try {
+            found = await untilAborted(this.service.lookUp([this.file], this.key, [this.restorePrefix], abort.signal), abort.signal);
             this.state = 'usable';
-            if (restored === undefined) {
+            if (found === undefined) {
                 this.options.log.info(`Manifest cache: no entry yet for ${this.restorePrefix}*; the manifests this run reads are kept for the next run.`);
                 return;
             }
-            this.restoredKey = restored;
-            const count = (0,external_node_fs_.existsSync)(this.file) ? this.cache.load((0,external_node_fs_.readFileSync)(this.file, 'utf8')) : 0;
+            step = 'download';
+            const archive = await untilAborted(this.service.download(found.downloadUrl, this.restoreBound, abort.signal), abort.signal);
+            step = 'read';
+            const reading = await untilAborted(readEntryArchive(archive, ENTRY_FILE, this.restoreBound), abort.signal);
+            if (!reading.ok)
+                return this.discard(found.key, reading.why);
+            this.restoredKey = found.key;
+            const count = this.cache.load(reading.text);
             this.options.log.info(count > 0
-                ? `Manifest cache: ${count} manifest(s) restored from ${restored} (each is checked against its digest before use).`
-                : `Manifest cache: the entry ${restored} holds nothing this version can use; it is ignored.`);
+                ? `Manifest cache: ${count} manifest(s) restored from ${found.key} (each is checked against its digest before use).`
+                : `Manifest cache: the entry ${found.key} holds nothing this version can use; it is ignored.`);
         }
         catch (error) {
-            this.giveUp(`restoring failed (${error instanceof Error ? error.message : String(error)})`);
+            const seconds = `${timeoutMs / 1000} s`;
+            if (abort.signal.aborted && abort.signal.reason instanceof RestoreTimeout) {
+                if (step === 'lookup')
+                    return this.giveUp(`the Actions cache service did not answer within ${seconds} (${RESTORE_STEPS.lookup})`);
+                if (step === 'download')
+                    return this.giveUp(`${RESTORE_STEPS.download} ${found?.key} from the Actions cache did not finish within ${seconds}`);
+                // Reading is this runner's work, not the service's: the entry is what was slow.
+                return this.giveUp(`${RESTORE_STEPS.read} ${found?.key} on this runner took longer than ${seconds} (the cache service had answered)`);
+            }
+            if (error instanceof EntryTooLargeError && found)
+                return this.discard(found.key, error.message);
+            const message = error instanceof Error ? error.message : String(error);
+            if (error instanceof CacheServiceError)
+                return this.giveUp(`${RESTORE_STEPS[step]} failed: ${message}`);
+            this.giveUp(`restoring failed while ${RESTORE_STEPS[step]} (${message})`);
+        }
+        finally {
+            clearTimeout(timer);
+            if (this.state === 'restoring')
+                this.state = 'failed';
         }
     }
-    /** Saves the bodies of the manifests still present as a new entry; never throws. */
+    /** Saves what was restored merged with what was read (only manifests still present) as a new entry; never throws. */
     async save(present) {
         if (this.state !== 'usable')
             return;
@@ -34353,6 +34727,8 @@ class ManifestCacheRun {
             if (entry.unchanged && this.restoredKey) {
                 return this.options.log.info(`Manifest cache: nothing new since ${this.restoredKey}; that entry stays the newest.`);
             }
+            // Only what this run writes is saved: a file left over from an earlier job is replaced whole.
+            (0,external_node_fs_.rmSync)(this.file, { force: true });
             const temporary = `${this.file}.${process.pid}.tmp`;
             (0,external_node_fs_.writeFileSync)(temporary, entry.text);
             // Renamed into place whole: a pack of the file never sees half of it.
@@ -34361,6 +34737,7 @@ class ManifestCacheRun {
             const saved = await within(this.service.save([this.file], this.key), timeoutMs);
             const size = `${entry.manifests} manifest(s), ${(entry.bytes / 1024).toFixed(0)} KiB`;
             if (saved === TIMED_OUT) {
+                this.problem = `the manifest cache was not saved: the Actions cache service did not take the entry within ${timeoutMs / 1000} s`;
                 this.options.log.warning(`Manifest cache: the Actions cache service did not take the new entry within ${timeoutMs / 1000} s; the next run reads from the registry what it misses. The plan is not affected.`);
             }
             else if (saved === -1) {
@@ -34371,16 +34748,11 @@ class ManifestCacheRun {
             }
         }
         catch (error) {
-            this.options.log.warning(`Manifest cache: saving failed (${error instanceof Error ? error.message : String(error)}); the plan is not affected.`);
+            const message = error instanceof Error ? error.message : String(error);
+            this.problem = `the manifest cache was not saved: ${message}`;
+            this.options.log.warning(`Manifest cache: saving failed (${message}); the plan is not affected.`);
         }
     }
-}
-/**
- * What an entry is for besides its owner: the packages the policy names. (Not the registry URL: an
- * entry is keyed by repository and digest, and every body is checked against its digest anyway.)
- */
-function manifestCacheScope(policy) {
-    return JSON.stringify([...new Set(policy.rules.map((rule) => `${rule.packages.type}:${[...rule.packages.names].sort().join(' ')}`))].sort());
 }
 /** The container manifests still present after the run (`gone`: deleted by it), newest version first. */
 function presentManifests(packages, gone) {
@@ -34402,8 +34774,8 @@ function presentManifests(packages, gone) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1428);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9539);
+/* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3074);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(322);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -34417,7 +34789,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9539:
+/***/ 322:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42300,8 +42672,8 @@ async function runRestore(settings, planFile, startedAt = new Date()) {
     return failed > 0 ? { failure: `${failed} of ${items.length} version(s) could not be restored; the summary and the annotations say why for each.` } : {};
 }
 
-// EXTERNAL MODULE: ./src/cache/actions-cache.ts + 1 modules
-var actions_cache = __nccwpck_require__(1428);
+// EXTERNAL MODULE: ./src/cache/actions-cache.ts + 3 modules
+var actions_cache = __nccwpck_require__(3074);
 ;// CONCATENATED MODULE: ./src/execute/executor.ts
 
 
@@ -47435,35 +47807,8 @@ function describeNetworkError(error) {
     return String(error);
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var http_client_lib = __nccwpck_require__(4942);
-;// CONCATENATED MODULE: ./src/registry/proxy-fetch.ts
-// Registry requests honour the runner's proxy settings (https_proxy, http_proxy, no_proxy) as
-// Octokit's REST requests do through @actions/github: @actions/http-client decides whether a URL
-// goes through a proxy and builds undici's ProxyAgent for it. Node's own fetch ignores them, so
-// behind a proxy every manifest read would fail and every container package would fail closed.
-
-
-/** A fetch that sends each request through the proxy its URL's origin calls for, if any. */
-function proxyAwareFetch() {
-    const dispatchers = new Map();
-    const dispatcherFor = (url) => {
-        if (!dispatchers.has(url.origin)) {
-            // keepAlive: one ProxyAgent per origin, reusing its connections (without it, a new agent each call).
-            dispatchers.set(url.origin, new http_client_lib/* HttpClient */.Qq('package-retention', undefined, { keepAlive: true }).getAgentDispatcher(url.origin));
-        }
-        return dispatchers.get(url.origin);
-    };
-    return (input, init) => {
-        const url = new URL(input instanceof Request ? input.url : input);
-        const dispatcher = dispatcherFor(url);
-        if (!dispatcher)
-            return fetch(input, init);
-        // undici's fetch and Node's share the WHATWG shapes the registry client uses (status, headers, body).
-        return (0,undici.fetch)(url, { ...init, dispatcher });
-    };
-}
-
+// EXTERNAL MODULE: ./src/registry/proxy-fetch.ts
+var proxy_fetch = __nccwpck_require__(3966);
 ;// CONCATENATED MODULE: ./src/registry/client.ts
 // A client for the OCI distribution API's manifest reads, as ghcr.io and GHES serve them: the
 // 401 challenge → token → bearer flow, tokens masked and cached per scope, bounded concurrency,
@@ -47521,7 +47866,7 @@ class RegistryClient {
             retryBaseMs: options.retryBaseMs ?? 500,
             maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
             timeoutMs: options.timeoutMs ?? 20_000,
-            fetch: options.fetch ?? proxyAwareFetch(),
+            fetch: options.fetch ?? (0,proxy_fetch/* proxyAwareFetch */.F)(),
             sleep: options.sleep ?? sleep,
             onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
             onRetry: () => this.stats.retries++
@@ -48366,7 +48711,7 @@ async function runRetention(settings, startedAt) {
         startAfter: new Promise(resolve => (firstRequestsAnswered = resolve)),
         enabled: settings.manifestCache,
         owner: ownerLogin,
-        scope: (0,actions_cache/* manifestCacheScope */.sY)(policy),
+        registryUrl: settings.registryUrl,
         runId: settings.runId,
         runAttempt: settings.runAttempt,
         directory: settings.runnerTemp,
@@ -48473,6 +48818,11 @@ async function runRetention(settings, startedAt) {
     else {
         core/* info */.pq('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.');
     }
+    // Saved before the report, so a failed save (manifestCache.problem) can be told in the summary.
+    if (manifestCache.active) {
+        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted';
+        await core/* group */.Os('Manifest cache', () => manifestCache.save((0,actions_cache/* presentManifests */.it)(inventory.packages, gone)));
+    }
     const final = report(execution);
     const outcome = await core/* group */.Os('Report', async () => {
         const stopped = execution?.stoppedEarly;
@@ -48501,10 +48851,6 @@ async function runRetention(settings, startedAt) {
         const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan);
         return nothingPlanned ? { failure: nothingPlanned } : {};
     });
-    if (manifestCache.active) {
-        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted';
-        await core/* group */.Os('Manifest cache', () => manifestCache.save((0,actions_cache/* presentManifests */.it)(inventory.packages, gone)));
-    }
     return outcome;
 }
 
@@ -48703,6 +49049,43 @@ function isTag(reference) {
 }
 function isVerifiableDigest(reference) {
     return VERIFIABLE_DIGEST.test(reference);
+}
+
+
+/***/ }),
+
+/***/ 3966:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ proxyAwareFetch)
+/* harmony export */ });
+/* harmony import */ var _actions_http_client__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4942);
+/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6752);
+// Registry requests honour the runner's proxy settings (https_proxy, http_proxy, no_proxy) as
+// Octokit's REST requests do through @actions/github: @actions/http-client decides whether a URL
+// goes through a proxy and builds undici's ProxyAgent for it. Node's own fetch ignores them, so
+// behind a proxy every manifest read would fail and every container package would fail closed.
+
+
+/** A fetch that sends each request through the proxy its URL's origin calls for, if any. */
+function proxyAwareFetch() {
+    const dispatchers = new Map();
+    const dispatcherFor = (url) => {
+        if (!dispatchers.has(url.origin)) {
+            // keepAlive: one ProxyAgent per origin, reusing its connections (without it, a new agent each call).
+            dispatchers.set(url.origin, new _actions_http_client__WEBPACK_IMPORTED_MODULE_0__/* .HttpClient */ .Qq('package-retention', undefined, { keepAlive: true }).getAgentDispatcher(url.origin));
+        }
+        return dispatchers.get(url.origin);
+    };
+    return (input, init) => {
+        const url = new URL(input instanceof Request ? input.url : input);
+        const dispatcher = dispatcherFor(url);
+        if (!dispatcher)
+            return fetch(input, init);
+        // undici's fetch and Node's share the WHATWG shapes the registry client uses (status, headers, body).
+        return (0,undici__WEBPACK_IMPORTED_MODULE_1__.fetch)(url, { ...init, dispatcher });
+    };
 }
 
 
