@@ -26,8 +26,11 @@ export function cosignArtifactSubject(tag: string): string | undefined {
  * version belongs to. Any other tag (`prod`, `v1.0-amd64`) is a tag of its own (contract 1.2).
  */
 export function isDigestTag(tag: string): boolean {
-  return COSIGN_ARTIFACT_TAG.test(tag) || REFERRERS_TAG.test(tag)
+  return DIGEST_DERIVED_TAG.test(tag)
 }
+
+// Looser than the tags above (any length of hex): a tag of that shape is never a tag someone chose.
+const DIGEST_DERIVED_TAG = /^(sha256|sha512)-[0-9a-f]+(\.(sig|att|sbom))?$/
 
 /** The tags of `tags` that are not derived from a digest: a dependant carrying one does not follow what it belongs to. */
 export function ownTags(tags: readonly string[]): string[] {
