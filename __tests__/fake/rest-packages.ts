@@ -177,7 +177,7 @@ export function restPackageRoutes(api: RestApi, state: FakeState, pageHooks?: Pa
       if (versionState !== 'active' && versionState !== 'deleted') {
         return githubError(400, `Invalid state '${versionState}': must be active or deleted.`, call.docs)
       }
-      const page = paginate(call.req, state.versionsOf(pkg, versionState))
+      const page = paginate(call.req, state.listedVersionsOf(pkg, versionState))
       const response: FakeResponse = { status: 200, headers: page.headers, body: page.items.map((v) => versionBody(pkg, v, call.req.baseUrl)) }
       if (versionState === 'active') pageHooks?.run(state, pkg, Math.max(1, parseInt(call.req.query.page ?? '', 10) || 1), response)
       return response
