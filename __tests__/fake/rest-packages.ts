@@ -149,7 +149,7 @@ export function restPackageRoutes(api: RestApi, state: FakeState, pageHooks?: Pa
     getPackage: (call) => {
       const pkg = findPackage(state, call)
       if (!isPackage(pkg)) return pkg
-      return { status: 200, body: packageBody(pkg, state.versionsOf(pkg, 'active').length, call.req.baseUrl) }
+      return { status: 200, body: packageBody(pkg, state.listedVersionsOf(pkg, 'active').length, call.req.baseUrl) }
     },
 
     deletePackage: (call) => {
@@ -271,7 +271,7 @@ function listPackages(state: FakeState, call: Call): FakeResponse {
   return {
     status: 200,
     headers: result.headers,
-    body: result.items.map((p) => packageBody(p, state.versionsOf(p, 'active').length, call.req.baseUrl))
+    body: result.items.map((p) => packageBody(p, state.listedVersionsOf(p, 'active').length, call.req.baseUrl))
   }
 }
 

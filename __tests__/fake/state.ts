@@ -36,7 +36,7 @@ export interface FakeVersionSeed {
   deleted_at?: string
   /**
    * Containers: pushed to the registry (which serves it) but not yet in GitHub's REST listing of
-   * versions, as when the listing lags a push.
+   * versions nor in its version_count, as when the listing (a search index) lags a push.
    */
   unlisted?: true
 }
