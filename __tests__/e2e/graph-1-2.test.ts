@@ -131,4 +131,29 @@ rules:
     const manifestReads = fake.registryRequests().filter(r => r.method === 'GET' && r.path.endsWith(`/manifests/${release.digest}`))
     expect(manifestReads.map(r => r.status)).toContain(404)
   })
+
+  test('a concurrent cleanup halfway through an untagged build (its index and one platform gone): what is left is orphaned and cleaned, nothing fails', async () => {
+    const latest = singleImage({ tags: ['latest'], created_at: daysAgo(1) })
+    const half = multiArchImage({ tags: [], created_at: daysAgo(60), platforms: ['linux/amd64', 'linux/arm64'], salt: 'half' })
+    const whole = multiArchImage({ tags: [], created_at: daysAgo(50), platforms: ['linux/amd64', 'linux/arm64'], salt: 'whole' })
+    fake = await FakeGitHub.start(world([web([half, whole, latest].flatMap(i => i.versions))]))
+    const byName = new Map(fake.versions('acme', 'container', 'web').map(v => [v.name, v.id]))
+    // The other run deletes the older build index first, then its amd64 manifest, right after this run listed.
+    fake.onPageServed('acme', 'container', 'web', 1, served => {
+      served.deleteVersion(byName.get(half.digest)!)
+      served.deleteVersion(byName.get(half.children[0].digest)!)
+    })
+    const result = await run(`version: 1
+rules:
+  - name: untagged
+    packages: { type: container, names: ["web"] }
+    match: { untagged: true, older-than: 30d }
+`)
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['failed-count']).toBe('0')
+    // The whole build (index first, as one group) and the orphaned arm64 manifest.
+    expect(result.outputs['deleted-count']).toBe('4')
+    expect([...active()]).toEqual([latest.digest])
+    expect(fake.brokenImages()).toEqual([])
+  })
 })

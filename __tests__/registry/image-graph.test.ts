@@ -71,6 +71,18 @@ describe('buildImageGraph', () => {
     expect(deleted).toBe(50 * 5 + 27 * 5) // 50 old untagged builds, 27 PR builds older than 14 days
   })
 
+  it('(1.2) under a broken rule the same package reads its 55 untagged builds too, each index once, and asks the registry nothing', async () => {
+    const pkg = busyPackage()
+    const brokenOnly = policy([rule('broken', { broken: true })], ['latest', 'v*'])
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, presence: pkg, keptVersions: keptBy(brokenOnly), judgesBroken: () => true })
+    // 45 tagged and 55 untagged indexes: exactly the versions no index lists; none broken, no HEAD.
+    expect(result.manifestReads).toBe(100)
+    expect(new Set(pkg.reads).size).toBe(100)
+    expect(pkg.checks).toEqual([])
+    expect(result.inventory.damaged).toBeUndefined()
+    expect([...decisions(brokenOnly, result.inventory).values()].every((d) => d === 'keep')).toBe(true)
+  })
+
   it('reads untagged indexes in a second round: a kept one keeps its children, a deleted one goes as one group', async () => {
     const pkg = new ImagePackage()
     const old = pkg.multiArch([], ago(20))
