@@ -51,6 +51,19 @@ describe('observation 4: broken only when the registry says so', () => {
     expect(asked.some(r => r.method === 'GET')).toBe(false)
   })
 
+  test('a registry that will not say (403 for the missing manifest): the image is not counted broken, kept, and a warning says why', async () => {
+    const release = multiArchImage({ tags: ['v1'], created_at: daysAgo(30), platforms: ['linux/amd64', 'linux/arm64'] })
+    const latest = singleImage({ tags: ['latest'], created_at: daysAgo(1) })
+    const arm64 = release.children[1].digest
+    fake = await FakeGitHub.start(world([web([...release.versions, ...latest.versions].filter(v => v.name !== arm64))]))
+    fake.failNext({ pathIncludes: `/manifests/${arm64}`, status: 403, times: 2 })
+    const result = await run(brokenPolicy)
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['damaged-count']).toBe('0')
+    expect(fake.mutations()).toEqual([])
+    expect(result.stdout).toMatch(/::warning::container\/web: could not tell whether version \d+ is broken/)
+  })
+
   test('a broken rule finds an untagged ghost build whose platforms another tool deleted, and removes what is left of it', async () => {
     const ghost = multiArchImage({ tags: [], created_at: daysAgo(60), platforms: ['linux/amd64', 'linux/arm64'], attestations: true, salt: 'ghost' })
     const healthy = multiArchImage({ tags: [], created_at: daysAgo(50), platforms: ['linux/amd64', 'linux/arm64'], salt: 'healthy' })
