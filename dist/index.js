@@ -42896,6 +42896,19 @@ function cosignArtifactSubject(tag) {
     const match = COSIGN_ARTIFACT_TAG.exec(tag);
     return match ? `${match[1]}:${match[2]}` : undefined;
 }
+/**
+ * A tag tools derive from a digest (`sha256-<hex>`, `sha256-<hex>.sig|.att|.sbom`): it says what the
+ * version belongs to. Any other tag (`prod`, `v1.0-amd64`) is a tag of its own (contract 1.2).
+ */
+function isDigestTag(tag) {
+    return DIGEST_DERIVED_TAG.test(tag);
+}
+// Looser than the tags above (any length of hex): a tag of that shape is never a tag someone chose.
+const DIGEST_DERIVED_TAG = /^(sha256|sha512)-[0-9a-f]+(\.(sig|att|sbom))?$/;
+/** The tags of `tags` that are not derived from a digest: a dependant carrying one does not follow what it belongs to. */
+function ownTags(tags) {
+    return tags.filter((tag) => !isDigestTag(tag));
+}
 /** The digest an OCI referrers-tag-schema index (tagged `sha256-<hex>`) lists the referrers of. */
 function referrersTagSubject(tag) {
     const match = REFERRERS_TAG.exec(tag);
@@ -42983,9 +42996,10 @@ async function buildImageGraph(inventory, options) {
     // Non-container versions never refer to each other; a package already left untouched (a manifest
     // unreadable, or a listing that kept changing) needs nothing more: each read is a download.
     if (inventory.package.type !== 'container' || inventory.unreadable.length > 0 || inventory.listingProblem !== undefined) {
-        return { inventory, manifestReads: 0, planRounds: 0 };
+        return { inventory, manifestReads: 0, planRounds: 0, presenceChecks: 0, gone: [], undetermined: [] };
     }
-    const graph = new PackageGraph(inventory, options.reader);
+    const graph = new PackageGraph(inventory, options);
+    const judgesBroken = options.judgesBroken?.(inventory.package) ?? false;
     graph.addReferences(tagReferences(inventory.versions, graph.byDigest));
     await graph.read(inventory.versions.filter((version) => version.tags.length > 0 && !graph.isSignatureArtifact(version)));
     let unreadable = graph.unreadable(() => false);
@@ -43003,23 +43017,32 @@ async function buildImageGraph(inventory, options) {
         if (unreadable.length > 0)
             break;
         // A plan that deletes nothing cannot break an image, and reading cannot make it delete more
-        // (a child follows a kept index, a referrer a kept subject): nothing else needs reading. Damaged
-        // images are those the reads made anyway show (contract 1.1: no extra reads to find them).
-        if (inventory.versions.every((version) => kept.has(version.id)))
+        // (a child follows a kept index, a referrer a kept subject): nothing else needs reading — unless
+        // a `broken` rule covers the package: an untagged index must be read to be judged (1.2).
+        const present = graph.present();
+        if (!judgesBroken && present.every((version) => kept.has(version.id)))
             break;
-        const unread = inventory.versions.filter((version) => graph.mayReferToOthers(version));
+        const unread = present.filter((version) => graph.mayReferToOthers(version));
         if (unread.length === 0)
             break;
         await graph.read(newestOfEachBurst(unread));
     }
-    return { inventory: graph.inventory(unreadable), manifestReads: graph.reads, planRounds };
+    return {
+        inventory: graph.inventory(unreadable),
+        manifestReads: graph.reads,
+        planRounds,
+        presenceChecks: graph.presenceChecks,
+        gone: graph.goneVersions(),
+        undetermined: graph.undeterminedImages()
+    };
 }
 /** What is known of one package's manifests so far. */
 class PackageGraph {
     source;
-    reader;
+    options;
     byDigest;
     reads = 0;
+    presenceChecks = 0;
     /** Grows with every reference or damaged index learned: the plan depends on nothing else read. */
     learned = 0;
     repository;
@@ -43031,14 +43054,29 @@ class PackageGraph {
     nestedIndexes = new Set();
     /** Version id → why its manifest could not be read. */
     failures = new Map();
-    /** Index version id → the platform manifests it lists that the package does not have. */
+    /** Index version id → the platform manifests it lists that the registry does not have. */
     missing = new Map();
-    constructor(source, reader) {
+    /** Index version id → why the registry could not say whether it has a manifest the index lists. */
+    undetermined = new Map();
+    /** The registry's answer per digest the listing lacks, asked once per package. */
+    presence = new Map();
+    /** Listed versions another actor deleted meanwhile, by id. */
+    gone = new Map();
+    reader;
+    constructor(source, options) {
         this.source = source;
-        this.reader = reader;
+        this.options = options;
+        this.reader = options.reader;
         this.byDigest = indexByDigest(source.versions);
         this.repository = (0,names/* registryRepository */.q3)(source.package.owner, source.package.name);
         this.addReferences(source.references);
+    }
+    /** The listed versions still present (not found gone). */
+    present() {
+        return this.gone.size === 0 ? this.source.versions : this.source.versions.filter((version) => !this.gone.has(version.id));
+    }
+    goneVersions() {
+        return [...this.gone.values()].sort((a, b) => a.id - b.id);
     }
     addReferences(references) {
         for (const reference of references) {
@@ -43064,6 +43102,9 @@ class PackageGraph {
      * manifest (signature layers, no children) would tell nothing more, so it is not read.
      */
     isSignatureArtifact(version) {
+        // With a tag of its own (`prod` beside `sha256-<hex>.sig`) it is an image too (1.2): read it.
+        if (!version.tags.every(isDigestTag))
+            return false;
         return version.tags.some((tag) => {
             const signed = cosignArtifactSubject(tag);
             return signed !== undefined && signed !== version.name && this.byDigest.has(signed);
@@ -43091,13 +43132,15 @@ class PackageGraph {
             manifest = (0,manifests/* parseManifest */.Ng)(fetched);
         }
         catch (error) {
+            if (await this.wasDeletedMeanwhile(error, version))
+                return [];
             this.failures.set(version.id, describeFailure(error, version));
             return [];
         }
         this.addReferences(referencesFromManifest(version, manifest, this.byDigest));
         if (manifest.kind !== 'index')
             return [];
-        this.recordMissing(version, manifest);
+        await this.recordMissing(version, manifest);
         // Only reading a nested index tells which versions belong to it.
         const nested = manifest.manifests
             .filter((entry) => (0,manifests/* isIndexMediaType */.$$)(entry.mediaType))
@@ -43108,26 +43151,76 @@ class PackageGraph {
         return nested;
     }
     /**
-     * An index listing a platform manifest the package does not have is broken: `docker pull` fails for
-     * that platform. A missing attestation or referrer does not break a pull; a referrers-tag index of a
-     * present digest lists referrers, not platforms. Known from the reads made anyway: no extra read.
+     * (1.2) A manifest that answers "not found" for a listed version GitHub then shows gone: another
+     * actor deleted it after the listing. The version leaves the view; it is not a read failure. One
+     * GitHub still lists is (the caller fails closed), as is one whose state GitHub does not tell.
      */
-    recordMissing(version, index) {
+    async wasDeletedMeanwhile(error, version) {
+        const versionState = this.options.versionState;
+        if (!versionState || !(error instanceof RegistryError) || error.code !== 'MANIFEST_UNKNOWN')
+            return false;
+        try {
+            if ((await versionState(this.source.package, version.id)) !== 'gone')
+                return false;
+        }
+        catch {
+            return false;
+        }
+        this.gone.set(version.id, version);
+        this.learned++;
+        return true;
+    }
+    /**
+     * An index listing a platform manifest the registry does not have is broken: `docker pull` fails for
+     * that platform. A missing attestation or referrer does not break a pull; a referrers-tag index of a
+     * present digest lists referrers, not platforms; an index another version lists is part of that
+     * image. A manifest the listing lacks is asked for: only the registry's "not found" counts (1.2).
+     */
+    async recordMissing(version, index) {
         const subject = referrersIndexSubject(version);
         if (subject !== undefined && this.byDigest.has(subject))
             return;
+        if (this.dependants.has(version.id))
+            return;
+        const unlisted = index.manifests.filter((entry) => {
+            if (this.isListed(entry.digest) || (0,manifests/* classifyIndexEntry */.fM)(entry) === 'attestation')
+                return false;
+            return entry.artifactType === undefined || entry.platform !== undefined;
+        });
+        if (unlisted.length === 0)
+            return;
+        const answers = await Promise.all(unlisted.map((entry) => this.presenceOf(entry.digest)));
         const missing = [];
-        for (const entry of index.manifests) {
-            if (this.byDigest.has(entry.digest) || (0,manifests/* classifyIndexEntry */.fM)(entry) === 'attestation')
-                continue;
-            if (entry.artifactType !== undefined && entry.platform === undefined)
-                continue;
-            missing.push(entry.platform ? { digest: entry.digest, platform: (0,manifests/* platformLabel */.G8)(entry.platform) } : { digest: entry.digest });
-        }
+        const unknown = [];
+        unlisted.forEach((entry, k) => {
+            const answer = answers[k];
+            const platform = entry.platform ? (0,manifests/* platformLabel */.G8)(entry.platform) : undefined;
+            if (answer.state === 'absent')
+                missing.push(platform ? { digest: entry.digest, platform } : { digest: entry.digest });
+            if (answer.state === 'unknown')
+                unknown.push(`${platform ?? entry.digest}: ${answer.why}`);
+        });
+        if (unknown.length > 0)
+            this.undetermined.set(version.id, unknown.join('; '));
         if (missing.length > 0) {
             this.missing.set(version.id, missing);
             this.learned++;
         }
+    }
+    /** A present version of the listing has this digest. */
+    isListed(digest) {
+        const version = this.byDigest.get(digest);
+        return version !== undefined && !this.gone.has(version.id);
+    }
+    presenceOf(digest) {
+        let answer = this.presence.get(digest);
+        if (answer === undefined) {
+            this.presenceChecks++;
+            const checker = this.options.presence;
+            answer = checker ? checker.manifestPresence(this.repository, digest) : presenceByReading(this.reader, this.repository, digest);
+            this.presence.set(digest, answer);
+        }
+        return answer;
     }
     /**
      * The failed reads the decisions need, in a stable order: a tagged version's; an image's (kept or
@@ -43136,21 +43229,42 @@ class PackageGraph {
      * its manifest. A deleted nested index goes before whatever it lists: that cannot break an image.
      */
     unreadable(kept) {
-        return this.source.versions
+        return this.present()
             .filter((version) => this.failures.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
             .sort((a, b) => a.id - b.id)
             .map((version) => ({ digest: version.name, reason: this.failures.get(version.id) }));
     }
     /** Only images are judged broken: an index nested in another is part of that image. */
     damaged() {
-        return this.source.versions
+        return this.present()
             .filter((version) => this.missing.has(version.id) && !this.dependants.has(version.id))
             .sort((a, b) => a.id - b.id)
             .map((version) => ({ id: version.id, missing: this.missing.get(version.id) }));
     }
+    /** Images not found broken whose listed manifests the registry did not answer for. */
+    undeterminedImages() {
+        return this.present()
+            .filter((version) => this.undetermined.has(version.id) && !this.missing.has(version.id) && !this.dependants.has(version.id))
+            .sort((a, b) => a.id - b.id)
+            .map((version) => ({ id: version.id, why: this.undetermined.get(version.id) }));
+    }
     inventory(unreadable) {
         const damaged = this.damaged();
-        return { ...this.source, references: [...this.references], unreadable, ...(damaged.length > 0 ? { damaged } : {}) };
+        const versions = this.present();
+        const references = this.gone.size === 0 ? [...this.references] : this.references.filter((r) => !this.gone.has(r.child) && !this.gone.has(r.parent));
+        return { ...this.source, versions, references, unreadable, ...(damaged.length > 0 ? { damaged } : {}) };
+    }
+}
+/** Without a registry client (tests): a GET says present, its 404 MANIFEST_UNKNOWN absent, anything else unknown. */
+async function presenceByReading(reader, repository, digest) {
+    try {
+        await reader.getManifest(repository, digest);
+        return { state: 'present' };
+    }
+    catch (error) {
+        if (error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN')
+            return { state: 'absent' };
+        return { state: 'unknown', why: error instanceof Error ? error.message : String(error) };
     }
 }
 /**
@@ -43350,9 +43464,14 @@ async function collectInventory(api, owner, policy, onVersionsListed) {
 
 ;// CONCATENATED MODULE: ./src/inventory/manifest-prefetch.ts
 
-/** Tagged, and not a cosign `sha256-<hex>.sig|.att|.sbom` artifact (its tag says what it belongs to). */
+/**
+ * Tagged, and not a cosign `sha256-<hex>.sig|.att|.sbom` artifact (its tag says what it belongs to),
+ * unless it also carries a tag of its own (`prod`): then it is an image too, and read (1.2).
+ */
 function surelyRead(version) {
-    return version.tags.length > 0 && !version.tags.some((tag) => cosignArtifactSubject(tag) !== undefined);
+    if (version.tags.length === 0)
+        return false;
+    return !version.tags.every(isDigestTag) || !version.tags.some((tag) => cosignArtifactSubject(tag) !== undefined);
 }
 class PrefetchingReader {
     reader;
@@ -43825,6 +43944,8 @@ const reasons = {
     deleteImage: (what, age, beyondLatest, group) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest${group ? ` of ${group}` : ''}` : ''}`),
     keptWithParent: (kind, platform, parentLabel) => flat(`kept: ${describeReference(kind, platform)} of ${parentLabel}`),
     deletedWith: (groupLabel, kind, platform, viaLabel) => flat(`delete: deleted with ${groupLabel} (${describeReference(kind, platform)}${viaLabel ? ` of ${viaLabel}` : ''})`),
+    /** (1.2) A dependant whose parents all go, kept because it carries tags of its own. */
+    ownTags: (tags, parentLabel) => flat(`kept: also tagged ${listTags(tags)} (a tag of its own: it does not go with ${parentLabel})`),
     cycle: () => 'kept: part of (or below) a reference cycle between manifests, kept for safety',
     lastVersion: (isContainer) => isContainer ? 'kept: last tagged version (GitHub refuses to delete it)' : 'kept: last version (GitHub refuses to delete it)'
 };
@@ -45108,8 +45229,10 @@ function heldBack(ctx, i) {
 
 ;// CONCATENATED MODULE: ./src/plan/dependants.ts
 // Step 5: a dependant follows what it belongs to. It is deleted exactly when every version it belongs
-// to is deleted and nothing holds it back (protect, keep.tags, keep.versions); otherwise it stays, and
-// its reason names a parent that stays. Deleted dependants get their reason when groups are formed.
+// to is deleted and nothing holds it back (protect, keep.tags, keep.versions, or (1.2) a tag of its
+// own); otherwise it stays, and its reason names a parent that stays. Deleted dependants get their
+// reason when groups are formed.
+
 
 
 
@@ -45151,7 +45274,14 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
                 keptEdge = e;
             }
         }
-        if (keptParent < 0) {
+        const own = keptParent < 0 && hasTags(ctx, i) ? ownTags(ctx.index.versions[i].tags) : [];
+        if (own.length > 0) {
+            // (1.2) `prod` beside `sha256-<hex>.sig`, a platform manifest tagged `v1.0-amd64`: someone
+            // tagged it for itself, so it does not go with what it belongs to. Once that is gone, it is an
+            // orphan, judged as an image by the rules.
+            keep(verdicts, i, reasons.ownTags(own, package_context_labelOf(ctx, newestParent(ctx, i))));
+        }
+        else if (keptParent < 0) {
             markDeleted(verdicts, i, ''); // reason and rule are written by buildGroups, which knows the group
         }
         else {
@@ -45164,6 +45294,16 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
             keep(verdicts, i, reason);
         }
     }
+}
+/** The newest (by created_at, then id) of the versions dependant `i` belongs to. */
+function newestParent(ctx, i) {
+    const { graph } = ctx;
+    let newest = graph.edgeParent[graph.parentStart[i]];
+    for (let e = graph.parentStart[i] + 1; e < graph.parentStart[i + 1]; e++) {
+        if (isNewerByCreated(ctx.index, graph.edgeParent[e], newest))
+            newest = graph.edgeParent[e];
+    }
+    return newest;
 }
 
 ;// CONCATENATED MODULE: ./src/plan/graph.ts
@@ -47699,14 +47839,14 @@ class RegistryHttp {
      * last answer, retryable or not: the caller maps statuses to errors. Throws a RegistryError when
      * no answer came (network, timeout), when the body is over the limit, or the budget's signal's reason.
      */
-    async get(url, headers, { kind, maxBodyBytes, budget }) {
+    async get(url, headers, { kind, maxBodyBytes, budget, method = 'GET' }) {
         const { retries } = this.options;
-        const where = `GET ${new URL(url).pathname}`;
+        const where = `${method} ${new URL(url).pathname}`;
         let timeouts = 0;
         for (let attempt = 0;; attempt++) {
             let answer;
             try {
-                answer = await this.limit(() => this.once(url, headers, maxBodyBytes, budget));
+                answer = await this.limit(() => this.once(method, url, headers, maxBodyBytes, budget));
             }
             catch (error) {
                 if (budget.signal?.aborted)
@@ -47750,14 +47890,14 @@ class RegistryHttp {
             throw budget.signal.reason;
     }
     /** One attempt; the body is read inside the concurrency slot so a slot means one open response. */
-    async once(url, headers, maxBodyBytes, budget) {
+    async once(method, url, headers, maxBodyBytes, budget) {
         if (budget.signal?.aborted)
             throw budget.signal.reason;
         budget.deadline ??= Date.now() + budget.totalMs;
         const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.options.timeoutMs, remainingMs(budget))));
         const signal = budget.signal ? AbortSignal.any([timeout, budget.signal]) : timeout;
         try {
-            return await this.exchange(url, headers, maxBodyBytes, signal);
+            return await this.exchange(method, url, headers, maxBodyBytes, signal);
         }
         catch (error) {
             if (budget.signal?.aborted)
@@ -47765,9 +47905,10 @@ class RegistryHttp {
             throw timeout.aborted ? new AttemptTimedOut() : error;
         }
     }
-    async exchange(url, headers, maxBodyBytes, signal) {
-        const response = await this.options.fetch(url, { headers, redirect: 'follow', signal });
-        const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+    async exchange(method, url, headers, maxBodyBytes, signal) {
+        const response = await this.options.fetch(url, { method, headers, redirect: 'follow', signal });
+        // A HEAD's Content-Length is the size of the manifest it did not send.
+        const announced = method === 'HEAD' ? Number.NaN : Number(response.headers.get('content-length') ?? Number.NaN);
         if (announced > maxBodyBytes) {
             await response.body?.cancel().catch(() => { });
             throw new BodyTooLarge(announced, true);
@@ -47876,6 +48017,40 @@ class RegistryClient {
         return this.base.host;
     }
     async getManifest(repository, reference) {
+        return this.inTurn(repository, reference, (repo, giveUp) => this.guarded(giveUp, (budget) => this.readWithin(repo, reference, budget)));
+    }
+    /**
+     * (1.2) Whether the registry has manifest `digest` of `repository`: a HEAD, which downloads
+     * nothing. A HEAD answer has no body, so a 404 (or a refusal of the HEAD alone) is asked again
+     * with a GET, whose error body tells MANIFEST_UNKNOWN (absent) from NAME_UNKNOWN (unknown).
+     */
+    async manifestPresence(repository, digest) {
+        try {
+            return await this.inTurn(repository, digest, async (repo, giveUp) => {
+                const ask = (method) => this.guarded(giveUp, (budget) => this.ask(repo, digest, budget, method));
+                const head = await ask('HEAD');
+                if (head.status === 200)
+                    return { state: 'present' };
+                if (head.status !== 404 && head.status !== 401 && head.status !== 403)
+                    return { state: 'unknown', why: this.manifestFailure(head, repo, digest).message };
+                const get = await ask('GET');
+                if (get.status === 200) {
+                    this.stats.manifestReads++;
+                    return { state: 'present' };
+                }
+                if (get.status === 404 && registryErrorDetail(get.body).code === 'MANIFEST_UNKNOWN')
+                    return { state: 'absent' };
+                if (get.status === 404)
+                    return { state: 'unknown', why: `${this.host}/${repo} answered 404 ${registryErrorDetail(get.body).code ?? 'without an error code'} for ${digest}` };
+                return { state: 'unknown', why: this.manifestFailure(get, repo, digest).message };
+            });
+        }
+        catch (error) {
+            return { state: 'unknown', why: error instanceof Error ? error.message : String(error) };
+        }
+    }
+    /** Checks the names, then runs `request` once the repository's first request answered (its challenge is then known). */
+    async inTurn(repository, reference, request) {
         const repo = repository.toLowerCase();
         if (!(0,names/* isValidRepository */.d)(repo))
             throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID');
@@ -47888,9 +48063,9 @@ class RegistryClient {
         const first = this.firstRead.get(repo);
         if (first) {
             await first;
-            return this.read(repo, reference, giveUp);
+            return request(repo, giveUp);
         }
-        const reading = this.read(repo, reference, giveUp);
+        const reading = request(repo, giveUp);
         this.firstRead.set(repo, reading.catch(() => undefined));
         return reading;
     }
@@ -47911,12 +48086,13 @@ class RegistryClient {
         }
         return failures.length > 0 ? registryUnusableMessage(this.host, failures) : undefined;
     }
-    async read(repo, reference, giveUp) {
+    /** One request within its own time budget; once one ran out of time the repository's other requests give up. */
+    async guarded(giveUp, request) {
         if (giveUp.signal.aborted)
             throw giveUp.signal.reason;
         const budget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal };
         try {
-            return await this.readWithin(repo, reference, budget);
+            return await request(budget);
         }
         catch (error) {
             if (error instanceof RegistryError && error.code === 'TIMEOUT' && !giveUp.signal.aborted)
@@ -47925,9 +48101,20 @@ class RegistryClient {
         }
     }
     async readWithin(repo, reference, budget) {
+        const answer = await this.ask(repo, reference, budget, 'GET');
+        if (answer.status !== 200) {
+            const failure = this.manifestFailure(answer, repo, reference);
+            throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
+        }
+        this.access.set(repo, { authorized: true });
+        this.stats.manifestReads++;
+        return this.interpret(answer, reference);
+    }
+    /** The registry's answer for the manifest, after its challenge and token if it asks for one. */
+    async ask(repo, reference, budget, method) {
         // Not encoded: the repository's slashes are path separators, and both grammars are URL-safe.
         const url = new URL(`v2/${repo}/manifests/${reference}`, this.base).toString();
-        const get = (target, headers, kind, maxBodyBytes) => this.http.get(target, headers, { kind, maxBodyBytes, budget });
+        const get = (target, headers, kind, maxBodyBytes) => this.http.get(target, headers, { kind, maxBodyBytes, budget, method: kind === 'manifest' ? method : 'GET' });
         let key = this.keyOfRepository.get(repo);
         const cached = key === undefined ? undefined : this.tokens.get(key);
         if (cached?.refusal)
@@ -47953,13 +48140,7 @@ class RegistryClient {
             this.access.set(repo, { authorized: true });
             answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES);
         }
-        if (answer.status !== 200) {
-            const failure = this.manifestFailure(answer, repo, reference);
-            throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
-        }
-        this.access.set(repo, { authorized: true });
-        this.stats.manifestReads++;
-        return this.interpret(answer, reference);
+        return answer;
     }
     /** Records a failed authorization of `repo` (unless the registry let it in before) and returns the error to throw. */
     accessFailed(repo, error) {
@@ -48656,6 +48837,7 @@ async function writeProblemsSummary(problems, file) {
 
 
 
+
 /** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
 function watchForCancellation() {
     let requested = false;
@@ -48740,13 +48922,29 @@ async function runRetention(settings, startedAt) {
             if (pkg.type === 'container')
                 reader.prefetch((0,names/* registryRepository */.q3)(pkg.owner, pkg.name), versions);
         });
-        const graphs = await buildImageGraphs(result.packages, { reader, keptVersions });
+        // (1.2) A rule with a `broken` condition (true or false) needs every image judged.
+        const judgesBroken = (pkg) => policy.rules.some(rule => rule.match.broken !== undefined && rule.packages.type === pkg.type && compilePackageNameFilter(rule.packages.names).matches(pkg.name));
+        const graphs = await buildImageGraphs(result.packages, {
+            reader,
+            keptVersions,
+            presence: registry,
+            versionState: (pkg, id) => api.versionState(pkg, id),
+            judgesBroken
+        });
         // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
         const registryUnusable = registry.unusableMessage();
         if (registryUnusable)
             throw new FatalError(registryUnusable);
         result.packages = graphs.map(g => g.inventory);
         for (const g of graphs) {
+            const key = packageKey(g.inventory.package);
+            for (const version of g.gone) {
+                core/* info */.pq(`${key}: version ${version.id} (${version.tags[0] ?? version.name}) was deleted by someone else after it was listed (its manifest is not found, and GitHub no longer lists it); the package is planned without it.`);
+            }
+            for (const image of g.undetermined) {
+                const say = judgesBroken(g.inventory.package) ? core/* warning */.$e : core/* info */.pq;
+                say(`${key}: could not tell whether version ${image.id} is broken, the registry did not say whether it has what the image lists (${image.why}); it is not counted as broken this run.`);
+            }
             if (g.manifestReads === 0)
                 continue;
             core/* info */.pq(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`);

@@ -275,6 +275,21 @@ describe('manifests', () => {
     expect(head.headers.get('content-type')).toBe(MEDIA_TYPES.dockerList)
   })
 
+  it('a registry ahead of the listing: an unlisted version is served (GET and HEAD) but not listed through REST', async () => {
+    const web = multiArchImage({ tags: ['v1'], created_at: day(5), platforms: ['linux/amd64', 'linux/arm64'] })
+    const lagging = web.children[1].digest
+    const f = await start(options([container('web', web.versions.map((v) => (v.name === lagging ? { ...v, unlisted: true as const } : v)))]))
+    const token = await bearer(f, ['acme/web'])
+    expect((await getManifest(f, 'acme/web', lagging, token)).status).toBe(200)
+    const head = await getManifest(f, 'acme/web', lagging, token, {}, 'HEAD')
+    expect([head.status, head.headers.get('docker-content-digest')]).toEqual([200, lagging])
+    const absent = await getManifest(f, 'acme/web', `sha256:${'0'.repeat(64)}`, token, {}, 'HEAD')
+    expect([absent.status, absent.text]).toEqual([404, ''])
+    const listed = (await send(f, '/orgs/acme/packages/container/web/versions', { headers: { authorization: `token ${PAT}` } })).json() as Array<{ name: string }>
+    expect(listed.map((v) => v.name)).toEqual(web.versions.map((v) => v.name).filter((name) => name !== lagging).reverse())
+    expect(f.brokenImages()).toEqual([])
+  })
+
   it('answers 404 MANIFEST_UNKNOWN for what is unknown, not accepted, or deleted through REST', async () => {
     const web = multiArchImage({ tags: ['latest'], created_at: day(5), platforms: ['linux/amd64', 'linux/arm64'] })
     const old = singleImage({ tags: ['old'], created_at: day(1) })

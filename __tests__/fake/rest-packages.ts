@@ -149,7 +149,7 @@ export function restPackageRoutes(api: RestApi, state: FakeState, pageHooks?: Pa
     getPackage: (call) => {
       const pkg = findPackage(state, call)
       if (!isPackage(pkg)) return pkg
-      return { status: 200, body: packageBody(pkg, state.versionsOf(pkg, 'active').length, call.req.baseUrl) }
+      return { status: 200, body: packageBody(pkg, state.listedVersionsOf(pkg, 'active').length, call.req.baseUrl) }
     },
 
     deletePackage: (call) => {
@@ -177,7 +177,7 @@ export function restPackageRoutes(api: RestApi, state: FakeState, pageHooks?: Pa
       if (versionState !== 'active' && versionState !== 'deleted') {
         return githubError(400, `Invalid state '${versionState}': must be active or deleted.`, call.docs)
       }
-      const page = paginate(call.req, state.versionsOf(pkg, versionState))
+      const page = paginate(call.req, state.listedVersionsOf(pkg, versionState))
       const response: FakeResponse = { status: 200, headers: page.headers, body: page.items.map((v) => versionBody(pkg, v, call.req.baseUrl)) }
       if (versionState === 'active') pageHooks?.run(state, pkg, Math.max(1, parseInt(call.req.query.page ?? '', 10) || 1), response)
       return response
@@ -271,7 +271,7 @@ function listPackages(state: FakeState, call: Call): FakeResponse {
   return {
     status: 200,
     headers: result.headers,
-    body: result.items.map((p) => packageBody(p, state.versionsOf(p, 'active').length, call.req.baseUrl))
+    body: result.items.map((p) => packageBody(p, state.listedVersionsOf(p, 'active').length, call.req.baseUrl))
   }
 }
 

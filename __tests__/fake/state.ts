@@ -34,6 +34,11 @@ export interface FakeVersionSeed {
   downloads?: number
   /** Seed an already deleted version (restorable for 30 days from this instant by the fake clock). */
   deleted_at?: string
+  /**
+   * Containers: pushed to the registry (which serves it) but not yet in GitHub's REST listing of
+   * versions nor in its version_count, as when the listing (a search index) lags a push.
+   */
+  unlisted?: true
 }
 
 export interface FakeManifestSeed {
@@ -78,6 +83,8 @@ export interface StoredVersion {
   deletedAt?: Date
   /** Containers only: what the registry serves for this version (digest = name). */
   manifest?: StoredManifest
+  /** In the registry, not (yet) in the REST listing: a listing that lags a push. */
+  unlisted?: true
 }
 
 export interface StoredManifest {
@@ -128,6 +135,7 @@ export class FakeState {
   /** Bumped by every change to the store; invalidates activeCache. */
   private revision = 0
   private readonly activeCache = new WeakMap<StoredPackage, { revision: number; versions: StoredVersion[] }>()
+  private readonly listedCache = new WeakMap<StoredVersion[], StoredVersion[]>()
 
   constructor(
     accounts: FakeAccountSeed[],
@@ -178,6 +186,17 @@ export class FakeState {
       .sort((a, b) => b.id - a.id)
     if (state === 'active') this.activeCache.set(pkg, { revision: this.revision, versions })
     return versions
+  }
+
+  /** The versions the REST API lists: those of versionsOf, but for the ones the listing lags behind. Do not mutate. */
+  listedVersionsOf(pkg: StoredPackage, state: 'active' | 'deleted'): StoredVersion[] {
+    const versions = this.versionsOf(pkg, state)
+    let listed = this.listedCache.get(versions)
+    if (!listed) {
+      listed = versions.some((v) => v.unlisted) ? versions.filter((v) => !v.unlisted) : versions
+      this.listedCache.set(versions, listed)
+    }
+    return listed
   }
 
   /** The active container package a registry path ("owner/name", lowercase) names. */
@@ -345,7 +364,8 @@ export class FakeState {
           createdAt: githubTime(v.created_at),
           updatedAt: githubTime(v.updated_at ?? v.created_at),
           downloads: v.downloads ?? 0,
-          deletedAt: v.deleted_at ? new Date(v.deleted_at) : undefined
+          deletedAt: v.deleted_at ? new Date(v.deleted_at) : undefined,
+          ...(v.unlisted && seed.package_type === 'container' ? { unlisted: true as const } : {})
         }))
       })
       const digests = new Set<string>()

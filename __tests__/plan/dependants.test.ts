@@ -119,7 +119,7 @@ describe('dependants follow their image', () => {
   it('chains: a signature of a platform manifest follows it, and is deleted after it', () => {
     const pr = multiArch(10, { tags: ['pr-1'], age: 30, platforms: ['linux/amd64'] })
     const inventory = containerOf('web', pr, stable, {
-      versions: [version(9, { age: 30, tags: ['sha256-x.sig'] }), version(109, { age: 2, tags: ['sha256-y.sig'] })],
+      versions: [version(9, { age: 30, tags: ['sha256-11.sig'] }), version(109, { age: 2, tags: ['sha256-101.sig'] })],
       references: [ref(9, 11, 'signature'), ref(109, 101, 'signature')]
     })
     const result = plan(prPolicy(), [inventory])
@@ -189,5 +189,63 @@ describe('dependants follow their image', () => {
       containerOf('web', multiArch(30, { tags: ['pr-3'], age: 10 }), multiArch(10, { tags: ['pr-1'], age: 50 }), multiArch(20, { tags: ['pr-2'], age: 20 }), stable)
     ])
     expect(packagePlan(result).groups.map((g) => g.imageId)).toEqual([10, 20, 30])
+  })
+})
+
+// Contract 1.2: a dependant that carries a tag other than `sha256-<hex>[.sig|.att|.sbom]` does not
+// follow what it belongs to: it is kept ("kept: also tagged prod"), and judged as an image once
+// what it belonged to is gone.
+describe('(1.2) a dependant with a tag of its own', () => {
+  const digestTag = (id: number, suffix = '.sig'): string => `${digest(id).replace(':', '-')}${suffix}`
+
+  it('an image tagged prod that also carries sha256-<X>.sig is kept when X goes', () => {
+    const inventory = containerOf('web', stable, {
+      versions: [version(10, { tags: ['pr-1'], age: 30 }), version(11, { tags: [digestTag(10), 'prod'], age: 30 }), version(12, { tags: [digestTag(10, '.att')], age: 30 })],
+      references: [ref(11, 10, 'signature'), ref(12, 10, 'signature')]
+    })
+    const result = plan(prPolicy(), [inventory])
+    expect(deletedIds(result)).toEqual([10, 12])
+    expect(versionPlan(result, 11)).toMatchObject({ decision: 'keep', role: 'dependant', reason: 'kept: also tagged prod (a tag of its own: it does not go with web:pr-1)' })
+    expect(packagePlan(result).groups).toEqual([expect.objectContaining({ imageId: 10, versionIds: [10, 12] })])
+  })
+
+  it('a platform manifest tagged v1.0-amd64 stays when its index goes; its own signature stays with it', () => {
+    const build = multiArch(10, { tags: ['pr-1'], age: 30, attestation: true })
+    build.versions[1] = version(11, { tags: ['v1.0-amd64'], age: 30 })
+    build.versions.push(version(14, { tags: [digestTag(11)], age: 30 }))
+    build.references.push(ref(14, 11, 'signature'))
+    const result = plan(prPolicy(), [containerOf('web', build, stable)])
+    expect(deletedIds(result)).toEqual([10, 12, 13])
+    expect(versionPlan(result, 11)).toMatchObject({ decision: 'keep', reason: 'kept: also tagged v1.0-amd64 (a tag of its own: it does not go with web:pr-1)' })
+    expect(versionPlan(result, 14)).toMatchObject({ decision: 'keep', reason: 'kept: signature of web:v1.0-amd64' })
+  })
+
+  it('digest-derived tags alone (.sig, .att, .sbom, a referrers tag) are no tags of their own: they follow', () => {
+    const inventory = containerOf('web', stable, {
+      versions: [
+        version(10, { tags: ['pr-1'], age: 30 }),
+        version(11, { tags: [digestTag(10)], age: 30 }),
+        version(12, { tags: [digestTag(10, '.att'), digestTag(10, '.sbom')], age: 30 }),
+        version(13, { tags: [digestTag(10, '')], age: 30 })
+      ],
+      references: [ref(11, 10, 'signature'), ref(12, 10, 'signature'), ref(13, 10, 'referrers-index')]
+    })
+    expect(deletedIds(plan(prPolicy(), [inventory]))).toEqual([10, 11, 12, 13])
+  })
+
+  it('while its image stays it is kept with it; once the image is gone it is judged as an image', () => {
+    const kept = plan(prPolicy(), [container('web', [version(10, { tags: ['1.4'], age: 30 }), version(11, { tags: [digestTag(10), 'pr-9'], age: 30 })], [ref(11, 10, 'signature')])])
+    expect(versionPlan(kept, 11)).toMatchObject({ decision: 'keep', reason: 'kept: signature of web:1.4' })
+
+    // X is gone (an earlier run deleted it): the reference names an absent version, so the image is
+    // an orphan and the rules judge it: `pr-*` does not take it (every tag must match)...
+    const orphan = (): ReturnType<typeof container> =>
+      container('web', [version(11, { tags: [digestTag(10), 'pr-9'], age: 30 }), version(20, { tags: ['latest'], age: 1 })], [ref(11, 10, 'signature')])
+    const judged = plan(prPolicy(), [orphan()])
+    expect(versionPlan(judged, 11)).toMatchObject({ role: 'image', decision: 'keep' })
+    expect(versionPlan(judged, 11).reason).toMatch(/^kept: also tagged sha256-/)
+    // ...and a rule that takes both of its tags deletes it.
+    const both = plan(policy([rule('prs', { tags: ['pr-*', 'sha256-*.sig'], olderThan: days(7) })]), [orphan()])
+    expect(versionPlan(both, 11)).toMatchObject({ role: 'image', decision: 'delete' })
   })
 })

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import type { Duration, PackageInventory, PackageVersion, Policy, Rule } from '../../src/model.js'
 import type { KeptVersions } from '../../src/inventory/image-graph.js'
 import { RegistryError } from '../../src/registry/errors.js'
-import { MEDIA_TYPES, type FetchedManifest, type ManifestReader } from '../../src/registry/manifests.js'
+import { MEDIA_TYPES, type FetchedManifest, type ManifestPresence, type ManifestPresenceChecker, type ManifestReader } from '../../src/registry/manifests.js'
 import { planRetention } from '../../src/plan/planner.js'
 
 export const NOW = new Date('2026-06-15T12:00:00.000Z')
@@ -22,7 +22,7 @@ export interface MultiArch {
 }
 
 /** One package's versions and the manifests the registry serves for them. */
-export class ImagePackage implements ManifestReader {
+export class ImagePackage implements ManifestReader, ManifestPresenceChecker {
   readonly versions: PackageVersion[] = []
   readonly bodies = new Map<string, { mediaType: string; text: string }>()
   /** Digests requested, in order. */
@@ -30,6 +30,8 @@ export class ImagePackage implements ManifestReader {
   readonly repositories = new Set<string>()
   /** Digest → the error its read throws. */
   readonly failing = new Map<string, Error>()
+  /** Digests the registry was asked whether it has (HEAD), in order. */
+  readonly checks: string[] = []
   private nextId: number
   private salt = 0
 
@@ -48,6 +50,11 @@ export class ImagePackage implements ManifestReader {
     const stored = this.bodies.get(reference)
     if (!stored) throw new RegistryError(`no manifest ${reference}`, 'MANIFEST_UNKNOWN', 404)
     return { mediaType: stored.mediaType, digest: sha256(stored.text), body: JSON.parse(stored.text) }
+  }
+
+  async manifestPresence(_repository: string, digest: string): Promise<ManifestPresence> {
+    this.checks.push(digest)
+    return this.bodies.has(digest) ? { state: 'present' } : { state: 'absent' }
   }
 
   /** Stores `body` and adds the version holding it. */

@@ -223,6 +223,59 @@ describe('RegistryClient against the fake registry', () => {
   })
 })
 
+// Contract 1.2, damaged images: a platform manifest counts as absent only when the registry itself
+// answers "not found" (404 MANIFEST_UNKNOWN); anything else is "unknown", never broken.
+describe('RegistryClient.manifestPresence', () => {
+  beforeAll(async () => {
+    fake = await start()
+  })
+  afterAll(() => fake.stop())
+  beforeEach(() => fake.resetRequests())
+  const absentDigest = sha256Digest('never pushed')
+
+  it('a present manifest: one HEAD, no download', async () => {
+    const { client } = connect()
+    await expect(client.manifestPresence('acme/web', web.children[1].digest)).resolves.toEqual({ state: 'present' })
+    expect(paths()).toEqual([`HEAD /v2/acme/web/manifests/${web.children[1].digest} 401`, 'GET /token 200', `HEAD /v2/acme/web/manifests/${web.children[1].digest} 200`])
+    expect(client.stats.manifestReads).toBe(0)
+  })
+
+  it('absent only on 404 MANIFEST_UNKNOWN: a HEAD 404 has no body, so a GET tells the code', async () => {
+    const { client } = connect()
+    await expect(client.manifestPresence('acme/web', absentDigest)).resolves.toEqual({ state: 'absent' })
+    expect(paths().slice(-2)).toEqual([`HEAD /v2/acme/web/manifests/${absentDigest} 404`, `GET /v2/acme/web/manifests/${absentDigest} 404`])
+  })
+
+  it('NAME_UNKNOWN, a 404 without MANIFEST_UNKNOWN, 403 and 5xx are unknown, never absent', async () => {
+    const { client } = connect()
+    const nameUnknown = await client.manifestPresence('acme/nothing-here', absentDigest)
+    expect(nameUnknown).toEqual({ state: 'unknown', why: expect.stringContaining('404 NAME_UNKNOWN') })
+
+    await client.manifestPresence('acme/web', web.digest) // the token is cached from here on
+    fake.failNext({ pathIncludes: `/manifests/${absentDigest}`, status: 404, times: 2 })
+    await expect(client.manifestPresence('acme/web', absentDigest)).resolves.toEqual({ state: 'unknown', why: expect.stringContaining('404 NOT_FOUND') })
+
+    fake.failNext({ pathIncludes: `/manifests/${absentDigest}`, status: 403, times: 2 })
+    await expect(client.manifestPresence('acme/web', absentDigest)).resolves.toMatchObject({ state: 'unknown' })
+
+    fake.resetRequests()
+    fake.failNext({ pathIncludes: `/manifests/${absentDigest}`, status: 503, times: 10 })
+    const unavailable = await client.manifestPresence('acme/web', absentDigest)
+    expect(unavailable).toEqual({ state: 'unknown', why: expect.stringContaining('HTTP 503') })
+    // A 5xx is not asked again with a GET: retries already said what they could.
+    expect(fake.registryRequests().every((r) => r.method === 'HEAD')).toBe(true)
+  })
+
+  it('a registry that refuses HEAD alone: the GET says present', async () => {
+    const { client } = connect()
+    await client.manifestPresence('acme/web', web.digest)
+    fake.resetRequests()
+    fake.failNext({ method: 'HEAD', pathIncludes: `/manifests/${web.children[0].digest}`, status: 403 })
+    await expect(client.manifestPresence('acme/web', web.children[0].digest)).resolves.toEqual({ state: 'present' })
+    expect(paths()).toEqual([`HEAD /v2/acme/web/manifests/${web.children[0].digest} 403`, `GET /v2/acme/web/manifests/${web.children[0].digest} 200`])
+  })
+})
+
 describe('RegistryClient and the registry limits', () => {
   afterEach(() => fake.stop())
 

@@ -71,6 +71,18 @@ describe('buildImageGraph', () => {
     expect(deleted).toBe(50 * 5 + 27 * 5) // 50 old untagged builds, 27 PR builds older than 14 days
   })
 
+  it('(1.2) under a broken rule the same package reads its 55 untagged builds too, each index once, and asks the registry nothing', async () => {
+    const pkg = busyPackage()
+    const brokenOnly = policy([rule('broken', { broken: true })], ['latest', 'v*'])
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, presence: pkg, keptVersions: keptBy(brokenOnly), judgesBroken: () => true })
+    // 45 tagged and 55 untagged indexes: exactly the versions no index lists; none broken, no HEAD.
+    expect(result.manifestReads).toBe(100)
+    expect(new Set(pkg.reads).size).toBe(100)
+    expect(pkg.checks).toEqual([])
+    expect(result.inventory.damaged).toBeUndefined()
+    expect([...decisions(brokenOnly, result.inventory).values()].every((d) => d === 'keep')).toBe(true)
+  })
+
   it('reads untagged indexes in a second round: a kept one keeps its children, a deleted one goes as one group', async () => {
     const pkg = new ImagePackage()
     const old = pkg.multiArch([], ago(20))
@@ -223,7 +235,7 @@ describe('buildImageGraph', () => {
     pkg.single(['1.0.0'], ago(3))
     const npm: PackageInventory = { ...pkg.inventory(), package: { ...pkg.inventory().package, type: 'npm' } }
     const result = await buildImageGraph(npm, { reader: pkg, keptVersions: () => new Set() })
-    expect(result).toEqual({ inventory: npm, manifestReads: 0, planRounds: 0 })
+    expect(result).toMatchObject({ inventory: npm, manifestReads: 0, planRounds: 0, presenceChecks: 0, gone: [] })
     expect(pkg.reads).toEqual([])
   })
 
@@ -233,7 +245,7 @@ describe('buildImageGraph', () => {
     pkg.single([], ago(40))
     const unsettled: PackageInventory = { ...pkg.inventory(), listingProblem: 'version 7 was listed twice' }
     const result = await buildImageGraph(unsettled, { reader: pkg, keptVersions: () => new Set() })
-    expect(result).toEqual({ inventory: unsettled, manifestReads: 0, planRounds: 0 })
+    expect(result).toMatchObject({ inventory: unsettled, manifestReads: 0, planRounds: 0, presenceChecks: 0, gone: [] })
     expect(pkg.reads).toEqual([])
   })
 })
@@ -366,8 +378,13 @@ describe('newestOfEachBurst', () => {
 })
 
 describe('damaged images', () => {
-  /** A multi-arch build whose listed versions `drop` are removed from the package (another tool deleted them). */
+  /** The package without the versions `drop`: another tool deleted them (the registry no longer has them either). */
   function without(pkg: ImagePackage, drop: PackageVersion[]): PackageInventory {
+    for (const version of drop) pkg.bodies.delete(version.name)
+    return unlisted(pkg, drop)
+  }
+  /** The listing without the versions `drop`, which the registry still has (a listing that lags, or missed them). */
+  function unlisted(pkg: ImagePackage, drop: PackageVersion[]): PackageInventory {
     const gone = new Set(drop.map((v) => v.id))
     return { ...pkg.inventory(), versions: pkg.versions.filter((v) => !gone.has(v.id)) }
   }
@@ -379,7 +396,7 @@ describe('damaged images', () => {
     const attestationOnly = pkg.multiArch(['v2'], ago(5))
     const whole = pkg.multiArch(['v3'], ago(1))
     const inventory = without(pkg, [broken.platforms[1], broken.platforms[2], broken.attestations[0], attestationOnly.attestations[0]])
-    const result = await buildImageGraph(inventory, { reader: pkg, keptVersions: keptBy(untagged) })
+    const result = await buildImageGraph(inventory, { reader: pkg, presence: pkg, keptVersions: keptBy(untagged) })
     expect(result.inventory.damaged).toEqual([
       {
         id: broken.index.id,
@@ -389,8 +406,11 @@ describe('damaged images', () => {
         ]
       }
     ])
-    // Seen in the reads made anyway: the three tagged indexes, nothing more.
+    // Seen in the reads made anyway: the three tagged indexes, nothing more; the registry asked only
+    // about the two platform manifests the listing lacks (not about attestations).
     expect(pkg.reads.sort()).toEqual([broken.index.name, attestationOnly.index.name, whole.index.name].sort())
+    expect(pkg.checks.sort()).toEqual([broken.platforms[1].name, broken.platforms[2].name].sort())
+    expect(result.presenceChecks).toBe(2)
   })
 
   it('an untagged broken index is seen when it is read, and a referrers-tag index is never judged', async () => {
@@ -400,7 +420,128 @@ describe('damaged images', () => {
     pkg.referrersIndex(image, [bundle], ago(1, 11))
     const old = pkg.multiArch([], ago(60))
     const inventory = without(pkg, [bundle, old.platforms[0]])
-    const result = await buildImageGraph(inventory, { reader: pkg, keptVersions: keptBy(untagged) })
+    const result = await buildImageGraph(inventory, { reader: pkg, presence: pkg, keptVersions: keptBy(untagged) })
     expect(result.inventory.damaged).toEqual([{ id: old.index.id, missing: [{ digest: old.platforms[0].name, platform: 'linux/amd64' }] }])
+  })
+
+  const brokenRule = policy([rule('broken', { broken: true })])
+
+  it('(1.2) a platform manifest the listing lacks but the registry has: the image is whole, and nothing of it is deleted', async () => {
+    const pkg = new ImagePackage()
+    const release = pkg.multiArch(['v1'], ago(10))
+    pkg.single(['latest'], ago(1))
+    // The listing lags the push of arm64 (or missed it on a shifted page): the registry serves it.
+    const inventory = unlisted(pkg, [release.platforms[1]])
+    const result = await buildImageGraph(inventory, { reader: pkg, presence: pkg, keptVersions: keptBy(brokenRule), judgesBroken: () => true })
+    expect(result.inventory.damaged).toBeUndefined()
+    expect(pkg.checks).toEqual([release.platforms[1].name])
+    const decided = decisions(brokenRule, result.inventory)
+    expect([...decided.values()].every((d) => d === 'keep')).toBe(true)
+  })
+
+  it('(1.2) when the registry cannot say (503, NAME_UNKNOWN), the image is not broken, and it is said why', async () => {
+    const pkg = new ImagePackage()
+    const release = pkg.multiArch(['v1'], ago(10))
+    pkg.single(['latest'], ago(1))
+    const inventory = without(pkg, [release.platforms[1]])
+    const unknown = { manifestPresence: async () => ({ state: 'unknown' as const, why: 'ghcr.io answered HTTP 503 after 5 attempts' }) }
+    const result = await buildImageGraph(inventory, { reader: pkg, presence: unknown, keptVersions: keptBy(brokenRule), judgesBroken: () => true })
+    expect(result.inventory.damaged).toBeUndefined()
+    expect(result.undetermined).toEqual([{ id: release.index.id, why: 'linux/arm64: ghcr.io answered HTTP 503 after 5 attempts' }])
+    expect([...decisions(brokenRule, result.inventory).values()].every((d) => d === 'keep')).toBe(true)
+  })
+
+  it('(1.2) a broken rule reads the untagged ghosts: an untagged index whose platforms are gone is found and deleted whole', async () => {
+    const pkg = new ImagePackage()
+    const ghost = pkg.multiArch([], ago(60))
+    const healthy = pkg.multiArch([], ago(50))
+    pkg.single(['latest'], ago(1))
+    const inventory = without(pkg, [ghost.platforms[0], ghost.platforms[1]])
+    // Without a broken rule nothing would be deleted, so nothing untagged would be read.
+    const quiet = await buildImageGraph(inventory, { reader: pkg, presence: pkg, keptVersions: keptBy(policy([rule('v', { tags: ['v*'] })])) })
+    expect(quiet.manifestReads).toBe(1)
+    pkg.reads.length = 0
+    const result = await buildImageGraph(inventory, { reader: pkg, presence: pkg, keptVersions: keptBy(brokenRule), judgesBroken: () => true })
+    expect(result.inventory.damaged).toEqual([{ id: ghost.index.id, missing: ghost.platforms.map((p, i) => ({ digest: p.name, platform: ['linux/amd64', 'linux/arm64'][i] })) }])
+    // The healthy untagged build's index is read too (to be judged), never what it lists.
+    expect(pkg.reads).toEqual(expect.arrayContaining([ghost.index.name, healthy.index.name]))
+    for (const child of [...healthy.platforms, ...healthy.attestations]) expect(pkg.reads).not.toContain(child.name)
+    const decided = decisions(brokenRule, result.inventory)
+    for (const v of [ghost.index, ...ghost.attestations]) expect(decided.get(v.id)).toBe('delete')
+    for (const v of [healthy.index, ...healthy.platforms, ...healthy.attestations]) expect(decided.get(v.id)).toBe('keep')
+  })
+})
+
+describe('(1.2) a version another actor deleted after the listing', () => {
+  const untagged = policy([rule('untagged', { untagged: true, olderThan: days(30) })])
+
+  it('its 404 with GitHub showing it gone: planned without it, no read failure', async () => {
+    const pkg = new ImagePackage()
+    const deletedMeanwhile = pkg.multiArch(['v1'], ago(40))
+    const old = pkg.single([], ago(60))
+    pkg.single(['latest'], ago(1))
+    pkg.bodies.delete(deletedMeanwhile.index.name)
+    const asked: number[] = []
+    const versionState = async (_: unknown, id: number): Promise<'active' | 'gone'> => {
+      asked.push(id)
+      return 'gone'
+    }
+    const result = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(untagged), versionState })
+    expect(asked).toEqual([deletedMeanwhile.index.id])
+    expect(result.inventory.unreadable).toEqual([])
+    expect(result.gone.map((v) => v.id)).toEqual([deletedMeanwhile.index.id])
+    expect(result.inventory.versions.map((v) => v.id)).not.toContain(deletedMeanwhile.index.id)
+    const decided = decisions(untagged, result.inventory)
+    expect(decided.get(old.id)).toBe('delete')
+    // What it listed is now orphaned: judged as images (untagged, 40 days old, so deleted too).
+    for (const child of deletedMeanwhile.platforms) expect(decided.get(child.id)).toBe('delete')
+  })
+
+  it('its 404 while GitHub still lists it, or cannot say: a read failure, the package fails closed', async () => {
+    const pkg = new ImagePackage()
+    const ghost = pkg.single(['v1'], ago(1))
+    pkg.single([], ago(60))
+    pkg.bodies.delete(ghost.name)
+    const active = await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(untagged), versionState: async () => 'active' })
+    expect(active.inventory.unreadable.map((u) => u.digest)).toEqual([ghost.name])
+    expect(active.gone).toEqual([])
+    const failing = await buildImageGraph(pkg.inventory(), {
+      reader: pkg,
+      keptVersions: keptBy(untagged),
+      versionState: async () => {
+        throw new Error('HTTP 502')
+      }
+    })
+    expect(failing.inventory.unreadable.map((u) => u.digest)).toEqual([ghost.name])
+  })
+
+  it('another failure (503) is never taken for gone: GitHub is not asked', async () => {
+    const pkg = new ImagePackage()
+    const image = pkg.single(['v1'], ago(1))
+    pkg.failing.set(image.name, new RegistryError('ghcr.io answered HTTP 503 after 5 attempts', 'UNAVAILABLE', 503))
+    let asked = 0
+    const result = await buildImageGraph(pkg.inventory(), {
+      reader: pkg,
+      keptVersions: keptBy(untagged),
+      versionState: async () => {
+        asked++
+        return 'gone'
+      }
+    })
+    expect(asked).toBe(0)
+    expect(result.inventory.unreadable.map((u) => u.digest)).toEqual([image.name])
+  })
+})
+
+describe('(1.2) a signature with a tag of its own', () => {
+  it('is read like any tagged image (it may list platforms of its own)', async () => {
+    const pkg = new ImagePackage()
+    const image = pkg.single(['v1'], ago(10))
+    const signature = pkg.cosign(image, 'sig', ago(10, 5))
+    signature.tags.push('prod')
+    const plain = pkg.cosign(image, 'att', ago(10, 6))
+    await buildImageGraph(pkg.inventory(), { reader: pkg, keptVersions: keptBy(policy([rule('all', {})])) })
+    expect(pkg.reads).toContain(signature.name)
+    expect(pkg.reads).not.toContain(plain.name)
   })
 })

@@ -4,6 +4,7 @@ import { MEDIA_TYPES, parseManifest } from '../../src/registry/manifests.js'
 import {
   cosignArtifactSubject,
   indexByDigest,
+  ownTags,
   referencesFromManifest,
   referencesFromTags,
   referrersTagSubject,
@@ -150,5 +151,14 @@ describe('references from manifests', () => {
       { child: 5, parent: 7, kind: 'platform', platform: 'linux/amd64' },
       { child: 6, parent: 7, kind: 'attestation' }
     ])
+  })
+})
+
+describe('(1.2) tags of its own', () => {
+  it('only tags derived from a digest are not a tag of its own', () => {
+    const hex = 'ab'.repeat(32)
+    expect(ownTags([`sha256-${hex}.sig`, `sha256-${hex}.att`, `sha256-${hex}.sbom`, `sha256-${hex}`, `sha512-${'cd'.repeat(64)}.sig`])).toEqual([])
+    expect(ownTags([`sha256-${hex}.sig`, 'prod'])).toEqual(['prod'])
+    expect(ownTags(['v1.0-amd64', `sha256-${hex}.sig.bak`, `SHA256-${hex}.sig`, 'sha256-latest'])).toEqual(['v1.0-amd64', `sha256-${hex}.sig.bak`, `SHA256-${hex}.sig`, 'sha256-latest'])
   })
 })

@@ -8,9 +8,10 @@ import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
 import { PrefetchingReader } from '../inventory/manifest-prefetch.js'
 import { ProgressReader } from '../inventory/read-progress.js'
-import { packageKey, type PackageInventory } from '../model.js'
+import { packageKey, type PackageInventory, type PackageRef } from '../model.js'
 import { planRetention } from '../plan/planner.js'
 import { Progress } from '../progress.js'
+import { compilePackageNameFilter } from '../policy/glob.js'
 import { loadPolicy } from '../policy/validate.js'
 import { RegistryClient } from '../registry/client.js'
 import { registryRepository } from '../registry/names.js'
@@ -114,12 +115,29 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       listing.advance()
       if (pkg.type === 'container') reader.prefetch(registryRepository(pkg.owner, pkg.name), versions)
     })
-    const graphs = await buildImageGraphs(result.packages, { reader, keptVersions })
+    // (1.2) A rule with a `broken` condition (true or false) needs every image judged.
+    const judgesBroken = (pkg: PackageRef): boolean =>
+      policy.rules.some(rule => rule.match.broken !== undefined && rule.packages.type === pkg.type && compilePackageNameFilter(rule.packages.names).matches(pkg.name))
+    const graphs = await buildImageGraphs(result.packages, {
+      reader,
+      keptVersions,
+      presence: registry,
+      versionState: (pkg, id) => api.versionState(pkg, id),
+      judgesBroken
+    })
     // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
     const registryUnusable = registry.unusableMessage()
     if (registryUnusable) throw new FatalError(registryUnusable)
     result.packages = graphs.map(g => g.inventory)
     for (const g of graphs) {
+      const key = packageKey(g.inventory.package)
+      for (const version of g.gone) {
+        core.info(`${key}: version ${version.id} (${version.tags[0] ?? version.name}) was deleted by someone else after it was listed (its manifest is not found, and GitHub no longer lists it); the package is planned without it.`)
+      }
+      for (const image of g.undetermined) {
+        const say = judgesBroken(g.inventory.package) ? core.warning : core.info
+        say(`${key}: could not tell whether version ${image.id} is broken, the registry did not say whether it has what the image lists (${image.why}); it is not counted as broken this run.`)
+      }
       if (g.manifestReads === 0) continue
       core.info(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`)
     }

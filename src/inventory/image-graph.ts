@@ -21,12 +21,29 @@
 // reads.
 //
 // A manifest the decision needs that cannot be read is recorded in `unreadable`: the planner then
-// leaves the whole package untouched. Other packages go on.
-import type { DamagedImage, PackageInventory, PackageVersion, UnreadableManifest, VersionReference } from '../model.js'
+// leaves the whole package untouched. Other packages go on. (1.2) A listed version whose manifest
+// answers "not found" and that GitHub then shows gone was deleted by another actor meanwhile: it is
+// no read failure, the package is planned without it.
+//
+// (1.2) Damaged images are judged by the registry, not by the listing: a manifest an index lists
+// that the listing lacks is asked for (HEAD); only the registry's "not found" makes the index
+// broken. A listing that lags a push, or missed a version, never does. In a package a rule with a
+// `broken` condition covers, every untagged image is read, so untagged "ghost" builds are judged.
+import type { DamagedImage, PackageInventory, PackageRef, PackageVersion, UnreadableManifest, VersionReference } from '../model.js'
 import { RegistryError } from '../registry/errors.js'
-import { classifyIndexEntry, isIndexMediaType, ManifestFormatError, parseManifest, platformLabel, type ManifestReader, type ParsedIndex } from '../registry/manifests.js'
+import {
+  classifyIndexEntry,
+  isIndexMediaType,
+  ManifestFormatError,
+  parseManifest,
+  platformLabel,
+  type ManifestPresence,
+  type ManifestPresenceChecker,
+  type ManifestReader,
+  type ParsedIndex
+} from '../registry/manifests.js'
 import { registryRepository } from '../registry/names.js'
-import { cosignArtifactSubject, indexByDigest, referencesFromManifest, referrersIndexSubject, tagReferences } from '../registry/references.js'
+import { cosignArtifactSubject, indexByDigest, isDigestTag, referencesFromManifest, referrersIndexSubject, tagReferences } from '../registry/references.js'
 
 /** The planner, injected: the ids of the versions a plan of `inventory` keeps. */
 export type KeptVersions = (inventory: PackageInventory) => ReadonlySet<number>
@@ -34,6 +51,18 @@ export type KeptVersions = (inventory: PackageInventory) => ReadonlySet<number>
 export interface ImageGraphOptions {
   reader: ManifestReader
   keptVersions: KeptVersions
+  /** (1.2) Asks the registry whether it has a manifest an index lists and the listing lacks. Default: a GET through `reader`. */
+  presence?: ManifestPresenceChecker
+  /** (1.2) GitHub's word on a version whose manifest answered "not found". Without it, that answer is a read failure. */
+  versionState?: (pkg: PackageRef, id: number) => Promise<'active' | 'gone'>
+  /** (1.2) A rule with a `broken` condition covers the package: every untagged image is read, to be judged. */
+  judgesBroken?: (pkg: PackageRef) => boolean
+}
+
+/** (1.2) An image whose listed manifest the registry neither served nor said it lacks: not counted broken. */
+export interface UndeterminedImage {
+  id: number
+  why: string
 }
 
 export interface ImageGraphResult {
@@ -43,6 +72,12 @@ export interface ImageGraphResult {
   manifestReads: number
   /** Plans computed to decide what else to read. */
   planRounds: number
+  /** (1.2) Registry checks of manifests indexes list that the listing lacks. */
+  presenceChecks: number
+  /** (1.2) Listed versions another actor deleted meanwhile (their manifest 404, GitHub shows them gone): left out of `inventory`. */
+  gone: PackageVersion[]
+  /** (1.2) Images the registry could not say were broken or whole: not counted broken (see ImageGraphOptions.presence). */
+  undetermined: UndeterminedImage[]
 }
 
 /** Fills references (and unreadable, damaged) of every container package; the others pass through untouched. */
@@ -54,9 +89,10 @@ export async function buildImageGraph(inventory: PackageInventory, options: Imag
   // Non-container versions never refer to each other; a package already left untouched (a manifest
   // unreadable, or a listing that kept changing) needs nothing more: each read is a download.
   if (inventory.package.type !== 'container' || inventory.unreadable.length > 0 || inventory.listingProblem !== undefined) {
-    return { inventory, manifestReads: 0, planRounds: 0 }
+    return { inventory, manifestReads: 0, planRounds: 0, presenceChecks: 0, gone: [], undetermined: [] }
   }
-  const graph = new PackageGraph(inventory, options.reader)
+  const graph = new PackageGraph(inventory, options)
+  const judgesBroken = options.judgesBroken?.(inventory.package) ?? false
 
   graph.addReferences(tagReferences(inventory.versions, graph.byDigest))
   await graph.read(inventory.versions.filter((version) => version.tags.length > 0 && !graph.isSignatureArtifact(version)))
@@ -75,20 +111,29 @@ export async function buildImageGraph(inventory: PackageInventory, options: Imag
     unreadable = graph.unreadable((version) => kept.has(version.id))
     if (unreadable.length > 0) break
     // A plan that deletes nothing cannot break an image, and reading cannot make it delete more
-    // (a child follows a kept index, a referrer a kept subject): nothing else needs reading. Damaged
-    // images are those the reads made anyway show (contract 1.1: no extra reads to find them).
-    if (inventory.versions.every((version) => kept.has(version.id))) break
-    const unread = inventory.versions.filter((version) => graph.mayReferToOthers(version))
+    // (a child follows a kept index, a referrer a kept subject): nothing else needs reading — unless
+    // a `broken` rule covers the package: an untagged index must be read to be judged (1.2).
+    const present = graph.present()
+    if (!judgesBroken && present.every((version) => kept.has(version.id))) break
+    const unread = present.filter((version) => graph.mayReferToOthers(version))
     if (unread.length === 0) break
     await graph.read(newestOfEachBurst(unread))
   }
-  return { inventory: graph.inventory(unreadable), manifestReads: graph.reads, planRounds }
+  return {
+    inventory: graph.inventory(unreadable),
+    manifestReads: graph.reads,
+    planRounds,
+    presenceChecks: graph.presenceChecks,
+    gone: graph.goneVersions(),
+    undetermined: graph.undeterminedImages()
+  }
 }
 
 /** What is known of one package's manifests so far. */
 class PackageGraph {
   readonly byDigest: Map<string, PackageVersion>
   reads = 0
+  presenceChecks = 0
   /** Grows with every reference or damaged index learned: the plan depends on nothing else read. */
   learned = 0
   private readonly repository: string
@@ -100,16 +145,33 @@ class PackageGraph {
   private readonly nestedIndexes = new Set<number>()
   /** Version id → why its manifest could not be read. */
   private readonly failures = new Map<number, string>()
-  /** Index version id → the platform manifests it lists that the package does not have. */
+  /** Index version id → the platform manifests it lists that the registry does not have. */
   private readonly missing = new Map<number, DamagedImage['missing']>()
+  /** Index version id → why the registry could not say whether it has a manifest the index lists. */
+  private readonly undetermined = new Map<number, string>()
+  /** The registry's answer per digest the listing lacks, asked once per package. */
+  private readonly presence = new Map<string, Promise<ManifestPresence>>()
+  /** Listed versions another actor deleted meanwhile, by id. */
+  private readonly gone = new Map<number, PackageVersion>()
+  private readonly reader: ManifestReader
 
   constructor(
     private readonly source: PackageInventory,
-    private readonly reader: ManifestReader
+    private readonly options: ImageGraphOptions
   ) {
+    this.reader = options.reader
     this.byDigest = indexByDigest(source.versions)
     this.repository = registryRepository(source.package.owner, source.package.name)
     this.addReferences(source.references)
+  }
+
+  /** The listed versions still present (not found gone). */
+  present(): PackageVersion[] {
+    return this.gone.size === 0 ? this.source.versions : this.source.versions.filter((version) => !this.gone.has(version.id))
+  }
+
+  goneVersions(): PackageVersion[] {
+    return [...this.gone.values()].sort((a, b) => a.id - b.id)
   }
 
   addReferences(references: readonly VersionReference[]): void {
@@ -137,6 +199,8 @@ class PackageGraph {
    * manifest (signature layers, no children) would tell nothing more, so it is not read.
    */
   isSignatureArtifact(version: PackageVersion): boolean {
+    // With a tag of its own (`prod` beside `sha256-<hex>.sig`) it is an image too (1.2): read it.
+    if (!version.tags.every(isDigestTag)) return false
     return version.tags.some((tag) => {
       const signed = cosignArtifactSubject(tag)
       return signed !== undefined && signed !== version.name && this.byDigest.has(signed)
@@ -163,12 +227,13 @@ class PackageGraph {
       if (fetched.digest !== version.name) throw new RegistryError(`the registry served manifest ${fetched.digest} instead`, 'DIGEST_MISMATCH')
       manifest = parseManifest(fetched)
     } catch (error) {
+      if (await this.wasDeletedMeanwhile(error, version)) return []
       this.failures.set(version.id, describeFailure(error, version))
       return []
     }
     this.addReferences(referencesFromManifest(version, manifest, this.byDigest))
     if (manifest.kind !== 'index') return []
-    this.recordMissing(version, manifest)
+    await this.recordMissing(version, manifest)
     // Only reading a nested index tells which versions belong to it.
     const nested = manifest.manifests
       .filter((entry) => isIndexMediaType(entry.mediaType))
@@ -179,23 +244,69 @@ class PackageGraph {
   }
 
   /**
-   * An index listing a platform manifest the package does not have is broken: `docker pull` fails for
-   * that platform. A missing attestation or referrer does not break a pull; a referrers-tag index of a
-   * present digest lists referrers, not platforms. Known from the reads made anyway: no extra read.
+   * (1.2) A manifest that answers "not found" for a listed version GitHub then shows gone: another
+   * actor deleted it after the listing. The version leaves the view; it is not a read failure. One
+   * GitHub still lists is (the caller fails closed), as is one whose state GitHub does not tell.
    */
-  private recordMissing(version: PackageVersion, index: ParsedIndex): void {
+  private async wasDeletedMeanwhile(error: unknown, version: PackageVersion): Promise<boolean> {
+    const versionState = this.options.versionState
+    if (!versionState || !(error instanceof RegistryError) || error.code !== 'MANIFEST_UNKNOWN') return false
+    try {
+      if ((await versionState(this.source.package, version.id)) !== 'gone') return false
+    } catch {
+      return false
+    }
+    this.gone.set(version.id, version)
+    this.learned++
+    return true
+  }
+
+  /**
+   * An index listing a platform manifest the registry does not have is broken: `docker pull` fails for
+   * that platform. A missing attestation or referrer does not break a pull; a referrers-tag index of a
+   * present digest lists referrers, not platforms; an index another version lists is part of that
+   * image. A manifest the listing lacks is asked for: only the registry's "not found" counts (1.2).
+   */
+  private async recordMissing(version: PackageVersion, index: ParsedIndex): Promise<void> {
     const subject = referrersIndexSubject(version)
     if (subject !== undefined && this.byDigest.has(subject)) return
+    if (this.dependants.has(version.id)) return
+    const unlisted = index.manifests.filter((entry) => {
+      if (this.isListed(entry.digest) || classifyIndexEntry(entry) === 'attestation') return false
+      return entry.artifactType === undefined || entry.platform !== undefined
+    })
+    if (unlisted.length === 0) return
+    const answers = await Promise.all(unlisted.map((entry) => this.presenceOf(entry.digest)))
     const missing: DamagedImage['missing'] = []
-    for (const entry of index.manifests) {
-      if (this.byDigest.has(entry.digest) || classifyIndexEntry(entry) === 'attestation') continue
-      if (entry.artifactType !== undefined && entry.platform === undefined) continue
-      missing.push(entry.platform ? { digest: entry.digest, platform: platformLabel(entry.platform) } : { digest: entry.digest })
-    }
+    const unknown: string[] = []
+    unlisted.forEach((entry, k) => {
+      const answer = answers[k]
+      const platform = entry.platform ? platformLabel(entry.platform) : undefined
+      if (answer.state === 'absent') missing.push(platform ? { digest: entry.digest, platform } : { digest: entry.digest })
+      if (answer.state === 'unknown') unknown.push(`${platform ?? entry.digest}: ${answer.why}`)
+    })
+    if (unknown.length > 0) this.undetermined.set(version.id, unknown.join('; '))
     if (missing.length > 0) {
       this.missing.set(version.id, missing)
       this.learned++
     }
+  }
+
+  /** A present version of the listing has this digest. */
+  private isListed(digest: string): boolean {
+    const version = this.byDigest.get(digest)
+    return version !== undefined && !this.gone.has(version.id)
+  }
+
+  private presenceOf(digest: string): Promise<ManifestPresence> {
+    let answer = this.presence.get(digest)
+    if (answer === undefined) {
+      this.presenceChecks++
+      const checker = this.options.presence
+      answer = checker ? checker.manifestPresence(this.repository, digest) : presenceByReading(this.reader, this.repository, digest)
+      this.presence.set(digest, answer)
+    }
+    return answer
   }
 
   /**
@@ -205,7 +316,7 @@ class PackageGraph {
    * its manifest. A deleted nested index goes before whatever it lists: that cannot break an image.
    */
   unreadable(kept: (version: PackageVersion) => boolean): UnreadableManifest[] {
-    return this.source.versions
+    return this.present()
       .filter((version) => this.failures.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
       .sort((a, b) => a.id - b.id)
       .map((version) => ({ digest: version.name, reason: this.failures.get(version.id)! }))
@@ -213,15 +324,36 @@ class PackageGraph {
 
   /** Only images are judged broken: an index nested in another is part of that image. */
   private damaged(): DamagedImage[] {
-    return this.source.versions
+    return this.present()
       .filter((version) => this.missing.has(version.id) && !this.dependants.has(version.id))
       .sort((a, b) => a.id - b.id)
       .map((version) => ({ id: version.id, missing: this.missing.get(version.id)! }))
   }
 
+  /** Images not found broken whose listed manifests the registry did not answer for. */
+  undeterminedImages(): UndeterminedImage[] {
+    return this.present()
+      .filter((version) => this.undetermined.has(version.id) && !this.missing.has(version.id) && !this.dependants.has(version.id))
+      .sort((a, b) => a.id - b.id)
+      .map((version) => ({ id: version.id, why: this.undetermined.get(version.id)! }))
+  }
+
   inventory(unreadable: UnreadableManifest[]): PackageInventory {
     const damaged = this.damaged()
-    return { ...this.source, references: [...this.references], unreadable, ...(damaged.length > 0 ? { damaged } : {}) }
+    const versions = this.present()
+    const references = this.gone.size === 0 ? [...this.references] : this.references.filter((r) => !this.gone.has(r.child) && !this.gone.has(r.parent))
+    return { ...this.source, versions, references, unreadable, ...(damaged.length > 0 ? { damaged } : {}) }
+  }
+}
+
+/** Without a registry client (tests): a GET says present, its 404 MANIFEST_UNKNOWN absent, anything else unknown. */
+async function presenceByReading(reader: ManifestReader, repository: string, digest: string): Promise<ManifestPresence> {
+  try {
+    await reader.getManifest(repository, digest)
+    return { state: 'present' }
+  } catch (error) {
+    if (error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN') return { state: 'absent' }
+    return { state: 'unknown', why: error instanceof Error ? error.message : String(error) }
   }
 }
 

@@ -6,11 +6,15 @@
 // prefetched answer, or its failure, exactly as if it had asked itself.
 import type { PackageVersion } from '../model.js'
 import type { FetchedManifest, ManifestReader } from '../registry/manifests.js'
-import { cosignArtifactSubject } from '../registry/references.js'
+import { cosignArtifactSubject, isDigestTag } from '../registry/references.js'
 
-/** Tagged, and not a cosign `sha256-<hex>.sig|.att|.sbom` artifact (its tag says what it belongs to). */
+/**
+ * Tagged, and not a cosign `sha256-<hex>.sig|.att|.sbom` artifact (its tag says what it belongs to),
+ * unless it also carries a tag of its own (`prod`): then it is an image too, and read (1.2).
+ */
 export function surelyRead(version: PackageVersion): boolean {
-  return version.tags.length > 0 && !version.tags.some((tag) => cosignArtifactSubject(tag) !== undefined)
+  if (version.tags.length === 0) return false
+  return !version.tags.every(isDigestTag) || !version.tags.some((tag) => cosignArtifactSubject(tag) !== undefined)
 }
 
 export class PrefetchingReader implements ManifestReader {

@@ -1,8 +1,10 @@
 // Step 5: a dependant follows what it belongs to. It is deleted exactly when every version it belongs
-// to is deleted and nothing holds it back (protect, keep.tags, keep.versions); otherwise it stays, and
-// its reason names a parent that stays. Deleted dependants get their reason when groups are formed.
+// to is deleted and nothing holds it back (protect, keep.tags, keep.versions, or (1.2) a tag of its
+// own); otherwise it stays, and its reason names a parent that stays. Deleted dependants get their
+// reason when groups are formed.
+import { ownTags } from '../registry/references.js'
 import { isNewerByCreated } from './inventory-index.js'
-import { keep, markDeleted, labelOf, type PackageContext, type Verdicts } from './package-context.js'
+import { hasTags, keep, markDeleted, labelOf, type PackageContext, type Verdicts } from './package-context.js'
 import { DescriptionParts, flat, ReasonMemo, reasonParts, reasons } from './reasons.js'
 import { heldBack } from './rules.js'
 
@@ -42,7 +44,13 @@ export function judgeDependants(ctx: PackageContext, verdicts: Verdicts, forcedK
         keptEdge = e
       }
     }
-    if (keptParent < 0) {
+    const own = keptParent < 0 && hasTags(ctx, i) ? ownTags(ctx.index.versions[i].tags) : []
+    if (own.length > 0) {
+      // (1.2) `prod` beside `sha256-<hex>.sig`, a platform manifest tagged `v1.0-amd64`: someone
+      // tagged it for itself, so it does not go with what it belongs to. Once that is gone, it is an
+      // orphan, judged as an image by the rules.
+      keep(verdicts, i, reasons.ownTags(own, labelOf(ctx, newestParent(ctx, i))))
+    } else if (keptParent < 0) {
       markDeleted(verdicts, i, '') // reason and rule are written by buildGroups, which knows the group
     } else {
       const reference = graph.edgeReference[keptEdge]
@@ -54,4 +62,14 @@ export function judgeDependants(ctx: PackageContext, verdicts: Verdicts, forcedK
       keep(verdicts, i, reason)
     }
   }
+}
+
+/** The newest (by created_at, then id) of the versions dependant `i` belongs to. */
+function newestParent(ctx: PackageContext, i: number): number {
+  const { graph } = ctx
+  let newest = graph.edgeParent[graph.parentStart[i]]
+  for (let e = graph.parentStart[i] + 1; e < graph.parentStart[i + 1]; e++) {
+    if (isNewerByCreated(ctx.index, graph.edgeParent[e], newest)) newest = graph.edgeParent[e]
+  }
+  return newest
 }

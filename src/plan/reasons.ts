@@ -107,6 +107,8 @@ export const reasons = {
     flat(`kept: ${describeReference(kind, platform)} of ${parentLabel}`),
   deletedWith: (groupLabel: string, kind: ReferenceKind, platform: string | undefined, viaLabel?: string) =>
     flat(`delete: deleted with ${groupLabel} (${describeReference(kind, platform)}${viaLabel ? ` of ${viaLabel}` : ''})`),
+  /** (1.2) A dependant whose parents all go, kept because it carries tags of its own. */
+  ownTags: (tags: readonly string[], parentLabel: string) => flat(`kept: also tagged ${listTags(tags)} (a tag of its own: it does not go with ${parentLabel})`),
   cycle: () => 'kept: part of (or below) a reference cycle between manifests, kept for safety',
   lastVersion: (isContainer: boolean) =>
     isContainer ? 'kept: last tagged version (GitHub refuses to delete it)' : 'kept: last version (GitHub refuses to delete it)'

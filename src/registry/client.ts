@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import { parseChallenge, type BearerChallenge } from './challenge.js'
 import { pullAdvice, RegistryError, registryErrorDetail, registryUnusableMessage } from './errors.js'
 import { RegistryHttp, type HttpAnswer, type ReadBudget, type RequestKind } from './http.js'
-import { isDigest, MANIFEST_ACCEPT, type FetchedManifest, type ManifestReader } from './manifests.js'
+import { isDigest, MANIFEST_ACCEPT, type FetchedManifest, type ManifestPresence, type ManifestPresenceChecker, type ManifestReader } from './manifests.js'
 import { isTag, isValidRepository, isVerifiableDigest } from './names.js'
 import { proxyAwareFetch } from './proxy-fetch.js'
 
@@ -72,7 +72,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** A token-service GET within the budget of the read that needs the token. */
 type TokenGet = (url: string, headers: Record<string, string>) => Promise<HttpAnswer>
 
-export class RegistryClient implements ManifestReader {
+export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
   readonly stats: RegistryStats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0 }
   private readonly base: URL
   private readonly http: RegistryHttp
@@ -115,6 +115,37 @@ export class RegistryClient implements ManifestReader {
   }
 
   async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    return this.inTurn(repository, reference, (repo, giveUp) => this.guarded(giveUp, (budget) => this.readWithin(repo, reference, budget)))
+  }
+
+  /**
+   * (1.2) Whether the registry has manifest `digest` of `repository`: a HEAD, which downloads
+   * nothing. A HEAD answer has no body, so a 404 (or a refusal of the HEAD alone) is asked again
+   * with a GET, whose error body tells MANIFEST_UNKNOWN (absent) from NAME_UNKNOWN (unknown).
+   */
+  async manifestPresence(repository: string, digest: string): Promise<ManifestPresence> {
+    try {
+      return await this.inTurn(repository, digest, async (repo, giveUp) => {
+        const ask = (method: 'GET' | 'HEAD'): Promise<HttpAnswer> => this.guarded(giveUp, (budget) => this.ask(repo, digest, budget, method))
+        const head = await ask('HEAD')
+        if (head.status === 200) return { state: 'present' }
+        if (head.status !== 404 && head.status !== 401 && head.status !== 403) return { state: 'unknown', why: this.manifestFailure(head, repo, digest).message }
+        const get = await ask('GET')
+        if (get.status === 200) {
+          this.stats.manifestReads++
+          return { state: 'present' }
+        }
+        if (get.status === 404 && registryErrorDetail(get.body).code === 'MANIFEST_UNKNOWN') return { state: 'absent' }
+        if (get.status === 404) return { state: 'unknown', why: `${this.host}/${repo} answered 404 ${registryErrorDetail(get.body).code ?? 'without an error code'} for ${digest}` }
+        return { state: 'unknown', why: this.manifestFailure(get, repo, digest).message }
+      })
+    } catch (error) {
+      return { state: 'unknown', why: error instanceof Error ? error.message : String(error) }
+    }
+  }
+
+  /** Checks the names, then runs `request` once the repository's first request answered (its challenge is then known). */
+  private async inTurn<T>(repository: string, reference: string, request: (repo: string, giveUp: AbortController) => Promise<T>): Promise<T> {
     const repo = repository.toLowerCase()
     if (!isValidRepository(repo)) throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID')
     if (isDigest(reference) ? !isVerifiableDigest(reference) : !isTag(reference)) {
@@ -125,9 +156,9 @@ export class RegistryClient implements ManifestReader {
     const first = this.firstRead.get(repo)
     if (first) {
       await first
-      return this.read(repo, reference, giveUp)
+      return request(repo, giveUp)
     }
-    const reading = this.read(repo, reference, giveUp)
+    const reading = request(repo, giveUp)
     this.firstRead.set(repo, reading.catch(() => undefined))
     return reading
   }
@@ -149,11 +180,12 @@ export class RegistryClient implements ManifestReader {
     return failures.length > 0 ? registryUnusableMessage(this.host, failures) : undefined
   }
 
-  private async read(repo: string, reference: string, giveUp: AbortController): Promise<FetchedManifest> {
+  /** One request within its own time budget; once one ran out of time the repository's other requests give up. */
+  private async guarded<T>(giveUp: AbortController, request: (budget: ReadBudget) => Promise<T>): Promise<T> {
     if (giveUp.signal.aborted) throw giveUp.signal.reason
     const budget: ReadBudget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal }
     try {
-      return await this.readWithin(repo, reference, budget)
+      return await request(budget)
     } catch (error) {
       if (error instanceof RegistryError && error.code === 'TIMEOUT' && !giveUp.signal.aborted) giveUp.abort(error)
       throw error
@@ -161,10 +193,22 @@ export class RegistryClient implements ManifestReader {
   }
 
   private async readWithin(repo: string, reference: string, budget: ReadBudget): Promise<FetchedManifest> {
+    const answer = await this.ask(repo, reference, budget, 'GET')
+    if (answer.status !== 200) {
+      const failure = this.manifestFailure(answer, repo, reference)
+      throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure
+    }
+    this.access.set(repo, { authorized: true })
+    this.stats.manifestReads++
+    return this.interpret(answer, reference)
+  }
+
+  /** The registry's answer for the manifest, after its challenge and token if it asks for one. */
+  private async ask(repo: string, reference: string, budget: ReadBudget, method: 'GET' | 'HEAD'): Promise<HttpAnswer> {
     // Not encoded: the repository's slashes are path separators, and both grammars are URL-safe.
     const url = new URL(`v2/${repo}/manifests/${reference}`, this.base).toString()
     const get = (target: string, headers: Record<string, string>, kind: RequestKind, maxBodyBytes: number): Promise<HttpAnswer> =>
-      this.http.get(target, headers, { kind, maxBodyBytes, budget })
+      this.http.get(target, headers, { kind, maxBodyBytes, budget, method: kind === 'manifest' ? method : 'GET' })
     let key = this.keyOfRepository.get(repo)
     const cached = key === undefined ? undefined : this.tokens.get(key)
     if (cached?.refusal) throw this.accessFailed(repo, cached.refusal)
@@ -189,13 +233,7 @@ export class RegistryClient implements ManifestReader {
       this.access.set(repo, { authorized: true })
       answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES)
     }
-    if (answer.status !== 200) {
-      const failure = this.manifestFailure(answer, repo, reference)
-      throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure
-    }
-    this.access.set(repo, { authorized: true })
-    this.stats.manifestReads++
-    return this.interpret(answer, reference)
+    return answer
   }
 
   /** Records a failed authorization of `repo` (unless the registry let it in before) and returns the error to throw. */

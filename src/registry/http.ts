@@ -48,6 +48,8 @@ export interface ReadBudget {
 
 export interface GetOptions {
   kind: RequestKind
+  /** HEAD asks whether the manifest exists without downloading it (default GET). */
+  method?: 'GET' | 'HEAD'
   /** Bodies larger than this are refused unread (Content-Length) or as soon as the stream passes it. */
   maxBodyBytes: number
   budget: ReadBudget
@@ -117,14 +119,14 @@ export class RegistryHttp {
    * last answer, retryable or not: the caller maps statuses to errors. Throws a RegistryError when
    * no answer came (network, timeout), when the body is over the limit, or the budget's signal's reason.
    */
-  async get(url: string, headers: Record<string, string>, { kind, maxBodyBytes, budget }: GetOptions): Promise<HttpAnswer> {
+  async get(url: string, headers: Record<string, string>, { kind, maxBodyBytes, budget, method = 'GET' }: GetOptions): Promise<HttpAnswer> {
     const { retries } = this.options
-    const where = `GET ${new URL(url).pathname}`
+    const where = `${method} ${new URL(url).pathname}`
     let timeouts = 0
     for (let attempt = 0; ; attempt++) {
       let answer: Omit<HttpAnswer, 'attempts'>
       try {
-        answer = await this.limit(() => this.once(url, headers, maxBodyBytes, budget))
+        answer = await this.limit(() => this.once(method, url, headers, maxBodyBytes, budget))
       } catch (error) {
         if (budget.signal?.aborted) throw budget.signal.reason
         if (error instanceof BodyTooLarge) {
@@ -170,22 +172,23 @@ export class RegistryHttp {
   }
 
   /** One attempt; the body is read inside the concurrency slot so a slot means one open response. */
-  private async once(url: string, headers: Record<string, string>, maxBodyBytes: number, budget: ReadBudget): Promise<Omit<HttpAnswer, 'attempts'>> {
+  private async once(method: 'GET' | 'HEAD', url: string, headers: Record<string, string>, maxBodyBytes: number, budget: ReadBudget): Promise<Omit<HttpAnswer, 'attempts'>> {
     if (budget.signal?.aborted) throw budget.signal.reason
     budget.deadline ??= Date.now() + budget.totalMs
     const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.options.timeoutMs, remainingMs(budget))))
     const signal = budget.signal ? AbortSignal.any([timeout, budget.signal]) : timeout
     try {
-      return await this.exchange(url, headers, maxBodyBytes, signal)
+      return await this.exchange(method, url, headers, maxBodyBytes, signal)
     } catch (error) {
       if (budget.signal?.aborted) throw budget.signal.reason
       throw timeout.aborted ? new AttemptTimedOut() : error
     }
   }
 
-  private async exchange(url: string, headers: Record<string, string>, maxBodyBytes: number, signal: AbortSignal): Promise<Omit<HttpAnswer, 'attempts'>> {
-    const response = await this.options.fetch(url, { headers, redirect: 'follow', signal })
-    const announced = Number(response.headers.get('content-length') ?? Number.NaN)
+  private async exchange(method: 'GET' | 'HEAD', url: string, headers: Record<string, string>, maxBodyBytes: number, signal: AbortSignal): Promise<Omit<HttpAnswer, 'attempts'>> {
+    const response = await this.options.fetch(url, { method, headers, redirect: 'follow', signal })
+    // A HEAD's Content-Length is the size of the manifest it did not send.
+    const announced = method === 'HEAD' ? Number.NaN : Number(response.headers.get('content-length') ?? Number.NaN)
     if (announced > maxBodyBytes) {
       await response.body?.cancel().catch(() => {})
       throw new BodyTooLarge(announced, true)

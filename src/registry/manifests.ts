@@ -46,6 +46,18 @@ export interface ManifestReader {
   getManifest(repository: string, reference: string): Promise<FetchedManifest>
 }
 
+/**
+ * (1.2) Whether the registry has a manifest, as the registry itself says: `absent` only for its
+ * "not found" (404 MANIFEST_UNKNOWN); any other failure (401, 403, 5xx, NAME_UNKNOWN, no answer) is
+ * `unknown`, with why.
+ */
+export type ManifestPresence = { state: 'present' } | { state: 'absent' } | { state: 'unknown'; why: string }
+
+/** Asks the registry whether it has a manifest, without downloading it where it can (HEAD). */
+export interface ManifestPresenceChecker {
+  manifestPresence(repository: string, digest: string): Promise<ManifestPresence>
+}
+
 export interface Platform {
   os: string
   architecture: string

@@ -21,6 +21,22 @@ export function cosignArtifactSubject(tag: string): string | undefined {
   return match ? `${match[1]}:${match[2]}` : undefined
 }
 
+/**
+ * A tag tools derive from a digest (`sha256-<hex>`, `sha256-<hex>.sig|.att|.sbom`): it says what the
+ * version belongs to. Any other tag (`prod`, `v1.0-amd64`) is a tag of its own (contract 1.2).
+ */
+export function isDigestTag(tag: string): boolean {
+  return DIGEST_DERIVED_TAG.test(tag)
+}
+
+// Looser than the tags above (any length of hex): a tag of that shape is never a tag someone chose.
+const DIGEST_DERIVED_TAG = /^(sha256|sha512)-[0-9a-f]+(\.(sig|att|sbom))?$/
+
+/** The tags of `tags` that are not derived from a digest: a dependant carrying one does not follow what it belongs to. */
+export function ownTags(tags: readonly string[]): string[] {
+  return tags.filter((tag) => !isDigestTag(tag))
+}
+
 /** The digest an OCI referrers-tag-schema index (tagged `sha256-<hex>`) lists the referrers of. */
 export function referrersTagSubject(tag: string): string | undefined {
   const match = REFERRERS_TAG.exec(tag)
