@@ -3,6 +3,7 @@ import { emptyCounts } from '../../src/report/run-report.js'
 import type { RestoreItem } from '../../src/execute/restore.js'
 import type { RuleAccount } from '../../src/model.js'
 import { escapeHtml, formatAge, renderRestoreSummary, renderSummary, ROWS_PER_TABLE } from '../../src/report/summary.js'
+import { describeParts } from '../../src/report/image-entries.js'
 
 const NOW = '2026-11-20T00:00:00.000Z'
 
@@ -414,4 +415,10 @@ describe('the restore summary (1.2)', () => {
     expect(html.split('\n')[1]).toBe('<p>✅ <strong>Restore</strong>: all 3 versions (1 image) came back (1 of them already there).</p>')
     expect(html).toContain('Change the policy before the next scheduled run')
   })
+})
+
+test('a cosign .att is counted as an attestation and a .sbom as an SBOM, not as signatures', () => {
+  const hex = 'a'.repeat(64)
+  const part = (id: number, tag: string): ReportedVersion => version(id, 'delete', [tag], { role: 'dependant', belongsTo: [1], kind: 'signature' })
+  expect(describeParts([part(2, `sha256-${hex}.sig`), part(3, `sha256-${hex}.att`), part(4, `sha256-${hex}.sbom`)])).toBe('1 attestation + 1 signature + 1 SBOM')
 })
