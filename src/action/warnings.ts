@@ -6,7 +6,9 @@ const issued: string[] = []
 
 /** A warning annotation (and log line), remembered for the summary. */
 export function warn(message: string, properties?: core.AnnotationProperties): void {
-  issued.push(properties?.file && properties.startLine ? `${properties.file}:${properties.startLine}: ${message}` : message)
+  // The summary has no annotation to show the file and line: they lead the message (once).
+  const where = properties?.file ? `${properties.file}${properties.startLine ? `:${properties.startLine}` : ''}` : undefined
+  issued.push(where && !message.startsWith(where) ? `${where}: ${message}` : message)
   core.warning(message, properties)
 }
 
