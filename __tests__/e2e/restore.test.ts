@@ -304,7 +304,7 @@ test.concurrent("a dry run's plan file: nothing to restore, and not a single req
     expect(w.fake.requests).toEqual([])
     expectOwnResultFile(restoring, dryRun, { mode: 'restore', totals: { versions: 0, restored: 0, present: 0, failed: 0 } })
     expect(restoring.stdout).toContain('the plan file is from a dry run, which deleted nothing: nothing to restore')
-    expect(restoring.summary).toContain('the plan file is from a dry run, which deleted nothing: nothing to restore')
+    expect(restoring.summary.split('\n')[1]).toBe('<p>✅ <strong>Nothing to restore</strong>: the plan file is from a dry run, which deleted nothing.</p>')
     expect(restoring.outputs).toMatchObject({ 'planned-count': '0', 'failed-count': '0' })
   })
 )

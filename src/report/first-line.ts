@@ -25,7 +25,7 @@ function stopWords(report: RunReport): string | undefined {
 function problems(report: RunReport): string[] {
   const found: string[] = []
   if (report.missing.length > 0) {
-    found.push(`${report.missing.length === 1 ? 'a package the policy names was' : `${report.missing.length} packages the policy names were`} not found (${names(report.missing)}): their versions were not looked at`)
+    found.push(`${report.missing.length === 1 ? 'a package the policy names was' : `${report.missing.length} packages the policy names were`} not found (${names(report.missing)}): check the name, or let the token see it (what to do is below)`)
   }
   const safe = untouchedPackages(report)
   if (safe.length > 0) found.push(`${plural(safe.length, 'package')} left untouched for safety (${names(safe.map(p => p.key))})`)
