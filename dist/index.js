@@ -34403,7 +34403,7 @@ function presentManifests(packages, gone) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1428);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7197);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(915);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -34417,7 +34417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7197:
+/***/ 915:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34513,6 +34513,89 @@ function getSettings(env = process.env) {
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
         runnerTemp: env.RUNNER_TEMP || env.TMPDIR || '/tmp'
     };
+}
+
+;// CONCATENATED MODULE: ./src/report/image-entries.ts
+/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
+function rootImages(version, byId) {
+    const roots = new Set();
+    const seen = new Set();
+    const stack = [...(version.belongsTo ?? [])];
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (seen.has(id))
+            continue;
+        seen.add(id);
+        const parent = byId.get(id);
+        if (!parent)
+            continue;
+        if (parent.role === 'image')
+            roots.add(id);
+        else
+            stack.push(...(parent.belongsTo ?? []));
+    }
+    return [...roots];
+}
+function imageEntries(versions) {
+    const byId = new Map(versions.map(v => [v.id, v]));
+    const entries = new Map();
+    for (const v of versions)
+        if (v.role === 'image')
+            entries.set(v.id, { image: v, parts: [] });
+    for (const v of versions) {
+        if (v.role === 'image')
+            continue;
+        const roots = rootImages(v, byId);
+        // A dependant without a present image (a reference cycle) is shown on its own.
+        if (roots.length === 0)
+            entries.set(v.id, { image: v, parts: [] });
+        for (const root of roots)
+            entries.get(root).parts.push(v);
+    }
+    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
+}
+// In this order in the description: what a user pulls first, then what is attached to it.
+const KIND_NAMES = {
+    attestation: ['attestation', 'attestations'],
+    signature: ['signature', 'signatures'],
+    sbom: ['SBOM', 'SBOMs'],
+    subject: ['referrer', 'referrers'],
+    'referrers-index': ['referrers index', 'referrers indexes']
+};
+/**
+ * What a part is, as a user names it: a cosign `sha256-<hex>.att` is an attestation and `.sbom` an
+ * SBOM, though the graph files all three cosign artifacts as 'signature'.
+ */
+function partKind(part) {
+    if (part.kind !== 'signature')
+        return part.kind ?? 'child';
+    if (part.tags.some(t => t.endsWith('.att')))
+        return 'attestation';
+    if (part.tags.some(t => t.endsWith('.sbom')))
+        return 'sbom';
+    return 'signature';
+}
+/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
+function describeParts(parts) {
+    if (parts.length === 0)
+        return '';
+    // A platform entry without a platform is a nested index.
+    const platforms = parts
+        .filter(p => p.kind === 'platform')
+        .map(p => p.platform ?? 'nested index')
+        .sort();
+    const counts = new Map();
+    for (const p of parts)
+        if (p.kind !== 'platform')
+            counts.set(partKind(p), (counts.get(partKind(p)) ?? 0) + 1);
+    const order = Object.keys(KIND_NAMES);
+    const others = [...counts]
+        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
+        .map(([kind, n]) => {
+        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
+        return `${n} ${n === 1 ? one : many}`;
+    });
+    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
 }
 
 ;// CONCATENATED MODULE: ./node_modules/date-fns/_lib/getRoundingMethod.js
@@ -34849,6 +34932,376 @@ function differenceInHours(laterDate, earlierDate, options) {
 
 // Fallback for modularized imports:
 /* harmony default export */ const date_fns_differenceInHours = ((/* unused pure expression or super */ null && (differenceInHours)));
+
+;// CONCATENATED MODULE: ./src/plan/timestamps.ts
+// ISO 8601 date-times to epoch ms. GitHub's form ("2026-06-15T12:00:00Z", optionally with a fraction)
+// is parsed by hand, about three times faster than Date.parse, which matters at a million versions
+// (two timestamps each). Other ISO 8601 date-times (an offset, no seconds) take a slower strict path.
+// Anything else — a date alone, "12", "June 5" — is unreadable (UNREADABLE_TIME), never guessed at as
+// Date.parse would ("12" is 2001 to it): the planner keeps a version whose timestamp it cannot read.
+const ZERO = 48;
+/**
+ * What an unreadable timestamp parses to. Such a version is kept (see unreadable-timestamps.ts);
+ * as the oldest of all, it never takes the place of a readable version among "the N newest".
+ */
+const UNREADABLE_TIME = Number.NEGATIVE_INFINITY;
+function digit(s, i) {
+    const d = s.charCodeAt(i) - ZERO;
+    return d >= 0 && d <= 9 ? d : -1000; // poisons the sum, failing the range checks below
+}
+function two(s, i) {
+    return digit(s, i) * 10 + digit(s, i + 1);
+}
+function daysInMonth(year, month) {
+    if (month === 2)
+        return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+    return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year, month, day) {
+    const y = month <= 2 ? year - 1 : year;
+    const era = Math.floor(y / 400);
+    const yearOfEra = y - era * 400;
+    const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+    const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+    return era * 146097 + dayOfEra - 719468;
+}
+function parseUtc(s) {
+    if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84)
+        return undefined;
+    if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58)
+        return undefined;
+    const year = two(s, 0) * 100 + two(s, 2);
+    const month = two(s, 5);
+    const day = two(s, 8);
+    const hour = two(s, 11);
+    const minute = two(s, 14);
+    const second = two(s, 17);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+        return undefined;
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+        return undefined;
+    let k = 19;
+    let ms = 0;
+    if (s.charCodeAt(k) === 46) {
+        // Fraction: milliseconds from the first three digits, further digits truncated (as Date.parse does).
+        k++;
+        const start = k;
+        let scale = 100;
+        while (k < s.length && digit(s, k) >= 0) {
+            ms += digit(s, k) * scale;
+            scale /= 10;
+            k++;
+        }
+        if (k === start)
+            return undefined;
+        ms = Math.floor(ms + 1e-9); // 0.1 + 0.01 ... is inexact; the sum is a whole number of ms plus a fraction below 1
+    }
+    if (k !== s.length - 1 || s.charCodeAt(k) !== 90)
+        return undefined; // only "Z" on the fast path
+    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+}
+// Date, "T", hours and minutes, optional seconds and fraction, then "Z" or an offset (read as UTC without one).
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+/** Any ISO 8601 date-time, strictly: UNREADABLE_TIME for anything else. */
+function parseIsoDateTime(s) {
+    const m = ISO_DATE_TIME.exec(s);
+    if (!m)
+        return UNREADABLE_TIME;
+    const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+    const second = m[6] === undefined ? 0 : Number(m[6]);
+    const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+    const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
+    const offsetMinutes = m[11] === undefined ? 0 : Number(m[11]);
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+        return UNREADABLE_TIME;
+    if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59)
+        return UNREADABLE_TIME;
+    const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms - offset;
+}
+/** Epoch ms of an ISO 8601 date-time; UNREADABLE_TIME when it is not one. */
+function parseTimestamp(iso) {
+    if (typeof iso !== 'string')
+        return UNREADABLE_TIME;
+    return parseUtc(iso) ?? parseIsoDateTime(iso);
+}
+/** The timestamp could not be read: the version must not be deleted. */
+function isUnreadableTime(ms) {
+    return ms === UNREADABLE_TIME;
+}
+/**
+ * parseTimestamp for many timestamps in a row: versions listed in order share their day, so the
+ * date part ("2026-06-15") of GitHub's form is parsed once per day and only the time of day per
+ * timestamp. Same results as parseTimestamp for every input.
+ */
+function createTimestampParser() {
+    let day = ''; // "YYYY-MM-DDT" of the last timestamp parsed by the fast path
+    let dayMs = 0;
+    return (iso) => {
+        if (typeof iso !== 'string')
+            return UNREADABLE_TIME;
+        if (iso.length === 20 && day !== '' && iso.startsWith(day) && iso.charCodeAt(19) === 90) {
+            if (iso.charCodeAt(13) === 58 && iso.charCodeAt(16) === 58) {
+                const hour = two(iso, 11);
+                const minute = two(iso, 14);
+                const second = two(iso, 17);
+                if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
+                    return dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
+                }
+            }
+        }
+        const fast = parseUtc(iso);
+        if (fast === undefined)
+            return parseIsoDateTime(iso);
+        if (iso.length === 20) {
+            day = iso.slice(0, 11);
+            dayMs = fast - ((two(iso, 11) * 60 + two(iso, 14)) * 60 + two(iso, 17)) * 1000;
+        }
+        return fast;
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/html.ts
+// The pieces every part of the job summary is made of: escaped text, sizes in bytes, and
+// tables and lists bounded by a row count and a byte allowance, each saying what it left out.
+
+
+/** Rows per version table before the rest is left to the plan file. */
+const ROWS_PER_TABLE = 250;
+/** Entries of a list ("not found", failures, warnings) before the rest is counted. */
+const LIST_ITEMS = 20;
+/** A message longer than this is cut (the plan file and the log have it whole). */
+const MAX_MESSAGE_CHARS = 1000;
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' };
+/**
+ * Text as HTML. Line breaks become character references: the summary is one HTML block of
+ * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
+ * read as Markdown.
+ */
+function escapeHtml(text) {
+    return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
+}
+function formatAge(timestamp, now) {
+    const time = parseTimestamp(timestamp);
+    if (isUnreadableTime(time))
+        return 'unknown'; // as the planner reads it: "12" is no date (Date would say 2001)
+    const hours = differenceInHours(new Date(now), time);
+    return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
+}
+function shortName(name) {
+    return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name;
+}
+function clip(text) {
+    return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
+}
+const bytes = (text) => Buffer.byteLength(text);
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+function leftOutNote(count, what, planPath, forSize) {
+    const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
+    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+}
+/**
+ * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
+ * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
+ * rendered only as far as they are shown.
+ */
+function limitedTable(spec, planPath, allowance) {
+    const open = `${spec.open ?? ''}<table>${spec.head}`;
+    const close = `</table>${spec.close ?? ''}`;
+    let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true));
+    const rows = [];
+    let cut = size > allowance;
+    for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
+        const row = spec.row(i);
+        if (size + bytes(row) > allowance)
+            cut = true;
+        else {
+            rows.push(row);
+            size += bytes(row);
+        }
+    }
+    const omitted = spec.count - rows.length;
+    const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : '';
+    if (rows.length === 0)
+        return { html: bytes(note) <= allowance ? note : '', cut };
+    // The note goes inside a wrapper (<details>) so it is seen where the rows are.
+    return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut };
+}
+/** At most LIST_ITEMS entries, each clipped and escaped, and how many more there are. */
+function limitedList(items, render, what) {
+    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
+    const more = items.length - shown.length;
+    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
+}
+
+;// CONCATENATED MODULE: ./src/report/first-line.ts
+// The summary's first line (contract 1.2): what happened, truthfully, with a sign a user can
+// trust at a glance. ❌ when the run exits with failure; else ⚠️ when something the user must
+// act on happened although the run succeeded (a named package not found, a package left
+// untouched, deletions stopped by a limit or a cancellation, a cache that failed); else ✅.
+// Deferral by max-deletions is what the policy asked for: ✅. A dry run has the same sign and
+// says "Dry run" in words.
+
+/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
+function untouchedPackages(report) {
+    return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0);
+}
+const names = (keys) => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim();
+/** Why deletions stopped early, in words; undefined when they did not. */
+function stopWords(report) {
+    if (!report.stoppedEarly && !report.stopKind)
+        return undefined;
+    const why = report.stoppedEarly ? escapeHtml(report.stoppedEarly) : { 'rate-limit': "GitHub's rate limit ran out", wait: 'a wait GitHub asked for was too long', cancelled: 'the run was cancelled' }[report.stopKind];
+    return report.resumeAt ? `${why}; GitHub allows requests again at ${escapeHtml(report.resumeAt)}` : why;
+}
+/** What makes a successful run ⚠️, each in a few words (the sections below say what to do). */
+function problems(report) {
+    const found = [];
+    if (report.missing.length > 0) {
+        found.push(`${report.missing.length === 1 ? 'a package the policy names was' : `${report.missing.length} packages the policy names were`} not found (${names(report.missing)}): check the name, or let the token see it (what to do is below)`);
+    }
+    const safe = untouchedPackages(report);
+    if (safe.length > 0)
+        found.push(`${plural(safe.length, 'package')} left untouched for safety (${names(safe.map(p => p.key))})`);
+    const stop = stopWords(report);
+    if (stop)
+        found.push(`deletions stopped early (${stop}): ${plural(report.totals.deferred, 'version')} deferred to a later run`);
+    if (report.cacheProblem)
+        found.push(`the manifest cache failed (${escapeHtml(clip(report.cacheProblem))}): every manifest was read from the registry`);
+    return found;
+}
+/** The sentence after the title, by what the run did. */
+function body(report) {
+    const t = report.totals;
+    const capped = t.deferred > 0 && !stopWords(report) ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : '';
+    if (report.mode === 'dry-run') {
+        return { title: 'Dry run', text: `nothing was deleted; ${plural(t.planned, 'version')} would be deleted${capped}. Set <code>dry-run: false</code> to execute this plan.` };
+    }
+    if (t.failed > 0) {
+        const attempted = t.deleted + t.skipped + t.failed;
+        return { title: `${t.failed} of ${plural(attempted, 'deletion')} failed`, text: `${t.deleted} deleted, ${t.skipped} skipped. The causes are below.` };
+    }
+    const stop = stopWords(report);
+    if (stop) {
+        const title = report.stopKind === 'cancelled' ? 'Cancelled' : 'Stopped early';
+        return { title, text: `${stop}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.` };
+    }
+    const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : '';
+    return { title: 'Executed', text: `the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${capped}.` };
+}
+function firstLine(report) {
+    const dry = report.mode === 'dry-run' ? '<strong>Dry run</strong>: ' : '';
+    if (report.packages.length === 0) {
+        const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package';
+        return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`;
+    }
+    const t = report.totals;
+    const safe = untouchedPackages(report);
+    if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
+        const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : '';
+        return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`;
+    }
+    const { title, text } = body(report);
+    const fails = report.failure !== undefined || t.failed > 0 || report.stopKind === 'cancelled';
+    // A failure the counts do not explain is said in its own words.
+    const why = report.failure !== undefined && t.failed === 0 && report.stopKind !== 'cancelled' ? ` The run fails: ${escapeHtml(clip(report.failure))}.` : '';
+    // A stop the title already tells is not said twice.
+    const stopTold = title === 'Stopped early' || title === 'Cancelled';
+    const found = problems(report).filter(p => !(stopTold && p.startsWith('deletions stopped early')));
+    const but = found.length > 0 ? ` But: ${found.join('; ')}.` : '';
+    const sign = fails ? '❌' : found.length > 0 || stopTold ? '⚠️' : '✅';
+    return `${sign} ${dry}${title === 'Dry run' ? '' : `<strong>${title}</strong>: `}${text}${why}${but}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/rule-accounts.ts
+
+/** Distinct reasons said per rule before the rest is counted. */
+const WHY_SENTENCES = 5;
+/** Per rule, in the order the rules first appear; empty when no package carries accounts (an older plan file). */
+function ruleTotals(packages) {
+    const totals = new Map();
+    for (const pkg of packages) {
+        for (const account of pkg.accounts ?? [])
+            add(totals, account);
+    }
+    return [...totals.values()];
+}
+function add(totals, account) {
+    const t = totals.get(account.rule) ?? { rule: account.rule, packages: 0, series: 0, selected: 0, deleted: 0, keptBy: {}, alsoTagged: 0, whyNothing: [], selectsNothingIn: 0 };
+    totals.set(account.rule, t);
+    t.packages++;
+    t.series += account.series;
+    t.selected += account.selected;
+    t.deleted += account.deleted;
+    t.alsoTagged += account.alsoTagged ?? 0;
+    for (const [by, n] of Object.entries(account.keptBy))
+        if (n > 0)
+            t.keptBy[by] = (t.keptBy[by] ?? 0) + n;
+    if (account.selected === 0) {
+        t.selectsNothingIn++;
+        if (account.whyNothing && !t.whyNothing.includes(account.whyNothing))
+            t.whyNothing.push(account.whyNothing);
+    }
+}
+/** "keep.latest 5 · protect 2 · in use 1", then the images outside the series only because of other tags. */
+function keptCell(t) {
+    const kept = Object.entries(t.keptBy)
+        .sort(([, a], [, b]) => b - a)
+        .map(([by, n]) => `${escapeHtml(by)} ${n}`);
+    if (t.alsoTagged > 0)
+        kept.push(`${t.alsoTagged} outside the series: also tagged otherwise`);
+    return kept.join(' · ');
+}
+/** The sentence for a rule that selects nothing anywhere, or nothing in some of its packages. */
+function nothingSentence(t) {
+    if (t.selectsNothingIn === 0)
+        return undefined;
+    const rule = `Rule <code>${escapeHtml(t.rule)}</code>`;
+    const shown = t.whyNothing.slice(0, WHY_SENTENCES).map(s => escapeHtml(clip(s)));
+    if (t.whyNothing.length > shown.length)
+        shown.push(`and ${t.whyNothing.length - shown.length} more reasons (the plan file has each package's)`);
+    const why = shown.length > 0 ? `: ${shown.join('; ')}` : '.';
+    if (t.selected === 0)
+        return `${rule} selects nothing${t.packages > 1 ? ` in any of its ${t.packages} packages` : ''}${why}`;
+    return `${rule} selects nothing in ${t.selectsNothingIn} of its ${t.packages} packages${why}`;
+}
+/** The section, within `allowance` bytes (its sentences and table together); '' when there are no accounts. */
+function ruleAccountSection(packages, mode, planPath, allowance) {
+    const totals = ruleTotals(packages);
+    if (totals.length === 0)
+        return '';
+    const intro = '<h3>What each rule did</h3>';
+    const sentences = totals.map(nothingSentence).filter((s) => s !== undefined);
+    const said = sentences.length > 0 ? `<ul>${sentences.map(s => `<li>${s}</li>`).join('')}</ul>` : '';
+    const head = `<tr><th>Rule</th><th>Packages</th><th>Images in series</th><th>Selected</th><th>${mode === 'dry-run' ? 'To delete' : 'Planned'}</th><th>Kept, by what</th></tr>`;
+    const row = (i) => {
+        const t = totals[i];
+        return `<tr><td><code>${escapeHtml(t.rule)}</code></td><td>${t.packages}</td><td>${t.series}</td><td>${t.selected}</td><td>${t.deleted}</td><td>${keptCell(t)}</td></tr>`;
+    };
+    const table = limitedTable({ head, count: totals.length, row, what: 'rules' }, planPath, allowance - intro.length - said.length);
+    return `${intro}${said}${table.html}`;
+}
+/**
+ * Why a package has nothing to delete, from its accounts: each rule's sentence, or what kept what it
+ * selected. Undefined without accounts.
+ */
+function nothingToDeleteWhy(pkg) {
+    if (!pkg.accounts || pkg.accounts.length === 0)
+        return undefined;
+    return pkg.accounts
+        .map(a => {
+        const rule = `rule '${a.rule}'`;
+        if (a.selected === 0)
+            return `${rule} selects nothing${a.whyNothing ? `: ${a.whyNothing}` : ` (${plural(a.series, 'image')} in its series)`}`;
+        const by = Object.entries(a.keptBy)
+            .filter(([, n]) => n > 0)
+            .map(([what, n]) => `${what} ${n}`)
+            .join(', ');
+        return `${rule} selects ${a.selected}, none deleted${by ? `; its series is kept by ${by}` : ''}`;
+    })
+        .join('; ');
+}
 
 ;// CONCATENATED MODULE: ./src/model.ts
 // Domain types shared by the pipeline: policy → inventory → plan → execute → report.
@@ -35417,249 +35870,149 @@ async function restoreFromPlan(file, api, options) {
     return { items, restored: count('restored'), present: count('already present'), failed: count('failed') };
 }
 
-;// CONCATENATED MODULE: ./src/report/image-entries.ts
-/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
-function rootImages(version, byId) {
-    const roots = new Set();
-    const seen = new Set();
-    const stack = [...(version.belongsTo ?? [])];
-    while (stack.length > 0) {
-        const id = stack.pop();
-        if (seen.has(id))
-            continue;
-        seen.add(id);
-        const parent = byId.get(id);
-        if (!parent)
-            continue;
-        if (parent.role === 'image')
-            roots.add(id);
-        else
-            stack.push(...(parent.belongsTo ?? []));
-    }
-    return [...roots];
-}
-function imageEntries(versions) {
-    const byId = new Map(versions.map(v => [v.id, v]));
-    const entries = new Map();
-    for (const v of versions)
-        if (v.role === 'image')
-            entries.set(v.id, { image: v, parts: [] });
-    for (const v of versions) {
-        if (v.role === 'image')
-            continue;
-        const roots = rootImages(v, byId);
-        // A dependant without a present image (a reference cycle) is shown on its own.
-        if (roots.length === 0)
-            entries.set(v.id, { image: v, parts: [] });
-        for (const root of roots)
-            entries.get(root).parts.push(v);
-    }
-    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
-}
-// In this order in the description: what a user pulls first, then what is attached to it.
-const KIND_NAMES = {
-    attestation: ['attestation', 'attestations'],
-    signature: ['signature', 'signatures'],
-    subject: ['referrer', 'referrers'],
-    'referrers-index': ['referrers index', 'referrers indexes']
-};
-/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
-function describeParts(parts) {
-    if (parts.length === 0)
-        return '';
-    // A platform entry without a platform is a nested index.
-    const platforms = parts
-        .filter(p => p.kind === 'platform')
-        .map(p => p.platform ?? 'nested index')
-        .sort();
-    const counts = new Map();
-    for (const p of parts)
-        if (p.kind !== 'platform')
-            counts.set(p.kind ?? 'child', (counts.get(p.kind ?? 'child') ?? 0) + 1);
-    const order = Object.keys(KIND_NAMES);
-    const others = [...counts]
-        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
-        .map(([kind, n]) => {
-        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
-        return `${n} ${n === 1 ? one : many}`;
-    });
-    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
-}
-
-;// CONCATENATED MODULE: ./src/plan/timestamps.ts
-// ISO 8601 date-times to epoch ms. GitHub's form ("2026-06-15T12:00:00Z", optionally with a fraction)
-// is parsed by hand, about three times faster than Date.parse, which matters at a million versions
-// (two timestamps each). Other ISO 8601 date-times (an offset, no seconds) take a slower strict path.
-// Anything else — a date alone, "12", "June 5" — is unreadable (UNREADABLE_TIME), never guessed at as
-// Date.parse would ("12" is 2001 to it): the planner keeps a version whose timestamp it cannot read.
-const ZERO = 48;
-/**
- * What an unreadable timestamp parses to. Such a version is kept (see unreadable-timestamps.ts);
- * as the oldest of all, it never takes the place of a readable version among "the N newest".
- */
-const UNREADABLE_TIME = Number.NEGATIVE_INFINITY;
-function digit(s, i) {
-    const d = s.charCodeAt(i) - ZERO;
-    return d >= 0 && d <= 9 ? d : -1000; // poisons the sum, failing the range checks below
-}
-function two(s, i) {
-    return digit(s, i) * 10 + digit(s, i + 1);
-}
-function daysInMonth(year, month) {
-    if (month === 2)
-        return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-    return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(year, month, day) {
-    const y = month <= 2 ? year - 1 : year;
-    const era = Math.floor(y / 400);
-    const yearOfEra = y - era * 400;
-    const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-    const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-    return era * 146097 + dayOfEra - 719468;
-}
-function parseUtc(s) {
-    if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84)
-        return undefined;
-    if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58)
-        return undefined;
-    const year = two(s, 0) * 100 + two(s, 2);
-    const month = two(s, 5);
-    const day = two(s, 8);
-    const hour = two(s, 11);
-    const minute = two(s, 14);
-    const second = two(s, 17);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
-        return undefined;
-    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
-        return undefined;
-    let k = 19;
-    let ms = 0;
-    if (s.charCodeAt(k) === 46) {
-        // Fraction: milliseconds from the first three digits, further digits truncated (as Date.parse does).
-        k++;
-        const start = k;
-        let scale = 100;
-        while (k < s.length && digit(s, k) >= 0) {
-            ms += digit(s, k) * scale;
-            scale /= 10;
-            k++;
-        }
-        if (k === start)
-            return undefined;
-        ms = Math.floor(ms + 1e-9); // 0.1 + 0.01 ... is inexact; the sum is a whole number of ms plus a fraction below 1
-    }
-    if (k !== s.length - 1 || s.charCodeAt(k) !== 90)
-        return undefined; // only "Z" on the fast path
-    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
-}
-// Date, "T", hours and minutes, optional seconds and fraction, then "Z" or an offset (read as UTC without one).
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
-/** Any ISO 8601 date-time, strictly: UNREADABLE_TIME for anything else. */
-function parseIsoDateTime(s) {
-    const m = ISO_DATE_TIME.exec(s);
-    if (!m)
-        return UNREADABLE_TIME;
-    const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
-    const second = m[6] === undefined ? 0 : Number(m[6]);
-    const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-    const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
-    const offsetMinutes = m[11] === undefined ? 0 : Number(m[11]);
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
-        return UNREADABLE_TIME;
-    if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59)
-        return UNREADABLE_TIME;
-    const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms - offset;
-}
-/** Epoch ms of an ISO 8601 date-time; UNREADABLE_TIME when it is not one. */
-function parseTimestamp(iso) {
-    if (typeof iso !== 'string')
-        return UNREADABLE_TIME;
-    return parseUtc(iso) ?? parseIsoDateTime(iso);
-}
-/** The timestamp could not be read: the version must not be deleted. */
-function isUnreadableTime(ms) {
-    return ms === UNREADABLE_TIME;
-}
-/**
- * parseTimestamp for many timestamps in a row: versions listed in order share their day, so the
- * date part ("2026-06-15") of GitHub's form is parsed once per day and only the time of day per
- * timestamp. Same results as parseTimestamp for every input.
- */
-function createTimestampParser() {
-    let day = ''; // "YYYY-MM-DDT" of the last timestamp parsed by the fast path
-    let dayMs = 0;
-    return (iso) => {
-        if (typeof iso !== 'string')
-            return UNREADABLE_TIME;
-        if (iso.length === 20 && day !== '' && iso.startsWith(day) && iso.charCodeAt(19) === 90) {
-            if (iso.charCodeAt(13) === 58 && iso.charCodeAt(16) === 58) {
-                const hour = two(iso, 11);
-                const minute = two(iso, 14);
-                const second = two(iso, 17);
-                if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
-                    return dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
-                }
-            }
-        }
-        const fast = parseUtc(iso);
-        if (fast === undefined)
-            return parseIsoDateTime(iso);
-        if (iso.length === 20) {
-            day = iso.slice(0, 11);
-            dayMs = fast - ((two(iso, 11) * 60 + two(iso, 14)) * 60 + two(iso, 17)) * 1000;
-        }
-        return fast;
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-// The job summary: mode, a table of packages with counts, then per package the versions to
-// delete and (collapsed) the kept ones with reasons. Everything user-controlled is
-// HTML-escaped, and every part of it is counted against a byte budget so the summary stays
-// under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
-// and that the full list is in the plan file.
-
+;// CONCATENATED MODULE: ./src/report/restore-summary.ts
+// The summary of a restore run (contract 1.2): the first line says how many versions came back
+// and how many could not; a cause shared by many versions is said once, numbered, and the rows
+// point at it; rows are grouped by image (an index with its platforms and attestations is one
+// row), as the run that deleted them showed them.
 
 
 
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
 const SUMMARY_BUDGET_BYTES = 900 * 1024;
-/** Rows per version table before the rest is left to the plan file. */
-const ROWS_PER_TABLE = 250;
+/** Causes listed before the rest is counted. */
+const CAUSES_SHOWN = 20;
+const OUTCOME_TEXT = {
+    restored: '✅ restored',
+    'would restore': 'would restore',
+    'already present': 'already present',
+    failed: '❌ failed'
+};
+/** Items grouped by image, using the plan file's roles; each item its own row without them. */
+function rowsOf(items, file) {
+    const rows = [];
+    const byPackage = new Map();
+    for (const item of items)
+        byPackage.set(item.packageKey, [...(byPackage.get(item.packageKey) ?? []), item]);
+    for (const [key, packageItems] of byPackage) {
+        const planned = new Map((file?.packages?.find(p => p.key === key)?.versions ?? []).map(v => [v.id, v]));
+        const known = packageItems.every(i => planned.has(i.id));
+        if (!known) {
+            rows.push(...packageItems.map(image => ({ image, parts: [], withIt: '' })));
+            continue;
+        }
+        const item = new Map(packageItems.map(i => [i.id, i]));
+        for (const entry of imageEntries(packageItems.map(i => planned.get(i.id)))) {
+            rows.push({ image: item.get(entry.image.id), parts: entry.parts.map(p => item.get(p.id)), withIt: describeParts(entry.parts) });
+        }
+    }
+    return rows;
+}
+function restore_summary_firstLine(args, rows) {
+    const { items } = args;
+    const count = (outcome) => items.filter(i => i.outcome === outcome).length;
+    const images = rows.length !== items.length ? ` (${plural(rows.length, 'image')})` : '';
+    const warnings = [...(args.notes ?? [])];
+    const moved = items.filter(i => (i.movedTags ?? []).length > 0).length;
+    if (moved > 0)
+        warnings.push(`${plural(moved, 'version')} did not get all their old tags back (see below)`);
+    const but = warnings.length > 0 ? ` But: ${warnings.map(w => escapeHtml(clip(w))).join('; ')}.` : '';
+    const sign = warnings.length > 0 ? '⚠️' : '✅';
+    if (items.length === 0) {
+        const why = (args.nothing ?? 'the plan file records no deleted versions').replace(/: nothing to restore$/, '');
+        return `${sign} <strong>Nothing to restore</strong>: ${escapeHtml(why)}.${but}`;
+    }
+    if (args.dryRun) {
+        return `${sign} <strong>Dry run</strong>: nothing was restored; ${plural(items.length, 'version')}${images} would be restored. Set <code>dry-run: false</code> to restore.${but}`;
+    }
+    const failed = count('failed');
+    const back = count('restored') + count('already present');
+    const present = count('already present') > 0 ? ` (${count('already present')} of them already there)` : '';
+    if (failed > 0) {
+        return `❌ <strong>Restore</strong>: ${back} of ${plural(items.length, 'version')}${images} came back${present}, <strong>${failed} could not</strong>; the causes are below.${but}`;
+    }
+    return `${sign} <strong>Restore</strong>: all ${plural(items.length, 'version')}${images} came back${present}.${but}`;
+}
+function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
+    const rows = rowsOf(args.items, args.file);
+    const parts = ['<h2>package-retention: restore</h2>', `<p>${restore_summary_firstLine(args, rows)}</p>`];
+    const run = args.file
+        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
+        : '';
+    parts.push(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
+    if (args.resultFile)
+        parts.push(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`);
+    for (const note of args.notes ?? [])
+        parts.push(`<p>⚠️ ${escapeHtml(clip(note))}</p>`);
+    if (args.items.length === 0)
+        return parts.join('\n');
+    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
+    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
+    parts.push(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
+        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
+    if (args.dryRun || count('restored') > 0) {
+        parts.push('<p><strong>Change the policy before the next scheduled run</strong>: the policy that deleted these versions still selects them, ' +
+            'so its next run deletes them again unless a <code>keep</code> or <code>protect</code> covers them.</p>');
+    }
+    // Each cause once, numbered; the rows point at their number.
+    const causes = failureCauses(args.items);
+    const causeNumber = new Map(causes.map((c, i) => [`${c.packageKey}\u0000${c.detail}`, i + 1]));
+    if (causes.length > 0) {
+        const shown = causes.slice(0, CAUSES_SHOWN).map((c, i) => `<li>(${i + 1}) ${c.count} version(s) of <code>${escapeHtml(c.packageKey)}</code>: ${escapeHtml(clip(c.detail))}</li>`);
+        const more = causes.length > shown.length ? `<li>… and ${causes.length - shown.length} more causes (see the result file)</li>` : '';
+        parts.push(`<p>❌ Could not be restored:</p><ul>${shown.join('')}${more}</ul>`);
+    }
+    const result = (item) => {
+        const cause = causeNumber.get(`${item.packageKey}\u0000${item.detail}`);
+        return item.outcome === 'failed' && cause !== undefined ? `${OUTCOME_TEXT.failed} (cause ${cause})` : OUTCOME_TEXT[item.outcome];
+    };
+    // Restored versions show the tags GitHub lists after the restore, and where old tags went.
+    const readBack = args.items.some(i => i.tagsAfter);
+    const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>With it</th><th>Result</th></tr>`;
+    const tagsCell = (item) => {
+        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ');
+        const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
+        return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags;
+    };
+    const resultCell = (row) => {
+        const differing = row.parts.filter(p => result(p) !== result(row.image));
+        if (differing.length === 0)
+            return result(row.image);
+        const tally = new Map();
+        for (const p of differing)
+            tally.set(result(p), (tally.get(result(p)) ?? 0) + 1);
+        return `${result(row.image)} (parts: ${[...tally].map(([r, n]) => `${n} ${r}`).join(', ')})`;
+    };
+    const row = (i) => {
+        const { image, withIt } = rows[i];
+        return (`<tr><td><code>${escapeHtml(image.packageKey)}</code></td><td>${image.id}</td><td><code>${escapeHtml(shortName(image.name))}</code></td>` +
+            `<td>${tagsCell(image)}</td><td>${escapeHtml(withIt)}</td><td>${resultCell(rows[i])}</td></tr>`);
+    };
+    const used = Buffer.byteLength(parts.join('\n')) + 1;
+    parts.push(limitedTable({ head, count: rows.length, row, what: 'rows' }, args.resultFile ?? args.planFile, budgetBytes - used).html);
+    return parts.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+
+
+/** GitHub drops a step summary over 1 MiB; stay well below it. */
+const summary_SUMMARY_BUDGET_BYTES = 900 * 1024;
 /** Package rows in the counts table before the rest is left to the plan file. */
 const COUNT_ROWS = 500;
-/** Entries of the "not found" and "failures" lists. */
-const LIST_ITEMS = 20;
-/** A failure message longer than this is cut (the plan file has it whole). */
-const MAX_MESSAGE_CHARS = 1000;
-const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' };
+/** Packages with nothing to do shown in the counts table itself; more are collapsed. */
+const QUIET_ROWS_INLINE = 10;
+/** GitHub keeps deleted versions for this long (restore-from). */
+const summary_RESTORE_WINDOW_DAYS = 30;
 /**
- * Text as HTML. Line breaks become character references: the summary is one HTML block of
- * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
- * read as Markdown.
+ * The summary in the order it reads, filled in the order it matters: a part's place is taken
+ * when the reading order needs it, its content given when its turn in the budget comes.
  */
-function escapeHtml(text) {
-    return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
-}
-function formatAge(timestamp, now) {
-    const time = parseTimestamp(timestamp);
-    if (isUnreadableTime(time))
-        return 'unknown'; // as the planner reads it: "12" is no date (Date would say 2001)
-    const hours = differenceInHours(new Date(now), time);
-    return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
-}
-function shortName(name) {
-    return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name;
-}
-function clip(text) {
-    return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
-}
-const bytes = (text) => Buffer.byteLength(text);
-/** The summary being written, and how much of the budget is left. */
-class Budget {
+class Layout {
     limit;
     parts = [];
     used = 0;
@@ -35669,45 +36022,24 @@ class Budget {
     get left() {
         return this.limit - this.used;
     }
+    /** A place for a part given later. */
+    place() {
+        this.parts.push('');
+        return this.parts.length - 1;
+    }
     /** Parts are joined by a newline, counted with the part. */
+    fill(at, text) {
+        if (!text)
+            return;
+        this.used += bytes(text) + 1 - (this.parts[at] ? bytes(this.parts[at]) + 1 : 0);
+        this.parts[at] = text;
+    }
     add(text) {
-        this.parts.push(text);
-        this.used += bytes(text) + 1;
+        this.fill(this.place(), text);
     }
     toString() {
-        return this.parts.join('\n');
+        return this.parts.filter(Boolean).join('\n');
     }
-}
-function leftOutNote(count, what, planPath, forSize) {
-    const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
-    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
-}
-/**
- * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
- * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
- * rendered only as far as they are shown.
- */
-function limitedTable(spec, planPath, allowance) {
-    const open = `${spec.open ?? ''}<table>${spec.head}`;
-    const close = `</table>${spec.close ?? ''}`;
-    let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true));
-    const rows = [];
-    let cut = size > allowance;
-    for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
-        const row = spec.row(i);
-        if (size + bytes(row) > allowance)
-            cut = true;
-        else {
-            rows.push(row);
-            size += bytes(row);
-        }
-    }
-    const omitted = spec.count - rows.length;
-    const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : '';
-    if (rows.length === 0)
-        return { html: bytes(note) <= allowance ? note : '', cut };
-    // The note goes inside a wrapper (<details>) so it is seen where the rows are.
-    return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut };
 }
 const COUNT_COLUMNS = [
     ['scanned', 'Scanned'],
@@ -35718,29 +36050,45 @@ const COUNT_COLUMNS = [
     ['failed', 'Failed'],
     ['deferred', 'Deferred']
 ];
-function countsTable(report, allowance) {
+/** Something to do or to know: versions to delete (now or later), a failure, a warning. */
+function hasWork(pkg) {
+    return pkg.warning !== undefined || pkg.versions.some(v => v.decision === 'delete');
+}
+const countRow = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
+const packageLabel = (p) => `<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`;
+/**
+ * The counts table: packages with something to do first, then (when there are only a few) the
+ * others, and the total. Many packages with nothing to do are one row here and a collapsed table
+ * of their own (filled late: `quietTable`).
+ */
+function countsTable(report, busy, quiet, allowance) {
     const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
-    const row = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
-    const total = row('<strong>Total</strong>', report.totals);
-    const more = (n) => `<tr><td colspan="${COUNT_COLUMNS.length + 1}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
-    let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>');
+    const total = countRow('<strong>Total</strong>', report.totals);
+    const span = COUNT_COLUMNS.length + 1;
+    const collapsed = quiet.length > QUIET_ROWS_INLINE;
+    const inline = collapsed ? busy : [...busy, ...quiet];
+    const quietRow = collapsed ? `<tr><td colspan="${span}"><em>${quiet.length} more package(s) with nothing to delete: listed under the table</em></td></tr>` : '';
+    const more = (n) => `<tr><td colspan="${span}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
+    let size = bytes(head) + bytes(total) + bytes(quietRow) + bytes(more(report.packages.length)) + bytes('<table></table>');
     const rows = [];
-    for (const p of report.packages.slice(0, COUNT_ROWS)) {
-        const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts);
+    for (const p of inline.slice(0, COUNT_ROWS)) {
+        const r = countRow(packageLabel(p), p.counts);
         if (size + bytes(r) > allowance)
             break;
         rows.push(r);
         size += bytes(r);
     }
-    if (rows.length < report.packages.length)
-        rows.push(more(report.packages.length - rows.length));
-    return `<table>${head}${rows.join('')}${total}</table>`;
+    if (rows.length < inline.length)
+        rows.push(more(inline.length - rows.length));
+    return `<table>${head}${rows.join('')}${quietRow}${total}</table>`;
 }
-/** At most LIST_ITEMS entries, each clipped, and how many more there are. */
-function limitedList(items, render, what) {
-    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
-    const more = items.length - shown.length;
-    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
+/** The packages with nothing to delete, collapsed: read after everything that matters. */
+function quietTable(quiet, planPath, allowance) {
+    if (quiet.length <= QUIET_ROWS_INLINE)
+        return '';
+    const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
+    const open = `<details><summary>${quiet.length} package(s) with nothing to delete</summary>`;
+    return limitedTable({ head, count: quiet.length, row: i => countRow(packageLabel(quiet[i]), quiet[i].counts), what: 'packages', open, close: '</details>' }, planPath, allowance).html;
 }
 /** The detail without the outcome it starts with ("failed: …" under "failed"): said once. */
 function detailOf(version) {
@@ -35807,104 +36155,78 @@ function entryRow(e, age, isContainer, cell) {
     const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
     return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${age(v)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
 }
-/** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
-function packageSection(pkg, report, planPath, allowance) {
-    const isPublic = pkg.package.visibility === 'public';
+/** A package's heading and what is said about it before its tables. */
+function sectionHead(pkg, report) {
     const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
     if (pkg.warning)
         parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`);
     for (const note of pkg.notes ?? [])
         parts.push(`<p>ℹ️ ${escapeHtml(clip(note))}</p>`);
-    if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
+    if (pkg.package.visibility === 'public' && report.mode === 'dry-run' && pkg.counts.planned > 0) {
         parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>');
     }
     if (pkg.wholePackage)
         parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>');
-    let left = allowance - bytes(parts.join('\n'));
-    if (left < 0)
-        return { html: '', cut: true };
+    return parts.join('\n');
+}
+function shapeOf(pkg) {
     const entries = imageEntries(pkg.versions);
-    const toDelete = entries.filter(e => e.image.decision === 'delete');
-    const kept = entries.filter(e => e.image.decision === 'keep');
     const isContainer = pkg.package.type === 'container';
-    const unit = isContainer ? 'images' : 'versions';
-    const columns = isContainer
-        ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
-        : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>';
-    const add = (html) => {
-        if (!html)
-            return;
-        parts.push(html);
-        left -= bytes(html) + 1;
+    return {
+        entries,
+        toDelete: entries.filter(e => e.image.decision === 'delete'),
+        kept: entries.filter(e => e.image.decision === 'keep'),
+        isContainer,
+        unit: isContainer ? 'images' : 'versions',
+        columns: isContainer
+            ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
+            : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>'
     };
+}
+/** The smallest form of a package's deletions: the count and where they all are. */
+function deletionsNote(shape, planPath) {
+    return leftOutNote(shape.toDelete.length, `${shape.unit} to delete`, planPath, true);
+}
+/** The versions to delete (or, with none, why there are none), within `allowance` bytes. */
+function deletionPart(pkg, shape, report, planPath, allowance) {
+    const { toDelete, isContainer, unit } = shape;
     const age = (v) => ageOf(v, pkg, report);
-    if (toDelete.length > 0) {
-        const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
-        const listed = new Set(report.failures);
-        const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')));
-        if (common !== undefined) {
-            const [outcome, detail] = common.split('\n');
-            if (detail)
-                add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`);
-        }
-        const cell = (e) => outcomeCell(e, report, isPublic, common !== undefined);
-        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
-        add(table.html);
-        if (table.cut)
-            return { html: parts.join('\n'), cut: true };
+    if (toDelete.length === 0) {
+        const why = nothingToDeleteWhy(pkg) ?? keptForOneReason(shape);
+        return `<p>Nothing to delete${why ? `: ${escapeHtml(clip(why))}` : ''}.</p>`;
     }
-    else {
-        add('<p>Nothing to delete.</p>');
+    const parts = [];
+    const head = `<tr>${shape.columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
+    const listed = new Set(report.failures);
+    const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')));
+    if (common !== undefined) {
+        const [outcome, detail] = common.split('\n');
+        if (detail)
+            parts.push(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`);
     }
-    if (kept.length > 0) {
-        const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
-        const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
-        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, left - 1);
-        add(table.html);
-        if (table.cut)
-            return { html: parts.join('\n'), cut: true };
-    }
-    return { html: parts.join('\n'), cut: false };
+    const cell = (e) => outcomeCell(e, report, pkg.package.visibility === 'public', common !== undefined);
+    const said = bytes(parts.join('\n')) + 1;
+    const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, allowance - said);
+    parts.push(table.html || deletionsNote(shape, planPath));
+    return parts.join('\n');
 }
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
-function untouched(report) {
-    return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0);
+/** "every image is kept: in use with an unresolved tag, charts/web/values.yaml:7": a cause shared by every kept row, said once. */
+function keptForOneReason(shape) {
+    const reasons = new Set(shape.kept.map(e => e.image.reason));
+    if (shape.kept.length < 2 || reasons.size !== 1)
+        return undefined;
+    return `every ${shape.unit === 'images' ? 'image' : 'version'} is ${[...reasons][0]}`;
 }
-/**
- * The first line says what happened, in this order: nothing could be planned (no package found, or
- * every one left untouched), deletions that failed, a run that stopped early, a dry run, a run that
- * carried out its plan.
- */
-function headline(report) {
-    const t = report.totals;
-    const dry = report.mode === 'dry-run' ? '🔍 Dry run: ' : '';
-    const names = (keys) => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim();
-    if (report.packages.length === 0) {
-        const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package';
-        return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`;
-    }
-    const safe = untouched(report);
-    if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
-        const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : '';
-        return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`;
-    }
-    if (t.failed > 0) {
-        const attempted = t.deleted + t.skipped + t.failed;
-        const stopped = report.stoppedEarly ? `; the run also stopped early (${escapeHtml(report.stoppedEarly)})` : '';
-        return `❌ <strong>${t.failed} of ${plural(attempted, 'deletion')} failed</strong>: ${t.deleted} deleted, ${t.skipped} skipped${stopped}. The causes are below.`;
-    }
-    if (report.stoppedEarly) {
-        return `⏹️ <strong>Stopped early</strong>: ${escapeHtml(report.stoppedEarly)}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.`;
-    }
-    const deferred = t.deferred > 0 ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : '';
-    if (report.mode === 'dry-run') {
-        return `🔍 <strong>Dry run</strong>: nothing was deleted; ${plural(t.planned, 'version')} would be deleted${deferred}. Set <code>dry-run: false</code> to execute this plan.`;
-    }
-    const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : '';
-    return `✅ <strong>Executed</strong>: the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${deferred}.`;
+/** The kept versions, collapsed, within `allowance` bytes; `cut` when the allowance stopped it. */
+function keptPart(pkg, shape, report, planPath, allowance) {
+    const { kept, isContainer, unit } = shape;
+    if (kept.length === 0)
+        return { html: '', cut: false };
+    const age = (v) => ageOf(v, pkg, report);
+    const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
+    const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
+    return limitedTable({ head: `<tr>${shape.columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, allowance);
 }
-/** The packages the policy named that were not found, and what to do about it. */
 function missingPackages(report) {
     return (`<p>⚠️ <strong>Not found</strong> for owner <code>${escapeHtml(report.owner.login)}</code> (or not visible to the token): ` +
         `${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>` +
@@ -35943,94 +36265,121 @@ function damagedSection(report, damaged, planPath, allowance) {
     };
     return intro + limitedTable({ head, count: damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html;
 }
-function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
-    const finalNote = (sections) => `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
-        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+/** Every warning of the run, said here too: GitHub shows only 10 warning annotations per step. */
+function warningsSection(warnings) {
+    if (warnings.length === 0)
+        return '';
+    return `<p>⚠️ Warnings (${warnings.length}; also in the log, and GitHub shows at most 10 as annotations):</p><ul>${limitedList(warnings, w => `<li>${w}</li>`, 'warnings')}</ul>`;
+}
+/** Packages a glob did not reach because `*` does not cross `/`. */
+function notReachedSection(report) {
+    const keys = report.notReached ?? [];
+    if (keys.length === 0)
+        return '';
+    return (`<p>ℹ️ <strong>Not reached by a glob</strong>: ${limitedList(keys, k => `<code>${k}</code> `, 'packages').trim()}. ` +
+        'A glob\'s <code>*</code> does not cross <code>/</code>, so no rule covers these; write <code>**</code> (or <code>team/*</code>) in <code>packages.names</code> to include them, ' +
+        'or exclude them with <code>!name</code> to say they are left alone on purpose.</p>');
+}
+/** How to undo a run that deleted something, and what the next scheduled run would do. */
+function restoreAdvice(report, planPath) {
+    if (report.mode === 'dry-run' || report.totals.deleted === 0)
+        return '';
+    return (`<p>To undo: run this action with <code>restore-from</code> set to this plan file (GitHub keeps deleted versions for ${summary_RESTORE_WINDOW_DAYS} days; ` +
+        `<code>RUNNER_TEMP</code> is emptied after the job, so upload <code>${escapeHtml(planPath)}</code> as an artifact in a step with <code>if: always()</code>). ` +
+        '<strong>Change the policy first</strong>: the next scheduled run deletes the restored versions again unless the policy keeps them.</p>');
+}
+function finalNote(sections, withDeletions, planPath) {
+    const which = withDeletions > 0 ? ` (${withDeletions} of them with versions to delete: not even their count fitted)` : '';
+    return (`<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit${which}; ` +
+        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`);
+}
+function renderSummary(report, planPath, budgetBytes = summary_SUMMARY_BUDGET_BYTES) {
     // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
-    const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1);
+    const reserve = bytes(finalNote(report.packages.length, report.packages.length, planPath)) + 1;
+    const out = new Layout(budgetBytes - reserve);
+    const busy = report.packages.filter(hasWork);
+    const quiet = report.packages.filter(p => !hasWork(p));
+    // 1. What matters most, in reading order.
     out.add('<h2>package-retention</h2>');
-    out.add(`<p>${headline(report)}</p>`);
+    out.add(`<p>${firstLine(report)}</p>`);
     out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`);
-    out.add(countsTable(report, Math.floor(out.left / 4)));
+    out.add(countsTable(report, busy, quiet, Math.floor(out.left / 4)));
+    const quietAt = out.place();
+    out.add(ruleAccountSection(report.packages, report.mode, planPath, Math.floor(out.left / 4)));
+    // (1.2) The in-use references section (which references kept something, which are unresolved) goes here.
     if (report.missing.length > 0)
         out.add(missingPackages(report));
     if (report.failures.length > 0) {
         const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f));
         out.add(`<p>❌ Failures:</p><ul>${limitedList(causes, f => `<li>${f}</li>`, 'failure causes')}</ul>`);
     }
+    out.add(warningsSection(report.warnings ?? []));
+    out.add(notReachedSection(report));
     if (report.oversizedGroup)
         out.add(`<p>${oversizedNote(report)}</p>`);
-    if (report.damaged?.length)
-        out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)));
+    const damagedAt = out.place();
     const requests = Object.entries(report.requests)
         .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
         .join(', ');
     if (requests)
         out.add(`<p>Requests: ${requests}</p>`);
     out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`);
-    for (const [index, pkg] of report.packages.entries()) {
-        const section = packageSection(pkg, report, planPath, out.left - 1);
-        if (section.html)
-            out.add(section.html);
-        if (section.cut) {
-            // A section cut short already says what it left out; the note counts the sections after it.
-            const left = report.packages.length - index - (section.html ? 1 : 0);
-            if (left > 0)
-                out.add(finalNote(left));
-            break;
+    out.add(restoreAdvice(report, planPath));
+    // 2. Every package with something to do, its deletions first. Each is sure of its smallest form
+    // (heading and the count of its deletions); what is left is shared evenly, unused shares passing on.
+    const sections = new Map();
+    for (const pkg of [...busy, ...quiet])
+        sections.set(pkg, { at: out.place(), parts: [], shape: shapeOf(pkg) });
+    const noteAt = out.place();
+    const smallest = busy.map(pkg => bytes(sectionHead(pkg, report)) + bytes(deletionsNote(sections.get(pkg).shape, planPath)) + 2);
+    let stillNeeded = smallest.reduce((a, b) => a + b, 0);
+    let leftOut = 0;
+    let leftOutWithDeletions = 0;
+    for (const [i, pkg] of busy.entries()) {
+        const section = sections.get(pkg);
+        stillNeeded -= smallest[i];
+        const share = Math.max(0, out.left - stillNeeded - smallest[i]) / (busy.length - i);
+        const allowance = Math.min(out.left - stillNeeded, smallest[i] + share);
+        const head = sectionHead(pkg, report);
+        if (bytes(head) + 1 > allowance) {
+            leftOut++;
+            if (section.shape.toDelete.length > 0)
+                leftOutWithDeletions++;
+            continue;
         }
+        section.parts.push(head, deletionPart(pkg, section.shape, report, planPath, allowance - bytes(head) - 2));
+        out.fill(section.at, section.parts.join('\n'));
     }
-    return out.toString();
-}
-const RESTORE_OUTCOME_TEXT = {
-    restored: '✅ restored',
-    'would restore': 'would restore',
-    'already present': 'already present',
-    failed: '❌ failed'
-};
-function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
-    const out = new Budget(budgetBytes);
-    const mode = args.dryRun
-        ? '🔍 <strong>Dry run</strong>: nothing was restored. Set <code>dry-run: false</code> to restore.'
-        : '♻️ <strong>Restore</strong> of the versions an earlier run deleted.';
-    out.add('<h2>package-retention: restore</h2>');
-    out.add(`<p>${mode}</p>`);
-    const run = args.file
-        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
-        : '';
-    out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
-    if (args.resultFile)
-        out.add(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`);
-    for (const note of args.notes ?? [])
-        out.add(`<p>⚠️ ${escapeHtml(note)}</p>`);
-    if (args.items.length === 0) {
-        out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`);
-        return out.toString();
+    // 3. Then the damaged images, the quiet packages' counts, and what was kept: first cut.
+    if (report.damaged?.length)
+        out.fill(damagedAt, damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)));
+    out.fill(quietAt, quietTable(quiet, planPath, Math.floor(out.left / 4)));
+    let full = false;
+    for (const pkg of busy) {
+        const section = sections.get(pkg);
+        if (full || section.parts.length === 0)
+            continue;
+        const kept = keptPart(pkg, section.shape, report, planPath, out.left - 1);
+        if (kept.html) {
+            section.parts.push(kept.html);
+            out.fill(section.at, section.parts.join('\n'));
+        }
+        full = kept.cut;
     }
-    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
-    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
-    out.add(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
-        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
-    const causes = failureCauses(args.items);
-    if (causes.length > 0) {
-        const lines = causes.map(({ packageKey, detail, count }) => `${count} version(s) of ${packageKey}: ${detail}`);
-        out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`);
+    for (const pkg of quiet) {
+        const section = sections.get(pkg);
+        const head = `${sectionHead(pkg, report)}\n${deletionPart(pkg, section.shape, report, planPath, out.left)}`;
+        if (full || bytes(head) + 1 > out.left) {
+            full = true;
+            leftOut++;
+            continue;
+        }
+        const kept = keptPart(pkg, section.shape, report, planPath, out.left - bytes(head) - 2);
+        out.fill(section.at, kept.html ? `${head}\n${kept.html}` : head);
+        full = kept.cut;
     }
-    // Restored versions show the tags GitHub lists after the restore, and where old tags went.
-    const readBack = args.items.some(i => i.tagsAfter);
-    const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>Result</th></tr>`;
-    const tagsCell = (item) => {
-        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ');
-        const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
-        return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags;
-    };
-    const row = (i) => {
-        const item = args.items[i];
-        const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : '';
-        return (`<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
-            `<td>${tagsCell(item)}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
-    };
-    out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
+    if (leftOut > 0)
+        out.fill(noteAt, finalNote(leftOut, leftOutWithDeletions, planPath));
     return out.toString();
 }
 
@@ -42510,7 +42859,7 @@ function registryUnusableMessage(registryHost, failures) {
 // EXTERNAL MODULE: ./src/registry/manifests.ts
 var manifests = __nccwpck_require__(1);
 // EXTERNAL MODULE: ./src/registry/names.ts
-var names = __nccwpck_require__(1815);
+var registry_names = __nccwpck_require__(1815);
 ;// CONCATENATED MODULE: ./src/registry/references.ts
 
 function indexByDigest(versions) {
@@ -42665,7 +43014,7 @@ class PackageGraph {
         this.source = source;
         this.reader = reader;
         this.byDigest = indexByDigest(source.versions);
-        this.repository = (0,names/* registryRepository */.q3)(source.package.owner, source.package.name);
+        this.repository = (0,registry_names/* registryRepository */.q3)(source.package.owner, source.package.name);
         this.addReferences(source.references);
     }
     addReferences(references) {
@@ -42874,9 +43223,50 @@ function compilePackageNameFilter(names) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/inventory/glob-reach.ts
+
+/** Stands for a `/` that a `*` may cross: a character no package name holds, that only a wildcard matches. */
+const CROSSED = '\u2044';
+/** Names with more slashes are tried with the first ones only (2^n readings). */
+const MAX_SLASHES = 8;
+/** Every reading of `name` in which some of its slashes are ordinary characters (`a/b/c` → `a⁄b/c`, `a/b⁄c`, …). */
+function readings(name) {
+    const parts = name.split('/');
+    const slashes = Math.min(parts.length - 1, MAX_SLASHES);
+    const result = [];
+    for (let mask = 1; mask < 1 << slashes; mask++) {
+        let text = parts[0];
+        for (let i = 1; i < parts.length; i++)
+            text += (i <= slashes && mask & (1 << (i - 1)) ? CROSSED : '/') + parts[i];
+        result.push(text);
+    }
+    return result;
+}
+/**
+ * Of `listed` (the owner's packages of `type`), those no rule of that type chose but that one of
+ * their globs reaches when `*` crosses `/`; a package a `!` glob excludes is left alone on purpose.
+ */
+function packagesNotReached(rules, type, listed) {
+    const own = rules.filter(rule => rule.packages.type === type);
+    const chosen = own.map(rule => compilePackageNameFilter(rule.packages.names));
+    const globs = own.map(rule => ({
+        positive: compileGlobs(rule.packages.names.filter(n => !n.startsWith('!'))),
+        excluded: compileGlobs(rule.packages.names.filter(n => n.startsWith('!')).map(n => n.slice(1)))
+    }));
+    return listed.filter(name => {
+        if (!name.includes('/') || chosen.some(filter => filter.matches(name)))
+            return false;
+        const ways = [name, ...readings(name)];
+        if (globs.some(g => ways.some(g.excluded)))
+            return false;
+        return globs.some(g => readings(name).some(g.positive));
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/inventory.ts
 // Inventory: which owner, which packages the policy's rules name, and every active version of
 // each, with as few requests as GitHub allows (per_page=100, pages fetched concurrently).
+
 
 
 
@@ -42898,7 +43288,7 @@ async function resolveOwner(api, login) {
     const self = await api.getAuthenticatedLogin();
     return { login, kind: self && self.toLowerCase() === login.toLowerCase() ? 'self' : 'user' };
 }
-/** The packages the rules select: literal names as given, globbed ones by listing (once per type). */
+/** The packages the rules select: literal names as given, globbed ones by listing (once per type); and those a glob did not reach. */
 async function resolveTargets(api, owner, policy) {
     const targets = new Map();
     const listings = new Map();
@@ -42920,7 +43310,12 @@ async function resolveTargets(api, owner, policy) {
             targets.set(packageKey({ type, name: summary.name }), { type, name: summary.name, summary });
         }
     }
-    return [...targets.values()];
+    const notReached = [];
+    for (const [type, listing] of listings) {
+        const names = (await listing).map(summary => summary.name);
+        notReached.push(...packagesNotReached(policy.rules, type, names).map(name => packageKey({ type, name })));
+    }
+    return { targets: [...targets.values()], notReached: notReached.sort() };
 }
 async function listOrExplain(api, owner, type, ruleName, names) {
     try {
@@ -42946,7 +43341,10 @@ async function listOrExplain(api, owner, type, ruleName, names) {
     }
 }
 async function collectInventory(api, owner, policy, onVersionsListed) {
-    const targets = await resolveTargets(api, owner, policy);
+    const { targets, notReached } = await resolveTargets(api, owner, policy);
+    if (notReached.length > 0) {
+        core/* info */.pq(`Not reached by a glob (a glob's * does not cross /): ${notReached.join(', ')}. Write ** (or team/*) in packages.names to include them, or exclude them with !name.`);
+    }
     const missing = [];
     const results = await Promise.all(targets.map(async (target) => {
         const ref = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name };
@@ -42973,7 +43371,7 @@ async function collectInventory(api, owner, policy, onVersionsListed) {
             throw new FatalError(explainAccessError(error, `listing the versions of ${packageKey(ref)} owned by '${owner.login}'`));
         }
     }));
-    return { owner, packages: results.filter((p) => p !== undefined), missing: missing.sort() };
+    return { owner, packages: results.filter((p) => p !== undefined), missing: missing.sort(), notReached };
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/manifest-prefetch.ts
@@ -47095,9 +47493,9 @@ class RegistryClient {
     }
     async getManifest(repository, reference) {
         const repo = repository.toLowerCase();
-        if (!(0,names/* isValidRepository */.d)(repo))
+        if (!(0,registry_names/* isValidRepository */.d)(repo))
             throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID');
-        if ((0,manifests/* isDigest */.Bc)(reference) ? !(0,names/* isVerifiableDigest */.Mr)(reference) : !(0,names/* isTag */.dz)(reference)) {
+        if ((0,manifests/* isDigest */.Bc)(reference) ? !(0,registry_names/* isVerifiableDigest */.Mr)(reference) : !(0,registry_names/* isTag */.dz)(reference)) {
             throw new RegistryError(`'${reference}' is neither a tag nor a sha256/sha512 digest this client can verify`, 'REFERENCE_INVALID');
         }
         let giveUp = this.giveUp.get(repo);
@@ -47371,6 +47769,7 @@ function buildRunReport(args) {
             rules: pkg.rules,
             warning: pkg.warning,
             ...(pkg.notes && { notes: pkg.notes }),
+            ...(pkg.accounts && { accounts: pkg.accounts }),
             wholePackage: wholePackages.has(pkg.key) || undefined,
             counts,
             versions
@@ -47718,10 +48117,28 @@ class LineTracker {
     }
 }
 
+;// CONCATENATED MODULE: ./src/action/warnings.ts
+// Every warning of a run, kept for the job summary as well as issued as an annotation: GitHub
+// shows only 10 warning annotations per step, so the summary is where all of them are read.
+
+const issued = [];
+/** A warning annotation (and log line), remembered for the summary. */
+function warn(message, properties) {
+    // The summary has no annotation to show the file and line: they lead the message (once).
+    const where = properties?.file ? `${properties.file}${properties.startLine ? `:${properties.startLine}` : ''}` : undefined;
+    issued.push(where && !message.startsWith(where) ? `${where}: ${message}` : message);
+    core/* warning */.$e(message, properties);
+}
+/** The warnings issued so far in this process, in order. */
+function warningsIssued() {
+    return [...issued];
+}
+
 ;// CONCATENATED MODULE: ./src/action/images-in-use.ts
 // The "Images in use" phase of a retention run (protect.in-use): scan the workspace before any API
 // request, log what was found, warn about globs matching nothing and unresolved references, and
 // fail the run when the scan cannot be complete.
+
 
 
 
@@ -47742,7 +48159,7 @@ async function findImagesInUse(settings, policy, owner) {
             throw error;
         }
         for (const glob of scan.unmatchedGlobs) {
-            core/* warning */.$e(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`);
+            warn(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`);
         }
         const packages = new Set(scan.references.map((r) => r.package));
         core/* info */.pq(`Scanned ${scan.textFiles} text file(s) (${formatSize(scan.bytesRead)}${scan.binaryFiles > 0 ? `; ${scan.binaryFiles} binary file(s) skipped` : ''}): ` +
@@ -47754,7 +48171,7 @@ async function findImagesInUse(settings, policy, owner) {
         if (scan.references.length > LOGGED_REFERENCES)
             core/* info */.pq(`  ... and ${scan.references.length - LOGGED_REFERENCES} more`);
         for (const reference of scan.references.filter((r) => r.unresolved)) {
-            core/* warning */.$e(`${reference.file}:${reference.line}: ${reference.written}: the tag cannot be resolved from the file, so every version of ${reference.package} is kept. Write the tag or digest itself (or list the deployed images in a file an earlier step writes) to let older versions go.`, { title: 'Image in use with an unresolved tag', file: reference.file, startLine: reference.line });
+            warn(`${reference.file}:${reference.line}: ${reference.written}: the tag cannot be resolved from the file, so every version of ${reference.package} is kept. Write the tag or digest itself (or list the deployed images in a file an earlier step writes) to let older versions go.`, { title: 'Image in use with an unresolved tag', file: reference.file, startLine: reference.line });
         }
         // The planner needs the references only; the text as written was for the messages.
         return scan.references.map(({ written: _written, ...reference }) => reference);
@@ -47793,6 +48210,7 @@ function namedPackages(policy) {
 
 
 
+
 const ANNOTATION_LIMIT = 9;
 /** Problems listed in the job summary (parsing stops at 50 and counts the rest). */
 const SUMMARY_LIMIT = 60;
@@ -47828,7 +48246,7 @@ async function reportPolicyProblems(problems, file) {
 function reportPolicyWarnings(warnings, file) {
     for (const warning of warnings) {
         const at = where(warning);
-        core/* warning */.$e(file ? warning.message : `policy${at ? ` (${at})` : ''}: ${warning.message}`, {
+        warn(file ? warning.message : `policy${at ? ` (${at})` : ''}: ${warning.message}`, {
             title: 'Retention policy',
             file,
             startLine: file ? (warning.line ?? 1) : undefined,
@@ -47874,12 +48292,20 @@ async function writeProblemsSummary(problems, file) {
 
 
 
+
+/** Why the run fails because of its deletions, each cause once (the "failed: " of each cause is the message's own). */
+function runFailure(report) {
+    if (report.totals.failed === 0)
+        return undefined;
+    const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f));
+    return `${report.totals.failed} deletion(s) failed: ${causes.join(' | ')}`;
+}
 /** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
 function watchForCancellation() {
     let requested = false;
     const onSignal = (signal) => {
         requested = true;
-        core/* warning */.$e(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`);
+        warn(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -47925,6 +48351,8 @@ async function runRetention(settings, startedAt) {
     // Restored while the versions are listed (reads wait for it), from when the first requests are
     // answered: loading the cache library must not delay them. Progress counts registry reads only.
     let firstRequestsAnswered;
+    // The cache warns exactly when it was available but failed: the first line's ⚠️ (1.2).
+    let cacheProblem;
     const manifestCache = actions_cache/* ManifestCacheRun */.Bp.start({
         startAfter: new Promise(resolve => (firstRequestsAnswered = resolve)),
         enabled: settings.manifestCache,
@@ -47933,7 +48361,13 @@ async function runRetention(settings, startedAt) {
         runId: settings.runId,
         runAttempt: settings.runAttempt,
         directory: settings.runnerTemp,
-        log: { info: line => core/* info */.pq(line), warning: line => core/* warning */.$e(line) }
+        log: {
+            info: line => core/* info */.pq(line),
+            warning: line => {
+                cacheProblem ??= line;
+                warn(line);
+            }
+        }
     });
     // Tagged versions' manifests are read while later pages of versions are still being listed.
     const reader = new PrefetchingReader(manifestCache.wrap(new ProgressReader(registry, reading)));
@@ -47956,7 +48390,7 @@ async function runRetention(settings, startedAt) {
             }
             listing.advance();
             if (pkg.type === 'container')
-                reader.prefetch((0,names/* registryRepository */.q3)(pkg.owner, pkg.name), versions);
+                reader.prefetch((0,registry_names/* registryRepository */.q3)(pkg.owner, pkg.name), versions);
         });
         const graphs = await buildImageGraphs(result.packages, { reader, keptVersions });
         // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
@@ -47970,7 +48404,7 @@ async function runRetention(settings, startedAt) {
             core/* info */.pq(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`);
         }
         for (const key of result.missing) {
-            core/* warning */.$e(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`);
+            warn(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`);
         }
         return result;
     });
@@ -47980,7 +48414,7 @@ async function runRetention(settings, startedAt) {
             const deleting = pkg.versions.filter(v => v.decision === 'delete').length;
             core/* info */.pq(`${pkg.key}: ${pkg.versions.length} version(s), ${deleting} to delete, ${pkg.versions.length - deleting} kept`);
             if (pkg.warning)
-                core/* warning */.$e(pkg.warning);
+                warn(pkg.warning);
             for (const note of pkg.notes ?? [])
                 core/* info */.pq(`${pkg.key}: ${note}`);
         }
@@ -47990,7 +48424,7 @@ async function runRetention(settings, startedAt) {
         }
         if (result.oversizedGroup) {
             const { packageKey: key, imageId, versions, maxDeletions: cap } = result.oversizedGroup;
-            core/* warning */.$e(`${key}: the oldest image to delete (version ${imageId}) goes with ${versions} versions, more than max-deletions ${cap}. ` +
+            warn(`${key}: the oldest image to delete (version ${imageId}) goes with ${versions} versions, more than max-deletions ${cap}. ` +
                 `An image is never split, so it is taken alone this run; max-deletions ${versions} would fit it.`);
         }
         for (const pkg of inventory.packages) {
@@ -48003,23 +48437,28 @@ async function runRetention(settings, startedAt) {
     });
     const planPath = planFilePath(settings.runnerTemp, startedAt);
     const mode = settings.dryRun ? 'dry-run' : 'delete';
-    const report = (execution) => buildRunReport({
-        mode,
-        owner: inventory.owner,
-        policy: policyLabel,
-        plan,
-        execution,
-        missing: inventory.missing,
-        inventories: inventory.packages,
-        ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
-        requests: {
-            'list packages pages': api.stats.packagePages,
-            'list versions pages': api.stats.versionPages,
-            'registry manifest reads': registry.stats.manifestReads,
-            'manifests from the cache': manifestCache.served,
-            'registry token requests': registry.stats.tokenRequests,
-            'secondary-limit refusals': client.secondaryLimitRefusals
-        }
+    const report = (execution) => ({
+        ...buildRunReport({
+            mode,
+            owner: inventory.owner,
+            policy: policyLabel,
+            plan,
+            execution,
+            missing: inventory.missing,
+            inventories: inventory.packages,
+            ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
+            requests: {
+                'list packages pages': api.stats.packagePages,
+                'list versions pages': api.stats.versionPages,
+                'registry manifest reads': registry.stats.manifestReads,
+                'manifests from the cache': manifestCache.served,
+                'registry token requests': registry.stats.tokenRequests,
+                'secondary-limit refusals': client.secondaryLimitRefusals
+            }
+        }),
+        ...(inventory.notReached.length > 0 && { notReached: inventory.notReached }),
+        ...(cacheProblem !== undefined && { cacheProblem }),
+        warnings: warningsIssued()
     });
     // Written before any deletion, so even a run killed outright leaves its plan ('running': cut short).
     writePlanFile(planPath, report(), settings.dryRun ? 'planned' : 'running', new Date());
@@ -48036,12 +48475,24 @@ async function runRetention(settings, startedAt) {
     else {
         core/* info */.pq('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.');
     }
-    const final = report(execution);
+    // The cache is saved before the report, so a save that failed is in the summary too.
+    if (manifestCache.active) {
+        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted';
+        await core/* group */.Os('Manifest cache', () => manifestCache.save((0,actions_cache/* presentManifests */.it)(inventory.packages, gone)));
+    }
     const outcome = await core/* group */.Os('Report', async () => {
         const stopped = execution?.stoppedEarly;
-        writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped);
         if (stopped)
             core/* info */.pq(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`);
+        if (client.secondaryLimitRefusals > 0) {
+            warn(`GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
+                'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.');
+        }
+        // Decided before the summary is written: its first line says ❌ exactly when the run fails.
+        const draft = report(execution);
+        const failure = runFailure(draft) ?? nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan);
+        const final = { ...draft, ...(failure !== undefined && { failure }) };
+        writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped);
         const t = final.totals;
         // Outputs first: they cannot fail, the summary (a file) can.
         setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, damaged: final.damaged?.length ?? 0, planPath });
@@ -48054,20 +48505,8 @@ async function runRetention(settings, startedAt) {
             core/* info */.pq(`REST requests: ${spent.requests} (${spent.points} points), at most ${spent.peakWindowPoints} points in any 60 s and ${spent.peakInFlight} in flight ` +
                 "(GitHub's secondary limits: 900 and 100)");
         }
-        if (client.secondaryLimitRefusals > 0) {
-            core/* warning */.$e(`GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
-                'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.');
-        }
-        if (t.failed > 0) {
-            return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` };
-        }
-        const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan);
-        return nothingPlanned ? { failure: nothingPlanned } : {};
+        return failure !== undefined ? { failure } : {};
     });
-    if (manifestCache.active) {
-        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted';
-        await core/* group */.Os('Manifest cache', () => manifestCache.save((0,actions_cache/* presentManifests */.it)(inventory.packages, gone)));
-    }
     return outcome;
 }
 
