@@ -422,3 +422,21 @@ test('a cosign .att is counted as an attestation and a .sbom as an SBOM, not as 
   const part = (id: number, tag: string): ReportedVersion => version(id, 'delete', [tag], { role: 'dependant', belongsTo: [1], kind: 'signature' })
   expect(describeParts([part(2, `sha256-${hex}.sig`), part(3, `sha256-${hex}.att`), part(4, `sha256-${hex}.sbom`)])).toBe('1 attestation + 1 signature + 1 SBOM')
 })
+
+test('more packages with deletions than even their headings fit: under the budget, and the closing note counts those with deletions', () => {
+  const r = report([version(1, 'delete', ['pr-1'])], {}, 2000)
+  r.packages = r.packages.map(p => ({ ...p, notes: ['n'.repeat(1500)] }))
+  const budget = 300_000
+  const html = renderSummary(r, '/tmp/plan.json', budget)
+  expect(Buffer.byteLength(html)).toBeLessThanOrEqual(budget)
+  expect(html).toMatch(/(\d+) more package section\(s\) left out to stay under GitHub's 1 MiB summary limit \(\1 of them with versions to delete: not even their count fitted\)/)
+})
+
+test('hundreds of rules that select nothing: the account stays within its share, under the budget', () => {
+  const r = report([version(1, 'delete', ['pr-1'])])
+  r.packages[0].accounts = Array.from({ length: 500 }, (_, i) => ({ rule: `rule-${i}`, series: 0, selected: 0, deleted: 0, keptBy: {}, whyNothing: `no image of web has a tag matching pr-${i} ${'w'.repeat(900)}` }))
+  const html = renderSummary(r, '/tmp/plan.json', 200_000)
+  expect(Buffer.byteLength(html)).toBeLessThanOrEqual(200_000)
+  expect(html).toMatch(/… and \d+ more rules that select nothing somewhere/)
+  expect(html).toContain('<td>would delete</td>')
+})

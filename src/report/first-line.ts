@@ -21,6 +21,13 @@ function stopWords(report: RunReport): string | undefined {
   return report.resumeAt ? `${why}; GitHub allows requests again at ${escapeHtml(report.resumeAt)}` : why
 }
 
+/** A problem's cause, without the "Manifest cache: " it may start with and what it goes on to explain. */
+function cause(problem: string): string {
+  const text = problem.replace(/^Manifest cache: /, '')
+  const end = text.search(/\.(\s|$)/)
+  return end > 0 ? text.slice(0, end) : text
+}
+
 /** What makes a successful run ⚠️, each in a few words (the sections below say what to do). */
 function problems(report: RunReport): string[] {
   const found: string[] = []
@@ -31,7 +38,7 @@ function problems(report: RunReport): string[] {
   if (safe.length > 0) found.push(`${plural(safe.length, 'package')} left untouched for safety (${names(safe.map(p => p.key))})`)
   const stop = stopWords(report)
   if (stop) found.push(`deletions stopped early (${stop}): ${plural(report.totals.deferred, 'version')} deferred to a later run`)
-  if (report.cacheProblem) found.push(`the manifest cache failed (${escapeHtml(clip(report.cacheProblem))}): every manifest was read from the registry`)
+  if (report.cacheProblem) found.push(`the manifest cache failed (${escapeHtml(clip(cause(report.cacheProblem)))}): manifests were read from the registry`)
   return found
 }
 

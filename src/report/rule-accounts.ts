@@ -3,7 +3,7 @@
 // why. The planner makes one account per rule and package (PackagePlan.accounts); the summary
 // adds them up per rule, so a glob over 300 packages is one row.
 import type { RuleAccount } from '../model.js'
-import { clip, escapeHtml, limitedTable, plural } from './html.js'
+import { bytes, clip, escapeHtml, limitedTable, plural } from './html.js'
 
 /** Distinct reasons said per rule before the rest is counted. */
 const WHY_SENTENCES = 5
@@ -73,13 +73,23 @@ export function ruleAccountSection(packages: readonly PackageReport[], mode: Run
   if (totals.length === 0) return ''
   const intro = '<h3>What each rule did</h3>'
   const sentences = totals.map(nothingSentence).filter((s): s is string => s !== undefined)
-  const said = sentences.length > 0 ? `<ul>${sentences.map(s => `<li>${s}</li>`).join('')}</ul>` : ''
+  // The sentences take at most half the allowance; those beyond are counted (the table still has every rule).
+  const items: string[] = []
+  for (const [i, sentence] of sentences.entries()) {
+    const item = `<li>${sentence}</li>`
+    if (bytes(items.join('') + item) > allowance / 2) {
+      items.push(`<li>… and ${sentences.length - i} more rules that select nothing somewhere (see the plan file)</li>`)
+      break
+    }
+    items.push(item)
+  }
+  const said = items.length > 0 ? `<ul>${items.join('')}</ul>` : ''
   const head = `<tr><th>Rule</th><th>Packages</th><th>Images in series</th><th>Selected</th><th>${mode === 'dry-run' ? 'To delete' : 'Planned'}</th><th>Kept, by what</th></tr>`
   const row = (i: number): string => {
     const t = totals[i]
     return `<tr><td><code>${escapeHtml(t.rule)}</code></td><td>${t.packages}</td><td>${t.series}</td><td>${t.selected}</td><td>${t.deleted}</td><td>${keptCell(t)}</td></tr>`
   }
-  const table = limitedTable({ head, count: totals.length, row, what: 'rules' }, planPath, allowance - intro.length - said.length)
+  const table = limitedTable({ head, count: totals.length, row, what: 'rules' }, planPath, allowance - bytes(intro) - bytes(said))
   return `${intro}${said}${table.html}`
 }
 

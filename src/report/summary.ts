@@ -389,7 +389,8 @@ export function renderSummary(report: RunReport, planPath: string, budgetBytes =
     const share = Math.max(0, out.left - stillNeeded - smallest[i]) / (busy.length - i)
     const allowance = Math.min(out.left - stillNeeded, smallest[i] + share)
     const head = sectionHead(pkg, report)
-    if (bytes(head) + 1 > allowance) {
+    // Not even its smallest form (heading and count) fits: counted in the closing note.
+    if (smallest[i] > allowance) {
       leftOut++
       if (section.shape.toDelete.length > 0) leftOutWithDeletions++
       continue
