@@ -35155,6 +35155,12 @@ function stopWords(report) {
     const why = report.stoppedEarly ? escapeHtml(report.stoppedEarly) : { 'rate-limit': "GitHub's rate limit ran out", wait: 'a wait GitHub asked for was too long', cancelled: 'the run was cancelled' }[report.stopKind];
     return report.resumeAt ? `${why}; GitHub allows requests again at ${escapeHtml(report.resumeAt)}` : why;
 }
+/** A problem's cause, without the "Manifest cache: " it may start with and what it goes on to explain. */
+function cause(problem) {
+    const text = problem.replace(/^Manifest cache: /, '');
+    const end = text.search(/\.(\s|$)/);
+    return end > 0 ? text.slice(0, end) : text;
+}
 /** What makes a successful run ⚠️, each in a few words (the sections below say what to do). */
 function problems(report) {
     const found = [];
@@ -35168,7 +35174,7 @@ function problems(report) {
     if (stop)
         found.push(`deletions stopped early (${stop}): ${plural(report.totals.deferred, 'version')} deferred to a later run`);
     if (report.cacheProblem)
-        found.push(`the manifest cache failed (${escapeHtml(clip(report.cacheProblem))}): every manifest was read from the registry`);
+        found.push(`the manifest cache failed (${escapeHtml(clip(cause(report.cacheProblem)))}): manifests were read from the registry`);
     return found;
 }
 /** The sentence after the title, by what the run did. */
@@ -35273,13 +35279,23 @@ function ruleAccountSection(packages, mode, planPath, allowance) {
         return '';
     const intro = '<h3>What each rule did</h3>';
     const sentences = totals.map(nothingSentence).filter((s) => s !== undefined);
-    const said = sentences.length > 0 ? `<ul>${sentences.map(s => `<li>${s}</li>`).join('')}</ul>` : '';
+    // The sentences take at most half the allowance; those beyond are counted (the table still has every rule).
+    const items = [];
+    for (const [i, sentence] of sentences.entries()) {
+        const item = `<li>${sentence}</li>`;
+        if (bytes(items.join('') + item) > allowance / 2) {
+            items.push(`<li>… and ${sentences.length - i} more rules that select nothing somewhere (see the plan file)</li>`);
+            break;
+        }
+        items.push(item);
+    }
+    const said = items.length > 0 ? `<ul>${items.join('')}</ul>` : '';
     const head = `<tr><th>Rule</th><th>Packages</th><th>Images in series</th><th>Selected</th><th>${mode === 'dry-run' ? 'To delete' : 'Planned'}</th><th>Kept, by what</th></tr>`;
     const row = (i) => {
         const t = totals[i];
         return `<tr><td><code>${escapeHtml(t.rule)}</code></td><td>${t.packages}</td><td>${t.series}</td><td>${t.selected}</td><td>${t.deleted}</td><td>${keptCell(t)}</td></tr>`;
     };
-    const table = limitedTable({ head, count: totals.length, row, what: 'rules' }, planPath, allowance - intro.length - said.length);
+    const table = limitedTable({ head, count: totals.length, row, what: 'rules' }, planPath, allowance - bytes(intro) - bytes(said));
     return `${intro}${said}${table.html}`;
 }
 /**
@@ -36341,7 +36357,8 @@ function renderSummary(report, planPath, budgetBytes = summary_SUMMARY_BUDGET_BY
         const share = Math.max(0, out.left - stillNeeded - smallest[i]) / (busy.length - i);
         const allowance = Math.min(out.left - stillNeeded, smallest[i] + share);
         const head = sectionHead(pkg, report);
-        if (bytes(head) + 1 > allowance) {
+        // Not even its smallest form (heading and count) fits: counted in the closing note.
+        if (smallest[i] > allowance) {
             leftOut++;
             if (section.shape.toDelete.length > 0)
                 leftOutWithDeletions++;
