@@ -197,6 +197,8 @@ describe('manifest cache through the Actions cache service', () => {
     expect(decisions(result)).toEqual(decisions(withoutCache))
     expect(result.stdout.match(/::warning::Manifest cache:/g)).toHaveLength(1)
     expect(result.stdout).toContain(message)
+    // (1.2) A cache that was available but failed makes the first line ⚠️.
+    expect(result.summary.split('\n')[1]).toMatch(/^<p>⚠️ .*But: the manifest cache failed/)
     expect(service.entries()).toEqual([])
     expect(service.requests.every(r => r.call === 'GetCacheEntryDownloadURL')).toBe(true)
   }, 60_000)

@@ -97,7 +97,7 @@ describe('faults: every planned version ends as exactly one outcome, and the sta
       expect(result.outputs).toMatchObject({ 'failed-count': '3', 'deleted-count': String(s.planned.length - 3) })
       expect(goneKeys(fake, s.packages)).toEqual(s.planned.filter(k => !group.includes(k)))
       expect(fake.mutations().filter(r => r.path.endsWith(`/versions/${failing.id}`))).toHaveLength(4)
-      expect(result.stdout).toMatch(/::error::3 deletion\(s\) failed: failed: HTTP 503: Service Unavailable \(4 attempts\)/)
+      expect(result.stdout).toMatch(/::error::3 deletion\(s\) failed: HTTP 503: Service Unavailable \(4 attempts\)/)
       expect(result.planFile!.status).toBe('finished')
       expect(result.summary).toContain('Service Unavailable')
     } finally {

@@ -179,9 +179,12 @@ test.concurrent('delete, then restore: the fake holds exactly what it held, imag
         expect(childAt).toBeLessThan(indexAt)
       }
     }
-    expect(restoring.summary).toContain('♻️ <strong>Restore</strong>')
+    // Everything came back: the first line says so; one row per image (pr-1 and pr-2 with their platforms).
+    expect(restoring.summary.split('\n')[1]).toBe(`<p>✅ <strong>Restore</strong>: all ${DELETED} versions (6 images) came back.</p>`)
     expect(restoring.summary).toContain(`<tr><td>${DELETED}</td><td>${DELETED}</td><td>0</td><td>0</td></tr>`)
-    expect(restoring.summary.match(/✅ restored/g)).toHaveLength(DELETED)
+    expect(restoring.summary.match(/✅ restored/g)).toHaveLength(6)
+    expect(restoring.summary).toMatch(/<code>pr-1<\/code><\/td><td>linux\/amd64, linux\/arm64 \+ 2 attestations<\/td><td>✅ restored<\/td>/)
+    expect(restoring.summary).toContain('Change the policy before the next scheduled run')
     expect(restoring.stdout).toMatch(/Restoring: \d+\/\d+ \(100%\)/)
 
     // Restoring again changes nothing and fails nothing: every version is already there.
@@ -233,9 +236,13 @@ test.concurrent("past GitHub's 30 days: every restore is refused, and the summar
     expect(restoring.stdout).toMatch(/^::error::12 of 12 version\(s\) could not be restored; the summary and the annotations say why for each\.$/m)
     expect(restoring.stdout).toMatch(/^container\/web \d+ pr-1: failed \(GitHub no longer keeps it/m)
     expect(restoring.summary).toContain('<tr><td>12</td><td>0</td><td>0</td><td>12</td></tr>')
+    // The first line says how many came back and how many could not; each cause is said once, the rows point at it.
+    expect(restoring.summary.split('\n')[1]).toBe('<p>❌ <strong>Restore</strong>: 0 of 12 versions (6 images) came back, <strong>12 could not</strong>; the causes are below.</p>')
     expect(restoring.summary).toContain('❌ Could not be restored:')
-    expect(restoring.summary).toContain('<li>9 version(s) of container/web: GitHub no longer keeps it: it is not among the package&#39;s restorable deleted versions')
-    expect(restoring.summary.match(/❌ failed: /g)).toHaveLength(DELETED)
+    expect(restoring.summary).toContain('<li>(1) 9 version(s) of <code>container/web</code>: GitHub no longer keeps it: it is not among the package&#39;s restorable deleted versions')
+    expect(restoring.summary.match(/GitHub no longer keeps it/g)).toHaveLength(1)
+    expect(restoring.summary.match(/<td>❌ failed \(cause 1\)<\/td>/g)).toHaveLength(3)
+    expect(restoring.summary.match(/<td>❌ failed \(cause 2\)<\/td>/g)).toHaveLength(3)
   })
 )
 
@@ -297,7 +304,7 @@ test.concurrent("a dry run's plan file: nothing to restore, and not a single req
     expect(w.fake.requests).toEqual([])
     expectOwnResultFile(restoring, dryRun, { mode: 'restore', totals: { versions: 0, restored: 0, present: 0, failed: 0 } })
     expect(restoring.stdout).toContain('the plan file is from a dry run, which deleted nothing: nothing to restore')
-    expect(restoring.summary).toContain('the plan file is from a dry run, which deleted nothing: nothing to restore')
+    expect(restoring.summary.split('\n')[1]).toBe('<p>✅ <strong>Nothing to restore</strong>: the plan file is from a dry run, which deleted nothing.</p>')
     expect(restoring.outputs).toMatchObject({ 'planned-count': '0', 'failed-count': '0' })
   })
 )

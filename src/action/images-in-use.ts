@@ -6,6 +6,7 @@ import { FatalError } from '../github/errors.js'
 import { formatSize, InUseScanError, registryHostOf, scanImagesInUse } from '../inventory/in-use.js'
 import type { InUseReference, Policy } from '../model.js'
 import type { Settings } from './inputs.js'
+import { warn } from './warnings.js'
 
 /** References listed one per line in the log; beyond that, counted. */
 const LOGGED_REFERENCES = 200
@@ -22,7 +23,7 @@ export async function findImagesInUse(settings: Settings, policy: Policy, owner:
       throw error
     }
     for (const glob of scan.unmatchedGlobs) {
-      core.warning(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`)
+      warn(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`)
     }
     const packages = new Set(scan.references.map((r) => r.package))
     core.info(
@@ -35,7 +36,7 @@ export async function findImagesInUse(settings: Settings, policy: Policy, owner:
     }
     if (scan.references.length > LOGGED_REFERENCES) core.info(`  ... and ${scan.references.length - LOGGED_REFERENCES} more`)
     for (const reference of scan.references.filter((r) => r.unresolved)) {
-      core.warning(
+      warn(
         `${reference.file}:${reference.line}: ${reference.written}: the tag cannot be resolved from the file, so every version of ${reference.package} is kept. Write the tag or digest itself (or list the deployed images in a file an earlier step writes) to let older versions go.`,
         { title: 'Image in use with an unresolved tag', file: reference.file, startLine: reference.line }
       )

@@ -5,6 +5,7 @@ import * as core from '@actions/core'
 import type { PolicyProblem } from '../policy/source.js'
 import { escapeHtml } from '../report/summary.js'
 import { writeSummaryOrWarn } from './outputs.js'
+import { warn } from './warnings.js'
 
 const ANNOTATION_LIMIT = 9
 /** Problems listed in the job summary (parsing stops at 50 and counts the rest). */
@@ -43,7 +44,7 @@ export async function reportPolicyProblems(problems: PolicyProblem[], file: stri
 export function reportPolicyWarnings(warnings: PolicyProblem[], file: string | undefined): void {
   for (const warning of warnings) {
     const at = where(warning)
-    core.warning(file ? warning.message : `policy${at ? ` (${at})` : ''}: ${warning.message}`, {
+    warn(file ? warning.message : `policy${at ? ` (${at})` : ''}: ${warning.message}`, {
       title: 'Retention policy',
       file,
       startLine: file ? (warning.line ?? 1) : undefined,

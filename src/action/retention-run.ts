@@ -24,6 +24,14 @@ import { findImagesInUse } from './images-in-use.js'
 import { nothingPlannedFailure } from './nothing-planned.js'
 import { setOutputs, writeSummary } from './outputs.js'
 import { reportPolicyProblems, reportPolicyWarnings } from './policy-problems.js'
+import { warn, warningsIssued } from './warnings.js'
+
+/** Why the run fails because of its deletions, each cause once (the "failed: " of each cause is the message's own). */
+function runFailure(report: RunReport): string | undefined {
+  if (report.totals.failed === 0) return undefined
+  const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f))
+  return `${report.totals.failed} deletion(s) failed: ${causes.join(' | ')}`
+}
 
 export interface RunOutcome {
   /** Set when the run must fail; the message says why. */
@@ -35,7 +43,7 @@ function watchForCancellation(): { requested: () => boolean; dispose: () => void
   let requested = false
   const onSignal = (signal: string): void => {
     requested = true
-    core.warning(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`)
+    warn(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`)
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
@@ -91,7 +99,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     runId: settings.runId,
     runAttempt: settings.runAttempt,
     directory: settings.runnerTemp,
-    log: { info: line => core.info(line), warning: line => core.warning(line) }
+    log: { info: line => core.info(line), warning: line => warn(line) }
   })
   // Tagged versions' manifests are read while later pages of versions are still being listed.
   const reader = new PrefetchingReader(manifestCache.wrap(new ProgressReader(registry, reading)))
@@ -142,7 +150,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       core.info(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`)
     }
     for (const key of result.missing) {
-      core.warning(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`)
+      warn(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`)
     }
     return result
   })
@@ -152,7 +160,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     for (const pkg of result.packages) {
       const deleting = pkg.versions.filter(v => v.decision === 'delete').length
       core.info(`${pkg.key}: ${pkg.versions.length} version(s), ${deleting} to delete, ${pkg.versions.length - deleting} kept`)
-      if (pkg.warning) core.warning(pkg.warning)
+      if (pkg.warning) warn(pkg.warning)
       for (const note of pkg.notes ?? []) core.info(`${pkg.key}: ${note}`)
     }
     if (result.deferredByCap.length > 0) {
@@ -161,7 +169,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     }
     if (result.oversizedGroup) {
       const { packageKey: key, imageId, versions, maxDeletions: cap } = result.oversizedGroup
-      core.warning(
+      warn(
         `${key}: the oldest image to delete (version ${imageId}) goes with ${versions} versions, more than max-deletions ${cap}. ` +
           `An image is never split, so it is taken alone this run; max-deletions ${versions} would fit it.`
       )
@@ -177,8 +185,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
 
   const planPath = planFilePath(settings.runnerTemp, startedAt)
   const mode = settings.dryRun ? 'dry-run' : 'delete'
-  const report = (execution?: ExecutionResult): RunReport =>
-    buildRunReport({
+  const report = (execution?: ExecutionResult): RunReport => ({
+    ...buildRunReport({
       mode,
       owner: inventory.owner,
       policy: policyLabel,
@@ -195,7 +203,12 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
         'registry token requests': registry.stats.tokenRequests,
         'secondary-limit refusals': client.secondaryLimitRefusals
       }
-    })
+    }),
+    ...(inventory.notReached.length > 0 && { notReached: inventory.notReached }),
+    // A cache that was available but failed: the first line's ⚠️ (1.2).
+    ...(manifestCache.problem !== undefined && { cacheProblem: manifestCache.problem }),
+    warnings: warningsIssued()
+  })
   // Written before any deletion, so even a run killed outright leaves its plan ('running': cut short).
   writePlanFile(planPath, report(), settings.dryRun ? 'planned' : 'running', new Date())
 
@@ -213,16 +226,25 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     core.info('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.')
   }
 
-  // Saved before the report, so a failed save (manifestCache.problem) can be told in the summary.
+  // The cache is saved before the report, so a save that failed is in the summary too.
   if (manifestCache.active) {
     const gone = (pkg: PackageInventory, id: number): boolean => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted'
     await core.group('Manifest cache', () => manifestCache.save(presentManifests(inventory.packages, gone)))
   }
-  const final = report(execution)
   const outcome = await core.group('Report', async () => {
     const stopped = execution?.stoppedEarly
-    writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped)
     if (stopped) core.info(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`)
+    if (client.secondaryLimitRefusals > 0) {
+      warn(
+        `GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
+          'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.'
+      )
+    }
+    // Decided before the summary is written: its first line says ❌ exactly when the run fails.
+    const draft = report(execution)
+    const failure = runFailure(draft) ?? nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan)
+    const final: RunReport = { ...draft, ...(failure !== undefined && { failure }) }
+    writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped)
     const t = final.totals
     // Outputs first: they cannot fail, the summary (a file) can.
     setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, damaged: final.damaged?.length ?? 0, planPath })
@@ -237,17 +259,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
           "(GitHub's secondary limits: 900 and 100)"
       )
     }
-    if (client.secondaryLimitRefusals > 0) {
-      core.warning(
-        `GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
-          'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.'
-      )
-    }
-    if (t.failed > 0) {
-      return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` }
-    }
-    const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan)
-    return nothingPlanned ? { failure: nothingPlanned } : {}
+    return failure !== undefined ? { failure } : {}
   })
   return outcome
 }

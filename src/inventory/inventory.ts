@@ -6,12 +6,15 @@ import { packageKey } from '../model.js'
 import { classifyError, explainAccessError, FatalError, githubMessage, isActionsTokenRefusal, ListingBudgetError } from '../github/errors.js'
 import type { OwnerRef, PackagesApi, PackageSummary } from '../github/packages-api.js'
 import { compilePackageNameFilter } from '../policy/glob.js'
+import { packagesNotReached } from './glob-reach.js'
 
 export interface Inventory {
   owner: OwnerRef
   packages: PackageInventory[]
   /** Packages a rule names literally that do not exist (or the token cannot see). */
   missing: string[]
+  /** (1.2) Listed packages no rule chose that a rule's glob would reach if `*` crossed `/` (`*` skips `team/tools`). */
+  notReached: string[]
 }
 
 /** Organization, another user, or the token's own account (needed for a user's private packages). */
@@ -37,8 +40,8 @@ interface Target {
   summary?: PackageSummary
 }
 
-/** The packages the rules select: literal names as given, globbed ones by listing (once per type). */
-async function resolveTargets(api: PackagesApi, owner: OwnerRef, policy: Policy): Promise<Target[]> {
+/** The packages the rules select: literal names as given, globbed ones by listing (once per type); and those a glob did not reach. */
+async function resolveTargets(api: PackagesApi, owner: OwnerRef, policy: Policy): Promise<{ targets: Target[]; notReached: string[] }> {
   const targets = new Map<string, Target>()
   const listings = new Map<PackageType, Promise<PackageSummary[]>>()
   for (const rule of policy.rules) {
@@ -55,7 +58,12 @@ async function resolveTargets(api: PackagesApi, owner: OwnerRef, policy: Policy)
       targets.set(packageKey({ type, name: summary.name }), { type, name: summary.name, summary })
     }
   }
-  return [...targets.values()]
+  const notReached: string[] = []
+  for (const [type, listing] of listings) {
+    const names = (await listing).map(summary => summary.name)
+    notReached.push(...packagesNotReached(policy.rules, type, names).map(name => packageKey({ type, name })))
+  }
+  return { targets: [...targets.values()], notReached: notReached.sort() }
 }
 
 async function listOrExplain(api: PackagesApi, owner: OwnerRef, type: PackageType, ruleName: string, names: string[]): Promise<PackageSummary[]> {
@@ -89,7 +97,12 @@ async function listOrExplain(api: PackagesApi, owner: OwnerRef, type: PackageTyp
 export type OnVersionsListed = (pkg: PackageRef, versions: PackageVersion[], pages: number) => void
 
 export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy: Policy, onVersionsListed?: OnVersionsListed): Promise<Inventory> {
-  const targets = await resolveTargets(api, owner, policy)
+  const { targets, notReached } = await resolveTargets(api, owner, policy)
+  if (notReached.length > 0) {
+    core.info(
+      `Not reached by a glob (a glob's * does not cross /): ${notReached.join(', ')}. Write ** (or team/*) in packages.names to include them, or exclude them with !name.`
+    )
+  }
   const missing: string[] = []
   const results = await Promise.all(
     targets.map(async (target): Promise<PackageInventory | undefined> => {
@@ -115,5 +128,5 @@ export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy
       }
     })
   )
-  return { owner, packages: results.filter((p): p is PackageInventory => p !== undefined), missing: missing.sort() }
+  return { owner, packages: results.filter((p): p is PackageInventory => p !== undefined), missing: missing.sort(), notReached }
 }

@@ -43,8 +43,20 @@ export function imageEntries(versions: ReportedVersion[]): ImageEntry[] {
 const KIND_NAMES: Record<string, [string, string]> = {
   attestation: ['attestation', 'attestations'],
   signature: ['signature', 'signatures'],
+  sbom: ['SBOM', 'SBOMs'],
   subject: ['referrer', 'referrers'],
   'referrers-index': ['referrers index', 'referrers indexes']
+}
+
+/**
+ * What a part is, as a user names it: a cosign `sha256-<hex>.att` is an attestation and `.sbom` an
+ * SBOM, though the graph files all three cosign artifacts as 'signature'.
+ */
+function partKind(part: ReportedVersion): string {
+  if (part.kind !== 'signature') return part.kind ?? 'child'
+  if (part.tags.some(t => t.endsWith('.att'))) return 'attestation'
+  if (part.tags.some(t => t.endsWith('.sbom'))) return 'sbom'
+  return 'signature'
 }
 
 /** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
@@ -56,7 +68,7 @@ export function describeParts(parts: ReportedVersion[]): string {
     .map(p => p.platform ?? 'nested index')
     .sort()
   const counts = new Map<string, number>()
-  for (const p of parts) if (p.kind !== 'platform') counts.set(p.kind ?? 'child', (counts.get(p.kind ?? 'child') ?? 0) + 1)
+  for (const p of parts) if (p.kind !== 'platform') counts.set(partKind(p), (counts.get(partKind(p)) ?? 0) + 1)
   const order = Object.keys(KIND_NAMES)
   const others = [...counts]
     .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))

@@ -1,6 +1,6 @@
 // The run's result as one plain object: the plan with every version's decision, merged with
 // what execution did. The plan file, the job summary and the outputs are all views of it.
-import type { AgeFrom, DamagedImage, OversizedGroup, OwnerKind, PackageInventory, PackageRef, Plan, VersionPlan } from '../model.js'
+import type { AgeFrom, DamagedImage, OversizedGroup, OwnerKind, PackageInventory, PackageRef, Plan, RuleAccount, VersionPlan } from '../model.js'
 import type { ExecutionResult, Outcome } from '../execute/executor.js'
 import { outcomeKey } from '../execute/executor.js'
 import { packageKey } from '../model.js'
@@ -33,6 +33,8 @@ export interface PackageReport {
   warning?: string
   /** (1.1) Notes on how the rules met the package (PackagePlan.notes). */
   notes?: string[]
+  /** (1.2) How each rule met the package (PackagePlan.accounts): the summary's account per rule. */
+  accounts?: RuleAccount[]
   /** Deleted with one DELETE of the package. */
   wholePackage?: boolean
   counts: Counts
@@ -47,6 +49,9 @@ export interface DamagedImageReport {
   tags: string[]
   missing: DamagedImage['missing']
 }
+
+/** (1.2) Why deletions stopped before the end of the plan: the primary rate limit, a wait cut short, a cancelled run. */
+export type StopKind = 'rate-limit' | 'wait' | 'cancelled'
 
 export interface RunReport {
   mode: RunMode
@@ -68,6 +73,18 @@ export interface RunReport {
   oversizedGroup?: OversizedGroup
   /** Which timestamp each rule measures age from: the age the summary shows is the one the rules used. */
   ageFrom?: Record<string, AgeFrom>
+  /** (1.2) What stopped the deletions early, when something did (with stoppedEarly saying it in words). */
+  stopKind?: StopKind
+  /** (1.2) When GitHub allows requests again (ISO), for a run stopped by a limit. */
+  resumeAt?: string
+  /** (1.2) The manifest cache was available but failed (restoring or saving): what happened. */
+  cacheProblem?: string
+  /** (1.2) Every warning of the run, in order: GitHub shows only 10 warning annotations per step. */
+  warnings?: string[]
+  /** (1.2) Packages of the owner that a rule's glob did not reach but would have if `*` crossed `/` (`*` skips `team/tools`). */
+  notReached?: string[]
+  /** (1.2) Why the run exits with failure, when it does: the first line's ❌. */
+  failure?: string
 }
 
 export function emptyCounts(): Counts {
@@ -125,6 +142,7 @@ export function buildRunReport(args: {
       rules: pkg.rules,
       warning: pkg.warning,
       ...(pkg.notes && { notes: pkg.notes }),
+      ...(pkg.accounts && { accounts: pkg.accounts }),
       wholePackage: wholePackages.has(pkg.key) || undefined,
       counts,
       versions

@@ -1,56 +1,35 @@
-// The job summary: mode, a table of packages with counts, then per package the versions to
-// delete and (collapsed) the kept ones with reasons. Everything user-controlled is
-// HTML-escaped, and every part of it is counted against a byte budget so the summary stays
-// under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
-// and that the full list is in the plan file.
-import { differenceInHours } from 'date-fns'
-import { failureCauses, type RestoreItem } from '../execute/restore.js'
-import { describeParts, imageEntries, type ImageEntry } from './image-entries.js'
-import type { PlanFile } from './plan-file.js'
+// The job summary (contract 1.2): the first line, the counts, the account per rule, failures and
+// warnings, then per package the versions to delete and (collapsed) the kept ones with reasons.
+// Everything user-controlled is HTML-escaped. Every part is counted against a byte budget so the
+// summary stays under GitHub's 1 MiB step limit, and the budget is spent in order of what
+// matters: the first line, the counts, the account per rule, failures and the versions to
+// delete come first; kept versions are cut first. A package with versions to delete is never
+// left out: when even its deletions do not fit, its rows are cut with a count and the plan file
+// holds them all. Parts are placed where they read best and filled in the order they matter.
+import type { ImageEntry } from './image-entries.js'
+import { describeParts, imageEntries } from './image-entries.js'
+import { bytes, clip, escapeHtml, formatAge, leftOutNote, limitedList, limitedTable, plural, shortName, ROWS_PER_TABLE, LIST_ITEMS } from './html.js'
+import { firstLine } from './first-line.js'
+import { nothingToDeleteWhy, ruleAccountSection } from './rule-accounts.js'
 import type { Counts, DamagedImageReport, PackageReport, ReportedVersion, RunReport } from './run-report.js'
-import { isUnreadableTime, parseTimestamp } from '../plan/timestamps.js'
+
+export { escapeHtml, formatAge, ROWS_PER_TABLE, LIST_ITEMS }
+export { renderRestoreSummary, type RestoreSummaryInput } from './restore-summary.js'
 
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
 export const SUMMARY_BUDGET_BYTES = 900 * 1024
-/** Rows per version table before the rest is left to the plan file. */
-export const ROWS_PER_TABLE = 250
 /** Package rows in the counts table before the rest is left to the plan file. */
 export const COUNT_ROWS = 500
-/** Entries of the "not found" and "failures" lists. */
-export const LIST_ITEMS = 20
-/** A failure message longer than this is cut (the plan file has it whole). */
-const MAX_MESSAGE_CHARS = 1000
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' }
+/** Packages with nothing to do shown in the counts table itself; more are collapsed. */
+const QUIET_ROWS_INLINE = 10
+/** GitHub keeps deleted versions for this long (restore-from). */
+const RESTORE_WINDOW_DAYS = 30
 
 /**
- * Text as HTML. Line breaks become character references: the summary is one HTML block of
- * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
- * read as Markdown.
+ * The summary in the order it reads, filled in the order it matters: a part's place is taken
+ * when the reading order needs it, its content given when its turn in the budget comes.
  */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c])
-}
-
-export function formatAge(timestamp: string, now: string): string {
-  const time = parseTimestamp(timestamp)
-  if (isUnreadableTime(time)) return 'unknown' // as the planner reads it: "12" is no date (Date would say 2001)
-  const hours = differenceInHours(new Date(now), time)
-  return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`
-}
-
-function shortName(name: string): string {
-  return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name
-}
-
-function clip(text: string): string {
-  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text
-}
-
-const bytes = (text: string): number => Buffer.byteLength(text)
-
-/** The summary being written, and how much of the budget is left. */
-class Budget {
+class Layout {
   private readonly parts: string[] = []
   private used = 0
 
@@ -60,50 +39,26 @@ class Budget {
     return this.limit - this.used
   }
 
+  /** A place for a part given later. */
+  place(): number {
+    this.parts.push('')
+    return this.parts.length - 1
+  }
+
   /** Parts are joined by a newline, counted with the part. */
+  fill(at: number, text: string): void {
+    if (!text) return
+    this.used += bytes(text) + 1 - (this.parts[at] ? bytes(this.parts[at]) + 1 : 0)
+    this.parts[at] = text
+  }
+
   add(text: string): void {
-    this.parts.push(text)
-    this.used += bytes(text) + 1
+    this.fill(this.place(), text)
   }
 
   toString(): string {
-    return this.parts.join('\n')
+    return this.parts.filter(Boolean).join('\n')
   }
-}
-
-function leftOutNote(count: number, what: string, planPath: string, forSize: boolean): string {
-  const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : ''
-  return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`
-}
-
-/**
- * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
- * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
- * rendered only as far as they are shown.
- */
-function limitedTable(
-  spec: { head: string; count: number; row: (index: number) => string; what: string; open?: string; close?: string },
-  planPath: string,
-  allowance: number
-): { html: string; cut: boolean } {
-  const open = `${spec.open ?? ''}<table>${spec.head}`
-  const close = `</table>${spec.close ?? ''}`
-  let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true))
-  const rows: string[] = []
-  let cut = size > allowance
-  for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
-    const row = spec.row(i)
-    if (size + bytes(row) > allowance) cut = true
-    else {
-      rows.push(row)
-      size += bytes(row)
-    }
-  }
-  const omitted = spec.count - rows.length
-  const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : ''
-  if (rows.length === 0) return { html: bytes(note) <= allowance ? note : '', cut }
-  // The note goes inside a wrapper (<details>) so it is seen where the rows are.
-  return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut }
 }
 
 const COUNT_COLUMNS: [keyof Counts, string][] = [
@@ -116,32 +71,48 @@ const COUNT_COLUMNS: [keyof Counts, string][] = [
   ['deferred', 'Deferred']
 ]
 
-function countsTable(report: RunReport, allowance: number): string {
+/** Something to do or to know: versions to delete (now or later), a failure, a warning. */
+function hasWork(pkg: PackageReport): boolean {
+  return pkg.warning !== undefined || pkg.versions.some(v => v.decision === 'delete')
+}
+
+const countRow = (label: string, counts: Counts): string =>
+  `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`
+
+const packageLabel = (p: PackageReport): string => `<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`
+
+/**
+ * The counts table: packages with something to do first, then (when there are only a few) the
+ * others, and the total. Many packages with nothing to do are one row here and a collapsed table
+ * of their own (filled late: `quietTable`).
+ */
+function countsTable(report: RunReport, busy: readonly PackageReport[], quiet: readonly PackageReport[], allowance: number): string {
   const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`
-  const row = (label: string, counts: Counts): string =>
-    `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`
-  const total = row('<strong>Total</strong>', report.totals)
-  const more = (n: number): string =>
-    `<tr><td colspan="${COUNT_COLUMNS.length + 1}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`
-  let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>')
+  const total = countRow('<strong>Total</strong>', report.totals)
+  const span = COUNT_COLUMNS.length + 1
+  const collapsed = quiet.length > QUIET_ROWS_INLINE
+  const inline = collapsed ? busy : [...busy, ...quiet]
+  const quietRow = collapsed ? `<tr><td colspan="${span}"><em>${quiet.length} more package(s) with nothing to delete: listed under the table</em></td></tr>` : ''
+  const more = (n: number): string => `<tr><td colspan="${span}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`
+  let size = bytes(head) + bytes(total) + bytes(quietRow) + bytes(more(report.packages.length)) + bytes('<table></table>')
   const rows: string[] = []
-  for (const p of report.packages.slice(0, COUNT_ROWS)) {
-    const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts)
+  for (const p of inline.slice(0, COUNT_ROWS)) {
+    const r = countRow(packageLabel(p), p.counts)
     if (size + bytes(r) > allowance) break
     rows.push(r)
     size += bytes(r)
   }
-  if (rows.length < report.packages.length) rows.push(more(report.packages.length - rows.length))
-  return `<table>${head}${rows.join('')}${total}</table>`
+  if (rows.length < inline.length) rows.push(more(inline.length - rows.length))
+  return `<table>${head}${rows.join('')}${quietRow}${total}</table>`
 }
 
-/** At most LIST_ITEMS entries, each clipped, and how many more there are. */
-function limitedList(items: string[], render: (item: string) => string, what: string): string {
-  const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))))
-  const more = items.length - shown.length
-  return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('')
+/** The packages with nothing to delete, collapsed: read after everything that matters. */
+function quietTable(quiet: readonly PackageReport[], planPath: string, allowance: number): string {
+  if (quiet.length <= QUIET_ROWS_INLINE) return ''
+  const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`
+  const open = `<details><summary>${quiet.length} package(s) with nothing to delete</summary>`
+  return limitedTable({ head, count: quiet.length, row: i => countRow(packageLabel(quiet[i]), quiet[i].counts), what: 'packages', open, close: '</details>' }, planPath, allowance).html
 }
-
 /** The detail without the outcome it starts with ("failed: …" under "failed"): said once. */
 function detailOf(version: ReportedVersion): string {
   const detail = version.outcomeDetail ?? ''
@@ -208,104 +179,86 @@ function entryRow(e: ImageEntry, age: (v: ReportedVersion) => string, isContaine
   )
 }
 
-/** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
-function packageSection(pkg: PackageReport, report: RunReport, planPath: string, allowance: number): { html: string; cut: boolean } {
-  const isPublic = pkg.package.visibility === 'public'
+/** A package's heading and what is said about it before its tables. */
+function sectionHead(pkg: PackageReport, report: RunReport): string {
   const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`]
   if (pkg.warning) parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`)
   for (const note of pkg.notes ?? []) parts.push(`<p>ℹ️ ${escapeHtml(clip(note))}</p>`)
-  if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
+  if (pkg.package.visibility === 'public' && report.mode === 'dry-run' && pkg.counts.planned > 0) {
     parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>')
   }
   if (pkg.wholePackage) parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>')
-  let left = allowance - bytes(parts.join('\n'))
-  if (left < 0) return { html: '', cut: true }
+  return parts.join('\n')
+}
 
+interface SectionShape {
+  entries: ImageEntry[]
+  toDelete: ImageEntry[]
+  kept: ImageEntry[]
+  isContainer: boolean
+  unit: 'images' | 'versions'
+  columns: string
+}
+
+function shapeOf(pkg: PackageReport): SectionShape {
   const entries = imageEntries(pkg.versions)
-  const toDelete = entries.filter(e => e.image.decision === 'delete')
-  const kept = entries.filter(e => e.image.decision === 'keep')
   const isContainer = pkg.package.type === 'container'
-  const unit = isContainer ? 'images' : 'versions'
-  const columns = isContainer
-    ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
-    : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>'
-  const add = (html: string): void => {
-    if (!html) return
-    parts.push(html)
-    left -= bytes(html) + 1
+  return {
+    entries,
+    toDelete: entries.filter(e => e.image.decision === 'delete'),
+    kept: entries.filter(e => e.image.decision === 'keep'),
+    isContainer,
+    unit: isContainer ? 'images' : 'versions',
+    columns: isContainer
+      ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
+      : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>'
   }
+}
+
+/** The smallest form of a package's deletions: the count and where they all are. */
+function deletionsNote(shape: SectionShape, planPath: string): string {
+  return leftOutNote(shape.toDelete.length, `${shape.unit} to delete`, planPath, true)
+}
+
+/** The versions to delete (or, with none, why there are none), within `allowance` bytes. */
+function deletionPart(pkg: PackageReport, shape: SectionShape, report: RunReport, planPath: string, allowance: number): string {
+  const { toDelete, isContainer, unit } = shape
   const age = (v: ReportedVersion): string => ageOf(v, pkg, report)
-  if (toDelete.length > 0) {
-    const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`
-    const listed = new Set(report.failures)
-    const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')))
-    if (common !== undefined) {
-      const [outcome, detail] = common.split('\n')
-      if (detail) add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`)
-    }
-    const cell = (e: ImageEntry): string => outcomeCell(e, report, isPublic, common !== undefined)
-    const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1)
-    add(table.html)
-    if (table.cut) return { html: parts.join('\n'), cut: true }
-  } else {
-    add('<p>Nothing to delete.</p>')
+  if (toDelete.length === 0) {
+    const why = nothingToDeleteWhy(pkg) ?? keptForOneReason(shape)
+    return `<p>Nothing to delete${why ? `: ${escapeHtml(clip(why))}` : ''}.</p>`
   }
-  if (kept.length > 0) {
-    const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size
-    const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`
-    const table = limitedTable(
-      { head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' },
-      planPath,
-      left - 1
-    )
-    add(table.html)
-    if (table.cut) return { html: parts.join('\n'), cut: true }
+  const parts: string[] = []
+  const head = `<tr>${shape.columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`
+  const listed = new Set(report.failures)
+  const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')))
+  if (common !== undefined) {
+    const [outcome, detail] = common.split('\n')
+    if (detail) parts.push(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`)
   }
-  return { html: parts.join('\n'), cut: false }
+  const cell = (e: ImageEntry): string => outcomeCell(e, report, pkg.package.visibility === 'public', common !== undefined)
+  const said = bytes(parts.join('\n')) + 1
+  const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, allowance - said)
+  parts.push(table.html || deletionsNote(shape, planPath))
+  return parts.join('\n')
 }
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
-
-/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
-function untouched(report: RunReport): PackageReport[] {
-  return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0)
+/** "every image is kept: in use with an unresolved tag, charts/web/values.yaml:7": a cause shared by every kept row, said once. */
+function keptForOneReason(shape: SectionShape): string | undefined {
+  const reasons = new Set(shape.kept.map(e => e.image.reason))
+  if (shape.kept.length < 2 || reasons.size !== 1) return undefined
+  return `every ${shape.unit === 'images' ? 'image' : 'version'} is ${[...reasons][0]}`
 }
 
-/**
- * The first line says what happened, in this order: nothing could be planned (no package found, or
- * every one left untouched), deletions that failed, a run that stopped early, a dry run, a run that
- * carried out its plan.
- */
-function headline(report: RunReport): string {
-  const t = report.totals
-  const dry = report.mode === 'dry-run' ? '🔍 Dry run: ' : ''
-  const names = (keys: string[]): string => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim()
-  if (report.packages.length === 0) {
-    const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package'
-    return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`
-  }
-  const safe = untouched(report)
-  if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
-    const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : ''
-    return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`
-  }
-  if (t.failed > 0) {
-    const attempted = t.deleted + t.skipped + t.failed
-    const stopped = report.stoppedEarly ? `; the run also stopped early (${escapeHtml(report.stoppedEarly)})` : ''
-    return `❌ <strong>${t.failed} of ${plural(attempted, 'deletion')} failed</strong>: ${t.deleted} deleted, ${t.skipped} skipped${stopped}. The causes are below.`
-  }
-  if (report.stoppedEarly) {
-    return `⏹️ <strong>Stopped early</strong>: ${escapeHtml(report.stoppedEarly)}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.`
-  }
-  const deferred = t.deferred > 0 ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : ''
-  if (report.mode === 'dry-run') {
-    return `🔍 <strong>Dry run</strong>: nothing was deleted; ${plural(t.planned, 'version')} would be deleted${deferred}. Set <code>dry-run: false</code> to execute this plan.`
-  }
-  const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : ''
-  return `✅ <strong>Executed</strong>: the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${deferred}.`
+/** The kept versions, collapsed, within `allowance` bytes; `cut` when the allowance stopped it. */
+function keptPart(pkg: PackageReport, shape: SectionShape, report: RunReport, planPath: string, allowance: number): { html: string; cut: boolean } {
+  const { kept, isContainer, unit } = shape
+  if (kept.length === 0) return { html: '', cut: false }
+  const age = (v: ReportedVersion): string => ageOf(v, pkg, report)
+  const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size
+  const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`
+  return limitedTable({ head: `<tr>${shape.columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, allowance)
 }
-
-/** The packages the policy named that were not found, and what to do about it. */
 function missingPackages(report: RunReport): string {
   return (
     `<p>⚠️ <strong>Not found</strong> for owner <code>${escapeHtml(report.owner.login)}</code> (or not visible to the token): ` +
@@ -354,108 +307,124 @@ function damagedSection(report: RunReport, damaged: DamagedImageReport[], planPa
   return intro + limitedTable({ head, count: damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html
 }
 
-export function renderSummary(report: RunReport, planPath: string, budgetBytes = SUMMARY_BUDGET_BYTES): string {
-  const finalNote = (sections: number): string =>
-    `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
+
+/** Every warning of the run, said here too: GitHub shows only 10 warning annotations per step. */
+function warningsSection(warnings: readonly string[]): string {
+  if (warnings.length === 0) return ''
+  return `<p>⚠️ Warnings (${warnings.length}; also in the log, and GitHub shows at most 10 as annotations):</p><ul>${limitedList(warnings, w => `<li>${w}</li>`, 'warnings')}</ul>`
+}
+
+/** Packages a glob did not reach because `*` does not cross `/`. */
+function notReachedSection(report: RunReport): string {
+  const keys = report.notReached ?? []
+  if (keys.length === 0) return ''
+  return (
+    `<p>ℹ️ <strong>Not reached by a glob</strong>: ${limitedList(keys, k => `<code>${k}</code> `, 'packages').trim()}. ` +
+    'A glob\'s <code>*</code> does not cross <code>/</code>, so no rule covers these; write <code>**</code> (or <code>team/*</code>) in <code>packages.names</code> to include them, ' +
+    'or exclude them with <code>!name</code> to say they are left alone on purpose.</p>'
+  )
+}
+
+/** How to undo a run that deleted something, and what the next scheduled run would do. */
+function restoreAdvice(report: RunReport, planPath: string): string {
+  if (report.mode === 'dry-run' || report.totals.deleted === 0) return ''
+  return (
+    `<p>To undo: run this action with <code>restore-from</code> set to this plan file (GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days; ` +
+    `<code>RUNNER_TEMP</code> is emptied after the job, so upload <code>${escapeHtml(planPath)}</code> as an artifact in a step with <code>if: always()</code>). ` +
+    '<strong>Change the policy first</strong>: the next scheduled run deletes the restored versions again unless the policy keeps them.</p>'
+  )
+}
+
+function finalNote(sections: number, withDeletions: number, planPath: string): string {
+  const which = withDeletions > 0 ? ` (${withDeletions} of them with versions to delete: not even their count fitted)` : ''
+  return (
+    `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit${which}; ` +
     `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`
+  )
+}
+
+export function renderSummary(report: RunReport, planPath: string, budgetBytes = SUMMARY_BUDGET_BYTES): string {
   // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
-  const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1)
+  const reserve = bytes(finalNote(report.packages.length, report.packages.length, planPath)) + 1
+  const out = new Layout(budgetBytes - reserve)
+  const busy = report.packages.filter(hasWork)
+  const quiet = report.packages.filter(p => !hasWork(p))
+
+  // 1. What matters most, in reading order.
   out.add('<h2>package-retention</h2>')
-  out.add(`<p>${headline(report)}</p>`)
+  out.add(`<p>${firstLine(report)}</p>`)
   out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`)
-  out.add(countsTable(report, Math.floor(out.left / 4)))
+  out.add(countsTable(report, busy, quiet, Math.floor(out.left / 4)))
+  const quietAt = out.place()
+  out.add(ruleAccountSection(report.packages, report.mode, planPath, Math.floor(out.left / 4)))
+  // (1.2) The in-use references section (which references kept something, which are unresolved) goes here.
   if (report.missing.length > 0) out.add(missingPackages(report))
   if (report.failures.length > 0) {
     const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f))
     out.add(`<p>❌ Failures:</p><ul>${limitedList(causes, f => `<li>${f}</li>`, 'failure causes')}</ul>`)
   }
+  out.add(warningsSection(report.warnings ?? []))
+  out.add(notReachedSection(report))
   if (report.oversizedGroup) out.add(`<p>${oversizedNote(report)}</p>`)
-  if (report.damaged?.length) out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)))
+  const damagedAt = out.place()
   const requests = Object.entries(report.requests)
     .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
     .join(', ')
   if (requests) out.add(`<p>Requests: ${requests}</p>`)
   out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`)
+  out.add(restoreAdvice(report, planPath))
 
-  for (const [index, pkg] of report.packages.entries()) {
-    const section = packageSection(pkg, report, planPath, out.left - 1)
-    if (section.html) out.add(section.html)
-    if (section.cut) {
-      // A section cut short already says what it left out; the note counts the sections after it.
-      const left = report.packages.length - index - (section.html ? 1 : 0)
-      if (left > 0) out.add(finalNote(left))
-      break
+  // 2. Every package with something to do, its deletions first. Each is sure of its smallest form
+  // (heading and the count of its deletions); what is left is shared evenly, unused shares passing on.
+  const sections = new Map<PackageReport, { at: number; parts: string[]; shape: SectionShape }>()
+  for (const pkg of [...busy, ...quiet]) sections.set(pkg, { at: out.place(), parts: [], shape: shapeOf(pkg) })
+  const noteAt = out.place()
+  const smallest = busy.map(pkg => bytes(sectionHead(pkg, report)) + bytes(deletionsNote(sections.get(pkg)!.shape, planPath)) + 2)
+  let stillNeeded = smallest.reduce((a, b) => a + b, 0)
+  let leftOut = 0
+  let leftOutWithDeletions = 0
+  for (const [i, pkg] of busy.entries()) {
+    const section = sections.get(pkg)!
+    stillNeeded -= smallest[i]
+    const share = Math.max(0, out.left - stillNeeded - smallest[i]) / (busy.length - i)
+    const allowance = Math.min(out.left - stillNeeded, smallest[i] + share)
+    const head = sectionHead(pkg, report)
+    // Not even its smallest form (heading and count) fits: counted in the closing note.
+    if (smallest[i] > allowance) {
+      leftOut++
+      if (section.shape.toDelete.length > 0) leftOutWithDeletions++
+      continue
     }
-  }
-  return out.toString()
-}
-
-const RESTORE_OUTCOME_TEXT: Record<RestoreItem['outcome'], string> = {
-  restored: '✅ restored',
-  'would restore': 'would restore',
-  'already present': 'already present',
-  failed: '❌ failed'
-}
-
-export interface RestoreSummaryInput {
-  planFile: string
-  /** The plan file read, to say which run it was. */
-  file?: Pick<PlanFile, 'mode' | 'status' | 'owner' | 'now'>
-  dryRun: boolean
-  items: RestoreItem[]
-  /** Warnings about the plan file (its age, a run that did not finish). */
-  notes?: string[]
-  /** Why there is nothing to restore, when there is nothing. */
-  nothing?: string
-  /** This run's own result file (the plan-path output). */
-  resultFile?: string
-}
-
-export function renderRestoreSummary(args: RestoreSummaryInput, budgetBytes = SUMMARY_BUDGET_BYTES): string {
-  const out = new Budget(budgetBytes)
-  const mode = args.dryRun
-    ? '🔍 <strong>Dry run</strong>: nothing was restored. Set <code>dry-run: false</code> to restore.'
-    : '♻️ <strong>Restore</strong> of the versions an earlier run deleted.'
-  out.add('<h2>package-retention: restore</h2>')
-  out.add(`<p>${mode}</p>`)
-  const run = args.file
-    ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
-    : ''
-  out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`)
-  if (args.resultFile) out.add(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`)
-  for (const note of args.notes ?? []) out.add(`<p>⚠️ ${escapeHtml(note)}</p>`)
-  if (args.items.length === 0) {
-    out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`)
-    return out.toString()
+    section.parts.push(head, deletionPart(pkg, section.shape, report, planPath, allowance - bytes(head) - 2))
+    out.fill(section.at, section.parts.join('\n'))
   }
 
-  const count = (outcome: RestoreItem['outcome']): number => args.items.filter(i => i.outcome === outcome).length
-  const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')]
-  out.add(
-    `<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
-      `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`
-  )
-  const causes = failureCauses(args.items)
-  if (causes.length > 0) {
-    const lines = causes.map(({ packageKey, detail, count }) => `${count} version(s) of ${packageKey}: ${detail}`)
-    out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`)
+  // 3. Then the damaged images, the quiet packages' counts, and what was kept: first cut.
+  if (report.damaged?.length) out.fill(damagedAt, damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)))
+  out.fill(quietAt, quietTable(quiet, planPath, Math.floor(out.left / 4)))
+  let full = false
+  for (const pkg of busy) {
+    const section = sections.get(pkg)!
+    if (full || section.parts.length === 0) continue
+    const kept = keptPart(pkg, section.shape, report, planPath, out.left - 1)
+    if (kept.html) {
+      section.parts.push(kept.html)
+      out.fill(section.at, section.parts.join('\n'))
+    }
+    full = kept.cut
   }
-  // Restored versions show the tags GitHub lists after the restore, and where old tags went.
-  const readBack = args.items.some(i => i.tagsAfter)
-  const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>Result</th></tr>`
-  const tagsCell = (item: RestoreItem): string => {
-    const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ')
-    const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`)
-    return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags
+  for (const pkg of quiet) {
+    const section = sections.get(pkg)!
+    const head = `${sectionHead(pkg, report)}\n${deletionPart(pkg, section.shape, report, planPath, out.left)}`
+    if (full || bytes(head) + 1 > out.left) {
+      full = true
+      leftOut++
+      continue
+    }
+    const kept = keptPart(pkg, section.shape, report, planPath, out.left - bytes(head) - 2)
+    out.fill(section.at, kept.html ? `${head}\n${kept.html}` : head)
+    full = kept.cut
   }
-  const row = (i: number): string => {
-    const item = args.items[i]
-    const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : ''
-    return (
-      `<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
-      `<td>${tagsCell(item)}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`
-    )
-  }
-  out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html)
+  if (leftOut > 0) out.fill(noteAt, finalNote(leftOut, leftOutWithDeletions, planPath))
   return out.toString()
 }
