@@ -34403,7 +34403,7 @@ function presentManifests(packages, gone) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1428);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7197);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9539);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -34417,7 +34417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7197:
+/***/ 9539:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43439,15 +43439,18 @@ const reasons = {
     keptLatest: (rank, rule) => flat(`kept: ${ordinal(rank)} newest of series '${rule}'`),
     keptLatestPer: (rank, group, rule) => flat(`kept: ${ordinal(rank)} newest of ${group} in series '${rule}'`),
     /** Some tags match the rule's match.tags, these others do not: the version is not the rule's to take. */
-    alsoTagged: (otherTags, rule) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches)`),
+    alsoTagged: (otherTags, rule, sharedPrefix, hasWithTags) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches${companionAdvice(sharedPrefix, hasWithTags)})`),
     noSemver: (rule, key, isContainer) => isContainer
         ? `rule '${rule}': no image of ${key} has a tag that is a semantic version (such as 1.4.2 or v1.4.2), so its semver condition selects nothing`
         : `rule '${rule}': no version of ${key} is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not), so its semver condition selects nothing`,
     tooYoung: (olderThan, rule) => flat(`kept: newer than ${olderThan} (rule '${rule}')`),
     notSelected: () => 'kept: not selected by any rule',
     noRuleApplies: () => 'kept: no rule applies to this package',
-    /** `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection without older-than. */
-    deleteImage: (what, age, beyondLatest) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest` : ''}`),
+    /**
+     * `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection
+     * without older-than, `group` names the keep.per release line it counts in ("1.4.x").
+     */
+    deleteImage: (what, age, beyondLatest, group) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest${group ? ` of ${group}` : ''}` : ''}`),
     keptWithParent: (kind, platform, parentLabel) => flat(`kept: ${describeReference(kind, platform)} of ${parentLabel}`),
     deletedWith: (groupLabel, kind, platform, viaLabel) => flat(`delete: deleted with ${groupLabel} (${describeReference(kind, platform)}${viaLabel ? ` of ${viaLabel}` : ''})`),
     cycle: () => 'kept: part of (or below) a reference cycle between manifests, kept for safety',
@@ -43463,6 +43466,17 @@ const selection = {
     untagged: () => 'untagged',
     byRule: (rule) => `selected by rule '${rule}'`
 };
+/**
+ * Contract 1.2: when the tags that keep a version out of a series all share a prefix ending in "-"
+ * (docker/metadata-action's commit tags, sha-8826c28), say how with-tags takes such builds.
+ */
+function companionAdvice(sharedPrefix, hasWithTags) {
+    if (sharedPrefix === undefined)
+        return '';
+    const glob = `${sharedPrefix}*`;
+    const how = hasWithTags ? `add "${glob}" to its with-tags` : `add with-tags: ["${glob}"] to it`;
+    return `; to take builds that also carry ${glob} tags, such as commit tags, ${how}`;
+}
 const LISTED_TAGS = 5;
 /** "latest, main-b001" — at most a few, then "and N more". */
 function listTags(tags) {
@@ -43953,7 +43967,6 @@ const INVALID_HINTS = [
     [(t) => /^-/.test(t.trim()), 'it cannot be negative'],
     [(t) => /\d[.,]\d/.test(t), 'fields must be whole numbers'],
     [(t) => /^\d+\s*s$|^PT.*\d+S$/i.test(t), 'seconds are not supported, the smallest unit is m (minutes)'],
-    [(t) => /^\d+$/.test(t), 'a unit is missing'],
     [(t) => /^\d+\s*(?:M|mo|mos|months?)$/.test(t), 'for months use ISO 8601 (P1M); m means minutes'],
     [(t) => /^\d+\s*(?:y|Y|yrs?|years?)$/.test(t), 'for years use ISO 8601 (P1Y)'],
     [(t) => parseSyntax(t.toLowerCase()) !== undefined, 'units are lower case'],
@@ -43992,10 +44005,26 @@ function explainInvalidDuration(text) {
         return `is zero; a duration must be longer than 0 (${DURATION_EXAMPLES})`;
     if (duration)
         return `is too long; a duration can be at most ${MAX_YEARS} years`;
+    const unitless = missingUnitHint(text);
+    if (unitless)
+        return `is not a duration: ${unitless}`;
     const hint = INVALID_HINTS.find(([looksLike]) => looksLike(text))?.[1];
     if (hint)
         return `is not a duration: ${hint}; ${DURATION_EXAMPLES}`;
     return `is not a duration; ${DURATION_EXAMPLES}`;
+}
+/**
+ * For a number written without a unit (`older-than: 14`, or "14"): which duration to write, days
+ * being what retention policies almost always mean. Undefined for anything else.
+ */
+function missingUnitHint(text) {
+    const number = /^\s*(\d+)\s*$/.exec(text)?.[1];
+    if (number === undefined)
+        return undefined;
+    const n = Number(number);
+    if (n === 0)
+        return `a unit is missing, and a duration must be longer than 0 (${DURATION_EXAMPLES})`;
+    return `a unit is missing; write ${n}d for ${n} days (or ${n}h, ${n}w, ${n}m for hours, weeks, minutes)`;
 }
 /** The instant a version's timestamp must be strictly before to count as "older than" `d` at `now`. */
 function olderThanCutoff(now, d) {
@@ -44029,19 +44058,274 @@ function compileTagVersionMatcher(tagGlobs, versionGlobs) {
 const TagMatch = {
     /** No tag matches (or the version has none). */
     None: 0,
-    /** Some tags match but not all: the version is also something else ("kept: also tagged latest"). */
+    /** Some tags match but not all (nor with-tags): the version is also something else ("kept: also tagged latest"). */
     Some: 1,
-    /** The version has tags and every one matches: the condition holds. */
+    /** The version has tags and every one matches (at least one match.tags, the others match.tags or match.with-tags): the condition holds. */
     Every: 2
 };
-function matchEveryTag(tags, matches) {
+/**
+ * `companions` (match.with-tags, 1.2): tags a version may also carry; they count towards "every
+ * tag" only beside at least one tag that `matches`, never alone.
+ */
+function matchEveryTag(tags, matches, companions) {
     let matched = 0;
-    for (const tag of tags)
-        if (matches(tag))
+    let covered = 0;
+    for (const tag of tags) {
+        if (matches(tag)) {
             matched++;
+            covered++;
+        }
+        else if (companions?.(tag))
+            covered++;
+    }
     if (matched === 0)
         return TagMatch.None;
-    return matched === tags.length ? TagMatch.Every : TagMatch.Some;
+    return covered === tags.length ? TagMatch.Every : TagMatch.Some;
+}
+
+;// CONCATENATED MODULE: ./src/plan/accounts.ts
+
+
+/** What one rule made of one image (RuleTally.states). */
+const RuleState = {
+    /** Not in the rule's series. */
+    Outside: 0,
+    /** In the series, one of its keep.latest newest (of its keep.per group). */
+    KeptLatest: 1,
+    /** In the series, kept by the rule's keep.tags / keep.versions. */
+    KeptByName: 2,
+    /** In the series, not kept by the rule, newer than its older-than. */
+    TooYoung: 3,
+    /** Selected by the rule. */
+    Selected: 4
+};
+/** Why the plan keeps or deletes an image, as judgeImages decided it (RuleTally.causes). */
+const ImageCause = {
+    NotSelected: 0,
+    InUse: 1,
+    Protected: 2,
+    /** Kept by some rule's keep (latest, tags, versions). */
+    KeptByRule: 3,
+    /** Selected by a rule (and marked deleted; a later step may keep it: last version, unreadable timestamp). */
+    Selected: 4,
+    TooYoung: 5,
+    AlsoTagged: 6
+};
+function createTally(ctx) {
+    const n = ctx.index.versions.length;
+    const r = ctx.rules.length;
+    return {
+        states: new Uint8Array(n * r),
+        causes: new Uint8Array(n),
+        rules: r,
+        stages: { named: zeros(r), tagHit: zeros(r), tagged: zeros(r), unbroken: zeros(r), withSemver: zeros(r), alsoTagged: zeros(r), companionPrefix: new Array(r).fill(undefined) }
+    };
+}
+/** `sha-` when every tag starts with the same word and `-` (docker/metadata-action's `sha-8826c28`); else undefined. */
+function sharedTagPrefix(tags) {
+    if (tags.length === 0)
+        return undefined;
+    const dash = tags[0].indexOf('-');
+    if (dash < 1)
+        return undefined;
+    const prefix = tags[0].slice(0, dash + 1);
+    return tags.every((tag) => tag.startsWith(prefix) && tag.length > prefix.length) ? prefix : undefined;
+}
+/** Records one also-tagged image of rule r, with the tags that kept it out of the series. */
+function recordAlsoTagged(stages, r, otherTags) {
+    stages.alsoTagged[r]++;
+    const current = stages.companionPrefix[r];
+    if (current === null)
+        return;
+    const prefix = sharedTagPrefix(otherTags);
+    stages.companionPrefix[r] = prefix !== undefined && (current === undefined || current === prefix) ? prefix : null;
+}
+// What kept an image of a series: RuleAccount.keptBy's labels (documented there), in order of
+// precedence; counted by position in the walk, named when the account is written.
+const KEPT_LABELS = [
+    'unreadable timestamp',
+    'in use',
+    'protect',
+    'keep.latest',
+    'keep.tags/versions',
+    'another rule',
+    'last version',
+    'too young',
+    'not selected',
+    'left untouched'
+];
+const Kept = { Timestamp: 0, InUse: 1, Protect: 2, Latest: 3, ByName: 4, AnotherRule: 5, LastVersion: 6, TooYoung: 7, NotSelected: 8, Untouched: 9 };
+/** What kept image i of rule r's series: the same precedence as the image's reason, the rule's own keep first among keeps. */
+function keptCode(state, cause, unreadableTime) {
+    if (unreadableTime)
+        return Kept.Timestamp;
+    if (cause === ImageCause.InUse)
+        return Kept.InUse;
+    if (cause === ImageCause.Protected)
+        return Kept.Protect;
+    if (state === RuleState.KeptLatest)
+        return Kept.Latest;
+    if (state === RuleState.KeptByName)
+        return Kept.ByName;
+    if (cause === ImageCause.KeptByRule)
+        return Kept.AnotherRule;
+    // Selected, yet kept: GitHub's last-version rule (step 6) took it back.
+    if (cause === ImageCause.Selected)
+        return Kept.LastVersion;
+    if (state === RuleState.TooYoung)
+        return Kept.TooYoung;
+    return Kept.NotSelected;
+}
+function keptBy(kept) {
+    const record = {};
+    kept.forEach((count, code) => {
+        if (count > 0)
+            record[KEPT_LABELS[code]] = count;
+    });
+    return record;
+}
+/**
+ * The account of every rule that applies, from the tally and the final verdicts. `untouched`: the
+ * package is left untouched (its warning): nothing is deleted, every image of a series is kept so.
+ */
+function ruleAccounts(ctx, verdicts, tally, untouched) {
+    const { states, causes, rules: r } = tally;
+    const counts = ctx.rules.map(() => ({ series: 0, selected: 0, deleted: 0, deletedByAnotherRule: 0, kept: zeros(KEPT_LABELS.length) }));
+    const { created, updated } = ctx.index;
+    const { isDependant } = ctx.graph;
+    for (let i = 0; i < causes.length; i++) {
+        if (isDependant[i])
+            continue;
+        const base = i * r;
+        const deleted = verdicts.deleted[i] === 1;
+        const cause = causes[i];
+        const unreadableTime = isUnreadableTime(created[i]) || isUnreadableTime(updated[i]);
+        for (let k = 0; k < r; k++) {
+            const state = states[base + k];
+            if (state === RuleState.Outside)
+                continue;
+            const c = counts[k];
+            c.series++;
+            if (state === RuleState.Selected)
+                c.selected++;
+            if (untouched !== undefined)
+                c.kept[Kept.Untouched]++;
+            else if (deleted) {
+                if (state === RuleState.Selected)
+                    c.deleted++;
+                else
+                    c.deletedByAnotherRule++;
+            }
+            else
+                c.kept[keptCode(state, cause, unreadableTime)]++;
+        }
+    }
+    return ctx.rules.map((rule, k) => {
+        const c = counts[k];
+        const account = {
+            rule: rule.name,
+            series: c.series,
+            selected: c.selected,
+            deleted: c.deleted,
+            keptBy: keptBy(c.kept),
+            ...(c.deletedByAnotherRule > 0 && { deletedByAnotherRule: c.deletedByAnotherRule }),
+            ...(tally.stages.alsoTagged[k] > 0 && { alsoTagged: tally.stages.alsoTagged[k] })
+        };
+        const why = untouched ?? (c.selected === 0 ? whyNothing(ctx, rule, k, tally, c) : undefined);
+        return why === undefined ? account : { ...account, whyNothing: why };
+    });
+}
+// ---------------------------------------------------------------- why a rule selects nothing
+function globList(globs) {
+    return globs.join(', ');
+}
+function accounts_plural(n, noun) {
+    return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+/** "a, b and c". */
+function listed(parts) {
+    return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+function whyNothing(ctx, compiled, k, tally, c) {
+    return c.series === 0 ? whyEmptySeries(ctx, compiled, k, tally) : whyAllKept(ctx, compiled, tally, k, c);
+}
+/** The first condition that no image passes, in the order the planner tests them. */
+function whyEmptySeries(ctx, compiled, k, tally) {
+    const { match } = compiled.rule;
+    const name = ctx.ref.name;
+    const noun = ctx.isContainer ? 'image' : 'version';
+    const stages = tally.stages;
+    let images = 0;
+    for (let i = 0; i < ctx.graph.isDependant.length; i++)
+        if (!ctx.graph.isDependant[i])
+            images++;
+    if (images === 0)
+        return `${name} has no ${noun}s`;
+    if (stages.named[k] === 0 && match.untagged) {
+        return match.versions ? `no untagged image of ${name} has a digest matching ${globList(match.versions)}` : `no image of ${name} is untagged`;
+    }
+    if (stages.named[k] === 0 && match.versions && !match.tags) {
+        return `no ${noun} of ${name} has a ${ctx.isContainer ? 'digest' : 'name'} matching ${globList(match.versions)}`;
+    }
+    if (match.tags && stages.tagHit[k] === 0) {
+        return `no image of ${name} has a tag matching ${globList(match.tags)}${match.versions ? ` and a digest matching ${globList(match.versions)}` : ''}`;
+    }
+    if (match.tags && stages.tagged[k] === 0)
+        return whyAlsoTagged(name, match.tags, match.withTags, stages.companionPrefix[k]);
+    if (match.broken && stages.unbroken[k] === 0)
+        return `no ${noun} of ${name} that meets the rule's other conditions is broken`;
+    if (compiled.semver && stages.withSemver[k] === 0) {
+        return ctx.isContainer
+            ? `no image of ${name} that meets the rule's other conditions has a tag that is a semantic version (such as 1.4.2 or v1.4.2)`
+            : `no version of ${name} that meets the rule's other conditions is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not)`;
+    }
+    if (compiled.semver) {
+        const range = match.semver !== undefined ? ` in the range "${match.semver}"` : '';
+        const kind = match.prerelease === undefined ? '' : ` that is ${match.prerelease ? 'a prerelease' : 'a release'}`;
+        return `no ${noun} of ${name} has a semver${range}${kind}`;
+    }
+    return `no ${noun} of ${name} meets the rule's conditions`;
+}
+/** Every image with a matching tag also carries tags the rule does not take. */
+function whyAlsoTagged(name, tags, withTags, prefix) {
+    const subject = `every image of ${name} with a tag matching ${globList(tags)}`;
+    if (typeof prefix === 'string') {
+        const key = withTags ? `add "${prefix}*" to with-tags` : `see with-tags (with-tags: ["${prefix}*"])`;
+        return `${subject} also carries a ${prefix}* tag: ${key}`;
+    }
+    return `${subject} also carries other tags, and the rule takes an image only when every tag matches (see the "kept: also tagged" reasons)`;
+}
+/** The series is not empty, yet nothing is selected: the rule's own keeps and older-than hold all of it. */
+function whyAllKept(ctx, compiled, tally, k, c) {
+    const noun = ctx.isContainer ? 'image' : 'version';
+    let latest = 0;
+    let byName = 0;
+    let young = 0;
+    const { states, rules } = tally;
+    for (let i = 0, at = k; i < tally.causes.length; i++, at += rules) {
+        const state = states[at];
+        if (state === RuleState.KeptLatest)
+            latest++;
+        else if (state === RuleState.KeptByName)
+            byName++;
+        else if (state === RuleState.TooYoung)
+            young++;
+    }
+    const olderThan = compiled.rule.match.olderThan?.text;
+    const all = c.series === 1 ? `the only ${noun} of the series` : `all ${accounts_plural(c.series, noun)} of the series`;
+    if (byName === 0 && young === 0)
+        return `keep.latest ${compiled.keepLatest} keeps ${all}`;
+    if (latest === 0 && young === 0)
+        return `keep.tags/versions keep ${all}`;
+    if (latest === 0 && byName === 0) {
+        return c.series === 1 ? `the only ${noun} of the series is not older than ${olderThan}` : `none of the ${accounts_plural(c.series, noun)} of the series is older than ${olderThan}`;
+    }
+    const parts = [
+        latest > 0 ? `keep.latest ${compiled.keepLatest} keeps ${latest}` : '',
+        byName > 0 ? `keep.tags/versions keep ${byName}` : '',
+        young > 0 ? `${young} ${young === 1 ? 'is' : 'are'} not older than ${olderThan}` : ''
+    ].filter(Boolean);
+    return `of the ${accounts_plural(c.series, noun)} of the series, ${listed(parts)}`;
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -44062,6 +44346,10 @@ function semverRange(range) {
 const EXAMPLES = 'write an npm-style range such as "<2.0.0", ">=1.2 <1.5", "1.x", "^3.1", or "*" for every version with a semver';
 /** Why `range` is not a usable range, phrased to follow the quoted range; undefined when it is one. */
 function explainInvalidRange(range) {
+    // npm's semver reads an empty alternative as "*": `>=1.0.0 ||` would select every version (contract 1.2).
+    if (range.split('||').some((alternative) => alternative.trim() === '')) {
+        return 'has an empty alternative (nothing on one side of "||"), which npm\'s semver reads as "*" (every version); remove the extra "||" or write the missing range';
+    }
     if (semverRange(range))
         return undefined;
     // Names like "1.2-SNAPSHOT" or globs like "main-*" are what match.versions is for.
@@ -44149,18 +44437,20 @@ function semverGroups(semvers, per) {
 
 
 
+
 /** Globs and ranges are compiled once per rule for the whole run, not per package or version. */
 function compileRules(policy, now) {
     return policy.rules.map((rule) => {
         const names = compilePackageNameFilter(rule.packages.names);
-        const { tags, versions, untagged, olderThan } = rule.match;
+        const { tags, withTags, versions, untagged, olderThan } = rule.match;
         const tagMatches = tags ? compileGlobs(tags) : undefined;
+        const companions = withTags ? compileGlobs(withTags) : undefined;
         return {
             name: rule.name,
             rule,
             appliesTo: (type, name) => type === rule.packages.type && names.matches(name),
-            tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches)),
-            unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag)) : []),
+            tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches, companions)),
+            unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag) && !companions?.(tag)) : []),
             seriesName: versions ? compileGlobs(versions) : undefined,
             untagged: untagged === true,
             semver: compileSemverCondition(rule.match.semver, rule.match.prerelease),
@@ -44203,24 +44493,26 @@ function selectionReason(ctx, i, compiled, facts, shared) {
     const version = ctx.index.versions[i];
     const time = rule.match.ageFrom === 'created' ? ctx.index.created : ctx.index.updated;
     const age = reasons_formatAge(time[i], ctx.nowMs);
-    // Without older-than, a selection is only explained by keep.latest: say so.
+    // Without older-than, a selection is only explained by keep.latest: say so, and of which release line with keep.per.
     const beyondLatest = rule.match.olderThan === undefined ? rule.keep.latest : undefined;
+    const group = beyondLatest !== undefined && compiled.per ? perGroupLabel(facts.semvers[i], compiled.per) : undefined;
     if (rule.match.tags)
-        return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest);
+        return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest, group);
     if (!rule.match.untagged && rule.match.versions) {
-        return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest);
+        return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest, group);
     }
     if (compiled.broken) {
         const missing = ctx.damaged.get(version.id)?.missing ?? [];
-        return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest);
+        return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest, group);
     }
     const semver = compiled.semver ? facts.semvers[i] : undefined;
     if (semver)
-        return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest);
-    let reason = shared.get(age);
+        return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest, group);
+    const key = group === undefined ? age : `${age}\u0000${group}`;
+    let reason = shared.get(key);
     if (reason === undefined) {
-        reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest);
-        shared.set(age, reason);
+        reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest, group);
+        shared.set(key, reason);
     }
     return reason;
 }
@@ -44243,7 +44535,8 @@ function keepReason(ctx, i, compiled, rank, facts) {
 const NONE = 0x3fffffff; // larger than any rule index (and a small integer for V8): "min" keeps the first rule in policy order
 /**
  * Writes the verdict of every image (dependants are left to judgeDependants). Returns notes for the
- * package: rules whose semver condition found nothing because no candidate version is semver.
+ * package (rules whose semver condition found nothing because no candidate version is semver) and
+ * what each rule made of each image, for the account per rule (accounts.ts).
  */
 function judgeImages(ctx, verdicts) {
     const { versions } = ctx.index;
@@ -44266,6 +44559,10 @@ function judgeImages(ctx, verdicts) {
     const members = zeros(ctx.rules.length);
     // keep.per: each image's group number for the rules that have one (0: without semver).
     const perGroups = ctx.rules.map((rule) => (rule.per ? semverGroups(semvers, rule.per) : undefined));
+    const tally = createTally(ctx);
+    const { states, causes, stages } = tally;
+    const { named, tagHit, tagged: taggedCounts, unbroken } = stages;
+    const ruleCount = ctx.rules.length;
     // One walk over the images per age-from (newest first), evaluating every rule of that age-from on
     // each image: a million versions are read once or twice instead of once per rule.
     for (const ageFrom of ['updated', 'created']) {
@@ -44297,8 +44594,12 @@ function judgeImages(ctx, verdicts) {
                 if (version) {
                     hit = rule.keeps(version.tags, version.name) !== undefined;
                     member = !rule.untagged && (rule.seriesName === undefined || rule.seriesName(version.name));
+                    if (member)
+                        named[r]++;
                     if (member && rule.tagMatch) {
                         const tagMatch = rule.tagMatch(version.tags);
+                        if (tagMatch !== TagMatch.None)
+                            tagHit[r]++;
                         alsoTagged = tagMatch === TagMatch.Some;
                         member = tagMatch === TagMatch.Every;
                     }
@@ -44308,9 +44609,15 @@ function judgeImages(ctx, verdicts) {
                         name = versions[i].name;
                     hit = rule.keepsName !== undefined && rule.keepsName(name);
                     member = rule.tagMatch === undefined && (rule.seriesName === undefined || rule.seriesName(name));
+                    if (member)
+                        named[r]++;
                 }
+                if (member)
+                    taggedCounts[r]++;
                 if (rule.broken && broken[i] !== 1)
                     member = alsoTagged = false;
+                if (member)
+                    unbroken[r]++;
                 if (rule.semver) {
                     const semver = semvers[i];
                     if (member) {
@@ -44324,30 +44631,39 @@ function judgeImages(ctx, verdicts) {
                     else if (member)
                         members[r]++;
                 }
-                if (alsoTagged && r < alsoTaggedFor[i])
-                    alsoTaggedFor[i] = r;
+                if (alsoTagged) {
+                    if (r < alsoTaggedFor[i])
+                        alsoTaggedFor[i] = r;
+                    recordAlsoTagged(stages, r, rule.unmatchedTags(version.tags));
+                }
                 if (hit && r < keptBy[i]) {
                     keptBy[i] = r;
                     keptRank[i] = 0;
                 }
                 if (!member)
                     continue;
+                const at = i * ruleCount + r;
                 // Newest first, so the series rank is the position among members met so far (in its group).
                 const rank = ++ranks[g][perGroup ? perGroup[i] : 0];
                 if (rank <= rule.keepLatest) {
+                    states[at] = RuleState.KeptLatest;
                     if (r < keptBy[i]) {
                         keptBy[i] = r;
                         keptRank[i] = rank;
                     }
                     continue;
                 }
-                if (hit)
+                if (hit) {
+                    states[at] = RuleState.KeptByName;
                     continue;
+                }
                 if (rule.cutoffMs !== undefined && !(time[i] < rule.cutoffMs)) {
+                    states[at] = RuleState.TooYoung;
                     if (r < tooYoungFor[i])
                         tooYoungFor[i] = r;
                     continue;
                 }
+                states[at] = RuleState.Selected;
                 if (r < selectedBy[i])
                     selectedBy[i] = r;
             }
@@ -44362,26 +44678,33 @@ function judgeImages(ctx, verdicts) {
         const protectedBy = ctx.protectsNames || hasTags(ctx, i) ? ctx.protect(tagsOf(ctx, versions[i]), versions[i].name) : undefined;
         const inUse = ctx.inUse?.(versions[i]);
         if (inUse !== undefined) {
+            causes[i] = ImageCause.InUse;
             keep(verdicts, i, inUse);
         }
         else if (protectedBy) {
+            causes[i] = ImageCause.Protected;
             keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer));
         }
         else if (keptBy[i] !== NONE) {
+            causes[i] = ImageCause.KeptByRule;
             const rule = ctx.rules[keptBy[i]];
             keep(verdicts, i, keepReason(ctx, i, rule, keptRank[i], facts), rule.name);
         }
         else if (selectedBy[i] !== NONE) {
+            causes[i] = ImageCause.Selected;
             const rule = ctx.rules[selectedBy[i]];
             markDeleted(verdicts, i, selectionReason(ctx, i, rule, facts, sharedReasons[selectedBy[i]]), rule.name);
         }
         else if (tooYoungFor[i] !== NONE) {
+            causes[i] = ImageCause.TooYoung;
             // The rule that would select it once old enough: named in the summary's Rule column.
             keep(verdicts, i, tooYoungReasons[tooYoungFor[i]], ctx.rules[tooYoungFor[i]].name);
         }
         else if (alsoTaggedFor[i] !== NONE) {
+            causes[i] = ImageCause.AlsoTagged;
             const rule = ctx.rules[alsoTaggedFor[i]];
-            keep(verdicts, i, reasons.alsoTagged(rule.unmatchedTags(versions[i].tags), rule.name), rule.name);
+            const otherTags = rule.unmatchedTags(versions[i].tags);
+            keep(verdicts, i, reasons.alsoTagged(otherTags, rule.name, sharedTagPrefix(otherTags), rule.rule.match.withTags !== undefined), rule.name);
         }
         else {
             keep(verdicts, i, noRuleReason);
@@ -44389,9 +44712,12 @@ function judgeImages(ctx, verdicts) {
     }
     scratch.release(keptBy, keptRank, selectedBy, tooYoungFor, alsoTaggedFor);
     // A rule whose semver series is empty because none of its candidates is a semantic version says so.
-    return ctx.rules
+    const notes = ctx.rules
         .filter((rule, r) => rule.semver && members[r] === 0 && candidates[r] > 0 && withSemver[r] === 0)
         .map((rule) => reasons.noSemver(rule.name, ctx.key, ctx.isContainer));
+    for (let r = 0; r < ruleCount; r++)
+        stages.withSemver[r] = withSemver[r];
+    return { notes, tally };
 }
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */
 function heldBack(ctx, i) {
@@ -44881,6 +45207,7 @@ function keepUnreadableTimestamps(ctx, verdicts) {
 
 
 
+
 function planRetention(input) {
     const { policy, now } = input;
     const rules = compileRules(policy, now);
@@ -44912,18 +45239,22 @@ function planPackage(policy, allRules, protect, inUse, inventory, nowMs, scratch
             ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
             : undefined;
     if (untouched) {
+        // The rules are still judged, for the account: what each would have taken, all of it kept.
+        const { tally } = judgeImages(ctx, verdicts);
         for (let i = 0; i < index.versions.length; i++)
             keep(verdicts, i, untouched.reason);
-        const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning };
+        const accounts = ruleAccounts(ctx, verdicts, tally, untouched.warning);
+        const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning, accounts };
         return { plan, groups: { groups: [], times: [] } };
     }
-    const notes = judgeImages(ctx, verdicts);
+    const { notes, tally } = judgeImages(ctx, verdicts);
     const keptDependants = keepUnreadableTimestamps(ctx, verdicts);
     judgeDependants(ctx, verdicts, keptDependants);
     const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion, keptDependants);
     const perImage = buildGroups(ctx, verdicts);
     const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage;
-    return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }) }, groups };
+    const accounts = ruleAccounts(ctx, verdicts, tally);
+    return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }), accounts }, groups };
 }
 /** Every version, newest first (created_at, then id); dependants carry what they belong to. */
 function versionPlans(index, graph, verdicts) {
@@ -44991,7 +45322,56 @@ function dependantPlan(index, graph, verdicts, i, shared) {
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./policies/policy.schema.json
-const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \\"!\\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan\'s reasons.","type":"string","pattern":"\\\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \\"!\\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \\"!\\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \\"!\\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule\'s series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \\"kept: also tagged latest\\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version\'s semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version\'s semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\\\S","patternErrorMessage":"An npm-style range such as \\"<2.0.0\\", \\"1.x\\", \\"^3.1\\" or \\"*\\"."},"prerelease":{"description":"`true`: the version\'s semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule\'s series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}}');
+const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \\"!\\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan\'s reasons.","type":"string","pattern":"\\\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \\"!\\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \\"!\\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \\"!\\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule\'s series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \\"kept: also tagged latest\\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action\'s commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version\'s semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version\'s semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\\\S","patternErrorMessage":"An npm-style range such as \\"<2.0.0\\", \\"1.x\\", \\"^3.1\\" or \\"*\\"."},"prerelease":{"description":"`true`: the version\'s semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule\'s series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}}');
+;// CONCATENATED MODULE: ./src/policy/regex-like.ts
+// Tag and name patterns are globs, but authors used to regular expressions write `^pr-\d+$`, which
+// as a glob matches only that literal text: selects nothing, or protects nothing. Contract 1.2: such
+// a glob is a warning (the run goes on; a glob may really contain these characters).
+/**
+ * What makes `glob` look like a regular expression, or undefined when it reads as a glob: it starts
+ * with `^`, ends with `$`, or contains `\d`, `\w`, `\s`, `.+`, or a `.*` not preceded by `*`
+ * (`*.*.*` is a fine glob). A `.*` after a letter or digit is read as a glob too: `1.*`, `v2.1.*`,
+ * `*-rc.*`, `com.acme.*` are how globs name a dotted prefix (the contract's own examples use
+ * `1.*`), while regular expressions put `.*` after a separator or at the start (`pr-.*`, `.*-SNAPSHOT`).
+ */
+function regexLikeness(glob) {
+    const text = glob.startsWith('!') ? glob.slice(1) : glob;
+    if (text.startsWith('^'))
+        return 'starts with "^"';
+    if (text.endsWith('$'))
+        return 'ends with "$"';
+    const escape = /\\[dws]/.exec(text);
+    if (escape)
+        return `contains "${escape[0]}"`;
+    if (text.includes('.+'))
+        return 'contains ".+"';
+    for (let at = text.indexOf('.*'); at >= 0; at = text.indexOf('.*', at + 1)) {
+        const before = at > 0 ? text[at - 1] : '';
+        if (before !== '*' && !/[A-Za-z0-9]/.test(before))
+            return 'contains ".*"';
+    }
+    return undefined;
+}
+/** The glob the author probably meant (`^pr-\d+$` → `pr-*`), or undefined when no simple one is. */
+function globFromRegex(glob) {
+    const negated = glob.startsWith('!');
+    let text = negated ? glob.slice(1) : glob;
+    // A regular expression anchored at the start only matches any text after it: `^pr-` is `pr-*`.
+    const openEnded = text.startsWith('^') && !text.endsWith('$');
+    text = text.replace(/^\^/, '').replace(/\$$/, '');
+    text = text
+        .replace(/(?:\\[dws]|\[[^\]]*\]|\.)[+*]/g, '*')
+        .replace(/\\[dws]/g, '?')
+        .replace(/\\\./g, '.')
+        .replace(/\*{2,}/g, '*');
+    if (openEnded && !text.endsWith('*'))
+        text += '*';
+    if (text === '' || /[\\()|{}+]/.test(text))
+        return undefined;
+    const suggestion = negated ? `!${text}` : text;
+    return suggestion === glob ? undefined : suggestion;
+}
+
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
 var ucs2length = __nccwpck_require__(6214);
 ;// CONCATENATED MODULE: ./src/policy/policy-validator.generated.js
@@ -45002,7 +45382,7 @@ var ucs2length = __nccwpck_require__(6214);
 "use strict";
 const validate = validate10;
 /* harmony default export */ const policy_validator_generated = ((/* unused pure expression or super */ null && (validate10)));
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action's commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
 const pattern0 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$", "u");
 const pattern2 = new RegExp("^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))", "u");
 const schema12 = {"type":"array","items":{"$ref":"#/definitions/glob"}};
@@ -45065,11 +45445,12 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
+const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action's commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
 const schema17 = {"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."};
 const pattern3 = new RegExp("\\S", "u");
 const pattern4 = new RegExp("^(?:[^!]|![^!])", "u");
 const pattern7 = new RegExp("^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$", "u");
+const func4 = Object.prototype.hasOwnProperty;
 const schema15 = {"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -45324,7 +45705,7 @@ if(data.match !== undefined){
 let data5 = data.match;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key2 in data5){
-if(!((((((((key2 === "tags") || (key2 === "versions")) || (key2 === "untagged")) || (key2 === "semver")) || (key2 === "prerelease")) || (key2 === "broken")) || (key2 === "older-than")) || (key2 === "age-from"))){
+if(!(func4.call(schema14.properties.match.properties, key2))){
 const err15 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.match,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -45341,6 +45722,12 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
+if(data5["with-tags"] !== undefined){
+if(!(validate15(data5["with-tags"], {instancePath:instancePath+"/match/with-tags",parentData:data5,parentDataProperty:"with-tags",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 if(data5.versions !== undefined){
 if(!(validate15(data5.versions, {instancePath:instancePath+"/match/versions",parentData:data5,parentDataProperty:"versions",rootData}))){
 vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
@@ -45348,9 +45735,9 @@ errors = vErrors.length;
 }
 }
 if(data5.untagged !== undefined){
-let data8 = data5.untagged;
-if(typeof data8 !== "boolean"){
-const err16 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.untagged.type,parentSchema:schema14.properties.match.properties.untagged,data:data8};
+let data9 = data5.untagged;
+if(typeof data9 !== "boolean"){
+const err16 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.untagged.type,parentSchema:schema14.properties.match.properties.untagged,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -45359,8 +45746,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(true !== data8){
-const err17 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.untagged,data:data8};
+if(true !== data9){
+const err17 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.untagged,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -45371,10 +45758,10 @@ errors++;
 }
 }
 if(data5.semver !== undefined){
-let data9 = data5.semver;
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data9};
+let data10 = data5.semver;
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -45383,8 +45770,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern3.test(data9)){
-const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data9};
+if(!pattern3.test(data10)){
+const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -45395,7 +45782,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data9};
+const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -45406,9 +45793,9 @@ errors++;
 }
 }
 if(data5.prerelease !== undefined){
-let data10 = data5.prerelease;
-if(typeof data10 !== "boolean"){
-const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data10};
+let data11 = data5.prerelease;
+if(typeof data11 !== "boolean"){
+const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -45419,9 +45806,9 @@ errors++;
 }
 }
 if(data5.broken !== undefined){
-let data11 = data5.broken;
-if(typeof data11 !== "boolean"){
-const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data11};
+let data12 = data5.broken;
+if(typeof data12 !== "boolean"){
+const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -45430,8 +45817,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(true !== data11){
-const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data11};
+if(true !== data12){
+const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -45442,10 +45829,10 @@ errors++;
 }
 }
 if(data5["older-than"] !== undefined){
-let data12 = data5["older-than"];
-if(typeof data12 === "string"){
-if(!pattern7.test(data12)){
-const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data12};
+let data13 = data5["older-than"];
+if(typeof data13 === "string"){
+if(!pattern7.test(data13)){
+const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data13};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -45456,7 +45843,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data12};
+const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data13};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -45467,9 +45854,9 @@ errors++;
 }
 }
 if(data5["age-from"] !== undefined){
-let data13 = data5["age-from"];
-if(typeof data13 !== "string"){
-const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
+let data14 = data5["age-from"];
+if(typeof data14 !== "string"){
+const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -45478,8 +45865,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!((data13 === "updated") || (data13 === "created"))){
-const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
+if(!((data14 === "updated") || (data14 === "created"))){
+const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -45502,11 +45889,11 @@ errors++;
 }
 }
 if(data.keep !== undefined){
-let data14 = data.keep;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
+let data15 = data.keep;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key3 in data15){
 if(!((((key3 === "latest") || (key3 === "per")) || (key3 === "tags")) || (key3 === "versions"))){
-const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data14};
+const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data15};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -45516,10 +45903,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data14.latest !== undefined){
-let data15 = data14.latest;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data15};
+if(data15.latest !== undefined){
+let data16 = data15.latest;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data16};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -45528,9 +45915,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data15};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 0 || isNaN(data16)){
+const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data16};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -45541,10 +45928,10 @@ errors++;
 }
 }
 }
-if(data14.per !== undefined){
-let data16 = data14.per;
-if(typeof data16 !== "string"){
-const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data16};
+if(data15.per !== undefined){
+let data17 = data15.per;
+if(typeof data17 !== "string"){
+const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data17};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -45553,8 +45940,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data16 === "major") || (data16 === "minor"))){
-const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data16};
+if(!((data17 === "major") || (data17 === "minor"))){
+const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -45564,21 +45951,21 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data14.tags !== undefined){
-if(!(validate11(data14.tags, {instancePath:instancePath+"/keep/tags",parentData:data14,parentDataProperty:"tags",rootData}))){
+if(data15.tags !== undefined){
+if(!(validate11(data15.tags, {instancePath:instancePath+"/keep/tags",parentData:data15,parentDataProperty:"tags",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
-if(data14.versions !== undefined){
-if(!(validate11(data14.versions, {instancePath:instancePath+"/keep/versions",parentData:data14,parentDataProperty:"versions",rootData}))){
+if(data15.versions !== undefined){
+if(!(validate11(data15.versions, {instancePath:instancePath+"/keep/versions",parentData:data15,parentDataProperty:"versions",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data14};
+const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -46028,6 +46415,7 @@ async function readPolicySource(input, workspaceDir) {
 
 
 
+
 // The schema compiled by Ajv at build time (scripts/generate-policy-validator.ts): no compiling at start-up.
 
 
@@ -46166,9 +46554,11 @@ const EXPECTED = {
     'rules.*.packages.type': `one of ${PACKAGE_TYPES.join(', ')}`,
     'rules.*.packages.names': 'a list of at least one package name or glob',
     'rules.*.packages.names.*': 'a package name or glob, with at most one leading "!" to exclude',
-    'rules.*.match': 'a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
+    'rules.*.match': 'a mapping with tags, with-tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
     'rules.*.match.tags': 'a list of at least one tag glob',
     'rules.*.match.tags.*': TAG_GLOB,
+    'rules.*.match.with-tags': 'a list of at least one tag glob, such as ["sha-*"] for commit tags',
+    'rules.*.match.with-tags.*': 'a tag glob such as sha-*',
     'rules.*.match.versions': 'a list of at least one version glob',
     'rules.*.match.versions.*': VERSION_GLOB,
     'rules.*.match.untagged': 'true (to match tagged versions use tags)',
@@ -46253,6 +46643,10 @@ function valueMessage(error, segments, written) {
     const expected = expectedAt(segments);
     if (error.keyword === 'type' && value === null)
         return `${prefix(segments)}is empty; it must be ${expected}`;
+    // `older-than: 14`: YAML reads a number; say which duration to write rather than to quote it.
+    const unitless = place === 'rules.*.match.older-than' && typeof value === 'number' ? missingUnitHint(String(value)) : undefined;
+    if (unitless)
+        return `${prefix(segments)}must be ${expected}, not the number ${String(value)}: ${unitless}`;
     if (error.keyword === 'pattern' && typeof value === 'string') {
         if (place === 'rules.*.match.older-than')
             return `${prefix(segments)}${quote(value)} ${explainInvalidDuration(value)}`;
@@ -46321,12 +46715,30 @@ function ruleProblems(rule, index, document) {
         const message = `${prefix(at('match', 'untagged'))}cannot be combined with tags: an untagged version has no tags to match; remove one of them`;
         problems.push(problemAt(at('match', 'untagged'), message, document.keyAt(at('match'), 'untagged')));
     }
+    if (match['with-tags'] && !match.tags && packages.type === 'container') {
+        const message = `${prefix(at('match', 'with-tags'))}lists tags a version may carry beside those matching tags, but this rule has no tags, and with-tags never selects alone; ` +
+            'add tags (e.g. tags: ["pr-42"] with with-tags: ["sha-*"]), or remove with-tags';
+        problems.push(problemAt(at('match', 'with-tags'), message, document.keyAt(at('match'), 'with-tags')));
+    }
+    if (match.untagged && packages.type === 'container') {
+        // An untagged image has no tag, hence no semver: the rule would select nothing (contract 1.2).
+        for (const key of ['semver', 'prerelease']) {
+            if (match[key] === undefined)
+                continue;
+            const message = `${prefix(at('match', key))}cannot be combined with untagged: true: a version's semver is read from its tags, and an untagged version has none, so this rule would select nothing; remove one of them`;
+            problems.push(problemAt(at('match', key), message, document.keyAt(at('match'), key)));
+        }
+    }
     if (packages.type !== 'container') {
         // Tags are for containers only (contract 1.1): say what selects or keeps these versions instead.
         const noTags = `${packages.type} versions have no tags (only container versions do)`;
         if (match.tags) {
             const message = `${prefix(at('match', 'tags'))}${noTags}, so this rule could never match; select versions by name with match.versions (e.g. versions: ["*-beta*"]) or by semver with match.semver`;
             problems.push(problemAt(at('match', 'tags'), message, document.keyAt(at('match'), 'tags')));
+        }
+        if (match['with-tags']) {
+            const message = `${prefix(at('match', 'with-tags'))}${noTags}, so there are no companion tags to allow; remove with-tags and select versions by name with match.versions or by semver with match.semver`;
+            problems.push(problemAt(at('match', 'with-tags'), message, document.keyAt(at('match'), 'with-tags')));
         }
         if (match.untagged) {
             const message = `${prefix(at('match', 'untagged'))}${noTags}, so untagged: true would select every version, releases included; ` +
@@ -46375,9 +46787,39 @@ function semanticProblems(raw, document) {
     });
     return problems;
 }
+/** Every tag or name glob of the policy, with its path (protect.in-use holds file globs: not these). */
+function namedGlobs(raw) {
+    const found = [];
+    const add = (globs, ...segments) => {
+        globs?.forEach((glob, i) => found.push({ segments: [...segments, i], glob }));
+    };
+    add(raw.protect?.tags, 'protect', 'tags');
+    add(raw.protect?.versions, 'protect', 'versions');
+    raw.rules.forEach((rule, r) => {
+        add(rule.packages.names, 'rules', r, 'packages', 'names');
+        add(rule.match?.tags, 'rules', r, 'match', 'tags');
+        add(rule.match?.['with-tags'], 'rules', r, 'match', 'with-tags');
+        add(rule.match?.versions, 'rules', r, 'match', 'versions');
+        add(rule.keep?.tags, 'rules', r, 'keep', 'tags');
+        add(rule.keep?.versions, 'rules', r, 'keep', 'versions');
+    });
+    return found;
+}
+/** A glob written as a regular expression (`^pr-\d+$`) matches only its literal text. */
+function regexLikeWarnings(raw, document) {
+    return namedGlobs(raw).flatMap(({ segments, glob }) => {
+        const why = regexLikeness(glob);
+        if (!why)
+            return [];
+        const suggestion = globFromRegex(glob);
+        const message = `${prefix(segments)}${quote(glob)} looks like a regular expression (it ${why}), but it is read as a glob (* matches any text, ? one character; ^, $, \\ and . are plain characters), ` +
+            `so it will not match what the regular expression would; ${suggestion ? `did you mean ${quote(suggestion)}?` : 'write a glob such as pr-* or v1.*'}`;
+        return [problemAt(segments, message, document.valueAt(segments))];
+    });
+}
 /** Valid, but protecting or selecting nothing: reported as warnings, the run goes on. */
 function policyWarnings(raw, document) {
-    const warnings = [];
+    const warnings = regexLikeWarnings(raw, document);
     const protectedTags = raw.protect?.tags ?? [];
     if (protectedTags.length > 0 && !raw.rules.some((rule) => rule.packages.type === 'container')) {
         const segments = ['protect', 'tags'];
@@ -46385,7 +46827,7 @@ function policyWarnings(raw, document) {
             'protect versions by name with protect.versions (e.g. versions: ["1.*"]), or remove protect.tags';
         warnings.push(problemAt(segments, message, document.keyAt(['protect'], 'tags')));
     }
-    return warnings;
+    return warnings.sort(byPosition);
 }
 // ---------------------------------------------------------------- normalization
 function normalizeRule(rule) {
@@ -46396,6 +46838,7 @@ function normalizeRule(rule) {
         packages: { type: rule.packages.type, names: [...rule.packages.names] },
         match: {
             ...(match.tags && { tags: [...match.tags] }),
+            ...(match['with-tags'] && { withTags: [...match['with-tags']] }),
             ...(match.versions && { versions: [...match.versions] }),
             ...(match.untagged && { untagged: true }),
             ...(match.semver !== undefined && { semver: match.semver }),
