@@ -34403,7 +34403,7 @@ function presentManifests(packages, gone) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1428);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(915);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9539);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -34417,7 +34417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 915:
+/***/ 9539:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34513,89 +34513,6 @@ function getSettings(env = process.env) {
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
         runnerTemp: env.RUNNER_TEMP || env.TMPDIR || '/tmp'
     };
-}
-
-;// CONCATENATED MODULE: ./src/report/image-entries.ts
-/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
-function rootImages(version, byId) {
-    const roots = new Set();
-    const seen = new Set();
-    const stack = [...(version.belongsTo ?? [])];
-    while (stack.length > 0) {
-        const id = stack.pop();
-        if (seen.has(id))
-            continue;
-        seen.add(id);
-        const parent = byId.get(id);
-        if (!parent)
-            continue;
-        if (parent.role === 'image')
-            roots.add(id);
-        else
-            stack.push(...(parent.belongsTo ?? []));
-    }
-    return [...roots];
-}
-function imageEntries(versions) {
-    const byId = new Map(versions.map(v => [v.id, v]));
-    const entries = new Map();
-    for (const v of versions)
-        if (v.role === 'image')
-            entries.set(v.id, { image: v, parts: [] });
-    for (const v of versions) {
-        if (v.role === 'image')
-            continue;
-        const roots = rootImages(v, byId);
-        // A dependant without a present image (a reference cycle) is shown on its own.
-        if (roots.length === 0)
-            entries.set(v.id, { image: v, parts: [] });
-        for (const root of roots)
-            entries.get(root).parts.push(v);
-    }
-    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
-}
-// In this order in the description: what a user pulls first, then what is attached to it.
-const KIND_NAMES = {
-    attestation: ['attestation', 'attestations'],
-    signature: ['signature', 'signatures'],
-    sbom: ['SBOM', 'SBOMs'],
-    subject: ['referrer', 'referrers'],
-    'referrers-index': ['referrers index', 'referrers indexes']
-};
-/**
- * What a part is, as a user names it: a cosign `sha256-<hex>.att` is an attestation and `.sbom` an
- * SBOM, though the graph files all three cosign artifacts as 'signature'.
- */
-function partKind(part) {
-    if (part.kind !== 'signature')
-        return part.kind ?? 'child';
-    if (part.tags.some(t => t.endsWith('.att')))
-        return 'attestation';
-    if (part.tags.some(t => t.endsWith('.sbom')))
-        return 'sbom';
-    return 'signature';
-}
-/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
-function describeParts(parts) {
-    if (parts.length === 0)
-        return '';
-    // A platform entry without a platform is a nested index.
-    const platforms = parts
-        .filter(p => p.kind === 'platform')
-        .map(p => p.platform ?? 'nested index')
-        .sort();
-    const counts = new Map();
-    for (const p of parts)
-        if (p.kind !== 'platform')
-            counts.set(partKind(p), (counts.get(partKind(p)) ?? 0) + 1);
-    const order = Object.keys(KIND_NAMES);
-    const others = [...counts]
-        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
-        .map(([kind, n]) => {
-        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
-        return `${n} ${n === 1 ? one : many}`;
-    });
-    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
 }
 
 ;// CONCATENATED MODULE: ./node_modules/date-fns/_lib/getRoundingMethod.js
@@ -34932,392 +34849,6 @@ function differenceInHours(laterDate, earlierDate, options) {
 
 // Fallback for modularized imports:
 /* harmony default export */ const date_fns_differenceInHours = ((/* unused pure expression or super */ null && (differenceInHours)));
-
-;// CONCATENATED MODULE: ./src/plan/timestamps.ts
-// ISO 8601 date-times to epoch ms. GitHub's form ("2026-06-15T12:00:00Z", optionally with a fraction)
-// is parsed by hand, about three times faster than Date.parse, which matters at a million versions
-// (two timestamps each). Other ISO 8601 date-times (an offset, no seconds) take a slower strict path.
-// Anything else — a date alone, "12", "June 5" — is unreadable (UNREADABLE_TIME), never guessed at as
-// Date.parse would ("12" is 2001 to it): the planner keeps a version whose timestamp it cannot read.
-const ZERO = 48;
-/**
- * What an unreadable timestamp parses to. Such a version is kept (see unreadable-timestamps.ts);
- * as the oldest of all, it never takes the place of a readable version among "the N newest".
- */
-const UNREADABLE_TIME = Number.NEGATIVE_INFINITY;
-function digit(s, i) {
-    const d = s.charCodeAt(i) - ZERO;
-    return d >= 0 && d <= 9 ? d : -1000; // poisons the sum, failing the range checks below
-}
-function two(s, i) {
-    return digit(s, i) * 10 + digit(s, i + 1);
-}
-function daysInMonth(year, month) {
-    if (month === 2)
-        return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-    return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(year, month, day) {
-    const y = month <= 2 ? year - 1 : year;
-    const era = Math.floor(y / 400);
-    const yearOfEra = y - era * 400;
-    const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-    const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-    return era * 146097 + dayOfEra - 719468;
-}
-function parseUtc(s) {
-    if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84)
-        return undefined;
-    if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58)
-        return undefined;
-    const year = two(s, 0) * 100 + two(s, 2);
-    const month = two(s, 5);
-    const day = two(s, 8);
-    const hour = two(s, 11);
-    const minute = two(s, 14);
-    const second = two(s, 17);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
-        return undefined;
-    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
-        return undefined;
-    let k = 19;
-    let ms = 0;
-    if (s.charCodeAt(k) === 46) {
-        // Fraction: milliseconds from the first three digits, further digits truncated (as Date.parse does).
-        k++;
-        const start = k;
-        let scale = 100;
-        while (k < s.length && digit(s, k) >= 0) {
-            ms += digit(s, k) * scale;
-            scale /= 10;
-            k++;
-        }
-        if (k === start)
-            return undefined;
-        ms = Math.floor(ms + 1e-9); // 0.1 + 0.01 ... is inexact; the sum is a whole number of ms plus a fraction below 1
-    }
-    if (k !== s.length - 1 || s.charCodeAt(k) !== 90)
-        return undefined; // only "Z" on the fast path
-    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
-}
-// Date, "T", hours and minutes, optional seconds and fraction, then "Z" or an offset (read as UTC without one).
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
-/** Any ISO 8601 date-time, strictly: UNREADABLE_TIME for anything else. */
-function parseIsoDateTime(s) {
-    const m = ISO_DATE_TIME.exec(s);
-    if (!m)
-        return UNREADABLE_TIME;
-    const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
-    const second = m[6] === undefined ? 0 : Number(m[6]);
-    const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-    const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
-    const offsetMinutes = m[11] === undefined ? 0 : Number(m[11]);
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
-        return UNREADABLE_TIME;
-    if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59)
-        return UNREADABLE_TIME;
-    const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms - offset;
-}
-/** Epoch ms of an ISO 8601 date-time; UNREADABLE_TIME when it is not one. */
-function parseTimestamp(iso) {
-    if (typeof iso !== 'string')
-        return UNREADABLE_TIME;
-    return parseUtc(iso) ?? parseIsoDateTime(iso);
-}
-/** The timestamp could not be read: the version must not be deleted. */
-function isUnreadableTime(ms) {
-    return ms === UNREADABLE_TIME;
-}
-/**
- * parseTimestamp for many timestamps in a row: versions listed in order share their day, so the
- * date part ("2026-06-15") of GitHub's form is parsed once per day and only the time of day per
- * timestamp. Same results as parseTimestamp for every input.
- */
-function createTimestampParser() {
-    let day = ''; // "YYYY-MM-DDT" of the last timestamp parsed by the fast path
-    let dayMs = 0;
-    return (iso) => {
-        if (typeof iso !== 'string')
-            return UNREADABLE_TIME;
-        if (iso.length === 20 && day !== '' && iso.startsWith(day) && iso.charCodeAt(19) === 90) {
-            if (iso.charCodeAt(13) === 58 && iso.charCodeAt(16) === 58) {
-                const hour = two(iso, 11);
-                const minute = two(iso, 14);
-                const second = two(iso, 17);
-                if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
-                    return dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
-                }
-            }
-        }
-        const fast = parseUtc(iso);
-        if (fast === undefined)
-            return parseIsoDateTime(iso);
-        if (iso.length === 20) {
-            day = iso.slice(0, 11);
-            dayMs = fast - ((two(iso, 11) * 60 + two(iso, 14)) * 60 + two(iso, 17)) * 1000;
-        }
-        return fast;
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/html.ts
-// The pieces every part of the job summary is made of: escaped text, sizes in bytes, and
-// tables and lists bounded by a row count and a byte allowance, each saying what it left out.
-
-
-/** Rows per version table before the rest is left to the plan file. */
-const ROWS_PER_TABLE = 250;
-/** Entries of a list ("not found", failures, warnings) before the rest is counted. */
-const LIST_ITEMS = 20;
-/** A message longer than this is cut (the plan file and the log have it whole). */
-const MAX_MESSAGE_CHARS = 1000;
-const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' };
-/**
- * Text as HTML. Line breaks become character references: the summary is one HTML block of
- * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
- * read as Markdown.
- */
-function escapeHtml(text) {
-    return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
-}
-function formatAge(timestamp, now) {
-    const time = parseTimestamp(timestamp);
-    if (isUnreadableTime(time))
-        return 'unknown'; // as the planner reads it: "12" is no date (Date would say 2001)
-    const hours = differenceInHours(new Date(now), time);
-    return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
-}
-function shortName(name) {
-    return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name;
-}
-function clip(text) {
-    return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
-}
-const bytes = (text) => Buffer.byteLength(text);
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-function leftOutNote(count, what, planPath, forSize) {
-    const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
-    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
-}
-/**
- * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
- * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
- * rendered only as far as they are shown.
- */
-function limitedTable(spec, planPath, allowance) {
-    const open = `${spec.open ?? ''}<table>${spec.head}`;
-    const close = `</table>${spec.close ?? ''}`;
-    let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true));
-    const rows = [];
-    let cut = size > allowance;
-    for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
-        const row = spec.row(i);
-        if (size + bytes(row) > allowance)
-            cut = true;
-        else {
-            rows.push(row);
-            size += bytes(row);
-        }
-    }
-    const omitted = spec.count - rows.length;
-    const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : '';
-    if (rows.length === 0)
-        return { html: bytes(note) <= allowance ? note : '', cut };
-    // The note goes inside a wrapper (<details>) so it is seen where the rows are.
-    return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut };
-}
-/** At most LIST_ITEMS entries, each clipped and escaped, and how many more there are. */
-function limitedList(items, render, what) {
-    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
-    const more = items.length - shown.length;
-    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
-}
-
-;// CONCATENATED MODULE: ./src/report/first-line.ts
-// The summary's first line (contract 1.2): what happened, truthfully, with a sign a user can
-// trust at a glance. ❌ when the run exits with failure; else ⚠️ when something the user must
-// act on happened although the run succeeded (a named package not found, a package left
-// untouched, deletions stopped by a limit or a cancellation, a cache that failed); else ✅.
-// Deferral by max-deletions is what the policy asked for: ✅. A dry run has the same sign and
-// says "Dry run" in words.
-
-/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
-function untouchedPackages(report) {
-    return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0);
-}
-const names = (keys) => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim();
-/** Why deletions stopped early, in words; undefined when they did not. */
-function stopWords(report) {
-    if (!report.stoppedEarly && !report.stopKind)
-        return undefined;
-    const why = report.stoppedEarly ? escapeHtml(report.stoppedEarly) : { 'rate-limit': "GitHub's rate limit ran out", wait: 'a wait GitHub asked for was too long', cancelled: 'the run was cancelled' }[report.stopKind];
-    return report.resumeAt ? `${why}; GitHub allows requests again at ${escapeHtml(report.resumeAt)}` : why;
-}
-/** A problem's cause, without the "Manifest cache: " it may start with and what it goes on to explain. */
-function cause(problem) {
-    const text = problem.replace(/^Manifest cache: /, '');
-    const end = text.search(/\.(\s|$)/);
-    return end > 0 ? text.slice(0, end) : text;
-}
-/** What makes a successful run ⚠️, each in a few words (the sections below say what to do). */
-function problems(report) {
-    const found = [];
-    if (report.missing.length > 0) {
-        found.push(`${report.missing.length === 1 ? 'a package the policy names was' : `${report.missing.length} packages the policy names were`} not found (${names(report.missing)}): check the name, or let the token see it (what to do is below)`);
-    }
-    const safe = untouchedPackages(report);
-    if (safe.length > 0)
-        found.push(`${plural(safe.length, 'package')} left untouched for safety (${names(safe.map(p => p.key))})`);
-    const stop = stopWords(report);
-    if (stop)
-        found.push(`deletions stopped early (${stop}): ${plural(report.totals.deferred, 'version')} deferred to a later run`);
-    if (report.cacheProblem)
-        found.push(`the manifest cache failed (${escapeHtml(clip(cause(report.cacheProblem)))}): manifests were read from the registry`);
-    return found;
-}
-/** The sentence after the title, by what the run did. */
-function body(report) {
-    const t = report.totals;
-    const capped = t.deferred > 0 && !stopWords(report) ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : '';
-    if (report.mode === 'dry-run') {
-        return { title: 'Dry run', text: `nothing was deleted; ${plural(t.planned, 'version')} would be deleted${capped}. Set <code>dry-run: false</code> to execute this plan.` };
-    }
-    if (t.failed > 0) {
-        const attempted = t.deleted + t.skipped + t.failed;
-        return { title: `${t.failed} of ${plural(attempted, 'deletion')} failed`, text: `${t.deleted} deleted, ${t.skipped} skipped. The causes are below.` };
-    }
-    const stop = stopWords(report);
-    if (stop) {
-        const title = report.stopKind === 'cancelled' ? 'Cancelled' : 'Stopped early';
-        return { title, text: `${stop}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.` };
-    }
-    const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : '';
-    return { title: 'Executed', text: `the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${capped}.` };
-}
-function firstLine(report) {
-    const dry = report.mode === 'dry-run' ? '<strong>Dry run</strong>: ' : '';
-    if (report.packages.length === 0) {
-        const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package';
-        return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`;
-    }
-    const t = report.totals;
-    const safe = untouchedPackages(report);
-    if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
-        const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : '';
-        return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`;
-    }
-    const { title, text } = body(report);
-    const fails = report.failure !== undefined || t.failed > 0 || report.stopKind === 'cancelled';
-    // A failure the counts do not explain is said in its own words.
-    const why = report.failure !== undefined && t.failed === 0 && report.stopKind !== 'cancelled' ? ` The run fails: ${escapeHtml(clip(report.failure))}.` : '';
-    // A stop the title already tells is not said twice.
-    const stopTold = title === 'Stopped early' || title === 'Cancelled';
-    const found = problems(report).filter(p => !(stopTold && p.startsWith('deletions stopped early')));
-    const but = found.length > 0 ? ` But: ${found.join('; ')}.` : '';
-    const sign = fails ? '❌' : found.length > 0 || stopTold ? '⚠️' : '✅';
-    return `${sign} ${dry}${title === 'Dry run' ? '' : `<strong>${title}</strong>: `}${text}${why}${but}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/rule-accounts.ts
-
-/** Distinct reasons said per rule before the rest is counted. */
-const WHY_SENTENCES = 5;
-/** Per rule, in the order the rules first appear; empty when no package carries accounts (an older plan file). */
-function ruleTotals(packages) {
-    const totals = new Map();
-    for (const pkg of packages) {
-        for (const account of pkg.accounts ?? [])
-            add(totals, account);
-    }
-    return [...totals.values()];
-}
-function add(totals, account) {
-    const t = totals.get(account.rule) ?? { rule: account.rule, packages: 0, series: 0, selected: 0, deleted: 0, keptBy: {}, alsoTagged: 0, whyNothing: [], selectsNothingIn: 0 };
-    totals.set(account.rule, t);
-    t.packages++;
-    t.series += account.series;
-    t.selected += account.selected;
-    t.deleted += account.deleted;
-    t.alsoTagged += account.alsoTagged ?? 0;
-    for (const [by, n] of Object.entries(account.keptBy))
-        if (n > 0)
-            t.keptBy[by] = (t.keptBy[by] ?? 0) + n;
-    if (account.selected === 0) {
-        t.selectsNothingIn++;
-        if (account.whyNothing && !t.whyNothing.includes(account.whyNothing))
-            t.whyNothing.push(account.whyNothing);
-    }
-}
-/** "keep.latest 5 · protect 2 · in use 1", then the images outside the series only because of other tags. */
-function keptCell(t) {
-    const kept = Object.entries(t.keptBy)
-        .sort(([, a], [, b]) => b - a)
-        .map(([by, n]) => `${escapeHtml(by)} ${n}`);
-    if (t.alsoTagged > 0)
-        kept.push(`${t.alsoTagged} outside the series: also tagged otherwise`);
-    return kept.join(' · ');
-}
-/** The sentence for a rule that selects nothing anywhere, or nothing in some of its packages. */
-function nothingSentence(t) {
-    if (t.selectsNothingIn === 0)
-        return undefined;
-    const rule = `Rule <code>${escapeHtml(t.rule)}</code>`;
-    const shown = t.whyNothing.slice(0, WHY_SENTENCES).map(s => escapeHtml(clip(s)));
-    if (t.whyNothing.length > shown.length)
-        shown.push(`and ${t.whyNothing.length - shown.length} more reasons (the plan file has each package's)`);
-    const why = shown.length > 0 ? `: ${shown.join('; ')}` : '.';
-    if (t.selected === 0)
-        return `${rule} selects nothing${t.packages > 1 ? ` in any of its ${t.packages} packages` : ''}${why}`;
-    return `${rule} selects nothing in ${t.selectsNothingIn} of its ${t.packages} packages${why}`;
-}
-/** The section, within `allowance` bytes (its sentences and table together); '' when there are no accounts. */
-function ruleAccountSection(packages, mode, planPath, allowance) {
-    const totals = ruleTotals(packages);
-    if (totals.length === 0)
-        return '';
-    const intro = '<h3>What each rule did</h3>';
-    const sentences = totals.map(nothingSentence).filter((s) => s !== undefined);
-    // The sentences take at most half the allowance; those beyond are counted (the table still has every rule).
-    const items = [];
-    for (const [i, sentence] of sentences.entries()) {
-        const item = `<li>${sentence}</li>`;
-        if (bytes(items.join('') + item) > allowance / 2) {
-            items.push(`<li>… and ${sentences.length - i} more rules that select nothing somewhere (see the plan file)</li>`);
-            break;
-        }
-        items.push(item);
-    }
-    const said = items.length > 0 ? `<ul>${items.join('')}</ul>` : '';
-    const head = `<tr><th>Rule</th><th>Packages</th><th>Images in series</th><th>Selected</th><th>${mode === 'dry-run' ? 'To delete' : 'Planned'}</th><th>Kept, by what</th></tr>`;
-    const row = (i) => {
-        const t = totals[i];
-        return `<tr><td><code>${escapeHtml(t.rule)}</code></td><td>${t.packages}</td><td>${t.series}</td><td>${t.selected}</td><td>${t.deleted}</td><td>${keptCell(t)}</td></tr>`;
-    };
-    const table = limitedTable({ head, count: totals.length, row, what: 'rules' }, planPath, allowance - bytes(intro) - bytes(said));
-    return `${intro}${said}${table.html}`;
-}
-/**
- * Why a package has nothing to delete, from its accounts: each rule's sentence, or what kept what it
- * selected. Undefined without accounts.
- */
-function nothingToDeleteWhy(pkg) {
-    if (!pkg.accounts || pkg.accounts.length === 0)
-        return undefined;
-    return pkg.accounts
-        .map(a => {
-        const rule = `rule '${a.rule}'`;
-        if (a.selected === 0)
-            return `${rule} selects nothing${a.whyNothing ? `: ${a.whyNothing}` : ` (${plural(a.series, 'image')} in its series)`}`;
-        const by = Object.entries(a.keptBy)
-            .filter(([, n]) => n > 0)
-            .map(([what, n]) => `${what} ${n}`)
-            .join(', ');
-        return `${rule} selects ${a.selected}, none deleted${by ? `; its series is kept by ${by}` : ''}`;
-    })
-        .join('; ');
-}
 
 ;// CONCATENATED MODULE: ./src/model.ts
 // Domain types shared by the pipeline: policy → inventory → plan → execute → report.
@@ -35886,149 +35417,249 @@ async function restoreFromPlan(file, api, options) {
     return { items, restored: count('restored'), present: count('already present'), failed: count('failed') };
 }
 
-;// CONCATENATED MODULE: ./src/report/restore-summary.ts
-// The summary of a restore run (contract 1.2): the first line says how many versions came back
-// and how many could not; a cause shared by many versions is said once, numbered, and the rows
-// point at it; rows are grouped by image (an index with its platforms and attestations is one
-// row), as the run that deleted them showed them.
+;// CONCATENATED MODULE: ./src/report/image-entries.ts
+/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
+function rootImages(version, byId) {
+    const roots = new Set();
+    const seen = new Set();
+    const stack = [...(version.belongsTo ?? [])];
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (seen.has(id))
+            continue;
+        seen.add(id);
+        const parent = byId.get(id);
+        if (!parent)
+            continue;
+        if (parent.role === 'image')
+            roots.add(id);
+        else
+            stack.push(...(parent.belongsTo ?? []));
+    }
+    return [...roots];
+}
+function imageEntries(versions) {
+    const byId = new Map(versions.map(v => [v.id, v]));
+    const entries = new Map();
+    for (const v of versions)
+        if (v.role === 'image')
+            entries.set(v.id, { image: v, parts: [] });
+    for (const v of versions) {
+        if (v.role === 'image')
+            continue;
+        const roots = rootImages(v, byId);
+        // A dependant without a present image (a reference cycle) is shown on its own.
+        if (roots.length === 0)
+            entries.set(v.id, { image: v, parts: [] });
+        for (const root of roots)
+            entries.get(root).parts.push(v);
+    }
+    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
+}
+// In this order in the description: what a user pulls first, then what is attached to it.
+const KIND_NAMES = {
+    attestation: ['attestation', 'attestations'],
+    signature: ['signature', 'signatures'],
+    subject: ['referrer', 'referrers'],
+    'referrers-index': ['referrers index', 'referrers indexes']
+};
+/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
+function describeParts(parts) {
+    if (parts.length === 0)
+        return '';
+    // A platform entry without a platform is a nested index.
+    const platforms = parts
+        .filter(p => p.kind === 'platform')
+        .map(p => p.platform ?? 'nested index')
+        .sort();
+    const counts = new Map();
+    for (const p of parts)
+        if (p.kind !== 'platform')
+            counts.set(p.kind ?? 'child', (counts.get(p.kind ?? 'child') ?? 0) + 1);
+    const order = Object.keys(KIND_NAMES);
+    const others = [...counts]
+        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
+        .map(([kind, n]) => {
+        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
+        return `${n} ${n === 1 ? one : many}`;
+    });
+    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
+}
+
+;// CONCATENATED MODULE: ./src/plan/timestamps.ts
+// ISO 8601 date-times to epoch ms. GitHub's form ("2026-06-15T12:00:00Z", optionally with a fraction)
+// is parsed by hand, about three times faster than Date.parse, which matters at a million versions
+// (two timestamps each). Other ISO 8601 date-times (an offset, no seconds) take a slower strict path.
+// Anything else — a date alone, "12", "June 5" — is unreadable (UNREADABLE_TIME), never guessed at as
+// Date.parse would ("12" is 2001 to it): the planner keeps a version whose timestamp it cannot read.
+const ZERO = 48;
+/**
+ * What an unreadable timestamp parses to. Such a version is kept (see unreadable-timestamps.ts);
+ * as the oldest of all, it never takes the place of a readable version among "the N newest".
+ */
+const UNREADABLE_TIME = Number.NEGATIVE_INFINITY;
+function digit(s, i) {
+    const d = s.charCodeAt(i) - ZERO;
+    return d >= 0 && d <= 9 ? d : -1000; // poisons the sum, failing the range checks below
+}
+function two(s, i) {
+    return digit(s, i) * 10 + digit(s, i + 1);
+}
+function daysInMonth(year, month) {
+    if (month === 2)
+        return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+    return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year, month, day) {
+    const y = month <= 2 ? year - 1 : year;
+    const era = Math.floor(y / 400);
+    const yearOfEra = y - era * 400;
+    const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+    const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+    return era * 146097 + dayOfEra - 719468;
+}
+function parseUtc(s) {
+    if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84)
+        return undefined;
+    if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58)
+        return undefined;
+    const year = two(s, 0) * 100 + two(s, 2);
+    const month = two(s, 5);
+    const day = two(s, 8);
+    const hour = two(s, 11);
+    const minute = two(s, 14);
+    const second = two(s, 17);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+        return undefined;
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+        return undefined;
+    let k = 19;
+    let ms = 0;
+    if (s.charCodeAt(k) === 46) {
+        // Fraction: milliseconds from the first three digits, further digits truncated (as Date.parse does).
+        k++;
+        const start = k;
+        let scale = 100;
+        while (k < s.length && digit(s, k) >= 0) {
+            ms += digit(s, k) * scale;
+            scale /= 10;
+            k++;
+        }
+        if (k === start)
+            return undefined;
+        ms = Math.floor(ms + 1e-9); // 0.1 + 0.01 ... is inexact; the sum is a whole number of ms plus a fraction below 1
+    }
+    if (k !== s.length - 1 || s.charCodeAt(k) !== 90)
+        return undefined; // only "Z" on the fast path
+    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+}
+// Date, "T", hours and minutes, optional seconds and fraction, then "Z" or an offset (read as UTC without one).
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+/** Any ISO 8601 date-time, strictly: UNREADABLE_TIME for anything else. */
+function parseIsoDateTime(s) {
+    const m = ISO_DATE_TIME.exec(s);
+    if (!m)
+        return UNREADABLE_TIME;
+    const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+    const second = m[6] === undefined ? 0 : Number(m[6]);
+    const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+    const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
+    const offsetMinutes = m[11] === undefined ? 0 : Number(m[11]);
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+        return UNREADABLE_TIME;
+    if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59)
+        return UNREADABLE_TIME;
+    const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms - offset;
+}
+/** Epoch ms of an ISO 8601 date-time; UNREADABLE_TIME when it is not one. */
+function parseTimestamp(iso) {
+    if (typeof iso !== 'string')
+        return UNREADABLE_TIME;
+    return parseUtc(iso) ?? parseIsoDateTime(iso);
+}
+/** The timestamp could not be read: the version must not be deleted. */
+function isUnreadableTime(ms) {
+    return ms === UNREADABLE_TIME;
+}
+/**
+ * parseTimestamp for many timestamps in a row: versions listed in order share their day, so the
+ * date part ("2026-06-15") of GitHub's form is parsed once per day and only the time of day per
+ * timestamp. Same results as parseTimestamp for every input.
+ */
+function createTimestampParser() {
+    let day = ''; // "YYYY-MM-DDT" of the last timestamp parsed by the fast path
+    let dayMs = 0;
+    return (iso) => {
+        if (typeof iso !== 'string')
+            return UNREADABLE_TIME;
+        if (iso.length === 20 && day !== '' && iso.startsWith(day) && iso.charCodeAt(19) === 90) {
+            if (iso.charCodeAt(13) === 58 && iso.charCodeAt(16) === 58) {
+                const hour = two(iso, 11);
+                const minute = two(iso, 14);
+                const second = two(iso, 17);
+                if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
+                    return dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
+                }
+            }
+        }
+        const fast = parseUtc(iso);
+        if (fast === undefined)
+            return parseIsoDateTime(iso);
+        if (iso.length === 20) {
+            day = iso.slice(0, 11);
+            dayMs = fast - ((two(iso, 11) * 60 + two(iso, 14)) * 60 + two(iso, 17)) * 1000;
+        }
+        return fast;
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+// The job summary: mode, a table of packages with counts, then per package the versions to
+// delete and (collapsed) the kept ones with reasons. Everything user-controlled is
+// HTML-escaped, and every part of it is counted against a byte budget so the summary stays
+// under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
+// and that the full list is in the plan file.
+
 
 
 
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
 const SUMMARY_BUDGET_BYTES = 900 * 1024;
-/** Causes listed before the rest is counted. */
-const CAUSES_SHOWN = 20;
-const OUTCOME_TEXT = {
-    restored: '✅ restored',
-    'would restore': 'would restore',
-    'already present': 'already present',
-    failed: '❌ failed'
-};
-/** Items grouped by image, using the plan file's roles; each item its own row without them. */
-function rowsOf(items, file) {
-    const rows = [];
-    const byPackage = new Map();
-    for (const item of items)
-        byPackage.set(item.packageKey, [...(byPackage.get(item.packageKey) ?? []), item]);
-    for (const [key, packageItems] of byPackage) {
-        const planned = new Map((file?.packages?.find(p => p.key === key)?.versions ?? []).map(v => [v.id, v]));
-        const known = packageItems.every(i => planned.has(i.id));
-        if (!known) {
-            rows.push(...packageItems.map(image => ({ image, parts: [], withIt: '' })));
-            continue;
-        }
-        const item = new Map(packageItems.map(i => [i.id, i]));
-        for (const entry of imageEntries(packageItems.map(i => planned.get(i.id)))) {
-            rows.push({ image: item.get(entry.image.id), parts: entry.parts.map(p => item.get(p.id)), withIt: describeParts(entry.parts) });
-        }
-    }
-    return rows;
-}
-function restore_summary_firstLine(args, rows) {
-    const { items } = args;
-    const count = (outcome) => items.filter(i => i.outcome === outcome).length;
-    const images = rows.length !== items.length ? ` (${plural(rows.length, 'image')})` : '';
-    const warnings = [...(args.notes ?? [])];
-    const moved = items.filter(i => (i.movedTags ?? []).length > 0).length;
-    if (moved > 0)
-        warnings.push(`${plural(moved, 'version')} did not get all their old tags back (see below)`);
-    const but = warnings.length > 0 ? ` But: ${warnings.map(w => escapeHtml(clip(w))).join('; ')}.` : '';
-    const sign = warnings.length > 0 ? '⚠️' : '✅';
-    if (items.length === 0) {
-        const why = (args.nothing ?? 'the plan file records no deleted versions').replace(/: nothing to restore$/, '');
-        return `${sign} <strong>Nothing to restore</strong>: ${escapeHtml(why)}.${but}`;
-    }
-    if (args.dryRun) {
-        return `${sign} <strong>Dry run</strong>: nothing was restored; ${plural(items.length, 'version')}${images} would be restored. Set <code>dry-run: false</code> to restore.${but}`;
-    }
-    const failed = count('failed');
-    const back = count('restored') + count('already present');
-    const present = count('already present') > 0 ? ` (${count('already present')} of them already there)` : '';
-    if (failed > 0) {
-        return `❌ <strong>Restore</strong>: ${back} of ${plural(items.length, 'version')}${images} came back${present}, <strong>${failed} could not</strong>; the causes are below.${but}`;
-    }
-    return `${sign} <strong>Restore</strong>: all ${plural(items.length, 'version')}${images} came back${present}.${but}`;
-}
-function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
-    const rows = rowsOf(args.items, args.file);
-    const parts = ['<h2>package-retention: restore</h2>', `<p>${restore_summary_firstLine(args, rows)}</p>`];
-    const run = args.file
-        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
-        : '';
-    parts.push(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
-    if (args.resultFile)
-        parts.push(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`);
-    for (const note of args.notes ?? [])
-        parts.push(`<p>⚠️ ${escapeHtml(clip(note))}</p>`);
-    if (args.items.length === 0)
-        return parts.join('\n');
-    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
-    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
-    parts.push(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
-        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
-    if (args.dryRun || count('restored') > 0) {
-        parts.push('<p><strong>Change the policy before the next scheduled run</strong>: the policy that deleted these versions still selects them, ' +
-            'so its next run deletes them again unless a <code>keep</code> or <code>protect</code> covers them.</p>');
-    }
-    // Each cause once, numbered; the rows point at their number.
-    const causes = failureCauses(args.items);
-    const causeNumber = new Map(causes.map((c, i) => [`${c.packageKey}\u0000${c.detail}`, i + 1]));
-    if (causes.length > 0) {
-        const shown = causes.slice(0, CAUSES_SHOWN).map((c, i) => `<li>(${i + 1}) ${c.count} version(s) of <code>${escapeHtml(c.packageKey)}</code>: ${escapeHtml(clip(c.detail))}</li>`);
-        const more = causes.length > shown.length ? `<li>… and ${causes.length - shown.length} more causes (see the result file)</li>` : '';
-        parts.push(`<p>❌ Could not be restored:</p><ul>${shown.join('')}${more}</ul>`);
-    }
-    const result = (item) => {
-        const cause = causeNumber.get(`${item.packageKey}\u0000${item.detail}`);
-        return item.outcome === 'failed' && cause !== undefined ? `${OUTCOME_TEXT.failed} (cause ${cause})` : OUTCOME_TEXT[item.outcome];
-    };
-    // Restored versions show the tags GitHub lists after the restore, and where old tags went.
-    const readBack = args.items.some(i => i.tagsAfter);
-    const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>With it</th><th>Result</th></tr>`;
-    const tagsCell = (item) => {
-        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ');
-        const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
-        return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags;
-    };
-    const resultCell = (row) => {
-        const differing = row.parts.filter(p => result(p) !== result(row.image));
-        if (differing.length === 0)
-            return result(row.image);
-        const tally = new Map();
-        for (const p of differing)
-            tally.set(result(p), (tally.get(result(p)) ?? 0) + 1);
-        return `${result(row.image)} (parts: ${[...tally].map(([r, n]) => `${n} ${r}`).join(', ')})`;
-    };
-    const row = (i) => {
-        const { image, withIt } = rows[i];
-        return (`<tr><td><code>${escapeHtml(image.packageKey)}</code></td><td>${image.id}</td><td><code>${escapeHtml(shortName(image.name))}</code></td>` +
-            `<td>${tagsCell(image)}</td><td>${escapeHtml(withIt)}</td><td>${resultCell(rows[i])}</td></tr>`);
-    };
-    const used = Buffer.byteLength(parts.join('\n')) + 1;
-    parts.push(limitedTable({ head, count: rows.length, row, what: 'rows' }, args.resultFile ?? args.planFile, budgetBytes - used).html);
-    return parts.join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-
-
-
-/** GitHub drops a step summary over 1 MiB; stay well below it. */
-const summary_SUMMARY_BUDGET_BYTES = 900 * 1024;
+/** Rows per version table before the rest is left to the plan file. */
+const ROWS_PER_TABLE = 250;
 /** Package rows in the counts table before the rest is left to the plan file. */
 const COUNT_ROWS = 500;
-/** Packages with nothing to do shown in the counts table itself; more are collapsed. */
-const QUIET_ROWS_INLINE = 10;
-/** GitHub keeps deleted versions for this long (restore-from). */
-const summary_RESTORE_WINDOW_DAYS = 30;
+/** Entries of the "not found" and "failures" lists. */
+const LIST_ITEMS = 20;
+/** A failure message longer than this is cut (the plan file has it whole). */
+const MAX_MESSAGE_CHARS = 1000;
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' };
 /**
- * The summary in the order it reads, filled in the order it matters: a part's place is taken
- * when the reading order needs it, its content given when its turn in the budget comes.
+ * Text as HTML. Line breaks become character references: the summary is one HTML block of
+ * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
+ * read as Markdown.
  */
-class Layout {
+function escapeHtml(text) {
+    return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
+}
+function formatAge(timestamp, now) {
+    const time = parseTimestamp(timestamp);
+    if (isUnreadableTime(time))
+        return 'unknown'; // as the planner reads it: "12" is no date (Date would say 2001)
+    const hours = differenceInHours(new Date(now), time);
+    return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
+}
+function shortName(name) {
+    return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name;
+}
+function clip(text) {
+    return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
+}
+const bytes = (text) => Buffer.byteLength(text);
+/** The summary being written, and how much of the budget is left. */
+class Budget {
     limit;
     parts = [];
     used = 0;
@@ -36038,24 +35669,45 @@ class Layout {
     get left() {
         return this.limit - this.used;
     }
-    /** A place for a part given later. */
-    place() {
-        this.parts.push('');
-        return this.parts.length - 1;
-    }
     /** Parts are joined by a newline, counted with the part. */
-    fill(at, text) {
-        if (!text)
-            return;
-        this.used += bytes(text) + 1 - (this.parts[at] ? bytes(this.parts[at]) + 1 : 0);
-        this.parts[at] = text;
-    }
     add(text) {
-        this.fill(this.place(), text);
+        this.parts.push(text);
+        this.used += bytes(text) + 1;
     }
     toString() {
-        return this.parts.filter(Boolean).join('\n');
+        return this.parts.join('\n');
     }
+}
+function leftOutNote(count, what, planPath, forSize) {
+    const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
+    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+}
+/**
+ * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
+ * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
+ * rendered only as far as they are shown.
+ */
+function limitedTable(spec, planPath, allowance) {
+    const open = `${spec.open ?? ''}<table>${spec.head}`;
+    const close = `</table>${spec.close ?? ''}`;
+    let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true));
+    const rows = [];
+    let cut = size > allowance;
+    for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
+        const row = spec.row(i);
+        if (size + bytes(row) > allowance)
+            cut = true;
+        else {
+            rows.push(row);
+            size += bytes(row);
+        }
+    }
+    const omitted = spec.count - rows.length;
+    const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : '';
+    if (rows.length === 0)
+        return { html: bytes(note) <= allowance ? note : '', cut };
+    // The note goes inside a wrapper (<details>) so it is seen where the rows are.
+    return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut };
 }
 const COUNT_COLUMNS = [
     ['scanned', 'Scanned'],
@@ -36066,45 +35718,29 @@ const COUNT_COLUMNS = [
     ['failed', 'Failed'],
     ['deferred', 'Deferred']
 ];
-/** Something to do or to know: versions to delete (now or later), a failure, a warning. */
-function hasWork(pkg) {
-    return pkg.warning !== undefined || pkg.versions.some(v => v.decision === 'delete');
-}
-const countRow = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
-const packageLabel = (p) => `<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`;
-/**
- * The counts table: packages with something to do first, then (when there are only a few) the
- * others, and the total. Many packages with nothing to do are one row here and a collapsed table
- * of their own (filled late: `quietTable`).
- */
-function countsTable(report, busy, quiet, allowance) {
+function countsTable(report, allowance) {
     const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
-    const total = countRow('<strong>Total</strong>', report.totals);
-    const span = COUNT_COLUMNS.length + 1;
-    const collapsed = quiet.length > QUIET_ROWS_INLINE;
-    const inline = collapsed ? busy : [...busy, ...quiet];
-    const quietRow = collapsed ? `<tr><td colspan="${span}"><em>${quiet.length} more package(s) with nothing to delete: listed under the table</em></td></tr>` : '';
-    const more = (n) => `<tr><td colspan="${span}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
-    let size = bytes(head) + bytes(total) + bytes(quietRow) + bytes(more(report.packages.length)) + bytes('<table></table>');
+    const row = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
+    const total = row('<strong>Total</strong>', report.totals);
+    const more = (n) => `<tr><td colspan="${COUNT_COLUMNS.length + 1}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
+    let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>');
     const rows = [];
-    for (const p of inline.slice(0, COUNT_ROWS)) {
-        const r = countRow(packageLabel(p), p.counts);
+    for (const p of report.packages.slice(0, COUNT_ROWS)) {
+        const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts);
         if (size + bytes(r) > allowance)
             break;
         rows.push(r);
         size += bytes(r);
     }
-    if (rows.length < inline.length)
-        rows.push(more(inline.length - rows.length));
-    return `<table>${head}${rows.join('')}${quietRow}${total}</table>`;
+    if (rows.length < report.packages.length)
+        rows.push(more(report.packages.length - rows.length));
+    return `<table>${head}${rows.join('')}${total}</table>`;
 }
-/** The packages with nothing to delete, collapsed: read after everything that matters. */
-function quietTable(quiet, planPath, allowance) {
-    if (quiet.length <= QUIET_ROWS_INLINE)
-        return '';
-    const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
-    const open = `<details><summary>${quiet.length} package(s) with nothing to delete</summary>`;
-    return limitedTable({ head, count: quiet.length, row: i => countRow(packageLabel(quiet[i]), quiet[i].counts), what: 'packages', open, close: '</details>' }, planPath, allowance).html;
+/** At most LIST_ITEMS entries, each clipped, and how many more there are. */
+function limitedList(items, render, what) {
+    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
+    const more = items.length - shown.length;
+    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
 }
 /** The detail without the outcome it starts with ("failed: …" under "failed"): said once. */
 function detailOf(version) {
@@ -36171,78 +35807,104 @@ function entryRow(e, age, isContainer, cell) {
     const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
     return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${age(v)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
 }
-/** A package's heading and what is said about it before its tables. */
-function sectionHead(pkg, report) {
+/** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
+function packageSection(pkg, report, planPath, allowance) {
+    const isPublic = pkg.package.visibility === 'public';
     const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
     if (pkg.warning)
         parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`);
     for (const note of pkg.notes ?? [])
         parts.push(`<p>ℹ️ ${escapeHtml(clip(note))}</p>`);
-    if (pkg.package.visibility === 'public' && report.mode === 'dry-run' && pkg.counts.planned > 0) {
+    if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
         parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>');
     }
     if (pkg.wholePackage)
         parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>');
-    return parts.join('\n');
-}
-function shapeOf(pkg) {
+    let left = allowance - bytes(parts.join('\n'));
+    if (left < 0)
+        return { html: '', cut: true };
     const entries = imageEntries(pkg.versions);
+    const toDelete = entries.filter(e => e.image.decision === 'delete');
+    const kept = entries.filter(e => e.image.decision === 'keep');
     const isContainer = pkg.package.type === 'container';
-    return {
-        entries,
-        toDelete: entries.filter(e => e.image.decision === 'delete'),
-        kept: entries.filter(e => e.image.decision === 'keep'),
-        isContainer,
-        unit: isContainer ? 'images' : 'versions',
-        columns: isContainer
-            ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
-            : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>'
+    const unit = isContainer ? 'images' : 'versions';
+    const columns = isContainer
+        ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
+        : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>';
+    const add = (html) => {
+        if (!html)
+            return;
+        parts.push(html);
+        left -= bytes(html) + 1;
     };
-}
-/** The smallest form of a package's deletions: the count and where they all are. */
-function deletionsNote(shape, planPath) {
-    return leftOutNote(shape.toDelete.length, `${shape.unit} to delete`, planPath, true);
-}
-/** The versions to delete (or, with none, why there are none), within `allowance` bytes. */
-function deletionPart(pkg, shape, report, planPath, allowance) {
-    const { toDelete, isContainer, unit } = shape;
     const age = (v) => ageOf(v, pkg, report);
-    if (toDelete.length === 0) {
-        const why = nothingToDeleteWhy(pkg) ?? keptForOneReason(shape);
-        return `<p>Nothing to delete${why ? `: ${escapeHtml(clip(why))}` : ''}.</p>`;
+    if (toDelete.length > 0) {
+        const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
+        const listed = new Set(report.failures);
+        const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')));
+        if (common !== undefined) {
+            const [outcome, detail] = common.split('\n');
+            if (detail)
+                add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`);
+        }
+        const cell = (e) => outcomeCell(e, report, isPublic, common !== undefined);
+        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
+        add(table.html);
+        if (table.cut)
+            return { html: parts.join('\n'), cut: true };
     }
-    const parts = [];
-    const head = `<tr>${shape.columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
-    const listed = new Set(report.failures);
-    const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')));
-    if (common !== undefined) {
-        const [outcome, detail] = common.split('\n');
-        if (detail)
-            parts.push(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`);
+    else {
+        add('<p>Nothing to delete.</p>');
     }
-    const cell = (e) => outcomeCell(e, report, pkg.package.visibility === 'public', common !== undefined);
-    const said = bytes(parts.join('\n')) + 1;
-    const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, allowance - said);
-    parts.push(table.html || deletionsNote(shape, planPath));
-    return parts.join('\n');
+    if (kept.length > 0) {
+        const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
+        const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
+        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, left - 1);
+        add(table.html);
+        if (table.cut)
+            return { html: parts.join('\n'), cut: true };
+    }
+    return { html: parts.join('\n'), cut: false };
 }
-/** "every image is kept: in use with an unresolved tag, charts/web/values.yaml:7": a cause shared by every kept row, said once. */
-function keptForOneReason(shape) {
-    const reasons = new Set(shape.kept.map(e => e.image.reason));
-    if (shape.kept.length < 2 || reasons.size !== 1)
-        return undefined;
-    return `every ${shape.unit === 'images' ? 'image' : 'version'} is ${[...reasons][0]}`;
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
+function untouched(report) {
+    return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0);
 }
-/** The kept versions, collapsed, within `allowance` bytes; `cut` when the allowance stopped it. */
-function keptPart(pkg, shape, report, planPath, allowance) {
-    const { kept, isContainer, unit } = shape;
-    if (kept.length === 0)
-        return { html: '', cut: false };
-    const age = (v) => ageOf(v, pkg, report);
-    const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
-    const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
-    return limitedTable({ head: `<tr>${shape.columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, allowance);
+/**
+ * The first line says what happened, in this order: nothing could be planned (no package found, or
+ * every one left untouched), deletions that failed, a run that stopped early, a dry run, a run that
+ * carried out its plan.
+ */
+function headline(report) {
+    const t = report.totals;
+    const dry = report.mode === 'dry-run' ? '🔍 Dry run: ' : '';
+    const names = (keys) => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim();
+    if (report.packages.length === 0) {
+        const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package';
+        return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`;
+    }
+    const safe = untouched(report);
+    if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
+        const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : '';
+        return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`;
+    }
+    if (t.failed > 0) {
+        const attempted = t.deleted + t.skipped + t.failed;
+        const stopped = report.stoppedEarly ? `; the run also stopped early (${escapeHtml(report.stoppedEarly)})` : '';
+        return `❌ <strong>${t.failed} of ${plural(attempted, 'deletion')} failed</strong>: ${t.deleted} deleted, ${t.skipped} skipped${stopped}. The causes are below.`;
+    }
+    if (report.stoppedEarly) {
+        return `⏹️ <strong>Stopped early</strong>: ${escapeHtml(report.stoppedEarly)}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.`;
+    }
+    const deferred = t.deferred > 0 ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : '';
+    if (report.mode === 'dry-run') {
+        return `🔍 <strong>Dry run</strong>: nothing was deleted; ${plural(t.planned, 'version')} would be deleted${deferred}. Set <code>dry-run: false</code> to execute this plan.`;
+    }
+    const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : '';
+    return `✅ <strong>Executed</strong>: the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${deferred}.`;
 }
+/** The packages the policy named that were not found, and what to do about it. */
 function missingPackages(report) {
     return (`<p>⚠️ <strong>Not found</strong> for owner <code>${escapeHtml(report.owner.login)}</code> (or not visible to the token): ` +
         `${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>` +
@@ -36281,122 +35943,94 @@ function damagedSection(report, damaged, planPath, allowance) {
     };
     return intro + limitedTable({ head, count: damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html;
 }
-/** Every warning of the run, said here too: GitHub shows only 10 warning annotations per step. */
-function warningsSection(warnings) {
-    if (warnings.length === 0)
-        return '';
-    return `<p>⚠️ Warnings (${warnings.length}; also in the log, and GitHub shows at most 10 as annotations):</p><ul>${limitedList(warnings, w => `<li>${w}</li>`, 'warnings')}</ul>`;
-}
-/** Packages a glob did not reach because `*` does not cross `/`. */
-function notReachedSection(report) {
-    const keys = report.notReached ?? [];
-    if (keys.length === 0)
-        return '';
-    return (`<p>ℹ️ <strong>Not reached by a glob</strong>: ${limitedList(keys, k => `<code>${k}</code> `, 'packages').trim()}. ` +
-        'A glob\'s <code>*</code> does not cross <code>/</code>, so no rule covers these; write <code>**</code> (or <code>team/*</code>) in <code>packages.names</code> to include them, ' +
-        'or exclude them with <code>!name</code> to say they are left alone on purpose.</p>');
-}
-/** How to undo a run that deleted something, and what the next scheduled run would do. */
-function restoreAdvice(report, planPath) {
-    if (report.mode === 'dry-run' || report.totals.deleted === 0)
-        return '';
-    return (`<p>To undo: run this action with <code>restore-from</code> set to this plan file (GitHub keeps deleted versions for ${summary_RESTORE_WINDOW_DAYS} days; ` +
-        `<code>RUNNER_TEMP</code> is emptied after the job, so upload <code>${escapeHtml(planPath)}</code> as an artifact in a step with <code>if: always()</code>). ` +
-        '<strong>Change the policy first</strong>: the next scheduled run deletes the restored versions again unless the policy keeps them.</p>');
-}
-function finalNote(sections, withDeletions, planPath) {
-    const which = withDeletions > 0 ? ` (${withDeletions} of them with versions to delete: not even their count fitted)` : '';
-    return (`<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit${which}; ` +
-        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`);
-}
-function renderSummary(report, planPath, budgetBytes = summary_SUMMARY_BUDGET_BYTES) {
+function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
+    const finalNote = (sections) => `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
+        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
     // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
-    const reserve = bytes(finalNote(report.packages.length, report.packages.length, planPath)) + 1;
-    const out = new Layout(budgetBytes - reserve);
-    const busy = report.packages.filter(hasWork);
-    const quiet = report.packages.filter(p => !hasWork(p));
-    // 1. What matters most, in reading order.
+    const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1);
     out.add('<h2>package-retention</h2>');
-    out.add(`<p>${firstLine(report)}</p>`);
+    out.add(`<p>${headline(report)}</p>`);
     out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`);
-    out.add(countsTable(report, busy, quiet, Math.floor(out.left / 4)));
-    const quietAt = out.place();
-    out.add(ruleAccountSection(report.packages, report.mode, planPath, Math.floor(out.left / 4)));
-    // (1.2) The in-use references section (which references kept something, which are unresolved) goes here.
+    out.add(countsTable(report, Math.floor(out.left / 4)));
     if (report.missing.length > 0)
         out.add(missingPackages(report));
     if (report.failures.length > 0) {
         const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f));
         out.add(`<p>❌ Failures:</p><ul>${limitedList(causes, f => `<li>${f}</li>`, 'failure causes')}</ul>`);
     }
-    out.add(warningsSection(report.warnings ?? []));
-    out.add(notReachedSection(report));
     if (report.oversizedGroup)
         out.add(`<p>${oversizedNote(report)}</p>`);
-    const damagedAt = out.place();
+    if (report.damaged?.length)
+        out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)));
     const requests = Object.entries(report.requests)
         .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
         .join(', ');
     if (requests)
         out.add(`<p>Requests: ${requests}</p>`);
     out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`);
-    out.add(restoreAdvice(report, planPath));
-    // 2. Every package with something to do, its deletions first. Each is sure of its smallest form
-    // (heading and the count of its deletions); what is left is shared evenly, unused shares passing on.
-    const sections = new Map();
-    for (const pkg of [...busy, ...quiet])
-        sections.set(pkg, { at: out.place(), parts: [], shape: shapeOf(pkg) });
-    const noteAt = out.place();
-    const smallest = busy.map(pkg => bytes(sectionHead(pkg, report)) + bytes(deletionsNote(sections.get(pkg).shape, planPath)) + 2);
-    let stillNeeded = smallest.reduce((a, b) => a + b, 0);
-    let leftOut = 0;
-    let leftOutWithDeletions = 0;
-    for (const [i, pkg] of busy.entries()) {
-        const section = sections.get(pkg);
-        stillNeeded -= smallest[i];
-        const share = Math.max(0, out.left - stillNeeded - smallest[i]) / (busy.length - i);
-        const allowance = Math.min(out.left - stillNeeded, smallest[i] + share);
-        const head = sectionHead(pkg, report);
-        // Not even its smallest form (heading and count) fits: counted in the closing note.
-        if (smallest[i] > allowance) {
-            leftOut++;
-            if (section.shape.toDelete.length > 0)
-                leftOutWithDeletions++;
-            continue;
+    for (const [index, pkg] of report.packages.entries()) {
+        const section = packageSection(pkg, report, planPath, out.left - 1);
+        if (section.html)
+            out.add(section.html);
+        if (section.cut) {
+            // A section cut short already says what it left out; the note counts the sections after it.
+            const left = report.packages.length - index - (section.html ? 1 : 0);
+            if (left > 0)
+                out.add(finalNote(left));
+            break;
         }
-        section.parts.push(head, deletionPart(pkg, section.shape, report, planPath, allowance - bytes(head) - 2));
-        out.fill(section.at, section.parts.join('\n'));
     }
-    // 3. Then the damaged images, the quiet packages' counts, and what was kept: first cut.
-    if (report.damaged?.length)
-        out.fill(damagedAt, damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)));
-    out.fill(quietAt, quietTable(quiet, planPath, Math.floor(out.left / 4)));
-    let full = false;
-    for (const pkg of busy) {
-        const section = sections.get(pkg);
-        if (full || section.parts.length === 0)
-            continue;
-        const kept = keptPart(pkg, section.shape, report, planPath, out.left - 1);
-        if (kept.html) {
-            section.parts.push(kept.html);
-            out.fill(section.at, section.parts.join('\n'));
-        }
-        full = kept.cut;
+    return out.toString();
+}
+const RESTORE_OUTCOME_TEXT = {
+    restored: '✅ restored',
+    'would restore': 'would restore',
+    'already present': 'already present',
+    failed: '❌ failed'
+};
+function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
+    const out = new Budget(budgetBytes);
+    const mode = args.dryRun
+        ? '🔍 <strong>Dry run</strong>: nothing was restored. Set <code>dry-run: false</code> to restore.'
+        : '♻️ <strong>Restore</strong> of the versions an earlier run deleted.';
+    out.add('<h2>package-retention: restore</h2>');
+    out.add(`<p>${mode}</p>`);
+    const run = args.file
+        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
+        : '';
+    out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
+    if (args.resultFile)
+        out.add(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`);
+    for (const note of args.notes ?? [])
+        out.add(`<p>⚠️ ${escapeHtml(note)}</p>`);
+    if (args.items.length === 0) {
+        out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`);
+        return out.toString();
     }
-    for (const pkg of quiet) {
-        const section = sections.get(pkg);
-        const head = `${sectionHead(pkg, report)}\n${deletionPart(pkg, section.shape, report, planPath, out.left)}`;
-        if (full || bytes(head) + 1 > out.left) {
-            full = true;
-            leftOut++;
-            continue;
-        }
-        const kept = keptPart(pkg, section.shape, report, planPath, out.left - bytes(head) - 2);
-        out.fill(section.at, kept.html ? `${head}\n${kept.html}` : head);
-        full = kept.cut;
+    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
+    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
+    out.add(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
+        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
+    const causes = failureCauses(args.items);
+    if (causes.length > 0) {
+        const lines = causes.map(({ packageKey, detail, count }) => `${count} version(s) of ${packageKey}: ${detail}`);
+        out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`);
     }
-    if (leftOut > 0)
-        out.fill(noteAt, finalNote(leftOut, leftOutWithDeletions, planPath));
+    // Restored versions show the tags GitHub lists after the restore, and where old tags went.
+    const readBack = args.items.some(i => i.tagsAfter);
+    const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>Result</th></tr>`;
+    const tagsCell = (item) => {
+        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ');
+        const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
+        return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags;
+    };
+    const row = (i) => {
+        const item = args.items[i];
+        const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : '';
+        return (`<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
+            `<td>${tagsCell(item)}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
+    };
+    out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
     return out.toString();
 }
 
@@ -42876,7 +42510,7 @@ function registryUnusableMessage(registryHost, failures) {
 // EXTERNAL MODULE: ./src/registry/manifests.ts
 var manifests = __nccwpck_require__(1);
 // EXTERNAL MODULE: ./src/registry/names.ts
-var registry_names = __nccwpck_require__(1815);
+var names = __nccwpck_require__(1815);
 ;// CONCATENATED MODULE: ./src/registry/references.ts
 
 function indexByDigest(versions) {
@@ -43031,7 +42665,7 @@ class PackageGraph {
         this.source = source;
         this.reader = reader;
         this.byDigest = indexByDigest(source.versions);
-        this.repository = (0,registry_names/* registryRepository */.q3)(source.package.owner, source.package.name);
+        this.repository = (0,names/* registryRepository */.q3)(source.package.owner, source.package.name);
         this.addReferences(source.references);
     }
     addReferences(references) {
@@ -43240,50 +42874,9 @@ function compilePackageNameFilter(names) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/inventory/glob-reach.ts
-
-/** Stands for a `/` that a `*` may cross: a character no package name holds, that only a wildcard matches. */
-const CROSSED = '\u2044';
-/** Names with more slashes are tried with the first ones only (2^n readings). */
-const MAX_SLASHES = 8;
-/** Every reading of `name` in which some of its slashes are ordinary characters (`a/b/c` → `a⁄b/c`, `a/b⁄c`, …). */
-function readings(name) {
-    const parts = name.split('/');
-    const slashes = Math.min(parts.length - 1, MAX_SLASHES);
-    const result = [];
-    for (let mask = 1; mask < 1 << slashes; mask++) {
-        let text = parts[0];
-        for (let i = 1; i < parts.length; i++)
-            text += (i <= slashes && mask & (1 << (i - 1)) ? CROSSED : '/') + parts[i];
-        result.push(text);
-    }
-    return result;
-}
-/**
- * Of `listed` (the owner's packages of `type`), those no rule of that type chose but that one of
- * their globs reaches when `*` crosses `/`; a package a `!` glob excludes is left alone on purpose.
- */
-function packagesNotReached(rules, type, listed) {
-    const own = rules.filter(rule => rule.packages.type === type);
-    const chosen = own.map(rule => compilePackageNameFilter(rule.packages.names));
-    const globs = own.map(rule => ({
-        positive: compileGlobs(rule.packages.names.filter(n => !n.startsWith('!'))),
-        excluded: compileGlobs(rule.packages.names.filter(n => n.startsWith('!')).map(n => n.slice(1)))
-    }));
-    return listed.filter(name => {
-        if (!name.includes('/') || chosen.some(filter => filter.matches(name)))
-            return false;
-        const ways = [name, ...readings(name)];
-        if (globs.some(g => ways.some(g.excluded)))
-            return false;
-        return globs.some(g => readings(name).some(g.positive));
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/inventory/inventory.ts
 // Inventory: which owner, which packages the policy's rules name, and every active version of
 // each, with as few requests as GitHub allows (per_page=100, pages fetched concurrently).
-
 
 
 
@@ -43305,7 +42898,7 @@ async function resolveOwner(api, login) {
     const self = await api.getAuthenticatedLogin();
     return { login, kind: self && self.toLowerCase() === login.toLowerCase() ? 'self' : 'user' };
 }
-/** The packages the rules select: literal names as given, globbed ones by listing (once per type); and those a glob did not reach. */
+/** The packages the rules select: literal names as given, globbed ones by listing (once per type). */
 async function resolveTargets(api, owner, policy) {
     const targets = new Map();
     const listings = new Map();
@@ -43327,12 +42920,7 @@ async function resolveTargets(api, owner, policy) {
             targets.set(packageKey({ type, name: summary.name }), { type, name: summary.name, summary });
         }
     }
-    const notReached = [];
-    for (const [type, listing] of listings) {
-        const names = (await listing).map(summary => summary.name);
-        notReached.push(...packagesNotReached(policy.rules, type, names).map(name => packageKey({ type, name })));
-    }
-    return { targets: [...targets.values()], notReached: notReached.sort() };
+    return [...targets.values()];
 }
 async function listOrExplain(api, owner, type, ruleName, names) {
     try {
@@ -43358,10 +42946,7 @@ async function listOrExplain(api, owner, type, ruleName, names) {
     }
 }
 async function collectInventory(api, owner, policy, onVersionsListed) {
-    const { targets, notReached } = await resolveTargets(api, owner, policy);
-    if (notReached.length > 0) {
-        core/* info */.pq(`Not reached by a glob (a glob's * does not cross /): ${notReached.join(', ')}. Write ** (or team/*) in packages.names to include them, or exclude them with !name.`);
-    }
+    const targets = await resolveTargets(api, owner, policy);
     const missing = [];
     const results = await Promise.all(targets.map(async (target) => {
         const ref = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name };
@@ -43388,7 +42973,7 @@ async function collectInventory(api, owner, policy, onVersionsListed) {
             throw new FatalError(explainAccessError(error, `listing the versions of ${packageKey(ref)} owned by '${owner.login}'`));
         }
     }));
-    return { owner, packages: results.filter((p) => p !== undefined), missing: missing.sort(), notReached };
+    return { owner, packages: results.filter((p) => p !== undefined), missing: missing.sort() };
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/manifest-prefetch.ts
@@ -43854,15 +43439,18 @@ const reasons = {
     keptLatest: (rank, rule) => flat(`kept: ${ordinal(rank)} newest of series '${rule}'`),
     keptLatestPer: (rank, group, rule) => flat(`kept: ${ordinal(rank)} newest of ${group} in series '${rule}'`),
     /** Some tags match the rule's match.tags, these others do not: the version is not the rule's to take. */
-    alsoTagged: (otherTags, rule) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches)`),
+    alsoTagged: (otherTags, rule, sharedPrefix, hasWithTags) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches${companionAdvice(sharedPrefix, hasWithTags)})`),
     noSemver: (rule, key, isContainer) => isContainer
         ? `rule '${rule}': no image of ${key} has a tag that is a semantic version (such as 1.4.2 or v1.4.2), so its semver condition selects nothing`
         : `rule '${rule}': no version of ${key} is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not), so its semver condition selects nothing`,
     tooYoung: (olderThan, rule) => flat(`kept: newer than ${olderThan} (rule '${rule}')`),
     notSelected: () => 'kept: not selected by any rule',
     noRuleApplies: () => 'kept: no rule applies to this package',
-    /** `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection without older-than. */
-    deleteImage: (what, age, beyondLatest) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest` : ''}`),
+    /**
+     * `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection
+     * without older-than, `group` names the keep.per release line it counts in ("1.4.x").
+     */
+    deleteImage: (what, age, beyondLatest, group) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest${group ? ` of ${group}` : ''}` : ''}`),
     keptWithParent: (kind, platform, parentLabel) => flat(`kept: ${describeReference(kind, platform)} of ${parentLabel}`),
     deletedWith: (groupLabel, kind, platform, viaLabel) => flat(`delete: deleted with ${groupLabel} (${describeReference(kind, platform)}${viaLabel ? ` of ${viaLabel}` : ''})`),
     cycle: () => 'kept: part of (or below) a reference cycle between manifests, kept for safety',
@@ -43878,6 +43466,17 @@ const selection = {
     untagged: () => 'untagged',
     byRule: (rule) => `selected by rule '${rule}'`
 };
+/**
+ * Contract 1.2: when the tags that keep a version out of a series all share a prefix ending in "-"
+ * (docker/metadata-action's commit tags, sha-8826c28), say how with-tags takes such builds.
+ */
+function companionAdvice(sharedPrefix, hasWithTags) {
+    if (sharedPrefix === undefined)
+        return '';
+    const glob = `${sharedPrefix}*`;
+    const how = hasWithTags ? `add "${glob}" to its with-tags` : `add with-tags: ["${glob}"] to it`;
+    return `; to take builds that also carry ${glob} tags, such as commit tags, ${how}`;
+}
 const LISTED_TAGS = 5;
 /** "latest, main-b001" — at most a few, then "and N more". */
 function listTags(tags) {
@@ -44368,7 +43967,6 @@ const INVALID_HINTS = [
     [(t) => /^-/.test(t.trim()), 'it cannot be negative'],
     [(t) => /\d[.,]\d/.test(t), 'fields must be whole numbers'],
     [(t) => /^\d+\s*s$|^PT.*\d+S$/i.test(t), 'seconds are not supported, the smallest unit is m (minutes)'],
-    [(t) => /^\d+$/.test(t), 'a unit is missing'],
     [(t) => /^\d+\s*(?:M|mo|mos|months?)$/.test(t), 'for months use ISO 8601 (P1M); m means minutes'],
     [(t) => /^\d+\s*(?:y|Y|yrs?|years?)$/.test(t), 'for years use ISO 8601 (P1Y)'],
     [(t) => parseSyntax(t.toLowerCase()) !== undefined, 'units are lower case'],
@@ -44407,10 +44005,26 @@ function explainInvalidDuration(text) {
         return `is zero; a duration must be longer than 0 (${DURATION_EXAMPLES})`;
     if (duration)
         return `is too long; a duration can be at most ${MAX_YEARS} years`;
+    const unitless = missingUnitHint(text);
+    if (unitless)
+        return `is not a duration: ${unitless}`;
     const hint = INVALID_HINTS.find(([looksLike]) => looksLike(text))?.[1];
     if (hint)
         return `is not a duration: ${hint}; ${DURATION_EXAMPLES}`;
     return `is not a duration; ${DURATION_EXAMPLES}`;
+}
+/**
+ * For a number written without a unit (`older-than: 14`, or "14"): which duration to write, days
+ * being what retention policies almost always mean. Undefined for anything else.
+ */
+function missingUnitHint(text) {
+    const number = /^\s*(\d+)\s*$/.exec(text)?.[1];
+    if (number === undefined)
+        return undefined;
+    const n = Number(number);
+    if (n === 0)
+        return `a unit is missing, and a duration must be longer than 0 (${DURATION_EXAMPLES})`;
+    return `a unit is missing; write ${n}d for ${n} days (or ${n}h, ${n}w, ${n}m for hours, weeks, minutes)`;
 }
 /** The instant a version's timestamp must be strictly before to count as "older than" `d` at `now`. */
 function olderThanCutoff(now, d) {
@@ -44444,19 +44058,274 @@ function compileTagVersionMatcher(tagGlobs, versionGlobs) {
 const TagMatch = {
     /** No tag matches (or the version has none). */
     None: 0,
-    /** Some tags match but not all: the version is also something else ("kept: also tagged latest"). */
+    /** Some tags match but not all (nor with-tags): the version is also something else ("kept: also tagged latest"). */
     Some: 1,
-    /** The version has tags and every one matches: the condition holds. */
+    /** The version has tags and every one matches (at least one match.tags, the others match.tags or match.with-tags): the condition holds. */
     Every: 2
 };
-function matchEveryTag(tags, matches) {
+/**
+ * `companions` (match.with-tags, 1.2): tags a version may also carry; they count towards "every
+ * tag" only beside at least one tag that `matches`, never alone.
+ */
+function matchEveryTag(tags, matches, companions) {
     let matched = 0;
-    for (const tag of tags)
-        if (matches(tag))
+    let covered = 0;
+    for (const tag of tags) {
+        if (matches(tag)) {
             matched++;
+            covered++;
+        }
+        else if (companions?.(tag))
+            covered++;
+    }
     if (matched === 0)
         return TagMatch.None;
-    return matched === tags.length ? TagMatch.Every : TagMatch.Some;
+    return covered === tags.length ? TagMatch.Every : TagMatch.Some;
+}
+
+;// CONCATENATED MODULE: ./src/plan/accounts.ts
+
+
+/** What one rule made of one image (RuleTally.states). */
+const RuleState = {
+    /** Not in the rule's series. */
+    Outside: 0,
+    /** In the series, one of its keep.latest newest (of its keep.per group). */
+    KeptLatest: 1,
+    /** In the series, kept by the rule's keep.tags / keep.versions. */
+    KeptByName: 2,
+    /** In the series, not kept by the rule, newer than its older-than. */
+    TooYoung: 3,
+    /** Selected by the rule. */
+    Selected: 4
+};
+/** Why the plan keeps or deletes an image, as judgeImages decided it (RuleTally.causes). */
+const ImageCause = {
+    NotSelected: 0,
+    InUse: 1,
+    Protected: 2,
+    /** Kept by some rule's keep (latest, tags, versions). */
+    KeptByRule: 3,
+    /** Selected by a rule (and marked deleted; a later step may keep it: last version, unreadable timestamp). */
+    Selected: 4,
+    TooYoung: 5,
+    AlsoTagged: 6
+};
+function createTally(ctx) {
+    const n = ctx.index.versions.length;
+    const r = ctx.rules.length;
+    return {
+        states: new Uint8Array(n * r),
+        causes: new Uint8Array(n),
+        rules: r,
+        stages: { named: zeros(r), tagHit: zeros(r), tagged: zeros(r), unbroken: zeros(r), withSemver: zeros(r), alsoTagged: zeros(r), companionPrefix: new Array(r).fill(undefined) }
+    };
+}
+/** `sha-` when every tag starts with the same word and `-` (docker/metadata-action's `sha-8826c28`); else undefined. */
+function sharedTagPrefix(tags) {
+    if (tags.length === 0)
+        return undefined;
+    const dash = tags[0].indexOf('-');
+    if (dash < 1)
+        return undefined;
+    const prefix = tags[0].slice(0, dash + 1);
+    return tags.every((tag) => tag.startsWith(prefix) && tag.length > prefix.length) ? prefix : undefined;
+}
+/** Records one also-tagged image of rule r, with the tags that kept it out of the series. */
+function recordAlsoTagged(stages, r, otherTags) {
+    stages.alsoTagged[r]++;
+    const current = stages.companionPrefix[r];
+    if (current === null)
+        return;
+    const prefix = sharedTagPrefix(otherTags);
+    stages.companionPrefix[r] = prefix !== undefined && (current === undefined || current === prefix) ? prefix : null;
+}
+// What kept an image of a series: RuleAccount.keptBy's labels (documented there), in order of
+// precedence; counted by position in the walk, named when the account is written.
+const KEPT_LABELS = [
+    'unreadable timestamp',
+    'in use',
+    'protect',
+    'keep.latest',
+    'keep.tags/versions',
+    'another rule',
+    'last version',
+    'too young',
+    'not selected',
+    'left untouched'
+];
+const Kept = { Timestamp: 0, InUse: 1, Protect: 2, Latest: 3, ByName: 4, AnotherRule: 5, LastVersion: 6, TooYoung: 7, NotSelected: 8, Untouched: 9 };
+/** What kept image i of rule r's series: the same precedence as the image's reason, the rule's own keep first among keeps. */
+function keptCode(state, cause, unreadableTime) {
+    if (unreadableTime)
+        return Kept.Timestamp;
+    if (cause === ImageCause.InUse)
+        return Kept.InUse;
+    if (cause === ImageCause.Protected)
+        return Kept.Protect;
+    if (state === RuleState.KeptLatest)
+        return Kept.Latest;
+    if (state === RuleState.KeptByName)
+        return Kept.ByName;
+    if (cause === ImageCause.KeptByRule)
+        return Kept.AnotherRule;
+    // Selected, yet kept: GitHub's last-version rule (step 6) took it back.
+    if (cause === ImageCause.Selected)
+        return Kept.LastVersion;
+    if (state === RuleState.TooYoung)
+        return Kept.TooYoung;
+    return Kept.NotSelected;
+}
+function keptBy(kept) {
+    const record = {};
+    kept.forEach((count, code) => {
+        if (count > 0)
+            record[KEPT_LABELS[code]] = count;
+    });
+    return record;
+}
+/**
+ * The account of every rule that applies, from the tally and the final verdicts. `untouched`: the
+ * package is left untouched (its warning): nothing is deleted, every image of a series is kept so.
+ */
+function ruleAccounts(ctx, verdicts, tally, untouched) {
+    const { states, causes, rules: r } = tally;
+    const counts = ctx.rules.map(() => ({ series: 0, selected: 0, deleted: 0, deletedByAnotherRule: 0, kept: zeros(KEPT_LABELS.length) }));
+    const { created, updated } = ctx.index;
+    const { isDependant } = ctx.graph;
+    for (let i = 0; i < causes.length; i++) {
+        if (isDependant[i])
+            continue;
+        const base = i * r;
+        const deleted = verdicts.deleted[i] === 1;
+        const cause = causes[i];
+        const unreadableTime = isUnreadableTime(created[i]) || isUnreadableTime(updated[i]);
+        for (let k = 0; k < r; k++) {
+            const state = states[base + k];
+            if (state === RuleState.Outside)
+                continue;
+            const c = counts[k];
+            c.series++;
+            if (state === RuleState.Selected)
+                c.selected++;
+            if (untouched !== undefined)
+                c.kept[Kept.Untouched]++;
+            else if (deleted) {
+                if (state === RuleState.Selected)
+                    c.deleted++;
+                else
+                    c.deletedByAnotherRule++;
+            }
+            else
+                c.kept[keptCode(state, cause, unreadableTime)]++;
+        }
+    }
+    return ctx.rules.map((rule, k) => {
+        const c = counts[k];
+        const account = {
+            rule: rule.name,
+            series: c.series,
+            selected: c.selected,
+            deleted: c.deleted,
+            keptBy: keptBy(c.kept),
+            ...(c.deletedByAnotherRule > 0 && { deletedByAnotherRule: c.deletedByAnotherRule }),
+            ...(tally.stages.alsoTagged[k] > 0 && { alsoTagged: tally.stages.alsoTagged[k] })
+        };
+        const why = untouched ?? (c.selected === 0 ? whyNothing(ctx, rule, k, tally, c) : undefined);
+        return why === undefined ? account : { ...account, whyNothing: why };
+    });
+}
+// ---------------------------------------------------------------- why a rule selects nothing
+function globList(globs) {
+    return globs.join(', ');
+}
+function accounts_plural(n, noun) {
+    return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+/** "a, b and c". */
+function listed(parts) {
+    return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+function whyNothing(ctx, compiled, k, tally, c) {
+    return c.series === 0 ? whyEmptySeries(ctx, compiled, k, tally) : whyAllKept(ctx, compiled, tally, k, c);
+}
+/** The first condition that no image passes, in the order the planner tests them. */
+function whyEmptySeries(ctx, compiled, k, tally) {
+    const { match } = compiled.rule;
+    const name = ctx.ref.name;
+    const noun = ctx.isContainer ? 'image' : 'version';
+    const stages = tally.stages;
+    let images = 0;
+    for (let i = 0; i < ctx.graph.isDependant.length; i++)
+        if (!ctx.graph.isDependant[i])
+            images++;
+    if (images === 0)
+        return `${name} has no ${noun}s`;
+    if (stages.named[k] === 0 && match.untagged) {
+        return match.versions ? `no untagged image of ${name} has a digest matching ${globList(match.versions)}` : `no image of ${name} is untagged`;
+    }
+    if (stages.named[k] === 0 && match.versions && !match.tags) {
+        return `no ${noun} of ${name} has a ${ctx.isContainer ? 'digest' : 'name'} matching ${globList(match.versions)}`;
+    }
+    if (match.tags && stages.tagHit[k] === 0) {
+        return `no image of ${name} has a tag matching ${globList(match.tags)}${match.versions ? ` and a digest matching ${globList(match.versions)}` : ''}`;
+    }
+    if (match.tags && stages.tagged[k] === 0)
+        return whyAlsoTagged(name, match.tags, match.withTags, stages.companionPrefix[k]);
+    if (match.broken && stages.unbroken[k] === 0)
+        return `no ${noun} of ${name} that meets the rule's other conditions is broken`;
+    if (compiled.semver && stages.withSemver[k] === 0) {
+        return ctx.isContainer
+            ? `no image of ${name} that meets the rule's other conditions has a tag that is a semantic version (such as 1.4.2 or v1.4.2)`
+            : `no version of ${name} that meets the rule's other conditions is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not)`;
+    }
+    if (compiled.semver) {
+        const range = match.semver !== undefined ? ` in the range "${match.semver}"` : '';
+        const kind = match.prerelease === undefined ? '' : ` that is ${match.prerelease ? 'a prerelease' : 'a release'}`;
+        return `no ${noun} of ${name} has a semver${range}${kind}`;
+    }
+    return `no ${noun} of ${name} meets the rule's conditions`;
+}
+/** Every image with a matching tag also carries tags the rule does not take. */
+function whyAlsoTagged(name, tags, withTags, prefix) {
+    const subject = `every image of ${name} with a tag matching ${globList(tags)}`;
+    if (typeof prefix === 'string') {
+        const key = withTags ? `add "${prefix}*" to with-tags` : `see with-tags (with-tags: ["${prefix}*"])`;
+        return `${subject} also carries a ${prefix}* tag: ${key}`;
+    }
+    return `${subject} also carries other tags, and the rule takes an image only when every tag matches (see the "kept: also tagged" reasons)`;
+}
+/** The series is not empty, yet nothing is selected: the rule's own keeps and older-than hold all of it. */
+function whyAllKept(ctx, compiled, tally, k, c) {
+    const noun = ctx.isContainer ? 'image' : 'version';
+    let latest = 0;
+    let byName = 0;
+    let young = 0;
+    const { states, rules } = tally;
+    for (let i = 0, at = k; i < tally.causes.length; i++, at += rules) {
+        const state = states[at];
+        if (state === RuleState.KeptLatest)
+            latest++;
+        else if (state === RuleState.KeptByName)
+            byName++;
+        else if (state === RuleState.TooYoung)
+            young++;
+    }
+    const olderThan = compiled.rule.match.olderThan?.text;
+    const all = c.series === 1 ? `the only ${noun} of the series` : `all ${accounts_plural(c.series, noun)} of the series`;
+    if (byName === 0 && young === 0)
+        return `keep.latest ${compiled.keepLatest} keeps ${all}`;
+    if (latest === 0 && young === 0)
+        return `keep.tags/versions keep ${all}`;
+    if (latest === 0 && byName === 0) {
+        return c.series === 1 ? `the only ${noun} of the series is not older than ${olderThan}` : `none of the ${accounts_plural(c.series, noun)} of the series is older than ${olderThan}`;
+    }
+    const parts = [
+        latest > 0 ? `keep.latest ${compiled.keepLatest} keeps ${latest}` : '',
+        byName > 0 ? `keep.tags/versions keep ${byName}` : '',
+        young > 0 ? `${young} ${young === 1 ? 'is' : 'are'} not older than ${olderThan}` : ''
+    ].filter(Boolean);
+    return `of the ${accounts_plural(c.series, noun)} of the series, ${listed(parts)}`;
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -44477,6 +44346,10 @@ function semverRange(range) {
 const EXAMPLES = 'write an npm-style range such as "<2.0.0", ">=1.2 <1.5", "1.x", "^3.1", or "*" for every version with a semver';
 /** Why `range` is not a usable range, phrased to follow the quoted range; undefined when it is one. */
 function explainInvalidRange(range) {
+    // npm's semver reads an empty alternative as "*": `>=1.0.0 ||` would select every version (contract 1.2).
+    if (range.split('||').some((alternative) => alternative.trim() === '')) {
+        return 'has an empty alternative (nothing on one side of "||"), which npm\'s semver reads as "*" (every version); remove the extra "||" or write the missing range';
+    }
     if (semverRange(range))
         return undefined;
     // Names like "1.2-SNAPSHOT" or globs like "main-*" are what match.versions is for.
@@ -44564,18 +44437,20 @@ function semverGroups(semvers, per) {
 
 
 
+
 /** Globs and ranges are compiled once per rule for the whole run, not per package or version. */
 function compileRules(policy, now) {
     return policy.rules.map((rule) => {
         const names = compilePackageNameFilter(rule.packages.names);
-        const { tags, versions, untagged, olderThan } = rule.match;
+        const { tags, withTags, versions, untagged, olderThan } = rule.match;
         const tagMatches = tags ? compileGlobs(tags) : undefined;
+        const companions = withTags ? compileGlobs(withTags) : undefined;
         return {
             name: rule.name,
             rule,
             appliesTo: (type, name) => type === rule.packages.type && names.matches(name),
-            tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches)),
-            unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag)) : []),
+            tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches, companions)),
+            unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag) && !companions?.(tag)) : []),
             seriesName: versions ? compileGlobs(versions) : undefined,
             untagged: untagged === true,
             semver: compileSemverCondition(rule.match.semver, rule.match.prerelease),
@@ -44618,24 +44493,26 @@ function selectionReason(ctx, i, compiled, facts, shared) {
     const version = ctx.index.versions[i];
     const time = rule.match.ageFrom === 'created' ? ctx.index.created : ctx.index.updated;
     const age = reasons_formatAge(time[i], ctx.nowMs);
-    // Without older-than, a selection is only explained by keep.latest: say so.
+    // Without older-than, a selection is only explained by keep.latest: say so, and of which release line with keep.per.
     const beyondLatest = rule.match.olderThan === undefined ? rule.keep.latest : undefined;
+    const group = beyondLatest !== undefined && compiled.per ? perGroupLabel(facts.semvers[i], compiled.per) : undefined;
     if (rule.match.tags)
-        return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest);
+        return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest, group);
     if (!rule.match.untagged && rule.match.versions) {
-        return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest);
+        return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest, group);
     }
     if (compiled.broken) {
         const missing = ctx.damaged.get(version.id)?.missing ?? [];
-        return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest);
+        return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest, group);
     }
     const semver = compiled.semver ? facts.semvers[i] : undefined;
     if (semver)
-        return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest);
-    let reason = shared.get(age);
+        return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest, group);
+    const key = group === undefined ? age : `${age}\u0000${group}`;
+    let reason = shared.get(key);
     if (reason === undefined) {
-        reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest);
-        shared.set(age, reason);
+        reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest, group);
+        shared.set(key, reason);
     }
     return reason;
 }
@@ -44658,7 +44535,8 @@ function keepReason(ctx, i, compiled, rank, facts) {
 const NONE = 0x3fffffff; // larger than any rule index (and a small integer for V8): "min" keeps the first rule in policy order
 /**
  * Writes the verdict of every image (dependants are left to judgeDependants). Returns notes for the
- * package: rules whose semver condition found nothing because no candidate version is semver.
+ * package (rules whose semver condition found nothing because no candidate version is semver) and
+ * what each rule made of each image, for the account per rule (accounts.ts).
  */
 function judgeImages(ctx, verdicts) {
     const { versions } = ctx.index;
@@ -44681,6 +44559,10 @@ function judgeImages(ctx, verdicts) {
     const members = zeros(ctx.rules.length);
     // keep.per: each image's group number for the rules that have one (0: without semver).
     const perGroups = ctx.rules.map((rule) => (rule.per ? semverGroups(semvers, rule.per) : undefined));
+    const tally = createTally(ctx);
+    const { states, causes, stages } = tally;
+    const { named, tagHit, tagged: taggedCounts, unbroken } = stages;
+    const ruleCount = ctx.rules.length;
     // One walk over the images per age-from (newest first), evaluating every rule of that age-from on
     // each image: a million versions are read once or twice instead of once per rule.
     for (const ageFrom of ['updated', 'created']) {
@@ -44712,8 +44594,12 @@ function judgeImages(ctx, verdicts) {
                 if (version) {
                     hit = rule.keeps(version.tags, version.name) !== undefined;
                     member = !rule.untagged && (rule.seriesName === undefined || rule.seriesName(version.name));
+                    if (member)
+                        named[r]++;
                     if (member && rule.tagMatch) {
                         const tagMatch = rule.tagMatch(version.tags);
+                        if (tagMatch !== TagMatch.None)
+                            tagHit[r]++;
                         alsoTagged = tagMatch === TagMatch.Some;
                         member = tagMatch === TagMatch.Every;
                     }
@@ -44723,9 +44609,15 @@ function judgeImages(ctx, verdicts) {
                         name = versions[i].name;
                     hit = rule.keepsName !== undefined && rule.keepsName(name);
                     member = rule.tagMatch === undefined && (rule.seriesName === undefined || rule.seriesName(name));
+                    if (member)
+                        named[r]++;
                 }
+                if (member)
+                    taggedCounts[r]++;
                 if (rule.broken && broken[i] !== 1)
                     member = alsoTagged = false;
+                if (member)
+                    unbroken[r]++;
                 if (rule.semver) {
                     const semver = semvers[i];
                     if (member) {
@@ -44739,30 +44631,39 @@ function judgeImages(ctx, verdicts) {
                     else if (member)
                         members[r]++;
                 }
-                if (alsoTagged && r < alsoTaggedFor[i])
-                    alsoTaggedFor[i] = r;
+                if (alsoTagged) {
+                    if (r < alsoTaggedFor[i])
+                        alsoTaggedFor[i] = r;
+                    recordAlsoTagged(stages, r, rule.unmatchedTags(version.tags));
+                }
                 if (hit && r < keptBy[i]) {
                     keptBy[i] = r;
                     keptRank[i] = 0;
                 }
                 if (!member)
                     continue;
+                const at = i * ruleCount + r;
                 // Newest first, so the series rank is the position among members met so far (in its group).
                 const rank = ++ranks[g][perGroup ? perGroup[i] : 0];
                 if (rank <= rule.keepLatest) {
+                    states[at] = RuleState.KeptLatest;
                     if (r < keptBy[i]) {
                         keptBy[i] = r;
                         keptRank[i] = rank;
                     }
                     continue;
                 }
-                if (hit)
+                if (hit) {
+                    states[at] = RuleState.KeptByName;
                     continue;
+                }
                 if (rule.cutoffMs !== undefined && !(time[i] < rule.cutoffMs)) {
+                    states[at] = RuleState.TooYoung;
                     if (r < tooYoungFor[i])
                         tooYoungFor[i] = r;
                     continue;
                 }
+                states[at] = RuleState.Selected;
                 if (r < selectedBy[i])
                     selectedBy[i] = r;
             }
@@ -44777,26 +44678,33 @@ function judgeImages(ctx, verdicts) {
         const protectedBy = ctx.protectsNames || hasTags(ctx, i) ? ctx.protect(tagsOf(ctx, versions[i]), versions[i].name) : undefined;
         const inUse = ctx.inUse?.(versions[i]);
         if (inUse !== undefined) {
+            causes[i] = ImageCause.InUse;
             keep(verdicts, i, inUse);
         }
         else if (protectedBy) {
+            causes[i] = ImageCause.Protected;
             keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer));
         }
         else if (keptBy[i] !== NONE) {
+            causes[i] = ImageCause.KeptByRule;
             const rule = ctx.rules[keptBy[i]];
             keep(verdicts, i, keepReason(ctx, i, rule, keptRank[i], facts), rule.name);
         }
         else if (selectedBy[i] !== NONE) {
+            causes[i] = ImageCause.Selected;
             const rule = ctx.rules[selectedBy[i]];
             markDeleted(verdicts, i, selectionReason(ctx, i, rule, facts, sharedReasons[selectedBy[i]]), rule.name);
         }
         else if (tooYoungFor[i] !== NONE) {
+            causes[i] = ImageCause.TooYoung;
             // The rule that would select it once old enough: named in the summary's Rule column.
             keep(verdicts, i, tooYoungReasons[tooYoungFor[i]], ctx.rules[tooYoungFor[i]].name);
         }
         else if (alsoTaggedFor[i] !== NONE) {
+            causes[i] = ImageCause.AlsoTagged;
             const rule = ctx.rules[alsoTaggedFor[i]];
-            keep(verdicts, i, reasons.alsoTagged(rule.unmatchedTags(versions[i].tags), rule.name), rule.name);
+            const otherTags = rule.unmatchedTags(versions[i].tags);
+            keep(verdicts, i, reasons.alsoTagged(otherTags, rule.name, sharedTagPrefix(otherTags), rule.rule.match.withTags !== undefined), rule.name);
         }
         else {
             keep(verdicts, i, noRuleReason);
@@ -44804,9 +44712,12 @@ function judgeImages(ctx, verdicts) {
     }
     scratch.release(keptBy, keptRank, selectedBy, tooYoungFor, alsoTaggedFor);
     // A rule whose semver series is empty because none of its candidates is a semantic version says so.
-    return ctx.rules
+    const notes = ctx.rules
         .filter((rule, r) => rule.semver && members[r] === 0 && candidates[r] > 0 && withSemver[r] === 0)
         .map((rule) => reasons.noSemver(rule.name, ctx.key, ctx.isContainer));
+    for (let r = 0; r < ruleCount; r++)
+        stages.withSemver[r] = withSemver[r];
+    return { notes, tally };
 }
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */
 function heldBack(ctx, i) {
@@ -45296,6 +45207,7 @@ function keepUnreadableTimestamps(ctx, verdicts) {
 
 
 
+
 function planRetention(input) {
     const { policy, now } = input;
     const rules = compileRules(policy, now);
@@ -45327,18 +45239,22 @@ function planPackage(policy, allRules, protect, inUse, inventory, nowMs, scratch
             ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
             : undefined;
     if (untouched) {
+        // The rules are still judged, for the account: what each would have taken, all of it kept.
+        const { tally } = judgeImages(ctx, verdicts);
         for (let i = 0; i < index.versions.length; i++)
             keep(verdicts, i, untouched.reason);
-        const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning };
+        const accounts = ruleAccounts(ctx, verdicts, tally, untouched.warning);
+        const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning, accounts };
         return { plan, groups: { groups: [], times: [] } };
     }
-    const notes = judgeImages(ctx, verdicts);
+    const { notes, tally } = judgeImages(ctx, verdicts);
     const keptDependants = keepUnreadableTimestamps(ctx, verdicts);
     judgeDependants(ctx, verdicts, keptDependants);
     const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion, keptDependants);
     const perImage = buildGroups(ctx, verdicts);
     const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage;
-    return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }) }, groups };
+    const accounts = ruleAccounts(ctx, verdicts, tally);
+    return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }), accounts }, groups };
 }
 /** Every version, newest first (created_at, then id); dependants carry what they belong to. */
 function versionPlans(index, graph, verdicts) {
@@ -45406,7 +45322,56 @@ function dependantPlan(index, graph, verdicts, i, shared) {
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./policies/policy.schema.json
-const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \\"!\\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan\'s reasons.","type":"string","pattern":"\\\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \\"!\\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \\"!\\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \\"!\\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule\'s series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \\"kept: also tagged latest\\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version\'s semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version\'s semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\\\S","patternErrorMessage":"An npm-style range such as \\"<2.0.0\\", \\"1.x\\", \\"^3.1\\" or \\"*\\"."},"prerelease":{"description":"`true`: the version\'s semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule\'s series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}}');
+const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \\"!\\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan\'s reasons.","type":"string","pattern":"\\\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \\"!\\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \\"!\\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \\"!\\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule\'s series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \\"kept: also tagged latest\\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action\'s commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version\'s semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version\'s semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\\\S","patternErrorMessage":"An npm-style range such as \\"<2.0.0\\", \\"1.x\\", \\"^3.1\\" or \\"*\\"."},"prerelease":{"description":"`true`: the version\'s semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule\'s series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}}');
+;// CONCATENATED MODULE: ./src/policy/regex-like.ts
+// Tag and name patterns are globs, but authors used to regular expressions write `^pr-\d+$`, which
+// as a glob matches only that literal text: selects nothing, or protects nothing. Contract 1.2: such
+// a glob is a warning (the run goes on; a glob may really contain these characters).
+/**
+ * What makes `glob` look like a regular expression, or undefined when it reads as a glob: it starts
+ * with `^`, ends with `$`, or contains `\d`, `\w`, `\s`, `.+`, or a `.*` not preceded by `*`
+ * (`*.*.*` is a fine glob). A `.*` after a letter or digit is read as a glob too: `1.*`, `v2.1.*`,
+ * `*-rc.*`, `com.acme.*` are how globs name a dotted prefix (the contract's own examples use
+ * `1.*`), while regular expressions put `.*` after a separator or at the start (`pr-.*`, `.*-SNAPSHOT`).
+ */
+function regexLikeness(glob) {
+    const text = glob.startsWith('!') ? glob.slice(1) : glob;
+    if (text.startsWith('^'))
+        return 'starts with "^"';
+    if (text.endsWith('$'))
+        return 'ends with "$"';
+    const escape = /\\[dws]/.exec(text);
+    if (escape)
+        return `contains "${escape[0]}"`;
+    if (text.includes('.+'))
+        return 'contains ".+"';
+    for (let at = text.indexOf('.*'); at >= 0; at = text.indexOf('.*', at + 1)) {
+        const before = at > 0 ? text[at - 1] : '';
+        if (before !== '*' && !/[A-Za-z0-9]/.test(before))
+            return 'contains ".*"';
+    }
+    return undefined;
+}
+/** The glob the author probably meant (`^pr-\d+$` → `pr-*`), or undefined when no simple one is. */
+function globFromRegex(glob) {
+    const negated = glob.startsWith('!');
+    let text = negated ? glob.slice(1) : glob;
+    // A regular expression anchored at the start only matches any text after it: `^pr-` is `pr-*`.
+    const openEnded = text.startsWith('^') && !text.endsWith('$');
+    text = text.replace(/^\^/, '').replace(/\$$/, '');
+    text = text
+        .replace(/(?:\\[dws]|\[[^\]]*\]|\.)[+*]/g, '*')
+        .replace(/\\[dws]/g, '?')
+        .replace(/\\\./g, '.')
+        .replace(/\*{2,}/g, '*');
+    if (openEnded && !text.endsWith('*'))
+        text += '*';
+    if (text === '' || /[\\()|{}+]/.test(text))
+        return undefined;
+    const suggestion = negated ? `!${text}` : text;
+    return suggestion === glob ? undefined : suggestion;
+}
+
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
 var ucs2length = __nccwpck_require__(6214);
 ;// CONCATENATED MODULE: ./src/policy/policy-validator.generated.js
@@ -45417,7 +45382,7 @@ var ucs2length = __nccwpck_require__(6214);
 "use strict";
 const validate = validate10;
 /* harmony default export */ const policy_validator_generated = ((/* unused pure expression or super */ null && (validate10)));
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action's commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
 const pattern0 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$", "u");
 const pattern2 = new RegExp("^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))", "u");
 const schema12 = {"type":"array","items":{"$ref":"#/definitions/glob"}};
@@ -45480,11 +45445,12 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
+const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action's commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
 const schema17 = {"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."};
 const pattern3 = new RegExp("\\S", "u");
 const pattern4 = new RegExp("^(?:[^!]|![^!])", "u");
 const pattern7 = new RegExp("^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$", "u");
+const func4 = Object.prototype.hasOwnProperty;
 const schema15 = {"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -45739,7 +45705,7 @@ if(data.match !== undefined){
 let data5 = data.match;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key2 in data5){
-if(!((((((((key2 === "tags") || (key2 === "versions")) || (key2 === "untagged")) || (key2 === "semver")) || (key2 === "prerelease")) || (key2 === "broken")) || (key2 === "older-than")) || (key2 === "age-from"))){
+if(!(func4.call(schema14.properties.match.properties, key2))){
 const err15 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.match,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -45756,6 +45722,12 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
+if(data5["with-tags"] !== undefined){
+if(!(validate15(data5["with-tags"], {instancePath:instancePath+"/match/with-tags",parentData:data5,parentDataProperty:"with-tags",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 if(data5.versions !== undefined){
 if(!(validate15(data5.versions, {instancePath:instancePath+"/match/versions",parentData:data5,parentDataProperty:"versions",rootData}))){
 vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
@@ -45763,9 +45735,9 @@ errors = vErrors.length;
 }
 }
 if(data5.untagged !== undefined){
-let data8 = data5.untagged;
-if(typeof data8 !== "boolean"){
-const err16 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.untagged.type,parentSchema:schema14.properties.match.properties.untagged,data:data8};
+let data9 = data5.untagged;
+if(typeof data9 !== "boolean"){
+const err16 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.untagged.type,parentSchema:schema14.properties.match.properties.untagged,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -45774,8 +45746,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(true !== data8){
-const err17 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.untagged,data:data8};
+if(true !== data9){
+const err17 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.untagged,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -45786,10 +45758,10 @@ errors++;
 }
 }
 if(data5.semver !== undefined){
-let data9 = data5.semver;
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data9};
+let data10 = data5.semver;
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -45798,8 +45770,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern3.test(data9)){
-const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data9};
+if(!pattern3.test(data10)){
+const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -45810,7 +45782,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data9};
+const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -45821,9 +45793,9 @@ errors++;
 }
 }
 if(data5.prerelease !== undefined){
-let data10 = data5.prerelease;
-if(typeof data10 !== "boolean"){
-const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data10};
+let data11 = data5.prerelease;
+if(typeof data11 !== "boolean"){
+const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -45834,9 +45806,9 @@ errors++;
 }
 }
 if(data5.broken !== undefined){
-let data11 = data5.broken;
-if(typeof data11 !== "boolean"){
-const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data11};
+let data12 = data5.broken;
+if(typeof data12 !== "boolean"){
+const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -45845,8 +45817,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(true !== data11){
-const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data11};
+if(true !== data12){
+const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -45857,10 +45829,10 @@ errors++;
 }
 }
 if(data5["older-than"] !== undefined){
-let data12 = data5["older-than"];
-if(typeof data12 === "string"){
-if(!pattern7.test(data12)){
-const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data12};
+let data13 = data5["older-than"];
+if(typeof data13 === "string"){
+if(!pattern7.test(data13)){
+const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data13};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -45871,7 +45843,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data12};
+const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data13};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -45882,9 +45854,9 @@ errors++;
 }
 }
 if(data5["age-from"] !== undefined){
-let data13 = data5["age-from"];
-if(typeof data13 !== "string"){
-const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
+let data14 = data5["age-from"];
+if(typeof data14 !== "string"){
+const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -45893,8 +45865,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!((data13 === "updated") || (data13 === "created"))){
-const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
+if(!((data14 === "updated") || (data14 === "created"))){
+const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -45917,11 +45889,11 @@ errors++;
 }
 }
 if(data.keep !== undefined){
-let data14 = data.keep;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
+let data15 = data.keep;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key3 in data15){
 if(!((((key3 === "latest") || (key3 === "per")) || (key3 === "tags")) || (key3 === "versions"))){
-const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data14};
+const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data15};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -45931,10 +45903,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data14.latest !== undefined){
-let data15 = data14.latest;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data15};
+if(data15.latest !== undefined){
+let data16 = data15.latest;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data16};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -45943,9 +45915,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data15};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 0 || isNaN(data16)){
+const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data16};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -45956,10 +45928,10 @@ errors++;
 }
 }
 }
-if(data14.per !== undefined){
-let data16 = data14.per;
-if(typeof data16 !== "string"){
-const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data16};
+if(data15.per !== undefined){
+let data17 = data15.per;
+if(typeof data17 !== "string"){
+const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data17};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -45968,8 +45940,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data16 === "major") || (data16 === "minor"))){
-const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data16};
+if(!((data17 === "major") || (data17 === "minor"))){
+const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -45979,21 +45951,21 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data14.tags !== undefined){
-if(!(validate11(data14.tags, {instancePath:instancePath+"/keep/tags",parentData:data14,parentDataProperty:"tags",rootData}))){
+if(data15.tags !== undefined){
+if(!(validate11(data15.tags, {instancePath:instancePath+"/keep/tags",parentData:data15,parentDataProperty:"tags",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
-if(data14.versions !== undefined){
-if(!(validate11(data14.versions, {instancePath:instancePath+"/keep/versions",parentData:data14,parentDataProperty:"versions",rootData}))){
+if(data15.versions !== undefined){
+if(!(validate11(data15.versions, {instancePath:instancePath+"/keep/versions",parentData:data15,parentDataProperty:"versions",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data14};
+const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -46443,6 +46415,7 @@ async function readPolicySource(input, workspaceDir) {
 
 
 
+
 // The schema compiled by Ajv at build time (scripts/generate-policy-validator.ts): no compiling at start-up.
 
 
@@ -46581,9 +46554,11 @@ const EXPECTED = {
     'rules.*.packages.type': `one of ${PACKAGE_TYPES.join(', ')}`,
     'rules.*.packages.names': 'a list of at least one package name or glob',
     'rules.*.packages.names.*': 'a package name or glob, with at most one leading "!" to exclude',
-    'rules.*.match': 'a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
+    'rules.*.match': 'a mapping with tags, with-tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
     'rules.*.match.tags': 'a list of at least one tag glob',
     'rules.*.match.tags.*': TAG_GLOB,
+    'rules.*.match.with-tags': 'a list of at least one tag glob, such as ["sha-*"] for commit tags',
+    'rules.*.match.with-tags.*': 'a tag glob such as sha-*',
     'rules.*.match.versions': 'a list of at least one version glob',
     'rules.*.match.versions.*': VERSION_GLOB,
     'rules.*.match.untagged': 'true (to match tagged versions use tags)',
@@ -46668,6 +46643,10 @@ function valueMessage(error, segments, written) {
     const expected = expectedAt(segments);
     if (error.keyword === 'type' && value === null)
         return `${prefix(segments)}is empty; it must be ${expected}`;
+    // `older-than: 14`: YAML reads a number; say which duration to write rather than to quote it.
+    const unitless = place === 'rules.*.match.older-than' && typeof value === 'number' ? missingUnitHint(String(value)) : undefined;
+    if (unitless)
+        return `${prefix(segments)}must be ${expected}, not the number ${String(value)}: ${unitless}`;
     if (error.keyword === 'pattern' && typeof value === 'string') {
         if (place === 'rules.*.match.older-than')
             return `${prefix(segments)}${quote(value)} ${explainInvalidDuration(value)}`;
@@ -46736,12 +46715,30 @@ function ruleProblems(rule, index, document) {
         const message = `${prefix(at('match', 'untagged'))}cannot be combined with tags: an untagged version has no tags to match; remove one of them`;
         problems.push(problemAt(at('match', 'untagged'), message, document.keyAt(at('match'), 'untagged')));
     }
+    if (match['with-tags'] && !match.tags && packages.type === 'container') {
+        const message = `${prefix(at('match', 'with-tags'))}lists tags a version may carry beside those matching tags, but this rule has no tags, and with-tags never selects alone; ` +
+            'add tags (e.g. tags: ["pr-42"] with with-tags: ["sha-*"]), or remove with-tags';
+        problems.push(problemAt(at('match', 'with-tags'), message, document.keyAt(at('match'), 'with-tags')));
+    }
+    if (match.untagged && packages.type === 'container') {
+        // An untagged image has no tag, hence no semver: the rule would select nothing (contract 1.2).
+        for (const key of ['semver', 'prerelease']) {
+            if (match[key] === undefined)
+                continue;
+            const message = `${prefix(at('match', key))}cannot be combined with untagged: true: a version's semver is read from its tags, and an untagged version has none, so this rule would select nothing; remove one of them`;
+            problems.push(problemAt(at('match', key), message, document.keyAt(at('match'), key)));
+        }
+    }
     if (packages.type !== 'container') {
         // Tags are for containers only (contract 1.1): say what selects or keeps these versions instead.
         const noTags = `${packages.type} versions have no tags (only container versions do)`;
         if (match.tags) {
             const message = `${prefix(at('match', 'tags'))}${noTags}, so this rule could never match; select versions by name with match.versions (e.g. versions: ["*-beta*"]) or by semver with match.semver`;
             problems.push(problemAt(at('match', 'tags'), message, document.keyAt(at('match'), 'tags')));
+        }
+        if (match['with-tags']) {
+            const message = `${prefix(at('match', 'with-tags'))}${noTags}, so there are no companion tags to allow; remove with-tags and select versions by name with match.versions or by semver with match.semver`;
+            problems.push(problemAt(at('match', 'with-tags'), message, document.keyAt(at('match'), 'with-tags')));
         }
         if (match.untagged) {
             const message = `${prefix(at('match', 'untagged'))}${noTags}, so untagged: true would select every version, releases included; ` +
@@ -46790,9 +46787,39 @@ function semanticProblems(raw, document) {
     });
     return problems;
 }
+/** Every tag or name glob of the policy, with its path (protect.in-use holds file globs: not these). */
+function namedGlobs(raw) {
+    const found = [];
+    const add = (globs, ...segments) => {
+        globs?.forEach((glob, i) => found.push({ segments: [...segments, i], glob }));
+    };
+    add(raw.protect?.tags, 'protect', 'tags');
+    add(raw.protect?.versions, 'protect', 'versions');
+    raw.rules.forEach((rule, r) => {
+        add(rule.packages.names, 'rules', r, 'packages', 'names');
+        add(rule.match?.tags, 'rules', r, 'match', 'tags');
+        add(rule.match?.['with-tags'], 'rules', r, 'match', 'with-tags');
+        add(rule.match?.versions, 'rules', r, 'match', 'versions');
+        add(rule.keep?.tags, 'rules', r, 'keep', 'tags');
+        add(rule.keep?.versions, 'rules', r, 'keep', 'versions');
+    });
+    return found;
+}
+/** A glob written as a regular expression (`^pr-\d+$`) matches only its literal text. */
+function regexLikeWarnings(raw, document) {
+    return namedGlobs(raw).flatMap(({ segments, glob }) => {
+        const why = regexLikeness(glob);
+        if (!why)
+            return [];
+        const suggestion = globFromRegex(glob);
+        const message = `${prefix(segments)}${quote(glob)} looks like a regular expression (it ${why}), but it is read as a glob (* matches any text, ? one character; ^, $, \\ and . are plain characters), ` +
+            `so it will not match what the regular expression would; ${suggestion ? `did you mean ${quote(suggestion)}?` : 'write a glob such as pr-* or v1.*'}`;
+        return [problemAt(segments, message, document.valueAt(segments))];
+    });
+}
 /** Valid, but protecting or selecting nothing: reported as warnings, the run goes on. */
 function policyWarnings(raw, document) {
-    const warnings = [];
+    const warnings = regexLikeWarnings(raw, document);
     const protectedTags = raw.protect?.tags ?? [];
     if (protectedTags.length > 0 && !raw.rules.some((rule) => rule.packages.type === 'container')) {
         const segments = ['protect', 'tags'];
@@ -46800,7 +46827,7 @@ function policyWarnings(raw, document) {
             'protect versions by name with protect.versions (e.g. versions: ["1.*"]), or remove protect.tags';
         warnings.push(problemAt(segments, message, document.keyAt(['protect'], 'tags')));
     }
-    return warnings;
+    return warnings.sort(byPosition);
 }
 // ---------------------------------------------------------------- normalization
 function normalizeRule(rule) {
@@ -46811,6 +46838,7 @@ function normalizeRule(rule) {
         packages: { type: rule.packages.type, names: [...rule.packages.names] },
         match: {
             ...(match.tags && { tags: [...match.tags] }),
+            ...(match['with-tags'] && { withTags: [...match['with-tags']] }),
             ...(match.versions && { versions: [...match.versions] }),
             ...(match.untagged && { untagged: true }),
             ...(match.semver !== undefined && { semver: match.semver }),
@@ -47510,9 +47538,9 @@ class RegistryClient {
     }
     async getManifest(repository, reference) {
         const repo = repository.toLowerCase();
-        if (!(0,registry_names/* isValidRepository */.d)(repo))
+        if (!(0,names/* isValidRepository */.d)(repo))
             throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID');
-        if ((0,manifests/* isDigest */.Bc)(reference) ? !(0,registry_names/* isVerifiableDigest */.Mr)(reference) : !(0,registry_names/* isTag */.dz)(reference)) {
+        if ((0,manifests/* isDigest */.Bc)(reference) ? !(0,names/* isVerifiableDigest */.Mr)(reference) : !(0,names/* isTag */.dz)(reference)) {
             throw new RegistryError(`'${reference}' is neither a tag nor a sha256/sha512 digest this client can verify`, 'REFERENCE_INVALID');
         }
         let giveUp = this.giveUp.get(repo);
@@ -47786,7 +47814,6 @@ function buildRunReport(args) {
             rules: pkg.rules,
             warning: pkg.warning,
             ...(pkg.notes && { notes: pkg.notes }),
-            ...(pkg.accounts && { accounts: pkg.accounts }),
             wholePackage: wholePackages.has(pkg.key) || undefined,
             counts,
             versions
@@ -48134,28 +48161,10 @@ class LineTracker {
     }
 }
 
-;// CONCATENATED MODULE: ./src/action/warnings.ts
-// Every warning of a run, kept for the job summary as well as issued as an annotation: GitHub
-// shows only 10 warning annotations per step, so the summary is where all of them are read.
-
-const issued = [];
-/** A warning annotation (and log line), remembered for the summary. */
-function warn(message, properties) {
-    // The summary has no annotation to show the file and line: they lead the message (once).
-    const where = properties?.file ? `${properties.file}${properties.startLine ? `:${properties.startLine}` : ''}` : undefined;
-    issued.push(where && !message.startsWith(where) ? `${where}: ${message}` : message);
-    core/* warning */.$e(message, properties);
-}
-/** The warnings issued so far in this process, in order. */
-function warningsIssued() {
-    return [...issued];
-}
-
 ;// CONCATENATED MODULE: ./src/action/images-in-use.ts
 // The "Images in use" phase of a retention run (protect.in-use): scan the workspace before any API
 // request, log what was found, warn about globs matching nothing and unresolved references, and
 // fail the run when the scan cannot be complete.
-
 
 
 
@@ -48176,7 +48185,7 @@ async function findImagesInUse(settings, policy, owner) {
             throw error;
         }
         for (const glob of scan.unmatchedGlobs) {
-            warn(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`);
+            core/* warning */.$e(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`);
         }
         const packages = new Set(scan.references.map((r) => r.package));
         core/* info */.pq(`Scanned ${scan.textFiles} text file(s) (${formatSize(scan.bytesRead)}${scan.binaryFiles > 0 ? `; ${scan.binaryFiles} binary file(s) skipped` : ''}): ` +
@@ -48188,7 +48197,7 @@ async function findImagesInUse(settings, policy, owner) {
         if (scan.references.length > LOGGED_REFERENCES)
             core/* info */.pq(`  ... and ${scan.references.length - LOGGED_REFERENCES} more`);
         for (const reference of scan.references.filter((r) => r.unresolved)) {
-            warn(`${reference.file}:${reference.line}: ${reference.written}: the tag cannot be resolved from the file, so every version of ${reference.package} is kept. Write the tag or digest itself (or list the deployed images in a file an earlier step writes) to let older versions go.`, { title: 'Image in use with an unresolved tag', file: reference.file, startLine: reference.line });
+            core/* warning */.$e(`${reference.file}:${reference.line}: ${reference.written}: the tag cannot be resolved from the file, so every version of ${reference.package} is kept. Write the tag or digest itself (or list the deployed images in a file an earlier step writes) to let older versions go.`, { title: 'Image in use with an unresolved tag', file: reference.file, startLine: reference.line });
         }
         // The planner needs the references only; the text as written was for the messages.
         return scan.references.map(({ written: _written, ...reference }) => reference);
@@ -48227,7 +48236,6 @@ function namedPackages(policy) {
 
 
 
-
 const ANNOTATION_LIMIT = 9;
 /** Problems listed in the job summary (parsing stops at 50 and counts the rest). */
 const SUMMARY_LIMIT = 60;
@@ -48263,7 +48271,7 @@ async function reportPolicyProblems(problems, file) {
 function reportPolicyWarnings(warnings, file) {
     for (const warning of warnings) {
         const at = where(warning);
-        warn(file ? warning.message : `policy${at ? ` (${at})` : ''}: ${warning.message}`, {
+        core/* warning */.$e(file ? warning.message : `policy${at ? ` (${at})` : ''}: ${warning.message}`, {
             title: 'Retention policy',
             file,
             startLine: file ? (warning.line ?? 1) : undefined,
@@ -48309,20 +48317,12 @@ async function writeProblemsSummary(problems, file) {
 
 
 
-
-/** Why the run fails because of its deletions, each cause once (the "failed: " of each cause is the message's own). */
-function runFailure(report) {
-    if (report.totals.failed === 0)
-        return undefined;
-    const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f));
-    return `${report.totals.failed} deletion(s) failed: ${causes.join(' | ')}`;
-}
 /** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
 function watchForCancellation() {
     let requested = false;
     const onSignal = (signal) => {
         requested = true;
-        warn(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`);
+        core/* warning */.$e(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -48368,8 +48368,6 @@ async function runRetention(settings, startedAt) {
     // Restored while the versions are listed (reads wait for it), from when the first requests are
     // answered: loading the cache library must not delay them. Progress counts registry reads only.
     let firstRequestsAnswered;
-    // The cache warns exactly when it was available but failed: the first line's ⚠️ (1.2).
-    let cacheProblem;
     const manifestCache = actions_cache/* ManifestCacheRun */.Bp.start({
         startAfter: new Promise(resolve => (firstRequestsAnswered = resolve)),
         enabled: settings.manifestCache,
@@ -48378,13 +48376,7 @@ async function runRetention(settings, startedAt) {
         runId: settings.runId,
         runAttempt: settings.runAttempt,
         directory: settings.runnerTemp,
-        log: {
-            info: line => core/* info */.pq(line),
-            warning: line => {
-                cacheProblem ??= line;
-                warn(line);
-            }
-        }
+        log: { info: line => core/* info */.pq(line), warning: line => core/* warning */.$e(line) }
     });
     // Tagged versions' manifests are read while later pages of versions are still being listed.
     const reader = new PrefetchingReader(manifestCache.wrap(new ProgressReader(registry, reading)));
@@ -48407,7 +48399,7 @@ async function runRetention(settings, startedAt) {
             }
             listing.advance();
             if (pkg.type === 'container')
-                reader.prefetch((0,registry_names/* registryRepository */.q3)(pkg.owner, pkg.name), versions);
+                reader.prefetch((0,names/* registryRepository */.q3)(pkg.owner, pkg.name), versions);
         });
         const graphs = await buildImageGraphs(result.packages, { reader, keptVersions });
         // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
@@ -48421,7 +48413,7 @@ async function runRetention(settings, startedAt) {
             core/* info */.pq(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`);
         }
         for (const key of result.missing) {
-            warn(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`);
+            core/* warning */.$e(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`);
         }
         return result;
     });
@@ -48431,7 +48423,7 @@ async function runRetention(settings, startedAt) {
             const deleting = pkg.versions.filter(v => v.decision === 'delete').length;
             core/* info */.pq(`${pkg.key}: ${pkg.versions.length} version(s), ${deleting} to delete, ${pkg.versions.length - deleting} kept`);
             if (pkg.warning)
-                warn(pkg.warning);
+                core/* warning */.$e(pkg.warning);
             for (const note of pkg.notes ?? [])
                 core/* info */.pq(`${pkg.key}: ${note}`);
         }
@@ -48441,7 +48433,7 @@ async function runRetention(settings, startedAt) {
         }
         if (result.oversizedGroup) {
             const { packageKey: key, imageId, versions, maxDeletions: cap } = result.oversizedGroup;
-            warn(`${key}: the oldest image to delete (version ${imageId}) goes with ${versions} versions, more than max-deletions ${cap}. ` +
+            core/* warning */.$e(`${key}: the oldest image to delete (version ${imageId}) goes with ${versions} versions, more than max-deletions ${cap}. ` +
                 `An image is never split, so it is taken alone this run; max-deletions ${versions} would fit it.`);
         }
         for (const pkg of inventory.packages) {
@@ -48454,28 +48446,23 @@ async function runRetention(settings, startedAt) {
     });
     const planPath = planFilePath(settings.runnerTemp, startedAt);
     const mode = settings.dryRun ? 'dry-run' : 'delete';
-    const report = (execution) => ({
-        ...buildRunReport({
-            mode,
-            owner: inventory.owner,
-            policy: policyLabel,
-            plan,
-            execution,
-            missing: inventory.missing,
-            inventories: inventory.packages,
-            ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
-            requests: {
-                'list packages pages': api.stats.packagePages,
-                'list versions pages': api.stats.versionPages,
-                'registry manifest reads': registry.stats.manifestReads,
-                'manifests from the cache': manifestCache.served,
-                'registry token requests': registry.stats.tokenRequests,
-                'secondary-limit refusals': client.secondaryLimitRefusals
-            }
-        }),
-        ...(inventory.notReached.length > 0 && { notReached: inventory.notReached }),
-        ...(cacheProblem !== undefined && { cacheProblem }),
-        warnings: warningsIssued()
+    const report = (execution) => buildRunReport({
+        mode,
+        owner: inventory.owner,
+        policy: policyLabel,
+        plan,
+        execution,
+        missing: inventory.missing,
+        inventories: inventory.packages,
+        ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
+        requests: {
+            'list packages pages': api.stats.packagePages,
+            'list versions pages': api.stats.versionPages,
+            'registry manifest reads': registry.stats.manifestReads,
+            'manifests from the cache': manifestCache.served,
+            'registry token requests': registry.stats.tokenRequests,
+            'secondary-limit refusals': client.secondaryLimitRefusals
+        }
     });
     // Written before any deletion, so even a run killed outright leaves its plan ('running': cut short).
     writePlanFile(planPath, report(), settings.dryRun ? 'planned' : 'running', new Date());
@@ -48492,24 +48479,12 @@ async function runRetention(settings, startedAt) {
     else {
         core/* info */.pq('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.');
     }
-    // The cache is saved before the report, so a save that failed is in the summary too.
-    if (manifestCache.active) {
-        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted';
-        await core/* group */.Os('Manifest cache', () => manifestCache.save((0,actions_cache/* presentManifests */.it)(inventory.packages, gone)));
-    }
+    const final = report(execution);
     const outcome = await core/* group */.Os('Report', async () => {
         const stopped = execution?.stoppedEarly;
+        writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped);
         if (stopped)
             core/* info */.pq(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`);
-        if (client.secondaryLimitRefusals > 0) {
-            warn(`GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
-                'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.');
-        }
-        // Decided before the summary is written: its first line says ❌ exactly when the run fails.
-        const draft = report(execution);
-        const failure = runFailure(draft) ?? nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan);
-        const final = { ...draft, ...(failure !== undefined && { failure }) };
-        writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped);
         const t = final.totals;
         // Outputs first: they cannot fail, the summary (a file) can.
         setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, damaged: final.damaged?.length ?? 0, planPath });
@@ -48522,8 +48497,20 @@ async function runRetention(settings, startedAt) {
             core/* info */.pq(`REST requests: ${spent.requests} (${spent.points} points), at most ${spent.peakWindowPoints} points in any 60 s and ${spent.peakInFlight} in flight ` +
                 "(GitHub's secondary limits: 900 and 100)");
         }
-        return failure !== undefined ? { failure } : {};
+        if (client.secondaryLimitRefusals > 0) {
+            core/* warning */.$e(`GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
+                'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.');
+        }
+        if (t.failed > 0) {
+            return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` };
+        }
+        const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan);
+        return nothingPlanned ? { failure: nothingPlanned } : {};
     });
+    if (manifestCache.active) {
+        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted';
+        await core/* group */.Os('Manifest cache', () => manifestCache.save((0,actions_cache/* presentManifests */.it)(inventory.packages, gone)));
+    }
     return outcome;
 }
 

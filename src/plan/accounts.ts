@@ -94,45 +94,51 @@ export function recordAlsoTagged(stages: StageCounts, r: number, otherTags: read
   stages.companionPrefix[r] = prefix !== undefined && (current === undefined || current === prefix) ? prefix : null
 }
 
-// What kept an image of a series, in RuleAccount.keptBy (documented there).
-const KEPT = {
-  latest: 'keep.latest',
-  byName: 'keep.tags/versions',
-  protect: 'protect',
-  inUse: 'in use',
-  anotherRule: 'another rule',
-  tooYoung: 'too young',
-  lastVersion: 'last version',
-  untouched: 'left untouched',
-  timestamp: 'unreadable timestamp',
-  notSelected: 'not selected'
-} as const
-type KeptLabel = (typeof KEPT)[keyof typeof KEPT]
+// What kept an image of a series: RuleAccount.keptBy's labels (documented there), in order of
+// precedence; counted by position in the walk, named when the account is written.
+const KEPT_LABELS = [
+  'unreadable timestamp',
+  'in use',
+  'protect',
+  'keep.latest',
+  'keep.tags/versions',
+  'another rule',
+  'last version',
+  'too young',
+  'not selected',
+  'left untouched'
+] as const
+const Kept = { Timestamp: 0, InUse: 1, Protect: 2, Latest: 3, ByName: 4, AnotherRule: 5, LastVersion: 6, TooYoung: 7, NotSelected: 8, Untouched: 9 } as const
 
 interface Counts {
   series: number
   selected: number
   deleted: number
   deletedByAnotherRule: number
-  keptBy: Map<KeptLabel, number>
-}
-
-function add(keptBy: Map<KeptLabel, number>, label: KeptLabel): void {
-  keptBy.set(label, (keptBy.get(label) ?? 0) + 1)
+  /** By Kept code. */
+  kept: number[]
 }
 
 /** What kept image i of rule r's series: the same precedence as the image's reason, the rule's own keep first among keeps. */
-function keptLabel(state: number, cause: number, unreadableTime: boolean): KeptLabel {
-  if (unreadableTime) return KEPT.timestamp
-  if (cause === ImageCause.InUse) return KEPT.inUse
-  if (cause === ImageCause.Protected) return KEPT.protect
-  if (state === RuleState.KeptLatest) return KEPT.latest
-  if (state === RuleState.KeptByName) return KEPT.byName
-  if (cause === ImageCause.KeptByRule) return KEPT.anotherRule
+function keptCode(state: number, cause: number, unreadableTime: boolean): number {
+  if (unreadableTime) return Kept.Timestamp
+  if (cause === ImageCause.InUse) return Kept.InUse
+  if (cause === ImageCause.Protected) return Kept.Protect
+  if (state === RuleState.KeptLatest) return Kept.Latest
+  if (state === RuleState.KeptByName) return Kept.ByName
+  if (cause === ImageCause.KeptByRule) return Kept.AnotherRule
   // Selected, yet kept: GitHub's last-version rule (step 6) took it back.
-  if (cause === ImageCause.Selected) return KEPT.lastVersion
-  if (state === RuleState.TooYoung) return KEPT.tooYoung
-  return KEPT.notSelected
+  if (cause === ImageCause.Selected) return Kept.LastVersion
+  if (state === RuleState.TooYoung) return Kept.TooYoung
+  return Kept.NotSelected
+}
+
+function keptBy(kept: readonly number[]): Record<string, number> {
+  const record: Record<string, number> = {}
+  kept.forEach((count, code) => {
+    if (count > 0) record[KEPT_LABELS[code]] = count
+  })
+  return record
 }
 
 /**
@@ -141,7 +147,7 @@ function keptLabel(state: number, cause: number, unreadableTime: boolean): KeptL
  */
 export function ruleAccounts(ctx: PackageContext, verdicts: Verdicts, tally: RuleTally, untouched?: string): RuleAccount[] {
   const { states, causes, rules: r } = tally
-  const counts: Counts[] = ctx.rules.map(() => ({ series: 0, selected: 0, deleted: 0, deletedByAnotherRule: 0, keptBy: new Map() }))
+  const counts: Counts[] = ctx.rules.map(() => ({ series: 0, selected: 0, deleted: 0, deletedByAnotherRule: 0, kept: zeros(KEPT_LABELS.length) }))
   const { created, updated } = ctx.index
   const { isDependant } = ctx.graph
   for (let i = 0; i < causes.length; i++) {
@@ -149,21 +155,18 @@ export function ruleAccounts(ctx: PackageContext, verdicts: Verdicts, tally: Rul
     const base = i * r
     const deleted = verdicts.deleted[i] === 1
     const cause = causes[i]
-    let unreadableTime: boolean | undefined
+    const unreadableTime = isUnreadableTime(created[i]) || isUnreadableTime(updated[i])
     for (let k = 0; k < r; k++) {
       const state = states[base + k]
       if (state === RuleState.Outside) continue
       const c = counts[k]
       c.series++
       if (state === RuleState.Selected) c.selected++
-      if (untouched !== undefined) add(c.keptBy, KEPT.untouched)
+      if (untouched !== undefined) c.kept[Kept.Untouched]++
       else if (deleted) {
         if (state === RuleState.Selected) c.deleted++
         else c.deletedByAnotherRule++
-      } else {
-        unreadableTime ??= isUnreadableTime(created[i]) || isUnreadableTime(updated[i])
-        add(c.keptBy, keptLabel(state, cause, unreadableTime))
-      }
+      } else c.kept[keptCode(state, cause, unreadableTime)]++
     }
   }
   return ctx.rules.map((rule, k) => {
@@ -173,7 +176,7 @@ export function ruleAccounts(ctx: PackageContext, verdicts: Verdicts, tally: Rul
       series: c.series,
       selected: c.selected,
       deleted: c.deleted,
-      keptBy: Object.fromEntries(c.keptBy),
+      keptBy: keptBy(c.kept),
       ...(c.deletedByAnotherRule > 0 && { deletedByAnotherRule: c.deletedByAnotherRule }),
       ...(tally.stages.alsoTagged[k] > 0 && { alsoTagged: tally.stages.alsoTagged[k] })
     }

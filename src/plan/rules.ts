@@ -168,6 +168,7 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): { notes: s
   const perGroups = ctx.rules.map((rule) => (rule.per ? semverGroups(semvers, rule.per) : undefined))
   const tally = createTally(ctx)
   const { states, causes, stages } = tally
+  const { named, tagHit, tagged: taggedCounts, unbroken } = stages
   const ruleCount = ctx.rules.length
 
   // One walk over the images per age-from (newest first), evaluating every rule of that age-from on
@@ -199,10 +200,10 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): { notes: s
         if (version) {
           hit = rule.keeps(version.tags, version.name) !== undefined
           member = !rule.untagged && (rule.seriesName === undefined || rule.seriesName(version.name))
-          if (member) stages.named[r]++
+          if (member) named[r]++
           if (member && rule.tagMatch) {
             const tagMatch = rule.tagMatch(version.tags)
-            if (tagMatch !== TagMatch.None) stages.tagHit[r]++
+            if (tagMatch !== TagMatch.None) tagHit[r]++
             alsoTagged = tagMatch === TagMatch.Some
             member = tagMatch === TagMatch.Every
           }
@@ -210,11 +211,11 @@ export function judgeImages(ctx: PackageContext, verdicts: Verdicts): { notes: s
           if (name === undefined && (rule.keepsName || rule.seriesName)) name = versions[i].name
           hit = rule.keepsName !== undefined && rule.keepsName(name as string)
           member = rule.tagMatch === undefined && (rule.seriesName === undefined || rule.seriesName(name as string))
-          if (member) stages.named[r]++
+          if (member) named[r]++
         }
-        if (member) stages.tagged[r]++
+        if (member) taggedCounts[r]++
         if (rule.broken && broken[i] !== 1) member = alsoTagged = false
-        if (member) stages.unbroken[r]++
+        if (member) unbroken[r]++
         if (rule.semver) {
           const semver = semvers[i]
           if (member) {
