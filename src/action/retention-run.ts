@@ -6,6 +6,7 @@ import type { ClientStats } from '../github/client.js'
 import { FatalError } from '../github/errors.js'
 import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
+import { resolveServedTags } from '../inventory/served-tags.js'
 import { PrefetchingReader } from '../inventory/manifest-prefetch.js'
 import { ProgressReader } from '../inventory/read-progress.js'
 import { packageKey, type PackageInventory } from '../model.js'
@@ -113,7 +114,9 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       }
       listing.advance()
       if (pkg.type === 'container') reader.prefetch(registryRepository(pkg.owner, pkg.name), versions)
-    })
+    }, registry)
+    // (1.2) Tags the registry serves that no listed version carries: resolved, and kept with what they list.
+    result.packages = await Promise.all(result.packages.map(async pkg => (pkg.package.type === 'container' ? (await resolveServedTags(pkg, reader)).inventory : pkg)))
     const graphs = await buildImageGraphs(result.packages, { reader, keptVersions })
     // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
     const registryUnusable = registry.unusableMessage()
@@ -175,6 +178,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
         'registry manifest reads': registry.stats.manifestReads,
         'manifests from the cache': manifestCache.served,
         'registry token requests': registry.stats.tokenRequests,
+        'registry tags list pages': registry.stats.tagsListReads,
         'secondary-limit refusals': client.secondaryLimitRefusals
       }
     })
