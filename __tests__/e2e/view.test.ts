@@ -1,9 +1,9 @@
 // End-to-end (contract 1.2, "A consistent listing"): a package's view stays true while other
 // actors push, delete, retag and build indexes during the listing (issue 15, observations 1, 2,
 // 3, 5 and 6), and a consistent listing costs no extra look whatever version_count says.
-import { FakeGitHub, multiArchImage, type FakePackageSeed, type FakeVersionSeed } from '../fake/index.js'
+import { cosignSignature, FakeGitHub, multiArchImage, type FakePackageSeed, type FakeVersionSeed } from '../fake/index.js'
 import { runAction, type ActionRun } from './run-action.js'
-import { PAT, containerVersion, daysAgo, world } from './world.js'
+import { PAT, containerVersion, daysAgo, digest, world } from './world.js'
 
 const UNTAGGED_POLICY = `version: 1
 protect:
@@ -43,8 +43,11 @@ describe('issue 15: the view stays true while other actors change the package', 
     // three platform manifests, 30 days old. A push lands before page 1 (v1 moves to page 2), a
     // deletion on page 1 after it was read (v1 moves back to page 1): no page shows v1, every
     // count agrees, no id repeats, Link is unchanged.
+    // The version deleted is a cosign signature (of version 2051): nothing reads its manifest.
     const v1 = image(['v1'], 2000, [1999, 1998, 1997])
-    const fake = await FakeGitHub.start(world([web([...untagged('recent', 99, 2099, 1), ...v1.versions])]))
+    const recent = untagged('recent', 99, 2099, 1)
+    recent[49] = { ...cosignSignature(digest('recent-48'), 'sig', daysAgo(1)).version, id: 2050 }
+    const fake = await FakeGitHub.start(world([web([...recent, ...v1.versions])]))
     try {
       const actor = fake.actor('acme', 'container', 'web')
       fake.beforeRequest(req => isFirstPage(req.path, req.query), () => actor.pushVersion({ tags: [] }))
