@@ -7,6 +7,7 @@ import { FatalError } from '../github/errors.js'
 import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
 import { resolveServedTags } from '../inventory/served-tags.js'
+import { DeletionRelooks } from '../inventory/deletion-relook.js'
 import { PrefetchingReader } from '../inventory/manifest-prefetch.js'
 import { ProgressReader } from '../inventory/read-progress.js'
 import { packageKey, type PackageInventory } from '../model.js'
@@ -189,8 +190,10 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   if (!settings.dryRun) {
     const cancellation = watchForCancellation()
     try {
+      // (1.2) Deletions of one package lasting over 60 s look again before going on.
+      const relooks = new DeletionRelooks(inventory.packages, { api, tags: registry, reader, policy, log: line => core.info(line) })
       execution = await core.group('Delete', () =>
-        executePlan(plan, api, { log: line => core.info(line), stopRequested: cancellation.requested })
+        executePlan(plan, api, { log: line => core.info(line), stopRequested: cancellation.requested, beforeGroup: group => relooks.heldBack(group) })
       )
     } finally {
       cancellation.dispose()
