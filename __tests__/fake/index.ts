@@ -140,6 +140,11 @@ export class FakeGitHub {
     return this.registry.brokenImages()
   }
 
+  /** The active indexes of container package `name` and the digests each lists. */
+  indexes(owner: string, name: string): Array<{ id: number; tags: string[]; children: string[] }> {
+    return this.registry.indexes(`${owner}/${name}`.toLowerCase())
+  }
+
   /** The routes the fake serves (method and path template), e.g. to check them against GitHub's OpenAPI description; registry routes are marked. */
   routes(): Array<{ method: string; template: string; registry?: true }> {
     return this.server.routeList

@@ -141,6 +141,16 @@ export class Registry {
   /** Registry paths no route serves (blobs, uploads…): not modelled. */
   readonly notFound: Handler = (req) => this.serve(req, () => notFound())
 
+  /** The active indexes of a repository ("owner/name") and the digests each lists. */
+  indexes(repository: string): Array<{ id: number; tags: string[]; children: string[] }> {
+    const pkg = this.state.containerRepository(repository)
+    if (!pkg) return []
+    return this.state
+      .versionsOf(pkg, 'active')
+      .filter((v) => v.manifest && INDEX_TYPES.has(v.manifest.mediaType))
+      .map((v) => ({ id: v.id, tags: [...v.tags], children: ((JSON.parse(v.manifest!.bytes.toString('utf8')) as { manifests?: Array<{ digest: string }> }).manifests ?? []).map((m) => m.digest) }))
+  }
+
   /** Indexes whose listed manifests are not all active versions of their package. */
   brokenImages(): BrokenImage[] {
     const broken: BrokenImage[] = []
