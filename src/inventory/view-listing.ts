@@ -1,9 +1,9 @@
 // (1.2) The looks that make a package's view (package-view.ts merges them):
 //
 //   1. a pass over the pages: page 1, then the rest concurrently;
-//   2. a closing look: page 1 again (for containers, and for other packages of more than one page:
-//      their one-page answer is a snapshot and they have no tags) and, for containers, the
-//      registry's tags list, both at once;
+//   2. a closing look: for containers the registry's tags list, then page 1 again (for other
+//      packages, page 1 again only when they have more than one page: a one-page answer is a
+//      snapshot and they have no tags);
 //   3. another pass only when a look showed a listed version gone or retagged, an id twice, or the
 //      page count changing: at most MAX_PASSES in all. A hint that a version may be missing (fewer
 //      versions than version_count says, a tag last seen that the registry no longer serves) is
@@ -66,11 +66,11 @@ export async function listPackageView(
     // Pages of later passes are not reported: they repeat the work `onPage` already counted and started.
     const listed = await api.listPass(pkg, countHint, pass === 1 ? onPage : undefined)
     let changes = builder.addPass({ versions: listed.versions, pages: listed.pages, announcedLastPages: listed.announcedLastPages })
-    const [closing, served] = await Promise.all([
-      // A one-page answer is a snapshot, but a container's tags can move after it: page 1 again shows that.
-      listed.pages > 1 || repository !== undefined ? api.listPage(pkg, 1) : undefined,
-      repository !== undefined && tags ? tags.listTags(repository) : undefined
-    ])
+    // The tags list first, then page 1: a tag moved onto a version of page 1 while the tags list
+    // was read still shows on page 1, the look's last request.
+    const served = repository !== undefined && tags ? await tags.listTags(repository) : undefined
+    // A one-page answer is a snapshot, but a container's tags can move after it: page 1 again shows that.
+    const closing = listed.pages > 1 || repository !== undefined ? await api.listPage(pkg, 1) : undefined
     let closingChanges: LookChanges = { gone: [], retagged: [], duplicates: [], pageCounts: [] }
     if (closing) {
       closingChanges = builder.addClosingPage(closing)
