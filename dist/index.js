@@ -34403,7 +34403,7 @@ function presentManifests(packages, gone) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1428);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7197);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9372);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -34417,7 +34417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7197:
+/***/ 9372:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41772,8 +41772,6 @@ function releasedWhenRead(response, done) {
 ;// CONCATENATED MODULE: ./src/github/packages-api.ts
 
 const PER_PAGE = 100;
-/** Listings of one package that changed while read, before it is given up (left untouched). */
-const LISTING_TRIES = 3;
 /** Route prefix and parameters for an owner: `/orgs/{org}`, `/users/{username}` or `/user`. */
 function ownerRoute(owner) {
     switch (owner.kind) {
@@ -41836,19 +41834,6 @@ function timestampText(value) {
         return value;
     return value === null || value === undefined ? '' : String(value);
 }
-/**
- * What the counts say about a listing of `listed` versions: nothing when the version_count read
- * before and after both equal it (or GitHub gave none).
- */
-function countProblem(before, after, listed) {
-    if (before === undefined && after === undefined)
-        return undefined;
-    if (before === after && before === listed)
-        return undefined;
-    return before === after
-        ? `${listed} versions were listed where the package counts ${before}`
-        : `the package counted ${before} versions before the listing and ${after} after it; ${listed} were listed`;
-}
 class PackagesApi {
     octokit;
     rateLimit;
@@ -41907,83 +41892,47 @@ class PackagesApi {
         return versions.filter(v => !seen.has(v.id) && seen.add(v.id));
     }
     /**
-     * The package and one consistent listing of its active versions, or undefined when the package
-     * does not exist (or the token cannot see it). GitHub pages by number, so a version deleted,
-     * pushed or retagged by someone else while the pages are read shifts later versions by a place
-     * and one can be missed or listed twice. A listing is taken as consistent when no id comes
-     * twice, every page announces the same last page, and the package's version_count read before
-     * the first page and after the last one both equal the number of versions listed; otherwise the
-     * package is listed again, up to LISTING_TRIES times. `known` is the package as the package
-     * listing reported it (its version_count then serves as the first count).
+     * One pass over the active versions' pages: page 1, then as many more as its Link announces,
+     * concurrently (the throttler bounds concurrency). `versionCountHint` (GitHub's version_count,
+     * which nothing documents) is only a hint: when the last page is full and the hint says there is
+     * more, or there is no Link and page 1 is full, pages are followed one by one until one is not
+     * full. An inflated count then costs one page, never hundreds. Consistency is judged by the
+     * caller (src/inventory/view-listing.ts), which merges passes into a package view.
      */
-    async listConsistently(pkg, onPage, known) {
+    async listPass(pkg, versionCountHint, onPage) {
         const route = packageRoute(pkg);
+        const path = `GET ${route.prefix}/versions`;
         const params = { ...route.params, state: 'active' };
-        const problems = [];
-        let last;
-        for (let attempt = 1; attempt <= LISTING_TRIES; attempt++) {
-            // Read before the first page is asked for: a count read alongside it could come after a change.
-            const summary = attempt === 1 && known?.versionCount !== undefined ? known : await this.getPackage(pkg);
-            if (!summary)
-                return undefined;
-            // Pages of later tries are not reported: they repeat the work `onPage` already counted and started.
-            const listing = await this.listPagesOnce(`GET ${route.prefix}/versions`, params, summary.versionCount, attempt === 1 ? onPage : undefined);
-            last = { summary, versions: listing.versions, retried: problems };
-            let problem = listing.problem;
-            if (!problem && listing.pages > 1) {
-                const after = await this.getPackage(pkg);
-                if (!after)
-                    return undefined;
-                problem = countProblem(summary.versionCount, after.versionCount, listing.versions.length);
-            }
-            else if (!problem) {
-                // One page is one answer, a snapshot: it only has to hold every version.
-                problem = countProblem(summary.versionCount, summary.versionCount, listing.versions.length);
-            }
-            if (!problem)
-                return { summary, versions: listing.versions, retried: problems };
-            problems.push(problem);
-        }
-        const seen = new Set();
-        const versions = (last?.versions ?? []).filter(v => !seen.has(v.id) && seen.add(v.id));
-        const summary = last?.summary ?? { name: pkg.name, type: pkg.type };
-        return { summary, versions, problem: `its versions changed while they were listed, ${LISTING_TRIES} times (${problems.join('; ')})`, retried: problems };
-    }
-    /**
-     * One pass over the pages: as many as the first page's Link announces, or as the version count
-     * needs when that is more (a Link announcing too few pages is never trusted alone). Says what
-     * shows the listing changed meanwhile, if anything.
-     */
-    async listPagesOnce(route, params, versionCount, onPage) {
-        const first = await this.fetchPage(route, params, 1, 'versionPages', toVersion, 'versions');
-        const announced = first.lastPage ?? 1;
-        let pages = Math.max(announced, versionCount === undefined ? 1 : Math.ceil(versionCount / PER_PAGE));
+        const first = await this.fetchPage(path, params, 1, 'versionPages', toVersion, 'versions');
+        let pages = first.lastPage ?? 1;
         this.checkBudget(pages - 1);
         onPage?.(first.items, pages);
         const rest = await Promise.all(Array.from({ length: pages - 1 }, async (_, i) => {
-            const page = await this.fetchPage(route, params, i + 2, 'versionPages', toVersion, 'versions');
+            const page = await this.fetchPage(path, params, i + 2, 'versionPages', toVersion, 'versions');
             onPage?.(page.items, pages);
             return page;
         }));
         const fetched = [first, ...rest];
-        // Without a count, a full last page may hide more: follow until a page is not full.
-        while (versionCount === undefined && (fetched.at(-1)?.items.length ?? 0) === PER_PAGE) {
-            const page = await this.fetchPage(route, params, ++pages, 'versionPages', toVersion, 'versions');
+        const mayHaveMore = () => {
+            if ((fetched.at(-1)?.items.length ?? 0) < PER_PAGE)
+                return false;
+            if (first.lastPage === undefined && versionCountHint === undefined)
+                return true;
+            return versionCountHint !== undefined && versionCountHint > pages * PER_PAGE;
+        };
+        while (mayHaveMore()) {
+            const page = await this.fetchPage(path, params, ++pages, 'versionPages', toVersion, 'versions');
             onPage?.(page.items, pages);
             fetched.push(page);
         }
-        const versions = first.items.concat(...fetched.slice(1).map(page => page.items));
-        const announcedLasts = new Set(fetched.map(page => page.lastPage).filter(last => last !== undefined));
-        if (announcedLasts.size > 1) {
-            return { versions, pages, problem: `the pages announced different page counts (${[...announcedLasts].sort((a, b) => a - b).join(', ')})` };
-        }
-        const seen = new Set();
-        for (const version of versions) {
-            if (seen.has(version.id))
-                return { versions, pages, problem: `version ${version.id} was listed twice` };
-            seen.add(version.id);
-        }
-        return { versions, pages };
+        const announced = new Set(fetched.map((page) => page.lastPage).filter((last) => last !== undefined));
+        return { versions: first.items.concat(...fetched.slice(1).map((page) => page.items)), pages, announcedLastPages: [...announced] };
+    }
+    /** One page of the active versions (a closing look reads page 1 again), with the page count its Link announces. */
+    async listPage(pkg, page) {
+        const route = packageRoute(pkg);
+        const answer = await this.fetchPage(`GET ${route.prefix}/versions`, { ...route.params, state: 'active' }, page, 'versionPages', toVersion, 'versions');
+        return { versions: answer.items, lastPage: answer.lastPage };
     }
     /** 'active' when the version is still there, 'gone' when GitHub no longer serves it. */
     async versionState(pkg, id) {
@@ -42343,9 +42292,27 @@ async function executePlan(plan, api, options) {
             settle(group, group.versionIds, 'failed', `not attempted: ${blocked}`);
             continue;
         }
+        let held = new Map();
+        try {
+            held = (await options.beforeGroup?.(group)) ?? held;
+        }
+        catch (error) {
+            // Without its look the package's plan may be stale: its deletions wait for a later run.
+            settle(group, group.versionIds, 'deferred', `deferred: the look again before deleting failed (${describeError(error)})`);
+            continue;
+        }
+        const imageHeld = held.get(group.imageId);
+        for (const id of group.versionIds) {
+            const why = imageHeld ?? held.get(id);
+            if (why !== undefined)
+                settle(group, [id], 'skipped', `not deleted: ${why}`);
+        }
+        if (imageHeld !== undefined)
+            continue;
+        const ids = group.versionIds.filter(id => !held.has(id));
         const attempts = group.wholePackage
             ? [{ ids: group.versionIds, remove: () => api.deletePackage(pkg), state: () => api.versionState(pkg, group.imageId) }]
-            : group.versionIds.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }));
+            : ids.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }));
         for (const [index, attempt] of attempts.entries()) {
             const result = await deleteOne(attempt.remove, attempt.state, pkg, retry);
             settle(group, attempt.ids, result.outcome, result.detail);
@@ -42764,8 +42731,10 @@ class PackageGraph {
      * its manifest. A deleted nested index goes before whatever it lists: that cannot break an image.
      */
     unreadable(kept) {
+        // (1.2) A version a later look no longer listed is kept whatever its manifest says: gone is not unreadable.
+        const gone = new Set(this.source.view?.gone);
         return this.source.versions
-            .filter((version) => this.failures.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
+            .filter((version) => this.failures.has(version.id) && !gone.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
             .sort((a, b) => a.id - b.id)
             .map((version) => ({ digest: version.name, reason: this.failures.get(version.id) }));
     }
@@ -42874,9 +42843,244 @@ function compilePackageNameFilter(names) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/inventory/package-view.ts
+function hasChanges(changes) {
+    return changes.gone.length > 0 || changes.retagged.length > 0 || changes.duplicates.length > 0 || changes.pageCounts.length > 1;
+}
+/** "version 12 gone; version 7 retagged; ..." for the log. */
+function describeChanges(changes) {
+    const parts = [];
+    const ids = (list) => (list.length > 3 ? `${list.slice(0, 3).join(', ')} and ${list.length - 3} more` : list.join(', '));
+    if (changes.gone.length > 0)
+        parts.push(`version(s) ${ids(changes.gone)} no longer listed`);
+    if (changes.retagged.length > 0)
+        parts.push(`version(s) ${ids(changes.retagged)} retagged`);
+    if (changes.duplicates.length > 0)
+        parts.push(`version(s) ${ids(changes.duplicates)} listed twice`);
+    if (changes.pageCounts.length > 1)
+        parts.push(`the page count changed (${changes.pageCounts.join(', ')})`);
+    return parts.join('; ');
+}
+function sameTags(a, b) {
+    if (a.length !== b.length)
+        return false;
+    const set = new Set(a);
+    return b.every((tag) => set.has(tag));
+}
+class ViewBuilder {
+    seen = new Map();
+    gone = new Set();
+    added = new Set();
+    retagged = new Set();
+    looks = [];
+    /** The latest pass's versions in listing order (each once): what a closing page 1 is compared with. */
+    lastPass = [];
+    lastPassPages = 0;
+    /** The page count the latest pass's pages announced, when they agreed. */
+    lastPassAnnounced;
+    served;
+    get passes() {
+        return this.lastPassPages === 0 ? 0 : this.looks.filter((look) => look.startsWith('pass')).length;
+    }
+    /** Distinct versions in the view (gone ones included). */
+    get size() {
+        return this.seen.size;
+    }
+    /** Merges a pass over the pages. A version an earlier pass listed and this one does not is kept as gone. */
+    addPass(pass) {
+        const first = this.seen.size === 0 && this.looks.length === 0;
+        const duplicates = new Set();
+        const listed = new Set();
+        const changes = { gone: [], retagged: [], duplicates: [], pageCounts: [...pass.announcedLastPages].sort((a, b) => a - b) };
+        for (const version of pass.versions) {
+            if (listed.has(version.id)) {
+                duplicates.add(version.id);
+                // The later copy is the newer answer: its tags count too.
+                this.merge(version, first, changes);
+                continue;
+            }
+            listed.add(version.id);
+            this.merge(version, first, changes);
+        }
+        if (!first) {
+            for (const id of this.seen.keys()) {
+                if (listed.has(id) || this.gone.has(id))
+                    continue;
+                this.gone.add(id);
+                changes.gone.push(id);
+            }
+        }
+        changes.duplicates = [...duplicates];
+        this.lastPass = [...listed];
+        this.lastPassPages = pass.pages;
+        this.lastPassAnnounced = pass.announcedLastPages.length === 0 ? 1 : pass.announcedLastPages.length === 1 ? pass.announcedLastPages[0] : undefined;
+        this.looks.push(`pass ${this.looks.filter((look) => look.startsWith('pass')).length + 1}: ${pass.pages} page(s), ${listed.size} version(s)`);
+        return changes;
+    }
+    /**
+     * Merges page 1 read again after a pass. Listed versions newer than the oldest one page 1 still
+     * shows must all be there: one missing was deleted meanwhile (its absence may have shifted an
+     * older version past a page boundary of the pass). Versions older than that may just have
+     * shifted to page 2 (pushes), so nothing is said about them.
+     */
+    addClosingPage(page) {
+        const changes = { gone: [], retagged: [], duplicates: [], pageCounts: [] };
+        // Compared with what the pass's pages announced (a Link may announce fewer pages than were read).
+        const announced = page.lastPage ?? 1;
+        if (this.lastPassAnnounced !== undefined && announced !== this.lastPassAnnounced)
+            changes.pageCounts = [this.lastPassAnnounced, announced].sort((a, b) => a - b);
+        const shown = new Set(page.versions.map((version) => version.id));
+        let oldestShown = -1;
+        this.lastPass.forEach((id, position) => {
+            if (shown.has(id))
+                oldestShown = position;
+        });
+        for (let position = 0; position < oldestShown; position++) {
+            const id = this.lastPass[position];
+            if (shown.has(id) || this.gone.has(id))
+                continue;
+            this.gone.add(id);
+            changes.gone.push(id);
+        }
+        for (const version of page.versions)
+            this.merge(version, false, changes);
+        this.looks.push(`page 1: ${page.versions.length} version(s)`);
+        return changes;
+    }
+    /**
+     * The registry's tags list: which tags no version of the view carries (resolved before planning),
+     * and which tags a version was last seen with that the registry no longer serves (a retag or a
+     * deletion after the listing, or a tags list that lags: a hint, never a stop).
+     */
+    addServedTags(served) {
+        this.served = new Set(served);
+        this.looks.push(`tags list: ${served.length} tag(s)`);
+        const carried = new Set();
+        const lastCarried = new Set();
+        for (const [id, entry] of this.seen) {
+            for (const tag of entry.tags)
+                carried.add(tag);
+            if (!this.gone.has(id))
+                for (const tag of entry.lastTags)
+                    lastCarried.add(tag);
+        }
+        return {
+            servedOnly: served.filter((tag) => !carried.has(tag)).sort(),
+            notServed: [...lastCarried].filter((tag) => !this.served.has(tag)).sort()
+        };
+    }
+    /** The merged versions (each with every tag seen) and the view, for the inventory. */
+    build() {
+        const versions = [...this.seen.values()].map(({ version, tags }) => (sameTags(version.tags, [...tags]) ? version : { ...version, tags: [...tags] }));
+        const carried = new Set(versions.flatMap((version) => version.tags));
+        const servedOnly = this.served ? [...this.served].filter((tag) => !carried.has(tag)).sort() : [];
+        return {
+            versions,
+            view: {
+                looks: [...this.looks],
+                gone: [...this.gone].sort((a, b) => a - b),
+                added: [...this.added].sort((a, b) => a - b),
+                retagged: [...this.retagged].sort((a, b) => a - b),
+                servedOnly,
+                kept: []
+            }
+        };
+    }
+    merge(version, first, changes) {
+        const entry = this.seen.get(version.id);
+        if (!entry) {
+            this.seen.set(version.id, { version, tags: new Set(version.tags), lastTags: version.tags });
+            if (!first)
+                this.added.add(version.id);
+            return;
+        }
+        if (this.gone.has(version.id))
+            this.gone.delete(version.id);
+        if (!sameTags(entry.lastTags, version.tags)) {
+            if (!changes.retagged.includes(version.id))
+                changes.retagged.push(version.id);
+            this.retagged.add(version.id);
+        }
+        for (const tag of version.tags)
+            entry.tags.add(tag);
+        entry.lastTags = version.tags;
+        // The newest answer's timestamps (a retag moves updated_at).
+        entry.version = { ...version, tags: entry.version.tags };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inventory/view-listing.ts
+
+
+const MAX_PASSES = 3;
+function mergeChanges(a, b) {
+    return {
+        gone: [...a.gone, ...b.gone],
+        retagged: [...new Set([...a.retagged, ...b.retagged])],
+        duplicates: [...a.duplicates, ...b.duplicates],
+        pageCounts: [...new Set([...a.pageCounts, ...b.pageCounts])].sort((x, y) => x - y)
+    };
+}
+/**
+ * The view of one package, or undefined when it does not exist (or the token cannot see it).
+ * `known` is the package as the package listing reported it (saves a request).
+ */
+async function listPackageView(api, tags, pkg, onPage, known) {
+    const summary = known ?? (await api.getPackage(pkg));
+    if (!summary)
+        return undefined;
+    const countHint = summary.versionCount;
+    const repository = pkg.type === 'container' ? (0,names/* registryRepository */.q3)(pkg.owner, pkg.name) : undefined;
+    const builder = new ViewBuilder();
+    const relisted = [];
+    let hintUsed = false;
+    for (let pass = 1; pass <= MAX_PASSES; pass++) {
+        // Pages of later passes are not reported: they repeat the work `onPage` already counted and started.
+        const listed = await api.listPass(pkg, countHint, pass === 1 ? onPage : undefined);
+        let changes = builder.addPass({ versions: listed.versions, pages: listed.pages, announcedLastPages: listed.announcedLastPages });
+        // The tags list first, then page 1: a tag moved onto a version of page 1 while the tags list
+        // was read still shows on page 1, the look's last request.
+        const served = repository !== undefined && tags ? await tags.listTags(repository) : undefined;
+        // A one-page answer is a snapshot, but a container's tags can move after it: page 1 again shows that.
+        const closing = listed.pages > 1 || repository !== undefined ? await api.listPage(pkg, 1) : undefined;
+        let closingChanges = { gone: [], retagged: [], duplicates: [], pageCounts: [] };
+        if (closing) {
+            closingChanges = builder.addClosingPage(closing);
+            changes = mergeChanges(changes, closingChanges);
+        }
+        const servedCheck = served ? builder.addServedTags(served) : { servedOnly: [], notServed: [] };
+        if (hasChanges(changes)) {
+            if (pass < MAX_PASSES) {
+                relisted.push(describeChanges(changes));
+                continue;
+            }
+            // The union of the passes holds every version they showed; only a deletion or retag the last
+            // closing look saw on page 1 may still have hidden one.
+            const unsettled = closingChanges.gone.length > 0 || closingChanges.retagged.length > 0;
+            if (unsettled)
+                return { summary, ...builder.build(), relisted, problem: `its versions changed while they were listed, ${MAX_PASSES} times (${[...relisted, describeChanges(changes)].join('; ')})` };
+            break;
+        }
+        const hints = [];
+        const distinct = builder.size;
+        if (countHint !== undefined && distinct < countHint)
+            hints.push(`${distinct} version(s) listed where GitHub counts ${countHint}`);
+        if (servedCheck.notServed.length > 0)
+            hints.push(`tag(s) ${servedCheck.notServed.slice(0, 3).join(', ')} no longer served by the registry`);
+        if (hints.length === 0 || hintUsed || pass === MAX_PASSES)
+            break;
+        // A hint, not evidence: worth one look more, never a stop.
+        hintUsed = true;
+        relisted.push(hints.join('; '));
+    }
+    return { summary, ...builder.build(), relisted };
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/inventory.ts
 // Inventory: which owner, which packages the policy's rules name, and every active version of
 // each, with as few requests as GitHub allows (per_page=100, pages fetched concurrently).
+
+
 
 
 
@@ -42945,22 +43149,37 @@ async function listOrExplain(api, owner, type, ruleName, names) {
         throw new FatalError(explainAccessError(error, `listing the ${type} packages of '${owner.login}'`));
     }
 }
-async function collectInventory(api, owner, policy, onVersionsListed) {
+/**
+ * Every package the rules name, each with its view (view-listing.ts). `tags` serves the registry's
+ * tags list of container packages (the view's cross-check); without it the view has no tags list.
+ */
+async function collectInventory(api, owner, policy, onVersionsListed, tags) {
     const targets = await resolveTargets(api, owner, policy);
     const missing = [];
     const results = await Promise.all(targets.map(async (target) => {
         const ref = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name };
         try {
-            const listing = await api.listConsistently(ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary);
+            let listing;
+            try {
+                listing = await listPackageView(api, tags, ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary);
+            }
+            catch (error) {
+                // The registry's tags list could not be had (too large, refused, failing): the view lacks its cross-check.
+                if (!(error instanceof RegistryError))
+                    throw error;
+                return { package: ref, versions: [], references: [], unreadable: [{ digest: 'tags/list', reason: `the registry's tags list: ${error.message}` }] };
+            }
             if (!listing) {
                 missing.push(packageKey(ref));
                 return undefined;
             }
             ref.visibility = listing.summary.visibility;
-            for (const change of listing.retried)
-                core/* info */.pq(`${packageKey(ref)}: the versions changed while they were listed (${change}); listed again.`);
-            core/* info */.pq(`${packageKey(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`);
-            const inventory = { package: ref, versions: listing.versions, references: [], unreadable: [] };
+            for (const change of listing.relisted)
+                core/* info */.pq(`${packageKey(ref)}: listed again (${change}).`);
+            const { view } = listing;
+            const changed = [view.added.length > 0 && `${view.added.length} new`, view.gone.length > 0 && `${view.gone.length} gone`, view.retagged.length > 0 && `${view.retagged.length} retagged`, view.servedOnly.length > 0 && `${view.servedOnly.length} tag(s) served but not listed`].filter(Boolean);
+            core/* info */.pq(`${packageKey(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''} (${view.looks.join(', ')}${changed.length > 0 ? `; ${changed.join(', ')}` : ''})`);
+            const inventory = { package: ref, versions: listing.versions, references: [], unreadable: [], view };
             if (listing.problem)
                 inventory.listingProblem = listing.problem;
             return inventory;
@@ -42974,6 +43193,218 @@ async function collectInventory(api, owner, policy, onVersionsListed) {
         }
     }));
     return { owner, packages: results.filter((p) => p !== undefined), missing: missing.sort() };
+}
+
+;// CONCATENATED MODULE: ./src/inventory/served-tags.ts
+
+
+
+/** Nested indexes followed at most below a served tag (an index of indexes is rare; a loop must end). */
+const MAX_DEPTH = 4;
+async function resolveServedTags(inventory, reader) {
+    const view = inventory.view;
+    if (!view || view.servedOnly.length === 0 || inventory.listingProblem !== undefined)
+        return { inventory, reads: 0 };
+    const repository = (0,names/* registryRepository */.q3)(inventory.package.owner, inventory.package.name);
+    const listed = new Set(inventory.versions.map((version) => version.name));
+    const kept = [...view.kept];
+    const unreadable = [...inventory.unreadable];
+    let reads = 0;
+    await Promise.all(view.servedOnly.map(async (tag) => {
+        const visited = new Set();
+        // Breadth first from the tag: the manifest it names, then nested indexes the view lacks.
+        let level = [{ reference: tag }];
+        for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
+            const next = [];
+            for (const { reference, listedBy } of level) {
+                reads++;
+                let fetched;
+                try {
+                    fetched = await reader.getManifest(repository, reference);
+                }
+                catch (error) {
+                    if (error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN')
+                        return;
+                    unreadable.push({ digest: reference, reason: `tag '${tag}', served by the registry but not listed by GitHub: ${error instanceof Error ? error.message : String(error)}` });
+                    return;
+                }
+                const digest = fetched.digest;
+                if (visited.has(digest))
+                    continue;
+                visited.add(digest);
+                kept.push(listedBy === undefined ? { digest, tag } : { digest, tag, listedBy });
+                let manifest;
+                try {
+                    manifest = (0,manifests/* parseManifest */.Ng)(fetched);
+                }
+                catch (error) {
+                    unreadable.push({ digest, reason: `tag '${tag}': ${error instanceof Error ? error.message : String(error)}` });
+                    return;
+                }
+                if (manifest.kind !== 'index')
+                    continue;
+                for (const entry of manifest.manifests) {
+                    kept.push({ digest: entry.digest, tag, listedBy: digest });
+                    // A listed nested index is read by the image graph; one the view lacks is read here.
+                    if ((0,manifests/* isIndexMediaType */.$$)(entry.mediaType) && !listed.has(entry.digest))
+                        next.push({ reference: entry.digest, listedBy: digest });
+                }
+            }
+            level = next;
+        }
+    }));
+    return { inventory: { ...inventory, unreadable, view: { ...view, kept: dedupe(kept) } }, reads };
+}
+function dedupe(kept) {
+    const seen = new Set();
+    return kept.filter((entry) => !seen.has(entry.digest) && seen.add(entry.digest) !== undefined).sort((a, b) => a.digest.localeCompare(b.digest));
+}
+
+;// CONCATENATED MODULE: ./src/plan/matchers.ts
+// Tag/version glob pairs (protect, keep.tags + keep.versions) compiled once, answering WHAT matched
+// so reasons can name it.
+
+function compileTagVersionMatcher(tagGlobs, versionGlobs) {
+    if (tagGlobs.length === 0 && versionGlobs.length === 0)
+        return () => undefined;
+    const tagMatches = compileGlobs(tagGlobs);
+    const versionMatches = compileGlobs(versionGlobs);
+    return (tags, name) => {
+        if (tagGlobs.length > 0) {
+            for (const tag of tags)
+                if (tagMatches(tag))
+                    return { by: 'tag', tag };
+        }
+        if (versionGlobs.length > 0 && versionMatches(name))
+            return { by: 'version', name };
+        return undefined;
+    };
+}
+/** How a version's tags meet a `match.tags` condition (contract 1.1: the condition describes the whole version). */
+const TagMatch = {
+    /** No tag matches (or the version has none). */
+    None: 0,
+    /** Some tags match but not all: the version is also something else ("kept: also tagged latest"). */
+    Some: 1,
+    /** The version has tags and every one matches: the condition holds. */
+    Every: 2
+};
+function matchEveryTag(tags, matches) {
+    let matched = 0;
+    for (const tag of tags)
+        if (matches(tag))
+            matched++;
+    if (matched === 0)
+        return TagMatch.None;
+    return matched === tags.length ? TagMatch.Every : TagMatch.Some;
+}
+
+;// CONCATENATED MODULE: ./src/inventory/deletion-relook.ts
+
+
+
+
+
+const RELOOK_EVERY_MS = 60_000;
+class DeletionRelooks {
+    options;
+    packages = new Map();
+    /** Looks taken, for the report. */
+    looks = 0;
+    constructor(inventories, options) {
+        this.options = options;
+        for (const inventory of inventories) {
+            const ref = inventory.package;
+            // protect, and keep.tags / keep.versions of every rule naming this package: a tag moved onto a version makes it kept.
+            const rules = options.policy.rules.filter((rule) => rule.packages.type === ref.type && compilePackageNameFilter(rule.packages.names).matches(ref.name));
+            const protects = compileTagVersionMatcher([...options.policy.protect.tags, ...rules.flatMap((rule) => rule.keep.tags)], [...options.policy.protect.versions, ...rules.flatMap((rule) => rule.keep.versions)]);
+            this.packages.set(packageKey(ref), {
+                inventory,
+                byDigest: new Map(inventory.versions.map((version) => [version.name, version])),
+                known: new Set(inventory.versions.map((version) => version.id)),
+                protects,
+                held: new Map()
+            });
+        }
+    }
+    /** The versions of `group` not to delete now, with why (empty when nothing changed). Looks again when the last look is too old. */
+    async heldBack(group) {
+        const state = this.packages.get(group.packageKey);
+        if (!state || group.wholePackage)
+            return new Map();
+        const now = (this.options.now ?? Date.now)();
+        if (state.lastLookAt === undefined)
+            state.lastLookAt = now;
+        else if (now - state.lastLookAt >= (this.options.everyMs ?? RELOOK_EVERY_MS)) {
+            state.lastLookAt = now;
+            await this.look(state);
+        }
+        const held = new Map();
+        for (const id of group.versionIds) {
+            const why = state.held.get(id);
+            if (why !== undefined)
+                held.set(id, why);
+        }
+        return held;
+    }
+    async look(state) {
+        this.looks++;
+        const ref = state.inventory.package;
+        const repository = (0,names/* registryRepository */.q3)(ref.owner, ref.name);
+        const isContainer = ref.type === 'container';
+        const [page, served] = await Promise.all([
+            this.options.api.listPage(ref, 1),
+            isContainer && this.options.tags ? this.options.tags.listTags(repository) : undefined
+        ]);
+        const carried = new Set();
+        for (const version of state.inventory.versions)
+            for (const tag of version.tags)
+                carried.add(tag);
+        const reads = [];
+        for (const version of page.versions) {
+            for (const tag of version.tags)
+                carried.add(tag);
+            const hit = state.protects(isContainer ? version.tags : [], version.name);
+            if (hit && state.known.has(version.id)) {
+                state.held.set(version.id, `kept: a look during the deletions showed it ${hit.by === 'tag' ? `tagged '${hit.tag}'` : 'protected'}`);
+            }
+            if (!state.known.has(version.id)) {
+                state.known.add(version.id);
+                state.byDigest.set(version.name, version);
+                if (isContainer)
+                    reads.push({ reference: version.name, why: `kept: listed by ${version.name.slice(0, 19)}, pushed during the deletions` });
+            }
+        }
+        for (const tag of served ?? []) {
+            if (!carried.has(tag))
+                reads.push({ reference: tag, why: `kept: listed by tag '${tag}', which the registry serves` });
+        }
+        await Promise.all(reads.map((read) => this.holdWhatItLists(state, repository, read.reference, read.why)));
+        if (state.held.size > 0)
+            this.options.log?.(`${packageKey(ref)}: a look during the deletions holds back ${state.held.size} version(s).`);
+    }
+    async holdWhatItLists(state, repository, reference, why) {
+        let manifest;
+        try {
+            const fetched = await this.options.reader.getManifest(repository, reference);
+            manifest = (0,manifests/* parseManifest */.Ng)(fetched);
+            const named = state.byDigest.get(fetched.digest);
+            if (named && !reference.startsWith('sha256:'))
+                state.held.set(named.id, `kept: the registry serves tag '${reference}' for it`);
+        }
+        catch {
+            // Gone again, or unreadable: it lists nothing this look can hold back.
+            return;
+        }
+        const listed = manifest.kind === 'index' ? manifest.manifests.map((entry) => entry.digest) : [];
+        if (manifest.subject)
+            listed.push(manifest.subject.digest);
+        for (const digest of listed) {
+            const version = state.byDigest.get(digest);
+            if (version)
+                state.held.set(version.id, why);
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/manifest-prefetch.ts
@@ -44005,45 +44436,6 @@ function olderThanCutoff(now, d) {
     return sub(now, { years, months, weeks, days, hours, minutes });
 }
 
-;// CONCATENATED MODULE: ./src/plan/matchers.ts
-// Tag/version glob pairs (protect, keep.tags + keep.versions) compiled once, answering WHAT matched
-// so reasons can name it.
-
-function compileTagVersionMatcher(tagGlobs, versionGlobs) {
-    if (tagGlobs.length === 0 && versionGlobs.length === 0)
-        return () => undefined;
-    const tagMatches = compileGlobs(tagGlobs);
-    const versionMatches = compileGlobs(versionGlobs);
-    return (tags, name) => {
-        if (tagGlobs.length > 0) {
-            for (const tag of tags)
-                if (tagMatches(tag))
-                    return { by: 'tag', tag };
-        }
-        if (versionGlobs.length > 0 && versionMatches(name))
-            return { by: 'version', name };
-        return undefined;
-    };
-}
-/** How a version's tags meet a `match.tags` condition (contract 1.1: the condition describes the whole version). */
-const TagMatch = {
-    /** No tag matches (or the version has none). */
-    None: 0,
-    /** Some tags match but not all: the version is also something else ("kept: also tagged latest"). */
-    Some: 1,
-    /** The version has tags and every one matches: the condition holds. */
-    Every: 2
-};
-function matchEveryTag(tags, matches) {
-    let matched = 0;
-    for (const tag of tags)
-        if (matches(tag))
-            matched++;
-    if (matched === 0)
-        return TagMatch.None;
-    return matched === tags.length ? TagMatch.Every : TagMatch.Some;
-}
-
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var semver = __nccwpck_require__(2088);
 ;// CONCATENATED MODULE: ./src/policy/semver-range.ts
@@ -44864,9 +45256,43 @@ function keepUnreadableTimestamps(ctx, verdicts) {
     return dependants;
 }
 
+;// CONCATENATED MODULE: ./src/plan/view-holds.ts
+
+
+const GONE_REASON = 'kept: a later look no longer listed it (deleted by someone else meanwhile?), so it is not deleted again';
+function servedReason(tag, listedBy) {
+    return listedBy === undefined
+        ? `kept: the registry serves tag '${tag}' for it`
+        : `kept: listed by ${shortDigest(listedBy)}, which the registry serves as tag '${tag}'`;
+}
+/**
+ * Keeps the images the view holds (call after judgeImages, so that their dependants follow them)
+ * and returns the dependants it holds, to be kept by judgeDependants whatever their parents' fate.
+ */
+function keepViewHolds(ctx, verdicts, view) {
+    if (!view || (view.gone.length === 0 && view.kept.length === 0))
+        return undefined;
+    const held = new Map();
+    const gone = new Set(view.gone);
+    const kept = new Map(view.kept.map((entry) => [entry.digest, entry]));
+    const { versions } = ctx.index;
+    for (let i = 0; i < versions.length; i++) {
+        const served = kept.get(versions[i].name);
+        const reason = gone.has(versions[i].id) ? GONE_REASON : served ? servedReason(served.tag, served.listedBy) : undefined;
+        if (reason === undefined)
+            continue;
+        if (ctx.graph.isDependant[i])
+            held.set(i, reason);
+        else
+            keep(verdicts, i, reason);
+    }
+    return held.size > 0 ? held : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/plan/planner.ts
 // The planner: policy, inventories and "now" in, plan out. Pure: no I/O, no clock, no environment;
 // the same input always gives the same plan, whatever the order of versions and references.
+
 
 
 
@@ -44918,12 +45344,21 @@ function planPackage(policy, allRules, protect, inUse, inventory, nowMs, scratch
         return { plan, groups: { groups: [], times: [] } };
     }
     const notes = judgeImages(ctx, verdicts);
-    const keptDependants = keepUnreadableTimestamps(ctx, verdicts);
+    const keptDependants = mergeHolds(keepUnreadableTimestamps(ctx, verdicts), keepViewHolds(ctx, verdicts, inventory.view));
     judgeDependants(ctx, verdicts, keptDependants);
     const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion, keptDependants);
     const perImage = buildGroups(ctx, verdicts);
     const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage;
     return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }) }, groups };
+}
+/** Dependants kept whatever their parents' fate, from two sources (the first reason wins). */
+function mergeHolds(a, b) {
+    if (!a || !b)
+        return a ?? b;
+    const merged = new Map(b);
+    for (const [i, reason] of a)
+        merged.set(i, reason);
+    return merged;
 }
 /** Every version, newest first (created_at, then id); dependants carry what they belong to. */
 function versionPlans(index, graph, verdicts) {
@@ -47047,6 +47482,10 @@ function proxyAwareFetch() {
 
 /** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** (1.2) A tags list larger than this (all its pages together) leaves the package untouched. */
+const MAX_TAGS_LIST_BYTES = 32 * 1024 * 1024;
+/** Pages of one tags list followed at most: a registry whose Link never ends must not hold the run. */
+const MAX_TAGS_LIST_PAGES = 1000;
 /** A token service answers a few hundred bytes of JSON. */
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 /** Answers about the credentials themselves, which asking again would not change. */
@@ -47054,7 +47493,7 @@ const PERMANENT_REFUSALS = new Set(['UNAUTHORIZED', 'DENIED', 'TOKEN_INVALID']);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 class RegistryClient {
     options;
-    stats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0 };
+    stats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, tagsListReads: 0, retries: 0 };
     base;
     http;
     onSecret;
@@ -47086,7 +47525,7 @@ class RegistryClient {
             timeoutMs: options.timeoutMs ?? 20_000,
             fetch: options.fetch ?? proxyAwareFetch(),
             sleep: options.sleep ?? sleep,
-            onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
+            onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : kind === 'token' ? this.stats.tokenRequests++ : undefined),
             onRetry: () => this.stats.retries++
         });
     }
@@ -47145,13 +47584,80 @@ class RegistryClient {
     async readWithin(repo, reference, budget) {
         // Not encoded: the repository's slashes are path separators, and both grammars are URL-safe.
         const url = new URL(`v2/${repo}/manifests/${reference}`, this.base).toString();
-        const get = (target, headers, kind, maxBodyBytes) => this.http.get(target, headers, { kind, maxBodyBytes, budget });
+        const answer = await this.authorizedGet(repo, url, 'manifest', MAX_MANIFEST_BYTES, budget);
+        if (answer.status !== 200) {
+            const failure = this.manifestFailure(answer, repo, reference);
+            throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
+        }
+        this.access.set(repo, { authorized: true });
+        this.stats.manifestReads++;
+        return this.interpret(answer, reference);
+    }
+    /**
+     * (1.2) Every tag the registry serves for `repository` (`GET /v2/<name>/tags/list`), following the
+     * OCI distribution spec's pagination (`n`/`last`, a Link header naming the next page). The
+     * answers together may hold at most MAX_TAGS_LIST_BYTES: a larger list is refused (the caller
+     * leaves the package untouched), never held whole.
+     */
+    async listTags(repository) {
+        const repo = repository.toLowerCase();
+        if (!(0,names/* isValidRepository */.d)(repo))
+            throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID');
+        let giveUp = this.giveUp.get(repo);
+        if (!giveUp)
+            this.giveUp.set(repo, (giveUp = new AbortController()));
+        const first = this.firstRead.get(repo);
+        if (first)
+            await first;
+        const listing = this.listTagsWithin(repo, giveUp);
+        if (!first)
+            this.firstRead.set(repo, listing.catch(() => undefined));
+        return listing;
+    }
+    async listTagsWithin(repo, giveUp) {
+        const tags = [];
+        let url = new URL(`v2/${repo}/tags/list`, this.base).toString();
+        let spent = 0;
+        for (let page = 0; url !== undefined; page++) {
+            if (page >= MAX_TAGS_LIST_PAGES)
+                throw new RegistryError(`${this.host}/${repo}: the tags list did not end after ${MAX_TAGS_LIST_PAGES} pages`, 'TAGS_LIST_TOO_LONG');
+            const budget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal };
+            const answer = await this.authorizedGet(repo, url, 'tags', MAX_TAGS_LIST_BYTES - spent, budget);
+            if (answer.status !== 200) {
+                const failure = this.tagsListFailure(answer, repo);
+                throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
+            }
+            this.access.set(repo, { authorized: true });
+            spent += answer.body.length;
+            this.stats.tagsListReads++;
+            tags.push(...parseTagsList(answer.body, `${this.host}/${repo}`));
+            url = nextPageUrl(answer.headers.get('link'), url);
+        }
+        return [...new Set(tags)];
+    }
+    tagsListFailure(answer, repo) {
+        const detail = registryErrorDetail(answer.body);
+        const status = answer.status;
+        if (status === 401)
+            return new RegistryError(pullAdvice(repo, this.host, 'the registry refused the token it issued (401)'), 'UNAUTHORIZED', status);
+        if (status === 403)
+            return new RegistryError(pullAdvice(repo, this.host, `the registry answered 403${detail.code ? ` ${detail.code}` : ''}`), 'DENIED', status);
+        if (status === 404)
+            return new RegistryError(`${this.host}/${repo} has no tags list (404 ${detail.code ?? 'NOT_FOUND'})`, detail.code === 'NAME_UNKNOWN' ? 'NAME_UNKNOWN' : 'NOT_FOUND', status);
+        return this.failure(answer, this.host);
+    }
+    /**
+     * A GET of `url` in `repo` with the registry's 401 challenge → token → bearer flow (tokens cached
+     * per scope): the answer to the authorized request, whatever its status.
+     */
+    async authorizedGet(repo, url, kind, maxBodyBytes, budget) {
+        const get = (target, headers, what, maxBytes) => this.http.get(target, headers, { kind: what, maxBodyBytes: maxBytes, budget });
         let key = this.keyOfRepository.get(repo);
         const cached = key === undefined ? undefined : this.tokens.get(key);
         if (cached?.refusal)
             throw this.accessFailed(repo, cached.refusal);
         let authorization = await cached?.pending.catch(() => undefined);
-        let answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES);
+        let answer = await get(url, this.headers(authorization), kind, maxBodyBytes);
         if (answer.status === 401) {
             const challenge = parseChallenge(answer.headers.get('www-authenticate'));
             if (!challenge) {
@@ -47169,15 +47675,9 @@ class RegistryClient {
                 throw error instanceof RegistryError ? this.accessFailed(repo, error) : error;
             }
             this.access.set(repo, { authorized: true });
-            answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES);
+            answer = await get(url, this.headers(authorization), kind, maxBodyBytes);
         }
-        if (answer.status !== 200) {
-            const failure = this.manifestFailure(answer, repo, reference);
-            throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
-        }
-        this.access.set(repo, { authorized: true });
-        this.stats.manifestReads++;
-        return this.interpret(answer, reference);
+        return answer;
     }
     /** Records a failed authorization of `repo` (unless the registry let it in before) and returns the error to throw. */
     accessFailed(repo, error) {
@@ -47321,6 +47821,33 @@ class RegistryClient {
 }
 function digestOf(bytes, algorithm) {
     return `${algorithm}:${(0,external_node_crypto_.createHash)(algorithm).update(bytes).digest('hex')}`;
+}
+/** The tag names of one tags-list answer (`{"name": ..., "tags": [...]}`; `tags` may be null when there are none). */
+function parseTagsList(body, where) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body.toString('utf8'));
+    }
+    catch {
+        throw new RegistryError(`${where}: the tags list is not JSON`, 'TAGS_LIST_INVALID');
+    }
+    const tags = parsed?.tags;
+    if (tags === null || tags === undefined)
+        return [];
+    if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string'))
+        throw new RegistryError(`${where}: the tags list has no list of tags`, 'TAGS_LIST_INVALID');
+    return tags;
+}
+/** The URL of `rel="next"` in a Link header (relative to the page it came with), or undefined on the last page. */
+function nextPageUrl(link, current) {
+    if (!link)
+        return undefined;
+    for (const part of link.split(',')) {
+        const match = /<([^>]+)>\s*;.*rel="?next"?/.exec(part);
+        if (match)
+            return new URL(match[1], current).toString();
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/report/run-report.ts
@@ -47602,7 +48129,7 @@ class ReferenceFinder {
             if (finding)
                 findings.push(finding);
         }
-        return dedupe(findings).sort((a, b) => a.line - b.line);
+        return in_use_dedupe(findings).sort((a, b) => a.line - b.line);
     }
     fromMatch(match, text, file, line) {
         const [written, rawName, colon, tag, digest] = match;
@@ -47692,7 +48219,7 @@ function scalarText(node) {
         return undefined;
     return typeof node.source === 'string' ? node.source : String(node.value);
 }
-function dedupe(findings) {
+function in_use_dedupe(findings) {
     const seen = new Set();
     return findings.filter((f) => {
         const key = `${f.line}\u0000${f.package}\u0000${f.tag ?? ''}\u0000${f.digest ?? ''}\u0000${f.unresolved ? 1 : 0}`;
@@ -47874,6 +48401,8 @@ async function writeProblemsSummary(problems, file) {
 
 
 
+
+
 /** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
 function watchForCancellation() {
     let requested = false;
@@ -47957,7 +48486,9 @@ async function runRetention(settings, startedAt) {
             listing.advance();
             if (pkg.type === 'container')
                 reader.prefetch((0,names/* registryRepository */.q3)(pkg.owner, pkg.name), versions);
-        });
+        }, registry);
+        // (1.2) Tags the registry serves that no listed version carries: resolved, and kept with what they list.
+        result.packages = await Promise.all(result.packages.map(async (pkg) => (pkg.package.type === 'container' ? (await resolveServedTags(pkg, reader)).inventory : pkg)));
         const graphs = await buildImageGraphs(result.packages, { reader, keptVersions });
         // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
         const registryUnusable = registry.unusableMessage();
@@ -48018,6 +48549,7 @@ async function runRetention(settings, startedAt) {
             'registry manifest reads': registry.stats.manifestReads,
             'manifests from the cache': manifestCache.served,
             'registry token requests': registry.stats.tokenRequests,
+            'registry tags list pages': registry.stats.tagsListReads,
             'secondary-limit refusals': client.secondaryLimitRefusals
         }
     });
@@ -48027,7 +48559,9 @@ async function runRetention(settings, startedAt) {
     if (!settings.dryRun) {
         const cancellation = watchForCancellation();
         try {
-            execution = await core/* group */.Os('Delete', () => executePlan(plan, api, { log: line => core/* info */.pq(line), stopRequested: cancellation.requested }));
+            // (1.2) Deletions of one package lasting over 60 s look again before going on.
+            const relooks = new DeletionRelooks(inventory.packages, { api, tags: registry, reader, policy, log: line => core/* info */.pq(line) });
+            execution = await core/* group */.Os('Delete', () => executePlan(plan, api, { log: line => core/* info */.pq(line), stopRequested: cancellation.requested, beforeGroup: group => relooks.heldBack(group) }));
         }
         finally {
             cancellation.dispose();
