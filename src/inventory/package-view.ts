@@ -39,9 +39,8 @@ export interface LookChanges {
 }
 
 interface Seen {
+  /** The latest answer's version, its `tags` replaced by every tag any look showed (first seen first). */
   version: PackageVersion
-  /** Every tag any look showed, in the order first seen. */
-  tags: Set<string>
   /** The tags the latest look that showed it saw. */
   lastTags: readonly string[]
 }
@@ -158,7 +157,7 @@ export class ViewBuilder {
     const carried = new Set<string>()
     const lastCarried = new Set<string>()
     for (const [id, entry] of this.seen) {
-      for (const tag of entry.tags) carried.add(tag)
+      for (const tag of entry.version.tags) carried.add(tag)
       if (!this.gone.has(id)) for (const tag of entry.lastTags) lastCarried.add(tag)
     }
     return {
@@ -169,7 +168,8 @@ export class ViewBuilder {
 
   /** The merged versions (each with every tag seen) and the view, for the inventory. */
   build(): { versions: PackageVersion[]; view: PackageView } {
-    const versions = [...this.seen.values()].map(({ version, tags }) => (sameTags(version.tags, [...tags]) ? version : { ...version, tags: [...tags] }))
+    // Shared, not copied: a package can hold a hundred thousand versions.
+    const versions = Array.from(this.seen.values(), (entry) => entry.version)
     const carried = new Set(versions.flatMap((version) => version.tags))
     const servedOnly = this.served ? [...this.served].filter((tag) => !carried.has(tag)).sort() : []
     return {
@@ -188,18 +188,20 @@ export class ViewBuilder {
   private merge(version: PackageVersion, first: boolean, changes: LookChanges): void {
     const entry = this.seen.get(version.id)
     if (!entry) {
-      this.seen.set(version.id, { version, tags: new Set(version.tags), lastTags: version.tags })
+      this.seen.set(version.id, { version, lastTags: version.tags })
       if (!first) this.added.add(version.id)
       return
     }
     if (this.gone.has(version.id)) this.gone.delete(version.id)
-    if (!sameTags(entry.lastTags, version.tags)) {
+    const retagged = !sameTags(entry.lastTags, version.tags)
+    if (retagged) {
       if (!changes.retagged.includes(version.id)) changes.retagged.push(version.id)
       this.retagged.add(version.id)
     }
-    for (const tag of version.tags) entry.tags.add(tag)
+    const merged = entry.version.tags
+    const tags = sameTags(merged, version.tags) ? version.tags : [...new Set([...merged, ...version.tags])]
     entry.lastTags = version.tags
-    // The newest answer's timestamps (a retag moves updated_at).
-    entry.version = { ...version, tags: entry.version.tags }
+    // The newest answer (a retag moves updated_at), with every tag seen.
+    entry.version = tags === version.tags ? version : { ...version, tags }
   }
 }
