@@ -42958,7 +42958,7 @@ class ViewBuilder {
         const carried = new Set();
         const lastCarried = new Set();
         for (const [id, entry] of this.seen) {
-            for (const tag of entry.tags)
+            for (const tag of entry.version.tags)
                 carried.add(tag);
             if (!this.gone.has(id))
                 for (const tag of entry.lastTags)
@@ -42971,7 +42971,8 @@ class ViewBuilder {
     }
     /** The merged versions (each with every tag seen) and the view, for the inventory. */
     build() {
-        const versions = [...this.seen.values()].map(({ version, tags }) => (sameTags(version.tags, [...tags]) ? version : { ...version, tags: [...tags] }));
+        // Shared, not copied: a package can hold a hundred thousand versions.
+        const versions = Array.from(this.seen.values(), (entry) => entry.version);
         const carried = new Set(versions.flatMap((version) => version.tags));
         const servedOnly = this.served ? [...this.served].filter((tag) => !carried.has(tag)).sort() : [];
         return {
@@ -42989,23 +42990,24 @@ class ViewBuilder {
     merge(version, first, changes) {
         const entry = this.seen.get(version.id);
         if (!entry) {
-            this.seen.set(version.id, { version, tags: new Set(version.tags), lastTags: version.tags });
+            this.seen.set(version.id, { version, lastTags: version.tags });
             if (!first)
                 this.added.add(version.id);
             return;
         }
         if (this.gone.has(version.id))
             this.gone.delete(version.id);
-        if (!sameTags(entry.lastTags, version.tags)) {
+        const retagged = !sameTags(entry.lastTags, version.tags);
+        if (retagged) {
             if (!changes.retagged.includes(version.id))
                 changes.retagged.push(version.id);
             this.retagged.add(version.id);
         }
-        for (const tag of version.tags)
-            entry.tags.add(tag);
+        const merged = entry.version.tags;
+        const tags = sameTags(merged, version.tags) ? version.tags : [...new Set([...merged, ...version.tags])];
         entry.lastTags = version.tags;
-        // The newest answer's timestamps (a retag moves updated_at).
-        entry.version = { ...version, tags: entry.version.tags };
+        // The newest answer (a retag moves updated_at), with every tag seen.
+        entry.version = tags === version.tags ? version : { ...version, tags };
     }
 }
 
