@@ -70,3 +70,33 @@ test('parsing: null tags are none; anything else than a list of strings is refus
   expect(nextPageUrl('</v2/a/b/tags/list?n=2&last=b>; rel="next"', 'https://ghcr.io/v2/a/b/tags/list')).toBe('https://ghcr.io/v2/a/b/tags/list?n=2&last=b')
   expect(nextPageUrl(null, 'https://ghcr.io/')).toBeUndefined()
 })
+
+test('a tags list over 32 MiB is refused unread (TOO_LARGE), and its package is left untouched', async () => {
+  const fake = await start([['latest']])
+  try {
+    const huge: typeof fetch = async (input, init) => {
+      if (!String(input).includes('/tags/list')) return fetch(input, init)
+      const answer = await fetch(input, init)
+      if (answer.status !== 200) return answer
+      return new Response('{"tags":[]}', { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(40 * 1024 * 1024) } })
+    }
+    const client = new RegistryClient({ registryUrl: fake.url, githubToken: READER.token, onSecret: () => {}, fetch: huge })
+    await expect(client.listTags('acme/web')).rejects.toMatchObject({ code: 'TOO_LARGE' })
+
+    const { createOctokit } = await import('../../src/github/client.js')
+    const { PackagesApi } = await import('../../src/github/packages-api.js')
+    const { RateLimitTracker } = await import('../../src/github/rate-limit.js')
+    const { collectInventory } = await import('../../src/inventory/inventory.js')
+    const { planRetention } = await import('../../src/plan/planner.js')
+    const { policy, rule } = await import('../plan/builders.js')
+    const rateLimit = new RateLimitTracker()
+    const api = new PackagesApi(createOctokit({ token: READER.token, baseUrl: fake.url, writesPerMinute: 60 }, rateLimit), rateLimit)
+    const thePolicy = policy([rule('all', { untagged: true })])
+    const inventory = await collectInventory(api, { login: 'acme', kind: 'org' }, thePolicy, undefined, client)
+    const plan = planRetention({ policy: thePolicy, inventories: inventory.packages, now: new Date() })
+    expect(plan.packages[0].warning).toMatch(/^left untouched: .*container\/web could not be read \(the registry's tags list: .*the limit is 32.0 MiB, so it was not read\); nothing in this package is deleted$/)
+    expect(plan.scheduled).toEqual([])
+  } finally {
+    await fake.stop()
+  }
+})
