@@ -34403,7 +34403,7 @@ function presentManifests(packages, gone) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1428);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9539);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9372);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -34417,7 +34417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9539:
+/***/ 9372:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41772,8 +41772,6 @@ function releasedWhenRead(response, done) {
 ;// CONCATENATED MODULE: ./src/github/packages-api.ts
 
 const PER_PAGE = 100;
-/** Listings of one package that changed while read, before it is given up (left untouched). */
-const LISTING_TRIES = 3;
 /** Route prefix and parameters for an owner: `/orgs/{org}`, `/users/{username}` or `/user`. */
 function ownerRoute(owner) {
     switch (owner.kind) {
@@ -41836,19 +41834,6 @@ function timestampText(value) {
         return value;
     return value === null || value === undefined ? '' : String(value);
 }
-/**
- * What the counts say about a listing of `listed` versions: nothing when the version_count read
- * before and after both equal it (or GitHub gave none).
- */
-function countProblem(before, after, listed) {
-    if (before === undefined && after === undefined)
-        return undefined;
-    if (before === after && before === listed)
-        return undefined;
-    return before === after
-        ? `${listed} versions were listed where the package counts ${before}`
-        : `the package counted ${before} versions before the listing and ${after} after it; ${listed} were listed`;
-}
 class PackagesApi {
     octokit;
     rateLimit;
@@ -41907,83 +41892,47 @@ class PackagesApi {
         return versions.filter(v => !seen.has(v.id) && seen.add(v.id));
     }
     /**
-     * The package and one consistent listing of its active versions, or undefined when the package
-     * does not exist (or the token cannot see it). GitHub pages by number, so a version deleted,
-     * pushed or retagged by someone else while the pages are read shifts later versions by a place
-     * and one can be missed or listed twice. A listing is taken as consistent when no id comes
-     * twice, every page announces the same last page, and the package's version_count read before
-     * the first page and after the last one both equal the number of versions listed; otherwise the
-     * package is listed again, up to LISTING_TRIES times. `known` is the package as the package
-     * listing reported it (its version_count then serves as the first count).
+     * One pass over the active versions' pages: page 1, then as many more as its Link announces,
+     * concurrently (the throttler bounds concurrency). `versionCountHint` (GitHub's version_count,
+     * which nothing documents) is only a hint: when the last page is full and the hint says there is
+     * more, or there is no Link and page 1 is full, pages are followed one by one until one is not
+     * full. An inflated count then costs one page, never hundreds. Consistency is judged by the
+     * caller (src/inventory/view-listing.ts), which merges passes into a package view.
      */
-    async listConsistently(pkg, onPage, known) {
+    async listPass(pkg, versionCountHint, onPage) {
         const route = packageRoute(pkg);
+        const path = `GET ${route.prefix}/versions`;
         const params = { ...route.params, state: 'active' };
-        const problems = [];
-        let last;
-        for (let attempt = 1; attempt <= LISTING_TRIES; attempt++) {
-            // Read before the first page is asked for: a count read alongside it could come after a change.
-            const summary = attempt === 1 && known?.versionCount !== undefined ? known : await this.getPackage(pkg);
-            if (!summary)
-                return undefined;
-            // Pages of later tries are not reported: they repeat the work `onPage` already counted and started.
-            const listing = await this.listPagesOnce(`GET ${route.prefix}/versions`, params, summary.versionCount, attempt === 1 ? onPage : undefined);
-            last = { summary, versions: listing.versions, retried: problems };
-            let problem = listing.problem;
-            if (!problem && listing.pages > 1) {
-                const after = await this.getPackage(pkg);
-                if (!after)
-                    return undefined;
-                problem = countProblem(summary.versionCount, after.versionCount, listing.versions.length);
-            }
-            else if (!problem) {
-                // One page is one answer, a snapshot: it only has to hold every version.
-                problem = countProblem(summary.versionCount, summary.versionCount, listing.versions.length);
-            }
-            if (!problem)
-                return { summary, versions: listing.versions, retried: problems };
-            problems.push(problem);
-        }
-        const seen = new Set();
-        const versions = (last?.versions ?? []).filter(v => !seen.has(v.id) && seen.add(v.id));
-        const summary = last?.summary ?? { name: pkg.name, type: pkg.type };
-        return { summary, versions, problem: `its versions changed while they were listed, ${LISTING_TRIES} times (${problems.join('; ')})`, retried: problems };
-    }
-    /**
-     * One pass over the pages: as many as the first page's Link announces, or as the version count
-     * needs when that is more (a Link announcing too few pages is never trusted alone). Says what
-     * shows the listing changed meanwhile, if anything.
-     */
-    async listPagesOnce(route, params, versionCount, onPage) {
-        const first = await this.fetchPage(route, params, 1, 'versionPages', toVersion, 'versions');
-        const announced = first.lastPage ?? 1;
-        let pages = Math.max(announced, versionCount === undefined ? 1 : Math.ceil(versionCount / PER_PAGE));
+        const first = await this.fetchPage(path, params, 1, 'versionPages', toVersion, 'versions');
+        let pages = first.lastPage ?? 1;
         this.checkBudget(pages - 1);
         onPage?.(first.items, pages);
         const rest = await Promise.all(Array.from({ length: pages - 1 }, async (_, i) => {
-            const page = await this.fetchPage(route, params, i + 2, 'versionPages', toVersion, 'versions');
+            const page = await this.fetchPage(path, params, i + 2, 'versionPages', toVersion, 'versions');
             onPage?.(page.items, pages);
             return page;
         }));
         const fetched = [first, ...rest];
-        // Without a count, a full last page may hide more: follow until a page is not full.
-        while (versionCount === undefined && (fetched.at(-1)?.items.length ?? 0) === PER_PAGE) {
-            const page = await this.fetchPage(route, params, ++pages, 'versionPages', toVersion, 'versions');
+        const mayHaveMore = () => {
+            if ((fetched.at(-1)?.items.length ?? 0) < PER_PAGE)
+                return false;
+            if (first.lastPage === undefined && versionCountHint === undefined)
+                return true;
+            return versionCountHint !== undefined && versionCountHint > pages * PER_PAGE;
+        };
+        while (mayHaveMore()) {
+            const page = await this.fetchPage(path, params, ++pages, 'versionPages', toVersion, 'versions');
             onPage?.(page.items, pages);
             fetched.push(page);
         }
-        const versions = first.items.concat(...fetched.slice(1).map(page => page.items));
-        const announcedLasts = new Set(fetched.map(page => page.lastPage).filter(last => last !== undefined));
-        if (announcedLasts.size > 1) {
-            return { versions, pages, problem: `the pages announced different page counts (${[...announcedLasts].sort((a, b) => a - b).join(', ')})` };
-        }
-        const seen = new Set();
-        for (const version of versions) {
-            if (seen.has(version.id))
-                return { versions, pages, problem: `version ${version.id} was listed twice` };
-            seen.add(version.id);
-        }
-        return { versions, pages };
+        const announced = new Set(fetched.map((page) => page.lastPage).filter((last) => last !== undefined));
+        return { versions: first.items.concat(...fetched.slice(1).map((page) => page.items)), pages, announcedLastPages: [...announced] };
+    }
+    /** One page of the active versions (a closing look reads page 1 again), with the page count its Link announces. */
+    async listPage(pkg, page) {
+        const route = packageRoute(pkg);
+        const answer = await this.fetchPage(`GET ${route.prefix}/versions`, { ...route.params, state: 'active' }, page, 'versionPages', toVersion, 'versions');
+        return { versions: answer.items, lastPage: answer.lastPage };
     }
     /** 'active' when the version is still there, 'gone' when GitHub no longer serves it. */
     async versionState(pkg, id) {
@@ -42343,9 +42292,27 @@ async function executePlan(plan, api, options) {
             settle(group, group.versionIds, 'failed', `not attempted: ${blocked}`);
             continue;
         }
+        let held = new Map();
+        try {
+            held = (await options.beforeGroup?.(group)) ?? held;
+        }
+        catch (error) {
+            // Without its look the package's plan may be stale: its deletions wait for a later run.
+            settle(group, group.versionIds, 'deferred', `deferred: the look again before deleting failed (${describeError(error)})`);
+            continue;
+        }
+        const imageHeld = held.get(group.imageId);
+        for (const id of group.versionIds) {
+            const why = imageHeld ?? held.get(id);
+            if (why !== undefined)
+                settle(group, [id], 'skipped', `not deleted: ${why}`);
+        }
+        if (imageHeld !== undefined)
+            continue;
+        const ids = group.versionIds.filter(id => !held.has(id));
         const attempts = group.wholePackage
             ? [{ ids: group.versionIds, remove: () => api.deletePackage(pkg), state: () => api.versionState(pkg, group.imageId) }]
-            : group.versionIds.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }));
+            : ids.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }));
         for (const [index, attempt] of attempts.entries()) {
             const result = await deleteOne(attempt.remove, attempt.state, pkg, retry);
             settle(group, attempt.ids, result.outcome, result.detail);
@@ -42764,8 +42731,10 @@ class PackageGraph {
      * its manifest. A deleted nested index goes before whatever it lists: that cannot break an image.
      */
     unreadable(kept) {
+        // (1.2) A version a later look no longer listed is kept whatever its manifest says: gone is not unreadable.
+        const gone = new Set(this.source.view?.gone);
         return this.source.versions
-            .filter((version) => this.failures.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
+            .filter((version) => this.failures.has(version.id) && !gone.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
             .sort((a, b) => a.id - b.id)
             .map((version) => ({ digest: version.name, reason: this.failures.get(version.id) }));
     }
@@ -42874,9 +42843,246 @@ function compilePackageNameFilter(names) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/inventory/package-view.ts
+function hasChanges(changes) {
+    return changes.gone.length > 0 || changes.retagged.length > 0 || changes.duplicates.length > 0 || changes.pageCounts.length > 1;
+}
+/** "version 12 gone; version 7 retagged; ..." for the log. */
+function describeChanges(changes) {
+    const parts = [];
+    const ids = (list) => (list.length > 3 ? `${list.slice(0, 3).join(', ')} and ${list.length - 3} more` : list.join(', '));
+    if (changes.gone.length > 0)
+        parts.push(`version(s) ${ids(changes.gone)} no longer listed`);
+    if (changes.retagged.length > 0)
+        parts.push(`version(s) ${ids(changes.retagged)} retagged`);
+    if (changes.duplicates.length > 0)
+        parts.push(`version(s) ${ids(changes.duplicates)} listed twice`);
+    if (changes.pageCounts.length > 1)
+        parts.push(`the page count changed (${changes.pageCounts.join(', ')})`);
+    return parts.join('; ');
+}
+function sameTags(a, b) {
+    if (a.length !== b.length)
+        return false;
+    const set = new Set(a);
+    return b.every((tag) => set.has(tag));
+}
+class ViewBuilder {
+    seen = new Map();
+    gone = new Set();
+    added = new Set();
+    retagged = new Set();
+    looks = [];
+    /** The latest pass's versions in listing order (each once): what a closing page 1 is compared with. */
+    lastPass = [];
+    lastPassPages = 0;
+    /** The page count the latest pass's pages announced, when they agreed. */
+    lastPassAnnounced;
+    served;
+    get passes() {
+        return this.lastPassPages === 0 ? 0 : this.looks.filter((look) => look.startsWith('pass')).length;
+    }
+    /** Distinct versions in the view (gone ones included). */
+    get size() {
+        return this.seen.size;
+    }
+    /** Merges a pass over the pages. A version an earlier pass listed and this one does not is kept as gone. */
+    addPass(pass) {
+        const first = this.seen.size === 0 && this.looks.length === 0;
+        const duplicates = new Set();
+        const listed = new Set();
+        const changes = { gone: [], retagged: [], duplicates: [], pageCounts: [...pass.announcedLastPages].sort((a, b) => a - b) };
+        for (const version of pass.versions) {
+            if (listed.has(version.id)) {
+                duplicates.add(version.id);
+                // The later copy is the newer answer: its tags count too.
+                this.merge(version, first, changes);
+                continue;
+            }
+            listed.add(version.id);
+            this.merge(version, first, changes);
+        }
+        if (!first) {
+            for (const id of this.seen.keys()) {
+                if (listed.has(id) || this.gone.has(id))
+                    continue;
+                this.gone.add(id);
+                changes.gone.push(id);
+            }
+        }
+        changes.duplicates = [...duplicates];
+        this.lastPass = [...listed];
+        this.lastPassPages = pass.pages;
+        this.lastPassAnnounced = pass.announcedLastPages.length === 0 ? 1 : pass.announcedLastPages.length === 1 ? pass.announcedLastPages[0] : undefined;
+        this.looks.push(`pass ${this.looks.filter((look) => look.startsWith('pass')).length + 1}: ${pass.pages} page(s), ${listed.size} version(s)`);
+        return changes;
+    }
+    /**
+     * Merges page 1 read again after a pass. Listed versions newer than the oldest one page 1 still
+     * shows must all be there: one missing was deleted meanwhile (its absence may have shifted an
+     * older version past a page boundary of the pass). Versions older than that may just have
+     * shifted to page 2 (pushes), so nothing is said about them.
+     */
+    addClosingPage(page) {
+        const changes = { gone: [], retagged: [], duplicates: [], pageCounts: [] };
+        // Compared with what the pass's pages announced (a Link may announce fewer pages than were read).
+        const announced = page.lastPage ?? 1;
+        if (this.lastPassAnnounced !== undefined && announced !== this.lastPassAnnounced)
+            changes.pageCounts = [this.lastPassAnnounced, announced].sort((a, b) => a - b);
+        const shown = new Set(page.versions.map((version) => version.id));
+        let oldestShown = -1;
+        this.lastPass.forEach((id, position) => {
+            if (shown.has(id))
+                oldestShown = position;
+        });
+        for (let position = 0; position < oldestShown; position++) {
+            const id = this.lastPass[position];
+            if (shown.has(id) || this.gone.has(id))
+                continue;
+            this.gone.add(id);
+            changes.gone.push(id);
+        }
+        for (const version of page.versions)
+            this.merge(version, false, changes);
+        this.looks.push(`page 1: ${page.versions.length} version(s)`);
+        return changes;
+    }
+    /**
+     * The registry's tags list: which tags no version of the view carries (resolved before planning),
+     * and which tags a version was last seen with that the registry no longer serves (a retag or a
+     * deletion after the listing, or a tags list that lags: a hint, never a stop).
+     */
+    addServedTags(served) {
+        this.served = new Set(served);
+        this.looks.push(`tags list: ${served.length} tag(s)`);
+        const carried = new Set();
+        const lastCarried = new Set();
+        for (const [id, entry] of this.seen) {
+            for (const tag of entry.version.tags)
+                carried.add(tag);
+            if (!this.gone.has(id))
+                for (const tag of entry.lastTags)
+                    lastCarried.add(tag);
+        }
+        return {
+            servedOnly: served.filter((tag) => !carried.has(tag)).sort(),
+            notServed: [...lastCarried].filter((tag) => !this.served.has(tag)).sort()
+        };
+    }
+    /** The merged versions (each with every tag seen) and the view, for the inventory. */
+    build() {
+        // Shared, not copied: a package can hold a hundred thousand versions.
+        const versions = Array.from(this.seen.values(), (entry) => entry.version);
+        const carried = new Set(versions.flatMap((version) => version.tags));
+        const servedOnly = this.served ? [...this.served].filter((tag) => !carried.has(tag)).sort() : [];
+        return {
+            versions,
+            view: {
+                looks: [...this.looks],
+                gone: [...this.gone].sort((a, b) => a - b),
+                added: [...this.added].sort((a, b) => a - b),
+                retagged: [...this.retagged].sort((a, b) => a - b),
+                servedOnly,
+                kept: []
+            }
+        };
+    }
+    merge(version, first, changes) {
+        const entry = this.seen.get(version.id);
+        if (!entry) {
+            this.seen.set(version.id, { version, lastTags: version.tags });
+            if (!first)
+                this.added.add(version.id);
+            return;
+        }
+        if (this.gone.has(version.id))
+            this.gone.delete(version.id);
+        const retagged = !sameTags(entry.lastTags, version.tags);
+        if (retagged) {
+            if (!changes.retagged.includes(version.id))
+                changes.retagged.push(version.id);
+            this.retagged.add(version.id);
+        }
+        const merged = entry.version.tags;
+        const tags = sameTags(merged, version.tags) ? version.tags : [...new Set([...merged, ...version.tags])];
+        entry.lastTags = version.tags;
+        // The newest answer (a retag moves updated_at), with every tag seen.
+        entry.version = tags === version.tags ? version : { ...version, tags };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inventory/view-listing.ts
+
+
+const MAX_PASSES = 3;
+function mergeChanges(a, b) {
+    return {
+        gone: [...a.gone, ...b.gone],
+        retagged: [...new Set([...a.retagged, ...b.retagged])],
+        duplicates: [...a.duplicates, ...b.duplicates],
+        pageCounts: [...new Set([...a.pageCounts, ...b.pageCounts])].sort((x, y) => x - y)
+    };
+}
+/**
+ * The view of one package, or undefined when it does not exist (or the token cannot see it).
+ * `known` is the package as the package listing reported it (saves a request).
+ */
+async function listPackageView(api, tags, pkg, onPage, known) {
+    const summary = known ?? (await api.getPackage(pkg));
+    if (!summary)
+        return undefined;
+    const countHint = summary.versionCount;
+    const repository = pkg.type === 'container' ? (0,names/* registryRepository */.q3)(pkg.owner, pkg.name) : undefined;
+    const builder = new ViewBuilder();
+    const relisted = [];
+    let hintUsed = false;
+    for (let pass = 1; pass <= MAX_PASSES; pass++) {
+        // Pages of later passes are not reported: they repeat the work `onPage` already counted and started.
+        const listed = await api.listPass(pkg, countHint, pass === 1 ? onPage : undefined);
+        let changes = builder.addPass({ versions: listed.versions, pages: listed.pages, announcedLastPages: listed.announcedLastPages });
+        // The tags list first, then page 1: a tag moved onto a version of page 1 while the tags list
+        // was read still shows on page 1, the look's last request.
+        const served = repository !== undefined && tags ? await tags.listTags(repository) : undefined;
+        // A one-page answer is a snapshot, but a container's tags can move after it: page 1 again shows that.
+        const closing = listed.pages > 1 || repository !== undefined ? await api.listPage(pkg, 1) : undefined;
+        let closingChanges = { gone: [], retagged: [], duplicates: [], pageCounts: [] };
+        if (closing) {
+            closingChanges = builder.addClosingPage(closing);
+            changes = mergeChanges(changes, closingChanges);
+        }
+        const servedCheck = served ? builder.addServedTags(served) : { servedOnly: [], notServed: [] };
+        if (hasChanges(changes)) {
+            if (pass < MAX_PASSES) {
+                relisted.push(describeChanges(changes));
+                continue;
+            }
+            // The union of the passes holds every version they showed; only a deletion or retag the last
+            // closing look saw on page 1 may still have hidden one.
+            const unsettled = closingChanges.gone.length > 0 || closingChanges.retagged.length > 0;
+            if (unsettled)
+                return { summary, ...builder.build(), relisted, problem: `its versions changed while they were listed, ${MAX_PASSES} times (${[...relisted, describeChanges(changes)].join('; ')})` };
+            break;
+        }
+        const hints = [];
+        const distinct = builder.size;
+        if (countHint !== undefined && distinct < countHint)
+            hints.push(`${distinct} version(s) listed where GitHub counts ${countHint}`);
+        if (servedCheck.notServed.length > 0)
+            hints.push(`tag(s) ${servedCheck.notServed.slice(0, 3).join(', ')} no longer served by the registry`);
+        if (hints.length === 0 || hintUsed || pass === MAX_PASSES)
+            break;
+        // A hint, not evidence: worth one look more, never a stop.
+        hintUsed = true;
+        relisted.push(hints.join('; '));
+    }
+    return { summary, ...builder.build(), relisted };
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/inventory.ts
 // Inventory: which owner, which packages the policy's rules name, and every active version of
 // each, with as few requests as GitHub allows (per_page=100, pages fetched concurrently).
+
+
 
 
 
@@ -42945,22 +43151,37 @@ async function listOrExplain(api, owner, type, ruleName, names) {
         throw new FatalError(explainAccessError(error, `listing the ${type} packages of '${owner.login}'`));
     }
 }
-async function collectInventory(api, owner, policy, onVersionsListed) {
+/**
+ * Every package the rules name, each with its view (view-listing.ts). `tags` serves the registry's
+ * tags list of container packages (the view's cross-check); without it the view has no tags list.
+ */
+async function collectInventory(api, owner, policy, onVersionsListed, tags) {
     const targets = await resolveTargets(api, owner, policy);
     const missing = [];
     const results = await Promise.all(targets.map(async (target) => {
         const ref = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name };
         try {
-            const listing = await api.listConsistently(ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary);
+            let listing;
+            try {
+                listing = await listPackageView(api, tags, ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary);
+            }
+            catch (error) {
+                // The registry's tags list could not be had (too large, refused, failing): the view lacks its cross-check.
+                if (!(error instanceof RegistryError))
+                    throw error;
+                return { package: ref, versions: [], references: [], unreadable: [{ digest: 'tags/list', reason: `the registry's tags list: ${error.message}` }] };
+            }
             if (!listing) {
                 missing.push(packageKey(ref));
                 return undefined;
             }
             ref.visibility = listing.summary.visibility;
-            for (const change of listing.retried)
-                core/* info */.pq(`${packageKey(ref)}: the versions changed while they were listed (${change}); listed again.`);
-            core/* info */.pq(`${packageKey(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`);
-            const inventory = { package: ref, versions: listing.versions, references: [], unreadable: [] };
+            for (const change of listing.relisted)
+                core/* info */.pq(`${packageKey(ref)}: listed again (${change}).`);
+            const { view } = listing;
+            const changed = [view.added.length > 0 && `${view.added.length} new`, view.gone.length > 0 && `${view.gone.length} gone`, view.retagged.length > 0 && `${view.retagged.length} retagged`, view.servedOnly.length > 0 && `${view.servedOnly.length} tag(s) served but not listed`].filter(Boolean);
+            core/* info */.pq(`${packageKey(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''} (${view.looks.join(', ')}${changed.length > 0 ? `; ${changed.join(', ')}` : ''})`);
+            const inventory = { package: ref, versions: listing.versions, references: [], unreadable: [], view };
             if (listing.problem)
                 inventory.listingProblem = listing.problem;
             return inventory;
@@ -42974,6 +43195,218 @@ async function collectInventory(api, owner, policy, onVersionsListed) {
         }
     }));
     return { owner, packages: results.filter((p) => p !== undefined), missing: missing.sort() };
+}
+
+;// CONCATENATED MODULE: ./src/inventory/served-tags.ts
+
+
+
+/** Nested indexes followed at most below a served tag (an index of indexes is rare; a loop must end). */
+const MAX_DEPTH = 4;
+async function resolveServedTags(inventory, reader) {
+    const view = inventory.view;
+    if (!view || view.servedOnly.length === 0 || inventory.listingProblem !== undefined)
+        return { inventory, reads: 0 };
+    const repository = (0,names/* registryRepository */.q3)(inventory.package.owner, inventory.package.name);
+    const listed = new Set(inventory.versions.map((version) => version.name));
+    const kept = [...view.kept];
+    const unreadable = [...inventory.unreadable];
+    let reads = 0;
+    await Promise.all(view.servedOnly.map(async (tag) => {
+        const visited = new Set();
+        // Breadth first from the tag: the manifest it names, then nested indexes the view lacks.
+        let level = [{ reference: tag }];
+        for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
+            const next = [];
+            for (const { reference, listedBy } of level) {
+                reads++;
+                let fetched;
+                try {
+                    fetched = await reader.getManifest(repository, reference);
+                }
+                catch (error) {
+                    if (error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN')
+                        return;
+                    unreadable.push({ digest: reference, reason: `tag '${tag}', served by the registry but not listed by GitHub: ${error instanceof Error ? error.message : String(error)}` });
+                    return;
+                }
+                const digest = fetched.digest;
+                if (visited.has(digest))
+                    continue;
+                visited.add(digest);
+                kept.push(listedBy === undefined ? { digest, tag } : { digest, tag, listedBy });
+                let manifest;
+                try {
+                    manifest = (0,manifests/* parseManifest */.Ng)(fetched);
+                }
+                catch (error) {
+                    unreadable.push({ digest, reason: `tag '${tag}': ${error instanceof Error ? error.message : String(error)}` });
+                    return;
+                }
+                if (manifest.kind !== 'index')
+                    continue;
+                for (const entry of manifest.manifests) {
+                    kept.push({ digest: entry.digest, tag, listedBy: digest });
+                    // A listed nested index is read by the image graph; one the view lacks is read here.
+                    if ((0,manifests/* isIndexMediaType */.$$)(entry.mediaType) && !listed.has(entry.digest))
+                        next.push({ reference: entry.digest, listedBy: digest });
+                }
+            }
+            level = next;
+        }
+    }));
+    return { inventory: { ...inventory, unreadable, view: { ...view, kept: dedupe(kept) } }, reads };
+}
+function dedupe(kept) {
+    const seen = new Set();
+    return kept.filter((entry) => !seen.has(entry.digest) && seen.add(entry.digest) !== undefined).sort((a, b) => a.digest.localeCompare(b.digest));
+}
+
+;// CONCATENATED MODULE: ./src/plan/matchers.ts
+// Tag/version glob pairs (protect, keep.tags + keep.versions) compiled once, answering WHAT matched
+// so reasons can name it.
+
+function compileTagVersionMatcher(tagGlobs, versionGlobs) {
+    if (tagGlobs.length === 0 && versionGlobs.length === 0)
+        return () => undefined;
+    const tagMatches = compileGlobs(tagGlobs);
+    const versionMatches = compileGlobs(versionGlobs);
+    return (tags, name) => {
+        if (tagGlobs.length > 0) {
+            for (const tag of tags)
+                if (tagMatches(tag))
+                    return { by: 'tag', tag };
+        }
+        if (versionGlobs.length > 0 && versionMatches(name))
+            return { by: 'version', name };
+        return undefined;
+    };
+}
+/** How a version's tags meet a `match.tags` condition (contract 1.1: the condition describes the whole version). */
+const TagMatch = {
+    /** No tag matches (or the version has none). */
+    None: 0,
+    /** Some tags match but not all: the version is also something else ("kept: also tagged latest"). */
+    Some: 1,
+    /** The version has tags and every one matches: the condition holds. */
+    Every: 2
+};
+function matchEveryTag(tags, matches) {
+    let matched = 0;
+    for (const tag of tags)
+        if (matches(tag))
+            matched++;
+    if (matched === 0)
+        return TagMatch.None;
+    return matched === tags.length ? TagMatch.Every : TagMatch.Some;
+}
+
+;// CONCATENATED MODULE: ./src/inventory/deletion-relook.ts
+
+
+
+
+
+const RELOOK_EVERY_MS = 60_000;
+class DeletionRelooks {
+    options;
+    packages = new Map();
+    /** Looks taken, for the report. */
+    looks = 0;
+    constructor(inventories, options) {
+        this.options = options;
+        for (const inventory of inventories) {
+            const ref = inventory.package;
+            // protect, and keep.tags / keep.versions of every rule naming this package: a tag moved onto a version makes it kept.
+            const rules = options.policy.rules.filter((rule) => rule.packages.type === ref.type && compilePackageNameFilter(rule.packages.names).matches(ref.name));
+            const protects = compileTagVersionMatcher([...options.policy.protect.tags, ...rules.flatMap((rule) => rule.keep.tags)], [...options.policy.protect.versions, ...rules.flatMap((rule) => rule.keep.versions)]);
+            this.packages.set(packageKey(ref), {
+                inventory,
+                byDigest: new Map(inventory.versions.map((version) => [version.name, version])),
+                known: new Set(inventory.versions.map((version) => version.id)),
+                protects,
+                held: new Map()
+            });
+        }
+    }
+    /** The versions of `group` not to delete now, with why (empty when nothing changed). Looks again when the last look is too old. */
+    async heldBack(group) {
+        const state = this.packages.get(group.packageKey);
+        if (!state || group.wholePackage)
+            return new Map();
+        const now = (this.options.now ?? Date.now)();
+        if (state.lastLookAt === undefined)
+            state.lastLookAt = now;
+        else if (now - state.lastLookAt >= (this.options.everyMs ?? RELOOK_EVERY_MS)) {
+            state.lastLookAt = now;
+            await this.look(state);
+        }
+        const held = new Map();
+        for (const id of group.versionIds) {
+            const why = state.held.get(id);
+            if (why !== undefined)
+                held.set(id, why);
+        }
+        return held;
+    }
+    async look(state) {
+        this.looks++;
+        const ref = state.inventory.package;
+        const repository = (0,names/* registryRepository */.q3)(ref.owner, ref.name);
+        const isContainer = ref.type === 'container';
+        const [page, served] = await Promise.all([
+            this.options.api.listPage(ref, 1),
+            isContainer && this.options.tags ? this.options.tags.listTags(repository) : undefined
+        ]);
+        const carried = new Set();
+        for (const version of state.inventory.versions)
+            for (const tag of version.tags)
+                carried.add(tag);
+        const reads = [];
+        for (const version of page.versions) {
+            for (const tag of version.tags)
+                carried.add(tag);
+            const hit = state.protects(isContainer ? version.tags : [], version.name);
+            if (hit && state.known.has(version.id)) {
+                state.held.set(version.id, `kept: a look during the deletions showed it ${hit.by === 'tag' ? `tagged '${hit.tag}'` : 'protected'}`);
+            }
+            if (!state.known.has(version.id)) {
+                state.known.add(version.id);
+                state.byDigest.set(version.name, version);
+                if (isContainer)
+                    reads.push({ reference: version.name, why: `kept: listed by ${version.name.slice(0, 19)}, pushed during the deletions` });
+            }
+        }
+        for (const tag of served ?? []) {
+            if (!carried.has(tag))
+                reads.push({ reference: tag, why: `kept: listed by tag '${tag}', which the registry serves` });
+        }
+        await Promise.all(reads.map((read) => this.holdWhatItLists(state, repository, read.reference, read.why)));
+        if (state.held.size > 0)
+            this.options.log?.(`${packageKey(ref)}: a look during the deletions holds back ${state.held.size} version(s).`);
+    }
+    async holdWhatItLists(state, repository, reference, why) {
+        let manifest;
+        try {
+            const fetched = await this.options.reader.getManifest(repository, reference);
+            manifest = (0,manifests/* parseManifest */.Ng)(fetched);
+            const named = state.byDigest.get(fetched.digest);
+            if (named && !reference.startsWith('sha256:'))
+                state.held.set(named.id, `kept: the registry serves tag '${reference}' for it`);
+        }
+        catch {
+            // Gone again, or unreadable: it lists nothing this look can hold back.
+            return;
+        }
+        const listed = manifest.kind === 'index' ? manifest.manifests.map((entry) => entry.digest) : [];
+        if (manifest.subject)
+            listed.push(manifest.subject.digest);
+        for (const digest of listed) {
+            const version = state.byDigest.get(digest);
+            if (version)
+                state.held.set(version.id, why);
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/manifest-prefetch.ts
@@ -43439,18 +43872,15 @@ const reasons = {
     keptLatest: (rank, rule) => flat(`kept: ${ordinal(rank)} newest of series '${rule}'`),
     keptLatestPer: (rank, group, rule) => flat(`kept: ${ordinal(rank)} newest of ${group} in series '${rule}'`),
     /** Some tags match the rule's match.tags, these others do not: the version is not the rule's to take. */
-    alsoTagged: (otherTags, rule, sharedPrefix, hasWithTags) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches${companionAdvice(sharedPrefix, hasWithTags)})`),
+    alsoTagged: (otherTags, rule) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches)`),
     noSemver: (rule, key, isContainer) => isContainer
         ? `rule '${rule}': no image of ${key} has a tag that is a semantic version (such as 1.4.2 or v1.4.2), so its semver condition selects nothing`
         : `rule '${rule}': no version of ${key} is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not), so its semver condition selects nothing`,
     tooYoung: (olderThan, rule) => flat(`kept: newer than ${olderThan} (rule '${rule}')`),
     notSelected: () => 'kept: not selected by any rule',
     noRuleApplies: () => 'kept: no rule applies to this package',
-    /**
-     * `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection
-     * without older-than, `group` names the keep.per release line it counts in ("1.4.x").
-     */
-    deleteImage: (what, age, beyondLatest, group) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest${group ? ` of ${group}` : ''}` : ''}`),
+    /** `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection without older-than. */
+    deleteImage: (what, age, beyondLatest) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest` : ''}`),
     keptWithParent: (kind, platform, parentLabel) => flat(`kept: ${describeReference(kind, platform)} of ${parentLabel}`),
     deletedWith: (groupLabel, kind, platform, viaLabel) => flat(`delete: deleted with ${groupLabel} (${describeReference(kind, platform)}${viaLabel ? ` of ${viaLabel}` : ''})`),
     cycle: () => 'kept: part of (or below) a reference cycle between manifests, kept for safety',
@@ -43466,17 +43896,6 @@ const selection = {
     untagged: () => 'untagged',
     byRule: (rule) => `selected by rule '${rule}'`
 };
-/**
- * Contract 1.2: when the tags that keep a version out of a series all share a prefix ending in "-"
- * (docker/metadata-action's commit tags, sha-8826c28), say how with-tags takes such builds.
- */
-function companionAdvice(sharedPrefix, hasWithTags) {
-    if (sharedPrefix === undefined)
-        return '';
-    const glob = `${sharedPrefix}*`;
-    const how = hasWithTags ? `add "${glob}" to its with-tags` : `add with-tags: ["${glob}"] to it`;
-    return `; to take builds that also carry ${glob} tags, such as commit tags, ${how}`;
-}
 const LISTED_TAGS = 5;
 /** "latest, main-b001" — at most a few, then "and N more". */
 function listTags(tags) {
@@ -43967,6 +44386,7 @@ const INVALID_HINTS = [
     [(t) => /^-/.test(t.trim()), 'it cannot be negative'],
     [(t) => /\d[.,]\d/.test(t), 'fields must be whole numbers'],
     [(t) => /^\d+\s*s$|^PT.*\d+S$/i.test(t), 'seconds are not supported, the smallest unit is m (minutes)'],
+    [(t) => /^\d+$/.test(t), 'a unit is missing'],
     [(t) => /^\d+\s*(?:M|mo|mos|months?)$/.test(t), 'for months use ISO 8601 (P1M); m means minutes'],
     [(t) => /^\d+\s*(?:y|Y|yrs?|years?)$/.test(t), 'for years use ISO 8601 (P1Y)'],
     [(t) => parseSyntax(t.toLowerCase()) !== undefined, 'units are lower case'],
@@ -44005,26 +44425,10 @@ function explainInvalidDuration(text) {
         return `is zero; a duration must be longer than 0 (${DURATION_EXAMPLES})`;
     if (duration)
         return `is too long; a duration can be at most ${MAX_YEARS} years`;
-    const unitless = missingUnitHint(text);
-    if (unitless)
-        return `is not a duration: ${unitless}`;
     const hint = INVALID_HINTS.find(([looksLike]) => looksLike(text))?.[1];
     if (hint)
         return `is not a duration: ${hint}; ${DURATION_EXAMPLES}`;
     return `is not a duration; ${DURATION_EXAMPLES}`;
-}
-/**
- * For a number written without a unit (`older-than: 14`, or "14"): which duration to write, days
- * being what retention policies almost always mean. Undefined for anything else.
- */
-function missingUnitHint(text) {
-    const number = /^\s*(\d+)\s*$/.exec(text)?.[1];
-    if (number === undefined)
-        return undefined;
-    const n = Number(number);
-    if (n === 0)
-        return `a unit is missing, and a duration must be longer than 0 (${DURATION_EXAMPLES})`;
-    return `a unit is missing; write ${n}d for ${n} days (or ${n}h, ${n}w, ${n}m for hours, weeks, minutes)`;
 }
 /** The instant a version's timestamp must be strictly before to count as "older than" `d` at `now`. */
 function olderThanCutoff(now, d) {
@@ -44032,300 +44436,6 @@ function olderThanCutoff(now, d) {
     // process time zone, which is UTC on GitHub-hosted runners.
     const { years, months, weeks, days, hours, minutes } = d;
     return sub(now, { years, months, weeks, days, hours, minutes });
-}
-
-;// CONCATENATED MODULE: ./src/plan/matchers.ts
-// Tag/version glob pairs (protect, keep.tags + keep.versions) compiled once, answering WHAT matched
-// so reasons can name it.
-
-function compileTagVersionMatcher(tagGlobs, versionGlobs) {
-    if (tagGlobs.length === 0 && versionGlobs.length === 0)
-        return () => undefined;
-    const tagMatches = compileGlobs(tagGlobs);
-    const versionMatches = compileGlobs(versionGlobs);
-    return (tags, name) => {
-        if (tagGlobs.length > 0) {
-            for (const tag of tags)
-                if (tagMatches(tag))
-                    return { by: 'tag', tag };
-        }
-        if (versionGlobs.length > 0 && versionMatches(name))
-            return { by: 'version', name };
-        return undefined;
-    };
-}
-/** How a version's tags meet a `match.tags` condition (contract 1.1: the condition describes the whole version). */
-const TagMatch = {
-    /** No tag matches (or the version has none). */
-    None: 0,
-    /** Some tags match but not all (nor with-tags): the version is also something else ("kept: also tagged latest"). */
-    Some: 1,
-    /** The version has tags and every one matches (at least one match.tags, the others match.tags or match.with-tags): the condition holds. */
-    Every: 2
-};
-/**
- * `companions` (match.with-tags, 1.2): tags a version may also carry; they count towards "every
- * tag" only beside at least one tag that `matches`, never alone.
- */
-function matchEveryTag(tags, matches, companions) {
-    let matched = 0;
-    let covered = 0;
-    for (const tag of tags) {
-        if (matches(tag)) {
-            matched++;
-            covered++;
-        }
-        else if (companions?.(tag))
-            covered++;
-    }
-    if (matched === 0)
-        return TagMatch.None;
-    return covered === tags.length ? TagMatch.Every : TagMatch.Some;
-}
-
-;// CONCATENATED MODULE: ./src/plan/accounts.ts
-
-
-/** What one rule made of one image (RuleTally.states). */
-const RuleState = {
-    /** Not in the rule's series. */
-    Outside: 0,
-    /** In the series, one of its keep.latest newest (of its keep.per group). */
-    KeptLatest: 1,
-    /** In the series, kept by the rule's keep.tags / keep.versions. */
-    KeptByName: 2,
-    /** In the series, not kept by the rule, newer than its older-than. */
-    TooYoung: 3,
-    /** Selected by the rule. */
-    Selected: 4
-};
-/** Why the plan keeps or deletes an image, as judgeImages decided it (RuleTally.causes). */
-const ImageCause = {
-    NotSelected: 0,
-    InUse: 1,
-    Protected: 2,
-    /** Kept by some rule's keep (latest, tags, versions). */
-    KeptByRule: 3,
-    /** Selected by a rule (and marked deleted; a later step may keep it: last version, unreadable timestamp). */
-    Selected: 4,
-    TooYoung: 5,
-    AlsoTagged: 6
-};
-function createTally(ctx) {
-    const n = ctx.index.versions.length;
-    const r = ctx.rules.length;
-    return {
-        states: new Uint8Array(n * r),
-        causes: new Uint8Array(n),
-        rules: r,
-        stages: { named: zeros(r), tagHit: zeros(r), tagged: zeros(r), unbroken: zeros(r), withSemver: zeros(r), alsoTagged: zeros(r), companionPrefix: new Array(r).fill(undefined) }
-    };
-}
-/** `sha-` when every tag starts with the same word and `-` (docker/metadata-action's `sha-8826c28`); else undefined. */
-function sharedTagPrefix(tags) {
-    if (tags.length === 0)
-        return undefined;
-    const dash = tags[0].indexOf('-');
-    if (dash < 1)
-        return undefined;
-    const prefix = tags[0].slice(0, dash + 1);
-    return tags.every((tag) => tag.startsWith(prefix) && tag.length > prefix.length) ? prefix : undefined;
-}
-/** Records one also-tagged image of rule r, with the tags that kept it out of the series. */
-function recordAlsoTagged(stages, r, otherTags) {
-    stages.alsoTagged[r]++;
-    const current = stages.companionPrefix[r];
-    if (current === null)
-        return;
-    const prefix = sharedTagPrefix(otherTags);
-    stages.companionPrefix[r] = prefix !== undefined && (current === undefined || current === prefix) ? prefix : null;
-}
-// What kept an image of a series: RuleAccount.keptBy's labels (documented there), in order of
-// precedence; counted by position in the walk, named when the account is written.
-const KEPT_LABELS = [
-    'unreadable timestamp',
-    'in use',
-    'protect',
-    'keep.latest',
-    'keep.tags/versions',
-    'another rule',
-    'last version',
-    'too young',
-    'not selected',
-    'left untouched'
-];
-const Kept = { Timestamp: 0, InUse: 1, Protect: 2, Latest: 3, ByName: 4, AnotherRule: 5, LastVersion: 6, TooYoung: 7, NotSelected: 8, Untouched: 9 };
-/** What kept image i of rule r's series: the same precedence as the image's reason, the rule's own keep first among keeps. */
-function keptCode(state, cause, unreadableTime) {
-    if (unreadableTime)
-        return Kept.Timestamp;
-    if (cause === ImageCause.InUse)
-        return Kept.InUse;
-    if (cause === ImageCause.Protected)
-        return Kept.Protect;
-    if (state === RuleState.KeptLatest)
-        return Kept.Latest;
-    if (state === RuleState.KeptByName)
-        return Kept.ByName;
-    if (cause === ImageCause.KeptByRule)
-        return Kept.AnotherRule;
-    // Selected, yet kept: GitHub's last-version rule (step 6) took it back.
-    if (cause === ImageCause.Selected)
-        return Kept.LastVersion;
-    if (state === RuleState.TooYoung)
-        return Kept.TooYoung;
-    return Kept.NotSelected;
-}
-function keptBy(kept) {
-    const record = {};
-    kept.forEach((count, code) => {
-        if (count > 0)
-            record[KEPT_LABELS[code]] = count;
-    });
-    return record;
-}
-/**
- * The account of every rule that applies, from the tally and the final verdicts. `untouched`: the
- * package is left untouched (its warning): nothing is deleted, every image of a series is kept so.
- */
-function ruleAccounts(ctx, verdicts, tally, untouched) {
-    const { states, causes, rules: r } = tally;
-    const counts = ctx.rules.map(() => ({ series: 0, selected: 0, deleted: 0, deletedByAnotherRule: 0, kept: zeros(KEPT_LABELS.length) }));
-    const { created, updated } = ctx.index;
-    const { isDependant } = ctx.graph;
-    for (let i = 0; i < causes.length; i++) {
-        if (isDependant[i])
-            continue;
-        const base = i * r;
-        const deleted = verdicts.deleted[i] === 1;
-        const cause = causes[i];
-        const unreadableTime = isUnreadableTime(created[i]) || isUnreadableTime(updated[i]);
-        for (let k = 0; k < r; k++) {
-            const state = states[base + k];
-            if (state === RuleState.Outside)
-                continue;
-            const c = counts[k];
-            c.series++;
-            if (state === RuleState.Selected)
-                c.selected++;
-            if (untouched !== undefined)
-                c.kept[Kept.Untouched]++;
-            else if (deleted) {
-                if (state === RuleState.Selected)
-                    c.deleted++;
-                else
-                    c.deletedByAnotherRule++;
-            }
-            else
-                c.kept[keptCode(state, cause, unreadableTime)]++;
-        }
-    }
-    return ctx.rules.map((rule, k) => {
-        const c = counts[k];
-        const account = {
-            rule: rule.name,
-            series: c.series,
-            selected: c.selected,
-            deleted: c.deleted,
-            keptBy: keptBy(c.kept),
-            ...(c.deletedByAnotherRule > 0 && { deletedByAnotherRule: c.deletedByAnotherRule }),
-            ...(tally.stages.alsoTagged[k] > 0 && { alsoTagged: tally.stages.alsoTagged[k] })
-        };
-        const why = untouched ?? (c.selected === 0 ? whyNothing(ctx, rule, k, tally, c) : undefined);
-        return why === undefined ? account : { ...account, whyNothing: why };
-    });
-}
-// ---------------------------------------------------------------- why a rule selects nothing
-function globList(globs) {
-    return globs.join(', ');
-}
-function accounts_plural(n, noun) {
-    return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-/** "a, b and c". */
-function listed(parts) {
-    return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
-}
-function whyNothing(ctx, compiled, k, tally, c) {
-    return c.series === 0 ? whyEmptySeries(ctx, compiled, k, tally) : whyAllKept(ctx, compiled, tally, k, c);
-}
-/** The first condition that no image passes, in the order the planner tests them. */
-function whyEmptySeries(ctx, compiled, k, tally) {
-    const { match } = compiled.rule;
-    const name = ctx.ref.name;
-    const noun = ctx.isContainer ? 'image' : 'version';
-    const stages = tally.stages;
-    let images = 0;
-    for (let i = 0; i < ctx.graph.isDependant.length; i++)
-        if (!ctx.graph.isDependant[i])
-            images++;
-    if (images === 0)
-        return `${name} has no ${noun}s`;
-    if (stages.named[k] === 0 && match.untagged) {
-        return match.versions ? `no untagged image of ${name} has a digest matching ${globList(match.versions)}` : `no image of ${name} is untagged`;
-    }
-    if (stages.named[k] === 0 && match.versions && !match.tags) {
-        return `no ${noun} of ${name} has a ${ctx.isContainer ? 'digest' : 'name'} matching ${globList(match.versions)}`;
-    }
-    if (match.tags && stages.tagHit[k] === 0) {
-        return `no image of ${name} has a tag matching ${globList(match.tags)}${match.versions ? ` and a digest matching ${globList(match.versions)}` : ''}`;
-    }
-    if (match.tags && stages.tagged[k] === 0)
-        return whyAlsoTagged(name, match.tags, match.withTags, stages.companionPrefix[k]);
-    if (match.broken && stages.unbroken[k] === 0)
-        return `no ${noun} of ${name} that meets the rule's other conditions is broken`;
-    if (compiled.semver && stages.withSemver[k] === 0) {
-        return ctx.isContainer
-            ? `no image of ${name} that meets the rule's other conditions has a tag that is a semantic version (such as 1.4.2 or v1.4.2)`
-            : `no version of ${name} that meets the rule's other conditions is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not)`;
-    }
-    if (compiled.semver) {
-        const range = match.semver !== undefined ? ` in the range "${match.semver}"` : '';
-        const kind = match.prerelease === undefined ? '' : ` that is ${match.prerelease ? 'a prerelease' : 'a release'}`;
-        return `no ${noun} of ${name} has a semver${range}${kind}`;
-    }
-    return `no ${noun} of ${name} meets the rule's conditions`;
-}
-/** Every image with a matching tag also carries tags the rule does not take. */
-function whyAlsoTagged(name, tags, withTags, prefix) {
-    const subject = `every image of ${name} with a tag matching ${globList(tags)}`;
-    if (typeof prefix === 'string') {
-        const key = withTags ? `add "${prefix}*" to with-tags` : `see with-tags (with-tags: ["${prefix}*"])`;
-        return `${subject} also carries a ${prefix}* tag: ${key}`;
-    }
-    return `${subject} also carries other tags, and the rule takes an image only when every tag matches (see the "kept: also tagged" reasons)`;
-}
-/** The series is not empty, yet nothing is selected: the rule's own keeps and older-than hold all of it. */
-function whyAllKept(ctx, compiled, tally, k, c) {
-    const noun = ctx.isContainer ? 'image' : 'version';
-    let latest = 0;
-    let byName = 0;
-    let young = 0;
-    const { states, rules } = tally;
-    for (let i = 0, at = k; i < tally.causes.length; i++, at += rules) {
-        const state = states[at];
-        if (state === RuleState.KeptLatest)
-            latest++;
-        else if (state === RuleState.KeptByName)
-            byName++;
-        else if (state === RuleState.TooYoung)
-            young++;
-    }
-    const olderThan = compiled.rule.match.olderThan?.text;
-    const all = c.series === 1 ? `the only ${noun} of the series` : `all ${accounts_plural(c.series, noun)} of the series`;
-    if (byName === 0 && young === 0)
-        return `keep.latest ${compiled.keepLatest} keeps ${all}`;
-    if (latest === 0 && young === 0)
-        return `keep.tags/versions keep ${all}`;
-    if (latest === 0 && byName === 0) {
-        return c.series === 1 ? `the only ${noun} of the series is not older than ${olderThan}` : `none of the ${accounts_plural(c.series, noun)} of the series is older than ${olderThan}`;
-    }
-    const parts = [
-        latest > 0 ? `keep.latest ${compiled.keepLatest} keeps ${latest}` : '',
-        byName > 0 ? `keep.tags/versions keep ${byName}` : '',
-        young > 0 ? `${young} ${young === 1 ? 'is' : 'are'} not older than ${olderThan}` : ''
-    ].filter(Boolean);
-    return `of the ${accounts_plural(c.series, noun)} of the series, ${listed(parts)}`;
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -44346,10 +44456,6 @@ function semverRange(range) {
 const EXAMPLES = 'write an npm-style range such as "<2.0.0", ">=1.2 <1.5", "1.x", "^3.1", or "*" for every version with a semver';
 /** Why `range` is not a usable range, phrased to follow the quoted range; undefined when it is one. */
 function explainInvalidRange(range) {
-    // npm's semver reads an empty alternative as "*": `>=1.0.0 ||` would select every version (contract 1.2).
-    if (range.split('||').some((alternative) => alternative.trim() === '')) {
-        return 'has an empty alternative (nothing on one side of "||"), which npm\'s semver reads as "*" (every version); remove the extra "||" or write the missing range';
-    }
     if (semverRange(range))
         return undefined;
     // Names like "1.2-SNAPSHOT" or globs like "main-*" are what match.versions is for.
@@ -44437,20 +44543,18 @@ function semverGroups(semvers, per) {
 
 
 
-
 /** Globs and ranges are compiled once per rule for the whole run, not per package or version. */
 function compileRules(policy, now) {
     return policy.rules.map((rule) => {
         const names = compilePackageNameFilter(rule.packages.names);
-        const { tags, withTags, versions, untagged, olderThan } = rule.match;
+        const { tags, versions, untagged, olderThan } = rule.match;
         const tagMatches = tags ? compileGlobs(tags) : undefined;
-        const companions = withTags ? compileGlobs(withTags) : undefined;
         return {
             name: rule.name,
             rule,
             appliesTo: (type, name) => type === rule.packages.type && names.matches(name),
-            tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches, companions)),
-            unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag) && !companions?.(tag)) : []),
+            tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches)),
+            unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag)) : []),
             seriesName: versions ? compileGlobs(versions) : undefined,
             untagged: untagged === true,
             semver: compileSemverCondition(rule.match.semver, rule.match.prerelease),
@@ -44493,26 +44597,24 @@ function selectionReason(ctx, i, compiled, facts, shared) {
     const version = ctx.index.versions[i];
     const time = rule.match.ageFrom === 'created' ? ctx.index.created : ctx.index.updated;
     const age = reasons_formatAge(time[i], ctx.nowMs);
-    // Without older-than, a selection is only explained by keep.latest: say so, and of which release line with keep.per.
+    // Without older-than, a selection is only explained by keep.latest: say so.
     const beyondLatest = rule.match.olderThan === undefined ? rule.keep.latest : undefined;
-    const group = beyondLatest !== undefined && compiled.per ? perGroupLabel(facts.semvers[i], compiled.per) : undefined;
     if (rule.match.tags)
-        return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest, group);
+        return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest);
     if (!rule.match.untagged && rule.match.versions) {
-        return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest, group);
+        return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest);
     }
     if (compiled.broken) {
         const missing = ctx.damaged.get(version.id)?.missing ?? [];
-        return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest, group);
+        return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest);
     }
     const semver = compiled.semver ? facts.semvers[i] : undefined;
     if (semver)
-        return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest, group);
-    const key = group === undefined ? age : `${age}\u0000${group}`;
-    let reason = shared.get(key);
+        return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest);
+    let reason = shared.get(age);
     if (reason === undefined) {
-        reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest, group);
-        shared.set(key, reason);
+        reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest);
+        shared.set(age, reason);
     }
     return reason;
 }
@@ -44535,8 +44637,7 @@ function keepReason(ctx, i, compiled, rank, facts) {
 const NONE = 0x3fffffff; // larger than any rule index (and a small integer for V8): "min" keeps the first rule in policy order
 /**
  * Writes the verdict of every image (dependants are left to judgeDependants). Returns notes for the
- * package (rules whose semver condition found nothing because no candidate version is semver) and
- * what each rule made of each image, for the account per rule (accounts.ts).
+ * package: rules whose semver condition found nothing because no candidate version is semver.
  */
 function judgeImages(ctx, verdicts) {
     const { versions } = ctx.index;
@@ -44559,10 +44660,6 @@ function judgeImages(ctx, verdicts) {
     const members = zeros(ctx.rules.length);
     // keep.per: each image's group number for the rules that have one (0: without semver).
     const perGroups = ctx.rules.map((rule) => (rule.per ? semverGroups(semvers, rule.per) : undefined));
-    const tally = createTally(ctx);
-    const { states, causes, stages } = tally;
-    const { named, tagHit, tagged: taggedCounts, unbroken } = stages;
-    const ruleCount = ctx.rules.length;
     // One walk over the images per age-from (newest first), evaluating every rule of that age-from on
     // each image: a million versions are read once or twice instead of once per rule.
     for (const ageFrom of ['updated', 'created']) {
@@ -44594,12 +44691,8 @@ function judgeImages(ctx, verdicts) {
                 if (version) {
                     hit = rule.keeps(version.tags, version.name) !== undefined;
                     member = !rule.untagged && (rule.seriesName === undefined || rule.seriesName(version.name));
-                    if (member)
-                        named[r]++;
                     if (member && rule.tagMatch) {
                         const tagMatch = rule.tagMatch(version.tags);
-                        if (tagMatch !== TagMatch.None)
-                            tagHit[r]++;
                         alsoTagged = tagMatch === TagMatch.Some;
                         member = tagMatch === TagMatch.Every;
                     }
@@ -44609,15 +44702,9 @@ function judgeImages(ctx, verdicts) {
                         name = versions[i].name;
                     hit = rule.keepsName !== undefined && rule.keepsName(name);
                     member = rule.tagMatch === undefined && (rule.seriesName === undefined || rule.seriesName(name));
-                    if (member)
-                        named[r]++;
                 }
-                if (member)
-                    taggedCounts[r]++;
                 if (rule.broken && broken[i] !== 1)
                     member = alsoTagged = false;
-                if (member)
-                    unbroken[r]++;
                 if (rule.semver) {
                     const semver = semvers[i];
                     if (member) {
@@ -44631,39 +44718,30 @@ function judgeImages(ctx, verdicts) {
                     else if (member)
                         members[r]++;
                 }
-                if (alsoTagged) {
-                    if (r < alsoTaggedFor[i])
-                        alsoTaggedFor[i] = r;
-                    recordAlsoTagged(stages, r, rule.unmatchedTags(version.tags));
-                }
+                if (alsoTagged && r < alsoTaggedFor[i])
+                    alsoTaggedFor[i] = r;
                 if (hit && r < keptBy[i]) {
                     keptBy[i] = r;
                     keptRank[i] = 0;
                 }
                 if (!member)
                     continue;
-                const at = i * ruleCount + r;
                 // Newest first, so the series rank is the position among members met so far (in its group).
                 const rank = ++ranks[g][perGroup ? perGroup[i] : 0];
                 if (rank <= rule.keepLatest) {
-                    states[at] = RuleState.KeptLatest;
                     if (r < keptBy[i]) {
                         keptBy[i] = r;
                         keptRank[i] = rank;
                     }
                     continue;
                 }
-                if (hit) {
-                    states[at] = RuleState.KeptByName;
+                if (hit)
                     continue;
-                }
                 if (rule.cutoffMs !== undefined && !(time[i] < rule.cutoffMs)) {
-                    states[at] = RuleState.TooYoung;
                     if (r < tooYoungFor[i])
                         tooYoungFor[i] = r;
                     continue;
                 }
-                states[at] = RuleState.Selected;
                 if (r < selectedBy[i])
                     selectedBy[i] = r;
             }
@@ -44678,33 +44756,26 @@ function judgeImages(ctx, verdicts) {
         const protectedBy = ctx.protectsNames || hasTags(ctx, i) ? ctx.protect(tagsOf(ctx, versions[i]), versions[i].name) : undefined;
         const inUse = ctx.inUse?.(versions[i]);
         if (inUse !== undefined) {
-            causes[i] = ImageCause.InUse;
             keep(verdicts, i, inUse);
         }
         else if (protectedBy) {
-            causes[i] = ImageCause.Protected;
             keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer));
         }
         else if (keptBy[i] !== NONE) {
-            causes[i] = ImageCause.KeptByRule;
             const rule = ctx.rules[keptBy[i]];
             keep(verdicts, i, keepReason(ctx, i, rule, keptRank[i], facts), rule.name);
         }
         else if (selectedBy[i] !== NONE) {
-            causes[i] = ImageCause.Selected;
             const rule = ctx.rules[selectedBy[i]];
             markDeleted(verdicts, i, selectionReason(ctx, i, rule, facts, sharedReasons[selectedBy[i]]), rule.name);
         }
         else if (tooYoungFor[i] !== NONE) {
-            causes[i] = ImageCause.TooYoung;
             // The rule that would select it once old enough: named in the summary's Rule column.
             keep(verdicts, i, tooYoungReasons[tooYoungFor[i]], ctx.rules[tooYoungFor[i]].name);
         }
         else if (alsoTaggedFor[i] !== NONE) {
-            causes[i] = ImageCause.AlsoTagged;
             const rule = ctx.rules[alsoTaggedFor[i]];
-            const otherTags = rule.unmatchedTags(versions[i].tags);
-            keep(verdicts, i, reasons.alsoTagged(otherTags, rule.name, sharedTagPrefix(otherTags), rule.rule.match.withTags !== undefined), rule.name);
+            keep(verdicts, i, reasons.alsoTagged(rule.unmatchedTags(versions[i].tags), rule.name), rule.name);
         }
         else {
             keep(verdicts, i, noRuleReason);
@@ -44712,12 +44783,9 @@ function judgeImages(ctx, verdicts) {
     }
     scratch.release(keptBy, keptRank, selectedBy, tooYoungFor, alsoTaggedFor);
     // A rule whose semver series is empty because none of its candidates is a semantic version says so.
-    const notes = ctx.rules
+    return ctx.rules
         .filter((rule, r) => rule.semver && members[r] === 0 && candidates[r] > 0 && withSemver[r] === 0)
         .map((rule) => reasons.noSemver(rule.name, ctx.key, ctx.isContainer));
-    for (let r = 0; r < ruleCount; r++)
-        stages.withSemver[r] = withSemver[r];
-    return { notes, tally };
 }
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */
 function heldBack(ctx, i) {
@@ -45190,6 +45258,39 @@ function keepUnreadableTimestamps(ctx, verdicts) {
     return dependants;
 }
 
+;// CONCATENATED MODULE: ./src/plan/view-holds.ts
+
+
+const GONE_REASON = 'kept: a later look no longer listed it (deleted by someone else meanwhile?), so it is not deleted again';
+function servedReason(tag, listedBy) {
+    return listedBy === undefined
+        ? `kept: the registry serves tag '${tag}' for it`
+        : `kept: listed by ${shortDigest(listedBy)}, which the registry serves as tag '${tag}'`;
+}
+/**
+ * Keeps the images the view holds (call after judgeImages, so that their dependants follow them)
+ * and returns the dependants it holds, to be kept by judgeDependants whatever their parents' fate.
+ */
+function keepViewHolds(ctx, verdicts, view) {
+    if (!view || (view.gone.length === 0 && view.kept.length === 0))
+        return undefined;
+    const held = new Map();
+    const gone = new Set(view.gone);
+    const kept = new Map(view.kept.map((entry) => [entry.digest, entry]));
+    const { versions } = ctx.index;
+    for (let i = 0; i < versions.length; i++) {
+        const served = kept.get(versions[i].name);
+        const reason = gone.has(versions[i].id) ? GONE_REASON : served ? servedReason(served.tag, served.listedBy) : undefined;
+        if (reason === undefined)
+            continue;
+        if (ctx.graph.isDependant[i])
+            held.set(i, reason);
+        else
+            keep(verdicts, i, reason);
+    }
+    return held.size > 0 ? held : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/plan/planner.ts
 // The planner: policy, inventories and "now" in, plan out. Pure: no I/O, no clock, no environment;
 // the same input always gives the same plan, whatever the order of versions and references.
@@ -45239,22 +45340,27 @@ function planPackage(policy, allRules, protect, inUse, inventory, nowMs, scratch
             ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
             : undefined;
     if (untouched) {
-        // The rules are still judged, for the account: what each would have taken, all of it kept.
-        const { tally } = judgeImages(ctx, verdicts);
         for (let i = 0; i < index.versions.length; i++)
             keep(verdicts, i, untouched.reason);
-        const accounts = ruleAccounts(ctx, verdicts, tally, untouched.warning);
-        const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning, accounts };
+        const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning };
         return { plan, groups: { groups: [], times: [] } };
     }
-    const { notes, tally } = judgeImages(ctx, verdicts);
-    const keptDependants = keepUnreadableTimestamps(ctx, verdicts);
+    const notes = judgeImages(ctx, verdicts);
+    const keptDependants = mergeHolds(keepUnreadableTimestamps(ctx, verdicts), keepViewHolds(ctx, verdicts, inventory.view));
     judgeDependants(ctx, verdicts, keptDependants);
     const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion, keptDependants);
     const perImage = buildGroups(ctx, verdicts);
     const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage;
-    const accounts = ruleAccounts(ctx, verdicts, tally);
-    return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }), accounts }, groups };
+    return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }) }, groups };
+}
+/** Dependants kept whatever their parents' fate, from two sources (the first reason wins). */
+function mergeHolds(a, b) {
+    if (!a || !b)
+        return a ?? b;
+    const merged = new Map(b);
+    for (const [i, reason] of a)
+        merged.set(i, reason);
+    return merged;
 }
 /** Every version, newest first (created_at, then id); dependants carry what they belong to. */
 function versionPlans(index, graph, verdicts) {
@@ -45322,56 +45428,7 @@ function dependantPlan(index, graph, verdicts, i, shared) {
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./policies/policy.schema.json
-const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \\"!\\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan\'s reasons.","type":"string","pattern":"\\\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \\"!\\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \\"!\\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \\"!\\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule\'s series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \\"kept: also tagged latest\\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action\'s commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version\'s semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version\'s semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\\\S","patternErrorMessage":"An npm-style range such as \\"<2.0.0\\", \\"1.x\\", \\"^3.1\\" or \\"*\\"."},"prerelease":{"description":"`true`: the version\'s semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule\'s series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}}');
-;// CONCATENATED MODULE: ./src/policy/regex-like.ts
-// Tag and name patterns are globs, but authors used to regular expressions write `^pr-\d+$`, which
-// as a glob matches only that literal text: selects nothing, or protects nothing. Contract 1.2: such
-// a glob is a warning (the run goes on; a glob may really contain these characters).
-/**
- * What makes `glob` look like a regular expression, or undefined when it reads as a glob: it starts
- * with `^`, ends with `$`, or contains `\d`, `\w`, `\s`, `.+`, or a `.*` not preceded by `*`
- * (`*.*.*` is a fine glob). A `.*` after a letter or digit is read as a glob too: `1.*`, `v2.1.*`,
- * `*-rc.*`, `com.acme.*` are how globs name a dotted prefix (the contract's own examples use
- * `1.*`), while regular expressions put `.*` after a separator or at the start (`pr-.*`, `.*-SNAPSHOT`).
- */
-function regexLikeness(glob) {
-    const text = glob.startsWith('!') ? glob.slice(1) : glob;
-    if (text.startsWith('^'))
-        return 'starts with "^"';
-    if (text.endsWith('$'))
-        return 'ends with "$"';
-    const escape = /\\[dws]/.exec(text);
-    if (escape)
-        return `contains "${escape[0]}"`;
-    if (text.includes('.+'))
-        return 'contains ".+"';
-    for (let at = text.indexOf('.*'); at >= 0; at = text.indexOf('.*', at + 1)) {
-        const before = at > 0 ? text[at - 1] : '';
-        if (before !== '*' && !/[A-Za-z0-9]/.test(before))
-            return 'contains ".*"';
-    }
-    return undefined;
-}
-/** The glob the author probably meant (`^pr-\d+$` → `pr-*`), or undefined when no simple one is. */
-function globFromRegex(glob) {
-    const negated = glob.startsWith('!');
-    let text = negated ? glob.slice(1) : glob;
-    // A regular expression anchored at the start only matches any text after it: `^pr-` is `pr-*`.
-    const openEnded = text.startsWith('^') && !text.endsWith('$');
-    text = text.replace(/^\^/, '').replace(/\$$/, '');
-    text = text
-        .replace(/(?:\\[dws]|\[[^\]]*\]|\.)[+*]/g, '*')
-        .replace(/\\[dws]/g, '?')
-        .replace(/\\\./g, '.')
-        .replace(/\*{2,}/g, '*');
-    if (openEnded && !text.endsWith('*'))
-        text += '*';
-    if (text === '' || /[\\()|{}+]/.test(text))
-        return undefined;
-    const suggestion = negated ? `!${text}` : text;
-    return suggestion === glob ? undefined : suggestion;
-}
-
+const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \\"!\\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan\'s reasons.","type":"string","pattern":"\\\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \\"!\\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \\"!\\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \\"!\\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule\'s series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \\"kept: also tagged latest\\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version\'s semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version\'s semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\\\S","patternErrorMessage":"An npm-style range such as \\"<2.0.0\\", \\"1.x\\", \\"^3.1\\" or \\"*\\"."},"prerelease":{"description":"`true`: the version\'s semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule\'s series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}}');
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
 var ucs2length = __nccwpck_require__(6214);
 ;// CONCATENATED MODULE: ./src/policy/policy-validator.generated.js
@@ -45382,7 +45439,7 @@ var ucs2length = __nccwpck_require__(6214);
 "use strict";
 const validate = validate10;
 /* harmony default export */ const policy_validator_generated = ((/* unused pure expression or super */ null && (validate10)));
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action's commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
 const pattern0 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$", "u");
 const pattern2 = new RegExp("^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))", "u");
 const schema12 = {"type":"array","items":{"$ref":"#/definitions/glob"}};
@@ -45445,12 +45502,11 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action's commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
+const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
 const schema17 = {"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."};
 const pattern3 = new RegExp("\\S", "u");
 const pattern4 = new RegExp("^(?:[^!]|![^!])", "u");
 const pattern7 = new RegExp("^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$", "u");
-const func4 = Object.prototype.hasOwnProperty;
 const schema15 = {"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -45705,7 +45761,7 @@ if(data.match !== undefined){
 let data5 = data.match;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key2 in data5){
-if(!(func4.call(schema14.properties.match.properties, key2))){
+if(!((((((((key2 === "tags") || (key2 === "versions")) || (key2 === "untagged")) || (key2 === "semver")) || (key2 === "prerelease")) || (key2 === "broken")) || (key2 === "older-than")) || (key2 === "age-from"))){
 const err15 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.match,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -45722,12 +45778,6 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
-if(data5["with-tags"] !== undefined){
-if(!(validate15(data5["with-tags"], {instancePath:instancePath+"/match/with-tags",parentData:data5,parentDataProperty:"with-tags",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
-}
-}
 if(data5.versions !== undefined){
 if(!(validate15(data5.versions, {instancePath:instancePath+"/match/versions",parentData:data5,parentDataProperty:"versions",rootData}))){
 vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
@@ -45735,9 +45785,9 @@ errors = vErrors.length;
 }
 }
 if(data5.untagged !== undefined){
-let data9 = data5.untagged;
-if(typeof data9 !== "boolean"){
-const err16 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.untagged.type,parentSchema:schema14.properties.match.properties.untagged,data:data9};
+let data8 = data5.untagged;
+if(typeof data8 !== "boolean"){
+const err16 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.untagged.type,parentSchema:schema14.properties.match.properties.untagged,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -45746,8 +45796,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(true !== data9){
-const err17 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.untagged,data:data9};
+if(true !== data8){
+const err17 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.untagged,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -45758,10 +45808,10 @@ errors++;
 }
 }
 if(data5.semver !== undefined){
-let data10 = data5.semver;
-if(typeof data10 === "string"){
-if(func2(data10) < 1){
-const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data10};
+let data9 = data5.semver;
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -45770,8 +45820,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern3.test(data10)){
-const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data10};
+if(!pattern3.test(data9)){
+const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -45782,7 +45832,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data10};
+const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -45793,9 +45843,9 @@ errors++;
 }
 }
 if(data5.prerelease !== undefined){
-let data11 = data5.prerelease;
-if(typeof data11 !== "boolean"){
-const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data11};
+let data10 = data5.prerelease;
+if(typeof data10 !== "boolean"){
+const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -45806,9 +45856,9 @@ errors++;
 }
 }
 if(data5.broken !== undefined){
-let data12 = data5.broken;
-if(typeof data12 !== "boolean"){
-const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data12};
+let data11 = data5.broken;
+if(typeof data11 !== "boolean"){
+const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -45817,8 +45867,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(true !== data12){
-const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data12};
+if(true !== data11){
+const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -45829,10 +45879,10 @@ errors++;
 }
 }
 if(data5["older-than"] !== undefined){
-let data13 = data5["older-than"];
-if(typeof data13 === "string"){
-if(!pattern7.test(data13)){
-const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data13};
+let data12 = data5["older-than"];
+if(typeof data12 === "string"){
+if(!pattern7.test(data12)){
+const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data12};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -45843,7 +45893,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data13};
+const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -45854,9 +45904,9 @@ errors++;
 }
 }
 if(data5["age-from"] !== undefined){
-let data14 = data5["age-from"];
-if(typeof data14 !== "string"){
-const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data14};
+let data13 = data5["age-from"];
+if(typeof data13 !== "string"){
+const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -45865,8 +45915,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!((data14 === "updated") || (data14 === "created"))){
-const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data14};
+if(!((data13 === "updated") || (data13 === "created"))){
+const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -45889,11 +45939,11 @@ errors++;
 }
 }
 if(data.keep !== undefined){
-let data15 = data.keep;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key3 in data15){
+let data14 = data.keep;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key3 in data14){
 if(!((((key3 === "latest") || (key3 === "per")) || (key3 === "tags")) || (key3 === "versions"))){
-const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data15};
+const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -45903,10 +45953,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data15.latest !== undefined){
-let data16 = data15.latest;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data16};
+if(data14.latest !== undefined){
+let data15 = data14.latest;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data15};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -45915,9 +45965,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 0 || isNaN(data16)){
-const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data16};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 0 || isNaN(data15)){
+const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data15};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -45928,10 +45978,10 @@ errors++;
 }
 }
 }
-if(data15.per !== undefined){
-let data17 = data15.per;
-if(typeof data17 !== "string"){
-const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data17};
+if(data14.per !== undefined){
+let data16 = data14.per;
+if(typeof data16 !== "string"){
+const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data16};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -45940,8 +45990,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data17 === "major") || (data17 === "minor"))){
-const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data17};
+if(!((data16 === "major") || (data16 === "minor"))){
+const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -45951,21 +46001,21 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data15.tags !== undefined){
-if(!(validate11(data15.tags, {instancePath:instancePath+"/keep/tags",parentData:data15,parentDataProperty:"tags",rootData}))){
+if(data14.tags !== undefined){
+if(!(validate11(data14.tags, {instancePath:instancePath+"/keep/tags",parentData:data14,parentDataProperty:"tags",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
-if(data15.versions !== undefined){
-if(!(validate11(data15.versions, {instancePath:instancePath+"/keep/versions",parentData:data15,parentDataProperty:"versions",rootData}))){
+if(data14.versions !== undefined){
+if(!(validate11(data14.versions, {instancePath:instancePath+"/keep/versions",parentData:data14,parentDataProperty:"versions",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data15};
+const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -46415,7 +46465,6 @@ async function readPolicySource(input, workspaceDir) {
 
 
 
-
 // The schema compiled by Ajv at build time (scripts/generate-policy-validator.ts): no compiling at start-up.
 
 
@@ -46554,11 +46603,9 @@ const EXPECTED = {
     'rules.*.packages.type': `one of ${PACKAGE_TYPES.join(', ')}`,
     'rules.*.packages.names': 'a list of at least one package name or glob',
     'rules.*.packages.names.*': 'a package name or glob, with at most one leading "!" to exclude',
-    'rules.*.match': 'a mapping with tags, with-tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
+    'rules.*.match': 'a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
     'rules.*.match.tags': 'a list of at least one tag glob',
     'rules.*.match.tags.*': TAG_GLOB,
-    'rules.*.match.with-tags': 'a list of at least one tag glob, such as ["sha-*"] for commit tags',
-    'rules.*.match.with-tags.*': 'a tag glob such as sha-*',
     'rules.*.match.versions': 'a list of at least one version glob',
     'rules.*.match.versions.*': VERSION_GLOB,
     'rules.*.match.untagged': 'true (to match tagged versions use tags)',
@@ -46643,10 +46690,6 @@ function valueMessage(error, segments, written) {
     const expected = expectedAt(segments);
     if (error.keyword === 'type' && value === null)
         return `${prefix(segments)}is empty; it must be ${expected}`;
-    // `older-than: 14`: YAML reads a number; say which duration to write rather than to quote it.
-    const unitless = place === 'rules.*.match.older-than' && typeof value === 'number' ? missingUnitHint(String(value)) : undefined;
-    if (unitless)
-        return `${prefix(segments)}must be ${expected}, not the number ${String(value)}: ${unitless}`;
     if (error.keyword === 'pattern' && typeof value === 'string') {
         if (place === 'rules.*.match.older-than')
             return `${prefix(segments)}${quote(value)} ${explainInvalidDuration(value)}`;
@@ -46715,30 +46758,12 @@ function ruleProblems(rule, index, document) {
         const message = `${prefix(at('match', 'untagged'))}cannot be combined with tags: an untagged version has no tags to match; remove one of them`;
         problems.push(problemAt(at('match', 'untagged'), message, document.keyAt(at('match'), 'untagged')));
     }
-    if (match['with-tags'] && !match.tags && packages.type === 'container') {
-        const message = `${prefix(at('match', 'with-tags'))}lists tags a version may carry beside those matching tags, but this rule has no tags, and with-tags never selects alone; ` +
-            'add tags (e.g. tags: ["pr-42"] with with-tags: ["sha-*"]), or remove with-tags';
-        problems.push(problemAt(at('match', 'with-tags'), message, document.keyAt(at('match'), 'with-tags')));
-    }
-    if (match.untagged && packages.type === 'container') {
-        // An untagged image has no tag, hence no semver: the rule would select nothing (contract 1.2).
-        for (const key of ['semver', 'prerelease']) {
-            if (match[key] === undefined)
-                continue;
-            const message = `${prefix(at('match', key))}cannot be combined with untagged: true: a version's semver is read from its tags, and an untagged version has none, so this rule would select nothing; remove one of them`;
-            problems.push(problemAt(at('match', key), message, document.keyAt(at('match'), key)));
-        }
-    }
     if (packages.type !== 'container') {
         // Tags are for containers only (contract 1.1): say what selects or keeps these versions instead.
         const noTags = `${packages.type} versions have no tags (only container versions do)`;
         if (match.tags) {
             const message = `${prefix(at('match', 'tags'))}${noTags}, so this rule could never match; select versions by name with match.versions (e.g. versions: ["*-beta*"]) or by semver with match.semver`;
             problems.push(problemAt(at('match', 'tags'), message, document.keyAt(at('match'), 'tags')));
-        }
-        if (match['with-tags']) {
-            const message = `${prefix(at('match', 'with-tags'))}${noTags}, so there are no companion tags to allow; remove with-tags and select versions by name with match.versions or by semver with match.semver`;
-            problems.push(problemAt(at('match', 'with-tags'), message, document.keyAt(at('match'), 'with-tags')));
         }
         if (match.untagged) {
             const message = `${prefix(at('match', 'untagged'))}${noTags}, so untagged: true would select every version, releases included; ` +
@@ -46787,39 +46812,9 @@ function semanticProblems(raw, document) {
     });
     return problems;
 }
-/** Every tag or name glob of the policy, with its path (protect.in-use holds file globs: not these). */
-function namedGlobs(raw) {
-    const found = [];
-    const add = (globs, ...segments) => {
-        globs?.forEach((glob, i) => found.push({ segments: [...segments, i], glob }));
-    };
-    add(raw.protect?.tags, 'protect', 'tags');
-    add(raw.protect?.versions, 'protect', 'versions');
-    raw.rules.forEach((rule, r) => {
-        add(rule.packages.names, 'rules', r, 'packages', 'names');
-        add(rule.match?.tags, 'rules', r, 'match', 'tags');
-        add(rule.match?.['with-tags'], 'rules', r, 'match', 'with-tags');
-        add(rule.match?.versions, 'rules', r, 'match', 'versions');
-        add(rule.keep?.tags, 'rules', r, 'keep', 'tags');
-        add(rule.keep?.versions, 'rules', r, 'keep', 'versions');
-    });
-    return found;
-}
-/** A glob written as a regular expression (`^pr-\d+$`) matches only its literal text. */
-function regexLikeWarnings(raw, document) {
-    return namedGlobs(raw).flatMap(({ segments, glob }) => {
-        const why = regexLikeness(glob);
-        if (!why)
-            return [];
-        const suggestion = globFromRegex(glob);
-        const message = `${prefix(segments)}${quote(glob)} looks like a regular expression (it ${why}), but it is read as a glob (* matches any text, ? one character; ^, $, \\ and . are plain characters), ` +
-            `so it will not match what the regular expression would; ${suggestion ? `did you mean ${quote(suggestion)}?` : 'write a glob such as pr-* or v1.*'}`;
-        return [problemAt(segments, message, document.valueAt(segments))];
-    });
-}
 /** Valid, but protecting or selecting nothing: reported as warnings, the run goes on. */
 function policyWarnings(raw, document) {
-    const warnings = regexLikeWarnings(raw, document);
+    const warnings = [];
     const protectedTags = raw.protect?.tags ?? [];
     if (protectedTags.length > 0 && !raw.rules.some((rule) => rule.packages.type === 'container')) {
         const segments = ['protect', 'tags'];
@@ -46827,7 +46822,7 @@ function policyWarnings(raw, document) {
             'protect versions by name with protect.versions (e.g. versions: ["1.*"]), or remove protect.tags';
         warnings.push(problemAt(segments, message, document.keyAt(['protect'], 'tags')));
     }
-    return warnings.sort(byPosition);
+    return warnings;
 }
 // ---------------------------------------------------------------- normalization
 function normalizeRule(rule) {
@@ -46838,7 +46833,6 @@ function normalizeRule(rule) {
         packages: { type: rule.packages.type, names: [...rule.packages.names] },
         match: {
             ...(match.tags && { tags: [...match.tags] }),
-            ...(match['with-tags'] && { withTags: [...match['with-tags']] }),
             ...(match.versions && { versions: [...match.versions] }),
             ...(match.untagged && { untagged: true }),
             ...(match.semver !== undefined && { semver: match.semver }),
@@ -47490,6 +47484,10 @@ function proxyAwareFetch() {
 
 /** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** (1.2) A tags list larger than this (all its pages together) leaves the package untouched. */
+const MAX_TAGS_LIST_BYTES = 32 * 1024 * 1024;
+/** Pages of one tags list followed at most: a registry whose Link never ends must not hold the run. */
+const MAX_TAGS_LIST_PAGES = 1000;
 /** A token service answers a few hundred bytes of JSON. */
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 /** Answers about the credentials themselves, which asking again would not change. */
@@ -47497,7 +47495,7 @@ const PERMANENT_REFUSALS = new Set(['UNAUTHORIZED', 'DENIED', 'TOKEN_INVALID']);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 class RegistryClient {
     options;
-    stats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0 };
+    stats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, tagsListReads: 0, retries: 0 };
     base;
     http;
     onSecret;
@@ -47529,7 +47527,7 @@ class RegistryClient {
             timeoutMs: options.timeoutMs ?? 20_000,
             fetch: options.fetch ?? proxyAwareFetch(),
             sleep: options.sleep ?? sleep,
-            onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
+            onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : kind === 'token' ? this.stats.tokenRequests++ : undefined),
             onRetry: () => this.stats.retries++
         });
     }
@@ -47588,13 +47586,80 @@ class RegistryClient {
     async readWithin(repo, reference, budget) {
         // Not encoded: the repository's slashes are path separators, and both grammars are URL-safe.
         const url = new URL(`v2/${repo}/manifests/${reference}`, this.base).toString();
-        const get = (target, headers, kind, maxBodyBytes) => this.http.get(target, headers, { kind, maxBodyBytes, budget });
+        const answer = await this.authorizedGet(repo, url, 'manifest', MAX_MANIFEST_BYTES, budget);
+        if (answer.status !== 200) {
+            const failure = this.manifestFailure(answer, repo, reference);
+            throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
+        }
+        this.access.set(repo, { authorized: true });
+        this.stats.manifestReads++;
+        return this.interpret(answer, reference);
+    }
+    /**
+     * (1.2) Every tag the registry serves for `repository` (`GET /v2/<name>/tags/list`), following the
+     * OCI distribution spec's pagination (`n`/`last`, a Link header naming the next page). The
+     * answers together may hold at most MAX_TAGS_LIST_BYTES: a larger list is refused (the caller
+     * leaves the package untouched), never held whole.
+     */
+    async listTags(repository) {
+        const repo = repository.toLowerCase();
+        if (!(0,names/* isValidRepository */.d)(repo))
+            throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID');
+        let giveUp = this.giveUp.get(repo);
+        if (!giveUp)
+            this.giveUp.set(repo, (giveUp = new AbortController()));
+        const first = this.firstRead.get(repo);
+        if (first)
+            await first;
+        const listing = this.listTagsWithin(repo, giveUp);
+        if (!first)
+            this.firstRead.set(repo, listing.catch(() => undefined));
+        return listing;
+    }
+    async listTagsWithin(repo, giveUp) {
+        const tags = [];
+        let url = new URL(`v2/${repo}/tags/list`, this.base).toString();
+        let spent = 0;
+        for (let page = 0; url !== undefined; page++) {
+            if (page >= MAX_TAGS_LIST_PAGES)
+                throw new RegistryError(`${this.host}/${repo}: the tags list did not end after ${MAX_TAGS_LIST_PAGES} pages`, 'TAGS_LIST_TOO_LONG');
+            const budget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal };
+            const answer = await this.authorizedGet(repo, url, 'tags', MAX_TAGS_LIST_BYTES - spent, budget);
+            if (answer.status !== 200) {
+                const failure = this.tagsListFailure(answer, repo);
+                throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
+            }
+            this.access.set(repo, { authorized: true });
+            spent += answer.body.length;
+            this.stats.tagsListReads++;
+            tags.push(...parseTagsList(answer.body, `${this.host}/${repo}`));
+            url = nextPageUrl(answer.headers.get('link'), url);
+        }
+        return [...new Set(tags)];
+    }
+    tagsListFailure(answer, repo) {
+        const detail = registryErrorDetail(answer.body);
+        const status = answer.status;
+        if (status === 401)
+            return new RegistryError(pullAdvice(repo, this.host, 'the registry refused the token it issued (401)'), 'UNAUTHORIZED', status);
+        if (status === 403)
+            return new RegistryError(pullAdvice(repo, this.host, `the registry answered 403${detail.code ? ` ${detail.code}` : ''}`), 'DENIED', status);
+        if (status === 404)
+            return new RegistryError(`${this.host}/${repo} has no tags list (404 ${detail.code ?? 'NOT_FOUND'})`, detail.code === 'NAME_UNKNOWN' ? 'NAME_UNKNOWN' : 'NOT_FOUND', status);
+        return this.failure(answer, this.host);
+    }
+    /**
+     * A GET of `url` in `repo` with the registry's 401 challenge → token → bearer flow (tokens cached
+     * per scope): the answer to the authorized request, whatever its status.
+     */
+    async authorizedGet(repo, url, kind, maxBodyBytes, budget) {
+        const get = (target, headers, what, maxBytes) => this.http.get(target, headers, { kind: what, maxBodyBytes: maxBytes, budget });
         let key = this.keyOfRepository.get(repo);
         const cached = key === undefined ? undefined : this.tokens.get(key);
         if (cached?.refusal)
             throw this.accessFailed(repo, cached.refusal);
         let authorization = await cached?.pending.catch(() => undefined);
-        let answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES);
+        let answer = await get(url, this.headers(authorization), kind, maxBodyBytes);
         if (answer.status === 401) {
             const challenge = parseChallenge(answer.headers.get('www-authenticate'));
             if (!challenge) {
@@ -47612,15 +47677,9 @@ class RegistryClient {
                 throw error instanceof RegistryError ? this.accessFailed(repo, error) : error;
             }
             this.access.set(repo, { authorized: true });
-            answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES);
+            answer = await get(url, this.headers(authorization), kind, maxBodyBytes);
         }
-        if (answer.status !== 200) {
-            const failure = this.manifestFailure(answer, repo, reference);
-            throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
-        }
-        this.access.set(repo, { authorized: true });
-        this.stats.manifestReads++;
-        return this.interpret(answer, reference);
+        return answer;
     }
     /** Records a failed authorization of `repo` (unless the registry let it in before) and returns the error to throw. */
     accessFailed(repo, error) {
@@ -47764,6 +47823,33 @@ class RegistryClient {
 }
 function digestOf(bytes, algorithm) {
     return `${algorithm}:${(0,external_node_crypto_.createHash)(algorithm).update(bytes).digest('hex')}`;
+}
+/** The tag names of one tags-list answer (`{"name": ..., "tags": [...]}`; `tags` may be null when there are none). */
+function parseTagsList(body, where) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body.toString('utf8'));
+    }
+    catch {
+        throw new RegistryError(`${where}: the tags list is not JSON`, 'TAGS_LIST_INVALID');
+    }
+    const tags = parsed?.tags;
+    if (tags === null || tags === undefined)
+        return [];
+    if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string'))
+        throw new RegistryError(`${where}: the tags list has no list of tags`, 'TAGS_LIST_INVALID');
+    return tags;
+}
+/** The URL of `rel="next"` in a Link header (relative to the page it came with), or undefined on the last page. */
+function nextPageUrl(link, current) {
+    if (!link)
+        return undefined;
+    for (const part of link.split(',')) {
+        const match = /<([^>]+)>\s*;.*rel="?next"?/.exec(part);
+        if (match)
+            return new URL(match[1], current).toString();
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/report/run-report.ts
@@ -48045,7 +48131,7 @@ class ReferenceFinder {
             if (finding)
                 findings.push(finding);
         }
-        return dedupe(findings).sort((a, b) => a.line - b.line);
+        return in_use_dedupe(findings).sort((a, b) => a.line - b.line);
     }
     fromMatch(match, text, file, line) {
         const [written, rawName, colon, tag, digest] = match;
@@ -48135,7 +48221,7 @@ function scalarText(node) {
         return undefined;
     return typeof node.source === 'string' ? node.source : String(node.value);
 }
-function dedupe(findings) {
+function in_use_dedupe(findings) {
     const seen = new Set();
     return findings.filter((f) => {
         const key = `${f.line}\u0000${f.package}\u0000${f.tag ?? ''}\u0000${f.digest ?? ''}\u0000${f.unresolved ? 1 : 0}`;
@@ -48317,6 +48403,8 @@ async function writeProblemsSummary(problems, file) {
 
 
 
+
+
 /** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
 function watchForCancellation() {
     let requested = false;
@@ -48400,7 +48488,9 @@ async function runRetention(settings, startedAt) {
             listing.advance();
             if (pkg.type === 'container')
                 reader.prefetch((0,names/* registryRepository */.q3)(pkg.owner, pkg.name), versions);
-        });
+        }, registry);
+        // (1.2) Tags the registry serves that no listed version carries: resolved, and kept with what they list.
+        result.packages = await Promise.all(result.packages.map(async (pkg) => (pkg.package.type === 'container' ? (await resolveServedTags(pkg, reader)).inventory : pkg)));
         const graphs = await buildImageGraphs(result.packages, { reader, keptVersions });
         // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
         const registryUnusable = registry.unusableMessage();
@@ -48461,6 +48551,7 @@ async function runRetention(settings, startedAt) {
             'registry manifest reads': registry.stats.manifestReads,
             'manifests from the cache': manifestCache.served,
             'registry token requests': registry.stats.tokenRequests,
+            'registry tags list pages': registry.stats.tagsListReads,
             'secondary-limit refusals': client.secondaryLimitRefusals
         }
     });
@@ -48470,7 +48561,9 @@ async function runRetention(settings, startedAt) {
     if (!settings.dryRun) {
         const cancellation = watchForCancellation();
         try {
-            execution = await core/* group */.Os('Delete', () => executePlan(plan, api, { log: line => core/* info */.pq(line), stopRequested: cancellation.requested }));
+            // (1.2) Deletions of one package lasting over 60 s look again before going on.
+            const relooks = new DeletionRelooks(inventory.packages, { api, tags: registry, reader, policy, log: line => core/* info */.pq(line) });
+            execution = await core/* group */.Os('Delete', () => executePlan(plan, api, { log: line => core/* info */.pq(line), stopRequested: cancellation.requested, beforeGroup: group => relooks.heldBack(group) }));
         }
         finally {
             cancellation.dispose();

@@ -120,6 +120,36 @@ export interface PackageInventory {
   listingProblem?: string
   /** (1.1) Images found broken before this run: an index listing platform manifests absent from the package. */
   damaged?: DamagedImage[]
+  /** (1.2) What the looks at the package saw beyond `versions` (which hold every tag any look showed): see PackageView. */
+  view?: PackageView
+}
+
+/**
+ * (1.2) A package's view: the union of its looks (passes over the pages, closing looks at page 1,
+ * the registry's tags list). `versions` already holds every version any look showed, each with
+ * every tag it was seen with; this says what else the planner must respect.
+ */
+export interface PackageView {
+  /** The looks taken, in order, for the log ("pass 1: 3 pages", "page 1", "tags list: 12 tags"). */
+  looks: string[]
+  /** Versions a later look no longer showed (another actor deleted them): never deleted, they still protect what they list. */
+  gone: number[]
+  /** Versions first seen in a later look (pushed meanwhile, or missed by a shifted page). */
+  added: number[]
+  /** Versions seen with different tags by different looks (judged with all of them). */
+  retagged: number[]
+  /** Tags the registry serves that no version of the view carries: resolved before planning (see `kept`). */
+  servedOnly: string[]
+  /** Digests a served tag names, and what those manifests list: kept whatever the rules say. */
+  kept: KeptDigest[]
+}
+
+/** (1.2) A digest kept because a tag the registry serves names it (`tag`), or names what lists it (`listedBy`). */
+export interface KeptDigest {
+  digest: string
+  tag: string
+  /** The digest of the manifest (named by `tag`) that lists this one; absent when the tag names it itself. */
+  listedBy?: string
 }
 
 /** (1.1) An image (an index, not a referrers-tag index) listing platform manifests the package no longer has. */

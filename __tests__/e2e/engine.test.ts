@@ -130,8 +130,9 @@ describe('dry run (the default)', () => {
     const result = await run({})
     expect(result.exitCode).toBe(0)
     const pages = fake.requests.filter(r => r.path.endsWith('/packages/npm/lib/versions'))
-    expect(pages.map(r => r.query.per_page)).toEqual(['100', '100', '100'])
-    expect(pages.map(r => r.query.page).sort()).toEqual(['1', '2', '3'])
+    // One pass, then page 1 again: the closing look (contract 1.2).
+    expect(pages.map(r => r.query.per_page)).toEqual(['100', '100', '100', '100'])
+    expect(pages.map(r => r.query.page).sort()).toEqual(['1', '1', '2', '3'])
     expect(fake.requests.filter(r => /\/versions\/\d+$/.test(r.path))).toEqual([])
     expect(result.outputs['planned-count']).toBe('249')
   })

@@ -83,7 +83,7 @@ function packageHtmlUrl(pkg: StoredPackage): string {
 }
 
 /** package. GitHub's schema only knows public|private; an internal package is reported as held. */
-export function packageBody(pkg: StoredPackage, activeCount: number, api: string): Record<string, unknown> {
+export function packageBody(pkg: StoredPackage, activeCount: number | undefined, api: string): Record<string, unknown> {
   const created = pkg.versions.map((v) => v.createdAt).sort()
   const updated = pkg.versions.map((v) => v.updatedAt).sort()
   return {
@@ -91,7 +91,7 @@ export function packageBody(pkg: StoredPackage, activeCount: number, api: string
     name: pkg.name,
     package_type: pkg.type,
     owner: simpleUser(pkg.owner, api),
-    version_count: activeCount,
+    ...(activeCount === undefined ? {} : { version_count: activeCount }),
     visibility: pkg.visibility,
     url: packageApiUrl(pkg, api),
     created_at: created[0] ?? ACCOUNT_CREATED,

@@ -26,8 +26,8 @@
 import { Faults, type FaultOptions, type ScriptedFault } from './faults.js'
 import type { PrimaryLimitOptions, SecondaryLimitOptions } from './rate-limits.js'
 import { RestApi, type FakeTokenSeed } from './rest-api.js'
-import { PageHooks, restPackageRoutes, type PageHook } from './rest-packages.js'
-import { isRegistryPath, Registry, type BrokenImage, type RegistryOptions } from './registry.js'
+import { otherActor, PageHooks, restPackageRoutes, type OtherActor, type PageHook } from './rest-packages.js'
+import { isRegistryPath, Registry, type BrokenImage, type RegistryOptions, type TagsListHook } from './registry.js'
 import { restUserRoutes } from './rest-users.js'
 import { FakeServer, type FakeRequest, type RecordedRequest } from './server.js'
 import { FakeState, snapshotVersion, type FakeAccountSeed, type FakePackageSeed, type FakeVersion, type FakeVersionSeed } from './state.js'
@@ -36,11 +36,17 @@ export type { FaultOptions, ScriptedFault } from './faults.js'
 export type { PrimaryLimitOptions, SecondaryLimitOptions } from './rate-limits.js'
 export { peakPointsPerMinute } from './rate-limits.js'
 export type { FakeTokenSeed } from './rest-api.js'
-export type { PageHook, ServedPage } from './rest-packages.js'
-export type { BrokenImage, RegistryOptions } from './registry.js'
-export type { RecordedRequest } from './server.js'
+export type { OtherActor, PageHook, ServedPage } from './rest-packages.js'
+export type { BrokenImage, RegistryOptions, ServedTagsList, TagsListHook } from './registry.js'
+export type { FakeRequest, RecordedRequest } from './server.js'
 export type { FakeAccountSeed, FakeManifestSeed, FakePackageSeed, FakeVersion, FakeVersionSeed, PackageType, Visibility } from './state.js'
 export * from './images.js'
+
+interface RequestHook {
+  matches: (req: FakeRequest) => boolean
+  fn: (req: FakeRequest) => void
+  left: number
+}
 
 export interface FakeOptions {
   accounts: FakeAccountSeed[]
@@ -78,7 +84,8 @@ export class FakeGitHub {
     private readonly api: RestApi,
     private readonly registry: Registry,
     private readonly faults: Faults,
-    private readonly pageHooks: PageHooks
+    private readonly pageHooks: PageHooks,
+    private readonly requestHooks: RequestHook[]
   ) {}
 
   static async start(options: FakeOptions): Promise<FakeGitHub> {
@@ -87,10 +94,23 @@ export class FakeGitHub {
     const registry = new Registry(state, api, options.registry)
     const faults = new Faults(options.faults)
     const pageHooks = new PageHooks()
-    const routes = [...restUserRoutes(api, state), api.rateLimitRoute(), ...restPackageRoutes(api, state, pageHooks), ...registry.routes()]
+    const requestHooks: RequestHook[] = []
+    // Hooks that act before a request is handled (another actor at the Kth request, or before a given one).
+    const routes = [...restUserRoutes(api, state), api.rateLimitRoute(), ...restPackageRoutes(api, state, pageHooks), ...registry.routes()].map((route) => ({
+      ...route,
+      handler: (req: FakeRequest) => {
+        for (const hook of requestHooks) {
+          if (hook.left > 0 && hook.matches(req)) {
+            hook.left--
+            hook.fn(req)
+          }
+        }
+        return route.handler(req)
+      }
+    }))
     const notFound = (req: FakeRequest) => (isRegistryPath(req.path) ? registry.notFound(req) : api.notFound(req))
     const server = await FakeServer.start({ routes, notFound, faults, isRegistryPath })
-    const fake = new FakeGitHub(server, state, api, registry, faults, pageHooks)
+    const fake = new FakeGitHub(server, state, api, registry, faults, pageHooks, requestHooks)
     FakeGitHub.running.add(fake)
     return fake
   }
@@ -118,6 +138,11 @@ export class FakeGitHub {
   /** Active indexes listing a manifest that is no longer an active version of their package (pulls would fail). */
   brokenImages(): BrokenImage[] {
     return this.registry.brokenImages()
+  }
+
+  /** The active indexes of container package `name` and the digests each lists. */
+  indexes(owner: string, name: string): Array<{ id: number; tags: string[]; children: string[] }> {
+    return this.registry.indexes(`${owner}/${name}`.toLowerCase())
   }
 
   /** The routes the fake serves (method and path template), e.g. to check them against GitHub's OpenAPI description; registry routes are marked. */
@@ -185,6 +210,39 @@ export class FakeGitHub {
    */
   onPageServed(owner: string, type: string, name: string, page: number, fn: PageHook, { times = 1 }: { times?: number } = {}): void {
     this.pageHooks.add(owner, type, name, page, fn, times)
+  }
+
+  /**
+   * Play another actor when the registry's tags list of container package `name` is about to be
+   * served (it may change the package first), or serve a lagging list (`served.tags = [...]`).
+   */
+  onTagsListServed(owner: string, name: string, fn: TagsListHook, { times = 1 }: { times?: number } = {}): void {
+    this.registry.onTagsListServed(`${owner}/${name}`.toLowerCase(), fn, times)
+  }
+
+  /**
+   * What GitHub reports as the package's version_count, from the true count: a wrong one
+   * (actual => actual + 1), a lagging one (() => 12), or none at all (() => undefined).
+   */
+  setVersionCount(owner: string, type: string, name: string, count: (actual: number) => number | undefined): void {
+    const pkg = this.state.findPackage(owner, type, name)
+    if (!pkg) throw new Error(`fake GitHub: no package ${owner}/${type}/${name}`)
+    this.state.versionCounts.set(pkg, count)
+  }
+
+  /** Another actor acting on a package now (push, delete, retag, imagetools create). */
+  actor(owner: string, type: string, name: string): OtherActor {
+    const pkg = this.state.findPackage(owner, type, name)
+    if (!pkg) throw new Error(`fake GitHub: no package ${owner}/${type}/${name}`)
+    return otherActor(this.state, pkg)
+  }
+
+  /**
+   * Run `fn` right before the next `times` requests that `matches` are handled (after routing):
+   * another actor acting at a chosen moment, e.g. between the action's count and its first page.
+   */
+  beforeRequest(matches: (req: FakeRequest) => boolean, fn: (req: FakeRequest) => void, { times = 1 }: { times?: number } = {}): void {
+    this.requestHooks.push({ matches, fn, left: times })
   }
 
   resetRequests(): void {

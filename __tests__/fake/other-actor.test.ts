@@ -78,3 +78,40 @@ test('the hook may change the answer itself (odd data, a wrong Link)', async () 
     await fake.stop()
   }
 })
+
+test('imagetools create: a new tagged index over existing manifests, which the registry then serves', async () => {
+  const fake = await start(3)
+  try {
+    const index = fake.actor('acme', 'container', 'web').imagetoolsCreate([2, 3], ['release'])
+    expect(fake.versions('acme', 'container', 'web')[0]).toEqual(expect.objectContaining({ id: index.id, tags: ['release'] }))
+    const listed = fake.indexes('acme', 'web').find(i => i.id === index.id)!.children
+    const names = fake.versions('acme', 'container', 'web').map(v => v.name)
+    expect(listed).toEqual([names[2], names[1]])
+    expect(fake.brokenImages()).toEqual([])
+  } finally {
+    await fake.stop()
+  }
+})
+
+test('version_count as a test wants it: wrong, or missing', async () => {
+  const fake = await start(3)
+  try {
+    const get = async () => (await (await fetch(`${fake.url}/orgs/acme/packages/container/web`, { headers: { authorization: `token ${PAT}` } })).json()) as { version_count?: number }
+    fake.setVersionCount('acme', 'container', 'web', n => n + 1)
+    expect((await get()).version_count).toBe(4)
+    fake.setVersionCount('acme', 'container', 'web', () => undefined)
+    expect('version_count' in (await get())).toBe(false)
+  } finally {
+    await fake.stop()
+  }
+})
+
+test('beforeRequest: another actor acts before the matching request is handled', async () => {
+  const fake = await start(3)
+  try {
+    fake.beforeRequest(req => req.path.endsWith('/versions'), () => fake.actor('acme', 'container', 'web').deleteVersion(3))
+    expect((await page(fake, 1)).ids).toEqual([2, 1])
+  } finally {
+    await fake.stop()
+  }
+})

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FakeRequest, FakeResponse, Handler, Route } from './server.js'
 import type { Actor, RestApi } from './rest-api.js'
-import { mayRead } from './rest-packages.js'
+import { mayRead, otherActor, type OtherActor } from './rest-packages.js'
 import { repositoryPath, type FakeState, type StoredPackage, type StoredVersion } from './state.js'
 
 export interface RegistryOptions {
@@ -25,6 +25,13 @@ export interface BrokenImage {
   tags: string[]
   missing: string[]
 }
+
+/** A tags list about to be served: the hook may act on the package, and set `tags` to what is sent instead (a lagging list). */
+export interface ServedTagsList extends OtherActor {
+  tags?: string[]
+}
+
+export type TagsListHook = (served: ServedTagsList) => void
 
 interface Grant {
   /** Label of the GitHub token it was issued for ("anonymous" without one); recorded instead of the token. */
@@ -59,6 +66,7 @@ export class Registry {
   private readonly grants = new Map<string, Grant>()
   private readonly digestIndexes = new WeakMap<StoredVersion[], Map<string, StoredVersion>>()
   private recent: number[] = []
+  private readonly tagsHooks: Array<{ repository: string; fn: TagsListHook; left: number }> = []
 
   constructor(
     private readonly state: FakeState,
@@ -80,13 +88,68 @@ export class Registry {
       route('HEAD', MANIFEST, (req) => this.manifest(req, 'HEAD')),
       // ghcr.io refuses manifest deletion whatever the token: versions are deleted through REST.
       route('DELETE', MANIFEST, () => registryError(405, 'UNSUPPORTED', 'The operation is unsupported.')),
+      route('GET', '/v2/{name+}/tags/list', (req) => this.tagsList(req)),
       // ghcr.io does not implement the referrers API: clients must fall back to the referrers tag.
       route('GET', '/v2/{name+}/referrers/{digest}', () => notFound())
     ]
   }
 
-  /** Registry paths no route serves (blobs, tags/list, uploads…): not modelled. */
+  /**
+   * Play another actor, or a tags list that lags the REST listing: `fn` runs when the tags list of
+   * `repository` ("owner/name") is about to be served, for the next `times` servings; it may change
+   * the package (applied before the list is taken) and then edit `served.tags` (what is sent).
+   */
+  onTagsListServed(repository: string, fn: TagsListHook, times = 1): void {
+    this.tagsHooks.push({ repository, fn, left: times })
+  }
+
+  /**
+   * GET /v2/<name>/tags/list, paginated as the OCI distribution spec says: `n` tags at most after
+   * `last` (lexical order), with a Link header naming the next page when there is more.
+   */
+  private tagsList(req: FakeRequest): FakeResponse {
+    const repository = req.params.name ?? ''
+    const grant = this.bearer(req)
+    if (!grant) return challenge(req, repository)
+    if (!grant.repositories.has(repository)) return challenge(req, repository, 'insufficient_scope')
+    const pkg = this.state.containerRepository(repository)
+    if (!pkg) return registryError(404, 'NAME_UNKNOWN', 'repository name not known to registry')
+    let edit: ((tags: string[]) => string[]) | undefined
+    for (const hook of this.tagsHooks) {
+      if (hook.left <= 0 || hook.repository !== repository) continue
+      hook.left--
+      const served: ServedTagsList = { ...otherActor(this.state, pkg), tags: undefined }
+      hook.fn(served)
+      if (served.tags) {
+        const replaced = served.tags
+        edit = () => replaced
+      }
+    }
+    const all = [...new Set(this.state.versionsOf(pkg, 'active').flatMap((v) => v.tags))].sort()
+    const tags = edit ? edit(all) : all
+    const n = req.query.n === undefined ? undefined : Math.max(0, parseInt(req.query.n, 10) || 0)
+    const after = req.query.last
+    const rest = after === undefined ? tags : tags.filter((tag) => tag > after)
+    const page = n === undefined ? rest : rest.slice(0, n)
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    if (n !== undefined && rest.length > page.length && page.length > 0) {
+      headers.link = `</v2/${repository}/tags/list?n=${n}&last=${encodeURIComponent(page[page.length - 1] as string)}>; rel="next"`
+    }
+    return { status: 200, headers, body: { name: repository, tags: page } }
+  }
+
+  /** Registry paths no route serves (blobs, uploads…): not modelled. */
   readonly notFound: Handler = (req) => this.serve(req, () => notFound())
+
+  /** The active indexes of a repository ("owner/name") and the digests each lists. */
+  indexes(repository: string): Array<{ id: number; tags: string[]; children: string[] }> {
+    const pkg = this.state.containerRepository(repository)
+    if (!pkg) return []
+    return this.state
+      .versionsOf(pkg, 'active')
+      .filter((v) => v.manifest && INDEX_TYPES.has(v.manifest.mediaType))
+      .map((v) => ({ id: v.id, tags: [...v.tags], children: ((JSON.parse(v.manifest!.bytes.toString('utf8')) as { manifests?: Array<{ digest: string }> }).manifests ?? []).map((m) => m.digest) }))
+  }
 
   /** Indexes whose listed manifests are not all active versions of their package. */
   brokenImages(): BrokenImage[] {

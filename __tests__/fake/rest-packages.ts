@@ -10,14 +10,38 @@ import { PACKAGE_TYPES, snapshotVersion, type Account, type FakeState, type Fake
  * hook may act as another actor on the package (applied at once, so every later request sees it)
  * or change the response itself (odd data, a wrong Link header).
  */
-export interface ServedPage {
+export interface ServedPage extends OtherActor {
   page: number
   /** The answer about to be sent: `body` is the list of versions, `headers.link` the Link header. */
   response: FakeResponse
+}
+
+/** What another actor (a second run, a release job, a person) can do to a package at a chosen moment. */
+export interface OtherActor {
   deleteVersion(id: number): void
   pushVersion(seed: Omit<FakeVersionSeed, 'created_at'> & { created_at?: string }): FakeVersion
   /** Moves these tags to the version (as a push of them does). */
   tag(id: number, tags: string[]): void
+  /** `docker buildx imagetools create`: a new index over these existing versions, pushed with `tags`. */
+  imagetoolsCreate(childIds: number[], tags: string[]): FakeVersion
+}
+
+/** Another actor acting on `pkg`: what it does applies at once. */
+export function otherActor(state: FakeState, pkg: StoredPackage): OtherActor {
+  const version = (id: number) => {
+    const found = state.findVersion(pkg, id)
+    if (!found || found.deletedAt) throw new Error(`fake GitHub: ${pkg.name} has no active version ${id}`)
+    return found
+  }
+  return {
+    deleteVersion: (id) => {
+      const refusal = state.deleteVersion(pkg, version(id))
+      if (refusal) throw new Error(`fake GitHub: the other actor could not delete ${id}: ${refusal}`)
+    },
+    pushVersion: (seed) => snapshotVersion(state.pushVersion(pkg, seed)),
+    tag: (id, tags) => state.tag(pkg, version(id), tags),
+    imagetoolsCreate: (childIds, tags) => snapshotVersion(state.imagetoolsCreate(pkg, childIds.map(version), tags))
+  }
 }
 
 export type PageHook = (served: ServedPage) => void
@@ -35,21 +59,7 @@ export class PageHooks {
     for (const hook of this.hooks) {
       if (hook.left <= 0 || hook.key !== key || hook.page !== page) continue
       hook.left--
-      const version = (id: number) => {
-        const found = state.findVersion(pkg, id)
-        if (!found || found.deletedAt) throw new Error(`fake GitHub: ${pkg.name} has no active version ${id}`)
-        return found
-      }
-      hook.fn({
-        page,
-        response,
-        deleteVersion: (id) => {
-          const refusal = state.deleteVersion(pkg, version(id))
-          if (refusal) throw new Error(`fake GitHub: the other actor could not delete ${id}: ${refusal}`)
-        },
-        pushVersion: (seed) => snapshotVersion(state.pushVersion(pkg, seed)),
-        tag: (id, tags) => state.tag(pkg, version(id), tags)
-      })
+      hook.fn({ page, response, ...otherActor(state, pkg) })
     }
   }
 }
@@ -149,7 +159,7 @@ export function restPackageRoutes(api: RestApi, state: FakeState, pageHooks?: Pa
     getPackage: (call) => {
       const pkg = findPackage(state, call)
       if (!isPackage(pkg)) return pkg
-      return { status: 200, body: packageBody(pkg, state.listedVersionsOf(pkg, 'active').length, call.req.baseUrl) }
+      return { status: 200, body: packageBody(pkg, state.versionCount(pkg), call.req.baseUrl) }
     },
 
     deletePackage: (call) => {
@@ -271,7 +281,7 @@ function listPackages(state: FakeState, call: Call): FakeResponse {
   return {
     status: 200,
     headers: result.headers,
-    body: result.items.map((p) => packageBody(p, state.listedVersionsOf(p, 'active').length, call.req.baseUrl))
+    body: result.items.map((p) => packageBody(p, state.versionCount(p), call.req.baseUrl))
   }
 }
 

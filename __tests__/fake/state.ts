@@ -132,6 +132,8 @@ export type RestoreOutcome = 'restored' | 'not-deleted' | 'gone'
 export class FakeState {
   private readonly accounts = new Map<string, Account>()
   private readonly packages: StoredPackage[] = []
+  /** version_count as a test wants GitHub to report it (wrong, missing, lagging), from the true count. */
+  readonly versionCounts = new Map<StoredPackage, (actual: number) => number | undefined>()
   /** Bumped by every change to the store; invalidates activeCache. */
   private revision = 0
   private readonly activeCache = new WeakMap<StoredPackage, { revision: number; versions: StoredVersion[] }>()
@@ -229,6 +231,14 @@ export class FakeState {
     return undefined
   }
 
+  /** What GitHub reports as version_count: the active versions, unless a test made it lie (undefined: the field is missing). */
+  versionCount(pkg: StoredPackage): number | undefined {
+    // What the listing shows: a registry ahead of the listing (unlisted versions) lags the count too.
+    const actual = this.listedVersionsOf(pkg, 'active').length
+    const lie = this.versionCounts.get(pkg)
+    return lie ? lie(actual) : actual
+  }
+
   // ------------------------------------------------------------ another actor
   // What a second workflow or a person does to a package meanwhile (tests script it, e.g. between
   // two pages of a listing through FakeGitHub.onPageServed).
@@ -254,6 +264,28 @@ export class FakeState {
     this.revision++
     if (seed.tags?.length) this.tag(pkg, version, seed.tags)
     return version
+  }
+
+  /**
+   * `docker buildx imagetools create --tag TAG child@digest...`: a new OCI index over existing
+   * manifests of the package (no new platform manifests), pushed now with `tags`.
+   */
+  imagetoolsCreate(pkg: StoredPackage, children: StoredVersion[], tags: string[]): StoredVersion {
+    const platforms = ['linux/amd64', 'linux/arm64', 'linux/s390x', 'linux/ppc64le', 'linux/riscv64', 'linux/386']
+    const body = JSON.stringify(
+      {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: children.map((child, i) => {
+          const [os, architecture] = (platforms[i % platforms.length] as string).split('/')
+          return { mediaType: child.manifest?.mediaType ?? 'application/vnd.oci.image.manifest.v1+json', digest: child.name, size: child.manifest?.bytes.length ?? 0, platform: { architecture, os } }
+        }),
+        annotations: { 'org.opencontainers.image.created': this.now().toISOString(), 'imagetools.tags': tags.join(',') }
+      },
+      null,
+      2
+    )
+    return this.pushVersion(pkg, { manifest: { mediaType: 'application/vnd.oci.image.index.v1+json', body }, tags })
   }
 
   /** Tags a version as a push of those tags does: each tag moves here from whichever version had it; updated_at is now. */

@@ -6,6 +6,8 @@ import type { ClientStats } from '../github/client.js'
 import { FatalError } from '../github/errors.js'
 import { buildImageGraphs } from '../inventory/image-graph.js'
 import { collectInventory, resolveOwner } from '../inventory/inventory.js'
+import { resolveServedTags } from '../inventory/served-tags.js'
+import { DeletionRelooks } from '../inventory/deletion-relook.js'
 import { PrefetchingReader } from '../inventory/manifest-prefetch.js'
 import { ProgressReader } from '../inventory/read-progress.js'
 import { packageKey, type PackageInventory, type PackageRef } from '../model.js'
@@ -122,7 +124,9 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       }
       listing.advance()
       if (pkg.type === 'container') reader.prefetch(registryRepository(pkg.owner, pkg.name), versions)
-    })
+    }, registry)
+    // (1.2) Tags the registry serves that no listed version carries: resolved, and kept with what they list.
+    result.packages = await Promise.all(result.packages.map(async pkg => (pkg.package.type === 'container' ? (await resolveServedTags(pkg, reader)).inventory : pkg)))
     // (1.2) A rule with a `broken` condition (true or false) needs every image judged.
     const judgesBroken = (pkg: PackageRef): boolean =>
       policy.rules.some(rule => rule.match.broken !== undefined && rule.packages.type === pkg.type && compilePackageNameFilter(rule.packages.names).matches(pkg.name))
@@ -201,6 +205,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
         'registry manifest reads': registry.stats.manifestReads,
         'manifests from the cache': manifestCache.served,
         'registry token requests': registry.stats.tokenRequests,
+        'registry tags list pages': registry.stats.tagsListReads,
         'secondary-limit refusals': client.secondaryLimitRefusals
       }
     }),
@@ -216,8 +221,10 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   if (!settings.dryRun) {
     const cancellation = watchForCancellation()
     try {
+      // (1.2) Deletions of one package lasting over 60 s look again before going on.
+      const relooks = new DeletionRelooks(inventory.packages, { api, tags: registry, reader, policy, log: line => core.info(line) })
       execution = await core.group('Delete', () =>
-        executePlan(plan, api, { log: line => core.info(line), stopRequested: cancellation.requested })
+        executePlan(plan, api, { log: line => core.info(line), stopRequested: cancellation.requested, beforeGroup: group => relooks.heldBack(group) })
       )
     } finally {
       cancellation.dispose()

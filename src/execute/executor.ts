@@ -58,6 +58,12 @@ export interface ExecuteOptions {
   /** Further attempts of a DELETE that got a 5xx answer or none; default 3 (1 s, 2 s, 4 s apart). */
   retries?: number
   sleep?: (ms: number) => Promise<void>
+  /**
+   * (1.2) Called before each group: the versions of it a look during the deletions showed are
+   * needed now, with why (see src/inventory/deletion-relook.ts). They are not deleted (skipped);
+   * when the image is among them, its whole group stays.
+   */
+  beforeGroup?: (group: DeletionGroup) => Promise<ReadonlyMap<number, string>>
 }
 
 const STOPPED_BY_REQUEST = 'the run was cancelled (SIGTERM or SIGINT) before this deletion'
@@ -100,9 +106,24 @@ export async function executePlan(plan: Plan, api: DeletionApi, options: Execute
       continue
     }
 
+    let held: ReadonlyMap<number, string> = new Map()
+    try {
+      held = (await options.beforeGroup?.(group)) ?? held
+    } catch (error) {
+      // Without its look the package's plan may be stale: its deletions wait for a later run.
+      settle(group, group.versionIds, 'deferred', `deferred: the look again before deleting failed (${describeError(error)})`)
+      continue
+    }
+    const imageHeld = held.get(group.imageId)
+    for (const id of group.versionIds) {
+      const why = imageHeld ?? held.get(id)
+      if (why !== undefined) settle(group, [id], 'skipped', `not deleted: ${why}`)
+    }
+    if (imageHeld !== undefined) continue
+    const ids = group.versionIds.filter(id => !held.has(id))
     const attempts = group.wholePackage
       ? [{ ids: group.versionIds, remove: () => api.deletePackage(pkg), state: () => api.versionState(pkg, group.imageId) }]
-      : group.versionIds.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }))
+      : ids.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }))
     for (const [index, attempt] of attempts.entries()) {
       const result = await deleteOne(attempt.remove, attempt.state, pkg, retry)
       settle(group, attempt.ids, result.outcome, result.detail)

@@ -26,21 +26,13 @@ export interface ListingStats {
 
 export const PER_PAGE = 100
 
-/** Listings of one package that changed while read, before it is given up (left untouched). */
-export const LISTING_TRIES = 3
-
-/** One consistent listing of a package's active versions, or why none could be had. */
-export interface PackageListing {
-  summary: PackageSummary
-  /** Each version once. */
+/** One pass over a package's pages (see listPass). */
+export interface VersionsPass {
+  /** In listing order; an id may come twice (a push meanwhile). */
   versions: PackageVersion[]
-  /**
-   * Set when every try changed while it was read (another actor deleting, pushing or retagging):
-   * the versions are then the last try's, possibly missing some, and nothing may be deleted.
-   */
-  problem?: string
-  /** What showed each earlier try changed while read (it was then listed again). */
-  retried: string[]
+  pages: number
+  /** The distinct last pages the pages' Link headers announced. */
+  announcedLastPages: number[]
 }
 
 /** A version as the REST API lists it (the fields the pipeline reads). */
@@ -127,18 +119,6 @@ function timestampText(value: unknown): string {
   return value === null || value === undefined ? '' : String(value)
 }
 
-/**
- * What the counts say about a listing of `listed` versions: nothing when the version_count read
- * before and after both equal it (or GitHub gave none).
- */
-function countProblem(before: number | undefined, after: number | undefined, listed: number): string | undefined {
-  if (before === undefined && after === undefined) return undefined
-  if (before === after && before === listed) return undefined
-  return before === after
-    ? `${listed} versions were listed where the package counts ${before}`
-    : `the package counted ${before} versions before the listing and ${after} after it; ${listed} were listed`
-}
-
 /** Called with each page's items as it arrives, and the number of pages the listing has. */
 export type OnPage<T> = (items: T[], pages: number) => void
 
@@ -201,86 +181,48 @@ export class PackagesApi {
   }
 
   /**
-   * The package and one consistent listing of its active versions, or undefined when the package
-   * does not exist (or the token cannot see it). GitHub pages by number, so a version deleted,
-   * pushed or retagged by someone else while the pages are read shifts later versions by a place
-   * and one can be missed or listed twice. A listing is taken as consistent when no id comes
-   * twice, every page announces the same last page, and the package's version_count read before
-   * the first page and after the last one both equal the number of versions listed; otherwise the
-   * package is listed again, up to LISTING_TRIES times. `known` is the package as the package
-   * listing reported it (its version_count then serves as the first count).
+   * One pass over the active versions' pages: page 1, then as many more as its Link announces,
+   * concurrently (the throttler bounds concurrency). `versionCountHint` (GitHub's version_count,
+   * which nothing documents) is only a hint: when the last page is full and the hint says there is
+   * more, or there is no Link and page 1 is full, pages are followed one by one until one is not
+   * full. An inflated count then costs one page, never hundreds. Consistency is judged by the
+   * caller (src/inventory/view-listing.ts), which merges passes into a package view.
    */
-  async listConsistently(pkg: PackageRef, onPage?: OnPage<PackageVersion>, known?: PackageSummary): Promise<PackageListing | undefined> {
+  async listPass(pkg: PackageRef, versionCountHint?: number, onPage?: OnPage<PackageVersion>): Promise<VersionsPass> {
     const route = packageRoute(pkg)
+    const path = `GET ${route.prefix}/versions`
     const params = { ...route.params, state: 'active' }
-    const problems: string[] = []
-    let last: PackageListing | undefined
-    for (let attempt = 1; attempt <= LISTING_TRIES; attempt++) {
-      // Read before the first page is asked for: a count read alongside it could come after a change.
-      const summary = attempt === 1 && known?.versionCount !== undefined ? known : await this.getPackage(pkg)
-      if (!summary) return undefined
-      // Pages of later tries are not reported: they repeat the work `onPage` already counted and started.
-      const listing = await this.listPagesOnce(`GET ${route.prefix}/versions`, params, summary.versionCount, attempt === 1 ? onPage : undefined)
-      last = { summary, versions: listing.versions, retried: problems }
-      let problem = listing.problem
-      if (!problem && listing.pages > 1) {
-        const after = await this.getPackage(pkg)
-        if (!after) return undefined
-        problem = countProblem(summary.versionCount, after.versionCount, listing.versions.length)
-      } else if (!problem) {
-        // One page is one answer, a snapshot: it only has to hold every version.
-        problem = countProblem(summary.versionCount, summary.versionCount, listing.versions.length)
-      }
-      if (!problem) return { summary, versions: listing.versions, retried: problems }
-      problems.push(problem)
-    }
-    const seen = new Set<number>()
-    const versions = (last?.versions ?? []).filter(v => !seen.has(v.id) && seen.add(v.id))
-    const summary = last?.summary ?? { name: pkg.name, type: pkg.type }
-    return { summary, versions, problem: `its versions changed while they were listed, ${LISTING_TRIES} times (${problems.join('; ')})`, retried: problems }
-  }
-
-  /**
-   * One pass over the pages: as many as the first page's Link announces, or as the version count
-   * needs when that is more (a Link announcing too few pages is never trusted alone). Says what
-   * shows the listing changed meanwhile, if anything.
-   */
-  private async listPagesOnce(
-    route: string,
-    params: Record<string, string>,
-    versionCount: number | undefined,
-    onPage?: OnPage<PackageVersion>
-  ): Promise<{ versions: PackageVersion[]; pages: number; problem?: string }> {
-    const first = await this.fetchPage(route, params, 1, 'versionPages', toVersion, 'versions')
-    const announced = first.lastPage ?? 1
-    let pages = Math.max(announced, versionCount === undefined ? 1 : Math.ceil(versionCount / PER_PAGE))
+    const first = await this.fetchPage(path, params, 1, 'versionPages', toVersion, 'versions')
+    let pages = first.lastPage ?? 1
     this.checkBudget(pages - 1)
     onPage?.(first.items, pages)
     const rest = await Promise.all(
       Array.from({ length: pages - 1 }, async (_, i) => {
-        const page = await this.fetchPage(route, params, i + 2, 'versionPages', toVersion, 'versions')
+        const page = await this.fetchPage(path, params, i + 2, 'versionPages', toVersion, 'versions')
         onPage?.(page.items, pages)
         return page
       })
     )
     const fetched = [first, ...rest]
-    // Without a count, a full last page may hide more: follow until a page is not full.
-    while (versionCount === undefined && (fetched.at(-1)?.items.length ?? 0) === PER_PAGE) {
-      const page = await this.fetchPage(route, params, ++pages, 'versionPages', toVersion, 'versions')
+    const mayHaveMore = (): boolean => {
+      if ((fetched.at(-1)?.items.length ?? 0) < PER_PAGE) return false
+      if (first.lastPage === undefined && versionCountHint === undefined) return true
+      return versionCountHint !== undefined && versionCountHint > pages * PER_PAGE
+    }
+    while (mayHaveMore()) {
+      const page = await this.fetchPage(path, params, ++pages, 'versionPages', toVersion, 'versions')
       onPage?.(page.items, pages)
       fetched.push(page)
     }
-    const versions = first.items.concat(...fetched.slice(1).map(page => page.items))
-    const announcedLasts = new Set(fetched.map(page => page.lastPage).filter(last => last !== undefined))
-    if (announcedLasts.size > 1) {
-      return { versions, pages, problem: `the pages announced different page counts (${[...announcedLasts].sort((a, b) => a - b).join(', ')})` }
-    }
-    const seen = new Set<number>()
-    for (const version of versions) {
-      if (seen.has(version.id)) return { versions, pages, problem: `version ${version.id} was listed twice` }
-      seen.add(version.id)
-    }
-    return { versions, pages }
+    const announced = new Set(fetched.map((page) => page.lastPage).filter((last) => last !== undefined))
+    return { versions: first.items.concat(...fetched.slice(1).map((page) => page.items)), pages, announcedLastPages: [...announced] }
+  }
+
+  /** One page of the active versions (a closing look reads page 1 again), with the page count its Link announces. */
+  async listPage(pkg: PackageRef, page: number): Promise<{ versions: PackageVersion[]; lastPage?: number }> {
+    const route = packageRoute(pkg)
+    const answer = await this.fetchPage(`GET ${route.prefix}/versions`, { ...route.params, state: 'active' }, page, 'versionPages', toVersion, 'versions')
+    return { versions: answer.items, lastPage: answer.lastPage }
   }
 
   /** 'active' when the version is still there, 'gone' when GitHub no longer serves it. */

@@ -316,8 +316,10 @@ class PackageGraph {
    * its manifest. A deleted nested index goes before whatever it lists: that cannot break an image.
    */
   unreadable(kept: (version: PackageVersion) => boolean): UnreadableManifest[] {
+    // (1.2) A version a later look no longer listed is kept whatever its manifest says: gone is not unreadable.
+    const gone = new Set(this.source.view?.gone)
     return this.present()
-      .filter((version) => this.failures.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
+      .filter((version) => this.failures.has(version.id) && !gone.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
       .sort((a, b) => a.id - b.id)
       .map((version) => ({ digest: version.name, reason: this.failures.get(version.id)! }))
   }

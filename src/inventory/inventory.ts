@@ -7,6 +7,8 @@ import { classifyError, explainAccessError, FatalError, githubMessage, isActions
 import type { OwnerRef, PackagesApi, PackageSummary } from '../github/packages-api.js'
 import { compilePackageNameFilter } from '../policy/glob.js'
 import { packagesNotReached } from './glob-reach.js'
+import { RegistryError } from '../registry/errors.js'
+import { listPackageView, type ListedView, type TagsSource } from './view-listing.js'
 
 export interface Inventory {
   owner: OwnerRef
@@ -96,7 +98,11 @@ async function listOrExplain(api: PackagesApi, owner: OwnerRef, type: PackageTyp
 /** Called with each page of a package's versions as it arrives (to start work that needs no more), and the package's page count. */
 export type OnVersionsListed = (pkg: PackageRef, versions: PackageVersion[], pages: number) => void
 
-export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy: Policy, onVersionsListed?: OnVersionsListed): Promise<Inventory> {
+/**
+ * Every package the rules name, each with its view (view-listing.ts). `tags` serves the registry's
+ * tags list of container packages (the view's cross-check); without it the view has no tags list.
+ */
+export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy: Policy, onVersionsListed?: OnVersionsListed, tags?: TagsSource): Promise<Inventory> {
   const { targets, notReached } = await resolveTargets(api, owner, policy)
   if (notReached.length > 0) {
     core.info(
@@ -108,15 +114,24 @@ export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy
     targets.map(async (target): Promise<PackageInventory | undefined> => {
       const ref: PackageRef = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name }
       try {
-        const listing = await api.listConsistently(ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary)
+        let listing: ListedView | undefined
+        try {
+          listing = await listPackageView(api, tags, ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary)
+        } catch (error) {
+          // The registry's tags list could not be had (too large, refused, failing): the view lacks its cross-check.
+          if (!(error instanceof RegistryError)) throw error
+          return { package: ref, versions: [], references: [], unreadable: [{ digest: 'tags/list', reason: `the registry's tags list: ${error.message}` }] }
+        }
         if (!listing) {
           missing.push(packageKey(ref))
           return undefined
         }
         ref.visibility = listing.summary.visibility
-        for (const change of listing.retried) core.info(`${packageKey(ref)}: the versions changed while they were listed (${change}); listed again.`)
-        core.info(`${packageKey(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`)
-        const inventory: PackageInventory = { package: ref, versions: listing.versions, references: [], unreadable: [] }
+        for (const change of listing.relisted) core.info(`${packageKey(ref)}: listed again (${change}).`)
+        const { view } = listing
+        const changed = [view.added.length > 0 && `${view.added.length} new`, view.gone.length > 0 && `${view.gone.length} gone`, view.retagged.length > 0 && `${view.retagged.length} retagged`, view.servedOnly.length > 0 && `${view.servedOnly.length} tag(s) served but not listed`].filter(Boolean)
+        core.info(`${packageKey(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''} (${view.looks.join(', ')}${changed.length > 0 ? `; ${changed.join(', ')}` : ''})`)
+        const inventory: PackageInventory = { package: ref, versions: listing.versions, references: [], unreadable: [], view }
         if (listing.problem) inventory.listingProblem = listing.problem
         return inventory
       } catch (error) {

@@ -15,6 +15,7 @@ import { failClosedReason, failClosedWarning, LISTING_PROBLEM_REASON, listingPro
 import { compileRules, judgeImages, type CompiledRule } from './rules.js'
 import { ruleAccounts } from './accounts.js'
 import { keepUnreadableTimestamps } from './unreadable-timestamps.js'
+import { keepViewHolds } from './view-holds.js'
 
 export interface PlanInput {
   policy: Policy
@@ -79,13 +80,21 @@ function planPackage(
   }
 
   const { notes, tally } = judgeImages(ctx, verdicts)
-  const keptDependants = keepUnreadableTimestamps(ctx, verdicts)
+  const keptDependants = mergeHolds(keepUnreadableTimestamps(ctx, verdicts), keepViewHolds(ctx, verdicts, inventory.view))
   judgeDependants(ctx, verdicts, keptDependants)
   const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion, keptDependants)
   const perImage = buildGroups(ctx, verdicts)
   const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage
   const accounts = ruleAccounts(ctx, verdicts, tally)
   return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }), accounts }, groups }
+}
+
+/** Dependants kept whatever their parents' fate, from two sources (the first reason wins). */
+function mergeHolds(a: ReadonlyMap<number, string> | undefined, b: ReadonlyMap<number, string> | undefined): ReadonlyMap<number, string> | undefined {
+  if (!a || !b) return a ?? b
+  const merged = new Map(b)
+  for (const [i, reason] of a) merged.set(i, reason)
+  return merged
 }
 
 /** Every version, newest first (created_at, then id); dependants carry what they belong to. */

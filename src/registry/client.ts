@@ -47,12 +47,18 @@ export interface RegistryStats {
   manifestRequests: number
   /** Token-service GETs sent. */
   tokenRequests: number
+  /** (1.2) Pages of tags lists served (200). */
+  tagsListReads: number
   /** Waits before a new attempt (429, 5xx, network). */
   retries: number
 }
 
 /** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+/** (1.2) A tags list larger than this (all its pages together) leaves the package untouched. */
+export const MAX_TAGS_LIST_BYTES = 32 * 1024 * 1024
+/** Pages of one tags list followed at most: a registry whose Link never ends must not hold the run. */
+const MAX_TAGS_LIST_PAGES = 1000
 /** A token service answers a few hundred bytes of JSON. */
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024
 
@@ -73,7 +79,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 type TokenGet = (url: string, headers: Record<string, string>) => Promise<HttpAnswer>
 
 export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
-  readonly stats: RegistryStats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0 }
+  readonly stats: RegistryStats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, tagsListReads: 0, retries: 0 }
   private readonly base: URL
   private readonly http: RegistryHttp
   private readonly onSecret: (secret: string) => void
@@ -105,7 +111,7 @@ export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
       timeoutMs: options.timeoutMs ?? 20_000,
       fetch: options.fetch ?? proxyAwareFetch(),
       sleep: options.sleep ?? sleep,
-      onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
+      onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : kind === 'token' ? this.stats.tokenRequests++ : undefined),
       onRetry: () => this.stats.retries++
     })
   }
@@ -207,13 +213,76 @@ export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
   private async ask(repo: string, reference: string, budget: ReadBudget, method: 'GET' | 'HEAD'): Promise<HttpAnswer> {
     // Not encoded: the repository's slashes are path separators, and both grammars are URL-safe.
     const url = new URL(`v2/${repo}/manifests/${reference}`, this.base).toString()
-    const get = (target: string, headers: Record<string, string>, kind: RequestKind, maxBodyBytes: number): Promise<HttpAnswer> =>
-      this.http.get(target, headers, { kind, maxBodyBytes, budget, method: kind === 'manifest' ? method : 'GET' })
+    return this.authorizedRequest(repo, url, 'manifest', MAX_MANIFEST_BYTES, budget, method)
+  }
+
+  /**
+   * (1.2) Every tag the registry serves for `repository` (`GET /v2/<name>/tags/list`), following the
+   * OCI distribution spec's pagination (`n`/`last`, a Link header naming the next page). The
+   * answers together may hold at most MAX_TAGS_LIST_BYTES: a larger list is refused (the caller
+   * leaves the package untouched), never held whole.
+   */
+  async listTags(repository: string): Promise<string[]> {
+    const repo = repository.toLowerCase()
+    if (!isValidRepository(repo)) throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID')
+    let giveUp = this.giveUp.get(repo)
+    if (!giveUp) this.giveUp.set(repo, (giveUp = new AbortController()))
+    const first = this.firstRead.get(repo)
+    if (first) await first
+    const listing = this.listTagsWithin(repo, giveUp)
+    if (!first) this.firstRead.set(repo, listing.catch(() => undefined))
+    return listing
+  }
+
+  private async listTagsWithin(repo: string, giveUp: AbortController): Promise<string[]> {
+    const tags: string[] = []
+    let url: string | undefined = new URL(`v2/${repo}/tags/list`, this.base).toString()
+    let spent = 0
+    for (let page = 0; url !== undefined; page++) {
+      if (page >= MAX_TAGS_LIST_PAGES) throw new RegistryError(`${this.host}/${repo}: the tags list did not end after ${MAX_TAGS_LIST_PAGES} pages`, 'TAGS_LIST_TOO_LONG')
+      const budget: ReadBudget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal }
+      const answer = await this.authorizedRequest(repo, url, 'tags', MAX_TAGS_LIST_BYTES - spent, budget)
+      if (answer.status !== 200) {
+        const failure = this.tagsListFailure(answer, repo)
+        throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure
+      }
+      this.access.set(repo, { authorized: true })
+      spent += answer.body.length
+      this.stats.tagsListReads++
+      tags.push(...parseTagsList(answer.body, `${this.host}/${repo}`))
+      url = nextPageUrl(answer.headers.get('link'), url)
+    }
+    return [...new Set(tags)]
+  }
+
+  private tagsListFailure(answer: HttpAnswer, repo: string): RegistryError {
+    const detail = registryErrorDetail(answer.body)
+    const status = answer.status
+    if (status === 401) return new RegistryError(pullAdvice(repo, this.host, 'the registry refused the token it issued (401)'), 'UNAUTHORIZED', status)
+    if (status === 403) return new RegistryError(pullAdvice(repo, this.host, `the registry answered 403${detail.code ? ` ${detail.code}` : ''}`), 'DENIED', status)
+    if (status === 404) return new RegistryError(`${this.host}/${repo} has no tags list (404 ${detail.code ?? 'NOT_FOUND'})`, detail.code === 'NAME_UNKNOWN' ? 'NAME_UNKNOWN' : 'NOT_FOUND', status)
+    return this.failure(answer, this.host)
+  }
+
+  /**
+   * A GET (or HEAD) of `url` in `repo` with the registry's 401 challenge → token → bearer flow (tokens
+   * cached per scope): the answer to the authorized request, whatever its status. Token requests are GETs.
+   */
+  private async authorizedRequest(
+    repo: string,
+    url: string,
+    kind: RequestKind,
+    maxBodyBytes: number,
+    budget: ReadBudget,
+    method: 'GET' | 'HEAD' = 'GET'
+  ): Promise<HttpAnswer> {
+    const get = (target: string, headers: Record<string, string>, what: RequestKind, maxBytes: number): Promise<HttpAnswer> =>
+      this.http.get(target, headers, { kind: what, maxBodyBytes: maxBytes, budget, method: what === kind ? method : 'GET' })
     let key = this.keyOfRepository.get(repo)
     const cached = key === undefined ? undefined : this.tokens.get(key)
     if (cached?.refusal) throw this.accessFailed(repo, cached.refusal)
     let authorization = await cached?.pending.catch(() => undefined)
-    let answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES)
+    let answer = await get(url, this.headers(authorization), kind, maxBodyBytes)
     if (answer.status === 401) {
       const challenge = parseChallenge(answer.headers.get('www-authenticate'))
       if (!challenge) {
@@ -231,7 +300,7 @@ export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
         throw error instanceof RegistryError ? this.accessFailed(repo, error) : error
       }
       this.access.set(repo, { authorized: true })
-      answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES)
+      answer = await get(url, this.headers(authorization), kind, maxBodyBytes)
     }
     return answer
   }
@@ -382,4 +451,28 @@ export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
 
 function digestOf(bytes: Buffer, algorithm: 'sha256' | 'sha512'): string {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`
+}
+
+/** The tag names of one tags-list answer (`{"name": ..., "tags": [...]}`; `tags` may be null when there are none). */
+export function parseTagsList(body: Buffer, where: string): string[] {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString('utf8'))
+  } catch {
+    throw new RegistryError(`${where}: the tags list is not JSON`, 'TAGS_LIST_INVALID')
+  }
+  const tags = (parsed as { tags?: unknown } | null)?.tags
+  if (tags === null || tags === undefined) return []
+  if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string')) throw new RegistryError(`${where}: the tags list has no list of tags`, 'TAGS_LIST_INVALID')
+  return tags as string[]
+}
+
+/** The URL of `rel="next"` in a Link header (relative to the page it came with), or undefined on the last page. */
+export function nextPageUrl(link: string | null, current: string): string | undefined {
+  if (!link) return undefined
+  for (const part of link.split(',')) {
+    const match = /<([^>]+)>\s*;.*rel="?next"?/.exec(part)
+    if (match) return new URL(match[1], current).toString()
+  }
+  return undefined
 }

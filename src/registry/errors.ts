@@ -16,6 +16,9 @@ export type RegistryErrorCode =
   | 'NAME_INVALID' // the repository path is not a valid OCI name
   | 'REFERENCE_INVALID' // neither a tag nor a digest
   | 'TOKEN_INVALID' // the token service answered without a token, or at an untrusted realm
+  | 'NOT_FOUND' // 404 without a known code (a registry without a tags list)
+  | 'TAGS_LIST_INVALID' // (1.2) a tags list that is not `{"tags": [...]}`
+  | 'TAGS_LIST_TOO_LONG' // (1.2) a tags list whose pages never end
   | 'UNEXPECTED' // any other status
 
 export class RegistryError extends Error {

@@ -31,7 +31,7 @@ export interface HttpOptions {
   onRetry?: () => void
 }
 
-export type RequestKind = 'manifest' | 'token'
+export type RequestKind = 'manifest' | 'token' | 'tags'
 
 /**
  * What one logical read may spend, shared by its GETs (challenge, token, manifest). The clock
