@@ -93,8 +93,8 @@ export class MappingTracker {
    * One piece of a line: `first` when it starts the line (later pieces of a very long line go on
    * where the previous one stopped). Returns the spans of values a mapping reads.
    */
-  feed(text: string, line: number, first: boolean): HeldSpan[] {
-    this.held = []
+  feed(text: string, line: number, first: boolean): readonly HeldSpan[] {
+    if (this.held.length > 0) this.held = []
     this.line = line
     // A quoted scalar begun in an earlier piece: its span here starts with this piece.
     if (this.partial) this.partial.start = 0

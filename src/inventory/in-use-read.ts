@@ -76,6 +76,14 @@ class LineSplitter {
   push(text: string): void {
     let from = 0
     for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', from)) {
+      // Empty lines change nothing: only counted (runs of them cost one comparison each).
+      if (newline === from && this.pending === '') {
+        while (text.charCodeAt(from) === 10) {
+          this.line++
+          from++
+        }
+        continue
+      }
       const rest = text.slice(from, newline)
       const whole = this.pending === '' ? rest : this.pending + rest
       this.pending = ''

@@ -32,8 +32,7 @@ const MAX_TEMPLATE = 200
  */
 export const MAX_REFERENCE_SPAN = 2048
 
-const isLowerAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
-const isAlnum = (c: number): boolean => isLowerAlnum(c) || (c >= 65 && c <= 90)
+const isAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)
 const isWord = (c: number): boolean => isAlnum(c) || c === 95
 const isTagChar = (c: number): boolean => isWord(c) || c === 46 || c === 45
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
@@ -46,26 +45,27 @@ const BACKSLASH = 92
 export class ReferenceReader {
   private readonly host: string
   private readonly owner: string
+  /** The host, without regard to case: a literal, so the search is linear. */
+  private readonly hostPattern: RegExp
 
   constructor(host: string, owner: string) {
     this.host = host.toLowerCase()
     this.owner = owner.toLowerCase()
+    this.hostPattern = new RegExp(this.host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi')
   }
 
-  /** Whether a text may hold a reference at all (its lower-cased form holds the host). */
-  mentionsHost(lower: string): boolean {
-    return lower.includes(this.host)
+  /** Where the host is next written in `text` at or after `from` (without regard to case), or -1. */
+  nextHost(text: string, from: number): number {
+    this.hostPattern.lastIndex = from
+    return this.hostPattern.exec(text)?.index ?? -1
   }
 
-  /**
-   * Every reference in `text` starting before `until` (a piece of a longer line leaves the rest to
-   * the next piece). `lower` is `text` lower-cased.
-   */
-  read(text: string, lower: string, until = text.length): TextReference[] {
+  /** Every reference in `text` starting before `until` (a piece of a longer line leaves the rest to the next piece). */
+  read(text: string, until = text.length): TextReference[] {
     const found: TextReference[] = []
-    for (let at = lower.indexOf(this.host); at !== -1 && at < until; at = lower.indexOf(this.host, at + 1)) {
-      if (at > 0 && isHostChar(lower.charCodeAt(at - 1))) continue
-      const reference = this.readAt(text, lower, at)
+    for (let at = this.nextHost(text, 0); at !== -1 && at < until; at = this.nextHost(text, at + 1)) {
+      if (at > 0 && isHostChar(text.charCodeAt(at - 1))) continue
+      const reference = this.readAt(text, at)
       if (reference) {
         found.push(reference)
         at = reference.end - 1
@@ -76,26 +76,25 @@ export class ReferenceReader {
 
   /** The whole of `value` as one bare HOST/OWNER/NAME of ours: the package, else undefined. */
   bareName(value: string): string | undefined {
-    if (value.length <= this.host.length || value.slice(0, this.host.length).toLowerCase() !== this.host) return undefined
-    const lower = value.toLowerCase()
-    const reference = this.readAt(value, lower, 0)
+    if (value.length <= this.host.length || !startsWithFolded(value, this.host, 0)) return undefined
+    const reference = this.readAt(value, 0)
     return reference && reference.bare && reference.end === value.length ? reference.package : undefined
   }
 
   /** A reference starting at `start` (where the host is), or undefined. */
-  private readAt(text: string, lower: string, start: number): TextReference | undefined {
-    let i = this.separator(lower, start + this.host.length)
-    if (i < 0 || !lower.startsWith(this.owner, i)) return undefined
-    i = this.separator(lower, i + this.owner.length)
+  private readAt(text: string, start: number): TextReference | undefined {
+    let i = this.separator(text, start + this.host.length)
+    if (i < 0 || !startsWithFolded(text, this.owner, i)) return undefined
+    i = this.separator(text, i + this.owner.length)
     if (i < 0) return undefined
-    const name = this.name(lower, i)
+    const name = this.name(text, i)
     if (name === undefined) return undefined
     i = name.end
     const length = text.length
     // The name goes on as a template ("web-${ENV}"): it is not this package.
     let j = i
-    while (j < length && (lower.charCodeAt(j) === 45 || lower.charCodeAt(j) === 95 || lower.charCodeAt(j) === 46)) j++
-    if (j < length && (lower.charCodeAt(j) === 36 || lower.startsWith('{{', j))) return undefined
+    while (j < length && (text.charCodeAt(j) === 45 || text.charCodeAt(j) === 95 || text.charCodeAt(j) === 46)) j++
+    if (j < length && (text.charCodeAt(j) === 36 || text.startsWith('{{', j))) return undefined
     const pkg = name.text
     let tags: string[] = []
     let digest: string | undefined
@@ -119,8 +118,8 @@ export class ReferenceReader {
       }
     }
     if (text.charCodeAt(i) === 64) {
-      if (lower.startsWith('sha256:', i + 1) && hexRun(lower, i + 8) >= 64 && !isHex(lower.charCodeAt(i + 72))) {
-        digest = lower.slice(i + 1, i + 72)
+      if (startsWithFolded(text, 'sha256:', i + 1) && hexRun(text, i + 8) >= 64 && !isHex(text.charCodeAt(i + 72))) {
+        digest = text.slice(i + 1, i + 72).toLowerCase()
         i += 72
       } else {
         const template = templateAt(text, i + 1)
@@ -139,9 +138,9 @@ export class ReferenceReader {
   }
 
   /** After "/" (or JSON's "\/"): the index past it, or -1. */
-  private separator(lower: string, i: number): number {
-    if (lower.charCodeAt(i) === SLASH) return i + 1
-    if (lower.charCodeAt(i) === BACKSLASH && lower.charCodeAt(i + 1) === SLASH) return i + 2
+  private separator(text: string, i: number): number {
+    if (text.charCodeAt(i) === SLASH) return i + 1
+    if (text.charCodeAt(i) === BACKSLASH && text.charCodeAt(i + 1) === SLASH) return i + 2
     return -1
   }
 
@@ -149,50 +148,60 @@ export class ReferenceReader {
    * A repository name: components of the OCI grammar (`[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`)
    * separated by "/" (or "\/"), matched without regard to case.
    */
-  private name(lower: string, start: number): { text: string; end: number } | undefined {
+  private name(text: string, start: number): { text: string; end: number } | undefined {
     const parts: string[] = []
     let i = start
     for (;;) {
       const componentStart = i
-      const end = component(lower, i)
+      const end = component(text, i)
       if (end === componentStart) break
-      parts.push(lower.slice(componentStart, end))
+      parts.push(text.slice(componentStart, end).toLowerCase())
       i = end
-      const next = this.separator(lower, i)
-      if (next < 0 || !isLowerAlnum(lower.charCodeAt(next))) break
+      const next = this.separator(text, i)
+      if (next < 0 || !isAlnum(text.charCodeAt(next))) break
       i = next
     }
     if (parts.length === 0) return undefined
-    const text = parts.join('/')
-    return text.length > MAX_NAME ? undefined : { text, end: i }
+    const joined = parts.join('/')
+    return joined.length > MAX_NAME ? undefined : { text: joined, end: i }
   }
 }
 
 /** The end of one name component starting at `i` (i itself when there is none). */
-function component(lower: string, i: number): number {
-  const length = lower.length
+function component(text: string, i: number): number {
+  const length = text.length
   let end = i
   let j = i
   for (;;) {
     const runStart = j
-    while (j < length && isLowerAlnum(lower.charCodeAt(j)) && j - i <= MAX_NAME) j++
+    while (j < length && isAlnum(text.charCodeAt(j)) && j - i <= MAX_NAME) j++
     if (j === runStart) return end
     end = j
     // A separator counts only when an alphanumeric follows it.
-    const c = lower.charCodeAt(j)
+    const c = text.charCodeAt(j)
     let k = j
     if (c === 46) k = j + 1
-    else if (c === 95) k = lower.charCodeAt(j + 1) === 95 ? j + 2 : j + 1
-    else if (c === 45) while (k < length && lower.charCodeAt(k) === 45) k++
-    if (k === j || !isLowerAlnum(lower.charCodeAt(k)) || k - i > MAX_NAME) return end
+    else if (c === 95) k = text.charCodeAt(j + 1) === 95 ? j + 2 : j + 1
+    else if (c === 45) while (k < length && text.charCodeAt(k) === 45) k++
+    if (k === j || !isAlnum(text.charCodeAt(k)) || k - i > MAX_NAME) return end
     j = k
   }
 }
 
-function hexRun(lower: string, i: number): number {
+function hexRun(text: string, i: number): number {
   let j = i
-  while (j < lower.length && j - i < 64 && isHex(lower.charCodeAt(j))) j++
+  while (j < text.length && j - i < 64 && isHex(text.charCodeAt(j))) j++
   return j - i
+}
+
+/** Whether `text` holds `lower` (ASCII, lower case) at `i`, without regard to ASCII case. */
+function startsWithFolded(text: string, lower: string, i: number): boolean {
+  if (i + lower.length > text.length) return false
+  for (let k = 0; k < lower.length; k++) {
+    const c = text.charCodeAt(i + k)
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(k)) return false
+  }
+  return true
 }
 
 /**

@@ -258,6 +258,15 @@ function referenceKey(file: string, reference: { package: string; tag?: string; 
 function scanFile(file: MatchedFile, openFile: (path: string) => number, reader: ReferenceReader, state: ScanState, limits: InUseLimits): void {
   const found = new Map<string, InUseFinding>()
   const add = (line: number, reference: TextReference | MappingReference): void => {
+    // The same reference again (a list repeating one image): counted, nothing allocated.
+    if (!reference.unresolved && reference.tags.length === 1) {
+      const known = found.get(`${reference.package}\u0000${reference.tags[0]}\u0000${reference.digest ?? ''}`)
+      if (known) {
+        known.places++
+        if (line < known.line) Object.assign(known, { line, written: reference.written })
+        return
+      }
+    }
     const base = { file: file.path, line, package: reference.package, written: reference.written, places: 1 }
     const readingsOf: Omit<InUseFinding, 'file' | 'line' | 'package' | 'written' | 'places'>[] = reference.unresolved
       ? [{ unresolved: true }]
@@ -295,11 +304,12 @@ function scanFile(file: MatchedFile, openFile: (path: string) => number, reader:
       }
       const read = readText(fd, size, (text, until, line, first) => {
         const held = tracker.feed(until === text.length ? text : text.slice(0, until), line, first)
-        const lower = text.toLowerCase()
-        if (!reader.mentionsHost(lower)) return
-        for (const reference of reader.read(text, lower, until)) {
+        if (reader.nextHost(text, 0) === -1) return
+        let span = 0
+        for (const reference of reader.read(text, until)) {
           // A bare name a mapping reads (Helm, Kustomize, a sibling tag key) is the mapping's to tell.
-          if (reference.bare && held.some((span) => reference.start >= span.start && reference.start < span.end)) continue
+          while (span < held.length && held[span].end <= reference.start) span++
+          if (reference.bare && span < held.length && reference.start >= held[span].start) continue
           add(line, reference)
         }
       })
