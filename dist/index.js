@@ -34403,7 +34403,7 @@ function presentManifests(packages, gone) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1428);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7197);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3281);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -34417,7 +34417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7197:
+/***/ 3281:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35486,6 +35486,78 @@ function describeParts(parts) {
     return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
 }
 
+;// CONCATENATED MODULE: ./src/report/in-use-section.ts
+const REFERENCED = /^kept: in use, (.+:\d+)$/;
+const UNRESOLVED = /^kept: in use with an unresolved tag, (.+:\d+)$/;
+/** Rows shown, and versions named per row; beyond, counted. */
+const MAX_ROWS = 200;
+const MAX_VERSIONS_PER_ROW = 10;
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+/** "1.4, latest" for a tagged version; "sha256:0123456789ab…" for an untagged one. */
+function versionLabel(version) {
+    return version.tags.length > 0 ? version.tags.join(', ') : `${version.name.slice(0, 19)}…`;
+}
+function rowsOf(pkg, unresolved) {
+    const rows = new Map();
+    for (const version of pkg.versions) {
+        if (version.decision !== 'keep')
+            continue;
+        const referenced = REFERENCED.exec(version.reason);
+        const templated = referenced ? undefined : UNRESOLVED.exec(version.reason);
+        const place = referenced?.[1] ?? templated?.[1];
+        if (place === undefined)
+            continue;
+        const key = `${templated ? 'u' : 'r'}${place}`;
+        let row = rows.get(key);
+        if (!row) {
+            const written = templated ? unresolved.find((u) => u.package === pkg.package.name.toLowerCase() && `${u.file}:${u.line}` === place)?.written : undefined;
+            rows.set(key, (row = { packageName: pkg.package.name, place, unresolved: templated !== null && templated !== undefined, written, versions: [] }));
+        }
+        row.versions.push(versionLabel(version));
+    }
+    return [...rows.values()];
+}
+function renderRow(row) {
+    const shown = row.versions.slice(0, MAX_VERSIONS_PER_ROW).map((v) => `<code>${escapeHtml(v)}</code>`);
+    const more = row.versions.length - shown.length;
+    const kept = row.unresolved
+        ? `every version (${row.versions.length}): the tag cannot be resolved from the file`
+        : `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+    const reference = `<code>${escapeHtml(row.place)}</code>${row.written ? ` <code>${escapeHtml(row.written)}</code>` : ''}${row.unresolved ? ' ⚠️ unresolved' : ''}`;
+    return `<tr><td><code>${escapeHtml(row.packageName)}</code></td><td>${reference}</td><td>${kept}</td></tr>`;
+}
+/**
+ * The section as HTML, or '' when no version was kept by an image in use. At most `budget` bytes:
+ * rows past it (or past MAX_ROWS) are counted, not shown; the plan file holds every reason.
+ */
+function inUseSection(report, budget) {
+    const unresolved = report.inUseUnresolved ?? [];
+    const rows = report.packages.flatMap((pkg) => rowsOf(pkg, unresolved));
+    if (rows.length === 0)
+        return '';
+    // Unresolved references first: they keep whole packages, and are the ones to look at.
+    rows.sort((a, b) => Number(b.unresolved) - Number(a.unresolved));
+    const head = '<h3>Images in use</h3><p>References found by <code>protect.in-use</code> that kept something (file:line → versions kept):</p><table><tr><th>package</th><th>reference</th><th>kept</th></tr>';
+    const tail = '</table>';
+    let html = head;
+    let shown = 0;
+    for (const row of rows) {
+        const line = renderRow(row);
+        if (shown >= MAX_ROWS || Buffer.byteLength(html) + Buffer.byteLength(line) + tail.length + 120 > budget)
+            break;
+        html += line;
+        shown++;
+    }
+    if (shown === 0 && Buffer.byteLength(head) + tail.length > budget)
+        return '';
+    html += tail;
+    if (shown < rows.length)
+        html += `<p><em>${rows.length - shown} more reference(s) left out; each kept version's reason is in the plan file.</em></p>`;
+    return html;
+}
+
 ;// CONCATENATED MODULE: ./src/plan/timestamps.ts
 // ISO 8601 date-times to epoch ms. GitHub's form ("2026-06-15T12:00:00Z", optionally with a fraction)
 // is parsed by hand, about three times faster than Date.parse, which matters at a million versions
@@ -35625,6 +35697,7 @@ function createTimestampParser() {
 
 
 
+
 /** GitHub drops a step summary over 1 MiB; stay well below it. */
 const SUMMARY_BUDGET_BYTES = 900 * 1024;
 /** Rows per version table before the rest is left to the plan file. */
@@ -35641,7 +35714,7 @@ const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '
  * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
  * read as Markdown.
  */
-function escapeHtml(text) {
+function summary_escapeHtml(text) {
     return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
 }
 function formatAge(timestamp, now) {
@@ -35680,7 +35753,7 @@ class Budget {
 }
 function leftOutNote(count, what, planPath, forSize) {
     const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
-    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${summary_escapeHtml(planPath)}</code>.</em></p>`;
 }
 /**
  * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
@@ -35726,7 +35799,7 @@ function countsTable(report, allowance) {
     let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>');
     const rows = [];
     for (const p of report.packages.slice(0, COUNT_ROWS)) {
-        const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts);
+        const r = row(`<code>${summary_escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts);
         if (size + bytes(r) > allowance)
             break;
         rows.push(r);
@@ -35738,7 +35811,7 @@ function countsTable(report, allowance) {
 }
 /** At most LIST_ITEMS entries, each clipped, and how many more there are. */
 function limitedList(items, render, what) {
-    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
+    const shown = items.slice(0, LIST_ITEMS).map(item => render(summary_escapeHtml(clip(item))));
     const more = items.length - shown.length;
     return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
 }
@@ -35765,31 +35838,31 @@ function outcomeCell(entry, report, publicPackage, saidAbove) {
             return '';
         return publicPackage ? 'would delete (may be refused)' : 'would delete';
     }
-    let cell = escapeHtml(image.outcome);
+    let cell = summary_escapeHtml(image.outcome);
     const detail = detailOf(image);
     // A failure's cause is listed once under "Failures" at the top: the row points there.
     if (image.outcome === 'failed' && image.outcomeDetail !== undefined && report.failures.includes(image.outcomeDetail))
         cell += ' (the cause is under Failures above)';
     else if (detail && image.outcome !== 'deleted' && !saidAbove)
-        cell += `: ${escapeHtml(clip(detail))}`;
+        cell += `: ${summary_escapeHtml(clip(detail))}`;
     const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome);
     if (differing.length > 0) {
         const tally = new Map();
         for (const p of differing)
             tally.set(p.outcome ?? 'not run', (tally.get(p.outcome ?? 'not run') ?? 0) + 1);
-        cell += ` (parts: ${[...tally].map(([o, n]) => `${n} ${escapeHtml(o)}`).join(', ')})`;
+        cell += ` (parts: ${[...tally].map(([o, n]) => `${n} ${summary_escapeHtml(o)}`).join(', ')})`;
     }
     return cell;
 }
 /** What goes with the image, and which of its parts stay although the image goes. */
 function partsCell(entry) {
-    const text = escapeHtml(describeParts(entry.parts));
+    const text = summary_escapeHtml(describeParts(entry.parts));
     if (entry.image.decision !== 'delete')
         return text;
     const staying = entry.parts.filter(p => p.decision === 'keep');
     if (staying.length === 0)
         return text;
-    return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`;
+    return `${text}<br>stays: ${staying.map(p => `${summary_escapeHtml(p.platform ?? p.kind ?? 'part')} (${summary_escapeHtml(p.reason)})`).join('; ')}`;
 }
 /**
  * The age the rules used: from the timestamp of the rule that decided (`age-from`), else the one the
@@ -35804,17 +35877,17 @@ function ageOf(v, pkg, report) {
 /** Container images have tags and parts ("With it"); versions of other types have neither. */
 function entryRow(e, age, isContainer, cell) {
     const v = e.image;
-    const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
-    return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${age(v)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
+    const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${summary_escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
+    return (`<tr><td>${v.id}</td><td><code>${summary_escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${age(v)}</td><td>${summary_escapeHtml(v.rule ?? '')}</td><td>${summary_escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
 }
 /** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
 function packageSection(pkg, report, planPath, allowance) {
     const isPublic = pkg.package.visibility === 'public';
-    const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
+    const parts = [`<h3><code>${summary_escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${summary_escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
     if (pkg.warning)
-        parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`);
+        parts.push(`<p>⚠️ ${summary_escapeHtml(clip(pkg.warning))}</p>`);
     for (const note of pkg.notes ?? [])
-        parts.push(`<p>ℹ️ ${escapeHtml(clip(note))}</p>`);
+        parts.push(`<p>ℹ️ ${summary_escapeHtml(clip(note))}</p>`);
     if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
         parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>');
     }
@@ -35845,7 +35918,7 @@ function packageSection(pkg, report, planPath, allowance) {
         if (common !== undefined) {
             const [outcome, detail] = common.split('\n');
             if (detail)
-                add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`);
+                add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${summary_escapeHtml(outcome)}: ${summary_escapeHtml(clip(detail))}</p>`);
         }
         const cell = (e) => outcomeCell(e, report, isPublic, common !== undefined);
         const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
@@ -35891,11 +35964,11 @@ function headline(report) {
     }
     if (t.failed > 0) {
         const attempted = t.deleted + t.skipped + t.failed;
-        const stopped = report.stoppedEarly ? `; the run also stopped early (${escapeHtml(report.stoppedEarly)})` : '';
+        const stopped = report.stoppedEarly ? `; the run also stopped early (${summary_escapeHtml(report.stoppedEarly)})` : '';
         return `❌ <strong>${t.failed} of ${plural(attempted, 'deletion')} failed</strong>: ${t.deleted} deleted, ${t.skipped} skipped${stopped}. The causes are below.`;
     }
     if (report.stoppedEarly) {
-        return `⏹️ <strong>Stopped early</strong>: ${escapeHtml(report.stoppedEarly)}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.`;
+        return `⏹️ <strong>Stopped early</strong>: ${summary_escapeHtml(report.stoppedEarly)}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.`;
     }
     const deferred = t.deferred > 0 ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : '';
     if (report.mode === 'dry-run') {
@@ -35906,7 +35979,7 @@ function headline(report) {
 }
 /** The packages the policy named that were not found, and what to do about it. */
 function missingPackages(report) {
-    return (`<p>⚠️ <strong>Not found</strong> for owner <code>${escapeHtml(report.owner.login)}</code> (or not visible to the token): ` +
+    return (`<p>⚠️ <strong>Not found</strong> for owner <code>${summary_escapeHtml(report.owner.login)}</code> (or not visible to the token): ` +
         `${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>` +
         '<p>What to do: check the package name and type in the policy (as the package page shows them); ' +
         "if the package exists and the token is the workflow's <code>GITHUB_TOKEN</code>, give this workflow's repository access " +
@@ -35924,7 +35997,7 @@ function labelOf(report, key, id) {
 }
 function oversizedNote(report) {
     const g = report.oversizedGroup;
-    return (`ℹ️ The oldest image to delete, <code>${escapeHtml(labelOf(report, g.packageKey, g.imageId))}</code>, goes with ${g.versions} versions ` +
+    return (`ℹ️ The oldest image to delete, <code>${summary_escapeHtml(labelOf(report, g.packageKey, g.imageId))}</code>, goes with ${g.versions} versions ` +
         `(its platforms, attestations and signatures), more than <code>max-deletions: ${g.maxDeletions}</code>. ` +
         `An image is never split, so it was taken alone this run; <code>max-deletions: ${g.versions}</code> would fit it.`);
 }
@@ -35937,20 +36010,20 @@ function damagedSection(report, damaged, planPath, allowance) {
     const row = (i) => {
         const d = damaged[i];
         const version = report.packages.find(p => p.key === d.packageKey)?.versions.find(v => v.id === d.id);
-        const missing = d.missing.map(m => `${escapeHtml(m.platform ?? 'unknown platform')} (<code>${escapeHtml(shortName(m.digest))}</code>)`).join(', ');
-        return (`<tr><td><code>${escapeHtml(d.packageKey)}</code></td><td>${d.id}</td><td><code>${escapeHtml(shortName(d.name))}</code></td>` +
-            `<td>${d.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${missing}</td><td>${escapeHtml(version?.reason ?? '')}</td></tr>`);
+        const missing = d.missing.map(m => `${summary_escapeHtml(m.platform ?? 'unknown platform')} (<code>${summary_escapeHtml(shortName(m.digest))}</code>)`).join(', ');
+        return (`<tr><td><code>${summary_escapeHtml(d.packageKey)}</code></td><td>${d.id}</td><td><code>${summary_escapeHtml(shortName(d.name))}</code></td>` +
+            `<td>${d.tags.map(t => `<code>${summary_escapeHtml(t)}</code>`).join(' ')}</td><td>${missing}</td><td>${summary_escapeHtml(version?.reason ?? '')}</td></tr>`);
     };
     return intro + limitedTable({ head, count: damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html;
 }
 function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
     const finalNote = (sections) => `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
-        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+        `the full plan, every version with its decision and reason, is in the plan file <code>${summary_escapeHtml(planPath)}</code>.</em></p>`;
     // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
     const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1);
     out.add('<h2>package-retention</h2>');
     out.add(`<p>${headline(report)}</p>`);
-    out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`);
+    out.add(`<p>Owner <code>${summary_escapeHtml(report.owner.login)}</code> · policy <code>${summary_escapeHtml(report.policy)}</code> · evaluated at ${summary_escapeHtml(report.now)}</p>`);
     out.add(countsTable(report, Math.floor(out.left / 4)));
     if (report.missing.length > 0)
         out.add(missingPackages(report));
@@ -35962,12 +36035,15 @@ function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
         out.add(`<p>${oversizedNote(report)}</p>`);
     if (report.damaged?.length)
         out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)));
+    const inUse = inUseSection(report, Math.floor(out.left / 4));
+    if (inUse)
+        out.add(inUse);
     const requests = Object.entries(report.requests)
-        .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
+        .map(([kind, count]) => `${summary_escapeHtml(kind)}: ${count}`)
         .join(', ');
     if (requests)
         out.add(`<p>Requests: ${requests}</p>`);
-    out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`);
+    out.add(`<p>Plan file: <code>${summary_escapeHtml(planPath)}</code></p>`);
     for (const [index, pkg] of report.packages.entries()) {
         const section = packageSection(pkg, report, planPath, out.left - 1);
         if (section.html)
@@ -35996,15 +36072,15 @@ function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
     out.add('<h2>package-retention: restore</h2>');
     out.add(`<p>${mode}</p>`);
     const run = args.file
-        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
+        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${summary_escapeHtml(args.file.owner?.login ?? '?')}</code> at ${summary_escapeHtml(String(args.file.now))}, status <code>${summary_escapeHtml(String(args.file.status))}</code>)`
         : '';
-    out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
+    out.add(`<p>From plan file <code>${summary_escapeHtml(args.planFile)}</code>${run}</p>`);
     if (args.resultFile)
-        out.add(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`);
+        out.add(`<p>Result file: <code>${summary_escapeHtml(args.resultFile)}</code></p>`);
     for (const note of args.notes ?? [])
-        out.add(`<p>⚠️ ${escapeHtml(note)}</p>`);
+        out.add(`<p>⚠️ ${summary_escapeHtml(note)}</p>`);
     if (args.items.length === 0) {
-        out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`);
+        out.add(`<p>${summary_escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`);
         return out.toString();
     }
     const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
@@ -36020,14 +36096,14 @@ function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
     const readBack = args.items.some(i => i.tagsAfter);
     const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>Result</th></tr>`;
     const tagsCell = (item) => {
-        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ');
-        const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
+        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${summary_escapeHtml(t)}</code>`).join(' ');
+        const moved = (item.movedTags ?? []).map(m => `<code>${summary_escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
         return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags;
     };
     const row = (i) => {
         const item = args.items[i];
-        const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : '';
-        return (`<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
+        const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${summary_escapeHtml(clip(item.detail))}` : '';
+        return (`<tr><td><code>${summary_escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${summary_escapeHtml(shortName(item.name))}</code></td>` +
             `<td>${tagsCell(item)}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
     };
     out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
@@ -36063,7 +36139,7 @@ async function writeSummaryOrWarn(html) {
 }
 /** The job summary is always written: a run that stops on an error before its report says so there too, not only in the log. */
 async function writeFailureSummary(message) {
-    await writeSummaryOrWarn(['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n'));
+    await writeSummaryOrWarn(['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${summary_escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n'));
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -43411,7 +43487,7 @@ function shortDigest(name) {
     return colon >= 0 && name.length > colon + 13 ? name.slice(0, colon + 13) : name;
 }
 /** A version as users name it: "web:1.4" by its first tag, else "web@sha256:0123456789ab". */
-function versionLabel(packageName, version) {
+function reasons_versionLabel(packageName, version) {
     return version.tags.length > 0 ? `${packageName}:${version.tags[0]}` : `${packageName}@${shortDigest(version.name)}`;
 }
 function describeReference(kind, platform) {
@@ -43598,7 +43674,7 @@ function hasTags(ctx, i) {
 }
 /** "web:1.4" or "web@sha256:0123456789ab": reasons name versions so. */
 function package_context_labelOf(ctx, i) {
-    return versionLabel(ctx.ref.name, ctx.index.versions[i]);
+    return reasons_versionLabel(ctx.ref.name, ctx.index.versions[i]);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/date-fns/toDate.js
@@ -47389,7 +47465,8 @@ function buildRunReport(args) {
         damaged: damagedImages(plan, args.inventories ?? []),
         ...(execution?.stoppedEarly ? { stoppedEarly: execution.stoppedEarly } : {}),
         ...(plan.oversizedGroup ? { oversizedGroup: plan.oversizedGroup } : {}),
-        ...(args.ageFrom ? { ageFrom: args.ageFrom } : {})
+        ...(args.ageFrom ? { ageFrom: args.ageFrom } : {}),
+        ...(args.inUseUnresolved?.length ? { inUseUnresolved: args.inUseUnresolved } : {})
     };
 }
 function damagedImages(plan, inventories) {
@@ -47403,19 +47480,908 @@ function damagedImages(plan, inventories) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/inventory/in-use-mappings.ts
+/** The most mappings tracked at once, and the most pairs kept per mapping: memory stays bounded. */
+const MAX_OPEN = 10_000;
+const MAX_PAIRS = 64;
+/** Longer values are no image name, tag or digest. */
+const MAX_VALUE = 1024;
+const MAX_KEY = 256;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const TAG = /^\w[\w.-]{0,127}$/;
+const TEMPLATE_START = /^(?:\{\{|\$\{|\$\w)/;
+/** Keys whose one scalar value is a tag or a digest: `tag`, `digest`, and `…Tag`, `…_tag`, `…-digest`, … */
+function isVersionKey(key) {
+    const lower = key.toLowerCase();
+    if (lower === 'tag' || lower === 'digest')
+        return true;
+    if (key.endsWith('Tag') || key.endsWith('Digest'))
+        return true;
+    return lower.endsWith('_tag') || lower.endsWith('-tag') || lower.endsWith('_digest') || lower.endsWith('-digest');
+}
+const KUSTOMIZE_KEYS = new Set(['newName', 'newTag', 'digest', 'tagSuffix']);
+const KEPT_KEYS = new Set(['repository', 'image', 'registry', 'name', 'newName', 'newTag', 'tagSuffix']);
+class MappingTracker {
+    reader;
+    emit;
+    block = [];
+    flow = [];
+    flowOverflow = 0;
+    /** The block column at which the open flow collection started (-1: the document is flow, as JSON). */
+    flowBlockIndent = -1;
+    /** A quoted scalar or plain scalar of the flow being read when a piece ended. */
+    partial;
+    held = [];
+    line = 0;
+    constructor(reader, emit) {
+        this.reader = reader;
+        this.emit = emit;
+    }
+    /**
+     * One piece of a line: `first` when it starts the line (later pieces of a very long line go on
+     * where the previous one stopped). Returns the spans of values a mapping reads.
+     */
+    feed(text, line, first) {
+        if (this.held.length > 0)
+            this.held = [];
+        this.line = line;
+        // A quoted scalar begun in an earlier piece: its span here starts with this piece.
+        if (this.partial)
+            this.partial.start = 0;
+        if (this.inFlow()) {
+            if (first && this.flowBlockIndent >= 0) {
+                const indent = indentOf(text);
+                const c = text.charCodeAt(indent);
+                // A YAML flow collection left open: the block structure goes on, the flow is abandoned.
+                if (indent < text.length && c !== 35 && indent <= this.flowBlockIndent && c !== 125 && c !== 93 && c !== 44)
+                    this.closeFlow();
+            }
+            if (this.inFlow()) {
+                this.readFlow(text, 0);
+                return this.held;
+            }
+        }
+        if (first)
+            this.readBlockLine(text);
+        return this.held;
+    }
+    /** The end of a file (or a document): every open mapping is read. */
+    end() {
+        this.closeFlow();
+        this.closeBlock(-1);
+    }
+    inFlow() {
+        return this.flow.length > 0 || this.flowOverflow > 0;
+    }
+    // ------------------------------------------------------------ block style
+    readBlockLine(text) {
+        const length = text.length;
+        let i = indentOf(text);
+        if (i >= length || text.charCodeAt(i) === 35)
+            return;
+        if (i === 0 && (text.startsWith('---') || text.startsWith('...')) && (length === 3 || isSpace(text.charCodeAt(3)))) {
+            this.end();
+            return;
+        }
+        // "- - key: value": each dash opens a sequence item; the key's column is after the last one.
+        let dash = -1;
+        while (text.charCodeAt(i) === 45 && (i + 1 === length || isSpace(text.charCodeAt(i + 1)))) {
+            dash = i;
+            i = skipSpaces(text, i + 1);
+        }
+        const column = i;
+        this.closeBlock(dash >= 0 ? dash : column);
+        const top = this.block.at(-1);
+        // Content deeper than the last key (or a sequence under it): that key's value is nested.
+        if (top?.last?.kind === 'empty' && (dash >= 0 ? dash >= top.indent : column > top.indent))
+            top.last.kind = 'nested';
+        if (i >= length || text.charCodeAt(i) === 35)
+            return;
+        const c = text.charCodeAt(i);
+        if ((c === 123 && text.charCodeAt(i + 1) !== 123) || c === 91) {
+            this.flowBlockIndent = dash >= 0 ? dash : column - 1;
+            this.readFlow(text, i);
+            return;
+        }
+        const key = readKey(text, i);
+        if (!key)
+            return;
+        let mapping = this.block.at(-1);
+        if (!mapping || mapping.indent !== column || dash >= 0) {
+            if (mapping && mapping.indent >= column)
+                return;
+            mapping = this.open(column);
+            if (!mapping)
+                return;
+        }
+        const pair = { key: key.name, line: this.line, kind: 'empty' };
+        mapping.last = pair;
+        let v = skipSpaces(text, key.end);
+        v = skipProperties(text, v);
+        if (v >= length || text.charCodeAt(v) === 35) {
+            this.record(mapping, pair);
+            return;
+        }
+        const vc = text.charCodeAt(v);
+        if (vc === 124 || vc === 62) {
+            pair.kind = 'nested';
+        }
+        else if ((vc === 123 && text.charCodeAt(v + 1) !== 123) || vc === 91) {
+            pair.kind = 'nested';
+            this.record(mapping, pair);
+            this.flowBlockIndent = dash >= 0 ? Math.max(dash, column) : column;
+            this.readFlow(text, v);
+            return;
+        }
+        else if (vc === 34 || vc === 39) {
+            const quoted = readQuoted(text, v);
+            this.setScalar(pair, quoted.value, v, quoted.end);
+        }
+        else if (vc === 42) {
+            pair.kind = 'scalar';
+            pair.opaque = true;
+        }
+        else {
+            const end = plainEnd(text, v, false);
+            this.setScalar(pair, text.slice(v, end).trimEnd(), v, end);
+        }
+        this.record(mapping, pair);
+    }
+    /** Ends the block mappings deeper than `column`. */
+    closeBlock(column) {
+        for (let top = this.block.at(-1); top && top.indent > column; top = this.block.at(-1)) {
+            this.block.pop();
+            this.read(top);
+        }
+    }
+    open(indent) {
+        if (this.block.length + this.flow.length >= MAX_OPEN)
+            return undefined;
+        const mapping = { indent, pairs: [] };
+        this.block.push(mapping);
+        return mapping;
+    }
+    // ------------------------------------------------------------ flow style and JSON
+    readFlow(text, from) {
+        const length = text.length;
+        let i = from;
+        if (this.partial)
+            i = this.resumeScalar(text, i);
+        // Called where a collection opens, or in one still open; reading stops when the outermost closes.
+        while (i < length) {
+            const c = text.charCodeAt(i);
+            if (c === 32 || c === 9 || c === 13) {
+                i++;
+            }
+            else if (c === 35 && (i === 0 || isSpace(text.charCodeAt(i - 1)))) {
+                return;
+            }
+            else if (c === 123 || c === 91) {
+                this.markNested();
+                if (this.flowOverflow > 0 || this.block.length + this.flow.length >= MAX_OPEN)
+                    this.flowOverflow++;
+                else
+                    this.flow.push(c === 123 ? { mapping: { indent: -1, pairs: [] }, expectKey: true } : { expectKey: false });
+                i++;
+            }
+            else if (c === 125 || c === 93) {
+                this.popFlow();
+                i++;
+                if (!this.inFlow())
+                    return;
+            }
+            else if (c === 44) {
+                const top = this.flow.at(-1);
+                if (top && this.flowOverflow === 0 && top.mapping) {
+                    top.expectKey = true;
+                    top.key = undefined;
+                }
+                i++;
+            }
+            else if (c === 58) {
+                i++;
+            }
+            else if (c === 34 || c === 39) {
+                this.partial = { quote: c, text: '', start: i, escape: false, long: false };
+                i = this.resumeScalar(text, i + 1);
+            }
+            else {
+                this.partial = { quote: 0, text: '', start: i, escape: false, long: false };
+                i = this.resumeScalar(text, i);
+            }
+        }
+        // A quoted scalar left open may go on in the next piece or line (a plain one ends with its line).
+    }
+    /** Reads on in the scalar being read, from `i`; returns where reading stopped. */
+    resumeScalar(text, i) {
+        const partial = this.partial;
+        const length = text.length;
+        if (partial.quote === 0) {
+            // A template where a flow value goes ("{{ .Values.tag }}") is one scalar.
+            const end = text.startsWith('{{', i) ? Math.min(length, (text.indexOf('}}', i) + 1 || length - 1) + 1) : plainEnd(text, i, true);
+            this.append(partial, text, i, end);
+            this.finishScalar(end);
+            return end;
+        }
+        let j = i;
+        let runStart = i;
+        while (j < length) {
+            const c = text.charCodeAt(j);
+            if (partial.escape) {
+                partial.escape = false;
+                if (c === 117) {
+                    j += 5;
+                    runStart = j;
+                    continue;
+                }
+                this.append(partial, text, j, j + 1);
+                runStart = j + 1;
+            }
+            else if (partial.quote === 34 && c === 92) {
+                this.append(partial, text, runStart, j);
+                partial.escape = true;
+            }
+            else if (c === partial.quote) {
+                if (partial.quote === 39 && text.charCodeAt(j + 1) === 39) {
+                    this.append(partial, text, runStart, j + 1);
+                    j += 2;
+                    runStart = j;
+                    continue;
+                }
+                this.append(partial, text, runStart, j);
+                this.finishScalar(j + 1);
+                return j + 1;
+            }
+            j++;
+        }
+        if (!partial.escape)
+            this.append(partial, text, runStart, length);
+        return length;
+    }
+    append(partial, text, from, to) {
+        if (partial.long || to <= from)
+            return;
+        if (partial.text.length + (to - from) > MAX_VALUE)
+            partial.long = true;
+        else
+            partial.text += text.slice(from, to);
+    }
+    /** A scalar of the flow was read whole (ending at `end` in `text`): a key or a value. */
+    finishScalar(end) {
+        const partial = this.partial;
+        this.partial = undefined;
+        const top = this.flow.at(-1);
+        if (!top?.mapping || this.flowOverflow > 0)
+            return;
+        const value = partial.quote === 0 ? partial.text.trimEnd() : partial.text;
+        if (top.expectKey) {
+            // A key: what follows (":") makes it one; a lone scalar in a flow mapping is a key with a null value.
+            top.key = partial.long ? undefined : value.slice(0, MAX_KEY);
+            top.expectKey = false;
+            const pair = { key: top.key ?? '', line: this.line, kind: 'empty' };
+            top.mapping.last = pair;
+            if (top.key !== undefined)
+                this.record(top.mapping, pair);
+            return;
+        }
+        const pair = top.mapping.last;
+        if (!pair || top.key === undefined || pair.kind !== 'empty')
+            return;
+        if (partial.long) {
+            pair.kind = 'scalar';
+            return;
+        }
+        const start = Math.max(0, partial.start);
+        if (partial.quote === 0 && value.startsWith('*')) {
+            pair.kind = 'scalar';
+            pair.opaque = true;
+        }
+        else {
+            this.setScalar(pair, partial.quote === 0 ? stripProperties(value) : value, start, end);
+        }
+        this.record(top.mapping, pair);
+    }
+    /** A collection opens where a value goes: the value is nested, not a scalar. */
+    markNested() {
+        const top = this.flow.at(-1);
+        if (this.flowOverflow === 0 && top?.mapping && !top.expectKey && top.mapping.last?.kind === 'empty')
+            top.mapping.last.kind = 'nested';
+    }
+    popFlow() {
+        if (this.flowOverflow > 0) {
+            this.flowOverflow--;
+            return;
+        }
+        const level = this.flow.pop();
+        if (level?.mapping)
+            this.read(level.mapping);
+    }
+    closeFlow() {
+        this.partial = undefined;
+        this.flowOverflow = 0;
+        while (this.flow.length > 0)
+            this.popFlow();
+    }
+    // ------------------------------------------------------------ pairs
+    setScalar(pair, value, start, end) {
+        pair.kind = 'scalar';
+        if (value.length > MAX_VALUE)
+            return;
+        pair.value = value;
+        if (TEMPLATE_START.test(value))
+            pair.opaque = true;
+        const bare = this.reader.bareName(value);
+        if (bare !== undefined) {
+            pair.bare = bare;
+            this.held.push({ start, end });
+        }
+    }
+    /** Keeps the pairs that can decide how an image name is read; a mapping keeps at most MAX_PAIRS. */
+    record(mapping, pair) {
+        if (mapping.pairs.includes(pair))
+            return;
+        if (!(pair.bare !== undefined || KEPT_KEYS.has(pair.key) || KUSTOMIZE_KEYS.has(pair.key) || isVersionKey(pair.key)))
+            return;
+        if (mapping.pairs.length < MAX_PAIRS) {
+            mapping.pairs.push(pair);
+        }
+        else if (pair.bare !== undefined) {
+            // No room to wait for its siblings: the image is kept whole rather than read as :latest.
+            this.emit({ line: pair.line, package: pair.bare, tags: [], unresolved: true, written: pair.value ?? '' });
+        }
+    }
+    /** A mapping ended: its image names, read with their siblings. */
+    read(mapping) {
+        const pairs = mapping.pairs;
+        if (pairs.length === 0)
+            return;
+        const get = (key) => pairs.find((p) => p.key === key);
+        const name = get('name');
+        if (name && pairs.some((p) => KUSTOMIZE_KEYS.has(p.key))) {
+            this.readKustomize(name, get);
+            return;
+        }
+        const versionPairs = pairs.filter((p) => isVersionKey(p.key) && p.kind !== 'nested');
+        const images = pairs.filter((p) => p.bare !== undefined);
+        // Bitnami-style charts: `registry: ghcr.io` beside `repository: acme/web`.
+        const registry = get('registry');
+        if (registry?.value !== undefined && versionPairs.length > 0) {
+            for (const key of ['repository', 'image']) {
+                const pair = get(key);
+                if (pair?.value === undefined || pair.bare !== undefined)
+                    continue;
+                const bare = this.reader.bareName(`${registry.value.replace(/\/+$/, '')}/${pair.value}`);
+                if (bare !== undefined)
+                    images.push({ ...pair, bare, value: `${registry.value}/${pair.value}` });
+            }
+        }
+        for (const image of images) {
+            const pkg = image.bare;
+            if (versionPairs.length === 0) {
+                this.emit({ line: image.line, package: pkg, tags: ['latest'], written: image.value });
+                continue;
+            }
+            const helmKey = image.key.toLowerCase();
+            const tag = versionPairs.find((p) => p.key.toLowerCase() === 'tag');
+            const digest = versionPairs.find((p) => p.key.toLowerCase() === 'digest');
+            if ((helmKey === 'repository' || helmKey === 'image') && (tag || digest)) {
+                this.emit(helmReference(pkg, image.value, tag, digest, image.line));
+            }
+            else {
+                const sibling = versionPairs[0];
+                this.emit({ line: sibling.line, package: pkg, tags: [], unresolved: true, written: `${image.value} with ${sibling.key}: ${sibling.value ?? ''}` });
+            }
+        }
+    }
+    /**
+     * A Kustomize `images:` entry: `newName` (else `name`) at `newTag` and at `digest`; `newName`
+     * alone or a `tagSuffix` is unresolved; a target on another registry or owner is not ours.
+     */
+    readKustomize(name, get) {
+        const newName = get('newName');
+        const target = newName ?? name;
+        if (target.value === undefined)
+            return;
+        const pkg = this.reader.bareName(target.value);
+        if (pkg === undefined)
+            return;
+        const newTag = get('newTag');
+        const digest = get('digest');
+        const suffix = get('tagSuffix');
+        const line = (newTag ?? digest ?? suffix ?? target).line;
+        if (suffix || (!newTag && !digest)) {
+            const why = suffix ? `tagSuffix: ${suffix.value ?? ''}` : 'newName alone keeps the tags the resources give';
+            this.emit({ line, package: pkg, tags: [], unresolved: true, written: `${target.value} (${why})` });
+            return;
+        }
+        this.emit(helmReference(pkg, target.value, newTag, digest, target.line));
+    }
+}
+/** A name at a tag and/or digest given by sibling scalars; unresolved when either cannot be known. */
+function helmReference(pkg, name, tagPair, digestPair, nameLine) {
+    const line = (tagPair ?? digestPair)?.line ?? nameLine;
+    const tagText = tagPair?.kind === 'scalar' && !tagPair.opaque ? (tagPair.value ?? '').trim() : undefined;
+    const digestText = digestPair?.kind === 'scalar' && !digestPair.opaque ? (digestPair.value ?? '').trim() : undefined;
+    // "tag: 1.4@sha256:..." pins both, as on a command line.
+    const [tagPart, pinned] = (tagText ?? '').split('@', 2);
+    const digest = [pinned, digestText].find((d) => d !== undefined && DIGEST.test(d.toLowerCase()))?.toLowerCase();
+    const tag = tagPart !== '' && TAG.test(tagPart) ? tagPart : undefined;
+    // An empty tag is the chart's appVersion, a template is filled at install time: unknown here.
+    const tagUnknown = tagPair !== undefined && tag === undefined;
+    const digestUnknown = digestPair !== undefined && digest === undefined && (digestPair.opaque || (digestText !== undefined && digestText !== ''));
+    const written = tagPair ? `${name}:${tagPair.value ?? ''}` : `${name}@${digestPair?.value ?? ''}`;
+    if ((tagUnknown && digest === undefined) || digestUnknown)
+        return { line, package: pkg, tags: [], unresolved: true, written };
+    return { line, package: pkg, tags: tag !== undefined ? [tag] : [], ...(digest !== undefined && { digest }), written };
+}
+function isSpace(c) {
+    return c === 32 || c === 9 || c === 13;
+}
+function indentOf(text) {
+    let i = 0;
+    while (i < text.length && isSpace(text.charCodeAt(i)))
+        i++;
+    return i;
+}
+function skipSpaces(text, i) {
+    while (i < text.length && isSpace(text.charCodeAt(i)))
+        i++;
+    return i;
+}
+/** Past YAML node properties (`&anchor`, `!tag`) before a value. */
+function skipProperties(text, i) {
+    while (text.charCodeAt(i) === 38 || text.charCodeAt(i) === 33) {
+        while (i < text.length && !isSpace(text.charCodeAt(i)))
+            i++;
+        i = skipSpaces(text, i);
+    }
+    return i;
+}
+function stripProperties(value) {
+    const i = skipProperties(value, 0);
+    return i === 0 ? value : value.slice(i);
+}
+/** A block key at `i` (plain or quoted, then ":" and a space or the end of the line), or undefined. */
+function readKey(text, i) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+        const quoted = readQuoted(text, i);
+        if (quoted.end - i > MAX_KEY + 2)
+            return undefined;
+        const colon = skipSpaces(text, quoted.end);
+        if (text.charCodeAt(colon) !== 58)
+            return undefined;
+        return { name: quoted.value, end: colon + 1 };
+    }
+    const limit = Math.min(text.length, i + MAX_KEY);
+    for (let j = i; j < limit; j++) {
+        const k = text.charCodeAt(j);
+        if (k === 58 && (j + 1 === text.length || isSpace(text.charCodeAt(j + 1))))
+            return { name: text.slice(i, j).trimEnd(), end: j + 1 };
+        if (k === 35 && j > i && isSpace(text.charCodeAt(j - 1)))
+            return undefined;
+    }
+    return undefined;
+}
+/** A quoted scalar on one line: its value (unescaped, JSON/YAML double quotes or YAML single quotes) and its end. */
+function readQuoted(text, i) {
+    const quote = text.charCodeAt(i);
+    let value = '';
+    let runStart = i + 1;
+    let j = i + 1;
+    const length = text.length;
+    while (j < length) {
+        const c = text.charCodeAt(j);
+        if (quote === 34 && c === 92) {
+            if (value.length <= MAX_VALUE)
+                value += text.slice(runStart, j);
+            if (text.charCodeAt(j + 1) === 117) {
+                j += 6;
+            }
+            else {
+                if (value.length <= MAX_VALUE)
+                    value += text.charAt(j + 1);
+                j += 2;
+            }
+            runStart = j;
+            continue;
+        }
+        if (c === quote) {
+            if (quote === 39 && text.charCodeAt(j + 1) === 39) {
+                if (value.length <= MAX_VALUE)
+                    value += text.slice(runStart, j + 1);
+                j += 2;
+                runStart = j;
+                continue;
+            }
+            if (value.length <= MAX_VALUE)
+                value += text.slice(runStart, j);
+            return { value: value.length > MAX_VALUE ? value.slice(0, MAX_VALUE + 1) : value, end: j + 1 };
+        }
+        j++;
+    }
+    if (value.length <= MAX_VALUE)
+        value += text.slice(runStart, Math.min(length, runStart + MAX_VALUE + 1));
+    return { value: value.slice(0, MAX_VALUE + 1), end: length };
+}
+/** Where a plain scalar starting at `i` ends: a comment, the end of the line, or (in flow) `,[]{}` and ": ". */
+function plainEnd(text, i, flow) {
+    const length = text.length;
+    for (let j = i; j < length; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 35 && j > i && isSpace(text.charCodeAt(j - 1)))
+            return j;
+        if (flow) {
+            if (c === 44 || c === 91 || c === 93 || c === 123 || c === 125)
+                return j;
+            if (c === 58 && (j + 1 === length || isSpace(text.charCodeAt(j + 1)) || text.charCodeAt(j + 1) === 44))
+                return j;
+        }
+    }
+    return length;
+}
+
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./src/inventory/in-use-text.ts
+// The text form of an image reference (HOST/OWNER/NAME, :TAG, @sha256:HEX), read by hand in one
+// pass: no regular expression that could backtrack, so the cost is linear in the text whatever it
+// holds. Also reads JSON's escaped slashes (ghcr.io\/acme\/web) and gives every reading of an
+// ambiguous tag (`web:1.2.` ending a sentence is `1.2.` and `1.2`).
+/** Longest package name read (Docker's limit on a repository name): a longer run is not a name. */
+const MAX_NAME = 255;
+/** The tag grammar's limit: 1 word character, then up to 127 of `[\w.-]`. */
+const MAX_TAG = 128;
+/** How far a template after a tag is looked at (`{{ .Values.image.tag }}`). */
+const MAX_TEMPLATE = 200;
+/**
+ * The most characters a reference and what decides its reading can span: a piece of a long line
+ * is read up to this far from its end, the rest with the next piece.
+ */
+const MAX_REFERENCE_SPAN = 2048;
+const isAlnum = (c) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+const isWord = (c) => isAlnum(c) || c === 95;
+const isTagChar = (c) => isWord(c) || c === 46 || c === 45;
+const isHex = (c) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+/** Characters of a host name: before HOST they mean another host (`notghcr.io`). */
+const isHostChar = (c) => isWord(c) || c === 46 || c === 45;
+const SLASH = 47;
+const BACKSLASH = 92;
+class ReferenceReader {
+    host;
+    owner;
+    /** The host, without regard to case: a literal, so the search is linear. */
+    hostPattern;
+    constructor(host, owner) {
+        this.host = host.toLowerCase();
+        this.owner = owner.toLowerCase();
+        this.hostPattern = new RegExp(this.host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+    }
+    /** Where the host is next written in `text` at or after `from` (without regard to case), or -1. */
+    nextHost(text, from) {
+        this.hostPattern.lastIndex = from;
+        return this.hostPattern.exec(text)?.index ?? -1;
+    }
+    /** Every reference in `text` starting before `until` (a piece of a longer line leaves the rest to the next piece). */
+    read(text, until = text.length) {
+        const found = [];
+        for (let at = this.nextHost(text, 0); at !== -1 && at < until; at = this.nextHost(text, at + 1)) {
+            if (at > 0 && isHostChar(text.charCodeAt(at - 1)))
+                continue;
+            const reference = this.readAt(text, at);
+            if (reference) {
+                found.push(reference);
+                at = reference.end - 1;
+            }
+        }
+        return found;
+    }
+    /** The whole of `value` as one bare HOST/OWNER/NAME of ours: the package, else undefined. */
+    bareName(value) {
+        if (value.length <= this.host.length || !startsWithFolded(value, this.host, 0))
+            return undefined;
+        const reference = this.readAt(value, 0);
+        return reference && reference.bare && reference.end === value.length ? reference.package : undefined;
+    }
+    /** A reference starting at `start` (where the host is), or undefined. */
+    readAt(text, start) {
+        let i = this.separator(text, start + this.host.length);
+        if (i < 0 || !startsWithFolded(text, this.owner, i))
+            return undefined;
+        i = this.separator(text, i + this.owner.length);
+        if (i < 0)
+            return undefined;
+        const name = this.name(text, i);
+        if (name === undefined)
+            return undefined;
+        i = name.end;
+        const length = text.length;
+        // The name goes on as a template ("web-${ENV}"): it is not this package.
+        let j = i;
+        while (j < length && (text.charCodeAt(j) === 45 || text.charCodeAt(j) === 95 || text.charCodeAt(j) === 46))
+            j++;
+        if (j < length && (text.charCodeAt(j) === 36 || text.startsWith('{{', j)))
+            return undefined;
+        const pkg = name.text;
+        let tags = [];
+        let digest;
+        let unresolved = false;
+        let hasColon = false;
+        if (text.charCodeAt(i) === 58) {
+            hasColon = true;
+            i++;
+            const tagStart = i;
+            if (i < length && isWord(text.charCodeAt(i))) {
+                i++;
+                while (i < length && i - tagStart < MAX_TAG && isTagChar(text.charCodeAt(i)))
+                    i++;
+            }
+            const tag = text.slice(tagStart, i);
+            const template = templateAt(text, i);
+            if (template > 0) {
+                unresolved = true;
+                i += template;
+            }
+            else if (tag !== '') {
+                tags = readings(tag);
+            }
+        }
+        if (text.charCodeAt(i) === 64) {
+            if (startsWithFolded(text, 'sha256:', i + 1) && hexRun(text, i + 8) >= 64 && !isHex(text.charCodeAt(i + 72))) {
+                digest = text.slice(i + 1, i + 72).toLowerCase();
+                i += 72;
+            }
+            else {
+                const template = templateAt(text, i + 1);
+                if (template > 0) {
+                    unresolved = true;
+                    i += 1 + template;
+                }
+            }
+        }
+        const written = text.slice(start, i);
+        if (unresolved)
+            return { start, end: i, package: pkg, tags: [], unresolved: true, bare: false, written };
+        const bare = !hasColon && digest === undefined;
+        // A bare name (or an empty tag) is ":latest", as `docker pull` reads it.
+        if (tags.length === 0 && digest === undefined)
+            tags = ['latest'];
+        return { start, end: i, package: pkg, tags, ...(digest !== undefined && { digest }), bare, written };
+    }
+    /** After "/" (or JSON's "\/"): the index past it, or -1. */
+    separator(text, i) {
+        if (text.charCodeAt(i) === SLASH)
+            return i + 1;
+        if (text.charCodeAt(i) === BACKSLASH && text.charCodeAt(i + 1) === SLASH)
+            return i + 2;
+        return -1;
+    }
+    /**
+     * A repository name: components of the OCI grammar (`[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`)
+     * separated by "/" (or "\/"), matched without regard to case.
+     */
+    name(text, start) {
+        const parts = [];
+        let i = start;
+        for (;;) {
+            const componentStart = i;
+            const end = component(text, i);
+            if (end === componentStart)
+                break;
+            parts.push(text.slice(componentStart, end).toLowerCase());
+            i = end;
+            const next = this.separator(text, i);
+            if (next < 0 || !isAlnum(text.charCodeAt(next)))
+                break;
+            i = next;
+        }
+        if (parts.length === 0)
+            return undefined;
+        const joined = parts.join('/');
+        return joined.length > MAX_NAME ? undefined : { text: joined, end: i };
+    }
+}
+/** The end of one name component starting at `i` (i itself when there is none). */
+function component(text, i) {
+    const length = text.length;
+    let end = i;
+    let j = i;
+    for (;;) {
+        const runStart = j;
+        while (j < length && isAlnum(text.charCodeAt(j)) && j - i <= MAX_NAME)
+            j++;
+        if (j === runStart)
+            return end;
+        end = j;
+        // A separator counts only when an alphanumeric follows it.
+        const c = text.charCodeAt(j);
+        let k = j;
+        if (c === 46)
+            k = j + 1;
+        else if (c === 95)
+            k = text.charCodeAt(j + 1) === 95 ? j + 2 : j + 1;
+        else if (c === 45)
+            while (k < length && text.charCodeAt(k) === 45)
+                k++;
+        if (k === j || !isAlnum(text.charCodeAt(k)) || k - i > MAX_NAME)
+            return end;
+        j = k;
+    }
+}
+function hexRun(text, i) {
+    let j = i;
+    while (j < text.length && j - i < 64 && isHex(text.charCodeAt(j)))
+        j++;
+    return j - i;
+}
+/** Whether `text` holds `lower` (ASCII, lower case) at `i`, without regard to ASCII case. */
+function startsWithFolded(text, lower, i) {
+    if (i + lower.length > text.length)
+        return false;
+    for (let k = 0; k < lower.length; k++) {
+        const c = text.charCodeAt(i + k);
+        if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(k))
+            return false;
+    }
+    return true;
+}
+/**
+ * The length of a template at `i` where a tag or digest goes on (Helm/Go `{{ }}`, Actions
+ * `${{ }}`, shell `${X}` and `$X`), or 0.
+ */
+function templateAt(text, i) {
+    const limit = Math.min(text.length, i + MAX_TEMPLATE);
+    if (text.startsWith('{{', i) || text.startsWith('${{', i)) {
+        const close = text.indexOf('}}', i + 2);
+        return close !== -1 && close + 2 <= limit ? close + 2 - i : limit - i;
+    }
+    if (text.startsWith('${', i)) {
+        let j = i + 2;
+        while (j < limit && text.charCodeAt(j) !== 125 && text.charCodeAt(j) !== 10)
+            j++;
+        return j < limit && text.charCodeAt(j) === 125 ? j + 1 - i : j - i;
+    }
+    if (text.charCodeAt(i) === 36 && isWord(text.charCodeAt(i + 1))) {
+        let j = i + 1;
+        while (j < limit && isWord(text.charCodeAt(j)))
+            j++;
+        return j - i;
+    }
+    return 0;
+}
+/**
+ * Every reading of a tag as written: `1.2.` ending a sentence may be `1.2.` or `1.2`, `v1-` may be
+ * `v1-` or `v1`; each is protected, as the contract asks (never protect less than the text says).
+ */
+function readings(tag) {
+    const all = [tag];
+    let end = tag.length;
+    while (end > 1 && (tag.charCodeAt(end - 1) === 46 || tag.charCodeAt(end - 1) === 45)) {
+        end--;
+        all.push(tag.slice(0, end));
+    }
+    return all;
+}
+
+;// CONCATENATED MODULE: ./src/inventory/in-use-read.ts
+// Reading a matched file as text, in chunks: UTF-8 (with or without a byte-order mark) or UTF-16
+// with a byte-order mark (what Windows PowerShell's `>` writes); any other file holding a NUL byte
+// is binary. Lines are handed on as they complete; a very long line in pieces that overlap by
+// MAX_REFERENCE_SPAN, so memory stays bounded whatever the file holds.
+
+
+
+const CHUNK_BYTES = 1024 * 1024;
+/** A line longer than this is handed on in pieces. */
+const MAX_PIECE = 256 * 1024;
+/** The encoding a file's first bytes tell; 'binary' for a NUL in a file without a UTF-16 byte-order mark. */
+function encodingOf(head) {
+    if (head[0] === 0xff && head[1] === 0xfe)
+        return { encoding: 'utf16le', skip: 2 };
+    if (head[0] === 0xfe && head[1] === 0xff)
+        return { encoding: 'utf16be', skip: 2 };
+    const skip = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    return { encoding: head.includes(0) ? 'binary' : 'utf8', skip };
+}
+/** Reads `fd` (of `size` bytes) as text, giving each line's pieces to `onPiece`; stops at the first NUL of a UTF-8 file. */
+function readText(fd, size, onPiece) {
+    const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK_BYTES, size || 1)));
+    let position = 0;
+    let bytes = (0,external_node_fs_.readSync)(fd, buffer, 0, buffer.length, 0);
+    const { encoding, skip } = encodingOf(buffer.subarray(0, bytes));
+    if (encoding === 'binary')
+        return { encoding, bytes };
+    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder(encoding === 'utf8' ? 'utf8' : 'utf16le');
+    const lines = new LineSplitter(onPiece);
+    /** UTF-16 BE: the byte left over from an odd-sized chunk, swapped with the next chunk's first. */
+    let carry;
+    let total = 0;
+    let first = true;
+    while (bytes > 0) {
+        total += bytes;
+        let chunk = buffer.subarray(first ? skip : 0, bytes);
+        first = false;
+        if (encoding === 'utf8' && chunk.includes(0))
+            return { encoding: 'binary', bytes: total };
+        if (encoding === 'utf16be') {
+            const joined = carry === undefined ? Buffer.from(chunk) : Buffer.concat([Buffer.from([carry]), chunk]);
+            carry = joined.length % 2 === 1 ? joined[joined.length - 1] : undefined;
+            chunk = joined.subarray(0, joined.length - (joined.length % 2)).swap16();
+        }
+        lines.push(decoder.write(chunk));
+        position += bytes;
+        bytes = (0,external_node_fs_.readSync)(fd, buffer, 0, buffer.length, position);
+    }
+    lines.push(decoder.end());
+    lines.end();
+    return { encoding, bytes: total };
+}
+/** Splits decoded text into lines (and very long lines into pieces). */
+class LineSplitter {
+    onPiece;
+    pending = '';
+    line = 1;
+    first = true;
+    constructor(onPiece) {
+        this.onPiece = onPiece;
+    }
+    push(text) {
+        let from = 0;
+        for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', from)) {
+            // Empty lines change nothing: only counted (runs of them cost one comparison each).
+            if (newline === from && this.pending === '') {
+                while (text.charCodeAt(from) === 10) {
+                    this.line++;
+                    from++;
+                }
+                continue;
+            }
+            const rest = text.slice(from, newline);
+            const whole = this.pending === '' ? rest : this.pending + rest;
+            this.pending = '';
+            this.onPiece(whole, whole.length, this.line, this.first);
+            this.line++;
+            this.first = true;
+            from = newline + 1;
+        }
+        if (from < text.length)
+            this.pending += from === 0 ? text : text.slice(from);
+        while (this.pending.length > MAX_PIECE) {
+            const piece = this.pending;
+            const until = piece.length - MAX_REFERENCE_SPAN;
+            this.onPiece(piece, until, this.line, this.first);
+            this.first = false;
+            this.pending = piece.slice(until);
+        }
+    }
+    end() {
+        if (this.pending !== '' || !this.first)
+            this.onPiece(this.pending, this.pending.length, this.line, this.first);
+        this.pending = '';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/in-use.ts
 // protect.in-use: the workspace files the policy names are scanned for references to the owner's
-// container images (HOST/OWNER/NAME:TAG, @sha256:HEX, both; Helm values' repository + tag), so
-// the planner can keep what is deployed. Runs before any API request; an incomplete scan fails the
-// run rather than protect less than the files say.
+// container images (HOST/OWNER/NAME:TAG, @sha256:HEX, both; Helm values, Kustomize images), so
+// the planner can keep what is deployed. Runs before any API request; reads nothing outside the
+// workspace; streams every file (time linear in the text, memory bounded); an incomplete scan
+// fails the run rather than protect less than the files say.
+
+
 
 
 
 
 /** The contract's limits: beyond them the scan is incomplete, and the run fails. */
 const IN_USE_LIMITS = { maxFiles: 20_000, maxBytes: 200 * 1024 * 1024 };
-/** A file whose first 8 KiB hold a NUL byte is binary (git's own test) and is skipped. */
-const BINARY_PROBE_BYTES = 8192;
+/**
+ * Distinct references kept in memory (each is a package and a tag or digest; repeats cost
+ * nothing): past this the memory bound could not hold, and the scan fails rather than protect less.
+ */
+const MAX_DISTINCT_REFERENCES = 1_000_000;
+/** Binary files named in the warning; beyond, counted. */
+const NAMED_BINARY_FILES = 50;
 /** The scan could not be complete: no file matched, a limit was reached, or a file could not be read. */
 class InUseScanError extends Error {
     constructor(message) {
@@ -47435,22 +48401,24 @@ async function scanImagesInUse(options) {
             'Is the repository checked out? Add actions/checkout before this step (or the step that writes the files), or fix the globs; ' +
             'without them the images in use would not be protected, so nothing was listed or deleted.');
     }
-    const finder = new ReferenceFinder(options.registryHost, options.owner);
-    const budget = { bytes: 0, textFiles: 0, binaryFiles: 0 };
+    const reader = new ReferenceReader(options.registryHost, options.owner);
+    const state = { bytes: 0, textFiles: 0, binaryFiles: 0, binaryPaths: [], references: new Map() };
     const openFile = options.openFile ?? ((path) => (0,external_node_fs_.openSync)(path, 'r'));
     // Synchronous reads: nothing else runs during the scan, and for thousands of small files they
     // cost a fraction of the promise API's round trips through the thread pool.
-    const perFile = files.map((file) => scanFile((0,external_node_path_.join)(options.workspace, file), file, openFile, finder, budget, limits));
+    for (const file of files)
+        scanFile(file, openFile, reader, state, limits);
     // Files in path order, references in line order within each file: the same workspace always gives the same list.
-    const references = perFile.flat();
-    return { references, textFiles: budget.textFiles, binaryFiles: budget.binaryFiles, bytesRead: budget.bytes, unmatchedGlobs };
+    const references = [...state.references.values()];
+    return { references, textFiles: state.textFiles, binaryFiles: state.binaryFiles, binaryPaths: state.binaryPaths, bytesRead: state.bytes, unmatchedGlobs };
 }
 // ---------------------------------------------------------------- matching files
 const GLOB_OPTIONS = { dot: true, nonegate: true, nocomment: true, platform: 'linux' };
 /**
- * Every file under the workspace matching a glob, sorted by path. Directories no glob can reach
- * are not read; symbolic links to directories are not followed (no cycles, no way out of the
- * workspace), links to files are read.
+ * Every file under the workspace matching a glob, sorted by path. Only the workspace is read:
+ * every path is resolved, a link leading outside it, looping or leading nowhere fails the scan
+ * where the globs would read it; a directory link inside it is followed, once (each real
+ * directory is read once, so nothing is counted twice and no loop is walked).
  */
 function matchWorkspaceFiles(workspace, globs, maxFiles) {
     // "./deploy/*.yaml" means "deploy/*.yaml": paths are matched without a leading "./".
@@ -47460,12 +48428,37 @@ function matchWorkspaceFiles(workspace, globs, maxFiles) {
         const re = m.makeRe();
         return re ? (path) => re.test(path) : (path) => m.match(path);
     });
+    const reachable = (path) => matchers.some((m) => m.match(path, true));
     const matchedBy = new Array(globs.length).fill(0);
     const files = [];
-    const visitDirectory = (relative) => {
+    let root;
+    try {
+        root = (0,external_node_fs_.realpathSync)(workspace);
+    }
+    catch (error) {
+        throw new InUseScanError(`protect.in-use: the workspace (${workspace}) cannot be read (${describe(error)}); the scan would be incomplete, so nothing was listed or deleted`);
+    }
+    const inside = (real) => real === root || real.startsWith(root.endsWith(external_node_path_.sep) ? root : root + external_node_path_.sep);
+    const visited = new Set([root]);
+    const addFile = (path, real) => {
+        let matched = false;
+        fullMatch.forEach((matches, g) => {
+            if (matches(path)) {
+                matchedBy[g]++;
+                matched = true;
+            }
+        });
+        if (!matched)
+            return;
+        files.push({ path, real });
+        if (files.length > maxFiles) {
+            throw new InUseScanError(`protect.in-use: more than ${maxFiles.toLocaleString('en-US')} files match (the scan's limit); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images (deploy/**/*.yaml rather than **).`);
+        }
+    };
+    const visitDirectory = (relative, real) => {
         let entries;
         try {
-            entries = (0,external_node_fs_.readdirSync)(relative ? (0,external_node_path_.join)(workspace, relative) : workspace, { withFileTypes: true });
+            entries = (0,external_node_fs_.readdirSync)(real, { withFileTypes: true });
         }
         catch (error) {
             throw new InUseScanError(`protect.in-use: the directory '${relative || '.'}' of the workspace cannot be read (${describe(error)}); the scan would be incomplete`);
@@ -47473,38 +48466,74 @@ function matchWorkspaceFiles(workspace, globs, maxFiles) {
         const subdirectories = [];
         for (const entry of entries) {
             const path = relative ? `${relative}/${entry.name}` : entry.name;
-            let isDirectory = entry.isDirectory();
-            let isFile = entry.isFile();
+            const entryReal = (0,external_node_path_.join)(real, entry.name);
             if (entry.isSymbolicLink()) {
-                isFile = (0,external_node_fs_.statSync)((0,external_node_path_.join)(workspace, path), { throwIfNoEntry: false })?.isFile() ?? false;
-                isDirectory = false;
-            }
-            if (isDirectory) {
-                if (matchers.some((m) => m.match(path, true)))
-                    subdirectories.push(path);
-            }
-            else if (isFile) {
-                let matched = false;
-                fullMatch.forEach((matches, g) => {
-                    if (matches(path)) {
-                        matchedBy[g]++;
-                        matched = true;
-                    }
-                });
-                if (!matched)
+                const matched = fullMatch.some((matches) => matches(path));
+                if (!matched && !reachable(path))
                     continue;
-                files.push(path);
-                if (files.length > maxFiles) {
-                    throw new InUseScanError(`protect.in-use: more than ${maxFiles.toLocaleString('en-US')} files match (the scan's limit); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images (deploy/**/*.yaml rather than **).`);
+                const target = followLink(path, entryReal, inside);
+                const stats = (0,external_node_fs_.statSync)(target);
+                if (stats.isDirectory()) {
+                    if (reachable(path))
+                        subdirectories.push([path, target]);
+                }
+                else if (stats.isFile()) {
+                    addFile(path, target);
                 }
             }
+            else if (entry.isDirectory()) {
+                if (reachable(path))
+                    subdirectories.push([path, entryReal]);
+            }
+            else if (entry.isFile()) {
+                addFile(path, entryReal);
+            }
         }
-        for (const subdirectory of subdirectories)
-            visitDirectory(subdirectory);
+        for (const [path, directory] of subdirectories) {
+            // A directory met again (through a link, or a link to an ancestor) is not read twice.
+            if (visited.has(directory))
+                continue;
+            visited.add(directory);
+            visitDirectory(path, directory);
+        }
     };
-    visitDirectory('');
-    files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    visitDirectory('', root);
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { files, unmatchedGlobs: globs.filter((_, g) => matchedBy[g] === 0) };
+}
+/**
+ * Where a link the globs reach leads, when that is inside the workspace. A link leading outside,
+ * looping or leading nowhere makes the scan incomplete: the scan fails, naming it and what to do.
+ */
+function followLink(path, link, inside) {
+    const incomplete = 'an incomplete scan would protect less than the files say, so nothing was listed or deleted';
+    let target;
+    try {
+        target = (0,external_node_fs_.realpathSync)(link);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ELOOP') {
+            throw new InUseScanError(`protect.in-use: '${path}' is a symbolic link that loops (it leads back to itself); ${incomplete}. Replace the link with the file itself, or fix the step that creates it.`);
+        }
+        if (code === 'ENOENT') {
+            throw new InUseScanError(`protect.in-use: '${path}' is a symbolic link to ${linkText(link)}, which does not exist (did the step that renders it fail?); ${incomplete}. Fix the step that writes it, or remove the link.`);
+        }
+        throw new InUseScanError(`protect.in-use: the link '${path}' cannot be followed (${describe(error)}); ${incomplete}`);
+    }
+    if (!inside(target)) {
+        throw new InUseScanError(`protect.in-use: '${path}' is a symbolic link to ${linkText(link)}, outside the workspace; the scan reads only the workspace, and ${incomplete}. Copy the file into the workspace in an earlier step (cp --dereference), or narrow the globs so they do not reach the link.`);
+    }
+    return target;
+}
+/** What a link says it points to, as written ("'../shared/prod.yaml'"). */
+function linkText(link) {
+    try {
+        return `'${(0,external_node_fs_.readlinkSync)(link)}'`;
+    }
+    catch {
+        return 'a target';
+    }
 }
 function describe(error) {
     return error instanceof Error ? error.message : String(error);
@@ -47515,33 +48544,71 @@ const MIB = 1024 * 1024;
 function formatSize(bytes) {
     return bytes >= MIB ? `${+(bytes / MIB).toFixed(1)} MiB` : `${bytes.toLocaleString('en-US')} bytes`;
 }
-function scanFile(path, file, openFile, finder, budget, limits) {
-    let text;
+/** One key per distinct reference; an unresolved one per file, so each file's template is warned about. */
+function referenceKey(file, reference) {
+    return reference.unresolved ? `${reference.package}\u0000\u0000\u0000${file}` : `${reference.package}\u0000${reference.tag ?? ''}\u0000${reference.digest ?? ''}`;
+}
+function scanFile(file, openFile, reader, state, limits) {
+    const found = new Map();
+    const add = (line, reference) => {
+        // The same reference again (a list repeating one image): counted, nothing allocated.
+        if (!reference.unresolved && reference.tags.length === 1) {
+            const known = found.get(`${reference.package}\u0000${reference.tags[0]}\u0000${reference.digest ?? ''}`);
+            if (known) {
+                known.places++;
+                if (line < known.line)
+                    Object.assign(known, { line, written: reference.written });
+                return;
+            }
+        }
+        const base = { file: file.path, line, package: reference.package, written: reference.written, places: 1 };
+        const readingsOf = reference.unresolved
+            ? [{ unresolved: true }]
+            : reference.tags.length > 0
+                ? reference.tags.map((tag) => ({ tag, ...(reference.digest !== undefined && { digest: reference.digest }) }))
+                : [{ digest: reference.digest }];
+        for (const reading of readingsOf) {
+            const finding = { ...base, ...reading };
+            const key = referenceKey(file.path, finding);
+            const known = found.get(key);
+            if (known) {
+                known.places++;
+                if (line < known.line)
+                    Object.assign(known, { line, written: reference.written });
+                continue;
+            }
+            if (found.size + state.references.size >= MAX_DISTINCT_REFERENCES) {
+                throw new InUseScanError(`protect.in-use: the files matched name more than ${MAX_DISTINCT_REFERENCES.toLocaleString('en-US')} distinct images (the scan's limit, at '${file.path}'); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images in use.`);
+            }
+            found.set(key, finding);
+        }
+    };
+    const tracker = new MappingTracker(reader, (reference) => add(reference.line, reference));
+    let encoding;
     try {
-        const fd = openFile(path);
+        const fd = openFile(file.real);
         try {
             const { size } = (0,external_node_fs_.fstatSync)(fd);
-            const head = Buffer.allocUnsafe(Math.min(size, BINARY_PROBE_BYTES));
-            const headBytes = (0,external_node_fs_.readSync)(fd, head, 0, head.length, 0);
-            if (head.subarray(0, headBytes).includes(0)) {
-                budget.bytes += headBytes;
-                budget.binaryFiles++;
-                return [];
+            // Counted before the file is read: a huge file fails the scan without being read.
+            if (state.bytes + size > limits.maxBytes) {
+                throw new InUseScanError(`protect.in-use: the files matched hold more than ${formatSize(limits.maxBytes)} of text (the scan's limit; '${file.path}' is ${formatSize(size)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images.`);
             }
-            // Counted before the rest is read: a huge file fails the scan without being read.
-            budget.bytes += size;
-            if (budget.bytes > limits.maxBytes) {
-                throw new InUseScanError(`protect.in-use: the files matched hold more than ${formatSize(limits.maxBytes)} of text (the scan's limit; '${file}' is ${formatSize(size)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images.`);
-            }
-            let body = head;
-            let length = headBytes;
-            if (size > headBytes) {
-                body = Buffer.allocUnsafe(size);
-                head.copy(body, 0, 0, headBytes);
-                for (let n = -1; length < size && n !== 0; length += n)
-                    n = (0,external_node_fs_.readSync)(fd, body, length, size - length, length);
-            }
-            text = body.toString('utf8', 0, length);
+            const read = readText(fd, size, (text, until, line, first) => {
+                const held = tracker.feed(until === text.length ? text : text.slice(0, until), line, first);
+                if (reader.nextHost(text, 0) === -1)
+                    return;
+                let span = 0;
+                for (const reference of reader.read(text, until)) {
+                    // A bare name a mapping reads (Helm, Kustomize, a sibling tag key) is the mapping's to tell.
+                    while (span < held.length && held[span].end <= reference.start)
+                        span++;
+                    if (reference.bare && span < held.length && reference.start >= held[span].start)
+                        continue;
+                    add(line, reference);
+                }
+            });
+            encoding = read.encoding;
+            state.bytes += encoding === 'binary' ? read.bytes : size;
         }
         finally {
             (0,external_node_fs_.closeSync)(fd);
@@ -47550,171 +48617,23 @@ function scanFile(path, file, openFile, finder, budget, limits) {
     catch (error) {
         if (error instanceof InUseScanError)
             throw error;
-        throw new InUseScanError(`protect.in-use: '${file}' cannot be read (${describe(error)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted`);
+        throw new InUseScanError(`protect.in-use: '${file.path}' cannot be read (${describe(error)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted`);
     }
-    budget.textFiles++;
-    return finder.find(text, file);
-}
-// ---------------------------------------------------------------- finding references
-// One path component of a repository name (the OCI distribution grammar); a name may have several, separated by "/".
-const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const NAME = `${COMPONENT}(?:/${COMPONENT})*`;
-const TAG = '[\\w][\\w.-]{0,127}';
-const DIGEST = 'sha256:[0-9a-f]{64}';
-const DIGEST_ONLY = new RegExp(`^${DIGEST}$`, 'i');
-const TAG_ONLY = new RegExp(`^${TAG}$`);
-/** A template where a tag or digest should be (Helm/Go `{{ }}`, Actions `${{ }}`, shell `${X}` and `$X`), as written. */
-const TEMPLATE = /^(?:\$?\{\{(?:.*?\}\})?|\$\{[^}\n]*\}?|\$\w+)/;
-/** A `repository:` / `image:` key, and a `tag:` / `digest:` key: at the start of a line or a list item (block style), or after `{` / `,` (flow style). */
-const HELM_KEYS = /(?:^|[{,])[\s-]*["']?(?:repository|image)["']?\s*:/im;
-const HELM_VERSION_KEYS = /(?:^|[{,])[\s-]*["']?(?:tag|digest)["']?\s*:/im;
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-class ReferenceFinder {
-    host;
-    /** HOST/OWNER/NAME, then an optional :TAG and @sha256:HEX; host, owner and name without regard to case. */
-    pattern;
-    /** A Helm value naming the image without its tag: HOST/OWNER/NAME and nothing else. */
-    repositoryValue;
-    hostTest;
-    constructor(host, owner) {
-        this.host = host;
-        const prefix = `${escapeRegExp(host)}/${escapeRegExp(owner)}/`;
-        // Not preceded by a host character: "notghcr.io/..." is another host.
-        this.pattern = new RegExp(`(?<![\\w.-])${prefix}(${NAME})(:(${TAG})?)?(?:@(${DIGEST}))?`, 'gi');
-        this.repositoryValue = new RegExp(`^${prefix}(${NAME})$`, 'i');
-        this.hostTest = new RegExp(escapeRegExp(host), 'i');
+    if (encoding === 'binary') {
+        state.binaryFiles++;
+        if (state.binaryPaths.length < NAMED_BINARY_FILES)
+            state.binaryPaths.push(file.path);
+        return;
     }
-    find(text, file) {
-        if (!this.hostTest.test(text))
-            return [];
-        // Parsing YAML costs far more than the text scan: only files with both halves of a Helm image are parsed.
-        const helm = /\.ya?ml$/i.test(file) && HELM_KEYS.test(text) && HELM_VERSION_KEYS.test(text) ? this.helmValues(text, file) : { findings: [], covered: [] };
-        const findings = [...helm.findings];
-        const lines = new LineTracker(text);
-        this.pattern.lastIndex = 0;
-        for (let match = this.pattern.exec(text); match; match = this.pattern.exec(text)) {
-            // A repository value that Helm completes with a sibling tag is that reference, not ":latest".
-            if (helm.covered.some(([start, end]) => match.index >= start && match.index < end))
-                continue;
-            const finding = this.fromMatch(match, text, file, lines.lineAt(match.index));
-            if (finding)
-                findings.push(finding);
-        }
-        return dedupe(findings).sort((a, b) => a.line - b.line);
-    }
-    fromMatch(match, text, file, line) {
-        const [written, rawName, colon, tag, digest] = match;
-        const name = rawName.toLowerCase();
-        const end = match.index + written.length;
-        if (digest !== undefined) {
-            return { file, line, package: name, ...(tag !== undefined && { tag }), digest: digest.toLowerCase(), written };
-        }
-        const rest = text.slice(end, end + 200);
-        // The name goes on as a template ("web-${ENV}"): it is not this package.
-        if (colon === undefined && /^[-_.]*(?:\{\{|\$)/.test(rest))
-            return undefined;
-        // ":{{ .Values.tag }}", ":v${VERSION}", "@${DIGEST}": the version cannot be known from the file.
-        const tagTemplate = colon !== undefined ? TEMPLATE.exec(rest)?.[0] : undefined;
-        const digestTemplate = rest.startsWith('@') ? TEMPLATE.exec(rest.slice(1))?.[0] : undefined;
-        if (tagTemplate !== undefined || digestTemplate !== undefined) {
-            return { file, line, package: name, unresolved: true, written: `${written}${tagTemplate ?? `@${digestTemplate}`}` };
-        }
-        // A bare name is ":latest", as `docker pull` reads it.
-        return { file, line, package: name, tag: tag ?? 'latest', written };
-    }
-    /**
-     * Helm values: a mapping whose `repository` (or `image`) is HOST/OWNER/NAME with a sibling `tag`
-     * (or `digest`); `registry` + `repository` (OWNER/NAME) as well. The repository scalars found are
-     * returned as `covered`, so the text scan does not also read them as ":latest".
-     */
-    helmValues(text, file) {
-        const findings = [];
-        const covered = [];
-        const lineCounter = new dist/* LineCounter */.HN();
-        // Files that are not valid YAML (Helm templates) still go through the text scan.
-        const documents = (0,dist/* parseAllDocuments */.hR)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-        const lineOf = (node, fallback) => (node?.range ? lineCounter.linePos(node.range[0]).line : fallback);
-        for (const document of Array.isArray(documents) ? documents : []) {
-            (0,dist/* visit */.YR)(document, {
-                Map: (_, map) => {
-                    const pairs = new Map();
-                    for (const pair of map.items)
-                        if ((0,dist/* isScalar */.jn)(pair.key) && typeof pair.key.value === 'string')
-                            pairs.set(pair.key.value.toLowerCase(), pair);
-                    const repositoryPair = pairs.get('repository') ?? pairs.get('image');
-                    const tagPair = pairs.get('tag');
-                    const digestPair = pairs.get('digest');
-                    if (!repositoryPair || !(0,dist/* isScalar */.jn)(repositoryPair.value) || (!tagPair && !digestPair))
-                        return;
-                    const repositoryNode = repositoryPair.value;
-                    let repository = scalarText(repositoryNode);
-                    const registry = pairs.get('registry');
-                    if (registry && (0,dist/* isScalar */.jn)(registry.value) && repository !== undefined && !repository.toLowerCase().startsWith(`${this.host}/`)) {
-                        repository = `${scalarText(registry.value) ?? ''}/${repository}`;
-                    }
-                    const named = repository === undefined ? null : this.repositoryValue.exec(repository.trim());
-                    if (!named)
-                        return;
-                    if (repositoryNode.range)
-                        covered.push([repositoryNode.range[0], repositoryNode.range[1]]);
-                    const name = named[1].toLowerCase();
-                    const repositoryLine = lineOf(repositoryNode, 1);
-                    const tagValue = tagPair?.value;
-                    const digestValue = digestPair?.value;
-                    const tagText = (0,dist/* isScalar */.jn)(tagValue) && !(0,dist/* isAlias */.Vj)(tagValue) ? scalarText(tagValue) : undefined;
-                    const digestText = (0,dist/* isScalar */.jn)(digestValue) ? scalarText(digestValue)?.trim() : undefined;
-                    // "tag: 1.4@sha256:..." pins both, as on a command line.
-                    const [tagPart, pinned] = (tagText?.trim() ?? '').split('@', 2);
-                    const digest = [pinned, digestText].find((d) => d !== undefined && DIGEST_ONLY.test(d))?.toLowerCase();
-                    const tag = tagPart !== '' && TAG_ONLY.test(tagPart) ? tagPart : undefined;
-                    // An empty tag is the chart's appVersion, a template is filled at install time: unknown here.
-                    const tagUnknown = tagPair !== undefined && tag === undefined;
-                    const digestUnknown = digestPair !== undefined && digest === undefined && digestText !== undefined && digestText !== '';
-                    const line = tagPair ? lineOf(tagValue, lineOf(tagPair.key, repositoryLine)) : lineOf(digestValue, repositoryLine);
-                    const written = tagPair ? `${repository}:${tagText ?? ''}` : `${repository}@${digestText ?? ''}`;
-                    if ((tagUnknown && digest === undefined) || digestUnknown) {
-                        findings.push({ file, line, package: name, unresolved: true, written });
-                    }
-                    else {
-                        findings.push({ file, line, package: name, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }), written });
-                    }
-                }
-            });
-        }
-        return { findings, covered };
-    }
-}
-/** A scalar as written ("1.20" stays "1.20", not the number 1.2); undefined for null. */
-function scalarText(node) {
-    if (node.value === null || node.value === undefined)
-        return undefined;
-    return typeof node.source === 'string' ? node.source : String(node.value);
-}
-function dedupe(findings) {
-    const seen = new Set();
-    return findings.filter((f) => {
-        const key = `${f.line}\u0000${f.package}\u0000${f.tag ?? ''}\u0000${f.digest ?? ''}\u0000${f.unresolved ? 1 : 0}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-/** 1-based line of an offset, for offsets met in increasing order. */
-class LineTracker {
-    text;
-    offset = 0;
-    line = 1;
-    constructor(text) {
-        this.text = text;
-    }
-    lineAt(offset) {
-        for (let at = this.text.indexOf('\n', this.offset); at !== -1 && at < offset; at = this.text.indexOf('\n', at + 1))
-            this.line++;
-        this.offset = offset;
-        return this.line;
+    tracker.end();
+    state.textFiles++;
+    for (const finding of [...found.values()].sort((a, b) => a.line - b.line)) {
+        const key = referenceKey(file.path, finding);
+        const known = state.references.get(key);
+        if (known)
+            known.places += finding.places;
+        else
+            state.references.set(key, finding);
     }
 }
 
@@ -47744,20 +48663,26 @@ async function findImagesInUse(settings, policy, owner) {
         for (const glob of scan.unmatchedGlobs) {
             core/* warning */.$e(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`);
         }
+        if (scan.binaryFiles > 0) {
+            const more = scan.binaryFiles - scan.binaryPaths.length;
+            core/* warning */.$e(`protect.in-use: ${scan.binaryFiles} matched file(s) skipped as binary (a NUL byte, not UTF-16 with a byte-order mark): ${scan.binaryPaths.join(', ')}${more > 0 ? ` and ${more} more` : ''}. ` +
+                'Images they name are not protected; save lists as UTF-8 (PowerShell: Out-File -Encoding utf8) or narrow the globs.');
+        }
         const packages = new Set(scan.references.map((r) => r.package));
         core/* info */.pq(`Scanned ${scan.textFiles} text file(s) (${formatSize(scan.bytesRead)}${scan.binaryFiles > 0 ? `; ${scan.binaryFiles} binary file(s) skipped` : ''}): ` +
             `${scan.references.length} reference(s) to ${registryHost}/${owner} images, in ${packages.size} package(s)`);
         for (const reference of scan.references.slice(0, LOGGED_REFERENCES)) {
             const version = reference.unresolved ? ', every version (unresolved tag)' : `${reference.tag ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`;
-            core/* info */.pq(`  ${reference.file}:${reference.line}: ${reference.package}${version}`);
+            core/* info */.pq(`  ${reference.file}:${reference.line}: ${reference.package}${version}${reference.places > 1 ? ` (and ${reference.places - 1} more place(s))` : ''}`);
         }
         if (scan.references.length > LOGGED_REFERENCES)
             core/* info */.pq(`  ... and ${scan.references.length - LOGGED_REFERENCES} more`);
         for (const reference of scan.references.filter((r) => r.unresolved)) {
-            core/* warning */.$e(`${reference.file}:${reference.line}: ${reference.written}: the tag cannot be resolved from the file, so every version of ${reference.package} is kept. Write the tag or digest itself (or list the deployed images in a file an earlier step writes) to let older versions go.`, { title: 'Image in use with an unresolved tag', file: reference.file, startLine: reference.line });
+            // The annotation carries the file and line: the message does not repeat them.
+            core/* warning */.$e(`${reference.written}: the tag cannot be resolved from the file, so every version of ${reference.package} is kept. Write the tag or digest itself (or list the deployed images in a file an earlier step writes) to let older versions go.`, { title: 'Image in use with an unresolved tag', file: reference.file, startLine: reference.line });
         }
-        // The planner needs the references only; the text as written was for the messages.
-        return scan.references.map(({ written: _written, ...reference }) => reference);
+        // The planner needs the references; the text as written goes on to the summary.
+        return scan.references.map(({ places: _places, ...reference }) => reference);
     });
 }
 
@@ -47840,11 +48765,11 @@ function reportPolicyWarnings(warnings, file) {
 async function writeProblemsSummary(problems, file) {
     const items = problems.slice(0, SUMMARY_LIMIT).map(problem => {
         const at = where(problem);
-        return `<li>${at ? `<strong>${escapeHtml(at)}</strong>: ` : ''}${escapeHtml(problem.message)}</li>`;
+        return `<li>${at ? `<strong>${summary_escapeHtml(at)}</strong>: ` : ''}${summary_escapeHtml(problem.message)}</li>`;
     });
     const html = [
         '<h2>package-retention</h2>',
-        `<p>❌ <strong>The policy is invalid</strong>: nothing was listed or deleted. Policy <code>${escapeHtml(file ?? 'inline')}</code>, ${problems.length} problem(s):</p>`,
+        `<p>❌ <strong>The policy is invalid</strong>: nothing was listed or deleted. Policy <code>${summary_escapeHtml(file ?? 'inline')}</code>, ${problems.length} problem(s):</p>`,
         `<ul>${items.join('')}</ul>`
     ].join('\n');
     await writeSummaryOrWarn(html);
@@ -48012,6 +48937,7 @@ async function runRetention(settings, startedAt) {
         missing: inventory.missing,
         inventories: inventory.packages,
         ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
+        inUseUnresolved: inUse.filter(r => r.unresolved).map(({ package: name, file, line, written }) => ({ package: name, file, line, written })),
         requests: {
             'list packages pages': api.stats.packagePages,
             'list versions pages': api.stats.versionPages,
@@ -51222,7 +52148,7 @@ __webpack_unused_export__ = lexer.Lexer;
 exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
 __webpack_unused_export__ = publicApi.parse;
-exports.hR = publicApi.parseAllDocuments;
+__webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
 exports.YR = visit.visit;

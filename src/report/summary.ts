@@ -6,6 +6,7 @@
 import { differenceInHours } from 'date-fns'
 import { failureCauses, type RestoreItem } from '../execute/restore.js'
 import { describeParts, imageEntries, type ImageEntry } from './image-entries.js'
+import { inUseSection } from './in-use-section.js'
 import type { PlanFile } from './plan-file.js'
 import type { Counts, DamagedImageReport, PackageReport, ReportedVersion, RunReport } from './run-report.js'
 import { isUnreadableTime, parseTimestamp } from '../plan/timestamps.js'
@@ -371,6 +372,8 @@ export function renderSummary(report: RunReport, planPath: string, budgetBytes =
   }
   if (report.oversizedGroup) out.add(`<p>${oversizedNote(report)}</p>`)
   if (report.damaged?.length) out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)))
+  const inUse = inUseSection(report, Math.floor(out.left / 4))
+  if (inUse) out.add(inUse)
   const requests = Object.entries(report.requests)
     .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
     .join(', ')
