@@ -179,6 +179,16 @@ describe('a bare name beside tag or digest keys', () => {
   })
 })
 
+describe('structure around the mappings', () => {
+  it('reads through Helm template directives, and a stray bracket in prose does not hide later mappings', async () => {
+    files({
+      'charts/web/values.yaml': ['image:', '  repository: ghcr.io/acme/web', '{{- if .Values.pinned }}', '  tag: "1.2"', '{{- end }}'].join('\n'),
+      'NOTES.md': ['[draft', 'image:', '  repository: ghcr.io/acme/api', '  tag: "3.0"'].join('\n')
+    })
+    expect(found(await scan())).toEqual(['NOTES.md:4 api:3.0', 'charts/web/values.yaml:4 web:1.2'])
+  })
+})
+
 describe('text encodings', () => {
   it('reads UTF-16 LE and BE with a byte-order mark (PowerShell ">"), and UTF-8 with one', async () => {
     const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('ghcr.io/acme/web:1.0\r\nghcr.io/acme/api:2.0\r\n', 'utf16le')])
