@@ -47536,6 +47536,10 @@ class MappingTracker {
                 if (indent < text.length && c !== 35 && indent <= this.flowBlockIndent && c !== 125 && c !== 93 && c !== 44)
                     this.closeFlow();
             }
+            else if (first && isLetter(text.charCodeAt(0)) && readKey(text, 0)) {
+                // A plain key at the margin is no JSON: a "[" or "{" that opened a line of prose did not open a collection.
+                this.closeFlow();
+            }
             if (this.inFlow()) {
                 this.readFlow(text, 0);
                 return this.held;
@@ -47570,6 +47574,9 @@ class MappingTracker {
             i = skipSpaces(text, i + 1);
         }
         const column = i;
+        // A template directive line ("{{- if .Values.x }}") is not part of the YAML structure around it.
+        if (text.startsWith('{{', i))
+            return;
         this.closeBlock(dash >= 0 ? dash : column);
         const top = this.block.at(-1);
         // Content deeper than the last key (or a sequence under it): that key's value is nested.
@@ -47913,6 +47920,9 @@ function helmReference(pkg, name, tagPair, digestPair, nameLine) {
     if ((tagUnknown && digest === undefined) || digestUnknown)
         return { line, package: pkg, tags: [], unresolved: true, written };
     return { line, package: pkg, tags: tag !== undefined ? [tag] : [], ...(digest !== undefined && { digest }), written };
+}
+function isLetter(c) {
+    return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
 function isSpace(c) {
     return c === 32 || c === 9 || c === 13;

@@ -73,6 +73,14 @@ export function isVersionKey(key: string): boolean {
 const KUSTOMIZE_KEYS = new Set(['newName', 'newTag', 'digest', 'tagSuffix'])
 const KEPT_KEYS = new Set(['repository', 'image', 'registry', 'name', 'newName', 'newTag', 'tagSuffix'])
 
+/** A key that can change how an image name beside it is read. */
+function isDecidingKey(key: string): boolean {
+  if (KEPT_KEYS.has(key) || KUSTOMIZE_KEYS.has(key)) return true
+  // Only tag and digest keys are left: they end in "g" or "t" (any case).
+  const last = key.charCodeAt(key.length - 1) | 0x20
+  return (last === 103 || last === 116) && isVersionKey(key)
+}
+
 export class MappingTracker {
   private readonly block: Mapping[] = []
   private readonly flow: FlowLevel[] = []
@@ -165,15 +173,24 @@ export class MappingTracker {
       mapping = this.open(column)
       if (!mapping) return
     }
-    const pair: Pair = { key: key.name, line: this.line, kind: 'empty' }
-    mapping.last = pair
     let v = skipSpaces(text, key.end)
     v = skipProperties(text, v)
-    if (v >= length || text.charCodeAt(v) === 35) {
+    const vc = text.charCodeAt(v)
+    // Most pairs decide nothing: neither a key that can nor a value naming one of our images.
+    if (!isDecidingKey(key.name) && !this.reader.startsWithHost(text, vc === 34 || vc === 39 ? v + 1 : v)) {
+      mapping.last = undefined
+      if ((vc === 123 && text.charCodeAt(v + 1) !== 123) || vc === 91) {
+        this.flowBlockIndent = dash >= 0 ? Math.max(dash, column) : column
+        this.readFlow(text, v)
+      }
+      return
+    }
+    const pair: Pair = { key: key.name, line: this.line, kind: 'empty' }
+    mapping.last = pair
+    if (v >= length || vc === 35) {
       this.record(mapping, pair)
       return
     }
-    const vc = text.charCodeAt(v)
     if (vc === 124 || vc === 62) {
       pair.kind = 'nested'
     } else if ((vc === 123 && text.charCodeAt(v + 1) !== 123) || vc === 91) {
@@ -372,7 +389,7 @@ export class MappingTracker {
   /** Keeps the pairs that can decide how an image name is read; a mapping keeps at most MAX_PAIRS. */
   private record(mapping: Mapping, pair: Pair): void {
     if (mapping.pairs.includes(pair)) return
-    if (!(pair.bare !== undefined || KEPT_KEYS.has(pair.key) || KUSTOMIZE_KEYS.has(pair.key) || isVersionKey(pair.key))) return
+    if (pair.bare === undefined && !isDecidingKey(pair.key)) return
     if (mapping.pairs.length < MAX_PAIRS) {
       mapping.pairs.push(pair)
     } else if (pair.bare !== undefined) {

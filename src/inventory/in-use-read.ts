@@ -17,7 +17,10 @@ export type Encoding = 'utf8' | 'utf16le' | 'utf16be'
  * rest of a piece that is not its line's last is read again at the start of the next piece, so a
  * reference is never cut); `first` when the piece starts its line.
  */
-export type PieceHandler = (text: string, until: number, line: number, first: boolean) => void
+export type PieceHandler = (text: string, until: number, line: number, first: boolean, mentionsHost?: boolean) => void
+
+/** Where the registry host is next written in a text at or after an offset (-1: nowhere). */
+export type HostFinder = (text: string, from: number) => number
 
 export interface TextRead {
   /** 'binary' when the file holds a NUL byte outside UTF-16. */
@@ -34,14 +37,14 @@ function encodingOf(head: Buffer): { encoding: Encoding | 'binary'; skip: number
 }
 
 /** Reads `fd` (of `size` bytes) as text, giving each line's pieces to `onPiece`; stops at the first NUL of a UTF-8 file. */
-export function readText(fd: number, size: number, onPiece: PieceHandler): TextRead {
+export function readText(fd: number, size: number, onPiece: PieceHandler, nextHost: HostFinder): TextRead {
   const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK_BYTES, size || 1)))
   let position = 0
   let bytes = readSync(fd, buffer, 0, buffer.length, 0)
   const { encoding, skip } = encodingOf(buffer.subarray(0, bytes))
   if (encoding === 'binary') return { encoding, bytes }
   const decoder = new StringDecoder(encoding === 'utf8' ? 'utf8' : 'utf16le')
-  const lines = new LineSplitter(onPiece)
+  const lines = new LineSplitter(onPiece, nextHost)
   /** UTF-16 BE: the byte left over from an odd-sized chunk, swapped with the next chunk's first. */
   let carry: number | undefined
   let total = 0
@@ -71,10 +74,15 @@ class LineSplitter {
   private line = 1
   private first = true
 
-  constructor(private readonly onPiece: PieceHandler) {}
+  constructor(
+    private readonly onPiece: PieceHandler,
+    private readonly nextHost: HostFinder
+  ) {}
 
   push(text: string): void {
     let from = 0
+    // The host is searched once per chunk: a line that does not hold it is not searched again.
+    let host = this.nextHost(text, 0)
     for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', from)) {
       // Empty lines change nothing: only counted (runs of them cost one comparison each).
       if (newline === from && this.pending === '') {
@@ -85,9 +93,14 @@ class LineSplitter {
         continue
       }
       const rest = text.slice(from, newline)
+      let mentions: boolean | undefined
+      if (this.pending === '') {
+        if (host !== -1 && host < from) host = this.nextHost(text, from)
+        mentions = host !== -1 && host < newline
+      }
       const whole = this.pending === '' ? rest : this.pending + rest
       this.pending = ''
-      this.onPiece(whole, whole.length, this.line, this.first)
+      this.onPiece(whole, whole.length, this.line, this.first, mentions)
       this.line++
       this.first = true
       from = newline + 1

@@ -60,6 +60,11 @@ export class ReferenceReader {
     return this.hostPattern.exec(text)?.index ?? -1
   }
 
+  /** Whether `text` holds the host at `i` (a value that may name one of our images). */
+  startsWithHost(text: string, i: number): boolean {
+    return startsWithFolded(text, this.host, i)
+  }
+
   /** Every reference in `text` starting before `until` (a piece of a longer line leaves the rest to the next piece). */
   read(text: string, until = text.length): TextReference[] {
     const found: TextReference[] = []

@@ -302,9 +302,10 @@ function scanFile(file: MatchedFile, openFile: (path: string) => number, reader:
           `protect.in-use: the files matched hold more than ${formatSize(limits.maxBytes)} of text (the scan's limit; '${file.path}' is ${formatSize(size)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images.`
         )
       }
-      const read = readText(fd, size, (text, until, line, first) => {
+      const nextHost = (text: string, from: number): number => reader.nextHost(text, from)
+      const read = readText(fd, size, (text, until, line, first, mentionsHost) => {
         const held = tracker.feed(until === text.length ? text : text.slice(0, until), line, first)
-        if (reader.nextHost(text, 0) === -1) return
+        if (mentionsHost === false || (mentionsHost === undefined && reader.nextHost(text, 0) === -1)) return
         let span = 0
         for (const reference of reader.read(text, until)) {
           // A bare name a mapping reads (Helm, Kustomize, a sibling tag key) is the mapping's to tell.
@@ -312,7 +313,7 @@ function scanFile(file: MatchedFile, openFile: (path: string) => number, reader:
           if (reference.bare && span < held.length && reference.start >= held[span].start) continue
           add(line, reference)
         }
-      })
+      }, nextHost)
       encoding = read.encoding
       state.bytes += encoding === 'binary' ? read.bytes : size
     } finally {
