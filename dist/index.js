@@ -47501,6 +47501,14 @@ function isVersionKey(key) {
 }
 const KUSTOMIZE_KEYS = new Set(['newName', 'newTag', 'digest', 'tagSuffix']);
 const KEPT_KEYS = new Set(['repository', 'image', 'registry', 'name', 'newName', 'newTag', 'tagSuffix']);
+/** A key that can change how an image name beside it is read. */
+function isDecidingKey(key) {
+    if (KEPT_KEYS.has(key) || KUSTOMIZE_KEYS.has(key))
+        return true;
+    // Only tag and digest keys are left: they end in "g" or "t" (any case).
+    const last = key.charCodeAt(key.length - 1) | 0x20;
+    return (last === 103 || last === 116) && isVersionKey(key);
+}
 class MappingTracker {
     reader;
     emit;
@@ -47601,15 +47609,24 @@ class MappingTracker {
             if (!mapping)
                 return;
         }
-        const pair = { key: key.name, line: this.line, kind: 'empty' };
-        mapping.last = pair;
         let v = skipSpaces(text, key.end);
         v = skipProperties(text, v);
-        if (v >= length || text.charCodeAt(v) === 35) {
+        const vc = text.charCodeAt(v);
+        // Most pairs decide nothing: neither a key that can nor a value naming one of our images.
+        if (!isDecidingKey(key.name) && !this.reader.startsWithHost(text, vc === 34 || vc === 39 ? v + 1 : v)) {
+            mapping.last = undefined;
+            if ((vc === 123 && text.charCodeAt(v + 1) !== 123) || vc === 91) {
+                this.flowBlockIndent = dash >= 0 ? Math.max(dash, column) : column;
+                this.readFlow(text, v);
+            }
+            return;
+        }
+        const pair = { key: key.name, line: this.line, kind: 'empty' };
+        mapping.last = pair;
+        if (v >= length || vc === 35) {
             this.record(mapping, pair);
             return;
         }
-        const vc = text.charCodeAt(v);
         if (vc === 124 || vc === 62) {
             pair.kind = 'nested';
         }
@@ -47827,7 +47844,7 @@ class MappingTracker {
     record(mapping, pair) {
         if (mapping.pairs.includes(pair))
             return;
-        if (!(pair.bare !== undefined || KEPT_KEYS.has(pair.key) || KUSTOMIZE_KEYS.has(pair.key) || isVersionKey(pair.key)))
+        if (pair.bare === undefined && !isDecidingKey(pair.key))
             return;
         if (mapping.pairs.length < MAX_PAIRS) {
             mapping.pairs.push(pair);
@@ -48072,6 +48089,10 @@ class ReferenceReader {
         this.hostPattern.lastIndex = from;
         return this.hostPattern.exec(text)?.index ?? -1;
     }
+    /** Whether `text` holds the host at `i` (a value that may name one of our images). */
+    startsWithHost(text, i) {
+        return startsWithFolded(text, this.host, i);
+    }
     /** Every reference in `text` starting before `until` (a piece of a longer line leaves the rest to the next piece). */
     read(text, until = text.length) {
         const found = [];
@@ -48294,7 +48315,7 @@ function encodingOf(head) {
     return { encoding: head.includes(0) ? 'binary' : 'utf8', skip };
 }
 /** Reads `fd` (of `size` bytes) as text, giving each line's pieces to `onPiece`; stops at the first NUL of a UTF-8 file. */
-function readText(fd, size, onPiece) {
+function readText(fd, size, onPiece, nextHost) {
     const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK_BYTES, size || 1)));
     let position = 0;
     let bytes = (0,external_node_fs_.readSync)(fd, buffer, 0, buffer.length, 0);
@@ -48302,7 +48323,7 @@ function readText(fd, size, onPiece) {
     if (encoding === 'binary')
         return { encoding, bytes };
     const decoder = new external_node_string_decoder_namespaceObject.StringDecoder(encoding === 'utf8' ? 'utf8' : 'utf16le');
-    const lines = new LineSplitter(onPiece);
+    const lines = new LineSplitter(onPiece, nextHost);
     /** UTF-16 BE: the byte left over from an odd-sized chunk, swapped with the next chunk's first. */
     let carry;
     let total = 0;
@@ -48329,14 +48350,18 @@ function readText(fd, size, onPiece) {
 /** Splits decoded text into lines (and very long lines into pieces). */
 class LineSplitter {
     onPiece;
+    nextHost;
     pending = '';
     line = 1;
     first = true;
-    constructor(onPiece) {
+    constructor(onPiece, nextHost) {
         this.onPiece = onPiece;
+        this.nextHost = nextHost;
     }
     push(text) {
         let from = 0;
+        // The host is searched once per chunk: a line that does not hold it is not searched again.
+        let host = this.nextHost(text, 0);
         for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', from)) {
             // Empty lines change nothing: only counted (runs of them cost one comparison each).
             if (newline === from && this.pending === '') {
@@ -48347,9 +48372,15 @@ class LineSplitter {
                 continue;
             }
             const rest = text.slice(from, newline);
+            let mentions;
+            if (this.pending === '') {
+                if (host !== -1 && host < from)
+                    host = this.nextHost(text, from);
+                mentions = host !== -1 && host < newline;
+            }
             const whole = this.pending === '' ? rest : this.pending + rest;
             this.pending = '';
-            this.onPiece(whole, whole.length, this.line, this.first);
+            this.onPiece(whole, whole.length, this.line, this.first, mentions);
             this.line++;
             this.first = true;
             from = newline + 1;
@@ -48603,9 +48634,10 @@ function scanFile(file, openFile, reader, state, limits) {
             if (state.bytes + size > limits.maxBytes) {
                 throw new InUseScanError(`protect.in-use: the files matched hold more than ${formatSize(limits.maxBytes)} of text (the scan's limit; '${file.path}' is ${formatSize(size)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images.`);
             }
-            const read = readText(fd, size, (text, until, line, first) => {
+            const nextHost = (text, from) => reader.nextHost(text, from);
+            const read = readText(fd, size, (text, until, line, first, mentionsHost) => {
                 const held = tracker.feed(until === text.length ? text : text.slice(0, until), line, first);
-                if (reader.nextHost(text, 0) === -1)
+                if (mentionsHost === false || (mentionsHost === undefined && reader.nextHost(text, 0) === -1))
                     return;
                 let span = 0;
                 for (const reference of reader.read(text, until)) {
@@ -48616,7 +48648,7 @@ function scanFile(file, openFile, reader, state, limits) {
                         continue;
                     add(line, reference);
                 }
-            });
+            }, nextHost);
             encoding = read.encoding;
             state.bytes += encoding === 'binary' ? read.bytes : size;
         }
