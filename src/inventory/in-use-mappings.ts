@@ -330,12 +330,17 @@ export class MappingTracker {
       // A key: what follows (":") makes it one; a lone scalar in a flow mapping is a key with a null value.
       top.key = partial.long ? undefined : value.slice(0, MAX_KEY)
       top.expectKey = false
-      const pair: Pair = { key: top.key ?? '', line: this.line, kind: 'empty' }
+      // Only a key that can decide how an image is read is kept from here on.
+      const pair: Pair | undefined = top.key !== undefined && isDecidingKey(top.key) ? { key: top.key, line: this.line, kind: 'empty' } : undefined
       top.mapping.last = pair
-      if (top.key !== undefined) this.record(top.mapping, pair)
+      if (pair) this.record(top.mapping, pair)
       return
     }
-    const pair = top.mapping.last
+    let pair = top.mapping.last
+    if (!pair && top.key !== undefined && !partial.long && this.reader.startsWithHost(value, 0)) {
+      // Another key's value names one of our images: it is kept, to be read with its siblings.
+      pair = top.mapping.last = { key: top.key, line: this.line, kind: 'empty' }
+    }
     if (!pair || top.key === undefined || pair.kind !== 'empty') return
     if (partial.long) {
       pair.kind = 'scalar'
