@@ -148,7 +148,11 @@ describe('a bare name beside tag or digest keys', () => {
         'flow:',
         '  image: ghcr.io/acme/flow',
         '  buildDigest:',
-        '  stage: prod'
+        '  stage: prod',
+        'block:',
+        '  repository: ghcr.io/acme/block',
+        '  tag: >-',
+        '    1.0'
       ].join('\n'),
       'values.json': '{"svc": {"image": "ghcr.io/acme/svc", "imageTag": "9"}}'
     })
@@ -158,7 +162,8 @@ describe('a bare name beside tag or digest keys', () => {
       'values.yaml:6 api (unresolved)',
       'values.yaml:7 web (unresolved)',
       'values.yaml:10 cron (unresolved)',
-      'values.yaml:13 flow (unresolved)'
+      'values.yaml:13 flow (unresolved)',
+      'values.yaml:17 block (unresolved)'
     ])
     expect((await scan()).references.find((r) => r.package === 'app')?.written).toBe('ghcr.io/acme/app with imageTag: v1.3.0')
   })

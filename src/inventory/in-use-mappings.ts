@@ -192,7 +192,9 @@ export class MappingTracker {
       return
     }
     if (vc === 124 || vc === 62) {
-      pair.kind = 'nested'
+      // A block scalar ("|", ">") is one scalar, read on the lines below: its value is not known here.
+      pair.kind = 'scalar'
+      pair.opaque = true
     } else if ((vc === 123 && text.charCodeAt(v + 1) !== 123) || vc === 91) {
       pair.kind = 'nested'
       this.record(mapping, pair)
