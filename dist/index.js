@@ -47628,7 +47628,9 @@ class MappingTracker {
             return;
         }
         if (vc === 124 || vc === 62) {
-            pair.kind = 'nested';
+            // A block scalar ("|", ">") is one scalar, read on the lines below: its value is not known here.
+            pair.kind = 'scalar';
+            pair.opaque = true;
         }
         else if ((vc === 123 && text.charCodeAt(v + 1) !== 123) || vc === 91) {
             pair.kind = 'nested';
@@ -47782,13 +47784,18 @@ class MappingTracker {
             // A key: what follows (":") makes it one; a lone scalar in a flow mapping is a key with a null value.
             top.key = partial.long ? undefined : value.slice(0, MAX_KEY);
             top.expectKey = false;
-            const pair = { key: top.key ?? '', line: this.line, kind: 'empty' };
+            // Only a key that can decide how an image is read is kept from here on.
+            const pair = top.key !== undefined && isDecidingKey(top.key) ? { key: top.key, line: this.line, kind: 'empty' } : undefined;
             top.mapping.last = pair;
-            if (top.key !== undefined)
+            if (pair)
                 this.record(top.mapping, pair);
             return;
         }
-        const pair = top.mapping.last;
+        let pair = top.mapping.last;
+        if (!pair && top.key !== undefined && !partial.long && this.reader.startsWithHost(value, 0)) {
+            // Another key's value names one of our images: it is kept, to be read with its siblings.
+            pair = top.mapping.last = { key: top.key, line: this.line, kind: 'empty' };
+        }
         if (!pair || top.key === undefined || pair.kind !== 'empty')
             return;
         if (partial.long) {

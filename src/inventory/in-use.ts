@@ -23,7 +23,7 @@ export const IN_USE_LIMITS: InUseLimits = { maxFiles: 20_000, maxBytes: 200 * 10
  * Distinct references kept in memory (each is a package and a tag or digest; repeats cost
  * nothing): past this the memory bound could not hold, and the scan fails rather than protect less.
  */
-export const MAX_DISTINCT_REFERENCES = 1_000_000
+export const MAX_DISTINCT_REFERENCES = 250_000
 /** Binary files named in the warning; beyond, counted. */
 const NAMED_BINARY_FILES = 50
 
@@ -250,6 +250,11 @@ interface ScanState {
   references: Map<string, InUseFinding>
 }
 
+/** A string of its own (not a slice holding the text it was cut from). */
+function own(text: string): string {
+  return text.length === 0 ? text : Buffer.from(text, 'utf8').toString('utf8')
+}
+
 /** One key per distinct reference; an unresolved one per file, so each file's template is warned about. */
 function referenceKey(file: string, reference: { package: string; tag?: string; digest?: string; unresolved?: true }): string {
   return reference.unresolved ? `${reference.package}\u0000\u0000\u0000${file}` : `${reference.package}\u0000${reference.tag ?? ''}\u0000${reference.digest ?? ''}`
@@ -287,7 +292,12 @@ function scanFile(file: MatchedFile, openFile: (path: string) => number, reader:
           `protect.in-use: the files matched name more than ${MAX_DISTINCT_REFERENCES.toLocaleString('en-US')} distinct images (the scan's limit, at '${file.path}'); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images in use.`
         )
       }
-      found.set(key, finding)
+      // Copies: a slice would hold the whole line (or 256 KiB piece) it was read from in memory.
+      finding.package = own(finding.package)
+      finding.written = own(finding.written)
+      if (finding.tag !== undefined) finding.tag = own(finding.tag)
+      if (finding.digest !== undefined) finding.digest = own(finding.digest)
+      found.set(own(key), finding)
     }
   }
   const tracker = new MappingTracker(reader, (reference) => add(reference.line, reference))
