@@ -14,6 +14,8 @@ import { ReferenceReader, type TextReference } from './in-use-text.js'
 export interface InUseLimits {
   maxFiles: number
   maxBytes: number
+  /** Distinct references kept (MAX_DISTINCT_REFERENCES unless given). */
+  maxReferences?: number
 }
 
 /** The contract's limits: beyond them the scan is incomplete, and the run fails. */
@@ -287,9 +289,10 @@ function scanFile(file: MatchedFile, openFile: (path: string) => number, reader:
         if (line < known.line) Object.assign(known, { line, written: reference.written })
         continue
       }
-      if (found.size + state.references.size >= MAX_DISTINCT_REFERENCES) {
+      const maxReferences = limits.maxReferences ?? MAX_DISTINCT_REFERENCES
+      if (found.size + state.references.size >= maxReferences) {
         throw new InUseScanError(
-          `protect.in-use: the files matched name more than ${MAX_DISTINCT_REFERENCES.toLocaleString('en-US')} distinct images (the scan's limit, at '${file.path}'); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images in use.`
+          `protect.in-use: the files matched name more than ${maxReferences.toLocaleString('en-US')} distinct images (the scan's limit, at '${file.path}'); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images in use.`
         )
       }
       // Copies: a slice would hold the whole line (or 256 KiB piece) it was read from in memory.
