@@ -48427,7 +48427,7 @@ const IN_USE_LIMITS = { maxFiles: 20_000, maxBytes: 200 * 1024 * 1024 };
  * Distinct references kept in memory (each is a package and a tag or digest; repeats cost
  * nothing): past this the memory bound could not hold, and the scan fails rather than protect less.
  */
-const MAX_DISTINCT_REFERENCES = 1_000_000;
+const MAX_DISTINCT_REFERENCES = 250_000;
 /** Binary files named in the warning; beyond, counted. */
 const NAMED_BINARY_FILES = 50;
 /** The scan could not be complete: no file matched, a limit was reached, or a file could not be read. */
@@ -48592,6 +48592,10 @@ const MIB = 1024 * 1024;
 function formatSize(bytes) {
     return bytes >= MIB ? `${+(bytes / MIB).toFixed(1)} MiB` : `${bytes.toLocaleString('en-US')} bytes`;
 }
+/** A string of its own (not a slice holding the text it was cut from). */
+function own(text) {
+    return text.length === 0 ? text : Buffer.from(text, 'utf8').toString('utf8');
+}
 /** One key per distinct reference; an unresolved one per file, so each file's template is warned about. */
 function referenceKey(file, reference) {
     return reference.unresolved ? `${reference.package}\u0000\u0000\u0000${file}` : `${reference.package}\u0000${reference.tag ?? ''}\u0000${reference.digest ?? ''}`;
@@ -48625,10 +48629,18 @@ function scanFile(file, openFile, reader, state, limits) {
                     Object.assign(known, { line, written: reference.written });
                 continue;
             }
-            if (found.size + state.references.size >= MAX_DISTINCT_REFERENCES) {
-                throw new InUseScanError(`protect.in-use: the files matched name more than ${MAX_DISTINCT_REFERENCES.toLocaleString('en-US')} distinct images (the scan's limit, at '${file.path}'); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images in use.`);
+            const maxReferences = limits.maxReferences ?? MAX_DISTINCT_REFERENCES;
+            if (found.size + state.references.size >= maxReferences) {
+                throw new InUseScanError(`protect.in-use: the files matched name more than ${maxReferences.toLocaleString('en-US')} distinct images (the scan's limit, at '${file.path}'); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images in use.`);
             }
-            found.set(key, finding);
+            // Copies: a slice would hold the whole line (or 256 KiB piece) it was read from in memory.
+            finding.package = own(finding.package);
+            finding.written = own(finding.written);
+            if (finding.tag !== undefined)
+                finding.tag = own(finding.tag);
+            if (finding.digest !== undefined)
+                finding.digest = own(finding.digest);
+            found.set(own(key), finding);
         }
     };
     const tracker = new MappingTracker(reader, (reference) => add(reference.line, reference));
