@@ -104,19 +104,31 @@ test('obs 1: a Kustomize newTag pin keeps the pinned image (not :latest), and th
   expect(result.summary).toMatch(/<td><code>web<\/code><\/td><td><code>deploy\/prod\/kustomization\.yaml:6<\/code><\/td><td><code>1\.3<\/code><\/td>/)
 })
 
-test('obs 2: a UTF-16 list (PowerShell ">"), escaped JSON and a sentence-final tag each keep their image', async () => {
+test('obs 2: a UTF-16 list (PowerShell ">") is text: its image is kept, nothing is called binary', async () => {
   const s = scenario()
   fake = await FakeGitHub.start(world(s.packages))
   const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${host()}/acme/web:1.3\r\n`, 'utf16le')])
-  const json = `{"image":"${host()}\\/acme\\/web:1.4"}`
-  const prose = `Production runs ${host()}/acme/api:2.1.\n`
-  const result = await run(['images.txt', 'status.json', 'NOTES.md'], workDirWith({ 'images.txt': utf16, 'status.json': json, 'NOTES.md': prose }))
+  const result = await run(['images.txt'], workDirWith({ 'images.txt': utf16 }))
   expect(result.exitCode).toBe(0)
   expect(decision(result, 'web', s.web13)).toMatchObject({ decision: 'keep', reason: 'kept: in use, images.txt:1' })
+  expect(result.stdout).not.toContain('binary')
+})
+
+test('obs 2: JSON with escaped slashes is a reference', async () => {
+  const s = scenario()
+  fake = await FakeGitHub.start(world(s.packages))
+  const result = await run(['status.json'], workDirWith({ 'status.json': `{"image":"${host()}\\/acme\\/web:1.4"}` }))
+  expect(result.exitCode).toBe(0)
   expect(decision(result, 'web', s.web14)).toMatchObject({ decision: 'keep', reason: 'kept: in use, status.json:1' })
+})
+
+test('obs 2: a tag ending a sentence keeps both readings (2.1. and 2.1)', async () => {
+  const s = scenario()
+  fake = await FakeGitHub.start(world(s.packages))
+  const result = await run(['NOTES.md'], workDirWith({ 'NOTES.md': `Production runs ${host()}/acme/api:2.1.\n` }))
+  expect(result.exitCode).toBe(0)
   expect(decision(result, 'api', s.api21)).toMatchObject({ decision: 'keep', reason: 'kept: in use, NOTES.md:1' })
   expect(decision(result, 'api', s.api20).decision).toBe('delete')
-  expect(result.stdout).not.toContain('binary')
 })
 
 test('obs 2: a bare name beside imageTag is unresolved: every version kept, warned once without repeating file:line', async () => {
