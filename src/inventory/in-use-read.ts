@@ -59,7 +59,10 @@ export function readText(fd: number, size: number, onPiece: PieceHandler, nextHo
       carry = joined.length % 2 === 1 ? joined[joined.length - 1] : undefined
       chunk = joined.subarray(0, joined.length - (joined.length % 2)).swap16()
     }
-    lines.push(decoder.write(chunk))
+    const text = decoder.write(chunk)
+    // A file read whole in its first chunk that never names the registry host names no image: its lines need no reading.
+    if (position === 0 && bytes >= size && nextHost(text, 0) === -1) return { encoding, bytes: total }
+    lines.push(text)
     position += bytes
     bytes = readSync(fd, buffer, 0, buffer.length, position)
   }
