@@ -48346,7 +48346,11 @@ function readText(fd, size, onPiece, nextHost) {
             carry = joined.length % 2 === 1 ? joined[joined.length - 1] : undefined;
             chunk = joined.subarray(0, joined.length - (joined.length % 2)).swap16();
         }
-        lines.push(decoder.write(chunk));
+        const text = decoder.write(chunk);
+        // A file read whole in its first chunk that never names the registry host names no image: its lines need no reading.
+        if (position === 0 && bytes >= size && nextHost(text, 0) === -1)
+            return { encoding, bytes: total };
+        lines.push(text);
         position += bytes;
         bytes = (0,external_node_fs_.readSync)(fd, buffer, 0, buffer.length, position);
     }
