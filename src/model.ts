@@ -177,6 +177,8 @@ export interface InUseReference {
   digest?: string
   /** The tag is a template (`{{ .Values.tag }}`, `${TAG}`): every version of the package is protected. */
   unresolved?: true
+  /** (1.2) The reference as written, for messages and the summary (the planner does not read it). */
+  written?: string
 }
 
 // ---------------------------------------------------------------- plan

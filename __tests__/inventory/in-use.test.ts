@@ -29,8 +29,8 @@ function scan(globs: string[], options: { host?: string; owner?: string; limits?
 }
 
 /** The references without the text as written, for comparisons. */
-function refs(result: InUseScan): Omit<InUseFinding, 'written'>[] {
-  return result.references.map(({ written: _written, ...reference }) => reference)
+function refs(result: InUseScan): Omit<InUseFinding, 'written' | 'places'>[] {
+  return result.references.map(({ written: _written, places: _places, ...reference }) => reference)
 }
 
 describe('reference forms', () => {
@@ -224,13 +224,15 @@ describe('which files are read', () => {
     expect(refs(await scan(['./deploy/*.yaml']))).toHaveLength(1)
   })
 
-  it('skips binary files (a NUL byte in the first 8 KiB), reading only their head', async () => {
-    const binary = Buffer.concat([Buffer.from('ghcr.io/acme/web:in-binary\n'), Buffer.from([0]), Buffer.alloc(100_000, 0x41)])
-    files({ 'bin/tool': binary, 'bin/list.txt': 'ghcr.io/acme/web:in-text\n' })
+  it('skips binary files (a NUL byte), reading only their first chunk, and names them', async () => {
+    const binary = Buffer.concat([Buffer.from('ghcr.io/acme/web:in-binary\n'), Buffer.from([0]), Buffer.alloc(3 * 1024 * 1024, 0x41)])
+    // A NUL far past the first 8 KiB makes a file binary too (contract 1.2: any NUL outside UTF-16).
+    const lateNul = Buffer.concat([Buffer.from('ghcr.io/acme/web:late-nul\n'), Buffer.alloc(2 * 1024 * 1024, 0x41), Buffer.from([0])])
+    files({ 'bin/tool': binary, 'bin/late': lateNul, 'bin/list.txt': 'ghcr.io/acme/web:in-text\n' })
     const result = await scan(['bin/*'])
     expect(refs(result)).toEqual([{ file: 'bin/list.txt', line: 1, package: 'web', tag: 'in-text' }])
-    expect(result).toMatchObject({ textFiles: 1, binaryFiles: 1 })
-    expect(result.bytesRead).toBeLessThan(8192 + 100)
+    expect(result).toMatchObject({ textFiles: 1, binaryFiles: 2, binaryPaths: ['bin/late', 'bin/tool'] })
+    expect(result.bytesRead).toBeLessThan(4 * 1024 * 1024)
   })
 
   it('reports each glob that matches no file', async () => {
@@ -246,12 +248,13 @@ describe('which files are read', () => {
     await expect(failure).rejects.toThrow(/no file in the workspace .* matches 'deploy\/\*\*', 'images-in-use.txt'.*checked out\? Add actions\/checkout/)
   })
 
-  it('reads a linked file but does not follow a linked directory', async () => {
+  it('reads a linked file once per reference: the same reference in two places is one, counted twice', async () => {
     files({ 'real/list.txt': 'ghcr.io/acme/web:linked\n' })
     symlinkSync(join(workspace, 'real/list.txt'), join(workspace, 'link.txt'))
-    symlinkSync(workspace, join(workspace, 'loop'))
     const result = await scan(['**/*.txt'])
-    expect(refs(result).map((r) => r.file)).toEqual(['link.txt', 'real/list.txt'])
+    expect(refs(result)).toEqual([{ file: 'link.txt', line: 1, package: 'web', tag: 'linked' }])
+    expect(result.references[0].places).toBe(2)
+    expect(result.textFiles).toBe(2)
   })
 })
 
@@ -266,6 +269,12 @@ describe('limits and failures: an incomplete scan fails', () => {
     files({ 'a.txt': 'x'.repeat(600), 'b.txt': 'y'.repeat(600) })
     await expect(scan(['*.txt'], { limits: { maxFiles: 10, maxBytes: 1200 } })).resolves.toMatchObject({ bytesRead: 1200 })
     await expect(scan(['*.txt'], { limits: { maxFiles: 10, maxBytes: 1199 } })).rejects.toThrow(/more than 1,199 bytes of text \(the scan's limit; '(a|b).txt' is 600 bytes\)/)
+  })
+
+  it('fails past the distinct-reference limit (memory stays bounded); repeats cost nothing', async () => {
+    files({ 'list.txt': 'ghcr.io/acme/web:1\nghcr.io/acme/web:1\nghcr.io/acme/web:2\nghcr.io/acme/web:3\n' })
+    await expect(scan(['list.txt'], { limits: { maxFiles: 10, maxBytes: 1e9, maxReferences: 3 } })).resolves.toMatchObject({ references: [{ tag: '1', places: 2 }, { tag: '2' }, { tag: '3' }] })
+    await expect(scan(['list.txt'], { limits: { maxFiles: 10, maxBytes: 1e9, maxReferences: 2 } })).rejects.toThrow(/name more than 2 distinct images \(the scan's limit, at 'list.txt'\)/)
   })
 
   it('fails when a matched file cannot be read', async () => {

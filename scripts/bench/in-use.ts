@@ -1,12 +1,19 @@
 // protect.in-use: what the workspace scan and the protection in the planner cost. Not part of
-// `npm test`; run with `npx tsx scripts/bench/in-use.ts [--runs=7] [--files=5000] [--versions=100000]`.
+// `npm test`; run with `npx tsx scripts/bench/in-use.ts [--runs=7] [--files=5000] [--versions=100000]`,
+// or `npx tsx scripts/bench/in-use.ts --hostile [--only=NAME]` for the worst shapes alone.
+//
+//   hostile   the contract's bound (200 MiB of matched text, any shape, under 60 s and 512 MB):
+//             runs of blank lines after a registry host (300 KB, 1 MB, 200 MiB), a 60 MiB and a
+//             150 MiB YAML, 1 MiB lines, a 150 MiB one-line JSON, 200 MiB of every shape at once;
+//             each scanned in a fresh process, reporting wall and CPU time and peak memory (RSS)
 //
 //   scan      a generated 5,000-file workspace (Kubernetes manifests, Helm values, Compose files,
 //             workflows, source files, a few binaries, a .git directory), scanned with targeted
 //             globs and with `**` (every file); median, min and max of --runs scans
 //   planner   the benchmark's 100,000-version package planned with and without 500 in-use
 //             references (tags and digests of that package), interleaved, best and median of --runs
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -90,6 +97,78 @@ async function timeScan(root: string, globs: string[], runs: number): Promise<{ 
   return { ms: stats(times), cpuMs: stats(cpuTimes), scan: scan! }
 }
 
+// ---------------------------------------------------------------- hostile shapes
+
+const MiB = 1024 * 1024
+
+/** Writes `bytes` of text (ASCII) made by `part(k)`, streaming (the generator holds one part at a time). */
+function writeShape(path: string, bytes: number, part: (k: number) => string, head = '', tail = ''): void {
+  mkdirSync(dirname(path), { recursive: true })
+  const fd = openSync(path, 'w')
+  const body = bytes - tail.length
+  let written = writeSync(fd, head)
+  for (let k = 0; written < body; k++) {
+    const text = part(k)
+    written += writeSync(fd, text.length > body - written ? text.slice(0, body - written) : text)
+  }
+  writeSync(fd, tail)
+  closeSync(fd)
+}
+
+const yamlDocument = (k: number): string =>
+  `---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: svc-${k}, labels: {app: svc-${k}}}\nspec:\n  template:\n    spec:\n      containers:\n` +
+  `        - name: app\n          image: ${HOST}/${OWNER}/web:1.${k % 500}.0\n          env:\n            - {name: SIDECAR, value: "${HOST}/${OWNER}/proxy"}\n` +
+  `        - name: helm\n          image:\n            repository: ${HOST}/${OWNER}/api\n            tag: "2.${k % 300}"\n          args: ["--port", "8080"]\n`
+const jsonEntry = (k: number): string => `{"name":"svc-${k}","image":{"repository":"${HOST}\\/${OWNER}\\/api","tag":"3.${k % 400}"},"replicas":${k % 5}},`
+const longLine = (k: number): string => `${Array.from({ length: 1024 * 1024 / 40 }, (_, i) => `${HOST}/${OWNER}/web:${(k * 7 + i) % 1000}`).join(' ')}\n`
+const blank = (): string => '\n'.repeat(MiB)
+
+export const HOSTILE_SHAPES: Record<string, (root: string) => void> = {
+  'blank lines after a host, 300 KB': (root) => writeShape(join(root, 'values.yaml'), 300 * 1024, () => '\n'.repeat(1024), `image:\n  repository: ${HOST}`),
+  'blank lines after a host, 1 MB': (root) => writeShape(join(root, 'values.yaml'), MiB, () => '\n'.repeat(1024), `image:\n  repository: ${HOST}`),
+  'blank lines after a host, 200 MiB': (root) => writeShape(join(root, 'values.yaml'), 200 * MiB, blank, `image:\n  repository: ${HOST}`),
+  'YAML, 60 MiB': (root) => writeShape(join(root, 'deploy.yaml'), 60 * MiB, yamlDocument),
+  'YAML, 150 MiB': (root) => writeShape(join(root, 'deploy.yaml'), 150 * MiB, yamlDocument),
+  '1 MiB lines, 200 MiB': (root) => writeShape(join(root, 'images-in-use.txt'), 200 * MiB, longLine),
+  'one-line JSON, 150 MiB': (root) => writeShape(join(root, 'values.json'), 150 * MiB, jsonEntry, '{"services":[', '{}]}'),
+  'every shape, 200 MiB in 4 files': (root) => {
+    writeShape(join(root, 'a/deploy.yaml'), 50 * MiB, yamlDocument)
+    writeShape(join(root, 'b/values.json'), 50 * MiB, jsonEntry, '[', '{}]')
+    writeShape(join(root, 'c/images-in-use.txt'), 50 * MiB, longLine)
+    writeShape(join(root, 'd/values.yaml'), 50 * MiB - 64, blank, `image: ${HOST}`)
+  }
+}
+
+/** In the child process: one scan of the workspace, its cost as JSON on stdout. */
+async function measureChild(root: string): Promise<void> {
+  const baselineMB = process.memoryUsage().rss / MiB
+  const start = performance.now()
+  const scan = await scanImagesInUse({ workspace: root, globs: ['**'], registryHost: HOST, owner: OWNER })
+  const ms = performance.now() - start
+  const usage = process.resourceUsage()
+  console.log(JSON.stringify({ ms, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssMB: usage.maxRSS / 1024, baselineMB, mib: scan.bytesRead / MiB, references: scan.references.length }))
+}
+
+function hostile(): void {
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+  console.log(`Node ${process.version}; each shape scanned once in a fresh process (the bound: under 60 s and 512 MB)`)
+  for (const [name, make] of Object.entries(HOSTILE_SHAPES)) {
+    if (only && !name.includes(only)) continue
+    const root = mkdtempSync(join(tmpdir(), 'bench-in-use-hostile-'))
+    try {
+      make(root)
+      const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), `--child=${root}`], { encoding: 'utf8', maxBuffer: 1 << 20 })
+      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { ms: number; cpuMs: number; maxRssMB: number; baselineMB: number; mib: number; references: number }
+      console.log(
+        `${name}: ${(r.ms / 1000).toFixed(1)} s wall, ${(r.cpuMs / 1000).toFixed(1)} s CPU (process), peak RSS ${r.maxRssMB.toFixed(0)} MB ` +
+          `(${r.baselineMB.toFixed(0)} MB before the scan); ${r.mib.toFixed(1)} MiB read, ${r.references.toLocaleString('en-US')} distinct references`
+      )
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -144,4 +223,9 @@ console.log(
 )
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main()
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const child = process.argv.find((a) => a.startsWith('--child='))
+  if (child) await measureChild(child.slice('--child='.length))
+  else if (process.argv.includes('--hostile')) hostile()
+  else await main()
+}

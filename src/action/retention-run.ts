@@ -199,6 +199,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       missing: inventory.missing,
       inventories: inventory.packages,
       ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
+      inUseUnresolved: inUse.filter(r => r.unresolved).map(({ package: name, file, line, written }) => ({ package: name, file, line, written })),
       requests: {
         'list packages pages': api.stats.packagePages,
         'list versions pages': api.stats.versionPages,

@@ -1,23 +1,33 @@
 // protect.in-use: the workspace files the policy names are scanned for references to the owner's
-// container images (HOST/OWNER/NAME:TAG, @sha256:HEX, both; Helm values' repository + tag), so
-// the planner can keep what is deployed. Runs before any API request; an incomplete scan fails the
-// run rather than protect less than the files say.
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Dirent } from 'node:fs'
-import { join } from 'node:path'
+// container images (HOST/OWNER/NAME:TAG, @sha256:HEX, both; Helm values, Kustomize images), so
+// the planner can keep what is deployed. Runs before any API request; reads nothing outside the
+// workspace; streams every file (time linear in the text, memory bounded); an incomplete scan
+// fails the run rather than protect less than the files say.
+import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent } from 'node:fs'
+import { join, sep } from 'node:path'
 import { Minimatch } from 'minimatch'
-import { isAlias, isScalar, LineCounter, parseAllDocuments, visit, type Node, type Pair } from 'yaml'
 import type { InUseReference } from '../model.js'
+import { MappingTracker, type MappingReference } from './in-use-mappings.js'
+import { readText } from './in-use-read.js'
+import { ReferenceReader, type TextReference } from './in-use-text.js'
 
 export interface InUseLimits {
   maxFiles: number
   maxBytes: number
+  /** Distinct references kept (MAX_DISTINCT_REFERENCES unless given). */
+  maxReferences?: number
 }
 
 /** The contract's limits: beyond them the scan is incomplete, and the run fails. */
 export const IN_USE_LIMITS: InUseLimits = { maxFiles: 20_000, maxBytes: 200 * 1024 * 1024 }
 
-/** A file whose first 8 KiB hold a NUL byte is binary (git's own test) and is skipped. */
-const BINARY_PROBE_BYTES = 8192
+/**
+ * Distinct references kept in memory (each is a package and a tag or digest; repeats cost
+ * nothing): past this the memory bound could not hold, and the scan fails rather than protect less.
+ */
+export const MAX_DISTINCT_REFERENCES = 250_000
+/** Binary files named in the warning; beyond, counted. */
+const NAMED_BINARY_FILES = 50
 
 export interface InUseScanOptions {
   /** GITHUB_WORKSPACE: globs are relative to it. */
@@ -32,9 +42,11 @@ export interface InUseScanOptions {
   openFile?: (path: string) => number
 }
 
-/** A reference as the planner needs it, plus the text as written (for warnings). */
+/** A reference as the planner needs it, plus the text as written (for warnings) and how often it was met. */
 export interface InUseFinding extends InUseReference {
   written: string
+  /** Places (file:line) naming the same reference; the first is the one given. */
+  places: number
 }
 
 export interface InUseScan {
@@ -43,6 +55,8 @@ export interface InUseScan {
   textFiles: number
   /** Binary files skipped. */
   binaryFiles: number
+  /** The first binary files skipped, by path (for the warning naming them). */
+  binaryPaths: string[]
   bytesRead: number
   /** Globs that matched no file (a warning each). */
   unmatchedGlobs: string[]
@@ -71,31 +85,38 @@ export async function scanImagesInUse(options: InUseScanOptions): Promise<InUseS
         'without them the images in use would not be protected, so nothing was listed or deleted.'
     )
   }
-  const finder = new ReferenceFinder(options.registryHost, options.owner)
-  const budget = { bytes: 0, textFiles: 0, binaryFiles: 0 }
+  const reader = new ReferenceReader(options.registryHost, options.owner)
+  const state: ScanState = { bytes: 0, textFiles: 0, binaryFiles: 0, binaryPaths: [], references: new Map() }
   const openFile = options.openFile ?? ((path: string) => openSync(path, 'r'))
   // Synchronous reads: nothing else runs during the scan, and for thousands of small files they
   // cost a fraction of the promise API's round trips through the thread pool.
-  const perFile = files.map((file) => scanFile(join(options.workspace, file), file, openFile, finder, budget, limits))
+  for (const file of files) scanFile(file, openFile, reader, state, limits)
   // Files in path order, references in line order within each file: the same workspace always gives the same list.
-  const references = perFile.flat()
-  return { references, textFiles: budget.textFiles, binaryFiles: budget.binaryFiles, bytesRead: budget.bytes, unmatchedGlobs }
+  const references = [...state.references.values()]
+  return { references, textFiles: state.textFiles, binaryFiles: state.binaryFiles, binaryPaths: state.binaryPaths, bytesRead: state.bytes, unmatchedGlobs }
 }
 
 // ---------------------------------------------------------------- matching files
 
 const GLOB_OPTIONS = { dot: true, nonegate: true, nocomment: true, platform: 'linux' as const }
 
+/** A matched file: its workspace-relative path (as the globs and messages name it) and the real path read. */
+interface MatchedFile {
+  path: string
+  real: string
+}
+
 /**
- * Every file under the workspace matching a glob, sorted by path. Directories no glob can reach
- * are not read; symbolic links to directories are not followed (no cycles, no way out of the
- * workspace), links to files are read.
+ * Every file under the workspace matching a glob, sorted by path. Only the workspace is read:
+ * every path is resolved, a link leading outside it, looping or leading nowhere fails the scan
+ * where the globs would read it; a directory link inside it is followed, once (each real
+ * directory is read once, so nothing is counted twice and no loop is walked).
  */
 function matchWorkspaceFiles(
   workspace: string,
   globs: readonly string[],
   maxFiles: number
-): { files: string[]; unmatchedGlobs: string[] } {
+): { files: MatchedFile[]; unmatchedGlobs: string[] } {
   // "./deploy/*.yaml" means "deploy/*.yaml": paths are matched without a leading "./".
   const matchers = globs.map((glob) => new Minimatch(glob.replace(/^(\.\/)+/, ''), GLOB_OPTIONS))
   // Whole paths are tested with each glob's regular expression (Minimatch#match splits the path on every call).
@@ -103,49 +124,110 @@ function matchWorkspaceFiles(
     const re = m.makeRe()
     return re ? (path: string) => re.test(path) : (path: string) => m.match(path)
   })
+  const reachable = (path: string): boolean => matchers.some((m) => m.match(path, true))
   const matchedBy = new Array<number>(globs.length).fill(0)
-  const files: string[] = []
+  const files: MatchedFile[] = []
+  let root: string
+  try {
+    root = realpathSync(workspace)
+  } catch (error) {
+    throw new InUseScanError(`protect.in-use: the workspace (${workspace}) cannot be read (${describe(error)}); the scan would be incomplete, so nothing was listed or deleted`)
+  }
+  const inside = (real: string): boolean => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep)
+  const visited = new Set<string>([root])
 
-  const visitDirectory = (relative: string): void => {
+  const addFile = (path: string, real: string): void => {
+    let matched = false
+    fullMatch.forEach((matches, g) => {
+      if (matches(path)) {
+        matchedBy[g]++
+        matched = true
+      }
+    })
+    if (!matched) return
+    files.push({ path, real })
+    if (files.length > maxFiles) {
+      throw new InUseScanError(
+        `protect.in-use: more than ${maxFiles.toLocaleString('en-US')} files match (the scan's limit); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images (deploy/**/*.yaml rather than **).`
+      )
+    }
+  }
+
+  const visitDirectory = (relative: string, real: string): void => {
     let entries: Dirent[]
     try {
-      entries = readdirSync(relative ? join(workspace, relative) : workspace, { withFileTypes: true })
+      entries = readdirSync(real, { withFileTypes: true })
     } catch (error) {
       throw new InUseScanError(`protect.in-use: the directory '${relative || '.'}' of the workspace cannot be read (${describe(error)}); the scan would be incomplete`)
     }
-    const subdirectories: string[] = []
+    const subdirectories: [string, string][] = []
     for (const entry of entries) {
       const path = relative ? `${relative}/${entry.name}` : entry.name
-      let isDirectory = entry.isDirectory()
-      let isFile = entry.isFile()
+      const entryReal = join(real, entry.name)
       if (entry.isSymbolicLink()) {
-        isFile = statSync(join(workspace, path), { throwIfNoEntry: false })?.isFile() ?? false
-        isDirectory = false
-      }
-      if (isDirectory) {
-        if (matchers.some((m) => m.match(path, true))) subdirectories.push(path)
-      } else if (isFile) {
-        let matched = false
-        fullMatch.forEach((matches, g) => {
-          if (matches(path)) {
-            matchedBy[g]++
-            matched = true
-          }
-        })
-        if (!matched) continue
-        files.push(path)
-        if (files.length > maxFiles) {
-          throw new InUseScanError(
-            `protect.in-use: more than ${maxFiles.toLocaleString('en-US')} files match (the scan's limit); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images (deploy/**/*.yaml rather than **).`
-          )
+        const matched = fullMatch.some((matches) => matches(path))
+        if (!matched && !reachable(path)) continue
+        const target = followLink(path, entryReal, inside)
+        const stats = statSync(target)
+        if (stats.isDirectory()) {
+          if (reachable(path)) subdirectories.push([path, target])
+        } else if (stats.isFile()) {
+          addFile(path, target)
         }
+      } else if (entry.isDirectory()) {
+        if (reachable(path)) subdirectories.push([path, entryReal])
+      } else if (entry.isFile()) {
+        addFile(path, entryReal)
       }
     }
-    for (const subdirectory of subdirectories) visitDirectory(subdirectory)
+    for (const [path, directory] of subdirectories) {
+      // A directory met again (through a link, or a link to an ancestor) is not read twice.
+      if (visited.has(directory)) continue
+      visited.add(directory)
+      visitDirectory(path, directory)
+    }
   }
-  visitDirectory('')
-  files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  visitDirectory('', root)
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   return { files, unmatchedGlobs: globs.filter((_, g) => matchedBy[g] === 0) }
+}
+
+/**
+ * Where a link the globs reach leads, when that is inside the workspace. A link leading outside,
+ * looping or leading nowhere makes the scan incomplete: the scan fails, naming it and what to do.
+ */
+function followLink(path: string, link: string, inside: (real: string) => boolean): string {
+  const incomplete = 'an incomplete scan would protect less than the files say, so nothing was listed or deleted'
+  let target: string
+  try {
+    target = realpathSync(link)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ELOOP') {
+      throw new InUseScanError(`protect.in-use: '${path}' is a symbolic link that loops (it leads back to itself); ${incomplete}. Replace the link with the file itself, or fix the step that creates it.`)
+    }
+    if (code === 'ENOENT') {
+      throw new InUseScanError(
+        `protect.in-use: '${path}' is a symbolic link to ${linkText(link)}, which does not exist (did the step that renders it fail?); ${incomplete}. Fix the step that writes it, or remove the link.`
+      )
+    }
+    throw new InUseScanError(`protect.in-use: the link '${path}' cannot be followed (${describe(error)}); ${incomplete}`)
+  }
+  if (!inside(target)) {
+    throw new InUseScanError(
+      `protect.in-use: '${path}' is a symbolic link to ${linkText(link)}, outside the workspace; the scan reads only the workspace, and ${incomplete}. Copy the file into the workspace in an earlier step (cp --dereference), or narrow the globs so they do not reach the link.`
+    )
+  }
+  return target
+}
+
+/** What a link says it points to, as written ("'../shared/prod.yaml'"). */
+function linkText(link: string): string {
+  try {
+    return `'${readlinkSync(link)}'`
+  } catch {
+    return 'a target'
+  }
 }
 
 function describe(error: unknown): string {
@@ -161,211 +243,112 @@ export function formatSize(bytes: number): string {
   return bytes >= MIB ? `${+(bytes / MIB).toFixed(1)} MiB` : `${bytes.toLocaleString('en-US')} bytes`
 }
 
-function scanFile(
-  path: string,
-  file: string,
-  openFile: (path: string) => number,
-  finder: ReferenceFinder,
-  budget: { bytes: number; textFiles: number; binaryFiles: number },
-  limits: InUseLimits
-): InUseFinding[] {
-  let text: string
-  try {
-    const fd = openFile(path)
-    try {
-      const { size } = fstatSync(fd)
-      const head = Buffer.allocUnsafe(Math.min(size, BINARY_PROBE_BYTES))
-      const headBytes = readSync(fd, head, 0, head.length, 0)
-      if (head.subarray(0, headBytes).includes(0)) {
-        budget.bytes += headBytes
-        budget.binaryFiles++
-        return []
+interface ScanState {
+  bytes: number
+  textFiles: number
+  binaryFiles: number
+  binaryPaths: string[]
+  /** Each distinct reference once, at the first place met (files in path order). */
+  references: Map<string, InUseFinding>
+}
+
+/** A string of its own (not a slice holding the text it was cut from). */
+function own(text: string): string {
+  return text.length === 0 ? text : Buffer.from(text, 'utf8').toString('utf8')
+}
+
+/** One key per distinct reference; an unresolved one per file, so each file's template is warned about. */
+function referenceKey(file: string, reference: { package: string; tag?: string; digest?: string; unresolved?: true }): string {
+  return reference.unresolved ? `${reference.package}\u0000\u0000\u0000${file}` : `${reference.package}\u0000${reference.tag ?? ''}\u0000${reference.digest ?? ''}`
+}
+
+function scanFile(file: MatchedFile, openFile: (path: string) => number, reader: ReferenceReader, state: ScanState, limits: InUseLimits): void {
+  const found = new Map<string, InUseFinding>()
+  const add = (line: number, reference: TextReference | MappingReference): void => {
+    // The same reference again (a list repeating one image): counted, nothing allocated.
+    if (!reference.unresolved && reference.tags.length === 1) {
+      const known = found.get(`${reference.package}\u0000${reference.tags[0]}\u0000${reference.digest ?? ''}`)
+      if (known) {
+        known.places++
+        if (line < known.line) Object.assign(known, { line, written: reference.written })
+        return
       }
-      // Counted before the rest is read: a huge file fails the scan without being read.
-      budget.bytes += size
-      if (budget.bytes > limits.maxBytes) {
+    }
+    const base = { file: file.path, line, package: reference.package, written: reference.written, places: 1 }
+    const readingsOf: Omit<InUseFinding, 'file' | 'line' | 'package' | 'written' | 'places'>[] = reference.unresolved
+      ? [{ unresolved: true }]
+      : reference.tags.length > 0
+        ? reference.tags.map((tag) => ({ tag, ...(reference.digest !== undefined && { digest: reference.digest }) }))
+        : [{ digest: reference.digest }]
+    for (const reading of readingsOf) {
+      const finding: InUseFinding = { ...base, ...reading }
+      const key = referenceKey(file.path, finding)
+      const known = found.get(key)
+      if (known) {
+        known.places++
+        if (line < known.line) Object.assign(known, { line, written: reference.written })
+        continue
+      }
+      const maxReferences = limits.maxReferences ?? MAX_DISTINCT_REFERENCES
+      if (found.size + state.references.size >= maxReferences) {
         throw new InUseScanError(
-          `protect.in-use: the files matched hold more than ${formatSize(limits.maxBytes)} of text (the scan's limit; '${file}' is ${formatSize(size)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images.`
+          `protect.in-use: the files matched name more than ${maxReferences.toLocaleString('en-US')} distinct images (the scan's limit, at '${file.path}'); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images in use.`
         )
       }
-      let body = head
-      let length = headBytes
-      if (size > headBytes) {
-        body = Buffer.allocUnsafe(size)
-        head.copy(body, 0, 0, headBytes)
-        for (let n = -1; length < size && n !== 0; length += n) n = readSync(fd, body, length, size - length, length)
+      // Copies: a slice would hold the whole line (or 256 KiB piece) it was read from in memory.
+      finding.package = own(finding.package)
+      finding.written = own(finding.written)
+      if (finding.tag !== undefined) finding.tag = own(finding.tag)
+      if (finding.digest !== undefined) finding.digest = own(finding.digest)
+      found.set(own(key), finding)
+    }
+  }
+  const tracker = new MappingTracker(reader, (reference) => add(reference.line, reference))
+  let encoding: string
+  try {
+    const fd = openFile(file.real)
+    try {
+      const { size } = fstatSync(fd)
+      // Counted before the file is read: a huge file fails the scan without being read.
+      if (state.bytes + size > limits.maxBytes) {
+        throw new InUseScanError(
+          `protect.in-use: the files matched hold more than ${formatSize(limits.maxBytes)} of text (the scan's limit; '${file.path}' is ${formatSize(size)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images.`
+        )
       }
-      text = body.toString('utf8', 0, length)
+      const nextHost = (text: string, from: number): number => reader.nextHost(text, from)
+      const read = readText(fd, size, (text, until, line, first, mentionsHost) => {
+        const held = tracker.feed(until === text.length ? text : text.slice(0, until), line, first)
+        if (mentionsHost === false || (mentionsHost === undefined && reader.nextHost(text, 0) === -1)) return
+        let span = 0
+        for (const reference of reader.read(text, until)) {
+          // A bare name a mapping reads (Helm, Kustomize, a sibling tag key) is the mapping's to tell.
+          while (span < held.length && held[span].end <= reference.start) span++
+          if (reference.bare && span < held.length && reference.start >= held[span].start) continue
+          add(line, reference)
+        }
+      }, nextHost)
+      encoding = read.encoding
+      state.bytes += encoding === 'binary' ? read.bytes : size
     } finally {
       closeSync(fd)
     }
   } catch (error) {
     if (error instanceof InUseScanError) throw error
     throw new InUseScanError(
-      `protect.in-use: '${file}' cannot be read (${describe(error)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted`
+      `protect.in-use: '${file.path}' cannot be read (${describe(error)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted`
     )
   }
-  budget.textFiles++
-  return finder.find(text, file)
-}
-
-// ---------------------------------------------------------------- finding references
-
-// One path component of a repository name (the OCI distribution grammar); a name may have several, separated by "/".
-const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
-const NAME = `${COMPONENT}(?:/${COMPONENT})*`
-const TAG = '[\\w][\\w.-]{0,127}'
-const DIGEST = 'sha256:[0-9a-f]{64}'
-const DIGEST_ONLY = new RegExp(`^${DIGEST}$`, 'i')
-const TAG_ONLY = new RegExp(`^${TAG}$`)
-/** A template where a tag or digest should be (Helm/Go `{{ }}`, Actions `${{ }}`, shell `${X}` and `$X`), as written. */
-const TEMPLATE = /^(?:\$?\{\{(?:.*?\}\})?|\$\{[^}\n]*\}?|\$\w+)/
-
-/** A `repository:` / `image:` key, and a `tag:` / `digest:` key: at the start of a line or a list item (block style), or after `{` / `,` (flow style). */
-const HELM_KEYS = /(?:^|[{,])[\s-]*["']?(?:repository|image)["']?\s*:/im
-const HELM_VERSION_KEYS = /(?:^|[{,])[\s-]*["']?(?:tag|digest)["']?\s*:/im
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-}
-
-class ReferenceFinder {
-  /** HOST/OWNER/NAME, then an optional :TAG and @sha256:HEX; host, owner and name without regard to case. */
-  private readonly pattern: RegExp
-  /** A Helm value naming the image without its tag: HOST/OWNER/NAME and nothing else. */
-  private readonly repositoryValue: RegExp
-  private readonly hostTest: RegExp
-
-  constructor(
-    private readonly host: string,
-    owner: string
-  ) {
-    const prefix = `${escapeRegExp(host)}/${escapeRegExp(owner)}/`
-    // Not preceded by a host character: "notghcr.io/..." is another host.
-    this.pattern = new RegExp(`(?<![\\w.-])${prefix}(${NAME})(:(${TAG})?)?(?:@(${DIGEST}))?`, 'gi')
-    this.repositoryValue = new RegExp(`^${prefix}(${NAME})$`, 'i')
-    this.hostTest = new RegExp(escapeRegExp(host), 'i')
+  if (encoding === 'binary') {
+    state.binaryFiles++
+    if (state.binaryPaths.length < NAMED_BINARY_FILES) state.binaryPaths.push(file.path)
+    return
   }
-
-  find(text: string, file: string): InUseFinding[] {
-    if (!this.hostTest.test(text)) return []
-    // Parsing YAML costs far more than the text scan: only files with both halves of a Helm image are parsed.
-    const helm = /\.ya?ml$/i.test(file) && HELM_KEYS.test(text) && HELM_VERSION_KEYS.test(text) ? this.helmValues(text, file) : { findings: [], covered: [] }
-    const findings = [...helm.findings]
-    const lines = new LineTracker(text)
-    this.pattern.lastIndex = 0
-    for (let match = this.pattern.exec(text); match; match = this.pattern.exec(text)) {
-      // A repository value that Helm completes with a sibling tag is that reference, not ":latest".
-      if (helm.covered.some(([start, end]) => match!.index >= start && match!.index < end)) continue
-      const finding = this.fromMatch(match, text, file, lines.lineAt(match.index))
-      if (finding) findings.push(finding)
-    }
-    return dedupe(findings).sort((a, b) => a.line - b.line)
-  }
-
-  private fromMatch(match: RegExpExecArray, text: string, file: string, line: number): InUseFinding | undefined {
-    const [written, rawName, colon, tag, digest] = match
-    const name = rawName.toLowerCase()
-    const end = match.index + written.length
-    if (digest !== undefined) {
-      return { file, line, package: name, ...(tag !== undefined && { tag }), digest: digest.toLowerCase(), written }
-    }
-    const rest = text.slice(end, end + 200)
-    // The name goes on as a template ("web-${ENV}"): it is not this package.
-    if (colon === undefined && /^[-_.]*(?:\{\{|\$)/.test(rest)) return undefined
-    // ":{{ .Values.tag }}", ":v${VERSION}", "@${DIGEST}": the version cannot be known from the file.
-    const tagTemplate = colon !== undefined ? TEMPLATE.exec(rest)?.[0] : undefined
-    const digestTemplate = rest.startsWith('@') ? TEMPLATE.exec(rest.slice(1))?.[0] : undefined
-    if (tagTemplate !== undefined || digestTemplate !== undefined) {
-      return { file, line, package: name, unresolved: true, written: `${written}${tagTemplate ?? `@${digestTemplate}`}` }
-    }
-    // A bare name is ":latest", as `docker pull` reads it.
-    return { file, line, package: name, tag: tag ?? 'latest', written }
-  }
-
-  /**
-   * Helm values: a mapping whose `repository` (or `image`) is HOST/OWNER/NAME with a sibling `tag`
-   * (or `digest`); `registry` + `repository` (OWNER/NAME) as well. The repository scalars found are
-   * returned as `covered`, so the text scan does not also read them as ":latest".
-   */
-  private helmValues(text: string, file: string): { findings: InUseFinding[]; covered: [number, number][] } {
-    const findings: InUseFinding[] = []
-    const covered: [number, number][] = []
-    const lineCounter = new LineCounter()
-    // Files that are not valid YAML (Helm templates) still go through the text scan.
-    const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false })
-    const lineOf = (node: Node | null | undefined, fallback: number): number => (node?.range ? lineCounter.linePos(node.range[0]).line : fallback)
-    for (const document of Array.isArray(documents) ? documents : []) {
-      visit(document, {
-        Map: (_, map) => {
-          const pairs = new Map<string, Pair>()
-          for (const pair of map.items) if (isScalar(pair.key) && typeof pair.key.value === 'string') pairs.set(pair.key.value.toLowerCase(), pair)
-          const repositoryPair = pairs.get('repository') ?? pairs.get('image')
-          const tagPair = pairs.get('tag')
-          const digestPair = pairs.get('digest')
-          if (!repositoryPair || !isScalar(repositoryPair.value) || (!tagPair && !digestPair)) return
-          const repositoryNode = repositoryPair.value
-          let repository = scalarText(repositoryNode)
-          const registry = pairs.get('registry')
-          if (registry && isScalar(registry.value) && repository !== undefined && !repository.toLowerCase().startsWith(`${this.host}/`)) {
-            repository = `${scalarText(registry.value) ?? ''}/${repository}`
-          }
-          const named = repository === undefined ? null : this.repositoryValue.exec(repository.trim())
-          if (!named) return
-          if (repositoryNode.range) covered.push([repositoryNode.range[0], repositoryNode.range[1]])
-          const name = named[1].toLowerCase()
-          const repositoryLine = lineOf(repositoryNode, 1)
-          const tagValue = tagPair?.value
-          const digestValue = digestPair?.value
-          const tagText = isScalar(tagValue) && !isAlias(tagValue) ? scalarText(tagValue) : undefined
-          const digestText = isScalar(digestValue) ? scalarText(digestValue)?.trim() : undefined
-          // "tag: 1.4@sha256:..." pins both, as on a command line.
-          const [tagPart, pinned] = (tagText?.trim() ?? '').split('@', 2) as [string, string | undefined]
-          const digest = [pinned, digestText].find((d) => d !== undefined && DIGEST_ONLY.test(d))?.toLowerCase()
-          const tag = tagPart !== '' && TAG_ONLY.test(tagPart) ? tagPart : undefined
-          // An empty tag is the chart's appVersion, a template is filled at install time: unknown here.
-          const tagUnknown = tagPair !== undefined && tag === undefined
-          const digestUnknown = digestPair !== undefined && digest === undefined && digestText !== undefined && digestText !== ''
-          const line = tagPair ? lineOf(tagValue as Node, lineOf(tagPair.key as Node, repositoryLine)) : lineOf(digestValue as Node, repositoryLine)
-          const written = tagPair ? `${repository}:${tagText ?? ''}` : `${repository}@${digestText ?? ''}`
-          if ((tagUnknown && digest === undefined) || digestUnknown) {
-            findings.push({ file, line, package: name, unresolved: true, written })
-          } else {
-            findings.push({ file, line, package: name, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }), written })
-          }
-        }
-      })
-    }
-    return { findings, covered }
-  }
-}
-
-/** A scalar as written ("1.20" stays "1.20", not the number 1.2); undefined for null. */
-function scalarText(node: { value: unknown; source?: string }): string | undefined {
-  if (node.value === null || node.value === undefined) return undefined
-  return typeof node.source === 'string' ? node.source : String(node.value)
-}
-
-function dedupe(findings: InUseFinding[]): InUseFinding[] {
-  const seen = new Set<string>()
-  return findings.filter((f) => {
-    const key = `${f.line}\u0000${f.package}\u0000${f.tag ?? ''}\u0000${f.digest ?? ''}\u0000${f.unresolved ? 1 : 0}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
-}
-
-/** 1-based line of an offset, for offsets met in increasing order. */
-class LineTracker {
-  private offset = 0
-  private line = 1
-
-  constructor(private readonly text: string) {}
-
-  lineAt(offset: number): number {
-    for (let at = this.text.indexOf('\n', this.offset); at !== -1 && at < offset; at = this.text.indexOf('\n', at + 1)) this.line++
-    this.offset = offset
-    return this.line
+  tracker.end()
+  state.textFiles++
+  for (const finding of [...found.values()].sort((a, b) => a.line - b.line)) {
+    const key = referenceKey(file.path, finding)
+    const known = state.references.get(key)
+    if (known) known.places += finding.places
+    else state.references.set(key, finding)
   }
 }

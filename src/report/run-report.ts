@@ -1,5 +1,6 @@
 // The run's result as one plain object: the plan with every version's decision, merged with
 // what execution did. The plan file, the job summary and the outputs are all views of it.
+import type { UnresolvedInUse } from './in-use-section.js'
 import type { AgeFrom, DamagedImage, OversizedGroup, OwnerKind, PackageInventory, PackageRef, Plan, RuleAccount, VersionPlan } from '../model.js'
 import type { ExecutionResult, Outcome } from '../execute/executor.js'
 import { outcomeKey } from '../execute/executor.js'
@@ -85,6 +86,8 @@ export interface RunReport {
   notReached?: string[]
   /** (1.2) Why the run exits with failure, when it does: the first line's ❌. */
   failure?: string
+  /** (1.2) The protect.in-use scan's unresolved references, as written, for the summary's "Images in use". */
+  inUseUnresolved?: UnresolvedInUse[]
 }
 
 export function emptyCounts(): Counts {
@@ -106,6 +109,7 @@ export function buildRunReport(args: {
   /** The inventories the plan was made from: their damaged images are reported. */
   inventories?: readonly PackageInventory[]
   ageFrom?: Record<string, AgeFrom>
+  inUseUnresolved?: UnresolvedInUse[]
 }): RunReport {
   const { plan, execution } = args
   const scheduled = new Set<string>()
@@ -161,7 +165,8 @@ export function buildRunReport(args: {
     damaged: damagedImages(plan, args.inventories ?? []),
     ...(execution?.stoppedEarly ? { stoppedEarly: execution.stoppedEarly } : {}),
     ...(plan.oversizedGroup ? { oversizedGroup: plan.oversizedGroup } : {}),
-    ...(args.ageFrom ? { ageFrom: args.ageFrom } : {})
+    ...(args.ageFrom ? { ageFrom: args.ageFrom } : {}),
+    ...(args.inUseUnresolved?.length ? { inUseUnresolved: args.inUseUnresolved } : {})
   }
 }
 

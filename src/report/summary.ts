@@ -12,6 +12,7 @@ import { describeParts, imageEntries } from './image-entries.js'
 import { bytes, clip, escapeHtml, formatAge, leftOutNote, limitedList, limitedTable, plural, shortName, ROWS_PER_TABLE, LIST_ITEMS } from './html.js'
 import { firstLine } from './first-line.js'
 import { nothingToDeleteWhy, ruleAccountSection } from './rule-accounts.js'
+import { inUseSection } from './in-use-section.js'
 import type { Counts, DamagedImageReport, PackageReport, ReportedVersion, RunReport } from './run-report.js'
 
 export { escapeHtml, formatAge, ROWS_PER_TABLE, LIST_ITEMS }
@@ -371,6 +372,7 @@ export function renderSummary(report: RunReport, planPath: string, budgetBytes =
   out.add(notReachedSection(report))
   if (report.oversizedGroup) out.add(`<p>${oversizedNote(report)}</p>`)
   const damagedAt = out.place()
+  const inUseAt = out.place()
   const requests = Object.entries(report.requests)
     .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
     .join(', ')
@@ -405,6 +407,7 @@ export function renderSummary(report: RunReport, planPath: string, budgetBytes =
 
   // 3. Then the damaged images, the quiet packages' counts, and what was kept: first cut.
   if (report.damaged?.length) out.fill(damagedAt, damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)))
+  out.fill(inUseAt, inUseSection(report, Math.floor(out.left / 4)) ?? '')
   out.fill(quietAt, quietTable(quiet, planPath, Math.floor(out.left / 4)))
   let full = false
   for (const pkg of busy) {
