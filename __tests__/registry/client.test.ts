@@ -90,14 +90,14 @@ describe('RegistryClient against the fake registry', () => {
     expect(tokenRequest.token).toBe('pat:octocat')
     // Every token received is registered as a secret before use.
     expect(secrets).toEqual([...fake.issuedRegistryTokens.slice(-1)])
-    expect(client.stats).toEqual({ manifestReads: 1, manifestRequests: 2, tokenRequests: 1, retries: 0 })
+    expect(client.stats).toEqual({ manifestReads: 1, manifestRequests: 2, tokenRequests: 1, retries: 0, tooManyRequests: 0 })
   })
 
   it('caches the token per scope, and a first read of a repository goes alone', async () => {
     const { client, secrets } = connect()
     await client.getManifest('acme/web', web.digest)
     await Promise.all([...web.children, ...web.attestations].map((child) => client.getManifest('acme/web', child.digest)))
-    expect(client.stats).toEqual({ manifestReads: 5, manifestRequests: 6, tokenRequests: 1, retries: 0 })
+    expect(client.stats).toEqual({ manifestReads: 5, manifestRequests: 6, tokenRequests: 1, retries: 0, tooManyRequests: 0 })
 
     // Another repository, another scope: ten concurrent first reads draw one challenge and one token.
     fake.resetRequests()
@@ -233,7 +233,7 @@ describe('RegistryClient and the registry limits', () => {
     const manifests = await Promise.all(versions.map((v) => client.getManifest('acme/bulk', v.name)))
     expect(manifests).toHaveLength(BULK)
     expect(fake.registryRequests().filter((r) => r.status === 429)).toEqual([])
-    expect(client.stats).toEqual({ manifestReads: BULK, manifestRequests: BULK + 1, tokenRequests: 1, retries: 0 })
+    expect(client.stats).toEqual({ manifestReads: BULK, manifestRequests: BULK + 1, tokenRequests: 1, retries: 0, tooManyRequests: 0 })
   })
 
   it('fetches a fresh token when the cached one expired, and masks it too', async () => {

@@ -63,11 +63,11 @@ function planPackage(
 
   // Left untouched for safety: a listing that changed while read (a version may be missing), or a
   // manifest a decision needs that could not be read.
-  const untouched = inventory.listingProblem
+  const untouched = inventory.untouched ?? (inventory.listingProblem
     ? { reason: LISTING_PROBLEM_REASON, warning: listingProblemWarning(ctx.key, inventory.listingProblem) }
     : inventory.unreadable.length > 0
       ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
-      : undefined
+      : undefined)
   if (untouched) {
     for (let i = 0; i < index.versions.length; i++) keep(verdicts, i, untouched.reason)
     const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning }

@@ -14,6 +14,7 @@ import { RegistryHttp, type HttpAnswer, type ReadBudget, type RequestKind } from
 import { isDigest, MANIFEST_ACCEPT, type FetchedManifest, type ManifestReader } from './manifests.js'
 import { isTag, isValidRepository, isVerifiableDigest } from './names.js'
 import { proxyAwareFetch } from './proxy-fetch.js'
+import type { RunControl } from '../run-control.js'
 
 export { registryRepository } from './names.js'
 
@@ -22,7 +23,10 @@ export interface RegistryClientOptions {
   registryUrl: string
   /** Sent as the Basic-auth password to the token service; empty means anonymous. */
   githubToken: string
+  /** Requests at once; default adaptive (REGISTRY_CONCURRENCY: raised while answers are fine, halved on a 429). */
   concurrency?: number
+  /** The run's stop and its bounds on the waits the registry asks for (Retry-After on a 429). */
+  control?: RunControl
   /** Retries per request of 429, 5xx and network failures. */
   retries?: number
   /** Registry tokens are new secrets the runner does not know: each one received is passed here. */
@@ -49,10 +53,14 @@ export interface RegistryStats {
   tokenRequests: number
   /** Waits before a new attempt (429, 5xx, network). */
   retries: number
+  /** 429 answers (the registry pushing back: concurrency is lowered). */
+  tooManyRequests: number
 }
 
 /** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+/** (1.2) The most of a tags list (`/v2/OWNER/NAME/tags/list`) read; a larger one leaves its package untouched. */
+export const MAX_TAGS_LIST_BYTES = 32 * 1024 * 1024
 /** A token service answers a few hundred bytes of JSON. */
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024
 
@@ -73,7 +81,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 type TokenGet = (url: string, headers: Record<string, string>) => Promise<HttpAnswer>
 
 export class RegistryClient implements ManifestReader {
-  readonly stats: RegistryStats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0 }
+  readonly stats: RegistryStats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0, tooManyRequests: 0 }
   private readonly base: URL
   private readonly http: RegistryHttp
   private readonly onSecret: (secret: string) => void
@@ -98,16 +106,27 @@ export class RegistryClient implements ManifestReader {
     this.base = new URL(options.registryUrl.replace(/\/+$/, '') + '/')
     this.onSecret = options.onSecret ?? ((secret) => core.setSecret(secret))
     this.http = new RegistryHttp({
-      concurrency: options.concurrency ?? 10,
+      concurrency: options.concurrency,
+      control: options.control,
       retries: options.retries ?? 4,
       retryBaseMs: options.retryBaseMs ?? 500,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
       timeoutMs: options.timeoutMs ?? 20_000,
       fetch: options.fetch ?? proxyAwareFetch(),
-      sleep: options.sleep ?? sleep,
-      onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
+      // Under a run's control a wait ends when the run stops (no timer left to hold the process).
+      sleep: options.sleep ?? (options.control ? (ms) => options.control!.sleep(ms) : sleep),
+      onAttempt: (kind, status) => {
+        if (kind === 'manifest') this.stats.manifestRequests++
+        else this.stats.tokenRequests++
+        if (status === 429) this.stats.tooManyRequests++
+      },
       onRetry: () => this.stats.retries++
     })
+  }
+
+  /** Requests at once now, and the most reached (adaptive concurrency), for the log. */
+  get concurrency(): { now: number; peak: number } {
+    return { now: this.http.limit.limit, peak: this.http.limit.peak }
   }
 
   private get host(): string {
