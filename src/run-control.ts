@@ -32,7 +32,7 @@ export class RunStoppedError extends Error {
   override name = 'AbortError'
 
   constructor(readonly stop: RunStop) {
-    super(`no request sent: ${stop.reason}`)
+    super(`${stop.reason}; no further request is sent`)
   }
 
   // Octokit marks an AbortError with status 500 as it passes it on; this one has no HTTP status.

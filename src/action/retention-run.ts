@@ -261,6 +261,8 @@ async function runUnder(control: RunControl, settings: Settings, startedAt: Date
     if (control.stop?.kind === 'cancelled') {
       return { failure: `The run was cancelled: ${t.deleted} of ${t.planned} planned deletion(s) done, ${t.deferred} version(s) deferred to a later run (plan file ${planPath}).` }
     }
+    // A run told to wait longer than it may defers what is left: not a failure, even when it could plan nothing.
+    if (control.stop) return {}
     const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan)
     return nothingPlanned ? { failure: nothingPlanned } : {}
   })

@@ -183,8 +183,10 @@ export function budgetedFetch(inner: typeof fetch, budget: RequestBudget, limits
       if (waitMs === undefined) return answer
       if (limits.stats) limits.stats.secondaryLimitRefusals++
       const asked = `GitHub's secondary rate limit (${method} ${path})`
-      // Past the retries, or a wait the run does not take: the answer goes on as GitHub's refusal.
-      if (secondaryRetries >= SECONDARY_LIMIT_RETRIES || !control.admitWait(waitMs, asked)) return answer
+      // Past the retries: the answer goes on as GitHub's refusal. A wait the run does not take
+      // stops the run (admitWait): this request ends as the stop, like every later one.
+      if (secondaryRetries >= SECONDARY_LIMIT_RETRIES) return answer
+      if (!control.admitWait(waitMs, asked)) throw control.signal.reason as Error
       secondaryRetries++
       core.info(`Secondary rate limit on ${method} ${path}: waiting ${Math.round(waitMs / 1000)}s as GitHub asks (retry ${secondaryRetries}).`)
       await control.sleep(waitMs)

@@ -172,8 +172,8 @@ export class RegistryHttp {
       const control = this.options.control
       if (asked !== undefined && control) {
         // A wait the registry asks for is honoured while it fits the run's bounds (the read's own
-        // deadline moves with it); one that does not fit stops the run, and this read fails.
-        if (!control.admitWait(asked, `the registry ${new URL(url).host} (${where})`)) return { ...answer, attempts: attempt + 1 }
+        // deadline moves with it); one that does not fit stops the run, and this read ends as the stop.
+        if (!control.admitWait(asked, `the registry ${new URL(url).host} (${where})`)) throw control.signal.reason
         if (budget.deadline !== undefined) budget.deadline += asked
         await this.wait(asked, budget)
         continue
