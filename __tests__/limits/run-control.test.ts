@@ -76,6 +76,15 @@ describe('AdaptiveLimit', () => {
     expect(limit.peak).toBe(6)
   })
 
+  test('an answer far slower than the fastest (requests queueing) lowers it like a 429', () => {
+    const limit = new AdaptiveLimit({ initial: 8, min: 2, max: 64 })
+    limit.succeeded(20)
+    limit.succeeded(1_500)
+    expect(limit.limit).toBe(8)
+    limit.succeeded(2_500)
+    expect(limit.limit).toBe(4)
+  })
+
   test('never runs more tasks at once than the limit', async () => {
     const limit = new AdaptiveLimit({ initial: 3, min: 1, max: 3 })
     let running = 0

@@ -3,8 +3,10 @@
 // first run reads tens of thousands of manifests) or a burst; this finds what the registry takes.
 //
 // Additive increase, multiplicative decrease (as TCP does): one more slot after `limit` good
-// answers in a row at the current limit, half the slots after a 429 (at most one halving per
-// `limit` answers, so the answers to one burst lower it once). It changes how fast reads go,
+// answers in a row at the current limit, half the slots after a 429, a timeout, or an answer that
+// took far longer than the fastest seen (requests queueing somewhere: in the registry, or in a
+// client short of CPU, where more in flight only makes each slower) — at most one halving per
+// `limit` answers, so the answers to one burst lower it once. It changes how fast reads go,
 // never which reads are made.
 
 export interface AdaptiveLimitOptions {
@@ -16,6 +18,10 @@ export interface AdaptiveLimitOptions {
 /** ghcr.io's tolerance is undocumented: start near the 10 it is known to take, find more while it answers well. */
 export const REGISTRY_CONCURRENCY = { initial: 16, min: 2, max: 64 } as const
 
+/** An answer slower than this, and than SLOW_ANSWER_FACTOR times the fastest, shows requests queueing. */
+const SLOW_ANSWER_MS = 2_000
+const SLOW_ANSWER_FACTOR = 20
+
 export class AdaptiveLimit {
   private limitNow: number
   private active = 0
@@ -26,6 +32,7 @@ export class AdaptiveLimit {
   private calm = 0
   /** Highest limit reached, for the log. */
   peak: number
+  private fastestMs = Number.POSITIVE_INFINITY
 
   constructor(private readonly options: AdaptiveLimitOptions) {
     this.limitNow = Math.min(options.max, Math.max(options.min, options.initial))
@@ -49,8 +56,18 @@ export class AdaptiveLimit {
     }
   }
 
-  /** An answer that shows the registry coping (anything but a 429). */
-  succeeded(): void {
+  /**
+   * An answer that is not a 429, after `elapsedMs` (headers and body). One that took far longer
+   * than the fastest seen counts as a push back.
+   */
+  succeeded(elapsedMs?: number): void {
+    if (elapsedMs !== undefined) {
+      this.fastestMs = Math.min(this.fastestMs, elapsedMs)
+      if (elapsedMs > Math.max(SLOW_ANSWER_MS, SLOW_ANSWER_FACTOR * this.fastestMs)) {
+        this.pushedBack()
+        return
+      }
+    }
     if (this.calm > 0) this.calm--
     if (++this.good < this.limitNow || this.limitNow >= this.options.max) return
     this.good = 0
@@ -59,7 +76,7 @@ export class AdaptiveLimit {
     this.drain()
   }
 
-  /** A 429: the registry asks for less. */
+  /** A 429 or a timeout: the registry asks for less, or cannot keep up. */
   pushedBack(): void {
     this.good = 0
     if (this.calm > 0) return

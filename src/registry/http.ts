@@ -132,9 +132,15 @@ export class RegistryHttp {
     let timeouts = 0
     for (let attempt = 0; ; attempt++) {
       let answer: Omit<HttpAnswer, 'attempts'>
+      let elapsedMs = 0
       try {
         this.options.control?.throwIfStopped()
-        answer = await this.limit.run(() => this.once(url, headers, maxBodyBytes, budget))
+        answer = await this.limit.run(async () => {
+          const started = Date.now()
+          const result = await this.once(url, headers, maxBodyBytes, budget)
+          elapsedMs = Date.now() - started
+          return result
+        })
       } catch (error) {
         if (this.options.control?.stop) throw this.options.control.signal.reason
         if (budget.signal?.aborted) throw budget.signal.reason
@@ -148,7 +154,10 @@ export class RegistryHttp {
         }
         this.options.onAttempt?.(kind, 0)
         const timedOut = isTimeout(error)
-        if (timedOut) timeouts++
+        if (timedOut) {
+          timeouts++
+          this.limit.pushedBack()
+        }
         const left = remainingMs(budget)
         if (attempt >= retries || left <= 0) {
           const tries = `${attempt + 1} attempt(s)`
@@ -166,7 +175,7 @@ export class RegistryHttp {
       }
       this.options.onAttempt?.(kind, answer.status)
       if (answer.status === 429) this.limit.pushedBack()
-      else this.limit.succeeded()
+      else this.limit.succeeded(elapsedMs)
       if (!isRetryableStatus(answer.status) || attempt >= retries) return { ...answer, attempts: attempt + 1 }
       const asked = retryAfterMs(answer.headers.get('retry-after'), Date.now())
       const control = this.options.control
