@@ -34011,2117 +34011,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1428:
+/***/ 7404:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Bp: () => (/* binding */ ManifestCacheRun),
-  p_: () => (/* binding */ abandonedCacheOperations),
-  sY: () => (/* binding */ manifestCacheScope),
-  it: () => (/* binding */ presentManifests)
-});
-
-// UNUSED EXPORTS: RESTORE_TIMEOUT_MS, SAVE_TIMEOUT_MS, actionsCacheService
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/registry/names.ts
-var names = __nccwpck_require__(1815);
-// EXTERNAL MODULE: ./src/registry/manifests.ts
-var manifests = __nccwpck_require__(1);
-;// CONCATENATED MODULE: ./src/cache/manifest-cache.ts
-// Manifest bodies kept between runs. A manifest is content-addressed (its digest is the hash of its
-// bytes), so a body read once never changes: a later run can reuse it instead of a registry GET —
-// and every manifest GET of a public image counts as a download toward GitHub's 5,000-download rule.
-// Whatever was restored is trusted for nothing: a body is served only after its hash equals the digest
-// it is asked for, and anything else is dropped and read from the registry. Tags are never served
-// from here (a tag can move).
-
-
-/** The OCI limit on a manifest's size: anything larger is never kept. */
-const MAX_CACHED_MANIFEST_BYTES = 4 * 1024 * 1024;
-/** 32 MiB of bodies is about 20,000 typical manifests: a 10,000-version package fits whole. */
-const DEFAULT_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxManifests: 50_000 };
-const FORMAT = 'package-retention-manifest-cache';
-const FORMAT_VERSION = 1;
-const keyOf = (repository, digest) => `${repository.toLowerCase()}@${digest}`;
-/** The bytes hash to the digest (sha256 or sha512; any other algorithm cannot be checked, so never matches). */
-function hashMatches(bytes, digest) {
-    const at = digest.indexOf(':');
-    const algorithm = digest.slice(0, at);
-    if (algorithm !== 'sha256' && algorithm !== 'sha512')
-        return false;
-    return (0,external_node_crypto_.createHash)(algorithm).update(bytes).digest('hex') === digest.slice(at + 1);
-}
-/** The body's own `mediaType`: only bodies that declare it are kept, so nothing unchecked is ever served. */
-function declaredMediaType(body) {
-    const mediaType = body?.mediaType;
-    return typeof mediaType === 'string' && mediaType !== '' ? mediaType : undefined;
-}
-class ManifestCache {
-    limits;
-    stats = { restored: 0, served: 0, rejected: 0, remembered: 0 };
-    bodies = new Map();
-    restoredKeys = new Set();
-    closed = false;
-    constructor(limits = DEFAULT_CACHE_LIMITS) {
-        this.limits = limits;
-    }
-    /** Reads an entry file; returns how many bodies it holds. A file that is not one is ignored whole. */
-    load(text) {
-        let file;
-        try {
-            file = JSON.parse(text);
-        }
-        catch {
-            return 0;
-        }
-        if (file?.format !== FORMAT || file.formatVersion !== FORMAT_VERSION || !Array.isArray(file.manifests))
-            return 0;
-        for (const entry of file.manifests) {
-            if (typeof entry?.repository !== 'string' || typeof entry.digest !== 'string' || typeof entry.body !== 'string')
-                continue;
-            const key = keyOf(entry.repository, entry.digest);
-            this.bodies.set(key, Buffer.from(entry.body, 'utf8'));
-            this.restoredKeys.add(key);
-        }
-        this.stats.restored = this.restoredKeys.size;
-        return this.stats.restored;
-    }
-    /** The manifest, if a body is kept for it and its hash is the digest; a body that fails the check is dropped. */
-    get(repository, digest) {
-        const key = keyOf(repository, digest);
-        const bytes = this.bodies.get(key);
-        if (bytes === undefined)
-            return undefined;
-        const manifest = hashMatches(bytes, digest) ? parsed(bytes, digest) : undefined;
-        if (manifest === undefined) {
-            this.bodies.delete(key);
-            this.restoredKeys.delete(key);
-            this.stats.rejected++;
-            return undefined;
-        }
-        this.stats.served++;
-        return manifest;
-    }
-    /** No entry will be saved (no service, or it failed): serve nothing more and stop keeping bodies. */
-    close() {
-        this.closed = true;
-        this.bodies.clear();
-        this.restoredKeys.clear();
-    }
-    /** Keeps a body read from the registry, if it may be kept: a digest reference, checked, not too large, JSON text. */
-    remember(repository, reference, fetched) {
-        const bytes = fetched.bytes;
-        if (this.closed || bytes === undefined || !(0,manifests/* isDigest */.Bc)(reference) || bytes.length > MAX_CACHED_MANIFEST_BYTES)
-            return;
-        if (declaredMediaType(fetched.body) === undefined || !hashMatches(bytes, reference))
-            return;
-        // Stored as text: only bytes that survive a UTF-8 round trip can be restored exactly.
-        if (!Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes))
-            return;
-        const key = keyOf(repository, reference);
-        if (this.bodies.has(key))
-            return;
-        this.bodies.set(key, bytes);
-        this.stats.remembered++;
-    }
-    /**
-     * The entry to save: the bodies of manifests still present (the rest are dropped), newest versions
-     * first until the limits are reached.
-     */
-    serialize(present) {
-        const manifests = [];
-        const kept = new Set();
-        let bytes = 0;
-        // Newest first across repositories: the i-th newest of each package before the (i+1)-th of any.
-        const longest = Math.max(0, ...present.map((p) => p.digests.length));
-        fill: for (let i = 0; i < longest; i++) {
-            for (const { repository, digests } of present) {
-                const digest = digests[i];
-                if (digest === undefined)
-                    continue;
-                const key = keyOf(repository, digest);
-                const body = this.bodies.get(key);
-                // A restored body this run did not need is checked here: a bad one is not carried on.
-                if (body === undefined || kept.has(key) || !hashMatches(body, digest))
-                    continue;
-                if (manifests.length >= this.limits.maxManifests || bytes + body.length > this.limits.maxBytes)
-                    break fill;
-                kept.add(key);
-                bytes += body.length;
-                manifests.push({ repository: repository.toLowerCase(), digest, body: body.toString('utf8') });
-            }
-        }
-        const unchanged = kept.size === this.restoredKeys.size && [...kept].every((key) => this.restoredKeys.has(key));
-        const file = { format: FORMAT, formatVersion: FORMAT_VERSION, manifests };
-        return { text: JSON.stringify(file), manifests: manifests.length, bytes, unchanged };
-    }
-}
-function parsed(bytes, digest) {
-    let body;
-    try {
-        body = JSON.parse(bytes.toString('utf8'));
-    }
-    catch {
-        return undefined;
-    }
-    const mediaType = declaredMediaType(body);
-    return mediaType === undefined ? undefined : { mediaType, digest, body, bytes };
-}
-/**
- * Serves digest references from the cache once it is restored (`ready`), reads everything else from
- * `reader` and keeps what it reads. Which manifests are asked for is the caller's business: the answers
- * are the same bytes the registry would serve, so a plan cannot change with the cache.
- */
-class CachingReader {
-    reader;
-    cache;
-    ready;
-    constructor(reader, cache, ready = Promise.resolve()) {
-        this.reader = reader;
-        this.cache = cache;
-        this.ready = ready;
-    }
-    async getManifest(repository, reference) {
-        if (!(0,manifests/* isDigest */.Bc)(reference))
-            return this.reader.getManifest(repository, reference);
-        // The restore settles by itself (bounded, never rejected); a failure here only means "no cache".
-        await this.ready.catch(() => undefined);
-        const cached = this.cache.get(repository, reference);
-        if (cached)
-            return cached;
-        const fetched = await this.reader.getManifest(repository, reference);
-        this.cache.remember(repository, reference, fetched);
-        return fetched;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/cache/actions-cache.ts
-// The manifest cache's life in one run, kept in the Actions cache through @actions/cache: restore the
-// newest entry of this owner and package set at the start, save a new one at the end. Entries are
-// immutable, so each run saves under its own key (run id and attempt) and restores by the prefix.
-// The cache only ever saves reads: when it is off, unavailable, slow or failing, the run reads from the
-// registry as it would without it, says so once, and goes on. Nothing here fails a run.
-
-
-
-
-
-// Loaded on first use: the toolkit and the Azure Blob SDK are half the bundle, and a run's first
-// requests must not wait for them (nor a run with the cache off load them at all).
-const toolkit = () => __nccwpck_require__.e(/* import() */ 93).then(__nccwpck_require__.bind(__nccwpck_require__, 2093));
-const actionsCacheService = {
-    // Checked first: restoreCache without a service costs about 10 s before it gives up.
-    isAvailable: async () => (await toolkit()).isFeatureAvailable(),
-    restore: async (paths, key, restoreKeys) => (await toolkit()).restoreCache(paths, key, restoreKeys),
-    save: async (paths, key) => (await toolkit()).saveCache(paths, key)
-};
-/**
- * A healthy restore is one lookup and a download of a few MiB. The toolkit retries a failing service
- * for about 25–35 s and waits forever on one that never answers, so the run stops waiting first.
- */
-const RESTORE_TIMEOUT_MS = 20_000;
-/** Saving also packs and uploads the entry. */
-const SAVE_TIMEOUT_MS = 30_000;
-const ENTRY_FILE = 'package-retention-manifest-cache.json';
-const KEY_PREFIX = 'package-retention-manifests-v1';
-let abandonedOperations = 0;
-/**
- * Cache operations given up on by timeout. The toolkit cannot be cancelled: such an operation may hold
- * a socket open forever, so the entry point exits explicitly once the run is over.
- */
-function abandonedCacheOperations() {
-    return abandonedOperations;
-}
-const TIMED_OUT = Symbol('timed out');
-function within(operation, ms) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-            abandonedOperations++;
-            resolve(TIMED_OUT);
-        }, ms);
-        // The timer alone must not keep the process alive.
-        timer.unref();
-        operation.then((value) => {
-            clearTimeout(timer);
-            resolve(value);
-        }, (error) => {
-            clearTimeout(timer);
-            reject(error instanceof Error ? error : new Error(String(error)));
-        });
-    });
-}
-class ManifestCacheRun {
-    options;
-    cache;
-    /** Settles (never rejects) once the restore is done, given up on, or not attempted. */
-    ready;
-    state;
-    restoredKey;
-    service;
-    file;
-    key;
-    restorePrefix;
-    constructor(options) {
-        this.options = options;
-        this.cache = new ManifestCache(options.limits ?? DEFAULT_CACHE_LIMITS);
-        this.service = options.service ?? actionsCacheService;
-        this.file = (0,external_node_path_.join)(options.directory, ENTRY_FILE);
-        const scope = (0,external_node_crypto_.createHash)('sha256').update(options.scope).digest('hex').slice(0, 16);
-        // Keys may not contain commas; owner logins cannot.
-        this.restorePrefix = `${KEY_PREFIX}-${options.owner.toLowerCase()}-${scope}-`;
-        this.key = `${this.restorePrefix}${options.runId ?? Date.now()}-${options.runAttempt ?? '1'}`;
-        if (options.enabled) {
-            this.state = 'restoring';
-            this.ready = this.restore();
-        }
-        else {
-            this.state = 'off';
-            this.ready = Promise.resolve();
-            options.log.info('Manifest cache: off (manifest-cache: false); every manifest is read from the registry.');
-        }
-    }
-    /** Starts restoring the newest entry in the background (`ready` tells when it is done). */
-    static start(options) {
-        return new ManifestCacheRun(options);
-    }
-    /** `reader` with the cache in front of it, or `reader` itself when there is no cache. */
-    wrap(reader) {
-        return this.state === 'off' ? reader : new CachingReader(reader, this.cache, this.ready);
-    }
-    /** Restoring or restored: there may be an entry to save at the end. */
-    get active() {
-        return this.state === 'restoring' || this.state === 'usable';
-    }
-    /** Manifests served from the cache so far, for the report's request counts. */
-    get served() {
-        return this.cache.stats.served;
-    }
-    giveUp(why) {
-        this.state = 'failed';
-        this.cache.close();
-        this.options.log.warning(`Manifest cache: ${why}. This run reads every manifest from the registry and saves no cache entry; the plan is the same.`);
-    }
-    async restore() {
-        try {
-            await this.options.startAfter?.catch(() => undefined);
-            if (!(await this.service.isAvailable())) {
-                this.state = 'unavailable';
-                this.cache.close();
-                return this.options.log.info('Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.');
-            }
-            // Only what this restore brings may be read: a file left over from an earlier job is not an entry.
-            (0,external_node_fs_.rmSync)(this.file, { force: true });
-            (0,external_node_fs_.mkdirSync)(this.options.directory, { recursive: true });
-            const timeoutMs = this.options.restoreTimeoutMs ?? RESTORE_TIMEOUT_MS;
-            const restored = await within(this.service.restore([this.file], this.key, [this.restorePrefix]), timeoutMs);
-            if (restored === TIMED_OUT)
-                return this.giveUp(`the Actions cache service did not answer within ${timeoutMs / 1000} s`);
-            this.state = 'usable';
-            if (restored === undefined) {
-                this.options.log.info(`Manifest cache: no entry yet for ${this.restorePrefix}*; the manifests this run reads are kept for the next run.`);
-                return;
-            }
-            this.restoredKey = restored;
-            const count = (0,external_node_fs_.existsSync)(this.file) ? this.cache.load((0,external_node_fs_.readFileSync)(this.file, 'utf8')) : 0;
-            this.options.log.info(count > 0
-                ? `Manifest cache: ${count} manifest(s) restored from ${restored} (each is checked against its digest before use).`
-                : `Manifest cache: the entry ${restored} holds nothing this version can use; it is ignored.`);
-        }
-        catch (error) {
-            this.giveUp(`restoring failed (${error instanceof Error ? error.message : String(error)})`);
-        }
-    }
-    /** Saves the bodies of the manifests still present as a new entry; never throws. */
-    async save(present) {
-        if (this.state !== 'usable')
-            return;
-        const { stats } = this.cache;
-        this.options.log.info(`Manifest cache: ${stats.served} manifest(s) served from the cache, ${stats.remembered} read from the registry and kept` +
-            (stats.rejected > 0 ? `, ${stats.rejected} cached bodies did not match their digest and were read again` : ''));
-        try {
-            const entry = this.cache.serialize(present);
-            if (entry.manifests === 0)
-                return this.options.log.info('Manifest cache: nothing to keep (no manifest read is still present).');
-            if (entry.unchanged && this.restoredKey) {
-                return this.options.log.info(`Manifest cache: nothing new since ${this.restoredKey}; that entry stays the newest.`);
-            }
-            const temporary = `${this.file}.${process.pid}.tmp`;
-            (0,external_node_fs_.writeFileSync)(temporary, entry.text);
-            // Renamed into place whole: a pack of the file never sees half of it.
-            (0,external_node_fs_.renameSync)(temporary, this.file);
-            const timeoutMs = this.options.saveTimeoutMs ?? SAVE_TIMEOUT_MS;
-            const saved = await within(this.service.save([this.file], this.key), timeoutMs);
-            const size = `${entry.manifests} manifest(s), ${(entry.bytes / 1024).toFixed(0)} KiB`;
-            if (saved === TIMED_OUT) {
-                this.options.log.warning(`Manifest cache: the Actions cache service did not take the new entry within ${timeoutMs / 1000} s; the next run reads from the registry what it misses. The plan is not affected.`);
-            }
-            else if (saved === -1) {
-                this.options.log.info(`Manifest cache: ${size} not saved as ${this.key} (the key exists already, or the service refused: see above); the next run restores the newest entry there is.`);
-            }
-            else {
-                this.options.log.info(`Manifest cache: saved ${size} as ${this.key}.`);
-            }
-        }
-        catch (error) {
-            this.options.log.warning(`Manifest cache: saving failed (${error instanceof Error ? error.message : String(error)}); the plan is not affected.`);
-        }
-    }
-}
-/**
- * What an entry is for besides its owner: the packages the policy names. (Not the registry URL: an
- * entry is keyed by repository and digest, and every body is checked against its digest anyway.)
- */
-function manifestCacheScope(policy) {
-    return JSON.stringify([...new Set(policy.rules.map((rule) => `${rule.packages.type}:${[...rule.packages.names].sort().join(' ')}`))].sort());
-}
-/** The container manifests still present after the run (`gone`: deleted by it), newest version first. */
-function presentManifests(packages, gone) {
-    return packages
-        .filter((pkg) => pkg.package.type === 'container')
-        .map((pkg) => ({
-        repository: (0,names/* registryRepository */.q3)(pkg.package.owner, pkg.package.name),
-        digests: pkg.versions
-            .filter((version) => !gone(pkg, version.id))
-            .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)
-            .map((version) => version.name)
-    }));
-}
-
-
-/***/ }),
-
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1428);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7197);
-
-
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
-// A cache operation given up on (a service that never answered) may hold a socket open forever:
-// leave once everything written so far is flushed.
-if ((0,_cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__/* .abandonedCacheOperations */ .p_)() > 0)
-    process.stdout.write('', () => process.exit());
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 7197:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  N: () => (/* binding */ connect)
 });
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
 var core = __nccwpck_require__(3838);
-;// CONCATENATED MODULE: ./src/action/inputs.ts
-// The only module that reads the action's inputs and environment: it builds one typed
-// Settings object, or reports every invalid input at once, before any API request.
-
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.join('\n'));
-        this.problems = problems;
-        this.name = 'InputError';
-    }
-}
-const MAX_DELETES_PER_MINUTE_CEILING = 180;
-/** The spellings the toolkit's getBooleanInput accepts (YAML 1.2 core schema). */
-const TRUE_VALUES = new Set(['true', 'True', 'TRUE']);
-const FALSE_VALUES = new Set(['false', 'False', 'FALSE']);
-function parseBooleanInput(name, value, problems) {
-    if (TRUE_VALUES.has(value))
-        return true;
-    if (FALSE_VALUES.has(value))
-        return false;
-    problems.push(`input '${name}': '${value}' is not a boolean; use true or false`);
-    return true;
-}
-function parseIntegerInput(name, value, min, max, problems) {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-        const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
-        problems.push(`input '${name}': '${value}' is not valid; use ${range}`);
-        return undefined;
-    }
-    return Number(value);
-}
-/** The registry that serves containers for the GitHub instance at `serverUrl`. */
-function defaultRegistryUrl(serverUrl) {
-    let host;
-    try {
-        host = new URL(serverUrl).hostname.toLowerCase();
-    }
-    catch {
-        return 'https://ghcr.io';
-    }
-    if (host === 'github.com' || host === 'www.github.com')
-        return 'https://ghcr.io';
-    // GHE.com (data residency) serves containers at containers.SUBDOMAIN.ghe.com; GHES at containers.HOST.
-    return `https://containers.${host}`;
-}
-function getSettings(env = process.env) {
-    const problems = [];
-    const input = (name) => core/* getInput */.V4(name).trim();
-    const token = core/* getInput */.V4('token');
-    if (!token) {
-        problems.push("input 'token' is empty; pass a token (the default is ${{ github.token }}, which needs `permissions: packages: write` to delete)");
-    }
-    else {
-        core/* setSecret */.Pq(token);
-    }
-    const policy = core/* getInput */.V4('policy') || '.github/package-retention.yml';
-    const dryRun = parseBooleanInput('dry-run', input('dry-run') || 'true', problems);
-    const manifestCache = parseBooleanInput('manifest-cache', input('manifest-cache') || 'true', problems);
-    const maxDeletionsRaw = input('max-deletions');
-    const maxDeletionsInput = maxDeletionsRaw ? parseIntegerInput('max-deletions', maxDeletionsRaw, 1, Number.MAX_SAFE_INTEGER, problems) : undefined;
-    const maxDeletesPerMinute = parseIntegerInput('max-deletes-per-minute', input('max-deletes-per-minute') || '60', 1, MAX_DELETES_PER_MINUTE_CEILING, problems) ?? 60;
-    const registryUrl = input('registry-url') || defaultRegistryUrl(env.GITHUB_SERVER_URL || 'https://github.com');
-    if (!/^https?:\/\/[^/]+/.test(registryUrl))
-        problems.push(`input 'registry-url': '${registryUrl}' is not an http(s) URL`);
-    const apiUrl = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
-    if (problems.length > 0)
-        throw new InputError(problems);
-    return {
-        token,
-        policy,
-        dryRun,
-        ownerInput: input('owner') || undefined,
-        repositoryOwner: env.GITHUB_REPOSITORY_OWNER || undefined,
-        maxDeletionsInput,
-        maxDeletesPerMinute,
-        registryUrl: registryUrl.replace(/\/+$/, ''),
-        restoreFrom: input('restore-from') || undefined,
-        manifestCache,
-        runId: env.GITHUB_RUN_ID || undefined,
-        runAttempt: env.GITHUB_RUN_ATTEMPT || undefined,
-        apiUrl,
-        workspace: env.GITHUB_WORKSPACE || process.cwd(),
-        runnerTemp: env.RUNNER_TEMP || env.TMPDIR || '/tmp'
-    };
-}
-
-;// CONCATENATED MODULE: ./node_modules/date-fns/_lib/getRoundingMethod.js
-function getRoundingMethod(method) {
-  return (number) => {
-    const round = method ? Math[method] : Math.trunc;
-    const result = round(number);
-    // Prevent negative zero
-    return result === 0 ? 0 : result;
-  };
-}
-
-;// CONCATENATED MODULE: ./node_modules/date-fns/constants.js
-/**
- * @module constants
- * @summary Useful constants
- * @description
- * Collection of useful date constants.
- *
- * The constants could be imported from `date-fns/constants`:
- *
- * ```ts
- * import { maxTime, minTime } from "./constants/date-fns/constants";
- *
- * function isAllowedTime(time) {
- *   return time <= maxTime && time >= minTime;
- * }
- * ```
- */
-
-/**
- * @constant
- * @name daysInWeek
- * @summary Days in 1 week.
- */
-const daysInWeek = 7;
-
-/**
- * @constant
- * @name daysInYear
- * @summary Days in 1 year.
- *
- * @description
- * How many days in a year.
- *
- * One years equals 365.2425 days according to the formula:
- *
- * > Leap year occurs every 4 years, except for years that are divisible by 100 and not divisible by 400.
- * > 1 mean year = (365+1/4-1/100+1/400) days = 365.2425 days
- */
-const daysInYear = 365.2425;
-
-/**
- * @constant
- * @name maxTime
- * @summary Maximum allowed time.
- *
- * @example
- * import { maxTime } from "./constants/date-fns/constants";
- *
- * const isValid = 8640000000000001 <= maxTime;
- * //=> false
- *
- * new Date(8640000000000001);
- * //=> Invalid Date
- */
-const maxTime = Math.pow(10, 8) * 24 * 60 * 60 * 1000;
-
-/**
- * @constant
- * @name minTime
- * @summary Minimum allowed time.
- *
- * @example
- * import { minTime } from "./constants/date-fns/constants";
- *
- * const isValid = -8640000000000001 >= minTime;
- * //=> false
- *
- * new Date(-8640000000000001)
- * //=> Invalid Date
- */
-const minTime = -maxTime;
-
-/**
- * @constant
- * @name millisecondsInWeek
- * @summary Milliseconds in 1 week.
- */
-const millisecondsInWeek = 604800000;
-
-/**
- * @constant
- * @name millisecondsInDay
- * @summary Milliseconds in 1 day.
- */
-const millisecondsInDay = 86400000;
-
-/**
- * @constant
- * @name millisecondsInMinute
- * @summary Milliseconds in 1 minute
- */
-const millisecondsInMinute = 60000;
-
-/**
- * @constant
- * @name millisecondsInHour
- * @summary Milliseconds in 1 hour
- */
-const millisecondsInHour = 3600000;
-
-/**
- * @constant
- * @name millisecondsInSecond
- * @summary Milliseconds in 1 second
- */
-const millisecondsInSecond = 1000;
-
-/**
- * @constant
- * @name minutesInYear
- * @summary Minutes in 1 year.
- */
-const minutesInYear = 525600;
-
-/**
- * @constant
- * @name minutesInMonth
- * @summary Minutes in 1 month.
- */
-const minutesInMonth = 43200;
-
-/**
- * @constant
- * @name minutesInDay
- * @summary Minutes in 1 day.
- */
-const minutesInDay = 1440;
-
-/**
- * @constant
- * @name minutesInHour
- * @summary Minutes in 1 hour.
- */
-const minutesInHour = 60;
-
-/**
- * @constant
- * @name monthsInQuarter
- * @summary Months in 1 quarter.
- */
-const monthsInQuarter = 3;
-
-/**
- * @constant
- * @name monthsInYear
- * @summary Months in 1 year.
- */
-const monthsInYear = 12;
-
-/**
- * @constant
- * @name quartersInYear
- * @summary Quarters in 1 year
- */
-const quartersInYear = 4;
-
-/**
- * @constant
- * @name secondsInHour
- * @summary Seconds in 1 hour.
- */
-const secondsInHour = 3600;
-
-/**
- * @constant
- * @name secondsInMinute
- * @summary Seconds in 1 minute.
- */
-const secondsInMinute = 60;
-
-/**
- * @constant
- * @name secondsInDay
- * @summary Seconds in 1 day.
- */
-const secondsInDay = secondsInHour * 24;
-
-/**
- * @constant
- * @name secondsInWeek
- * @summary Seconds in 1 week.
- */
-const secondsInWeek = secondsInDay * 7;
-
-/**
- * @constant
- * @name secondsInYear
- * @summary Seconds in 1 year.
- */
-const secondsInYear = secondsInDay * daysInYear;
-
-/**
- * @constant
- * @name secondsInMonth
- * @summary Seconds in 1 month
- */
-const secondsInMonth = secondsInYear / 12;
-
-/**
- * @constant
- * @name secondsInQuarter
- * @summary Seconds in 1 quarter.
- */
-const secondsInQuarter = secondsInMonth * 3;
-
-/**
- * @constant
- * @name constructFromSymbol
- * @summary Symbol enabling Date extensions to inherit properties from the reference date.
- *
- * The symbol is used to enable the `constructFrom` function to construct a date
- * using a reference date and a value. It allows to transfer extra properties
- * from the reference date to the new date. It's useful for extensions like
- * [`TZDate`](https://github.com/date-fns/tz) that accept a time zone as
- * a constructor argument.
- */
-const constructFromSymbol = Symbol.for("constructDateFrom");
-
-;// CONCATENATED MODULE: ./node_modules/date-fns/constructFrom.js
-
-
-/**
- * @name constructFrom
- * @category Generic Helpers
- * @summary Constructs a date using the reference date and the value
- *
- * @description
- * The function constructs a new date using the constructor from the reference
- * date and the given value. It helps to build generic functions that accept
- * date extensions.
- *
- * It defaults to `Date` if the passed reference date is a number or a string.
- *
- * Starting from v3.7.0, it allows to construct a date using `[Symbol.for("constructDateFrom")]`
- * enabling to transfer extra properties from the reference date to the new date.
- * It's useful for extensions like [`TZDate`](https://github.com/date-fns/tz)
- * that accept a time zone as a constructor argument.
- *
- * @typeParam DateType - The `Date` type, the function operates on. Gets inferred from passed arguments. Allows to use extensions like [`UTCDate`](https://github.com/date-fns/utc).
- *
- * @param date - The reference date to take constructor from
- * @param value - The value to create the date
- *
- * @returns Date initialized using the given date and value
- *
- * @example
- * import { constructFrom } from "./constructFrom/date-fns";
- *
- * // A function that clones a date preserving the original type
- * function cloneDate<DateType extends Date>(date: DateType): DateType {
- *   return constructFrom(
- *     date, // Use constructor from the given date
- *     date.getTime() // Use the date value to create a new date
- *   );
- * }
- */
-function constructFrom(date, value) {
-  if (typeof date === "function") return date(value);
-
-  if (date && typeof date === "object" && constructFromSymbol in date)
-    return date[constructFromSymbol](value);
-
-  if (date instanceof Date) return new date.constructor(value);
-
-  return new Date(value);
-}
-
-// Fallback for modularized imports:
-/* harmony default export */ const date_fns_constructFrom = ((/* unused pure expression or super */ null && (constructFrom)));
-
-;// CONCATENATED MODULE: ./node_modules/date-fns/_lib/normalizeDates.js
-
-
-function normalizeDates(context, ...dates) {
-  const normalize = constructFrom.bind(
-    null,
-    context || dates.find((date) => typeof date === "object"),
-  );
-  return dates.map(normalize);
-}
-
-;// CONCATENATED MODULE: ./node_modules/date-fns/differenceInHours.js
-
-
-
-
-/**
- * The {@link differenceInHours} function options.
- */
-
-/**
- * @name differenceInHours
- * @category Hour Helpers
- * @summary Get the number of hours between the given dates.
- *
- * @description
- * Get the number of hours between the given dates.
- *
- * @param laterDate - The later date
- * @param earlierDate - The earlier date
- * @param options - An object with options.
- *
- * @returns The number of hours
- *
- * @example
- * // How many hours are between 2 July 2014 06:50:00 and 2 July 2014 19:00:00?
- * const result = differenceInHours(
- *   new Date(2014, 6, 2, 19, 0),
- *   new Date(2014, 6, 2, 6, 50)
- * )
- * //=> 12
- */
-function differenceInHours(laterDate, earlierDate, options) {
-  const [laterDate_, earlierDate_] = normalizeDates(
-    options?.in,
-    laterDate,
-    earlierDate,
-  );
-  const diff = (+laterDate_ - +earlierDate_) / millisecondsInHour;
-  return getRoundingMethod(options?.roundingMethod)(diff);
-}
-
-// Fallback for modularized imports:
-/* harmony default export */ const date_fns_differenceInHours = ((/* unused pure expression or super */ null && (differenceInHours)));
-
-;// CONCATENATED MODULE: ./src/model.ts
-// Domain types shared by the pipeline: policy → inventory → plan → execute → report.
-// Everything here is plain data (JSON-serialisable) so the planner stays pure and plans can be written to disk.
-const PACKAGE_TYPES = ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker'];
-/** Key used to identify a package across plan, execution and report. */
-function packageKey(ref) {
-    return `${ref.type}/${ref.name}`;
-}
-
-;// CONCATENATED MODULE: ./src/github/errors.ts
-// Classifies REST errors by status and message, as GitHub documents them.
-const REFUSAL_DOWNLOADS = 'more than 5000 downloads';
-const REFUSAL_LAST_TAGGED = 'cannot delete the last tagged version';
-const REFUSAL_LAST_VERSION = 'cannot delete the last version';
-function asHttpError(error) {
-    return typeof error === 'object' && error !== null ? error : { message: String(error) };
-}
-/** The message GitHub put in the body, falling back to the error's own message. */
-function githubMessage(error) {
-    const e = asHttpError(error);
-    const data = e.response?.data;
-    if (data && typeof data === 'object' && 'message' in data && typeof data.message === 'string')
-        return data.message;
-    return e.message ?? String(error);
-}
-function classifyError(error) {
-    if (error instanceof UnexpectedAnswerError)
-        return 'other';
-    const e = asHttpError(error);
-    const message = githubMessage(error).toLowerCase();
-    const status = e.status ?? 0;
-    if (/secondary rate limit/.test(message))
-        return 'secondary-rate-limited';
-    if ((status === 403 || status === 429) && String(e.response?.headers?.['x-ratelimit-remaining']) === '0')
-        return 'rate-limited';
-    if (status === 403 && /rate limit exceeded/.test(message))
-        return 'rate-limited';
-    if (status === 400 && message.includes(REFUSAL_DOWNLOADS))
-        return 'refused-downloads';
-    if (status === 400 && (message.includes(REFUSAL_LAST_TAGGED) || message.includes(REFUSAL_LAST_VERSION)))
-        return 'refused-last-version';
-    if (status === 404)
-        return 'not-found';
-    if (status === 401)
-        return 'unauthorized';
-    if (status === 403)
-        return 'forbidden';
-    if (status >= 500 || status === 0)
-        return 'server';
-    return 'other';
-}
-/** Scopes GitHub says the endpoint accepts (classic PATs send x-accepted-oauth-scopes). */
-function acceptedScopes(error) {
-    const value = asHttpError(error).response?.headers?.['x-accepted-oauth-scopes'];
-    return value ? String(value) : undefined;
-}
-/** Scopes the token has (classic PATs only). */
-function tokenScopes(error) {
-    const value = asHttpError(error).response?.headers?.['x-oauth-scopes'];
-    return value === undefined ? undefined : String(value);
-}
-function describeError(error) {
-    const e = asHttpError(error);
-    return e.status ? `HTTP ${e.status}: ${githubMessage(error)}` : githubMessage(error);
-}
-/** An error that stops the run; its message is for the user (what is wrong, what to do). */
-class FatalError extends Error {
-    explainedInSummary;
-    constructor(message, 
-    /** The job summary already explains the failure (say, the invalid policy's problems). */
-    explainedInSummary = false) {
-        super(message);
-        this.explainedInSummary = explainedInSummary;
-        this.name = 'FatalError';
-    }
-}
-/** GitHub answered with success but with a body that is not what the endpoint returns (its message says what came). */
-class UnexpectedAnswerError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'UnexpectedAnswerError';
-    }
-}
-/**
- * A listing the primary rate limit cannot cover, found after its first page. A listing cut
- * short cannot be planned (a missing page may hold the index of a version on another), so it
- * stops before spending the budget rather than when the budget runs out.
- */
-class ListingBudgetError extends Error {
-    pagesNeeded;
-    remaining;
-    limit;
-    reset;
-    constructor(pagesNeeded, remaining, limit, 
-    /** Epoch seconds; 0 when unknown. */
-    reset) {
-        super(`${pagesNeeded} more page(s) are needed but ${remaining} of ${limit} requests are left${resetsAt(reset)}`);
-        this.pagesNeeded = pagesNeeded;
-        this.remaining = remaining;
-        this.limit = limit;
-        this.reset = reset;
-        this.name = 'ListingBudgetError';
-    }
-}
-const resetsAt = (epochSeconds) => (epochSeconds ? ` until ${new Date(epochSeconds * 1000).toISOString()}` : '');
-const LARGER_LIMIT_ADVICE = 'Run again after the reset, or use a token with a larger hourly limit ' +
-    '(GitHub gives an Actions GITHUB_TOKEN 1,000 requests an hour per repository, a classic personal access token 5,000).';
-/**
- * A user-facing explanation of an authentication, permission or rate-limit failure while
- * `doing` something, naming the scope GitHub asked for when it says so.
- */
-function explainAccessError(error, doing) {
-    if (error instanceof ListingBudgetError) {
-        return (`${doing.charAt(0).toUpperCase()}${doing.slice(1)} needs ${error.pagesNeeded} more request(s) (a page each), but the token has ` +
-            `${error.remaining} of its ${error.limit} requests this hour left${resetsAt(error.reset)}: the run stops before spending them, ` +
-            `as a listing cut short could not be planned safely. ${LARGER_LIMIT_ADVICE}`);
-    }
-    const kind = classifyError(error);
-    const said = githubMessage(error);
-    if (kind === 'rate-limited') {
-        const reset = Number(asHttpError(error).response?.headers?.['x-ratelimit-reset'] ?? 0);
-        return `GitHub's primary rate limit ran out while ${doing} (${said})${resetsAt(reset)}. ${LARGER_LIMIT_ADVICE}`;
-    }
-    if (kind === 'unauthorized') {
-        return `GitHub rejected the token while ${doing} (${said}). Check the \`token\` input: it must be a valid token for this GitHub instance.`;
-    }
-    if (kind === 'server' && (asHttpError(error).status ?? 0) >= 500) {
-        // Whatever headers came with it, a 5xx or a lost connection (Octokit: 500) says nothing about the token.
-        return (`GitHub failed while ${doing}: ${describeError(error)}, still failing after retries. This is a server error on GitHub's side, ` +
-            'not a problem with the token or its scopes: run again later (https://www.githubstatus.com lists incidents).');
-    }
-    if (kind !== 'forbidden')
-        return `${doing.charAt(0).toUpperCase()}${doing.slice(1)} failed: ${describeError(error)}`;
-    const accepted = acceptedScopes(error);
-    const has = tokenScopes(error);
-    if (isActionsTokenRefusal(error)) {
-        return (`The Actions GITHUB_TOKEN may not be used for ${doing} (${said}). Grant the workflow \`permissions: packages: write\` ` +
-            'and give the repository access to the package (package settings → Manage Actions access), or use a classic ' +
-            'personal access token with read:packages and delete:packages.');
-    }
-    if (accepted) {
-        return (`The token may not be used for ${doing} (${said}). This needs a classic personal access token with the ` +
-            `${accepted} scope${has !== undefined ? `; the token has: ${has || 'no scopes'}` : ''}.`);
-    }
-    return `GitHub refused ${doing}: ${describeError(error)}`;
-}
-/**
- * A refusal of the Actions GITHUB_TOKEN (or another integration token): GitHub says "Resource not
- * accessible by integration".
- */
-function isActionsTokenRefusal(error) {
-    return /not accessible by integration/i.test(githubMessage(error));
-}
-/**
- * Why a DELETE was refused (a 403, or a 404 while the version is still there: GitHub hides what
- * a token may not change), naming what the token lacks. GitHub sends `x-oauth-scopes` only for
- * classic personal access tokens (and OAuth tokens), so its presence tells a PAT from the Actions
- * GITHUB_TOKEN whatever the token looks like.
- */
-function explainDeleteDenied(error, pkg) {
-    const status = asHttpError(error).status;
-    const answered = status === 404 ? 'DELETE answered 404 but the version is still there' : `DELETE answered ${status ?? 'an error'}`;
-    const what = `${answered}: the token cannot delete in this package (${pkg.type} package '${pkg.name}').`;
-    const scopes = tokenScopes(error);
-    if (scopes !== undefined) {
-        const has = scopes.split(',').map(s => s.trim()).filter(Boolean);
-        if (!has.includes('delete:packages')) {
-            return `${what} It is a classic personal access token without the delete:packages scope (it has: ${has.join(', ') || 'no scopes'}); add delete:packages (with read:packages).`;
-        }
-        return `${what} The token has delete:packages, so its user lacks admin permission on the package: give that user the Admin role on the package (package settings → Manage access), or use a token of a user who has it.`;
-    }
-    return (`${what} It is not a classic personal access token (GitHub reports no OAuth scopes for it), e.g. the Actions GITHUB_TOKEN: ` +
-        'grant the workflow `permissions: packages: write` and give the workflow\'s repository the Admin role on the package ' +
-        '(package settings → Manage Actions access). Fine-grained personal access tokens cannot delete packages; use a classic one with delete:packages.');
-}
-
-;// CONCATENATED MODULE: ./src/progress.ts
-// Progress line for long runs: count, rate and ETA, at most every `everyMs` or `everyCount` items.
-// Used by deletion and restore, and by the inventory (pages listed, manifests read), whose total
-// grows as the work is discovered (`expect`).
-function formatDuration(ms) {
-    const seconds = Math.max(0, Math.round(ms / 1000));
-    const h = Math.floor(seconds / 3600);
-    const m = Math.floor((seconds % 3600) / 60);
-    const s = seconds % 60;
-    if (h > 0)
-        return `${h}h ${m}m`;
-    if (m > 0)
-        return `${m}m ${s}s`;
-    return `${s}s`;
-}
-class Progress {
-    options;
-    done = 0;
-    total;
-    started;
-    lastLogAt;
-    lastLogCount = 0;
-    now;
-    constructor(options) {
-        this.options = options;
-        this.now = options.now ?? Date.now;
-        this.total = options.total;
-        this.started = this.now();
-        this.lastLogAt = this.started;
-    }
-    /** More work became known (a package's page count, a batch of manifests to read). */
-    expect(count) {
-        this.total += count;
-    }
-    advance(count = 1) {
-        this.done += count;
-        const now = this.now();
-        const dueByTime = now - this.lastLogAt >= (this.options.everyMs ?? 10_000);
-        const dueByCount = this.done - this.lastLogCount >= (this.options.everyCount ?? 50);
-        if (dueByTime || dueByCount)
-            this.log(now);
-    }
-    /** The closing line, whatever the cadence. */
-    finish() {
-        if (this.done !== this.lastLogCount)
-            this.log(this.now());
-    }
-    log(now) {
-        this.lastLogAt = now;
-        this.lastLogCount = this.done;
-        const { total } = this;
-        const { label } = this.options;
-        const elapsed = now - this.started;
-        const perMinute = elapsed > 0 ? (this.done * 60_000) / elapsed : 0;
-        const percent = total > 0 ? Math.floor((this.done * 100) / total) : 100;
-        const eta = perMinute > 0 ? formatDuration(((total - this.done) / perMinute) * 60_000) : 'unknown';
-        this.options.log(`${label}: ${this.done}/${total} (${percent}%), ${perMinute.toFixed(1)}/min, elapsed ${formatDuration(elapsed)}, ETA ${eta}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/execute/restore.ts
-// Restore: put back the versions an earlier run deleted, as its plan file records them.
-//
-// Order: within a package, dependants before what they belong to (a platform manifest before
-// its index), the reverse of deletion, so an interrupted restore leaves orphans for a moment but
-// never an index whose platforms are missing. A whole-package deletion is undone with one
-// restore of the package.
-//
-// A refused restore is explained from what GitHub still shows, not from its wording (which is
-// not documented): the version is there already (restored earlier: not a failure), the package
-// name now belongs to a new package (namespace reused), GitHub no longer keeps the version (its
-// 30 days are over), or GitHub keeps it but the token may not restore it. A permission refusal
-// stops that package: its other versions would only draw the same refusal (as deletion stops a
-// package at its first refusal).
-//
-// What a restore gives back is read back from GitHub afterwards: a version comes back with the
-// tags it still owns, and a tag pushed to another version since (`latest` moved to a newer
-// build) stays there. Each restored version reports its tags now and where its old tags went.
-
-
-
-/** GitHub keeps deleted packages and versions restorable for this long. */
-const RESTORE_WINDOW_DAYS = 30;
-const PERMISSION_ADVICE = 'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package ' +
-    "for the workflow's repository (package settings → Manage Actions access) and `permissions: packages: write`";
-/** Why a plan file cannot be used, with the place in the file. */
-class PlanFileError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'PlanFileError';
-    }
-}
-const OWNER_KINDS = ['org', 'user', 'self'];
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** The fields a restore relies on, checked before any request so a damaged file fails clearly. */
-function checkPackages(file) {
-    const packages = file.packages;
-    packages.forEach((entry, p) => {
-        const at = `packages[${p}]`;
-        if (!isRecord(entry))
-            throw new PlanFileError(`${at} is not an object`);
-        const ref = entry.package;
-        if (!isRecord(ref))
-            throw new PlanFileError(`${at}.package is missing`);
-        if (typeof ref.owner !== 'string' || ref.owner === '')
-            throw new PlanFileError(`${at}.package.owner is not an owner login`);
-        if (!OWNER_KINDS.includes(ref.ownerKind))
-            throw new PlanFileError(`${at}.package.ownerKind is not one of ${OWNER_KINDS.join(', ')}`);
-        if (!PACKAGE_TYPES.includes(ref.type))
-            throw new PlanFileError(`${at}.package.type is not one of ${PACKAGE_TYPES.join(', ')}`);
-        if (typeof ref.name !== 'string' || ref.name === '')
-            throw new PlanFileError(`${at}.package.name is not a package name`);
-        if (!Array.isArray(entry.versions))
-            throw new PlanFileError(`${at}.versions is not a list`);
-        entry.versions.forEach((v, i) => {
-            const where = `${at}.versions[${i}]`;
-            if (!isRecord(v))
-                throw new PlanFileError(`${where} is not an object`);
-            if (!Number.isSafeInteger(v.id) || v.id <= 0)
-                throw new PlanFileError(`${where}.id is not a version id`);
-            if (typeof v.name !== 'string')
-                throw new PlanFileError(`${where}.name is not a version name`);
-            if (!Array.isArray(v.tags) || v.tags.some(t => typeof t !== 'string'))
-                throw new PlanFileError(`${where}.tags is not a list of tags`);
-            if (v.belongsTo !== undefined && (!Array.isArray(v.belongsTo) || v.belongsTo.some(id => !Number.isSafeInteger(id)))) {
-                throw new PlanFileError(`${where}.belongsTo is not a list of version ids`);
-            }
-        });
-    });
-}
-/** Dependants first, deepest first (a nested index's platforms before the nested index), then images. */
-function restoreOrder(versions) {
-    const byId = new Map(versions.map(v => [v.id, v]));
-    const depth = new Map();
-    const depthOf = (id, seen) => {
-        const known = depth.get(id);
-        if (known !== undefined)
-            return known;
-        const v = byId.get(id);
-        if (!v || v.role === 'image' || !v.belongsTo || v.belongsTo.length === 0 || seen.has(id))
-            return 0;
-        seen.add(id);
-        const d = 1 + Math.max(...v.belongsTo.map(parent => depthOf(parent, seen)));
-        depth.set(id, d);
-        return d;
-    };
-    for (const v of versions)
-        depth.set(v.id, depthOf(v.id, new Set()));
-    return depth;
-}
-/** How the plan file says the run ended, for a restore. */
-function planStatus(file) {
-    if (file.mode === 'dry-run')
-        return 'dry-run';
-    // 'planned' or 'running' in delete mode: written before the deletions, never updated (killed outright).
-    return file.status === 'finished' || file.status === 'stopped' ? 'recorded' : 'unrecorded';
-}
-/**
- * What the plan file says was deleted, in restore order: whole packages once, other versions
- * one by one. For a run that did not record its outcomes (killed outright), every version it
- * scheduled is a candidate: restoreFromPlan then restores those GitHub lists as deleted.
- * Throws PlanFileError when the file lacks what a restore needs.
- */
-function restoreTargets(file) {
-    checkPackages(file);
-    const status = planStatus(file);
-    if (status === 'dry-run')
-        return [];
-    const chosen = (v) => status === 'recorded' ? v.outcome === 'deleted' : v.decision === 'delete' && v.scheduled === true;
-    return file.packages
-        .map(p => {
-        const depth = restoreOrder(p.versions);
-        const versions = p.versions
-            .filter(chosen)
-            .sort((a, b) => (depth.get(b.id) ?? 0) - (depth.get(a.id) ?? 0) || a.id - b.id)
-            .map(({ id, name, tags }) => ({ id, name, tags }));
-        return { pkg: p.package, key: p.key, whole: Boolean(p.wholePackage) && versions.length > 0, versions, knownIds: p.versions.map(v => v.id) };
-    })
-        .filter(t => t.versions.length > 0);
-}
-/** What GitHub shows of one package now, fetched once per package and only when a restore failed. */
-class PackageView {
-    api;
-    pkg;
-    view;
-    constructor(api, pkg) {
-        this.api = api;
-        this.pkg = pkg;
-    }
-    get() {
-        this.view ??= (async () => {
-            if (!(await this.api.getPackage(this.pkg)))
-                return { exists: false, active: new Set(), deleted: new Set() };
-            const ids = async (state) => new Set((await this.api.listVersions(this.pkg, state)).map(v => v.id));
-            return { exists: true, active: await ids('active'), deleted: await ids('deleted') };
-        })();
-        return this.view;
-    }
-}
-const failed = (detail) => ({ outcome: 'failed', detail });
-const answered = (error) => `GitHub answered ${describeError(error)}`;
-function reusedNamespace(target, error) {
-    return failed(`the name ${target.key} now belongs to a new package (none of the versions the plan saw are in it): GitHub cannot restore into a reused namespace; ` +
-        `delete the new package first, then restore again (${answered(error)})`);
-}
-/** Transient or permission errors say enough by themselves. */
-function plainFailure(error) {
-    switch (classifyError(error)) {
-        case 'unauthorized':
-        case 'forbidden':
-            return { ...failed(`the token may not restore it: ${PERMISSION_ADVICE} (${answered(error)})`), permission: true };
-        case 'rate-limited':
-        case 'secondary-rate-limited':
-        case 'server':
-            return failed(`${describeError(error)}; run the restore again later`);
-        default:
-            return undefined;
-    }
-}
-async function explainVersionFailure(api, target, view, id, error, windowNote) {
-    const plain = plainFailure(error);
-    if (plain)
-        return plain;
-    try {
-        if ((await api.versionState(target.pkg, id)) === 'active')
-            return { outcome: 'already present', detail: 'already present (restored earlier, or not deleted)' };
-        const now = await view.get();
-        if (!now.exists) {
-            return failed(`no package named ${target.key} is there now (deleted whole since, or not visible to the token); restore the package first (${answered(error)})`);
-        }
-        if (now.deleted.has(id)) {
-            return { ...failed(`GitHub still keeps it but refused to restore it: the token may not restore in this package; ${PERMISSION_ADVICE} (${answered(error)})`), permission: true };
-        }
-        if (!target.knownIds.some(known => now.active.has(known) || now.deleted.has(known)))
-            return reusedNamespace(target, error);
-        return failed(`GitHub no longer keeps it: it is not among the package's restorable deleted versions; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days${windowNote} (${answered(error)})`);
-    }
-    catch {
-        return failed(describeError(error));
-    }
-}
-async function explainPackageFailure(target, view, error, windowNote) {
-    const plain = plainFailure(error);
-    if (plain)
-        return plain;
-    try {
-        const now = await view.get();
-        if (now.exists) {
-            if (target.knownIds.some(id => now.active.has(id)))
-                return { outcome: 'already present', detail: 'already present: the package was restored earlier' };
-            return reusedNamespace(target, error);
-        }
-        return failed(`GitHub no longer has the deleted package to restore: it keeps deleted packages for ${RESTORE_WINDOW_DAYS} days${windowNote}; ` +
-            `or the token cannot see it: ${PERMISSION_ADVICE} (${answered(error)})`);
-    }
-    catch {
-        return failed(describeError(error));
-    }
-}
-/**
- * For a run that did not record its outcomes: the scheduled versions GitHub lists as deleted
- * (a whole package: when it is gone). Read-only.
- */
-async function deletedSoFar(api, target) {
-    if (target.whole)
-        return (await api.getPackage(target.pkg)) ? { ...target, versions: [] } : target;
-    const deleted = new Set((await api.listVersions(target.pkg, 'deleted')).map(v => v.id));
-    return { ...target, versions: target.versions.filter(v => deleted.has(v.id)) };
-}
-/** Failed items grouped by package and cause, in first-seen order: one line each for the log and the summary. */
-function failureCauses(items) {
-    const causes = new Map();
-    for (const item of items) {
-        if (item.outcome !== 'failed')
-            continue;
-        const key = `${item.packageKey}\u0000${item.detail}`;
-        const cause = causes.get(key) ?? { packageKey: item.packageKey, detail: item.detail, count: 0 };
-        cause.count++;
-        causes.set(key, cause);
-    }
-    return [...causes.values()];
-}
-/**
- * The detail every version of a package stopped by a permission refusal carries (so the log and the
- * summary say it once for the package): which version was refused, why, and what to do.
- */
-function permissionStop(refusedId, refusal, notAttempted) {
-    const rest = notAttempted > 0 ? `; the package's other ${notAttempted} version(s) were not attempted` : '';
-    return `restoring stopped at version ${refusedId}, refused for lack of permission${rest}: ${refusal}`;
-}
-/** Tags after the restore, read back from GitHub: each version's tags now, and where its old tags went. */
-async function readBackTags(api, pkg, items, log) {
-    const back = items.filter(i => i.outcome === 'restored' || i.outcome === 'already present');
-    if (back.length === 0)
-        return;
-    let active;
-    try {
-        active = await api.listVersions(pkg, 'active');
-    }
-    catch (error) {
-        log(`The tags of the restored versions of ${back[0].packageKey} could not be read back: ${describeError(error)}`);
-        return;
-    }
-    const byId = new Map(active.map(v => [v.id, v]));
-    const holderOf = new Map();
-    for (const v of active)
-        for (const tag of v.tags)
-            holderOf.set(tag, v);
-    for (const item of back) {
-        const now = byId.get(item.id);
-        if (!now)
-            continue;
-        item.tagsAfter = [...now.tags];
-        const moved = item.tags.filter(tag => !now.tags.includes(tag));
-        if (moved.length === 0)
-            continue;
-        item.movedTags = moved.map(tag => {
-            const holder = holderOf.get(tag);
-            return holder ? { tag, versionId: holder.id, versionName: holder.name } : { tag };
-        });
-    }
-}
-async function restoreFromPlan(file, api, options) {
-    let targets = restoreTargets(file);
-    if (planStatus(file) === 'unrecorded' && targets.length > 0) {
-        options.log(`The run did not record its outcomes: checking which of the ${targets.reduce((n, t) => n + t.versions.length, 0)} version(s) it scheduled GitHub lists as deleted`);
-        const checked = [];
-        for (const target of targets)
-            checked.push(await deletedSoFar(api, target));
-        targets = checked.filter(t => t.versions.length > 0);
-    }
-    const windowNote = options.windowNote ?? '';
-    const items = [];
-    const progress = new Progress({ total: targets.reduce((n, t) => n + (t.whole ? 1 : t.versions.length), 0), label: 'Restoring', log: options.log });
-    for (const target of targets) {
-        const view = new PackageView(api, target.pkg);
-        const item = (v, attempt) => ({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, outcome: attempt.outcome, detail: attempt.detail });
-        if (target.whole) {
-            let attempt = { outcome: 'would restore', detail: 'dry run: the package would be restored whole' };
-            if (!options.dryRun) {
-                try {
-                    await api.restorePackage(target.pkg);
-                    attempt = { outcome: 'restored', detail: 'restored with the package' };
-                }
-                catch (error) {
-                    attempt = await explainPackageFailure(target, view, error, windowNote);
-                }
-            }
-            const packageItems = target.versions.map(v => item(v, attempt));
-            if (!options.dryRun)
-                await readBackTags(api, target.pkg, packageItems, options.log);
-            items.push(...packageItems);
-            progress.advance();
-            continue;
-        }
-        const packageItems = [];
-        let stopped;
-        for (const [index, v] of target.versions.entries()) {
-            let attempt = { outcome: 'would restore', detail: 'dry run' };
-            if (stopped) {
-                attempt = failed(stopped.detail);
-            }
-            else if (!options.dryRun) {
-                try {
-                    await api.restoreVersion(target.pkg, v.id);
-                    attempt = { outcome: 'restored', detail: 'restored' };
-                }
-                catch (error) {
-                    attempt = await explainVersionFailure(api, target, view, v.id, error, windowNote);
-                }
-            }
-            const restoreItem = item(v, attempt);
-            if (attempt.permission) {
-                restoreItem.detail = permissionStop(v.id, attempt.detail, target.versions.length - index - 1);
-                stopped = restoreItem;
-                options.log(`${target.key}: ${restoreItem.detail}`);
-            }
-            packageItems.push(restoreItem);
-            progress.advance();
-        }
-        if (!options.dryRun)
-            await readBackTags(api, target.pkg, packageItems, options.log);
-        items.push(...packageItems);
-    }
-    progress.finish();
-    const count = (outcome) => items.filter(i => i.outcome === outcome).length;
-    return { items, restored: count('restored'), present: count('already present'), failed: count('failed') };
-}
-
-;// CONCATENATED MODULE: ./src/report/image-entries.ts
-/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
-function rootImages(version, byId) {
-    const roots = new Set();
-    const seen = new Set();
-    const stack = [...(version.belongsTo ?? [])];
-    while (stack.length > 0) {
-        const id = stack.pop();
-        if (seen.has(id))
-            continue;
-        seen.add(id);
-        const parent = byId.get(id);
-        if (!parent)
-            continue;
-        if (parent.role === 'image')
-            roots.add(id);
-        else
-            stack.push(...(parent.belongsTo ?? []));
-    }
-    return [...roots];
-}
-function imageEntries(versions) {
-    const byId = new Map(versions.map(v => [v.id, v]));
-    const entries = new Map();
-    for (const v of versions)
-        if (v.role === 'image')
-            entries.set(v.id, { image: v, parts: [] });
-    for (const v of versions) {
-        if (v.role === 'image')
-            continue;
-        const roots = rootImages(v, byId);
-        // A dependant without a present image (a reference cycle) is shown on its own.
-        if (roots.length === 0)
-            entries.set(v.id, { image: v, parts: [] });
-        for (const root of roots)
-            entries.get(root).parts.push(v);
-    }
-    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
-}
-// In this order in the description: what a user pulls first, then what is attached to it.
-const KIND_NAMES = {
-    attestation: ['attestation', 'attestations'],
-    signature: ['signature', 'signatures'],
-    subject: ['referrer', 'referrers'],
-    'referrers-index': ['referrers index', 'referrers indexes']
-};
-/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
-function describeParts(parts) {
-    if (parts.length === 0)
-        return '';
-    // A platform entry without a platform is a nested index.
-    const platforms = parts
-        .filter(p => p.kind === 'platform')
-        .map(p => p.platform ?? 'nested index')
-        .sort();
-    const counts = new Map();
-    for (const p of parts)
-        if (p.kind !== 'platform')
-            counts.set(p.kind ?? 'child', (counts.get(p.kind ?? 'child') ?? 0) + 1);
-    const order = Object.keys(KIND_NAMES);
-    const others = [...counts]
-        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
-        .map(([kind, n]) => {
-        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
-        return `${n} ${n === 1 ? one : many}`;
-    });
-    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
-}
-
-;// CONCATENATED MODULE: ./src/plan/timestamps.ts
-// ISO 8601 date-times to epoch ms. GitHub's form ("2026-06-15T12:00:00Z", optionally with a fraction)
-// is parsed by hand, about three times faster than Date.parse, which matters at a million versions
-// (two timestamps each). Other ISO 8601 date-times (an offset, no seconds) take a slower strict path.
-// Anything else — a date alone, "12", "June 5" — is unreadable (UNREADABLE_TIME), never guessed at as
-// Date.parse would ("12" is 2001 to it): the planner keeps a version whose timestamp it cannot read.
-const ZERO = 48;
-/**
- * What an unreadable timestamp parses to. Such a version is kept (see unreadable-timestamps.ts);
- * as the oldest of all, it never takes the place of a readable version among "the N newest".
- */
-const UNREADABLE_TIME = Number.NEGATIVE_INFINITY;
-function digit(s, i) {
-    const d = s.charCodeAt(i) - ZERO;
-    return d >= 0 && d <= 9 ? d : -1000; // poisons the sum, failing the range checks below
-}
-function two(s, i) {
-    return digit(s, i) * 10 + digit(s, i + 1);
-}
-function daysInMonth(year, month) {
-    if (month === 2)
-        return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-    return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(year, month, day) {
-    const y = month <= 2 ? year - 1 : year;
-    const era = Math.floor(y / 400);
-    const yearOfEra = y - era * 400;
-    const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-    const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-    return era * 146097 + dayOfEra - 719468;
-}
-function parseUtc(s) {
-    if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84)
-        return undefined;
-    if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58)
-        return undefined;
-    const year = two(s, 0) * 100 + two(s, 2);
-    const month = two(s, 5);
-    const day = two(s, 8);
-    const hour = two(s, 11);
-    const minute = two(s, 14);
-    const second = two(s, 17);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
-        return undefined;
-    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
-        return undefined;
-    let k = 19;
-    let ms = 0;
-    if (s.charCodeAt(k) === 46) {
-        // Fraction: milliseconds from the first three digits, further digits truncated (as Date.parse does).
-        k++;
-        const start = k;
-        let scale = 100;
-        while (k < s.length && digit(s, k) >= 0) {
-            ms += digit(s, k) * scale;
-            scale /= 10;
-            k++;
-        }
-        if (k === start)
-            return undefined;
-        ms = Math.floor(ms + 1e-9); // 0.1 + 0.01 ... is inexact; the sum is a whole number of ms plus a fraction below 1
-    }
-    if (k !== s.length - 1 || s.charCodeAt(k) !== 90)
-        return undefined; // only "Z" on the fast path
-    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
-}
-// Date, "T", hours and minutes, optional seconds and fraction, then "Z" or an offset (read as UTC without one).
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
-/** Any ISO 8601 date-time, strictly: UNREADABLE_TIME for anything else. */
-function parseIsoDateTime(s) {
-    const m = ISO_DATE_TIME.exec(s);
-    if (!m)
-        return UNREADABLE_TIME;
-    const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
-    const second = m[6] === undefined ? 0 : Number(m[6]);
-    const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-    const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
-    const offsetMinutes = m[11] === undefined ? 0 : Number(m[11]);
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
-        return UNREADABLE_TIME;
-    if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59)
-        return UNREADABLE_TIME;
-    const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms - offset;
-}
-/** Epoch ms of an ISO 8601 date-time; UNREADABLE_TIME when it is not one. */
-function parseTimestamp(iso) {
-    if (typeof iso !== 'string')
-        return UNREADABLE_TIME;
-    return parseUtc(iso) ?? parseIsoDateTime(iso);
-}
-/** The timestamp could not be read: the version must not be deleted. */
-function isUnreadableTime(ms) {
-    return ms === UNREADABLE_TIME;
-}
-/**
- * parseTimestamp for many timestamps in a row: versions listed in order share their day, so the
- * date part ("2026-06-15") of GitHub's form is parsed once per day and only the time of day per
- * timestamp. Same results as parseTimestamp for every input.
- */
-function createTimestampParser() {
-    let day = ''; // "YYYY-MM-DDT" of the last timestamp parsed by the fast path
-    let dayMs = 0;
-    return (iso) => {
-        if (typeof iso !== 'string')
-            return UNREADABLE_TIME;
-        if (iso.length === 20 && day !== '' && iso.startsWith(day) && iso.charCodeAt(19) === 90) {
-            if (iso.charCodeAt(13) === 58 && iso.charCodeAt(16) === 58) {
-                const hour = two(iso, 11);
-                const minute = two(iso, 14);
-                const second = two(iso, 17);
-                if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
-                    return dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
-                }
-            }
-        }
-        const fast = parseUtc(iso);
-        if (fast === undefined)
-            return parseIsoDateTime(iso);
-        if (iso.length === 20) {
-            day = iso.slice(0, 11);
-            dayMs = fast - ((two(iso, 11) * 60 + two(iso, 14)) * 60 + two(iso, 17)) * 1000;
-        }
-        return fast;
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-// The job summary: mode, a table of packages with counts, then per package the versions to
-// delete and (collapsed) the kept ones with reasons. Everything user-controlled is
-// HTML-escaped, and every part of it is counted against a byte budget so the summary stays
-// under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
-// and that the full list is in the plan file.
-
-
-
-
-/** GitHub drops a step summary over 1 MiB; stay well below it. */
-const SUMMARY_BUDGET_BYTES = 900 * 1024;
-/** Rows per version table before the rest is left to the plan file. */
-const ROWS_PER_TABLE = 250;
-/** Package rows in the counts table before the rest is left to the plan file. */
-const COUNT_ROWS = 500;
-/** Entries of the "not found" and "failures" lists. */
-const LIST_ITEMS = 20;
-/** A failure message longer than this is cut (the plan file has it whole). */
-const MAX_MESSAGE_CHARS = 1000;
-const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' };
-/**
- * Text as HTML. Line breaks become character references: the summary is one HTML block of
- * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
- * read as Markdown.
- */
-function escapeHtml(text) {
-    return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
-}
-function formatAge(timestamp, now) {
-    const time = parseTimestamp(timestamp);
-    if (isUnreadableTime(time))
-        return 'unknown'; // as the planner reads it: "12" is no date (Date would say 2001)
-    const hours = differenceInHours(new Date(now), time);
-    return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
-}
-function shortName(name) {
-    return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name;
-}
-function clip(text) {
-    return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
-}
-const bytes = (text) => Buffer.byteLength(text);
-/** The summary being written, and how much of the budget is left. */
-class Budget {
-    limit;
-    parts = [];
-    used = 0;
-    constructor(limit) {
-        this.limit = limit;
-    }
-    get left() {
-        return this.limit - this.used;
-    }
-    /** Parts are joined by a newline, counted with the part. */
-    add(text) {
-        this.parts.push(text);
-        this.used += bytes(text) + 1;
-    }
-    toString() {
-        return this.parts.join('\n');
-    }
-}
-function leftOutNote(count, what, planPath, forSize) {
-    const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
-    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
-}
-/**
- * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
- * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
- * rendered only as far as they are shown.
- */
-function limitedTable(spec, planPath, allowance) {
-    const open = `${spec.open ?? ''}<table>${spec.head}`;
-    const close = `</table>${spec.close ?? ''}`;
-    let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true));
-    const rows = [];
-    let cut = size > allowance;
-    for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
-        const row = spec.row(i);
-        if (size + bytes(row) > allowance)
-            cut = true;
-        else {
-            rows.push(row);
-            size += bytes(row);
-        }
-    }
-    const omitted = spec.count - rows.length;
-    const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : '';
-    if (rows.length === 0)
-        return { html: bytes(note) <= allowance ? note : '', cut };
-    // The note goes inside a wrapper (<details>) so it is seen where the rows are.
-    return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut };
-}
-const COUNT_COLUMNS = [
-    ['scanned', 'Scanned'],
-    ['kept', 'Kept'],
-    ['planned', 'Planned'],
-    ['deleted', 'Deleted'],
-    ['skipped', 'Skipped'],
-    ['failed', 'Failed'],
-    ['deferred', 'Deferred']
-];
-function countsTable(report, allowance) {
-    const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
-    const row = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
-    const total = row('<strong>Total</strong>', report.totals);
-    const more = (n) => `<tr><td colspan="${COUNT_COLUMNS.length + 1}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
-    let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>');
-    const rows = [];
-    for (const p of report.packages.slice(0, COUNT_ROWS)) {
-        const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts);
-        if (size + bytes(r) > allowance)
-            break;
-        rows.push(r);
-        size += bytes(r);
-    }
-    if (rows.length < report.packages.length)
-        rows.push(more(report.packages.length - rows.length));
-    return `<table>${head}${rows.join('')}${total}</table>`;
-}
-/** At most LIST_ITEMS entries, each clipped, and how many more there are. */
-function limitedList(items, render, what) {
-    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
-    const more = items.length - shown.length;
-    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
-}
-/** The detail without the outcome it starts with ("failed: …" under "failed"): said once. */
-function detailOf(version) {
-    const detail = version.outcomeDetail ?? '';
-    const prefix = `${version.outcome}: `;
-    return detail.startsWith(prefix) ? detail.slice(prefix.length) : detail;
-}
-/**
- * Details that every row with an outcome shares (the same advice on each failed row, say) are said
- * once above the table; the rows then give only the outcome.
- */
-function commonDetail(entries) {
-    const details = entries.filter(e => e.image.outcome && e.image.outcome !== 'deleted').map(e => `${e.image.outcome}\n${detailOf(e.image)}`);
-    if (details.length < 2 || details.some(d => d !== details[0]))
-        return undefined;
-    return details[0];
-}
-function outcomeCell(entry, report, publicPackage, saidAbove) {
-    const { image, parts } = entry;
-    if (!image.outcome) {
-        if (report.mode !== 'dry-run')
-            return '';
-        return publicPackage ? 'would delete (may be refused)' : 'would delete';
-    }
-    let cell = escapeHtml(image.outcome);
-    const detail = detailOf(image);
-    // A failure's cause is listed once under "Failures" at the top: the row points there.
-    if (image.outcome === 'failed' && image.outcomeDetail !== undefined && report.failures.includes(image.outcomeDetail))
-        cell += ' (the cause is under Failures above)';
-    else if (detail && image.outcome !== 'deleted' && !saidAbove)
-        cell += `: ${escapeHtml(clip(detail))}`;
-    const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome);
-    if (differing.length > 0) {
-        const tally = new Map();
-        for (const p of differing)
-            tally.set(p.outcome ?? 'not run', (tally.get(p.outcome ?? 'not run') ?? 0) + 1);
-        cell += ` (parts: ${[...tally].map(([o, n]) => `${n} ${escapeHtml(o)}`).join(', ')})`;
-    }
-    return cell;
-}
-/** What goes with the image, and which of its parts stay although the image goes. */
-function partsCell(entry) {
-    const text = escapeHtml(describeParts(entry.parts));
-    if (entry.image.decision !== 'delete')
-        return text;
-    const staying = entry.parts.filter(p => p.decision === 'keep');
-    if (staying.length === 0)
-        return text;
-    return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`;
-}
-/**
- * The age the rules used: from the timestamp of the rule that decided (`age-from`), else the one the
- * package's rules share, else updated_at (the default).
- */
-function ageOf(v, pkg, report) {
-    const basis = report.ageFrom ?? {};
-    const shared = new Set(pkg.rules.map(rule => basis[rule] ?? 'updated'));
-    const from = (v.rule !== undefined ? basis[v.rule] : undefined) ?? (shared.size === 1 ? [...shared][0] : 'updated');
-    return formatAge(from === 'created' ? v.createdAt : v.updatedAt, report.now);
-}
-/** Container images have tags and parts ("With it"); versions of other types have neither. */
-function entryRow(e, age, isContainer, cell) {
-    const v = e.image;
-    const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
-    return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${age(v)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
-}
-/** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
-function packageSection(pkg, report, planPath, allowance) {
-    const isPublic = pkg.package.visibility === 'public';
-    const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
-    if (pkg.warning)
-        parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`);
-    for (const note of pkg.notes ?? [])
-        parts.push(`<p>ℹ️ ${escapeHtml(clip(note))}</p>`);
-    if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
-        parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>');
-    }
-    if (pkg.wholePackage)
-        parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>');
-    let left = allowance - bytes(parts.join('\n'));
-    if (left < 0)
-        return { html: '', cut: true };
-    const entries = imageEntries(pkg.versions);
-    const toDelete = entries.filter(e => e.image.decision === 'delete');
-    const kept = entries.filter(e => e.image.decision === 'keep');
-    const isContainer = pkg.package.type === 'container';
-    const unit = isContainer ? 'images' : 'versions';
-    const columns = isContainer
-        ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
-        : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>';
-    const add = (html) => {
-        if (!html)
-            return;
-        parts.push(html);
-        left -= bytes(html) + 1;
-    };
-    const age = (v) => ageOf(v, pkg, report);
-    if (toDelete.length > 0) {
-        const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
-        const listed = new Set(report.failures);
-        const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')));
-        if (common !== undefined) {
-            const [outcome, detail] = common.split('\n');
-            if (detail)
-                add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`);
-        }
-        const cell = (e) => outcomeCell(e, report, isPublic, common !== undefined);
-        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
-        add(table.html);
-        if (table.cut)
-            return { html: parts.join('\n'), cut: true };
-    }
-    else {
-        add('<p>Nothing to delete.</p>');
-    }
-    if (kept.length > 0) {
-        const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
-        const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
-        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, left - 1);
-        add(table.html);
-        if (table.cut)
-            return { html: parts.join('\n'), cut: true };
-    }
-    return { html: parts.join('\n'), cut: false };
-}
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
-function untouched(report) {
-    return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0);
-}
-/**
- * The first line says what happened, in this order: nothing could be planned (no package found, or
- * every one left untouched), deletions that failed, a run that stopped early, a dry run, a run that
- * carried out its plan.
- */
-function headline(report) {
-    const t = report.totals;
-    const dry = report.mode === 'dry-run' ? '🔍 Dry run: ' : '';
-    const names = (keys) => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim();
-    if (report.packages.length === 0) {
-        const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package';
-        return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`;
-    }
-    const safe = untouched(report);
-    if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
-        const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : '';
-        return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`;
-    }
-    if (t.failed > 0) {
-        const attempted = t.deleted + t.skipped + t.failed;
-        const stopped = report.stoppedEarly ? `; the run also stopped early (${escapeHtml(report.stoppedEarly)})` : '';
-        return `❌ <strong>${t.failed} of ${plural(attempted, 'deletion')} failed</strong>: ${t.deleted} deleted, ${t.skipped} skipped${stopped}. The causes are below.`;
-    }
-    if (report.stoppedEarly) {
-        return `⏹️ <strong>Stopped early</strong>: ${escapeHtml(report.stoppedEarly)}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.`;
-    }
-    const deferred = t.deferred > 0 ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : '';
-    if (report.mode === 'dry-run') {
-        return `🔍 <strong>Dry run</strong>: nothing was deleted; ${plural(t.planned, 'version')} would be deleted${deferred}. Set <code>dry-run: false</code> to execute this plan.`;
-    }
-    const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : '';
-    return `✅ <strong>Executed</strong>: the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${deferred}.`;
-}
-/** The packages the policy named that were not found, and what to do about it. */
-function missingPackages(report) {
-    return (`<p>⚠️ <strong>Not found</strong> for owner <code>${escapeHtml(report.owner.login)}</code> (or not visible to the token): ` +
-        `${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>` +
-        '<p>What to do: check the package name and type in the policy (as the package page shows them); ' +
-        "if the package exists and the token is the workflow's <code>GITHUB_TOKEN</code>, give this workflow's repository access " +
-        "under the package's settings → <strong>Manage Actions access</strong> (the Admin role to delete); " +
-        'or use a classic personal access token with <code>read:packages</code> (and <code>delete:packages</code> to delete).</p>');
-}
-/** The version a report names, by package and id, as users name it ("web:1.4" or the short digest). */
-function labelOf(report, key, id) {
-    const pkg = report.packages.find(p => p.key === key);
-    const version = pkg?.versions.find(v => v.id === id);
-    const name = pkg?.package.name ?? key;
-    if (!version)
-        return `${name} (version ${id})`;
-    return version.tags.length > 0 ? `${name}:${version.tags[0]}` : `${name}@${shortName(version.name)}`;
-}
-function oversizedNote(report) {
-    const g = report.oversizedGroup;
-    return (`ℹ️ The oldest image to delete, <code>${escapeHtml(labelOf(report, g.packageKey, g.imageId))}</code>, goes with ${g.versions} versions ` +
-        `(its platforms, attestations and signatures), more than <code>max-deletions: ${g.maxDeletions}</code>. ` +
-        `An image is never split, so it was taken alone this run; <code>max-deletions: ${g.versions}</code> would fit it.`);
-}
-/** Broken images seen before this run: which platforms each lacks, and what this run does with it. */
-function damagedSection(report, damaged, planPath, allowance) {
-    const intro = `<h3>Broken images seen before this run</h3><p>${plural(damaged.length, 'image')} ${damaged.length === 1 ? 'lists platform manifests its' : 'list platform manifests their'} package no longer has ` +
-        '(typically removed by another cleanup tool): <code>docker pull</code> fails for those platforms. ' +
-        'A rule with <code>match: {broken: true}</code> can remove them.</p>';
-    const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Missing platforms</th><th>This run</th></tr>';
-    const row = (i) => {
-        const d = damaged[i];
-        const version = report.packages.find(p => p.key === d.packageKey)?.versions.find(v => v.id === d.id);
-        const missing = d.missing.map(m => `${escapeHtml(m.platform ?? 'unknown platform')} (<code>${escapeHtml(shortName(m.digest))}</code>)`).join(', ');
-        return (`<tr><td><code>${escapeHtml(d.packageKey)}</code></td><td>${d.id}</td><td><code>${escapeHtml(shortName(d.name))}</code></td>` +
-            `<td>${d.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${missing}</td><td>${escapeHtml(version?.reason ?? '')}</td></tr>`);
-    };
-    return intro + limitedTable({ head, count: damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html;
-}
-function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
-    const finalNote = (sections) => `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
-        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
-    // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
-    const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1);
-    out.add('<h2>package-retention</h2>');
-    out.add(`<p>${headline(report)}</p>`);
-    out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`);
-    out.add(countsTable(report, Math.floor(out.left / 4)));
-    if (report.missing.length > 0)
-        out.add(missingPackages(report));
-    if (report.failures.length > 0) {
-        const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f));
-        out.add(`<p>❌ Failures:</p><ul>${limitedList(causes, f => `<li>${f}</li>`, 'failure causes')}</ul>`);
-    }
-    if (report.oversizedGroup)
-        out.add(`<p>${oversizedNote(report)}</p>`);
-    if (report.damaged?.length)
-        out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)));
-    const requests = Object.entries(report.requests)
-        .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
-        .join(', ');
-    if (requests)
-        out.add(`<p>Requests: ${requests}</p>`);
-    out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`);
-    for (const [index, pkg] of report.packages.entries()) {
-        const section = packageSection(pkg, report, planPath, out.left - 1);
-        if (section.html)
-            out.add(section.html);
-        if (section.cut) {
-            // A section cut short already says what it left out; the note counts the sections after it.
-            const left = report.packages.length - index - (section.html ? 1 : 0);
-            if (left > 0)
-                out.add(finalNote(left));
-            break;
-        }
-    }
-    return out.toString();
-}
-const RESTORE_OUTCOME_TEXT = {
-    restored: '✅ restored',
-    'would restore': 'would restore',
-    'already present': 'already present',
-    failed: '❌ failed'
-};
-function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
-    const out = new Budget(budgetBytes);
-    const mode = args.dryRun
-        ? '🔍 <strong>Dry run</strong>: nothing was restored. Set <code>dry-run: false</code> to restore.'
-        : '♻️ <strong>Restore</strong> of the versions an earlier run deleted.';
-    out.add('<h2>package-retention: restore</h2>');
-    out.add(`<p>${mode}</p>`);
-    const run = args.file
-        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
-        : '';
-    out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
-    if (args.resultFile)
-        out.add(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`);
-    for (const note of args.notes ?? [])
-        out.add(`<p>⚠️ ${escapeHtml(note)}</p>`);
-    if (args.items.length === 0) {
-        out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`);
-        return out.toString();
-    }
-    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
-    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
-    out.add(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
-        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
-    const causes = failureCauses(args.items);
-    if (causes.length > 0) {
-        const lines = causes.map(({ packageKey, detail, count }) => `${count} version(s) of ${packageKey}: ${detail}`);
-        out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`);
-    }
-    // Restored versions show the tags GitHub lists after the restore, and where old tags went.
-    const readBack = args.items.some(i => i.tagsAfter);
-    const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>Result</th></tr>`;
-    const tagsCell = (item) => {
-        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ');
-        const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
-        return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags;
-    };
-    const row = (i) => {
-        const item = args.items[i];
-        const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : '';
-        return (`<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
-            `<td>${tagsCell(item)}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
-    };
-    out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
-    return out.toString();
-}
-
-;// CONCATENATED MODULE: ./src/action/outputs.ts
-
-
-function setOutputs(outputs) {
-    core/* setOutput */.uH('planned-count', outputs.planned);
-    core/* setOutput */.uH('deleted-count', outputs.deleted);
-    core/* setOutput */.uH('skipped-count', outputs.skipped);
-    core/* setOutput */.uH('failed-count', outputs.failed);
-    core/* setOutput */.uH('deferred-count', outputs.deferred);
-    core/* setOutput */.uH('plan-path', outputs.planPath);
-    core/* setOutput */.uH('damaged-count', outputs.damaged ?? 0);
-}
-/** The job summary is only written where the runner provides a file for it. */
-async function writeSummary(html) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    await core/* summary */.z.addRaw(html, true).write({ overwrite: false });
-}
-/** For summaries of a run that is already failing: a summary that cannot be written is a warning, not a second failure. */
-async function writeSummaryOrWarn(html) {
-    try {
-        await writeSummary(html);
-    }
-    catch (error) {
-        core/* warning */.$e(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
-    }
-}
-/** The job summary is always written: a run that stops on an error before its report says so there too, not only in the log. */
-async function writeFailureSummary(message) {
-    await writeSummaryOrWarn(['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${escapeHtml(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n'));
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-;// CONCATENATED MODULE: ./src/report/plan-file.ts
-// The plan/result file at `plan-path`: a versioned JSON document that a later run can
-// restore from. Written atomically, so an interrupted run never leaves half a file.
-
-
-const PLAN_FILE_FORMAT = 'package-retention/plan';
-const PLAN_FILE_VERSION = 1;
-function planFilePath(runnerTemp, startedAt) {
-    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-    return (0,external_node_path_.join)(runnerTemp, 'package-retention', `plan-${stamp}-${process.pid}.json`);
-}
-function writePlanFile(path, report, status, writtenAt, stopReason) {
-    const file = {
-        format: PLAN_FILE_FORMAT,
-        formatVersion: PLAN_FILE_VERSION,
-        status,
-        ...(stopReason !== undefined ? { stopReason } : {}),
-        writtenAt: writtenAt.toISOString(),
-        ...report
-    };
-    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
-    const temporary = `${path}.tmp`;
-    (0,external_node_fs_.writeFileSync)(temporary, `${JSON.stringify(file, null, 2)}\n`);
-    (0,external_node_fs_.renameSync)(temporary, path);
-}
-/** Reads a plan file, or throws an Error whose message says what is wrong with it. */
-function readPlanFile(path) {
-    let text;
-    try {
-        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
-    }
-    catch (error) {
-        throw new Error(`cannot read the plan file '${path}': ${error.message}`);
-    }
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch (error) {
-        throw new Error(`'${path}' is not JSON: ${error.message}`);
-    }
-    if (data.format !== PLAN_FILE_FORMAT)
-        throw new Error(`'${path}' is not a package-retention plan file (format '${String(data.format)}')`);
-    if (data.formatVersion !== PLAN_FILE_VERSION) {
-        throw new Error(`'${path}' has plan file format version ${String(data.formatVersion)}; this action reads version ${PLAN_FILE_VERSION}`);
-    }
-    if (!Array.isArray(data.packages))
-        throw new Error(`'${path}' has no packages list`);
-    return data;
-}
-
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: external "os"
@@ -41454,176 +39354,12 @@ throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
 throttling.triggersNotification = triggersNotification;
 
 
-;// CONCATENATED MODULE: ./src/github/request-budget.ts
-// One budget for every REST request of a run, counted the way GitHub counts its secondary
-// limits: points in any 60 seconds (a GET or HEAD costs 1, anything else 5) and requests in
-// flight. A request waits here for room instead of being sent and refused (GitHub warns that
-// requests sent while limited can get an integration banned).
-//
-// Writes (DELETE, POST restore) are also paced: evenly spaced, at most `writesPerMinute`, and
-// never faster than the points the reads in the window leave for them, so the write pace is
-// the lower of the input and what the budget allows, without bursts after a wait.
-//
-// Waiting requests are served in arrival order. A request is in flight from the moment it is
-// granted until its release (the caller releases once the response body is read), and its
-// points count from the grant until 60 s after the release: GitHub counts it at some moment
-// in between, so the window here never ends before GitHub's does. RestTimeoutError is what a
-// request that got no answer in time ends as.
-/** GitHub's secondary limit for the REST API: points in any 60 seconds. */
-const GITHUB_POINTS_PER_MINUTE = 900;
-/** What the budget spends of it: 2.2 % below, for requests that reach GitHub a little later than they leave. */
-const BUDGET_POINTS_PER_MINUTE = 880;
-/** GitHub allows 100 concurrent requests; the run needs far fewer. */
-const MAX_IN_FLIGHT = 20;
-const WINDOW_MS = 60_000;
-function requestCost(method) {
-    const m = method.toUpperCase();
-    return m === 'GET' || m === 'HEAD' ? 1 : 5;
-}
-class RequestBudget {
-    stats = { requests: 0, points: 0, peakInFlight: 0, peakWindowPoints: 0 };
-    capacity;
-    windowMs;
-    maxInFlight;
-    writeCeilingMs;
-    now;
-    /** Granted requests still in the window: in flight, or released less than windowMs ago. */
-    spent = [];
-    windowPoints = 0;
-    inFlight = 0;
-    lastWriteAt = Number.NEGATIVE_INFINITY;
-    queue = [];
-    timer;
-    timerAt = Number.POSITIVE_INFINITY;
-    constructor(options) {
-        this.capacity = options.pointsPerWindow ?? BUDGET_POINTS_PER_MINUTE;
-        this.windowMs = options.windowMs ?? WINDOW_MS;
-        this.maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
-        this.writeCeilingMs = 60_000 / options.writesPerMinute;
-        this.now = options.now ?? Date.now;
-    }
-    /** Waits for room for one request; resolves with its release (call it once the response is read; extra calls do nothing). */
-    acquire(method) {
-        const points = requestCost(method);
-        return new Promise(grant => {
-            this.queue.push({ points, write: points > 1, grant });
-            this.pump();
-        });
-    }
-    /** Milliseconds between writes now: the ceiling, or slower when the reads in the window leave less than a minute of writes at it. */
-    writeIntervalMs() {
-        this.expire();
-        const reads = this.spent.reduce((sum, s) => (s.write ? sum : sum + s.points), 0);
-        const leftForWrites = Math.max(this.capacity - reads, requestCost('DELETE'));
-        return Math.max(this.writeCeilingMs, (requestCost('DELETE') * this.windowMs) / leftForWrites);
-    }
-    pump() {
-        while (this.queue.length > 0) {
-            const head = this.queue[0];
-            const waitMs = this.waitFor(head);
-            if (waitMs > 0) {
-                // Infinity: waiting for a release, which pumps again.
-                if (Number.isFinite(waitMs))
-                    this.wakeIn(waitMs);
-                return;
-            }
-            this.queue.shift();
-            this.grant(head);
-        }
-    }
-    /** 0 when the request may go now; otherwise how long until it may (Infinity: until a request in flight ends). */
-    waitFor(request) {
-        const now = this.now();
-        this.expire();
-        if (this.inFlight >= this.maxInFlight)
-            return Number.POSITIVE_INFINITY;
-        let wait = 0;
-        const excess = this.windowPoints + request.points - this.capacity;
-        if (excess > 0) {
-            // Until enough released requests leave the window; if even all of them would not do, until a release.
-            const leaving = this.spent.filter(s => s.releasedAt !== undefined).sort((a, b) => a.releasedAt - b.releasedAt);
-            let freed = 0;
-            wait = Number.POSITIVE_INFINITY;
-            for (const s of leaving) {
-                freed += s.points;
-                if (freed >= excess) {
-                    wait = s.releasedAt + this.windowMs - now;
-                    break;
-                }
-            }
-            if (!Number.isFinite(wait))
-                return wait;
-        }
-        if (request.write)
-            wait = Math.max(wait, this.lastWriteAt + this.writeIntervalMs() - now);
-        return Math.max(wait, 0);
-    }
-    grant(request) {
-        const entry = { points: request.points, write: request.write };
-        this.spent.push(entry);
-        this.windowPoints += request.points;
-        if (request.write)
-            this.lastWriteAt = this.now();
-        this.inFlight++;
-        this.stats.requests++;
-        this.stats.points += request.points;
-        this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);
-        this.stats.peakWindowPoints = Math.max(this.stats.peakWindowPoints, this.windowPoints);
-        let released = false;
-        request.grant(() => {
-            if (released)
-                return;
-            released = true;
-            entry.releasedAt = this.now();
-            this.inFlight--;
-            this.pump();
-        });
-    }
-    expire() {
-        const cutoff = this.now() - this.windowMs;
-        const left = (s) => s.releasedAt !== undefined && s.releasedAt <= cutoff;
-        if (!this.spent.some(left))
-            return;
-        this.spent = this.spent.filter(s => !left(s));
-        this.windowPoints = this.spent.reduce((sum, s) => sum + s.points, 0);
-    }
-    wakeIn(ms) {
-        const at = this.now() + ms;
-        if (this.timer !== undefined && this.timerAt <= at)
-            return;
-        if (this.timer !== undefined)
-            clearTimeout(this.timer);
-        this.timerAt = at;
-        this.timer = setTimeout(() => {
-            this.timer = undefined;
-            this.timerAt = Number.POSITIVE_INFINITY;
-            this.pump();
-        }, Math.ceil(ms));
-    }
-}
-/** A REST request GitHub did not answer in time, after all its attempts. */
-class RestTimeoutError extends Error {
-    method;
-    path;
-    timeoutMs;
-    attempts;
-    // Named AbortError so that Octokit passes it on unchanged: any other error thrown by fetch
-    // becomes "HTTP 500" and is retried again by plugin-retry, and the attempts were made here.
-    name = 'AbortError';
-    constructor(method, path, timeoutMs, attempts) {
-        super(`GitHub did not answer ${method} ${path} within ${timeoutMs / 1000} s, ${attempts === 1 ? 'once' : `${attempts} times`}`);
-        this.method = method;
-        this.path = path;
-        this.timeoutMs = timeoutMs;
-        this.attempts = attempts;
-    }
-    // Octokit marks an AbortError with status 500 as it passes it on; a timeout has no HTTP status.
-    get status() {
-        return undefined;
-    }
-    set status(_ignored) { }
-}
-
+// EXTERNAL MODULE: ./src/run-control.ts
+var run_control = __nccwpck_require__(8166);
+// EXTERNAL MODULE: ./src/github/errors.ts
+var errors = __nccwpck_require__(3116);
+// EXTERNAL MODULE: ./src/github/request-budget.ts
+var request_budget = __nccwpck_require__(5254);
 ;// CONCATENATED MODULE: ./src/github/client.ts
 // The one Octokit factory: REST base URL passed explicitly, throttling (answers about primary
 // and secondary limits) and retry (5xx, network) plugins, and underneath them every HTTP
@@ -41636,14 +39372,19 @@ class RestTimeoutError extends Error {
 
 
 
+
+
 const REST_TIMEOUT_MS = 30_000;
 const REST_TIMEOUT_ATTEMPTS = 3;
 const SECONDARY_LIMIT_RETRIES = 6;
+/** A secondary-limit answer without retry-after: GitHub's documentation says to wait at least a minute. */
+const SECONDARY_LIMIT_FALLBACK_S = 60;
 /** Between attempts of a request that got no answer. */
 const TIMEOUT_RETRY_DELAY_MS = 1_000;
 function createOctokit(options, rateLimit, stats = { secondaryLimitRefusals: 0 }) {
-    const budget = new RequestBudget({ writesPerMinute: options.writesPerMinute });
+    const budget = new request_budget/* RequestBudget */.bK({ writesPerMinute: options.writesPerMinute });
     stats.budget = budget.stats;
+    const control = options.control ?? new run_control/* RunControl */.j2();
     // Writes stay serial, as GitHub asks; their pace is the budget's (the throttler's own write
     // queue would add a second, fixed 1 s spacing).
     const writeQueue = new (light_default()).Group({ maxConcurrent: 1, minTime: 0 });
@@ -41663,11 +39404,9 @@ function createOctokit(options, rateLimit, stats = { secondaryLimitRefusals: 0 }
                     'Remaining work is deferred to a later run.');
                 return false;
             },
-            onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
-                stats.secondaryLimitRefusals++;
-                core/* info */.pq(`Secondary rate limit on ${request.method} ${request.url}: waiting ${retryAfter}s as GitHub asks (retry ${retryCount + 1}).`);
-                return retryCount < SECONDARY_LIMIT_RETRIES;
-            }
+            // Secondary-limit answers are waited out below the throttler (budgetedFetch), where the
+            // wait can be bounded and cancelled; one reaching here is one the run does not wait for.
+            onSecondaryRateLimit: () => false
         },
         retry: {
             retries: options.retries ?? 3,
@@ -41685,9 +39424,20 @@ function createOctokit(options, rateLimit, stats = { secondaryLimitRefusals: 0 }
         budgeted ??= budgetedFetch(request.request.fetch ?? globalThis.fetch, budget, {
             baseUrl: options.baseUrl,
             timeoutMs: options.timeoutMs ?? REST_TIMEOUT_MS,
-            attempts: options.timeoutAttempts ?? REST_TIMEOUT_ATTEMPTS
+            attempts: options.timeoutAttempts ?? REST_TIMEOUT_ATTEMPTS,
+            maxBodyBytes: options.maxAnswerBytes ?? errors/* MAX_REST_ANSWER_BYTES */.vg,
+            control,
+            stats
         });
         request.request = { ...request.request, fetch: budgeted };
+    });
+    // Outermost: once the run stops, a read ends at once, even one sleeping in plugin-retry's
+    // backoff (the budgeted fetch would refuse to send it when it wakes, seconds later). A write is
+    // left to its caller, which awaits the DELETE in flight for a bounded time.
+    octokit.hook.wrap('request', (request, requestOptions) => {
+        const answer = Promise.resolve(request(requestOptions));
+        const method = String(requestOptions.method).toUpperCase();
+        return method === 'GET' || method === 'HEAD' ? (0,run_control/* untilStopped */.sZ)(answer, control.signal) : answer;
     });
     octokit.hook.after('request', response => rateLimit.observe(response.headers));
     octokit.hook.error('request', error => {
@@ -41697,18 +39447,25 @@ function createOctokit(options, rateLimit, stats = { secondaryLimitRefusals: 0 }
     return octokit;
 }
 /**
- * `inner` (the proxy-aware fetch of @actions/github) with every attempt granted by the budget
- * and bounded in time. The budget's slot is held until the response body is read (GitHub
- * counts a request in flight until then), or until the timeout at the latest.
+ * `inner` (the proxy-aware fetch of @actions/github) with every attempt granted by the budget,
+ * bounded in time and in size, and GitHub's secondary-limit answers waited out as retry-after
+ * asks, while the wait fits the run's bounds (RunControl). The budget's slot is held until the
+ * response body is read (GitHub counts a request in flight until then), or until the timeout at
+ * the latest. The body is read here, up to the size limit, and handed on as bytes.
  */
 function budgetedFetch(inner, budget, limits) {
+    const control = limits.control ?? new run_control/* RunControl */.j2();
+    const maxBodyBytes = limits.maxBodyBytes ?? errors/* MAX_REST_ANSWER_BYTES */.vg;
     return async (input, init) => {
         const method = (init?.method ?? 'GET').toUpperCase();
         const url = String(input instanceof Request ? input.url : input);
         const path = url.startsWith(limits.baseUrl) ? url.slice(limits.baseUrl.length) : url;
-        const attempts = method === 'GET' || method === 'HEAD' ? limits.attempts : 1;
-        for (let attempt = 1;; attempt++) {
-            const release = await budget.acquire(method);
+        const read = method === 'GET' || method === 'HEAD';
+        const attempts = read ? limits.attempts : 1;
+        let secondaryRetries = 0;
+        for (let attempt = 1;;) {
+            control.throwIfStopped();
+            const release = await budget.acquire(method, control.signal);
             const deadline = new AbortController();
             const timer = setTimeout(() => {
                 deadline.abort();
@@ -41718,55 +39475,94 @@ function budgetedFetch(inner, budget, limits) {
                 clearTimeout(timer);
                 release();
             };
+            let answer;
             try {
-                const signal = init?.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
-                return releasedWhenRead(await inner(input, { ...init, signal }), done);
+                // A read in flight is abandoned when the run stops; a write is awaited by its caller.
+                const signals = [deadline.signal, ...(init?.signal ? [init.signal] : []), ...(read ? [control.signal] : [])];
+                const response = await inner(input, { ...init, signal: AbortSignal.any(signals) });
+                answer = await readBounded(response, maxBodyBytes, `${method} ${path}`);
+                done();
             }
             catch (error) {
                 done();
-                if (!deadline.signal.aborted || init?.signal?.aborted)
+                if (control.stop)
+                    throw control.signal.reason;
+                if (error instanceof errors/* AnswerTooLargeError */.Oc || !deadline.signal.aborted || init?.signal?.aborted)
                     throw error;
                 if (attempt >= attempts)
-                    throw new RestTimeoutError(method, path, limits.timeoutMs, attempt);
+                    throw new request_budget/* RestTimeoutError */.EH(method, path, limits.timeoutMs, attempt);
                 core/* info */.pq(`GitHub did not answer ${method} ${path} within ${limits.timeoutMs / 1000} s (attempt ${attempt} of ${attempts}); trying again.`);
-                await new Promise(resolve => setTimeout(resolve, TIMEOUT_RETRY_DELAY_MS * attempt));
+                await control.sleep(TIMEOUT_RETRY_DELAY_MS * attempt);
+                attempt++;
+                continue;
             }
+            const waitMs = await secondaryLimitWait(answer);
+            if (waitMs === undefined)
+                return answer;
+            if (limits.stats)
+                limits.stats.secondaryLimitRefusals++;
+            const asked = `GitHub's secondary rate limit (${method} ${path})`;
+            // Past the retries: the answer goes on as GitHub's refusal. A wait the run does not take
+            // stops the run (admitWait): this request ends as the stop, like every later one.
+            if (secondaryRetries >= SECONDARY_LIMIT_RETRIES)
+                return answer;
+            if (!control.admitWait(waitMs, asked))
+                throw control.signal.reason;
+            secondaryRetries++;
+            core/* info */.pq(`Secondary rate limit on ${method} ${path}: waiting ${Math.round(waitMs / 1000)}s as GitHub asks (retry ${secondaryRetries}).`);
+            await control.sleep(waitMs);
         }
     };
 }
+/**
+ * How long a secondary-limit answer (403 or 429 whose message names the secondary rate limit)
+ * asks to wait: its retry-after, else the minute GitHub's documentation suggests; undefined for
+ * any other answer.
+ */
+async function secondaryLimitWait(response) {
+    if (response.status !== 403 && response.status !== 429)
+        return undefined;
+    const text = await response.clone().text();
+    if (!/\bsecondary rate\b/i.test(text))
+        return undefined;
+    const retryAfter = Number(response.headers.get('retry-after'));
+    return (Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : SECONDARY_LIMIT_FALLBACK_S) * 1000;
+}
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-/** The response, with `done` called once its body has been read, cancelled or failed. */
-function releasedWhenRead(response, done) {
-    if (!response.body || NULL_BODY_STATUSES.has(response.status)) {
-        done();
-        return response;
+/**
+ * The response with its body read whole, at most `maxBytes` of it: refused from its
+ * Content-Length, or as soon as the streamed bytes pass the limit (the rest is not read). A
+ * Response built from bytes also owns nothing that can be cancelled behind the caller's back
+ * (undici cancels the stream of a Response that is garbage collected before it is read).
+ */
+async function readBounded(response, maxBytes, request) {
+    const build = (body) => {
+        const whole = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+        Object.defineProperty(whole, 'url', { value: response.url });
+        return whole;
+    };
+    if (!response.body || NULL_BODY_STATUSES.has(response.status))
+        return build(null);
+    const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (announced > maxBytes) {
+        await response.body.cancel().catch(() => { });
+        throw new errors/* AnswerTooLargeError */.Oc(request, announced, true, maxBytes);
     }
     const reader = response.body.getReader();
-    const body = new ReadableStream({
-        async pull(controller) {
-            try {
-                const chunk = await reader.read();
-                if (chunk.done) {
-                    done();
-                    controller.close();
-                }
-                else {
-                    controller.enqueue(chunk.value);
-                }
-            }
-            catch (error) {
-                done();
-                controller.error(error);
-            }
-        },
-        cancel(reason) {
-            done();
-            return reader.cancel(reason);
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+            await reader.cancel().catch(() => { });
+            throw new errors/* AnswerTooLargeError */.Oc(request, size, false, maxBytes);
         }
-    });
-    const wrapped = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-    Object.defineProperty(wrapped, 'url', { value: response.url });
-    return wrapped;
+        chunks.push(value);
+    }
+    return build(Buffer.concat(chunks, size));
 }
 
 ;// CONCATENATED MODULE: ./src/github/packages-api.ts
@@ -41868,7 +39664,7 @@ class PackagesApi {
             return data.login;
         }
         catch (error) {
-            if (classifyError(error) === 'forbidden' || classifyError(error) === 'not-found')
+            if ((0,errors/* classifyError */.fe)(error) === 'forbidden' || (0,errors/* classifyError */.fe)(error) === 'not-found')
                 return undefined;
             throw error;
         }
@@ -41894,7 +39690,7 @@ class PackagesApi {
             return toPackageSummary(data);
         }
         catch (error) {
-            if (classifyError(error) === 'not-found')
+            if ((0,errors/* classifyError */.fe)(error) === 'not-found')
                 return undefined;
             throw error;
         }
@@ -41993,7 +39789,7 @@ class PackagesApi {
             return data.deleted_at ? 'gone' : 'active';
         }
         catch (error) {
-            if (classifyError(error) === 'not-found')
+            if ((0,errors/* classifyError */.fe)(error) === 'not-found')
                 return 'gone';
             throw error;
         }
@@ -42042,7 +39838,7 @@ class PackagesApi {
     checkBudget(morePages) {
         const limit = this.rateLimit.snapshot;
         if (limit && morePages > limit.remaining)
-            throw new ListingBudgetError(morePages, limit.remaining, limit.limit, limit.reset);
+            throw new errors/* ListingBudgetError */.o9(morePages, limit.remaining, limit.limit, limit.reset);
     }
     async fetchPage(route, params, page, counter, toItem, 
     /** What the page lists, for messages ("versions"). */
@@ -42064,10 +39860,10 @@ class PackagesApi {
             raws = JSON.parse(text);
         }
         catch {
-            throw new UnexpectedAnswerError(`GitHub answered ${where} with something that is not JSON (${quoteStart(text)})`);
+            throw new errors/* UnexpectedAnswerError */.qx(`GitHub answered ${where} with something that is not JSON (${quoteStart(text)})`);
         }
         if (!Array.isArray(raws) || raws.some(raw => typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-            throw new UnexpectedAnswerError(`GitHub answered ${where} with something that is not a list of ${listOf} (${quoteStart(text)})`);
+            throw new errors/* UnexpectedAnswerError */.qx(`GitHub answered ${where} with something that is not a list of ${listOf} (${quoteStart(text)})`);
         }
         // Mapped once, as the page arrives; `onPage` and the result share the items.
         return { items: raws.map(toItem), lastPage: lastPageFromLink(response.headers.link) };
@@ -42151,162 +39947,90 @@ class RateLimitTracker {
 
 
 
-/** `stats` receives what the client counts (e.g. secondary-limit refusals) for the report. */
-function connect(settings, stats) {
+/** `stats` receives what the client counts (e.g. secondary-limit refusals) for the report; `control` stops its requests and bounds its waits. */
+function connect(settings, stats, control) {
     const rateLimit = new RateLimitTracker();
-    const octokit = createOctokit({ token: settings.token, baseUrl: settings.apiUrl, writesPerMinute: settings.maxDeletesPerMinute }, rateLimit, stats);
+    const octokit = createOctokit({ token: settings.token, baseUrl: settings.apiUrl, writesPerMinute: settings.maxDeletesPerMinute, control }, rateLimit, stats);
     return new PackagesApi(octokit, rateLimit);
 }
 
-;// CONCATENATED MODULE: ./src/action/restore-run.ts
-// Restore run: read an earlier run's plan file and restore what it deleted. The policy is
-// not applied in the same run. A plan file that cannot be used fails before any request; a
-// plan with nothing to restore (a dry run's) makes none. The run writes its own result file
-// under RUNNER_TEMP (the plan-path output), never pointing back at the plan file it read.
+
+/***/ }),
+
+/***/ 8948:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   KJ: () => (/* binding */ writeFailureSummary),
+/* harmony export */   Sy: () => (/* binding */ writeSummary),
+/* harmony export */   n0: () => (/* binding */ setOutputs),
+/* harmony export */   vV: () => (/* binding */ writeSummaryOrWarn)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
+/* harmony import */ var _report_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1939);
 
 
-
-
-
-
-
-
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-const RESTORE_RESULT_FORMAT = 'package-retention/restore-result';
-/** `$RUNNER_TEMP/package-retention/restore-<time>-<pid>.json`, beside the plan files. */
-function restoreResultPath(runnerTemp, startedAt) {
-    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-    return (0,external_node_path_.join)(runnerTemp, 'package-retention', `restore-${stamp}-${process.pid}.json`);
+function setOutputs(outputs) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('planned-count', outputs.planned);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('deleted-count', outputs.deleted);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-count', outputs.skipped);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('failed-count', outputs.failed);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('deferred-count', outputs.deferred);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('plan-path', outputs.planPath);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('damaged-count', outputs.damaged ?? 0);
 }
-/** Written atomically (temporary file, then rename), as the plan file is. */
-function writeRestoreResult(path, result) {
-    const file = { format: RESTORE_RESULT_FORMAT, formatVersion: 1, writtenAt: new Date().toISOString(), ...result };
-    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
-    (0,external_node_fs_.writeFileSync)(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`);
-    (0,external_node_fs_.renameSync)(`${path}.tmp`, path);
+/** The job summary is only written where the runner provides a file for it. */
+async function writeSummary(html) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(html, true).write({ overwrite: false });
 }
-/** Leaves room for the step's own failure annotation within GitHub's 10 per step. */
-const FAILURE_ANNOTATIONS = 9;
-/** The plan file and what it says to restore; a file a restore cannot use fails here, before any request. */
-function readRestorable(planFile) {
-    const advice = 'Pass the plan-path output of the run to undo.';
-    let file;
+/** For summaries of a run that is already failing: a summary that cannot be written is a warning, not a second failure. */
+async function writeSummaryOrWarn(html) {
     try {
-        file = readPlanFile(planFile);
+        await writeSummary(html);
     }
     catch (error) {
-        throw new FatalError(`restore-from: ${error.message}. ${advice}`);
-    }
-    try {
-        return { file, targets: restoreTargets(file) };
-    }
-    catch (error) {
-        if (error instanceof PlanFileError)
-            throw new FatalError(`restore-from: '${planFile}' is not a usable plan file: ${error.message}. ${advice}`);
-        throw error;
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
     }
 }
-/** Why there is nothing to restore, in words; undefined when the plan file records deletions. */
-function nothingToRestore(file, targets) {
-    if (planStatus(file) === 'dry-run')
-        return 'the plan file is from a dry run, which deleted nothing: nothing to restore';
-    if (targets.length === 0)
-        return 'the plan file records no deleted versions: nothing to restore';
-    return undefined;
-}
-/** Whole days since the run that wrote the plan file, by this machine's clock. */
-function planAgeDays(file) {
-    const at = Date.parse(file.writtenAt ?? file.now);
-    return Number.isNaN(at) ? undefined : Math.floor((Date.now() - at) / DAY_MS);
-}
-/** "tags now 1.0; latest is on version 9 now", for the log and the warning. */
-function tagsAfterText(item) {
-    if (!item.tagsAfter)
-        return '';
-    const now = `tags now: ${item.tagsAfter.join(', ') || 'none'}`;
-    const moved = (item.movedTags ?? []).map(m => (m.versionId !== undefined ? `${m.tag} is on version ${m.versionId} now` : `${m.tag} is on no version now`));
-    return moved.length > 0 ? `${now}; ${moved.join(', ')}` : now;
-}
-function logItems(items) {
-    for (const item of items) {
-        const what = `${item.packageKey} ${item.id} ${item.tags.join(',') || item.name}`;
-        const tags = tagsAfterText(item);
-        core/* info */.pq(`${what}: ${item.outcome}${item.outcome === 'failed' || item.outcome === 'already present' ? ` (${item.detail})` : ''}${tags ? ` [${tags}]` : ''}`);
-    }
-    // Tags that did not come back are worth a warning: a user restoring `latest` expects it back.
-    const moved = items.filter(i => i.movedTags && i.movedTags.length > 0);
-    if (moved.length > 0) {
-        const lines = moved.slice(0, 5).map(i => `${i.packageKey} ${i.id}: ${tagsAfterText(i)}`);
-        core/* warning */.$e(`${moved.length} restored version(s) did not get all their old tags back, because those tags were pushed to other versions since they were deleted ` +
-            `(GitHub leaves a tag where it is now): ${lines.join(' | ')}${moved.length > lines.length ? ` and ${moved.length - lines.length} more` : ''}. ` +
-            'Push or re-tag the image if a tag should point at the restored version again.');
-    }
-    // One annotation per package and cause, so a hundred versions refused for one reason are one line.
-    for (const [index, { packageKey, detail, count }] of failureCauses(items).entries()) {
-        const line = `${count} version(s) of ${packageKey} could not be restored: ${detail}`;
-        if (index < FAILURE_ANNOTATIONS)
-            core/* error */.z3(line, { title: 'Restore failed' });
-        else
-            core/* info */.pq(line);
-    }
-}
-async function runRestore(settings, planFile, startedAt = new Date()) {
-    const { file, targets } = readRestorable(planFile);
-    const resultPath = restoreResultPath(settings.runnerTemp, startedAt);
-    const mode = settings.dryRun ? 'dry-run' : 'restore';
-    const notes = [];
-    const status = planStatus(file);
-    if (status === 'unrecorded') {
-        notes.push(`The run that wrote the plan file did not finish (status '${file.status}'), so it did not record what it deleted: ` +
-            'the versions it scheduled that GitHub lists as deleted are restored.');
-    }
-    const age = planAgeDays(file);
-    const windowNote = age !== undefined && age >= RESTORE_WINDOW_DAYS ? ` (the plan file was written ${age} days ago)` : '';
-    if (windowNote && status !== 'dry-run') {
-        notes.push(`The plan file was written ${age} days ago; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days, so those deleted longer ago cannot be restored.`);
-    }
-    for (const note of notes)
-        core/* warning */.$e(note);
-    const nothing = nothingToRestore(file, targets);
-    if (nothing) {
-        core/* info */.pq(`restore-from ${planFile}: ${nothing}.`);
-        writeRestoreResult(resultPath, { mode, restoreFrom: planFile, notes, nothing, totals: { versions: 0, restored: 0, present: 0, failed: 0 }, items: [] });
-        setOutputs({ planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0, planPath: resultPath });
-        await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items: [], notes, nothing, resultFile: resultPath }));
-        return {};
-    }
-    const api = connect(settings);
-    const result = await core/* group */.Os('Restore', async () => {
-        if (!settings.dryRun) {
-            await api.refreshRateLimit();
-            core/* info */.pq(`At start, ${api.rateLimit.describe()}`);
-        }
-        const restored = await restoreFromPlan(file, api, { dryRun: settings.dryRun, log: line => core/* info */.pq(line), windowNote });
-        logItems(restored.items);
-        return restored;
-    });
-    const { items, failed, present, restored } = result;
-    const emptyReason = items.length === 0 ? 'GitHub lists none of the versions that run scheduled as deleted: nothing to restore' : undefined;
-    writeRestoreResult(resultPath, { mode, restoreFrom: planFile, notes, nothing: emptyReason, totals: { versions: items.length, restored, present, failed }, items });
-    setOutputs({ planned: items.length, deleted: 0, skipped: present, failed, deferred: 0, planPath: resultPath });
-    await writeSummary(renderRestoreSummary({ planFile, file, dryRun: settings.dryRun, items, notes, nothing: emptyReason, resultFile: resultPath }));
-    const verb = settings.dryRun ? 'would restore' : 'restored';
-    core/* info */.pq(`${verb} ${settings.dryRun ? items.length : restored}, already present ${present}, failed ${failed}; from plan file ${planFile}; result file ${resultPath}`);
-    if (!settings.dryRun) {
-        await api.refreshRateLimit();
-        core/* info */.pq(`At end, ${api.rateLimit.describe()}`);
-    }
-    return failed > 0 ? { failure: `${failed} of ${items.length} version(s) could not be restored; the summary and the annotations say why for each.` } : {};
+/** The job summary is always written: a run that stops on an error before its report says so there too, not only in the log. */
+async function writeFailureSummary(message) {
+    await writeSummaryOrWarn(['<h2>package-retention</h2>', `<p>❌ <strong>The run failed</strong>: ${(0,_report_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .escapeHtml */ .ZD)(message)}</p>`, '<p>See the log of this step for what was done before the failure.</p>'].join('\n'));
 }
 
+
+/***/ }),
+
+/***/ 7076:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  G: () => (/* binding */ runRetention),
+  C: () => (/* binding */ runWasStopped)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
+var core = __nccwpck_require__(3838);
 // EXTERNAL MODULE: ./src/cache/actions-cache.ts + 1 modules
 var actions_cache = __nccwpck_require__(1428);
+// EXTERNAL MODULE: ./src/github/errors.ts
+var errors = __nccwpck_require__(3116);
+// EXTERNAL MODULE: ./src/github/request-budget.ts
+var request_budget = __nccwpck_require__(5254);
+// EXTERNAL MODULE: ./src/progress.ts
+var src_progress = __nccwpck_require__(9898);
+// EXTERNAL MODULE: ./src/run-control.ts
+var run_control = __nccwpck_require__(8166);
 ;// CONCATENATED MODULE: ./src/execute/executor.ts
 
 
 
+
 const STOPPED_BY_REQUEST = 'the run was cancelled (SIGTERM or SIGINT) before this deletion';
+const IN_FLIGHT_GRACE_MS = 3_000;
 function outcomeKey(packageKey, id) {
     return `${packageKey}#${id}`;
 }
@@ -42317,10 +40041,16 @@ async function executePlan(plan, api, options) {
     const blockedPackages = new Map();
     const deletedPackages = [];
     const reserve = options.rateLimitReserve ?? 2;
-    const retry = { retries: options.retries ?? 3, sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))) };
+    const control = options.control;
+    // A backoff ends early when the run stops (the attempt after it is then not made).
+    const sleep = (ms) => (control ? control.sleep(ms).catch(() => undefined) : new Promise(resolve => setTimeout(resolve, ms)));
+    const retry = { retries: options.retries ?? 3, sleep: options.sleep ?? sleep };
     const total = plan.scheduled.reduce((n, g) => n + g.versionIds.length, 0);
-    const progress = new Progress({ total, label: 'Deleting', log: options.log, now: options.now });
-    let stopReason;
+    const progress = new src_progress/* Progress */.k({ total, label: 'Deleting', log: options.log, now: options.now });
+    const grace = { control, ms: options.inFlightGraceMs ?? IN_FLIGHT_GRACE_MS };
+    let stop;
+    // The run's own stop (cancellation, a cut wait) wins over what the executor saw of it.
+    const runStop = () => (control?.stop ? { reason: control.stop.reason, kind: control.stop.kind, resumeAt: control.stop.resumeAt } : undefined);
     const settle = (group, ids, outcome, detail) => {
         for (const id of ids)
             outcomes.set(outcomeKey(group.packageKey, id), { outcome, detail });
@@ -42328,14 +40058,15 @@ async function executePlan(plan, api, options) {
     };
     for (const group of plan.scheduled) {
         const pkg = packages.get(group.packageKey);
-        if (!stopReason && options.stopRequested?.())
-            stopReason = STOPPED_BY_REQUEST;
-        if (!stopReason && api.rateLimit.remaining < group.versionIds.length + reserve) {
-            stopReason = `the primary rate limit has ${api.rateLimit.remaining} request(s) left`;
-            options.log(`Deferring the remaining deletions: ${stopReason}; a later run continues.`);
+        stop ??= runStop();
+        if (!stop && options.stopRequested?.())
+            stop = { reason: STOPPED_BY_REQUEST, kind: 'cancelled' };
+        if (!stop && api.rateLimit.remaining < group.versionIds.length + reserve) {
+            stop = { reason: `the primary rate limit has ${api.rateLimit.remaining} request(s) left`, kind: 'rate-limit', resumeAt: resetAt(api) };
+            options.log(`Deferring the remaining deletions: ${stop.reason}; a later run continues.`);
         }
-        if (stopReason) {
-            settle(group, group.versionIds, 'deferred', `deferred: ${stopReason}`);
+        if (stop) {
+            settle(group, group.versionIds, 'deferred', `deferred: ${stop.reason}`);
             continue;
         }
         const blocked = blockedPackages.get(group.packageKey);
@@ -42347,14 +40078,21 @@ async function executePlan(plan, api, options) {
             ? [{ ids: group.versionIds, remove: () => api.deletePackage(pkg), state: () => api.versionState(pkg, group.imageId) }]
             : group.versionIds.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }));
         for (const [index, attempt] of attempts.entries()) {
-            const result = await deleteOne(attempt.remove, attempt.state, pkg, retry);
+            // No new request once the run stopped, not even inside an image: its index went first, so
+            // what is left of it are orphans a later run removes, never a broken image.
+            stop ??= runStop();
+            if (stop) {
+                settle(group, attempts.slice(index).flatMap(a => a.ids), 'deferred', `deferred: ${stop.reason}`);
+                break;
+            }
+            const result = await deleteOne(() => withinGrace(attempt.remove(), grace), attempt.state, pkg, retry, control);
             settle(group, attempt.ids, result.outcome, result.detail);
             if (result.outcome === 'failed')
                 failures.add(result.detail);
             if (result.blockPackage)
                 blockedPackages.set(group.packageKey, result.blockPackage);
             if (result.stop)
-                stopReason = result.stop;
+                stop = runStop() ?? { ...result.stop, ...(result.stop.kind === 'rate-limit' ? { resumeAt: resetAt(api) } : {}) };
             if (result.gone) {
                 if (group.wholePackage && result.outcome === 'deleted')
                     deletedPackages.push(group.packageKey);
@@ -42379,10 +40117,50 @@ async function executePlan(plan, api, options) {
         deferred: count('deferred'),
         deletedPackages,
         failures: [...failures],
-        ...(stopReason ? { stoppedEarly: stopReason } : {})
+        ...(stop ? { stoppedEarly: stop.reason, stopKind: stop.kind, ...(stop.resumeAt ? { resumeAt: stop.resumeAt } : {}) } : {})
     };
 }
-async function deleteOne(remove, state, pkg, retry) {
+/** When the primary rate limit resets, when GitHub said. */
+function resetAt(api) {
+    const reset = api.rateLimit.snapshot?.reset;
+    return reset ? new Date(reset * 1000).toISOString() : undefined;
+}
+/** A DELETE sent before the run stopped that got no answer within the grace after the stop. */
+class OutcomeUnknown extends Error {
+    graceMs;
+    constructor(graceMs) {
+        super(`outcome unknown: the DELETE was sent before the run stopped and got no answer within ${graceMs / 1000} s after it; a later run sees whether the version is gone`);
+        this.graceMs = graceMs;
+    }
+}
+/** `removal`, but once the run stops it gets `grace.ms` more to answer, then OutcomeUnknown. */
+function withinGrace(removal, grace) {
+    const signal = grace.control?.signal;
+    if (!signal)
+        return removal;
+    return new Promise((resolve, reject) => {
+        let timer;
+        const onStop = () => {
+            timer = setTimeout(() => reject(new OutcomeUnknown(grace.ms)), grace.ms);
+        };
+        if (signal.aborted)
+            onStop();
+        else
+            signal.addEventListener('abort', onStop, { once: true });
+        const finish = () => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', onStop);
+        };
+        removal.then(() => {
+            finish();
+            resolve();
+        }, (error) => {
+            finish();
+            reject(error);
+        });
+    });
+}
+async function deleteOne(remove, state, pkg, retry, control) {
     // Set once an attempt got a 5xx or no answer: it may have been applied all the same.
     let unanswered = false;
     for (let attempt = 0;; attempt++) {
@@ -42391,14 +40169,24 @@ async function deleteOne(remove, state, pkg, retry) {
             return { outcome: 'deleted', detail: 'deleted', gone: true };
         }
         catch (error) {
-            switch (classifyError(error)) {
+            if (error instanceof OutcomeUnknown)
+                return { outcome: 'deferred', detail: error.message, gone: false, stop: { reason: error.message, kind: 'cancelled' } };
+            // Never sent: the run stopped while it waited for its turn.
+            if ((0,run_control/* isRunStopped */.zI)(error))
+                return { outcome: 'deferred', detail: `deferred: ${error.stop.reason}`, gone: false, stop: error.stop };
+            switch ((0,errors/* classifyError */.fe)(error)) {
                 case 'refused-downloads':
                 case 'refused-last-version':
-                    return { outcome: 'skipped', detail: `refused by GitHub: ${githubMessage(error)}`, gone: false };
+                    return { outcome: 'skipped', detail: `refused by GitHub: ${(0,errors/* githubMessage */.hg)(error)}`, gone: false };
                 case 'rate-limited':
-                    return { outcome: 'deferred', detail: 'deferred: primary rate limit exhausted', gone: false, stop: 'the primary rate limit is exhausted' };
+                    return { outcome: 'deferred', detail: 'deferred: primary rate limit exhausted', gone: false, stop: { reason: 'the primary rate limit is exhausted', kind: 'rate-limit' } };
+                case 'secondary-rate-limited': {
+                    // GitHub asked for a wait the run does not take (too long, or past the run's waits): the run's stop says which.
+                    const why = control?.stop?.reason ?? `GitHub's secondary rate limit refused the DELETE (${(0,errors/* githubMessage */.hg)(error)})`;
+                    return { outcome: 'deferred', detail: `deferred: ${why}`, gone: false, stop: { reason: why, kind: 'wait' } };
+                }
                 case 'unauthorized': {
-                    const detail = `failed: GitHub rejected the token (${githubMessage(error)})`;
+                    const detail = `failed: GitHub rejected the token (${(0,errors/* githubMessage */.hg)(error)})`;
                     return { outcome: 'failed', detail, gone: false, blockPackage: detail };
                 }
                 case 'not-found':
@@ -42407,17 +40195,18 @@ async function deleteOne(remove, state, pkg, retry) {
                     return denied(error, pkg);
                 case 'server':
                     unanswered = true;
-                    if (error instanceof RestTimeoutError) {
+                    if (error instanceof request_budget/* RestTimeoutError */.EH) {
                         const result = await afterNoAnswer(state, error, attempt + 1);
-                        return { ...result, stop: `GitHub did not answer a DELETE within ${error.timeoutMs / 1000} s` };
+                        return { ...result, stop: result.stop ?? { reason: `GitHub did not answer a DELETE within ${error.timeoutMs / 1000} s`, kind: 'rate-limit' } };
                     }
-                    if (attempt < retry.retries) {
+                    if (attempt < retry.retries && !control?.stop) {
                         await retry.sleep(1000 * 2 ** attempt);
-                        continue;
+                        if (!control?.stop)
+                            continue;
                     }
                     return afterNoAnswer(state, error, attempt + 1);
                 default:
-                    return { outcome: 'failed', detail: `failed: ${describeError(error)}`, gone: false };
+                    return { outcome: 'failed', detail: `failed: ${(0,errors/* describeError */.Uc)(error)}`, gone: false };
             }
         }
     }
@@ -42429,7 +40218,9 @@ async function afterNotFound(state, error, pkg, unanswered) {
         now = await state();
     }
     catch (stateError) {
-        return { outcome: 'failed', detail: `failed: DELETE answered 404 and checking the version failed: ${describeError(stateError)}`, gone: false };
+        if ((0,run_control/* isRunStopped */.zI)(stateError))
+            return unknownAfterStop(stateError.stop.reason);
+        return { outcome: 'failed', detail: `failed: DELETE answered 404 and checking the version failed: ${(0,errors/* describeError */.Uc)(stateError)}`, gone: false };
     }
     if (now === 'active')
         return denied(error, pkg);
@@ -42440,20 +40231,26 @@ async function afterNotFound(state, error, pkg, unanswered) {
 }
 /** The token may not delete in this package: a failure naming what it lacks, and the package is not attempted further. */
 function denied(error, pkg) {
-    return { outcome: 'failed', detail: `failed: ${explainDeleteDenied(error, pkg)}`, gone: false, blockPackage: 'the token cannot delete in this package (see the failure above)' };
+    return { outcome: 'failed', detail: `failed: ${(0,errors/* explainDeleteDenied */.wv)(error, pkg)}`, gone: false, blockPackage: 'the token cannot delete in this package (see the failure above)' };
 }
 /** Out of retries without a definite answer: the last attempts may have been applied, so look. */
 async function afterNoAnswer(state, error, attempts) {
     // A timeout's message already says how many times the request went unanswered.
-    const failed = `failed: ${describeError(error)}${error instanceof RestTimeoutError ? '' : ` (${attempts} attempts)`}`;
+    const failed = `failed: ${(0,errors/* describeError */.Uc)(error)}${error instanceof request_budget/* RestTimeoutError */.EH ? '' : ` (${attempts} attempts)`}`;
     try {
         if ((await state()) === 'gone')
             return { outcome: 'deleted', detail: `deleted (the DELETE got no answer after ${attempts} attempts, but the version is gone)`, gone: true };
     }
     catch (stateError) {
-        return { outcome: 'failed', detail: `${failed}; checking whether the version is gone failed too: ${describeError(stateError)}`, gone: false };
+        if ((0,run_control/* isRunStopped */.zI)(stateError))
+            return unknownAfterStop(stateError.stop.reason);
+        return { outcome: 'failed', detail: `${failed}; checking whether the version is gone failed too: ${(0,errors/* describeError */.Uc)(stateError)}`, gone: false };
     }
     return { outcome: 'failed', detail: failed, gone: false };
+}
+/** The run stopped before the version's state could be checked: whether the DELETE was applied is unknown. */
+function unknownAfterStop(reason) {
+    return { outcome: 'deferred', detail: `outcome unknown: the DELETE got no definite answer and ${reason} before the version could be checked; a later run sees whether it is gone`, gone: false };
 }
 
 ;// CONCATENATED MODULE: ./src/registry/errors.ts
@@ -42828,6 +40625,8 @@ function describeFailure(error, version) {
     return version.tags.length > 0 ? `tag '${version.tags[0]}': ${why}` : why;
 }
 
+// EXTERNAL MODULE: ./src/model.ts
+var model = __nccwpck_require__(182);
 // EXTERNAL MODULE: ./node_modules/minimatch/dist/esm/index.js + 7 modules
 var esm = __nccwpck_require__(3581);
 ;// CONCATENATED MODULE: ./src/policy/glob.ts
@@ -42881,6 +40680,7 @@ function compilePackageNameFilter(names) {
 
 
 
+
 /** Organization, another user, or the token's own account (needed for a user's private packages). */
 async function resolveOwner(api, login) {
     let type;
@@ -42888,10 +40688,10 @@ async function resolveOwner(api, login) {
         type = await api.getAccountType(login);
     }
     catch (error) {
-        if (classifyError(error) === 'not-found') {
-            throw new FatalError(`Owner '${login}' does not exist on this GitHub instance. Check the \`owner\` input or the policy's \`owner\`.`);
+        if ((0,errors/* classifyError */.fe)(error) === 'not-found') {
+            throw new errors/* FatalError */.HX(`Owner '${login}' does not exist on this GitHub instance. Check the \`owner\` input or the policy's \`owner\`.`);
         }
-        throw new FatalError(explainAccessError(error, `looking up owner '${login}'`));
+        throw new errors/* FatalError */.HX((0,errors/* explainAccessError */.Qz)(error, `looking up owner '${login}'`));
     }
     if (type === 'Organization')
         return { login, kind: 'org' };
@@ -42906,7 +40706,7 @@ async function resolveTargets(api, owner, policy) {
         const { type, names } = rule.packages;
         const filter = compilePackageNameFilter(names);
         for (const name of filter.literalNames) {
-            const key = packageKey({ type, name });
+            const key = (0,model/* packageKey */.M)({ type, name });
             if (!targets.has(key))
                 targets.set(key, { type, name });
         }
@@ -42917,7 +40717,7 @@ async function resolveTargets(api, owner, policy) {
         for (const summary of await listings.get(type)) {
             if (!filter.matches(summary.name))
                 continue;
-            targets.set(packageKey({ type, name: summary.name }), { type, name: summary.name, summary });
+            targets.set((0,model/* packageKey */.M)({ type, name: summary.name }), { type, name: summary.name, summary });
         }
     }
     return [...targets.values()];
@@ -42927,22 +40727,22 @@ async function listOrExplain(api, owner, type, ruleName, names) {
         return await api.listPackages(owner, type);
     }
     catch (error) {
-        const kind = classifyError(error);
-        if (error instanceof ListingBudgetError || kind === 'rate-limited') {
-            throw new FatalError(explainAccessError(error, `listing the ${type} packages of '${owner.login}'`));
+        const kind = (0,errors/* classifyError */.fe)(error);
+        if (error instanceof errors/* ListingBudgetError */.o9 || kind === 'rate-limited') {
+            throw new errors/* FatalError */.HX((0,errors/* explainAccessError */.Qz)(error, `listing the ${type} packages of '${owner.login}'`));
         }
         const globs = names.filter(n => !n.startsWith('!')).join(', ');
         const needs = `Rule '${ruleName}' selects ${type} packages by glob (${globs}), which needs listing the packages of '${owner.login}'`;
-        if (isActionsTokenRefusal(error)) {
+        if ((0,errors/* isActionsTokenRefusal */.vw)(error)) {
             // One fix, not a permission to grant: no permission lets the Actions GITHUB_TOKEN list packages.
-            throw new FatalError(`${needs}, and GitHub refused it (${githubMessage(error)}): an Actions GITHUB_TOKEN cannot list packages, whatever its permissions. ` +
+            throw new errors/* FatalError */.HX(`${needs}, and GitHub refused it (${(0,errors/* githubMessage */.hg)(error)}): an Actions GITHUB_TOKEN cannot list packages, whatever its permissions. ` +
                 'Either name the packages literally in packages.names (the GITHUB_TOKEN can read packages by name), or pass a classic personal access token with read:packages (and delete:packages to delete) as the `token` input.');
         }
         if (kind === 'forbidden' || kind === 'unauthorized') {
-            throw new FatalError(`${needs}. ${explainAccessError(error, `listing ${type} packages of '${owner.login}'`)} ` +
+            throw new errors/* FatalError */.HX(`${needs}. ${(0,errors/* explainAccessError */.Qz)(error, `listing ${type} packages of '${owner.login}'`)} ` +
                 'Alternatively, name the packages literally in packages.names.');
         }
-        throw new FatalError(explainAccessError(error, `listing the ${type} packages of '${owner.login}'`));
+        throw new errors/* FatalError */.HX((0,errors/* explainAccessError */.Qz)(error, `listing the ${type} packages of '${owner.login}'`));
     }
 }
 async function collectInventory(api, owner, policy, onVersionsListed) {
@@ -42953,27 +40753,47 @@ async function collectInventory(api, owner, policy, onVersionsListed) {
         try {
             const listing = await api.listConsistently(ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary);
             if (!listing) {
-                missing.push(packageKey(ref));
+                missing.push((0,model/* packageKey */.M)(ref));
                 return undefined;
             }
             ref.visibility = listing.summary.visibility;
             for (const change of listing.retried)
-                core/* info */.pq(`${packageKey(ref)}: the versions changed while they were listed (${change}); listed again.`);
-            core/* info */.pq(`${packageKey(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`);
+                core/* info */.pq(`${(0,model/* packageKey */.M)(ref)}: the versions changed while they were listed (${change}); listed again.`);
+            core/* info */.pq(`${(0,model/* packageKey */.M)(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`);
             const inventory = { package: ref, versions: listing.versions, references: [], unreadable: [] };
             if (listing.problem)
                 inventory.listingProblem = listing.problem;
             return inventory;
         }
         catch (error) {
-            if (classifyError(error) === 'not-found') {
-                missing.push(packageKey(ref));
+            // An answer too large to read, or the run stopped (cancelled, a wait too long) before the listing was complete.
+            const untouched = untouchedBy(error, (0,model/* packageKey */.M)(ref));
+            if (untouched)
+                return { package: ref, versions: [], references: [], unreadable: [], untouched };
+            if ((0,errors/* classifyError */.fe)(error) === 'not-found') {
+                missing.push((0,model/* packageKey */.M)(ref));
                 return undefined;
             }
-            throw new FatalError(explainAccessError(error, `listing the versions of ${packageKey(ref)} owned by '${owner.login}'`));
+            throw new errors/* FatalError */.HX((0,errors/* explainAccessError */.Qz)(error, `listing the versions of ${(0,model/* packageKey */.M)(ref)} owned by '${owner.login}'`));
         }
     }));
     return { owner, packages: results.filter((p) => p !== undefined), missing: missing.sort() };
+}
+/** Why a package whose listing ended with `error` is left untouched, when that is the answer (not a failure of the run). */
+function untouchedBy(error, key) {
+    if (error instanceof errors/* AnswerTooLargeError */.Oc) {
+        return {
+            reason: 'kept: package left untouched, an answer listing it was too large to read',
+            warning: `left untouched: ${key}: ${error.message}. Nothing in this package is deleted; the other packages go on.`
+        };
+    }
+    if ((0,run_control/* isRunStopped */.zI)(error)) {
+        return {
+            reason: 'kept: package left untouched, the run stopped before its versions were listed',
+            warning: `left untouched: ${key} was not completely listed before the run stopped (${error.stop.reason}); nothing in this package is deleted.`
+        };
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/manifest-prefetch.ts
@@ -43257,6 +41077,8 @@ function monotonicDirection(ids) {
     return k === n ? 1 : 0;
 }
 
+// EXTERNAL MODULE: ./src/plan/timestamps.ts
+var timestamps = __nccwpck_require__(9938);
 ;// CONCATENATED MODULE: ./src/plan/inventory-index.ts
 
 
@@ -43317,8 +41139,8 @@ function indexInventory(versions) {
     const created = doubles(n);
     const updated = doubles(n);
     const tagged = zeros(n);
-    const parseCreated = createTimestampParser();
-    const parseUpdated = createTimestampParser();
+    const parseCreated = (0,timestamps/* createTimestampParser */.e0)();
+    const parseUpdated = (0,timestamps/* createTimestampParser */.e0)();
     for (let i = 0; i < n; i++) {
         const v = versions[i];
         ids[i] = v.id;
@@ -43386,13 +41208,13 @@ function flat(text) {
     text.charCodeAt(0);
     return text;
 }
-function reasons_plural(n, unit) {
+function plural(n, unit) {
     return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 // Ages repeat across versions: one string per distinct age (a pure memo, bounded by distinct days).
 const ageTexts = new Map();
 /** Whole days, or whole hours under 2 days (minutes under an hour) — "41 days old", "36 hours old". */
-function reasons_formatAge(fromMs, nowMs) {
+function formatAge(fromMs, nowMs) {
     if (!Number.isFinite(fromMs))
         return 'of unknown age';
     const ms = Math.max(0, nowMs - fromMs);
@@ -43400,7 +41222,7 @@ function reasons_formatAge(fromMs, nowMs) {
     const key = ms >= 2 * DAY ? Math.floor(ms / DAY) : ms >= HOUR ? -Math.floor(ms / HOUR) : -100 - Math.floor(ms / 60_000);
     let text = ageTexts.get(key);
     if (text === undefined) {
-        text = key >= 0 ? `${reasons_plural(key, 'day')} old` : key > -100 ? `${reasons_plural(-key, 'hour')} old` : `${reasons_plural(-100 - key, 'minute')} old`;
+        text = key >= 0 ? `${plural(key, 'day')} old` : key > -100 ? `${plural(-key, 'hour')} old` : `${plural(-100 - key, 'minute')} old`;
         ageTexts.set(key, flat(text));
     }
     return text;
@@ -43587,20 +41409,22 @@ function markDeleted(verdicts, i, reason, rule) {
     verdicts.rule[i] = rule;
     verdicts.reason[i] = reason;
 }
-const package_context_NO_TAGS = Object.freeze([]);
+const NO_TAGS = Object.freeze([]);
 /** The contract: for non-container types every version is untagged, whatever the inventory carries. */
 function tagsOf(ctx, version) {
-    return ctx.isContainer ? version.tags : package_context_NO_TAGS;
+    return ctx.isContainer ? version.tags : NO_TAGS;
 }
 /** The version has tags that count (container versions only). */
 function hasTags(ctx, i) {
     return ctx.isContainer && ctx.index.tagged[i] === 1;
 }
 /** "web:1.4" or "web@sha256:0123456789ab": reasons name versions so. */
-function package_context_labelOf(ctx, i) {
+function labelOf(ctx, i) {
     return versionLabel(ctx.ref.name, ctx.index.versions[i]);
 }
 
+// EXTERNAL MODULE: ./node_modules/date-fns/constructFrom.js
+var constructFrom = __nccwpck_require__(9738);
 ;// CONCATENATED MODULE: ./node_modules/date-fns/toDate.js
 
 
@@ -43644,7 +41468,7 @@ function package_context_labelOf(ctx, i) {
  */
 function toDate(argument, context) {
   // [TODO] Get rid of `toDate` or `constructFrom`?
-  return constructFrom(context || argument, argument);
+  return (0,constructFrom/* constructFrom */.w)(context || argument, argument);
 }
 
 // Fallback for modularized imports:
@@ -43701,7 +41525,7 @@ function toDate(argument, context) {
  */
 function addDays(date, amount, options) {
   const _date = toDate(date, options?.in);
-  if (isNaN(amount)) return constructFrom(options?.in || date, NaN);
+  if (isNaN(amount)) return (0,constructFrom/* constructFrom */.w)(options?.in || date, NaN);
 
   // If 0 days, no-op to avoid changing times in the hour before end of DST
   if (!amount) return _date;
@@ -43782,7 +41606,7 @@ function subDays(date, amount, options) {
  */
 function addMonths(date, amount, options) {
   const _date = toDate(date, options?.in);
-  if (isNaN(amount)) return constructFrom(options?.in || date, NaN);
+  if (isNaN(amount)) return (0,constructFrom/* constructFrom */.w)(options?.in || date, NaN);
   if (!amount) {
     // If 0 months, no-op to avoid changing times in the hour before end of DST
     return _date;
@@ -43797,7 +41621,7 @@ function addMonths(date, amount, options) {
   // we'll default to the end of the desired month by adding 1 to the desired
   // month and using a date of 0 to back up one day to the end of the desired
   // month.
-  const endOfDesiredMonth = constructFrom(options?.in || date, _date.getTime());
+  const endOfDesiredMonth = (0,constructFrom/* constructFrom */.w)(options?.in || date, _date.getTime());
   endOfDesiredMonth.setMonth(_date.getMonth() + amount + 1, 0);
   const daysInMonth = endOfDesiredMonth.getDate();
   if (dayOfMonth >= daysInMonth) {
@@ -43929,7 +41753,7 @@ function sub(date, duration, options) {
   const secondsToSub = seconds + minutesToSub * 60;
   const msToSub = secondsToSub * 1000;
 
-  return constructFrom(options?.in || date, +withoutDays - msToSub);
+  return (0,constructFrom/* constructFrom */.w)(options?.in || date, +withoutDays - msToSub);
 }
 
 // Fallback for modularized imports:
@@ -44202,7 +42026,7 @@ function selectionReason(ctx, i, compiled, facts, shared) {
     const { rule } = compiled;
     const version = ctx.index.versions[i];
     const time = rule.match.ageFrom === 'created' ? ctx.index.created : ctx.index.updated;
-    const age = reasons_formatAge(time[i], ctx.nowMs);
+    const age = formatAge(time[i], ctx.nowMs);
     // Without older-than, a selection is only explained by keep.latest: say so.
     const beyondLatest = rule.match.olderThan === undefined ? rule.keep.latest : undefined;
     if (rule.match.tags)
@@ -44466,7 +42290,7 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
             const reference = graph.edgeReference[keptEdge];
             let reason = memo.get(keptParent, reference, keptParent);
             if (reason === undefined) {
-                const tail = memo.ownerPartOf(keptParent, (parent) => reasonParts.keptWithParentTail(package_context_labelOf(ctx, parent)));
+                const tail = memo.ownerPartOf(keptParent, (parent) => reasonParts.keptWithParentTail(labelOf(ctx, parent)));
                 reason = memo.set(keptParent, reference, keptParent, flat(heads.get(reference.kind, reference.platform) + tail));
             }
             keep(verdicts, i, reason);
@@ -44684,8 +42508,8 @@ function buildGroups(ctx, verdicts) {
         let reason = memo.get(group, reference, viaParent);
         if (reason === undefined) {
             const text = viaParent === group
-                ? flat(memo.ownerPartOf(group, (image) => reasonParts.deletedWithHead(package_context_labelOf(ctx, image))) + tails.get(reference.kind, reference.platform))
-                : reasons.deletedWith(package_context_labelOf(ctx, group), reference.kind, reference.platform, package_context_labelOf(ctx, viaParent));
+                ? flat(memo.ownerPartOf(group, (image) => reasonParts.deletedWithHead(labelOf(ctx, image))) + tails.get(reference.kind, reference.platform))
+                : reasons.deletedWith(labelOf(ctx, group), reference.kind, reference.platform, labelOf(ctx, viaParent));
             reason = memo.set(group, reference, viaParent, text);
         }
         markDeleted(verdicts, i, reason, verdicts.rule[group]);
@@ -44854,7 +42678,7 @@ function keepUnreadableTimestamps(ctx, verdicts) {
     const { created, updated } = ctx.index;
     let dependants;
     for (let i = 0; i < created.length; i++) {
-        if (!isUnreadableTime(created[i]) && !isUnreadableTime(updated[i]))
+        if (!(0,timestamps/* isUnreadableTime */.dh)(created[i]) && !(0,timestamps/* isUnreadableTime */.dh)(updated[i]))
             continue;
         if (ctx.graph.isDependant[i])
             (dependants ??= new Map()).set(i, UNREADABLE_TIMESTAMP_REASON);
@@ -44901,16 +42725,16 @@ function planPackage(policy, allRules, protect, inUse, inventory, nowMs, scratch
     const graph = buildGraph(index, isContainer ? inventory.references : [], scratch);
     const rules = allRules.filter((rule) => rule.appliesTo(ref.type, ref.name));
     const namesHold = policy.protect.versions.length > 0 || rules.some((rule) => rule.rule.keep.versions.length > 0);
-    const ctx = { key: packageKey(ref), ref, isContainer, index, graph, rules, protect, inUse: isContainer ? inUse.forPackage(ref.name) : undefined, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, damaged: new Map((inventory.damaged ?? []).map((d) => [d.id, d])), scratch };
+    const ctx = { key: (0,model/* packageKey */.M)(ref), ref, isContainer, index, graph, rules, protect, inUse: isContainer ? inUse.forPackage(ref.name) : undefined, namesHold, protectsNames: policy.protect.versions.length > 0, nowMs, damaged: new Map((inventory.damaged ?? []).map((d) => [d.id, d])), scratch };
     const verdicts = emptyVerdicts(index.versions.length);
     const header = { key: ctx.key, package: ref, rules: rules.map((rule) => rule.name) };
     // Left untouched for safety: a listing that changed while read (a version may be missing), or a
     // manifest a decision needs that could not be read.
-    const untouched = inventory.listingProblem
+    const untouched = inventory.untouched ?? (inventory.listingProblem
         ? { reason: LISTING_PROBLEM_REASON, warning: listingProblemWarning(ctx.key, inventory.listingProblem) }
         : inventory.unreadable.length > 0
             ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
-            : undefined;
+            : undefined);
     if (untouched) {
         for (let i = 0; i < index.versions.length; i++)
             keep(verdicts, i, untouched.reason);
@@ -45903,6 +43727,9 @@ return errors === 0;
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/policy/source.ts
 // Where the policy text comes from: the `policy` input is either inline YAML or a path to a file.
 
@@ -46163,7 +43990,7 @@ const EXPECTED = {
     'rules.*': 'a rule: a mapping with name, packages and optionally match, keep',
     'rules.*.name': 'a non-blank rule name',
     'rules.*.packages': 'a mapping with type and names',
-    'rules.*.packages.type': `one of ${PACKAGE_TYPES.join(', ')}`,
+    'rules.*.packages.type': `one of ${model/* PACKAGE_TYPES */.Z.join(', ')}`,
     'rules.*.packages.names': 'a list of at least one package name or glob',
     'rules.*.packages.names.*': 'a package name or glob, with at most one leading "!" to exclude',
     'rules.*.match': 'a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
@@ -46429,7 +44256,7 @@ function byPosition(a, b) {
 // Past this many, later problems are mostly fallout of earlier ones (an unclosed bracket can
 // produce hundreds) and would bury them; the rest are counted instead of listed.
 const MAX_PROBLEMS = 50;
-function validate_failed(problems) {
+function failed(problems) {
     const sorted = [...problems].sort(byPosition);
     if (sorted.length <= MAX_PROBLEMS)
         return { ok: false, problems: sorted };
@@ -46494,26 +44321,26 @@ function toData(doc, document) {
 function parsePolicy(text) {
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > MAX_POLICY_BYTES)
-        return validate_failed([{ path: '', message: `${tooLargeMessage('the policy', bytes)}; it was not parsed` }]);
+        return failed([{ path: '', message: `${tooLargeMessage('the policy', bytes)}; it was not parsed` }]);
     const lineCounter = new dist/* LineCounter */.HN();
     const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: false });
     const document = new PolicyDocument(doc, lineCounter);
     const syntax = yamlProblems(doc, document);
     if (syntax.length > 0)
-        return validate_failed(syntax);
+        return failed(syntax);
     const topLevel = topLevelProblem(doc, document);
     if (topLevel)
-        return validate_failed([topLevel]);
+        return failed([topLevel]);
     const converted = toData(doc, document);
     if ('problem' in converted)
-        return validate_failed([converted.problem]);
+        return failed([converted.problem]);
     if (!validate(converted.data))
-        return validate_failed(schemaProblems(validate.errors ?? [], document));
+        return failed(schemaProblems(validate.errors ?? [], document));
     // The schema holds: the data has RawPolicy's shape.
     const raw = converted.data;
     const semantic = semanticProblems(raw, document);
     if (semantic.length > 0)
-        return validate_failed(semantic);
+        return failed(semantic);
     return { ok: true, policy: normalize(raw), warnings: policyWarnings(raw, document) };
 }
 /** Read the `policy` input (inline YAML or a path under `workspaceDir`) and parse it. */
@@ -46575,246 +44402,92 @@ function parseChallenge(header) {
     return challenges.some((c) => c.scheme === 'basic') ? { scheme: 'basic' } : undefined;
 }
 
-;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
-/*
-How it works:
-`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
-*/
-
-class Node {
-	value;
-	next;
-
-	constructor(value) {
-		this.value = value;
-	}
-}
-
-class Queue {
-	#head;
-	#tail;
-	#size;
-
-	constructor() {
-		this.clear();
-	}
-
-	enqueue(value) {
-		const node = new Node(value);
-
-		if (this.#head) {
-			this.#tail.next = node;
-			this.#tail = node;
-		} else {
-			this.#head = node;
-			this.#tail = node;
-		}
-
-		this.#size++;
-	}
-
-	dequeue() {
-		const current = this.#head;
-		if (!current) {
-			return;
-		}
-
-		this.#head = this.#head.next;
-		this.#size--;
-
-		// Clean up tail reference when queue becomes empty
-		if (!this.#head) {
-			this.#tail = undefined;
-		}
-
-		return current.value;
-	}
-
-	peek() {
-		if (!this.#head) {
-			return;
-		}
-
-		return this.#head.value;
-
-		// TODO: Node.js 18.
-		// return this.#head?.value;
-	}
-
-	clear() {
-		this.#head = undefined;
-		this.#tail = undefined;
-		this.#size = 0;
-	}
-
-	get size() {
-		return this.#size;
-	}
-
-	* [Symbol.iterator]() {
-		let current = this.#head;
-
-		while (current) {
-			yield current.value;
-			current = current.next;
-		}
-	}
-
-	* drain() {
-		while (this.#head) {
-			yield this.dequeue();
-		}
-	}
-}
-
-;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
-
-
-function pLimit(concurrency) {
-	let rejectOnClear = false;
-
-	if (typeof concurrency === 'object') {
-		({concurrency, rejectOnClear = false} = concurrency);
-	}
-
-	validateConcurrency(concurrency);
-
-	if (typeof rejectOnClear !== 'boolean') {
-		throw new TypeError('Expected `rejectOnClear` to be a boolean');
-	}
-
-	const queue = new Queue();
-	let activeCount = 0;
-
-	const resumeNext = () => {
-		// Process the next queued function if we're under the concurrency limit
-		if (activeCount < concurrency && queue.size > 0) {
-			activeCount++;
-			queue.dequeue().run();
-		}
-	};
-
-	const next = () => {
-		activeCount--;
-		resumeNext();
-	};
-
-	const run = async (function_, resolve, arguments_) => {
-		// Execute the function and capture the result promise
-		const result = (async () => function_(...arguments_))();
-
-		// Resolve immediately with the promise (don't wait for completion)
-		resolve(result);
-
-		// Wait for the function to complete (success or failure)
-		// We catch errors here to prevent unhandled rejections,
-		// but the original promise rejection is preserved for the caller
-		try {
-			await result;
-		} catch {}
-
-		// Decrement active count and process next queued function
-		next();
-	};
-
-	const enqueue = (function_, resolve, reject, arguments_) => {
-		const queueItem = {reject};
-
-		// Queue the internal resolve function instead of the run function
-		// to preserve the asynchronous execution context.
-		new Promise(internalResolve => { // eslint-disable-line promise/param-names
-			queueItem.run = internalResolve;
-			queue.enqueue(queueItem);
-		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
-
-		// Start processing immediately if we haven't reached the concurrency limit
-		if (activeCount < concurrency) {
-			resumeNext();
-		}
-	};
-
-	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
-		enqueue(function_, resolve, reject, arguments_);
-	});
-
-	Object.defineProperties(generator, {
-		activeCount: {
-			get: () => activeCount,
-		},
-		pendingCount: {
-			get: () => queue.size,
-		},
-		clearQueue: {
-			value() {
-				if (!rejectOnClear) {
-					queue.clear();
-					return;
-				}
-
-				const abortError = AbortSignal.abort().reason;
-
-				while (queue.size > 0) {
-					queue.dequeue().reject(abortError);
-				}
-			},
-		},
-		concurrency: {
-			get: () => concurrency,
-
-			set(newConcurrency) {
-				validateConcurrency(newConcurrency);
-				concurrency = newConcurrency;
-
-				queueMicrotask(() => {
-					// eslint-disable-next-line no-unmodified-loop-condition
-					while (activeCount < concurrency && queue.size > 0) {
-						resumeNext();
-					}
-				});
-			},
-		},
-		map: {
-			async value(iterable, function_) {
-				const promises = [];
-
-				try {
-					Array.from(iterable, (value, index) => {
-						const promise = generator(function_, value, index);
-						promises.push(promise);
-						return promise;
-					});
-				} catch (error) {
-					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
-					for (const promise of promises) {
-						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
-					}
-
-					throw error;
-				}
-
-				return Promise.all(promises);
-			},
-		},
-	});
-
-	return generator;
-}
-
-function limitFunction(function_, options) {
-	const limit = pLimit(options);
-
-	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
-	Object.defineProperty(limitedFunction, 'clearQueue', {
-		value: limit.clearQueue,
-	});
-
-	return limitedFunction;
-}
-
-function validateConcurrency(concurrency) {
-	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
-	}
+;// CONCATENATED MODULE: ./src/registry/adaptive-limit.ts
+// How many registry requests go at once: raised while the registry answers well, lowered when it
+// pushes back (429). ghcr.io answers bursts with 429, so a fixed concurrency is either slow (a
+// first run reads tens of thousands of manifests) or a burst; this finds what the registry takes.
+//
+// Additive increase, multiplicative decrease (as TCP does): one more slot after `limit` good
+// answers in a row at the current limit, half the slots after a 429, a timeout, or an answer that
+// took far longer than the fastest seen (requests queueing somewhere: in the registry, or in a
+// client short of CPU, where more in flight only makes each slower) — at most one halving per
+// `limit` answers, so the answers to one burst lower it once. It changes how fast reads go,
+// never which reads are made.
+/** ghcr.io's tolerance is undocumented: start near the 10 it is known to take, find more while it answers well. */
+const REGISTRY_CONCURRENCY = { initial: 16, min: 2, max: 64 };
+/** An answer slower than this, and than SLOW_ANSWER_FACTOR times the fastest, shows requests queueing. */
+const SLOW_ANSWER_MS = 2_000;
+const SLOW_ANSWER_FACTOR = 20;
+class AdaptiveLimit {
+    options;
+    limitNow;
+    active = 0;
+    queue = [];
+    /** Good answers since the limit last changed. */
+    good = 0;
+    /** Answers left before another 429 may lower the limit again. */
+    calm = 0;
+    /** Highest limit reached, for the log. */
+    peak;
+    fastestMs = Number.POSITIVE_INFINITY;
+    constructor(options) {
+        this.options = options;
+        this.limitNow = Math.min(options.max, Math.max(options.min, options.initial));
+        this.peak = this.limitNow;
+    }
+    get limit() {
+        return this.limitNow;
+    }
+    /** Runs `task` when a slot is free. */
+    async run(task) {
+        // A waiter's slot is counted by whoever hands it over (drain), so no one can take it meanwhile.
+        if (this.active >= this.limitNow)
+            await new Promise(resolve => this.queue.push(resolve));
+        else
+            this.active++;
+        try {
+            return await task();
+        }
+        finally {
+            this.active--;
+            this.drain();
+        }
+    }
+    /**
+     * An answer that is not a 429, after `elapsedMs` (headers and body). One that took far longer
+     * than the fastest seen counts as a push back.
+     */
+    succeeded(elapsedMs) {
+        if (elapsedMs !== undefined) {
+            this.fastestMs = Math.min(this.fastestMs, elapsedMs);
+            if (elapsedMs > Math.max(SLOW_ANSWER_MS, SLOW_ANSWER_FACTOR * this.fastestMs)) {
+                this.pushedBack();
+                return;
+            }
+        }
+        if (this.calm > 0)
+            this.calm--;
+        if (++this.good < this.limitNow || this.limitNow >= this.options.max)
+            return;
+        this.good = 0;
+        this.limitNow++;
+        this.peak = Math.max(this.peak, this.limitNow);
+        this.drain();
+    }
+    /** A 429 or a timeout: the registry asks for less, or cannot keep up. */
+    pushedBack() {
+        this.good = 0;
+        if (this.calm > 0)
+            return;
+        this.limitNow = Math.max(this.options.min, Math.floor(this.limitNow / 2));
+        this.calm = this.limitNow;
+    }
+    drain() {
+        while (this.queue.length > 0 && this.active < this.limitNow) {
+            this.active++;
+            this.queue.shift()();
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/http.ts
@@ -46825,6 +44498,7 @@ function validateConcurrency(concurrency) {
 // that trickles a byte a second is as stuck as one that never answers), a read's attempts share
 // one deadline, and a body larger than the caller's limit is refused from its Content-Length or
 // as soon as the streamed bytes pass the limit: it is never held whole in memory.
+
 
 
 /** Retry-After in milliseconds: delta-seconds or an HTTP date. */
@@ -46876,14 +44550,15 @@ const seconds = (ms) => `${Math.round(ms / 1000)} s`;
 class RegistryHttp {
     options;
     /**
-     * At most `concurrency` attempts in flight. A plain semaphore: Bottleneck (the REST throttler's
-     * limiter) passes every job through serial locks and timer ticks, about 3 ms each, which capped
-     * manifest reads near 300 a second whatever the concurrency.
+     * Attempts in flight, adaptive (see adaptive-limit.ts). A plain semaphore: Bottleneck (the REST
+     * throttler's limiter) passes every job through serial locks and timer ticks, about 3 ms each,
+     * which capped manifest reads near 300 a second whatever the concurrency.
      */
     limit;
     constructor(options) {
         this.options = options;
-        this.limit = pLimit(Math.max(1, options.concurrency));
+        const fixed = options.concurrency === undefined ? undefined : Math.max(1, options.concurrency);
+        this.limit = new AdaptiveLimit(fixed === undefined ? REGISTRY_CONCURRENCY : { initial: fixed, min: fixed, max: fixed });
     }
     /**
      * GET `url`, retrying what a later attempt may fix, within the budget's deadline. Returns the
@@ -46896,10 +44571,19 @@ class RegistryHttp {
         let timeouts = 0;
         for (let attempt = 0;; attempt++) {
             let answer;
+            let elapsedMs = 0;
             try {
-                answer = await this.limit(() => this.once(url, headers, maxBodyBytes, budget));
+                this.options.control?.throwIfStopped();
+                answer = await this.limit.run(async () => {
+                    const started = Date.now();
+                    const result = await this.once(url, headers, maxBodyBytes, budget);
+                    elapsedMs = Date.now() - started;
+                    return result;
+                });
             }
             catch (error) {
+                if (this.options.control?.stop)
+                    throw this.options.control.signal.reason;
                 if (budget.signal?.aborted)
                     throw budget.signal.reason;
                 if (error instanceof BodyTooLarge) {
@@ -46909,8 +44593,10 @@ class RegistryHttp {
                 }
                 this.options.onAttempt?.(kind, 0);
                 const timedOut = isTimeout(error);
-                if (timedOut)
+                if (timedOut) {
                     timeouts++;
+                    this.limit.pushedBack();
+                }
                 const left = remainingMs(budget);
                 if (attempt >= retries || left <= 0) {
                     const tries = `${attempt + 1} attempt(s)`;
@@ -46924,9 +44610,24 @@ class RegistryHttp {
                 continue;
             }
             this.options.onAttempt?.(kind, answer.status);
+            if (answer.status === 429)
+                this.limit.pushedBack();
+            else
+                this.limit.succeeded(elapsedMs);
             if (!isRetryableStatus(answer.status) || attempt >= retries)
                 return { ...answer, attempts: attempt + 1 };
             const asked = retryAfterMs(answer.headers.get('retry-after'), Date.now());
+            const control = this.options.control;
+            if (asked !== undefined && control) {
+                // A wait the registry asks for is honoured while it fits the run's bounds (the read's own
+                // deadline moves with it); one that does not fit stops the run, and this read ends as the stop.
+                if (!control.admitWait(asked, `the registry ${new URL(url).host} (${where})`))
+                    throw control.signal.reason;
+                if (budget.deadline !== undefined)
+                    budget.deadline += asked;
+                await this.wait(asked, budget);
+                continue;
+            }
             const delay = asked ?? backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs);
             // A wait the run cannot honour (too long, or past this read's deadline) ends the retries.
             if ((asked !== undefined && asked > this.options.maxRetryDelayMs) || delay >= remainingMs(budget))
@@ -46936,7 +44637,8 @@ class RegistryHttp {
     }
     async wait(ms, budget) {
         this.options.onRetry?.();
-        await this.options.sleep(ms);
+        const control = this.options.control;
+        await (control ? (0,run_control/* untilStopped */.sZ)(this.options.sleep(ms), control.signal) : this.options.sleep(ms));
         if (budget.signal?.aborted)
             throw budget.signal.reason;
     }
@@ -46944,13 +44646,17 @@ class RegistryHttp {
     async once(url, headers, maxBodyBytes, budget) {
         if (budget.signal?.aborted)
             throw budget.signal.reason;
+        this.options.control?.throwIfStopped();
         budget.deadline ??= Date.now() + budget.totalMs;
         const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.options.timeoutMs, remainingMs(budget))));
-        const signal = budget.signal ? AbortSignal.any([timeout, budget.signal]) : timeout;
+        const stopped = this.options.control?.signal;
+        const signal = AbortSignal.any([timeout, ...(budget.signal ? [budget.signal] : []), ...(stopped ? [stopped] : [])]);
         try {
             return await this.exchange(url, headers, maxBodyBytes, signal);
         }
         catch (error) {
+            if (this.options.control?.stop)
+                throw this.options.control.signal.reason;
             if (budget.signal?.aborted)
                 throw budget.signal.reason;
             throw timeout.aborted ? new AttemptTimedOut() : error;
@@ -46999,7 +44705,9 @@ function describeNetworkError(error) {
 }
 
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var http_client_lib = __nccwpck_require__(4942);
+var lib = __nccwpck_require__(4942);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./src/registry/proxy-fetch.ts
 // Registry requests honour the runner's proxy settings (https_proxy, http_proxy, no_proxy) as
 // Octokit's REST requests do through @actions/github: @actions/http-client decides whether a URL
@@ -47013,7 +44721,7 @@ function proxyAwareFetch() {
     const dispatcherFor = (url) => {
         if (!dispatchers.has(url.origin)) {
             // keepAlive: one ProxyAgent per origin, reusing its connections (without it, a new agent each call).
-            dispatchers.set(url.origin, new http_client_lib/* HttpClient */.Qq('package-retention', undefined, { keepAlive: true }).getAgentDispatcher(url.origin));
+            dispatchers.set(url.origin, new lib/* HttpClient */.Qq('package-retention', undefined, { keepAlive: true }).getAgentDispatcher(url.origin));
         }
         return dispatchers.get(url.origin);
     };
@@ -47047,6 +44755,8 @@ function proxyAwareFetch() {
 
 /** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** (1.2) The most of a tags list (`/v2/OWNER/NAME/tags/list`) read; a larger one leaves its package untouched. */
+const MAX_TAGS_LIST_BYTES = (/* unused pure expression or super */ null && (32 * 1024 * 1024));
 /** A token service answers a few hundred bytes of JSON. */
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 /** Answers about the credentials themselves, which asking again would not change. */
@@ -47054,7 +44764,7 @@ const PERMANENT_REFUSALS = new Set(['UNAUTHORIZED', 'DENIED', 'TOKEN_INVALID']);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 class RegistryClient {
     options;
-    stats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0 };
+    stats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0, tooManyRequests: 0 };
     base;
     http;
     onSecret;
@@ -47079,16 +44789,29 @@ class RegistryClient {
         this.base = new URL(options.registryUrl.replace(/\/+$/, '') + '/');
         this.onSecret = options.onSecret ?? ((secret) => core/* setSecret */.Pq(secret));
         this.http = new RegistryHttp({
-            concurrency: options.concurrency ?? 10,
+            concurrency: options.concurrency,
+            control: options.control,
             retries: options.retries ?? 4,
             retryBaseMs: options.retryBaseMs ?? 500,
             maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
             timeoutMs: options.timeoutMs ?? 20_000,
             fetch: options.fetch ?? proxyAwareFetch(),
-            sleep: options.sleep ?? sleep,
-            onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : this.stats.tokenRequests++),
+            // Under a run's control a wait ends when the run stops (no timer left to hold the process).
+            sleep: options.sleep ?? (options.control ? (ms) => options.control.sleep(ms) : sleep),
+            onAttempt: (kind, status) => {
+                if (kind === 'manifest')
+                    this.stats.manifestRequests++;
+                else
+                    this.stats.tokenRequests++;
+                if (status === 429)
+                    this.stats.tooManyRequests++;
+            },
             onRetry: () => this.stats.retries++
         });
+    }
+    /** Requests at once now, and the most reached (adaptive concurrency), for the log. */
+    get concurrency() {
+        return { now: this.http.limit.limit, peak: this.http.limit.peak };
     }
     get host() {
         return this.base.host;
@@ -47323,6 +45046,8 @@ function digestOf(bytes, algorithm) {
     return `${algorithm}:${(0,external_node_crypto_.createHash)(algorithm).update(bytes).digest('hex')}`;
 }
 
+// EXTERNAL MODULE: ./src/report/plan-file.ts
+var plan_file = __nccwpck_require__(7346);
 ;// CONCATENATED MODULE: ./src/report/run-report.ts
 
 
@@ -47387,22 +45112,34 @@ function buildRunReport(args) {
         failures: execution?.failures ?? [],
         requests: args.requests,
         damaged: damagedImages(plan, args.inventories ?? []),
-        ...(execution?.stoppedEarly ? { stoppedEarly: execution.stoppedEarly } : {}),
+        ...stopFields(execution, args.stop),
         ...(plan.oversizedGroup ? { oversizedGroup: plan.oversizedGroup } : {}),
         ...(args.ageFrom ? { ageFrom: args.ageFrom } : {})
     };
 }
+function stopFields(execution, stop) {
+    if (execution?.stoppedEarly) {
+        return { stoppedEarly: execution.stoppedEarly, ...(execution.stopKind && { stopKind: execution.stopKind }), ...(execution.resumeAt && { resumeAt: execution.resumeAt }) };
+    }
+    return stop ? { stoppedEarly: stop.reason, stopKind: stop.kind, ...(stop.resumeAt && { resumeAt: stop.resumeAt }) } : {};
+}
 function damagedImages(plan, inventories) {
     const byKey = new Map(plan.packages.map(p => [p.key, p]));
     return inventories.flatMap(inventory => {
-        const pkg = byKey.get(packageKey(inventory.package));
+        const pkg = byKey.get((0,model/* packageKey */.M)(inventory.package));
         return (inventory.damaged ?? []).map(image => {
             const version = pkg?.versions.find(v => v.id === image.id);
-            return { packageKey: packageKey(inventory.package), id: image.id, name: version?.name ?? '', tags: version?.tags ?? [], missing: image.missing };
+            return { packageKey: (0,model/* packageKey */.M)(inventory.package), id: image.id, name: version?.name ?? '', tags: version?.tags ?? [], missing: image.missing };
         });
     });
 }
 
+// EXTERNAL MODULE: ./src/report/summary.ts + 4 modules
+var summary = __nccwpck_require__(1939);
+// EXTERNAL MODULE: ./src/action/github.ts + 28 modules
+var github = __nccwpck_require__(7404);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/inventory/in-use.ts
 // protect.in-use: the workspace files the policy names are scanned for references to the owner's
 // container images (HOST/OWNER/NAME:TAG, @sha256:HEX, both; Helm values' repository + tag), so
@@ -47738,7 +45475,7 @@ async function findImagesInUse(settings, policy, owner) {
         }
         catch (error) {
             if (error instanceof InUseScanError)
-                throw new FatalError(error.message);
+                throw new errors/* FatalError */.HX(error.message);
             throw error;
         }
         for (const glob of scan.unmatchedGlobs) {
@@ -47782,10 +45519,12 @@ function nothingPlannedFailure(policy, owner, missing, plan) {
     return undefined;
 }
 function namedPackages(policy) {
-    const keys = policy.rules.flatMap(rule => rule.packages.names.filter(n => !n.startsWith('!')).map(name => packageKey({ type: rule.packages.type, name })));
+    const keys = policy.rules.flatMap(rule => rule.packages.names.filter(n => !n.startsWith('!')).map(name => (0,model/* packageKey */.M)({ type: rule.packages.type, name })));
     return [...new Set(keys)];
 }
 
+// EXTERNAL MODULE: ./src/action/outputs.ts
+var outputs = __nccwpck_require__(8948);
 ;// CONCATENATED MODULE: ./src/action/policy-problems.ts
 // Turns policy problems into workflow annotations on the policy file and a job summary that
 // lists them. GitHub shows at most 10 error annotations per step and the step's own failure is
@@ -47840,14 +45579,14 @@ function reportPolicyWarnings(warnings, file) {
 async function writeProblemsSummary(problems, file) {
     const items = problems.slice(0, SUMMARY_LIMIT).map(problem => {
         const at = where(problem);
-        return `<li>${at ? `<strong>${escapeHtml(at)}</strong>: ` : ''}${escapeHtml(problem.message)}</li>`;
+        return `<li>${at ? `<strong>${(0,summary/* escapeHtml */.ZD)(at)}</strong>: ` : ''}${(0,summary/* escapeHtml */.ZD)(problem.message)}</li>`;
     });
     const html = [
         '<h2>package-retention</h2>',
-        `<p>❌ <strong>The policy is invalid</strong>: nothing was listed or deleted. Policy <code>${escapeHtml(file ?? 'inline')}</code>, ${problems.length} problem(s):</p>`,
+        `<p>❌ <strong>The policy is invalid</strong>: nothing was listed or deleted. Policy <code>${(0,summary/* escapeHtml */.ZD)(file ?? 'inline')}</code>, ${problems.length} problem(s):</p>`,
         `<ul>${items.join('')}</ul>`
     ].join('\n');
-    await writeSummaryOrWarn(html);
+    await (0,outputs/* writeSummaryOrWarn */.vV)(html);
 }
 
 ;// CONCATENATED MODULE: ./src/action/retention-run.ts
@@ -47874,24 +45613,46 @@ async function writeProblemsSummary(problems, file) {
 
 
 
-/** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
-function watchForCancellation() {
-    let requested = false;
+
+/**
+ * SIGINT/SIGTERM (a cancelled job: the runner sends SIGINT, then SIGTERM 7.5 s later) stop the
+ * run at once, whatever it is doing: no new request, the DELETE in flight awaited at most 3 s,
+ * then the report (contract 1.2).
+ */
+function watchForCancellation(control) {
     const onSignal = (signal) => {
-        requested = true;
-        core/* warning */.$e(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`);
+        if (control.stop?.kind === 'cancelled')
+            return;
+        control.cancel(signal);
+        core/* warning */.$e(`Received ${signal}: no new request is sent; the DELETE in flight (if any) is awaited at most 3 s, the rest is deferred and the report written.`);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     return {
-        requested: () => requested,
         dispose: () => {
             process.off('SIGTERM', onSignal);
             process.off('SIGINT', onSignal);
         }
     };
 }
+/** Set once a run stopped its requests (cancelled, or a wait it would not take): the process then leaves once its report is written, abandoned waits and sockets notwithstanding. */
+let stoppedRun = false;
+function runWasStopped() {
+    return stoppedRun;
+}
 async function runRetention(settings, startedAt) {
+    const control = new run_control/* RunControl */.j2();
+    const cancellation = watchForCancellation(control);
+    try {
+        return await runUnder(control, settings, startedAt);
+    }
+    finally {
+        cancellation.dispose();
+        if (control.stop)
+            stoppedRun = true;
+    }
+}
+async function runUnder(control, settings, startedAt) {
     const loaded = await core/* group */.Os('Policy', async () => {
         const result = await loadPolicy(settings.policy, settings.workspace);
         if (!result.ok) {
@@ -47905,23 +45666,23 @@ async function runRetention(settings, startedAt) {
         return result;
     });
     if (!loaded.ok) {
-        throw new FatalError('The policy is invalid (see the annotations and the job summary); nothing was listed or deleted.', true);
+        throw new errors/* FatalError */.HX('The policy is invalid (see the annotations and the job summary); nothing was listed or deleted.', true);
     }
     const { policy } = loaded;
     const policyLabel = loaded.source.kind === 'file' ? loaded.source.path : 'inline';
     const ownerLogin = settings.ownerInput ?? policy.owner ?? settings.repositoryOwner;
     if (!ownerLogin) {
-        throw new FatalError('No owner: set the `owner` input or the policy\'s `owner` (outside Actions GITHUB_REPOSITORY_OWNER is not set).');
+        throw new errors/* FatalError */.HX('No owner: set the `owner` input or the policy\'s `owner` (outside Actions GITHUB_REPOSITORY_OWNER is not set).');
     }
     const maxDeletions = settings.maxDeletionsInput ?? policy.limits.maxDeletions;
     // Before any request: a scan that cannot be complete stops the run before anything is listed.
     const inUse = await findImagesInUse(settings, policy, ownerLogin);
     const client = { secondaryLimitRefusals: 0 };
-    const api = connect(settings, client);
-    const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token });
+    const api = (0,github/* connect */.N)(settings, client, control);
+    const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token, control });
     // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
-    const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => core/* info */.pq(line), everyCount: Number.POSITIVE_INFINITY });
-    const reading = new Progress({ total: 0, label: 'Reading manifests', log: line => core/* info */.pq(line), everyCount: Number.POSITIVE_INFINITY });
+    const listing = new src_progress/* Progress */.k({ total: 0, label: 'Listing versions (pages)', log: line => core/* info */.pq(line), everyCount: Number.POSITIVE_INFINITY });
+    const reading = new src_progress/* Progress */.k({ total: 0, label: 'Reading manifests', log: line => core/* info */.pq(line), everyCount: Number.POSITIVE_INFINITY });
     // Restored while the versions are listed (reads wait for it), from when the first requests are
     // answered: loading the cache library must not delay them. Progress counts registry reads only.
     let firstRequestsAnswered;
@@ -47942,16 +45703,18 @@ async function runRetention(settings, startedAt) {
         const draft = planRetention({ policy, inventories: [pkg], now: startedAt, inUse });
         return new Set(draft.packages[0].versions.filter(v => v.decision === 'keep').map(v => v.id));
     };
+    let owner;
     const inventory = await core/* group */.Os('Inventory', async () => {
         // The rate-limit state is only logged: asked for alongside the owner, not a round trip before it.
-        const [owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()]);
+        ;
+        [owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()]);
         firstRequestsAnswered();
         core/* info */.pq(`At start, ${api.rateLimit.describe()}`);
         core/* info */.pq(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`);
         const listingStarted = new Set();
         const result = await collectInventory(api, owner, policy, (pkg, versions, pages) => {
-            if (!listingStarted.has(packageKey(pkg))) {
-                listingStarted.add(packageKey(pkg));
+            if (!listingStarted.has((0,model/* packageKey */.M)(pkg))) {
+                listingStarted.add((0,model/* packageKey */.M)(pkg));
                 listing.expect(pages);
             }
             listing.advance();
@@ -47962,17 +45725,23 @@ async function runRetention(settings, startedAt) {
         // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
         const registryUnusable = registry.unusableMessage();
         if (registryUnusable)
-            throw new FatalError(registryUnusable);
+            throw new errors/* FatalError */.HX(registryUnusable);
         result.packages = graphs.map(g => g.inventory);
         for (const g of graphs) {
             if (g.manifestReads === 0)
                 continue;
-            core/* info */.pq(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`);
+            core/* info */.pq(`${(0,model/* packageKey */.M)(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`);
         }
         for (const key of result.missing) {
             core/* warning */.$e(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`);
         }
         return result;
+    }).catch((error) => {
+        // Stopped before the packages were even known (cancelled, or a wait too long): nothing is planned, the report says why.
+        if (!control.stop)
+            throw error;
+        core/* warning */.$e(`The run stopped before its packages were listed (${control.stop.reason}); nothing is planned or deleted.`);
+        return { owner: owner ?? { login: ownerLogin, kind: 'org' }, packages: [], missing: [] };
     });
     const plan = await core/* group */.Os('Plan', async () => {
         const result = planRetention({ policy, inventories: inventory.packages, now: startedAt, maxDeletions, inUse });
@@ -47996,12 +45765,12 @@ async function runRetention(settings, startedAt) {
         for (const pkg of inventory.packages) {
             for (const image of pkg.damaged ?? []) {
                 const platforms = image.missing.map(m => m.platform ?? m.digest).join(', ');
-                core/* info */.pq(`${packageKey(pkg.package)}: version ${image.id} is already broken, it lists absent platform manifest(s): ${platforms}`);
+                core/* info */.pq(`${(0,model/* packageKey */.M)(pkg.package)}: version ${image.id} is already broken, it lists absent platform manifest(s): ${platforms}`);
             }
         }
         return result;
     });
-    const planPath = planFilePath(settings.runnerTemp, startedAt);
+    const planPath = (0,plan_file/* planFilePath */.Lw)(settings.runnerTemp, startedAt);
     const mode = settings.dryRun ? 'dry-run' : 'delete';
     const report = (execution) => buildRunReport({
         mode,
@@ -48012,6 +45781,7 @@ async function runRetention(settings, startedAt) {
         missing: inventory.missing,
         inventories: inventory.packages,
         ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
+        stop: control.stop,
         requests: {
             'list packages pages': api.stats.packagePages,
             'list versions pages': api.stats.versionPages,
@@ -48022,33 +45792,37 @@ async function runRetention(settings, startedAt) {
         }
     });
     // Written before any deletion, so even a run killed outright leaves its plan ('running': cut short).
-    writePlanFile(planPath, report(), settings.dryRun ? 'planned' : 'running', new Date());
+    (0,plan_file/* writePlanFile */.J)(planPath, report(), settings.dryRun ? 'planned' : 'running', new Date());
     let execution;
     if (!settings.dryRun) {
-        const cancellation = watchForCancellation();
-        try {
-            execution = await core/* group */.Os('Delete', () => executePlan(plan, api, { log: line => core/* info */.pq(line), stopRequested: cancellation.requested }));
-        }
-        finally {
-            cancellation.dispose();
-        }
+        execution = await core/* group */.Os('Delete', () => executePlan(plan, api, { log: line => core/* info */.pq(line), control }));
     }
     else {
         core/* info */.pq('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.');
     }
     const final = report(execution);
     const outcome = await core/* group */.Os('Report', async () => {
-        const stopped = execution?.stoppedEarly;
-        writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped);
-        if (stopped)
-            core/* info */.pq(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`);
+        const stopped = final.stoppedEarly;
+        (0,plan_file/* writePlanFile */.J)(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped);
+        if (stopped) {
+            const resume = final.resumeAt ? ` GitHub allows requests again from ${final.resumeAt}.` : '';
+            const say = final.stopKind === 'cancelled' ? core/* info */.pq : core/* warning */.$e;
+            say(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.${resume}`);
+        }
         const t = final.totals;
         // Outputs first: they cannot fail, the summary (a file) can.
-        setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, damaged: final.damaged?.length ?? 0, planPath });
-        await writeSummary(renderSummary(final, planPath));
+        (0,outputs/* setOutputs */.n0)({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, damaged: final.damaged?.length ?? 0, planPath });
+        await (0,outputs/* writeSummary */.Sy)((0,summary/* renderSummary */.Br)(final, planPath));
         core/* info */.pq(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`);
-        await api.refreshRateLimit();
+        // A stopped run sends nothing more (GitHub asked to wait, or the job is being cancelled).
+        if (!control.stop)
+            await api.refreshRateLimit();
         core/* info */.pq(`At end, ${api.rateLimit.describe()}`);
+        const concurrency = registry.concurrency;
+        if (registry.stats.manifestRequests > 0) {
+            core/* info */.pq(`Registry: ${registry.stats.manifestRequests} manifest request(s), up to ${concurrency.peak} at once (${concurrency.now} at the end), ` +
+                `${registry.stats.tooManyRequests} answered 429`);
+        }
         const spent = client.budget;
         if (spent) {
             core/* info */.pq(`REST requests: ${spent.requests} (${spent.points} points), at most ${spent.peakWindowPoints} points in any 60 s and ${spent.peakInFlight} in flight ` +
@@ -48061,16 +45835,1462 @@ async function runRetention(settings, startedAt) {
         if (t.failed > 0) {
             return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` };
         }
+        if (control.stop?.kind === 'cancelled') {
+            return { failure: `The run was cancelled: ${t.deleted} of ${t.planned} planned deletion(s) done, ${t.deferred} version(s) deferred to a later run (plan file ${planPath}).` };
+        }
+        // A run told to wait longer than it may defers what is left: not a failure, even when it could plan nothing.
+        if (control.stop)
+            return {};
         const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan);
         return nothingPlanned ? { failure: nothingPlanned } : {};
     });
-    if (manifestCache.active) {
-        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted';
+    if (manifestCache.active && control.stop?.kind !== 'cancelled') {
+        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey((0,model/* packageKey */.M)(pkg.package), id))?.outcome === 'deleted';
         await core/* group */.Os('Manifest cache', () => manifestCache.save((0,actions_cache/* presentManifests */.it)(inventory.packages, gone)));
     }
     return outcome;
 }
 
+
+/***/ }),
+
+/***/ 1428:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Bp: () => (/* binding */ ManifestCacheRun),
+  p_: () => (/* binding */ abandonedCacheOperations),
+  sY: () => (/* binding */ manifestCacheScope),
+  it: () => (/* binding */ presentManifests)
+});
+
+// UNUSED EXPORTS: RESTORE_TIMEOUT_MS, SAVE_TIMEOUT_MS, actionsCacheService
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/registry/manifests.ts
+var manifests = __nccwpck_require__(1);
+;// CONCATENATED MODULE: ./src/cache/manifest-cache.ts
+// Manifest bodies kept between runs. A manifest is content-addressed (its digest is the hash of its
+// bytes), so a body read once never changes: a later run can reuse it instead of a registry GET —
+// and every manifest GET of a public image counts as a download toward GitHub's 5,000-download rule.
+// Whatever was restored is trusted for nothing: a body is served only after its hash equals the digest
+// it is asked for, and anything else is dropped and read from the registry. Tags are never served
+// from here (a tag can move).
+
+
+/** The OCI limit on a manifest's size: anything larger is never kept. */
+const MAX_CACHED_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** 32 MiB of bodies is about 20,000 typical manifests: a 10,000-version package fits whole. */
+const DEFAULT_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxManifests: 50_000 };
+const FORMAT = 'package-retention-manifest-cache';
+const FORMAT_VERSION = 1;
+const keyOf = (repository, digest) => `${repository.toLowerCase()}@${digest}`;
+/** The bytes hash to the digest (sha256 or sha512; any other algorithm cannot be checked, so never matches). */
+function hashMatches(bytes, digest) {
+    const at = digest.indexOf(':');
+    const algorithm = digest.slice(0, at);
+    if (algorithm !== 'sha256' && algorithm !== 'sha512')
+        return false;
+    return (0,external_node_crypto_.createHash)(algorithm).update(bytes).digest('hex') === digest.slice(at + 1);
+}
+/** The body's own `mediaType`: only bodies that declare it are kept, so nothing unchecked is ever served. */
+function declaredMediaType(body) {
+    const mediaType = body?.mediaType;
+    return typeof mediaType === 'string' && mediaType !== '' ? mediaType : undefined;
+}
+class ManifestCache {
+    limits;
+    stats = { restored: 0, served: 0, rejected: 0, remembered: 0 };
+    bodies = new Map();
+    restoredKeys = new Set();
+    closed = false;
+    constructor(limits = DEFAULT_CACHE_LIMITS) {
+        this.limits = limits;
+    }
+    /** Reads an entry file; returns how many bodies it holds. A file that is not one is ignored whole. */
+    load(text) {
+        let file;
+        try {
+            file = JSON.parse(text);
+        }
+        catch {
+            return 0;
+        }
+        if (file?.format !== FORMAT || file.formatVersion !== FORMAT_VERSION || !Array.isArray(file.manifests))
+            return 0;
+        for (const entry of file.manifests) {
+            if (typeof entry?.repository !== 'string' || typeof entry.digest !== 'string' || typeof entry.body !== 'string')
+                continue;
+            const key = keyOf(entry.repository, entry.digest);
+            this.bodies.set(key, Buffer.from(entry.body, 'utf8'));
+            this.restoredKeys.add(key);
+        }
+        this.stats.restored = this.restoredKeys.size;
+        return this.stats.restored;
+    }
+    /** The manifest, if a body is kept for it and its hash is the digest; a body that fails the check is dropped. */
+    get(repository, digest) {
+        const key = keyOf(repository, digest);
+        const bytes = this.bodies.get(key);
+        if (bytes === undefined)
+            return undefined;
+        const manifest = hashMatches(bytes, digest) ? parsed(bytes, digest) : undefined;
+        if (manifest === undefined) {
+            this.bodies.delete(key);
+            this.restoredKeys.delete(key);
+            this.stats.rejected++;
+            return undefined;
+        }
+        this.stats.served++;
+        return manifest;
+    }
+    /** No entry will be saved (no service, or it failed): serve nothing more and stop keeping bodies. */
+    close() {
+        this.closed = true;
+        this.bodies.clear();
+        this.restoredKeys.clear();
+    }
+    /** Keeps a body read from the registry, if it may be kept: a digest reference, checked, not too large, JSON text. */
+    remember(repository, reference, fetched) {
+        const bytes = fetched.bytes;
+        if (this.closed || bytes === undefined || !(0,manifests/* isDigest */.Bc)(reference) || bytes.length > MAX_CACHED_MANIFEST_BYTES)
+            return;
+        if (declaredMediaType(fetched.body) === undefined || !hashMatches(bytes, reference))
+            return;
+        // Stored as text: only bytes that survive a UTF-8 round trip can be restored exactly.
+        if (!Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes))
+            return;
+        const key = keyOf(repository, reference);
+        if (this.bodies.has(key))
+            return;
+        this.bodies.set(key, bytes);
+        this.stats.remembered++;
+    }
+    /**
+     * The entry to save: the bodies of manifests still present (the rest are dropped), newest versions
+     * first until the limits are reached.
+     */
+    serialize(present) {
+        const manifests = [];
+        const kept = new Set();
+        let bytes = 0;
+        // Newest first across repositories: the i-th newest of each package before the (i+1)-th of any.
+        const longest = Math.max(0, ...present.map((p) => p.digests.length));
+        fill: for (let i = 0; i < longest; i++) {
+            for (const { repository, digests } of present) {
+                const digest = digests[i];
+                if (digest === undefined)
+                    continue;
+                const key = keyOf(repository, digest);
+                const body = this.bodies.get(key);
+                // A restored body this run did not need is checked here: a bad one is not carried on.
+                if (body === undefined || kept.has(key) || !hashMatches(body, digest))
+                    continue;
+                if (manifests.length >= this.limits.maxManifests || bytes + body.length > this.limits.maxBytes)
+                    break fill;
+                kept.add(key);
+                bytes += body.length;
+                manifests.push({ repository: repository.toLowerCase(), digest, body: body.toString('utf8') });
+            }
+        }
+        const unchanged = kept.size === this.restoredKeys.size && [...kept].every((key) => this.restoredKeys.has(key));
+        const file = { format: FORMAT, formatVersion: FORMAT_VERSION, manifests };
+        return { text: JSON.stringify(file), manifests: manifests.length, bytes, unchanged };
+    }
+}
+function parsed(bytes, digest) {
+    let body;
+    try {
+        body = JSON.parse(bytes.toString('utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    const mediaType = declaredMediaType(body);
+    return mediaType === undefined ? undefined : { mediaType, digest, body, bytes };
+}
+/**
+ * Serves digest references from the cache once it is restored (`ready`), reads everything else from
+ * `reader` and keeps what it reads. Which manifests are asked for is the caller's business: the answers
+ * are the same bytes the registry would serve, so a plan cannot change with the cache.
+ */
+class CachingReader {
+    reader;
+    cache;
+    ready;
+    constructor(reader, cache, ready = Promise.resolve()) {
+        this.reader = reader;
+        this.cache = cache;
+        this.ready = ready;
+    }
+    async getManifest(repository, reference) {
+        if (!(0,manifests/* isDigest */.Bc)(reference))
+            return this.reader.getManifest(repository, reference);
+        // The restore settles by itself (bounded, never rejected); a failure here only means "no cache".
+        await this.ready.catch(() => undefined);
+        const cached = this.cache.get(repository, reference);
+        if (cached)
+            return cached;
+        const fetched = await this.reader.getManifest(repository, reference);
+        this.cache.remember(repository, reference, fetched);
+        return fetched;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cache/actions-cache.ts
+// The manifest cache's life in one run, kept in the Actions cache through @actions/cache: restore the
+// newest entry of this owner and package set at the start, save a new one at the end. Entries are
+// immutable, so each run saves under its own key (run id and attempt) and restores by the prefix.
+// The cache only ever saves reads: when it is off, unavailable, slow or failing, the run reads from the
+// registry as it would without it, says so once, and goes on. Nothing here fails a run.
+
+
+
+
+
+// Loaded on first use: the toolkit and the Azure Blob SDK are half the bundle, and a run's first
+// requests must not wait for them (nor a run with the cache off load them at all).
+const toolkit = () => __nccwpck_require__.e(/* import() */ 93).then(__nccwpck_require__.bind(__nccwpck_require__, 2093));
+const actionsCacheService = {
+    // Checked first: restoreCache without a service costs about 10 s before it gives up.
+    isAvailable: async () => (await toolkit()).isFeatureAvailable(),
+    restore: async (paths, key, restoreKeys) => (await toolkit()).restoreCache(paths, key, restoreKeys),
+    save: async (paths, key) => (await toolkit()).saveCache(paths, key)
+};
+/**
+ * A healthy restore is one lookup and a download of a few MiB. The toolkit retries a failing service
+ * for about 25–35 s and waits forever on one that never answers, so the run stops waiting first.
+ */
+const RESTORE_TIMEOUT_MS = 20_000;
+/** Saving also packs and uploads the entry. */
+const SAVE_TIMEOUT_MS = 30_000;
+const ENTRY_FILE = 'package-retention-manifest-cache.json';
+const KEY_PREFIX = 'package-retention-manifests-v1';
+let abandonedOperations = 0;
+/**
+ * Cache operations given up on by timeout. The toolkit cannot be cancelled: such an operation may hold
+ * a socket open forever, so the entry point exits explicitly once the run is over.
+ */
+function abandonedCacheOperations() {
+    return abandonedOperations;
+}
+const TIMED_OUT = Symbol('timed out');
+function within(operation, ms) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+            abandonedOperations++;
+            resolve(TIMED_OUT);
+        }, ms);
+        // The timer alone must not keep the process alive.
+        timer.unref();
+        operation.then((value) => {
+            clearTimeout(timer);
+            resolve(value);
+        }, (error) => {
+            clearTimeout(timer);
+            reject(error instanceof Error ? error : new Error(String(error)));
+        });
+    });
+}
+class ManifestCacheRun {
+    options;
+    cache;
+    /** Settles (never rejects) once the restore is done, given up on, or not attempted. */
+    ready;
+    state;
+    restoredKey;
+    service;
+    file;
+    key;
+    restorePrefix;
+    constructor(options) {
+        this.options = options;
+        this.cache = new ManifestCache(options.limits ?? DEFAULT_CACHE_LIMITS);
+        this.service = options.service ?? actionsCacheService;
+        this.file = (0,external_node_path_.join)(options.directory, ENTRY_FILE);
+        const scope = (0,external_node_crypto_.createHash)('sha256').update(options.scope).digest('hex').slice(0, 16);
+        // Keys may not contain commas; owner logins cannot.
+        this.restorePrefix = `${KEY_PREFIX}-${options.owner.toLowerCase()}-${scope}-`;
+        this.key = `${this.restorePrefix}${options.runId ?? Date.now()}-${options.runAttempt ?? '1'}`;
+        if (options.enabled) {
+            this.state = 'restoring';
+            this.ready = this.restore();
+        }
+        else {
+            this.state = 'off';
+            this.ready = Promise.resolve();
+            options.log.info('Manifest cache: off (manifest-cache: false); every manifest is read from the registry.');
+        }
+    }
+    /** Starts restoring the newest entry in the background (`ready` tells when it is done). */
+    static start(options) {
+        return new ManifestCacheRun(options);
+    }
+    /** `reader` with the cache in front of it, or `reader` itself when there is no cache. */
+    wrap(reader) {
+        return this.state === 'off' ? reader : new CachingReader(reader, this.cache, this.ready);
+    }
+    /** Restoring or restored: there may be an entry to save at the end. */
+    get active() {
+        return this.state === 'restoring' || this.state === 'usable';
+    }
+    /** Manifests served from the cache so far, for the report's request counts. */
+    get served() {
+        return this.cache.stats.served;
+    }
+    giveUp(why) {
+        this.state = 'failed';
+        this.cache.close();
+        this.options.log.warning(`Manifest cache: ${why}. This run reads every manifest from the registry and saves no cache entry; the plan is the same.`);
+    }
+    async restore() {
+        try {
+            await this.options.startAfter?.catch(() => undefined);
+            if (!(await this.service.isAvailable())) {
+                this.state = 'unavailable';
+                this.cache.close();
+                return this.options.log.info('Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.');
+            }
+            // Only what this restore brings may be read: a file left over from an earlier job is not an entry.
+            (0,external_node_fs_.rmSync)(this.file, { force: true });
+            (0,external_node_fs_.mkdirSync)(this.options.directory, { recursive: true });
+            const timeoutMs = this.options.restoreTimeoutMs ?? RESTORE_TIMEOUT_MS;
+            const restored = await within(this.service.restore([this.file], this.key, [this.restorePrefix]), timeoutMs);
+            if (restored === TIMED_OUT)
+                return this.giveUp(`the Actions cache service did not answer within ${timeoutMs / 1000} s`);
+            this.state = 'usable';
+            if (restored === undefined) {
+                this.options.log.info(`Manifest cache: no entry yet for ${this.restorePrefix}*; the manifests this run reads are kept for the next run.`);
+                return;
+            }
+            this.restoredKey = restored;
+            const count = (0,external_node_fs_.existsSync)(this.file) ? this.cache.load((0,external_node_fs_.readFileSync)(this.file, 'utf8')) : 0;
+            this.options.log.info(count > 0
+                ? `Manifest cache: ${count} manifest(s) restored from ${restored} (each is checked against its digest before use).`
+                : `Manifest cache: the entry ${restored} holds nothing this version can use; it is ignored.`);
+        }
+        catch (error) {
+            this.giveUp(`restoring failed (${error instanceof Error ? error.message : String(error)})`);
+        }
+    }
+    /** Saves the bodies of the manifests still present as a new entry; never throws. */
+    async save(present) {
+        if (this.state !== 'usable')
+            return;
+        const { stats } = this.cache;
+        this.options.log.info(`Manifest cache: ${stats.served} manifest(s) served from the cache, ${stats.remembered} read from the registry and kept` +
+            (stats.rejected > 0 ? `, ${stats.rejected} cached bodies did not match their digest and were read again` : ''));
+        try {
+            const entry = this.cache.serialize(present);
+            if (entry.manifests === 0)
+                return this.options.log.info('Manifest cache: nothing to keep (no manifest read is still present).');
+            if (entry.unchanged && this.restoredKey) {
+                return this.options.log.info(`Manifest cache: nothing new since ${this.restoredKey}; that entry stays the newest.`);
+            }
+            const temporary = `${this.file}.${process.pid}.tmp`;
+            (0,external_node_fs_.writeFileSync)(temporary, entry.text);
+            // Renamed into place whole: a pack of the file never sees half of it.
+            (0,external_node_fs_.renameSync)(temporary, this.file);
+            const timeoutMs = this.options.saveTimeoutMs ?? SAVE_TIMEOUT_MS;
+            const saved = await within(this.service.save([this.file], this.key), timeoutMs);
+            const size = `${entry.manifests} manifest(s), ${(entry.bytes / 1024).toFixed(0)} KiB`;
+            if (saved === TIMED_OUT) {
+                this.options.log.warning(`Manifest cache: the Actions cache service did not take the new entry within ${timeoutMs / 1000} s; the next run reads from the registry what it misses. The plan is not affected.`);
+            }
+            else if (saved === -1) {
+                this.options.log.info(`Manifest cache: ${size} not saved as ${this.key} (the key exists already, or the service refused: see above); the next run restores the newest entry there is.`);
+            }
+            else {
+                this.options.log.info(`Manifest cache: saved ${size} as ${this.key}.`);
+            }
+        }
+        catch (error) {
+            this.options.log.warning(`Manifest cache: saving failed (${error instanceof Error ? error.message : String(error)}); the plan is not affected.`);
+        }
+    }
+}
+/**
+ * What an entry is for besides its owner: the packages the policy names. (Not the registry URL: an
+ * entry is keyed by repository and digest, and every body is checked against its digest anyway.)
+ */
+function manifestCacheScope(policy) {
+    return JSON.stringify([...new Set(policy.rules.map((rule) => `${rule.packages.type}:${[...rule.packages.names].sort().join(' ')}`))].sort());
+}
+/** The container manifests still present after the run (`gone`: deleted by it), newest version first. */
+function presentManifests(packages, gone) {
+    return packages
+        .filter((pkg) => pkg.package.type === 'container')
+        .map((pkg) => ({
+        repository: (0,names/* registryRepository */.q3)(pkg.package.owner, pkg.package.name),
+        digests: pkg.versions
+            .filter((version) => !gone(pkg, version.id))
+            .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)
+            .map((version) => version.name)
+    }));
+}
+
+
+/***/ }),
+
+/***/ 417:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ restoreTargets),
+/* harmony export */   KR: () => (/* binding */ PlanFileError),
+/* harmony export */   ik: () => (/* binding */ RESTORE_WINDOW_DAYS),
+/* harmony export */   o2: () => (/* binding */ restoreFromPlan),
+/* harmony export */   wf: () => (/* binding */ planStatus),
+/* harmony export */   x8: () => (/* binding */ failureCauses)
+/* harmony export */ });
+/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(182);
+/* harmony import */ var _github_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3116);
+/* harmony import */ var _progress_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9898);
+// Restore: put back the versions an earlier run deleted, as its plan file records them.
+//
+// Order: within a package, dependants before what they belong to (a platform manifest before
+// its index), the reverse of deletion, so an interrupted restore leaves orphans for a moment but
+// never an index whose platforms are missing. A whole-package deletion is undone with one
+// restore of the package.
+//
+// A refused restore is explained from what GitHub still shows, not from its wording (which is
+// not documented): the version is there already (restored earlier: not a failure), the package
+// name now belongs to a new package (namespace reused), GitHub no longer keeps the version (its
+// 30 days are over), or GitHub keeps it but the token may not restore it. A permission refusal
+// stops that package: its other versions would only draw the same refusal (as deletion stops a
+// package at its first refusal).
+//
+// What a restore gives back is read back from GitHub afterwards: a version comes back with the
+// tags it still owns, and a tag pushed to another version since (`latest` moved to a newer
+// build) stays there. Each restored version reports its tags now and where its old tags went.
+
+
+
+/** GitHub keeps deleted packages and versions restorable for this long. */
+const RESTORE_WINDOW_DAYS = 30;
+const PERMISSION_ADVICE = 'restoring needs a classic personal access token with read:packages and write:packages, or for a GITHUB_TOKEN the Admin role on the package ' +
+    "for the workflow's repository (package settings → Manage Actions access) and `permissions: packages: write`";
+/** Why a plan file cannot be used, with the place in the file. */
+class PlanFileError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'PlanFileError';
+    }
+}
+const OWNER_KINDS = ['org', 'user', 'self'];
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The fields a restore relies on, checked before any request so a damaged file fails clearly. */
+function checkPackages(file) {
+    const packages = file.packages;
+    packages.forEach((entry, p) => {
+        const at = `packages[${p}]`;
+        if (!isRecord(entry))
+            throw new PlanFileError(`${at} is not an object`);
+        const ref = entry.package;
+        if (!isRecord(ref))
+            throw new PlanFileError(`${at}.package is missing`);
+        if (typeof ref.owner !== 'string' || ref.owner === '')
+            throw new PlanFileError(`${at}.package.owner is not an owner login`);
+        if (!OWNER_KINDS.includes(ref.ownerKind))
+            throw new PlanFileError(`${at}.package.ownerKind is not one of ${OWNER_KINDS.join(', ')}`);
+        if (!_model_js__WEBPACK_IMPORTED_MODULE_1__/* .PACKAGE_TYPES */ .Z.includes(ref.type))
+            throw new PlanFileError(`${at}.package.type is not one of ${_model_js__WEBPACK_IMPORTED_MODULE_1__/* .PACKAGE_TYPES */ .Z.join(', ')}`);
+        if (typeof ref.name !== 'string' || ref.name === '')
+            throw new PlanFileError(`${at}.package.name is not a package name`);
+        if (!Array.isArray(entry.versions))
+            throw new PlanFileError(`${at}.versions is not a list`);
+        entry.versions.forEach((v, i) => {
+            const where = `${at}.versions[${i}]`;
+            if (!isRecord(v))
+                throw new PlanFileError(`${where} is not an object`);
+            if (!Number.isSafeInteger(v.id) || v.id <= 0)
+                throw new PlanFileError(`${where}.id is not a version id`);
+            if (typeof v.name !== 'string')
+                throw new PlanFileError(`${where}.name is not a version name`);
+            if (!Array.isArray(v.tags) || v.tags.some(t => typeof t !== 'string'))
+                throw new PlanFileError(`${where}.tags is not a list of tags`);
+            if (v.belongsTo !== undefined && (!Array.isArray(v.belongsTo) || v.belongsTo.some(id => !Number.isSafeInteger(id)))) {
+                throw new PlanFileError(`${where}.belongsTo is not a list of version ids`);
+            }
+        });
+    });
+}
+/** Dependants first, deepest first (a nested index's platforms before the nested index), then images. */
+function restoreOrder(versions) {
+    const byId = new Map(versions.map(v => [v.id, v]));
+    const depth = new Map();
+    const depthOf = (id, seen) => {
+        const known = depth.get(id);
+        if (known !== undefined)
+            return known;
+        const v = byId.get(id);
+        if (!v || v.role === 'image' || !v.belongsTo || v.belongsTo.length === 0 || seen.has(id))
+            return 0;
+        seen.add(id);
+        const d = 1 + Math.max(...v.belongsTo.map(parent => depthOf(parent, seen)));
+        depth.set(id, d);
+        return d;
+    };
+    for (const v of versions)
+        depth.set(v.id, depthOf(v.id, new Set()));
+    return depth;
+}
+/** How the plan file says the run ended, for a restore. */
+function planStatus(file) {
+    if (file.mode === 'dry-run')
+        return 'dry-run';
+    // 'planned' or 'running' in delete mode: written before the deletions, never updated (killed outright).
+    return file.status === 'finished' || file.status === 'stopped' ? 'recorded' : 'unrecorded';
+}
+/**
+ * What the plan file says was deleted, in restore order: whole packages once, other versions
+ * one by one. For a run that did not record its outcomes (killed outright), every version it
+ * scheduled is a candidate: restoreFromPlan then restores those GitHub lists as deleted.
+ * Throws PlanFileError when the file lacks what a restore needs.
+ */
+function restoreTargets(file) {
+    checkPackages(file);
+    const status = planStatus(file);
+    if (status === 'dry-run')
+        return [];
+    const chosen = (v) => status === 'recorded' ? v.outcome === 'deleted' : v.decision === 'delete' && v.scheduled === true;
+    return file.packages
+        .map(p => {
+        const depth = restoreOrder(p.versions);
+        const versions = p.versions
+            .filter(chosen)
+            .sort((a, b) => (depth.get(b.id) ?? 0) - (depth.get(a.id) ?? 0) || a.id - b.id)
+            .map(({ id, name, tags }) => ({ id, name, tags }));
+        return { pkg: p.package, key: p.key, whole: Boolean(p.wholePackage) && versions.length > 0, versions, knownIds: p.versions.map(v => v.id) };
+    })
+        .filter(t => t.versions.length > 0);
+}
+/** What GitHub shows of one package now, fetched once per package and only when a restore failed. */
+class PackageView {
+    api;
+    pkg;
+    view;
+    constructor(api, pkg) {
+        this.api = api;
+        this.pkg = pkg;
+    }
+    get() {
+        this.view ??= (async () => {
+            if (!(await this.api.getPackage(this.pkg)))
+                return { exists: false, active: new Set(), deleted: new Set() };
+            const ids = async (state) => new Set((await this.api.listVersions(this.pkg, state)).map(v => v.id));
+            return { exists: true, active: await ids('active'), deleted: await ids('deleted') };
+        })();
+        return this.view;
+    }
+}
+const failed = (detail) => ({ outcome: 'failed', detail });
+const answered = (error) => `GitHub answered ${(0,_github_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .Uc)(error)}`;
+function reusedNamespace(target, error) {
+    return failed(`the name ${target.key} now belongs to a new package (none of the versions the plan saw are in it): GitHub cannot restore into a reused namespace; ` +
+        `delete the new package first, then restore again (${answered(error)})`);
+}
+/** Transient or permission errors say enough by themselves. */
+function plainFailure(error) {
+    switch ((0,_github_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .classifyError */ .fe)(error)) {
+        case 'unauthorized':
+        case 'forbidden':
+            return { ...failed(`the token may not restore it: ${PERMISSION_ADVICE} (${answered(error)})`), permission: true };
+        case 'rate-limited':
+        case 'secondary-rate-limited':
+        case 'server':
+            return failed(`${(0,_github_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .Uc)(error)}; run the restore again later`);
+        default:
+            return undefined;
+    }
+}
+async function explainVersionFailure(api, target, view, id, error, windowNote) {
+    const plain = plainFailure(error);
+    if (plain)
+        return plain;
+    try {
+        if ((await api.versionState(target.pkg, id)) === 'active')
+            return { outcome: 'already present', detail: 'already present (restored earlier, or not deleted)' };
+        const now = await view.get();
+        if (!now.exists) {
+            return failed(`no package named ${target.key} is there now (deleted whole since, or not visible to the token); restore the package first (${answered(error)})`);
+        }
+        if (now.deleted.has(id)) {
+            return { ...failed(`GitHub still keeps it but refused to restore it: the token may not restore in this package; ${PERMISSION_ADVICE} (${answered(error)})`), permission: true };
+        }
+        if (!target.knownIds.some(known => now.active.has(known) || now.deleted.has(known)))
+            return reusedNamespace(target, error);
+        return failed(`GitHub no longer keeps it: it is not among the package's restorable deleted versions; GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days${windowNote} (${answered(error)})`);
+    }
+    catch {
+        return failed((0,_github_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .Uc)(error));
+    }
+}
+async function explainPackageFailure(target, view, error, windowNote) {
+    const plain = plainFailure(error);
+    if (plain)
+        return plain;
+    try {
+        const now = await view.get();
+        if (now.exists) {
+            if (target.knownIds.some(id => now.active.has(id)))
+                return { outcome: 'already present', detail: 'already present: the package was restored earlier' };
+            return reusedNamespace(target, error);
+        }
+        return failed(`GitHub no longer has the deleted package to restore: it keeps deleted packages for ${RESTORE_WINDOW_DAYS} days${windowNote}; ` +
+            `or the token cannot see it: ${PERMISSION_ADVICE} (${answered(error)})`);
+    }
+    catch {
+        return failed((0,_github_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .Uc)(error));
+    }
+}
+/**
+ * For a run that did not record its outcomes: the scheduled versions GitHub lists as deleted
+ * (a whole package: when it is gone). Read-only.
+ */
+async function deletedSoFar(api, target) {
+    if (target.whole)
+        return (await api.getPackage(target.pkg)) ? { ...target, versions: [] } : target;
+    const deleted = new Set((await api.listVersions(target.pkg, 'deleted')).map(v => v.id));
+    return { ...target, versions: target.versions.filter(v => deleted.has(v.id)) };
+}
+/** Failed items grouped by package and cause, in first-seen order: one line each for the log and the summary. */
+function failureCauses(items) {
+    const causes = new Map();
+    for (const item of items) {
+        if (item.outcome !== 'failed')
+            continue;
+        const key = `${item.packageKey}\u0000${item.detail}`;
+        const cause = causes.get(key) ?? { packageKey: item.packageKey, detail: item.detail, count: 0 };
+        cause.count++;
+        causes.set(key, cause);
+    }
+    return [...causes.values()];
+}
+/**
+ * The detail every version of a package stopped by a permission refusal carries (so the log and the
+ * summary say it once for the package): which version was refused, why, and what to do.
+ */
+function permissionStop(refusedId, refusal, notAttempted) {
+    const rest = notAttempted > 0 ? `; the package's other ${notAttempted} version(s) were not attempted` : '';
+    return `restoring stopped at version ${refusedId}, refused for lack of permission${rest}: ${refusal}`;
+}
+/** Tags after the restore, read back from GitHub: each version's tags now, and where its old tags went. */
+async function readBackTags(api, pkg, items, log) {
+    const back = items.filter(i => i.outcome === 'restored' || i.outcome === 'already present');
+    if (back.length === 0)
+        return;
+    let active;
+    try {
+        active = await api.listVersions(pkg, 'active');
+    }
+    catch (error) {
+        log(`The tags of the restored versions of ${back[0].packageKey} could not be read back: ${(0,_github_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .Uc)(error)}`);
+        return;
+    }
+    const byId = new Map(active.map(v => [v.id, v]));
+    const holderOf = new Map();
+    for (const v of active)
+        for (const tag of v.tags)
+            holderOf.set(tag, v);
+    for (const item of back) {
+        const now = byId.get(item.id);
+        if (!now)
+            continue;
+        item.tagsAfter = [...now.tags];
+        const moved = item.tags.filter(tag => !now.tags.includes(tag));
+        if (moved.length === 0)
+            continue;
+        item.movedTags = moved.map(tag => {
+            const holder = holderOf.get(tag);
+            return holder ? { tag, versionId: holder.id, versionName: holder.name } : { tag };
+        });
+    }
+}
+async function restoreFromPlan(file, api, options) {
+    let targets = restoreTargets(file);
+    if (planStatus(file) === 'unrecorded' && targets.length > 0) {
+        options.log(`The run did not record its outcomes: checking which of the ${targets.reduce((n, t) => n + t.versions.length, 0)} version(s) it scheduled GitHub lists as deleted`);
+        const checked = [];
+        for (const target of targets)
+            checked.push(await deletedSoFar(api, target));
+        targets = checked.filter(t => t.versions.length > 0);
+    }
+    const windowNote = options.windowNote ?? '';
+    const items = [];
+    const progress = new _progress_js__WEBPACK_IMPORTED_MODULE_2__/* .Progress */ .k({ total: targets.reduce((n, t) => n + (t.whole ? 1 : t.versions.length), 0), label: 'Restoring', log: options.log });
+    for (const target of targets) {
+        const view = new PackageView(api, target.pkg);
+        const item = (v, attempt) => ({ packageKey: target.key, id: v.id, name: v.name, tags: v.tags, outcome: attempt.outcome, detail: attempt.detail });
+        if (target.whole) {
+            let attempt = { outcome: 'would restore', detail: 'dry run: the package would be restored whole' };
+            if (!options.dryRun) {
+                try {
+                    await api.restorePackage(target.pkg);
+                    attempt = { outcome: 'restored', detail: 'restored with the package' };
+                }
+                catch (error) {
+                    attempt = await explainPackageFailure(target, view, error, windowNote);
+                }
+            }
+            const packageItems = target.versions.map(v => item(v, attempt));
+            if (!options.dryRun)
+                await readBackTags(api, target.pkg, packageItems, options.log);
+            items.push(...packageItems);
+            progress.advance();
+            continue;
+        }
+        const packageItems = [];
+        let stopped;
+        for (const [index, v] of target.versions.entries()) {
+            let attempt = { outcome: 'would restore', detail: 'dry run' };
+            if (stopped) {
+                attempt = failed(stopped.detail);
+            }
+            else if (!options.dryRun) {
+                try {
+                    await api.restoreVersion(target.pkg, v.id);
+                    attempt = { outcome: 'restored', detail: 'restored' };
+                }
+                catch (error) {
+                    attempt = await explainVersionFailure(api, target, view, v.id, error, windowNote);
+                }
+            }
+            const restoreItem = item(v, attempt);
+            if (attempt.permission) {
+                restoreItem.detail = permissionStop(v.id, attempt.detail, target.versions.length - index - 1);
+                stopped = restoreItem;
+                options.log(`${target.key}: ${restoreItem.detail}`);
+            }
+            packageItems.push(restoreItem);
+            progress.advance();
+        }
+        if (!options.dryRun)
+            await readBackTags(api, target.pkg, packageItems, options.log);
+        items.push(...packageItems);
+    }
+    progress.finish();
+    const count = (outcome) => items.filter(i => i.outcome === outcome).length;
+    return { items, restored: count('restored'), present: count('already present'), failed: count('failed') };
+}
+
+
+/***/ }),
+
+/***/ 3116:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HX: () => (/* binding */ FatalError),
+/* harmony export */   Oc: () => (/* binding */ AnswerTooLargeError),
+/* harmony export */   Qz: () => (/* binding */ explainAccessError),
+/* harmony export */   Uc: () => (/* binding */ describeError),
+/* harmony export */   fe: () => (/* binding */ classifyError),
+/* harmony export */   hg: () => (/* binding */ githubMessage),
+/* harmony export */   o9: () => (/* binding */ ListingBudgetError),
+/* harmony export */   qx: () => (/* binding */ UnexpectedAnswerError),
+/* harmony export */   vg: () => (/* binding */ MAX_REST_ANSWER_BYTES),
+/* harmony export */   vw: () => (/* binding */ isActionsTokenRefusal),
+/* harmony export */   wv: () => (/* binding */ explainDeleteDenied)
+/* harmony export */ });
+/* unused harmony exports REFUSAL_DOWNLOADS, REFUSAL_LAST_TAGGED, REFUSAL_LAST_VERSION, asHttpError, acceptedScopes, tokenScopes */
+// Classifies REST errors by status and message, as GitHub documents them.
+const REFUSAL_DOWNLOADS = 'more than 5000 downloads';
+const REFUSAL_LAST_TAGGED = 'cannot delete the last tagged version';
+const REFUSAL_LAST_VERSION = 'cannot delete the last version';
+function asHttpError(error) {
+    return typeof error === 'object' && error !== null ? error : { message: String(error) };
+}
+/** The message GitHub put in the body, falling back to the error's own message. */
+function githubMessage(error) {
+    const e = asHttpError(error);
+    const data = e.response?.data;
+    if (data && typeof data === 'object' && 'message' in data && typeof data.message === 'string')
+        return data.message;
+    return e.message ?? String(error);
+}
+function classifyError(error) {
+    if (error instanceof UnexpectedAnswerError)
+        return 'other';
+    const e = asHttpError(error);
+    const message = githubMessage(error).toLowerCase();
+    const status = e.status ?? 0;
+    if (/secondary rate limit/.test(message))
+        return 'secondary-rate-limited';
+    if ((status === 403 || status === 429) && String(e.response?.headers?.['x-ratelimit-remaining']) === '0')
+        return 'rate-limited';
+    if (status === 403 && /rate limit exceeded/.test(message))
+        return 'rate-limited';
+    if (status === 400 && message.includes(REFUSAL_DOWNLOADS))
+        return 'refused-downloads';
+    if (status === 400 && (message.includes(REFUSAL_LAST_TAGGED) || message.includes(REFUSAL_LAST_VERSION)))
+        return 'refused-last-version';
+    if (status === 404)
+        return 'not-found';
+    if (status === 401)
+        return 'unauthorized';
+    if (status === 403)
+        return 'forbidden';
+    if (status >= 500 || status === 0)
+        return 'server';
+    return 'other';
+}
+/** Scopes GitHub says the endpoint accepts (classic PATs send x-accepted-oauth-scopes). */
+function acceptedScopes(error) {
+    const value = asHttpError(error).response?.headers?.['x-accepted-oauth-scopes'];
+    return value ? String(value) : undefined;
+}
+/** Scopes the token has (classic PATs only). */
+function tokenScopes(error) {
+    const value = asHttpError(error).response?.headers?.['x-oauth-scopes'];
+    return value === undefined ? undefined : String(value);
+}
+function describeError(error) {
+    const e = asHttpError(error);
+    return e.status ? `HTTP ${e.status}: ${githubMessage(error)}` : githubMessage(error);
+}
+/** An error that stops the run; its message is for the user (what is wrong, what to do). */
+class FatalError extends Error {
+    explainedInSummary;
+    constructor(message, 
+    /** The job summary already explains the failure (say, the invalid policy's problems). */
+    explainedInSummary = false) {
+        super(message);
+        this.explainedInSummary = explainedInSummary;
+        this.name = 'FatalError';
+    }
+}
+/** GitHub answered with success but with a body that is not what the endpoint returns (its message says what came). */
+class UnexpectedAnswerError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UnexpectedAnswerError';
+    }
+}
+/**
+ * A listing the primary rate limit cannot cover, found after its first page. A listing cut
+ * short cannot be planned (a missing page may hold the index of a version on another), so it
+ * stops before spending the budget rather than when the budget runs out.
+ */
+class ListingBudgetError extends Error {
+    pagesNeeded;
+    remaining;
+    limit;
+    reset;
+    constructor(pagesNeeded, remaining, limit, 
+    /** Epoch seconds; 0 when unknown. */
+    reset) {
+        super(`${pagesNeeded} more page(s) are needed but ${remaining} of ${limit} requests are left${resetsAt(reset)}`);
+        this.pagesNeeded = pagesNeeded;
+        this.remaining = remaining;
+        this.limit = limit;
+        this.reset = reset;
+        this.name = 'ListingBudgetError';
+    }
+}
+const resetsAt = (epochSeconds) => (epochSeconds ? ` until ${new Date(epochSeconds * 1000).toISOString()}` : '');
+const LARGER_LIMIT_ADVICE = 'Run again after the reset, or use a token with a larger hourly limit ' +
+    '(GitHub gives an Actions GITHUB_TOKEN 1,000 requests an hour per repository, a classic personal access token 5,000).';
+/**
+ * A user-facing explanation of an authentication, permission or rate-limit failure while
+ * `doing` something, naming the scope GitHub asked for when it says so.
+ */
+function explainAccessError(error, doing) {
+    if (error instanceof ListingBudgetError) {
+        return (`${doing.charAt(0).toUpperCase()}${doing.slice(1)} needs ${error.pagesNeeded} more request(s) (a page each), but the token has ` +
+            `${error.remaining} of its ${error.limit} requests this hour left${resetsAt(error.reset)}: the run stops before spending them, ` +
+            `as a listing cut short could not be planned safely. ${LARGER_LIMIT_ADVICE}`);
+    }
+    const kind = classifyError(error);
+    const said = githubMessage(error);
+    if (kind === 'rate-limited') {
+        const reset = Number(asHttpError(error).response?.headers?.['x-ratelimit-reset'] ?? 0);
+        return `GitHub's primary rate limit ran out while ${doing} (${said})${resetsAt(reset)}. ${LARGER_LIMIT_ADVICE}`;
+    }
+    if (kind === 'unauthorized') {
+        return `GitHub rejected the token while ${doing} (${said}). Check the \`token\` input: it must be a valid token for this GitHub instance.`;
+    }
+    if (kind === 'server' && (asHttpError(error).status ?? 0) >= 500) {
+        // Whatever headers came with it, a 5xx or a lost connection (Octokit: 500) says nothing about the token.
+        return (`GitHub failed while ${doing}: ${describeError(error)}, still failing after retries. This is a server error on GitHub's side, ` +
+            'not a problem with the token or its scopes: run again later (https://www.githubstatus.com lists incidents).');
+    }
+    if (kind !== 'forbidden')
+        return `${doing.charAt(0).toUpperCase()}${doing.slice(1)} failed: ${describeError(error)}`;
+    const accepted = acceptedScopes(error);
+    const has = tokenScopes(error);
+    if (isActionsTokenRefusal(error)) {
+        return (`The Actions GITHUB_TOKEN may not be used for ${doing} (${said}). Grant the workflow \`permissions: packages: write\` ` +
+            'and give the repository access to the package (package settings → Manage Actions access), or use a classic ' +
+            'personal access token with read:packages and delete:packages.');
+    }
+    if (accepted) {
+        return (`The token may not be used for ${doing} (${said}). This needs a classic personal access token with the ` +
+            `${accepted} scope${has !== undefined ? `; the token has: ${has || 'no scopes'}` : ''}.`);
+    }
+    return `GitHub refused ${doing}: ${describeError(error)}`;
+}
+/**
+ * A refusal of the Actions GITHUB_TOKEN (or another integration token): GitHub says "Resource not
+ * accessible by integration".
+ */
+function isActionsTokenRefusal(error) {
+    return /not accessible by integration/i.test(githubMessage(error));
+}
+/**
+ * Why a DELETE was refused (a 403, or a 404 while the version is still there: GitHub hides what
+ * a token may not change), naming what the token lacks. GitHub sends `x-oauth-scopes` only for
+ * classic personal access tokens (and OAuth tokens), so its presence tells a PAT from the Actions
+ * GITHUB_TOKEN whatever the token looks like.
+ */
+function explainDeleteDenied(error, pkg) {
+    const status = asHttpError(error).status;
+    const answered = status === 404 ? 'DELETE answered 404 but the version is still there' : `DELETE answered ${status ?? 'an error'}`;
+    const what = `${answered}: the token cannot delete in this package (${pkg.type} package '${pkg.name}').`;
+    const scopes = tokenScopes(error);
+    if (scopes !== undefined) {
+        const has = scopes.split(',').map(s => s.trim()).filter(Boolean);
+        if (!has.includes('delete:packages')) {
+            return `${what} It is a classic personal access token without the delete:packages scope (it has: ${has.join(', ') || 'no scopes'}); add delete:packages (with read:packages).`;
+        }
+        return `${what} The token has delete:packages, so its user lacks admin permission on the package: give that user the Admin role on the package (package settings → Manage access), or use a token of a user who has it.`;
+    }
+    return (`${what} It is not a classic personal access token (GitHub reports no OAuth scopes for it), e.g. the Actions GITHUB_TOKEN: ` +
+        'grant the workflow `permissions: packages: write` and give the workflow\'s repository the Admin role on the package ' +
+        '(package settings → Manage Actions access). Fine-grained personal access tokens cannot delete packages; use a classic one with delete:packages.');
+}
+/** The most of a REST answer the action reads (contract 1.2, Big answers): larger ones are refused, never held whole. */
+const MAX_REST_ANSWER_BYTES = 32 * 1024 * 1024;
+/**
+ * A REST answer larger than MAX_REST_ANSWER_BYTES: announced by its Content-Length, or found as
+ * the streamed bytes passed the limit (the rest is not read). Named AbortError so that Octokit
+ * passes it on unchanged instead of retrying it as an "HTTP 500" (it would be as large again).
+ */
+class AnswerTooLargeError extends Error {
+    request;
+    bytes;
+    announced;
+    limit;
+    name = 'AbortError';
+    constructor(
+    /** "GET /orgs/acme/packages/container/web/versions?page=3", for messages. */
+    request, bytes, 
+    /** From Content-Length, before any byte was read. */
+    announced, limit) {
+        super(`GitHub answered ${request} with ${announced ? `a body of ${formatMiB(bytes)} (its Content-Length)` : `more than ${formatMiB(limit)}`}; ` +
+            `the limit is ${formatMiB(limit)}, so the answer was not read`);
+        this.request = request;
+        this.bytes = bytes;
+        this.announced = announced;
+        this.limit = limit;
+    }
+    // Octokit marks an AbortError with status 500 as it passes it on; this is not an HTTP status.
+    get status() {
+        return undefined;
+    }
+    set status(_ignored) { }
+}
+function formatMiB(bytes) {
+    return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+
+/***/ }),
+
+/***/ 5254:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EH: () => (/* binding */ RestTimeoutError),
+/* harmony export */   bK: () => (/* binding */ RequestBudget)
+/* harmony export */ });
+/* unused harmony exports GITHUB_POINTS_PER_MINUTE, BUDGET_POINTS_PER_MINUTE, MAX_IN_FLIGHT, WINDOW_MS, requestCost */
+// One budget for every REST request of a run, counted the way GitHub counts its secondary
+// limits: points in any 60 seconds (a GET or HEAD costs 1, anything else 5) and requests in
+// flight. A request waits here for room instead of being sent and refused (GitHub warns that
+// requests sent while limited can get an integration banned).
+//
+// Writes (DELETE, POST restore) are also paced: evenly spaced, at most `writesPerMinute`, and
+// never faster than the points the reads in the window leave for them, so the write pace is
+// the lower of the input and what the budget allows, without bursts after a wait.
+//
+// Waiting requests are served in arrival order. A request is in flight from the moment it is
+// granted until its release (the caller releases once the response body is read), and its
+// points count from the grant until 60 s after the release: GitHub counts it at some moment
+// in between, so the window here never ends before GitHub's does. RestTimeoutError is what a
+// request that got no answer in time ends as.
+/** GitHub's secondary limit for the REST API: points in any 60 seconds. */
+const GITHUB_POINTS_PER_MINUTE = 900;
+/** What the budget spends of it: 2.2 % below, for requests that reach GitHub a little later than they leave. */
+const BUDGET_POINTS_PER_MINUTE = 880;
+/** GitHub allows 100 concurrent requests; the run needs far fewer. */
+const MAX_IN_FLIGHT = 20;
+const WINDOW_MS = 60_000;
+function requestCost(method) {
+    const m = method.toUpperCase();
+    return m === 'GET' || m === 'HEAD' ? 1 : 5;
+}
+class RequestBudget {
+    stats = { requests: 0, points: 0, peakInFlight: 0, peakWindowPoints: 0 };
+    capacity;
+    windowMs;
+    maxInFlight;
+    writeCeilingMs;
+    now;
+    /** Granted requests still in the window: in flight, or released less than windowMs ago. */
+    spent = [];
+    windowPoints = 0;
+    inFlight = 0;
+    lastWriteAt = Number.NEGATIVE_INFINITY;
+    queue = [];
+    timer;
+    timerAt = Number.POSITIVE_INFINITY;
+    constructor(options) {
+        this.capacity = options.pointsPerWindow ?? BUDGET_POINTS_PER_MINUTE;
+        this.windowMs = options.windowMs ?? WINDOW_MS;
+        this.maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
+        this.writeCeilingMs = 60_000 / options.writesPerMinute;
+        this.now = options.now ?? Date.now;
+    }
+    /**
+     * Waits for room for one request; resolves with its release (call it once the response is read;
+     * extra calls do nothing). Rejects with the signal's reason, and leaves the queue, when the
+     * signal is aborted first (the run stopped: the request is never sent).
+     */
+    acquire(method, signal) {
+        const points = requestCost(method);
+        if (signal?.aborted)
+            return Promise.reject(signal.reason);
+        return new Promise((resolve, reject) => {
+            const onAbort = () => {
+                const at = this.queue.indexOf(waiter);
+                if (at < 0)
+                    return;
+                this.queue.splice(at, 1);
+                reject(signal.reason);
+                this.pump();
+            };
+            const waiter = {
+                points,
+                write: points > 1,
+                grant: release => {
+                    signal?.removeEventListener('abort', onAbort);
+                    resolve(release);
+                }
+            };
+            signal?.addEventListener('abort', onAbort, { once: true });
+            this.queue.push(waiter);
+            this.pump();
+        });
+    }
+    /** Milliseconds between writes now: the ceiling, or slower when the reads in the window leave less than a minute of writes at it. */
+    writeIntervalMs() {
+        this.expire();
+        const reads = this.spent.reduce((sum, s) => (s.write ? sum : sum + s.points), 0);
+        const leftForWrites = Math.max(this.capacity - reads, requestCost('DELETE'));
+        return Math.max(this.writeCeilingMs, (requestCost('DELETE') * this.windowMs) / leftForWrites);
+    }
+    pump() {
+        while (this.queue.length > 0) {
+            const head = this.queue[0];
+            const waitMs = this.waitFor(head);
+            if (waitMs > 0) {
+                // Infinity: waiting for a release, which pumps again.
+                if (Number.isFinite(waitMs))
+                    this.wakeIn(waitMs);
+                return;
+            }
+            this.queue.shift();
+            this.grant(head);
+        }
+    }
+    /** 0 when the request may go now; otherwise how long until it may (Infinity: until a request in flight ends). */
+    waitFor(request) {
+        const now = this.now();
+        this.expire();
+        if (this.inFlight >= this.maxInFlight)
+            return Number.POSITIVE_INFINITY;
+        let wait = 0;
+        const excess = this.windowPoints + request.points - this.capacity;
+        if (excess > 0) {
+            // Until enough released requests leave the window; if even all of them would not do, until a release.
+            const leaving = this.spent.filter(s => s.releasedAt !== undefined).sort((a, b) => a.releasedAt - b.releasedAt);
+            let freed = 0;
+            wait = Number.POSITIVE_INFINITY;
+            for (const s of leaving) {
+                freed += s.points;
+                if (freed >= excess) {
+                    wait = s.releasedAt + this.windowMs - now;
+                    break;
+                }
+            }
+            if (!Number.isFinite(wait))
+                return wait;
+        }
+        if (request.write)
+            wait = Math.max(wait, this.lastWriteAt + this.writeIntervalMs() - now);
+        return Math.max(wait, 0);
+    }
+    grant(request) {
+        const entry = { points: request.points, write: request.write };
+        this.spent.push(entry);
+        this.windowPoints += request.points;
+        if (request.write)
+            this.lastWriteAt = this.now();
+        this.inFlight++;
+        this.stats.requests++;
+        this.stats.points += request.points;
+        this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);
+        this.stats.peakWindowPoints = Math.max(this.stats.peakWindowPoints, this.windowPoints);
+        let released = false;
+        request.grant(() => {
+            if (released)
+                return;
+            released = true;
+            entry.releasedAt = this.now();
+            this.inFlight--;
+            this.pump();
+        });
+    }
+    expire() {
+        const cutoff = this.now() - this.windowMs;
+        const left = (s) => s.releasedAt !== undefined && s.releasedAt <= cutoff;
+        if (!this.spent.some(left))
+            return;
+        this.spent = this.spent.filter(s => !left(s));
+        this.windowPoints = this.spent.reduce((sum, s) => sum + s.points, 0);
+    }
+    wakeIn(ms) {
+        const at = this.now() + ms;
+        if (this.timer !== undefined && this.timerAt <= at)
+            return;
+        if (this.timer !== undefined)
+            clearTimeout(this.timer);
+        this.timerAt = at;
+        this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.timerAt = Number.POSITIVE_INFINITY;
+            this.pump();
+        }, Math.ceil(ms));
+    }
+}
+/** A REST request GitHub did not answer in time, after all its attempts. */
+class RestTimeoutError extends Error {
+    method;
+    path;
+    timeoutMs;
+    attempts;
+    // Named AbortError so that Octokit passes it on unchanged: any other error thrown by fetch
+    // becomes "HTTP 500" and is retried again by plugin-retry, and the attempts were made here.
+    name = 'AbortError';
+    constructor(method, path, timeoutMs, attempts) {
+        super(`GitHub did not answer ${method} ${path} within ${timeoutMs / 1000} s, ${attempts === 1 ? 'once' : `${attempts} times`}`);
+        this.method = method;
+        this.path = path;
+        this.timeoutMs = timeoutMs;
+        this.attempts = attempts;
+    }
+    // Octokit marks an AbortError with status 500 as it passes it on; a timeout has no HTTP status.
+    get status() {
+        return undefined;
+    }
+    set status(_ignored) { }
+}
+
+
+/***/ }),
+
+/***/ 9407:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _action_retention_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7076);
+/* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1428);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2598);
+
+
+
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
+// A cache operation given up on (a service that never answered) may hold a socket open forever,
+// and a stopped run (cancelled, or told to wait too long) leaves requests and retry timers it
+// abandoned: leave once everything written so far is flushed.
+if ((0,_cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_1__/* .abandonedCacheOperations */ .p_)() > 0 || (0,_action_retention_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runWasStopped */ .C)())
+    process.stdout.write('', () => process.exit());
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 2598:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  e: () => (/* binding */ run)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
+var core = __nccwpck_require__(3838);
+;// CONCATENATED MODULE: ./src/action/inputs.ts
+// The only module that reads the action's inputs and environment: it builds one typed
+// Settings object, or reports every invalid input at once, before any API request.
+
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.join('\n'));
+        this.problems = problems;
+        this.name = 'InputError';
+    }
+}
+const MAX_DELETES_PER_MINUTE_CEILING = 180;
+/** The spellings the toolkit's getBooleanInput accepts (YAML 1.2 core schema). */
+const TRUE_VALUES = new Set(['true', 'True', 'TRUE']);
+const FALSE_VALUES = new Set(['false', 'False', 'FALSE']);
+function parseBooleanInput(name, value, problems) {
+    if (TRUE_VALUES.has(value))
+        return true;
+    if (FALSE_VALUES.has(value))
+        return false;
+    problems.push(`input '${name}': '${value}' is not a boolean; use true or false`);
+    return true;
+}
+function parseIntegerInput(name, value, min, max, problems) {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+        const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+        problems.push(`input '${name}': '${value}' is not valid; use ${range}`);
+        return undefined;
+    }
+    return Number(value);
+}
+/** The registry that serves containers for the GitHub instance at `serverUrl`. */
+function defaultRegistryUrl(serverUrl) {
+    let host;
+    try {
+        host = new URL(serverUrl).hostname.toLowerCase();
+    }
+    catch {
+        return 'https://ghcr.io';
+    }
+    if (host === 'github.com' || host === 'www.github.com')
+        return 'https://ghcr.io';
+    // GHE.com (data residency) serves containers at containers.SUBDOMAIN.ghe.com; GHES at containers.HOST.
+    return `https://containers.${host}`;
+}
+function getSettings(env = process.env) {
+    const problems = [];
+    const input = (name) => core/* getInput */.V4(name).trim();
+    const token = core/* getInput */.V4('token');
+    if (!token) {
+        problems.push("input 'token' is empty; pass a token (the default is ${{ github.token }}, which needs `permissions: packages: write` to delete)");
+    }
+    else {
+        core/* setSecret */.Pq(token);
+    }
+    const policy = core/* getInput */.V4('policy') || '.github/package-retention.yml';
+    const dryRun = parseBooleanInput('dry-run', input('dry-run') || 'true', problems);
+    const manifestCache = parseBooleanInput('manifest-cache', input('manifest-cache') || 'true', problems);
+    const maxDeletionsRaw = input('max-deletions');
+    const maxDeletionsInput = maxDeletionsRaw ? parseIntegerInput('max-deletions', maxDeletionsRaw, 1, Number.MAX_SAFE_INTEGER, problems) : undefined;
+    const maxDeletesPerMinute = parseIntegerInput('max-deletes-per-minute', input('max-deletes-per-minute') || '60', 1, MAX_DELETES_PER_MINUTE_CEILING, problems) ?? 60;
+    const registryUrl = input('registry-url') || defaultRegistryUrl(env.GITHUB_SERVER_URL || 'https://github.com');
+    if (!/^https?:\/\/[^/]+/.test(registryUrl))
+        problems.push(`input 'registry-url': '${registryUrl}' is not an http(s) URL`);
+    const apiUrl = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return {
+        token,
+        policy,
+        dryRun,
+        ownerInput: input('owner') || undefined,
+        repositoryOwner: env.GITHUB_REPOSITORY_OWNER || undefined,
+        maxDeletionsInput,
+        maxDeletesPerMinute,
+        registryUrl: registryUrl.replace(/\/+$/, ''),
+        restoreFrom: input('restore-from') || undefined,
+        manifestCache,
+        runId: env.GITHUB_RUN_ID || undefined,
+        runAttempt: env.GITHUB_RUN_ATTEMPT || undefined,
+        apiUrl,
+        workspace: env.GITHUB_WORKSPACE || process.cwd(),
+        runnerTemp: env.RUNNER_TEMP || env.TMPDIR || '/tmp'
+    };
+}
+
+// EXTERNAL MODULE: ./src/action/outputs.ts
+var outputs = __nccwpck_require__(8948);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/execute/restore.ts
+var restore = __nccwpck_require__(417);
+// EXTERNAL MODULE: ./src/github/errors.ts
+var errors = __nccwpck_require__(3116);
+// EXTERNAL MODULE: ./src/report/plan-file.ts
+var plan_file = __nccwpck_require__(7346);
+// EXTERNAL MODULE: ./src/report/summary.ts + 4 modules
+var summary = __nccwpck_require__(1939);
+// EXTERNAL MODULE: ./src/action/github.ts + 28 modules
+var github = __nccwpck_require__(7404);
+;// CONCATENATED MODULE: ./src/action/restore-run.ts
+// Restore run: read an earlier run's plan file and restore what it deleted. The policy is
+// not applied in the same run. A plan file that cannot be used fails before any request; a
+// plan with nothing to restore (a dry run's) makes none. The run writes its own result file
+// under RUNNER_TEMP (the plan-path output), never pointing back at the plan file it read.
+
+
+
+
+
+
+
+
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const RESTORE_RESULT_FORMAT = 'package-retention/restore-result';
+/** `$RUNNER_TEMP/package-retention/restore-<time>-<pid>.json`, beside the plan files. */
+function restoreResultPath(runnerTemp, startedAt) {
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    return (0,external_node_path_.join)(runnerTemp, 'package-retention', `restore-${stamp}-${process.pid}.json`);
+}
+/** Written atomically (temporary file, then rename), as the plan file is. */
+function writeRestoreResult(path, result) {
+    const file = { format: RESTORE_RESULT_FORMAT, formatVersion: 1, writtenAt: new Date().toISOString(), ...result };
+    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
+    (0,external_node_fs_.writeFileSync)(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`);
+    (0,external_node_fs_.renameSync)(`${path}.tmp`, path);
+}
+/** Leaves room for the step's own failure annotation within GitHub's 10 per step. */
+const FAILURE_ANNOTATIONS = 9;
+/** The plan file and what it says to restore; a file a restore cannot use fails here, before any request. */
+function readRestorable(planFile) {
+    const advice = 'Pass the plan-path output of the run to undo.';
+    let file;
+    try {
+        file = (0,plan_file/* readPlanFile */.wr)(planFile);
+    }
+    catch (error) {
+        throw new errors/* FatalError */.HX(`restore-from: ${error.message}. ${advice}`);
+    }
+    try {
+        return { file, targets: (0,restore/* restoreTargets */.F)(file) };
+    }
+    catch (error) {
+        if (error instanceof restore/* PlanFileError */.KR)
+            throw new errors/* FatalError */.HX(`restore-from: '${planFile}' is not a usable plan file: ${error.message}. ${advice}`);
+        throw error;
+    }
+}
+/** Why there is nothing to restore, in words; undefined when the plan file records deletions. */
+function nothingToRestore(file, targets) {
+    if ((0,restore/* planStatus */.wf)(file) === 'dry-run')
+        return 'the plan file is from a dry run, which deleted nothing: nothing to restore';
+    if (targets.length === 0)
+        return 'the plan file records no deleted versions: nothing to restore';
+    return undefined;
+}
+/** Whole days since the run that wrote the plan file, by this machine's clock. */
+function planAgeDays(file) {
+    const at = Date.parse(file.writtenAt ?? file.now);
+    return Number.isNaN(at) ? undefined : Math.floor((Date.now() - at) / DAY_MS);
+}
+/** "tags now 1.0; latest is on version 9 now", for the log and the warning. */
+function tagsAfterText(item) {
+    if (!item.tagsAfter)
+        return '';
+    const now = `tags now: ${item.tagsAfter.join(', ') || 'none'}`;
+    const moved = (item.movedTags ?? []).map(m => (m.versionId !== undefined ? `${m.tag} is on version ${m.versionId} now` : `${m.tag} is on no version now`));
+    return moved.length > 0 ? `${now}; ${moved.join(', ')}` : now;
+}
+function logItems(items) {
+    for (const item of items) {
+        const what = `${item.packageKey} ${item.id} ${item.tags.join(',') || item.name}`;
+        const tags = tagsAfterText(item);
+        core/* info */.pq(`${what}: ${item.outcome}${item.outcome === 'failed' || item.outcome === 'already present' ? ` (${item.detail})` : ''}${tags ? ` [${tags}]` : ''}`);
+    }
+    // Tags that did not come back are worth a warning: a user restoring `latest` expects it back.
+    const moved = items.filter(i => i.movedTags && i.movedTags.length > 0);
+    if (moved.length > 0) {
+        const lines = moved.slice(0, 5).map(i => `${i.packageKey} ${i.id}: ${tagsAfterText(i)}`);
+        core/* warning */.$e(`${moved.length} restored version(s) did not get all their old tags back, because those tags were pushed to other versions since they were deleted ` +
+            `(GitHub leaves a tag where it is now): ${lines.join(' | ')}${moved.length > lines.length ? ` and ${moved.length - lines.length} more` : ''}. ` +
+            'Push or re-tag the image if a tag should point at the restored version again.');
+    }
+    // One annotation per package and cause, so a hundred versions refused for one reason are one line.
+    for (const [index, { packageKey, detail, count }] of (0,restore/* failureCauses */.x8)(items).entries()) {
+        const line = `${count} version(s) of ${packageKey} could not be restored: ${detail}`;
+        if (index < FAILURE_ANNOTATIONS)
+            core/* error */.z3(line, { title: 'Restore failed' });
+        else
+            core/* info */.pq(line);
+    }
+}
+async function runRestore(settings, planFile, startedAt = new Date()) {
+    const { file, targets } = readRestorable(planFile);
+    const resultPath = restoreResultPath(settings.runnerTemp, startedAt);
+    const mode = settings.dryRun ? 'dry-run' : 'restore';
+    const notes = [];
+    const status = (0,restore/* planStatus */.wf)(file);
+    if (status === 'unrecorded') {
+        notes.push(`The run that wrote the plan file did not finish (status '${file.status}'), so it did not record what it deleted: ` +
+            'the versions it scheduled that GitHub lists as deleted are restored.');
+    }
+    const age = planAgeDays(file);
+    const windowNote = age !== undefined && age >= restore/* RESTORE_WINDOW_DAYS */.ik ? ` (the plan file was written ${age} days ago)` : '';
+    if (windowNote && status !== 'dry-run') {
+        notes.push(`The plan file was written ${age} days ago; GitHub keeps deleted versions for ${restore/* RESTORE_WINDOW_DAYS */.ik} days, so those deleted longer ago cannot be restored.`);
+    }
+    for (const note of notes)
+        core/* warning */.$e(note);
+    const nothing = nothingToRestore(file, targets);
+    if (nothing) {
+        core/* info */.pq(`restore-from ${planFile}: ${nothing}.`);
+        writeRestoreResult(resultPath, { mode, restoreFrom: planFile, notes, nothing, totals: { versions: 0, restored: 0, present: 0, failed: 0 }, items: [] });
+        (0,outputs/* setOutputs */.n0)({ planned: 0, deleted: 0, skipped: 0, failed: 0, deferred: 0, planPath: resultPath });
+        await (0,outputs/* writeSummary */.Sy)((0,summary/* renderRestoreSummary */.VH)({ planFile, file, dryRun: settings.dryRun, items: [], notes, nothing, resultFile: resultPath }));
+        return {};
+    }
+    const api = (0,github/* connect */.N)(settings);
+    const result = await core/* group */.Os('Restore', async () => {
+        if (!settings.dryRun) {
+            await api.refreshRateLimit();
+            core/* info */.pq(`At start, ${api.rateLimit.describe()}`);
+        }
+        const restored = await (0,restore/* restoreFromPlan */.o2)(file, api, { dryRun: settings.dryRun, log: line => core/* info */.pq(line), windowNote });
+        logItems(restored.items);
+        return restored;
+    });
+    const { items, failed, present, restored } = result;
+    const emptyReason = items.length === 0 ? 'GitHub lists none of the versions that run scheduled as deleted: nothing to restore' : undefined;
+    writeRestoreResult(resultPath, { mode, restoreFrom: planFile, notes, nothing: emptyReason, totals: { versions: items.length, restored, present, failed }, items });
+    (0,outputs/* setOutputs */.n0)({ planned: items.length, deleted: 0, skipped: present, failed, deferred: 0, planPath: resultPath });
+    await (0,outputs/* writeSummary */.Sy)((0,summary/* renderRestoreSummary */.VH)({ planFile, file, dryRun: settings.dryRun, items, notes, nothing: emptyReason, resultFile: resultPath }));
+    const verb = settings.dryRun ? 'would restore' : 'restored';
+    core/* info */.pq(`${verb} ${settings.dryRun ? items.length : restored}, already present ${present}, failed ${failed}; from plan file ${planFile}; result file ${resultPath}`);
+    if (!settings.dryRun) {
+        await api.refreshRateLimit();
+        core/* info */.pq(`At end, ${api.rateLimit.describe()}`);
+    }
+    return failed > 0 ? { failure: `${failed} of ${items.length} version(s) could not be restored; the summary and the annotations say why for each.` } : {};
+}
+
+// EXTERNAL MODULE: ./src/action/retention-run.ts + 47 modules
+var retention_run = __nccwpck_require__(7076);
 ;// CONCATENATED MODULE: ./src/main.ts
 // The action's entry point: settings, then a retention run or a restore run. The one place
 // that marks the step failed.
@@ -48086,15 +47306,242 @@ async function run() {
         const settings = getSettings();
         const action = settings.restoreFrom ? 'restore' : 'delete';
         core/* info */.pq(settings.dryRun ? `Mode: dry run (${action}: plan and report only)` : `Mode: ${action} (executing)`);
-        const outcome = settings.restoreFrom ? await runRestore(settings, settings.restoreFrom, startedAt) : await runRetention(settings, startedAt);
+        const outcome = settings.restoreFrom ? await runRestore(settings, settings.restoreFrom, startedAt) : await (0,retention_run/* runRetention */.G)(settings, startedAt);
         if (outcome.failure)
             core/* setFailed */.C1(outcome.failure);
     }
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        if (!(error instanceof FatalError && error.explainedInSummary))
-            await writeFailureSummary(message);
+        if (!(error instanceof errors/* FatalError */.HX && error.explainedInSummary))
+            await (0,outputs/* writeFailureSummary */.KJ)(message);
         core/* setFailed */.C1(message);
+    }
+}
+
+
+/***/ }),
+
+/***/ 182:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   M: () => (/* binding */ packageKey),
+/* harmony export */   Z: () => (/* binding */ PACKAGE_TYPES)
+/* harmony export */ });
+// Domain types shared by the pipeline: policy → inventory → plan → execute → report.
+// Everything here is plain data (JSON-serialisable) so the planner stays pure and plans can be written to disk.
+const PACKAGE_TYPES = ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker'];
+/** Key used to identify a package across plan, execution and report. */
+function packageKey(ref) {
+    return `${ref.type}/${ref.name}`;
+}
+
+
+/***/ }),
+
+/***/ 9938:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EH: () => (/* binding */ parseTimestamp),
+/* harmony export */   dh: () => (/* binding */ isUnreadableTime),
+/* harmony export */   e0: () => (/* binding */ createTimestampParser)
+/* harmony export */ });
+/* unused harmony export UNREADABLE_TIME */
+// ISO 8601 date-times to epoch ms. GitHub's form ("2026-06-15T12:00:00Z", optionally with a fraction)
+// is parsed by hand, about three times faster than Date.parse, which matters at a million versions
+// (two timestamps each). Other ISO 8601 date-times (an offset, no seconds) take a slower strict path.
+// Anything else — a date alone, "12", "June 5" — is unreadable (UNREADABLE_TIME), never guessed at as
+// Date.parse would ("12" is 2001 to it): the planner keeps a version whose timestamp it cannot read.
+const ZERO = 48;
+/**
+ * What an unreadable timestamp parses to. Such a version is kept (see unreadable-timestamps.ts);
+ * as the oldest of all, it never takes the place of a readable version among "the N newest".
+ */
+const UNREADABLE_TIME = Number.NEGATIVE_INFINITY;
+function digit(s, i) {
+    const d = s.charCodeAt(i) - ZERO;
+    return d >= 0 && d <= 9 ? d : -1000; // poisons the sum, failing the range checks below
+}
+function two(s, i) {
+    return digit(s, i) * 10 + digit(s, i + 1);
+}
+function daysInMonth(year, month) {
+    if (month === 2)
+        return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+    return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year, month, day) {
+    const y = month <= 2 ? year - 1 : year;
+    const era = Math.floor(y / 400);
+    const yearOfEra = y - era * 400;
+    const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+    const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+    return era * 146097 + dayOfEra - 719468;
+}
+function parseUtc(s) {
+    if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84)
+        return undefined;
+    if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58)
+        return undefined;
+    const year = two(s, 0) * 100 + two(s, 2);
+    const month = two(s, 5);
+    const day = two(s, 8);
+    const hour = two(s, 11);
+    const minute = two(s, 14);
+    const second = two(s, 17);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+        return undefined;
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+        return undefined;
+    let k = 19;
+    let ms = 0;
+    if (s.charCodeAt(k) === 46) {
+        // Fraction: milliseconds from the first three digits, further digits truncated (as Date.parse does).
+        k++;
+        const start = k;
+        let scale = 100;
+        while (k < s.length && digit(s, k) >= 0) {
+            ms += digit(s, k) * scale;
+            scale /= 10;
+            k++;
+        }
+        if (k === start)
+            return undefined;
+        ms = Math.floor(ms + 1e-9); // 0.1 + 0.01 ... is inexact; the sum is a whole number of ms plus a fraction below 1
+    }
+    if (k !== s.length - 1 || s.charCodeAt(k) !== 90)
+        return undefined; // only "Z" on the fast path
+    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+}
+// Date, "T", hours and minutes, optional seconds and fraction, then "Z" or an offset (read as UTC without one).
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+/** Any ISO 8601 date-time, strictly: UNREADABLE_TIME for anything else. */
+function parseIsoDateTime(s) {
+    const m = ISO_DATE_TIME.exec(s);
+    if (!m)
+        return UNREADABLE_TIME;
+    const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+    const second = m[6] === undefined ? 0 : Number(m[6]);
+    const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+    const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
+    const offsetMinutes = m[11] === undefined ? 0 : Number(m[11]);
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+        return UNREADABLE_TIME;
+    if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59)
+        return UNREADABLE_TIME;
+    const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+    return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms - offset;
+}
+/** Epoch ms of an ISO 8601 date-time; UNREADABLE_TIME when it is not one. */
+function parseTimestamp(iso) {
+    if (typeof iso !== 'string')
+        return UNREADABLE_TIME;
+    return parseUtc(iso) ?? parseIsoDateTime(iso);
+}
+/** The timestamp could not be read: the version must not be deleted. */
+function isUnreadableTime(ms) {
+    return ms === UNREADABLE_TIME;
+}
+/**
+ * parseTimestamp for many timestamps in a row: versions listed in order share their day, so the
+ * date part ("2026-06-15") of GitHub's form is parsed once per day and only the time of day per
+ * timestamp. Same results as parseTimestamp for every input.
+ */
+function createTimestampParser() {
+    let day = ''; // "YYYY-MM-DDT" of the last timestamp parsed by the fast path
+    let dayMs = 0;
+    return (iso) => {
+        if (typeof iso !== 'string')
+            return UNREADABLE_TIME;
+        if (iso.length === 20 && day !== '' && iso.startsWith(day) && iso.charCodeAt(19) === 90) {
+            if (iso.charCodeAt(13) === 58 && iso.charCodeAt(16) === 58) {
+                const hour = two(iso, 11);
+                const minute = two(iso, 14);
+                const second = two(iso, 17);
+                if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
+                    return dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
+                }
+            }
+        }
+        const fast = parseUtc(iso);
+        if (fast === undefined)
+            return parseIsoDateTime(iso);
+        if (iso.length === 20) {
+            day = iso.slice(0, 11);
+            dayMs = fast - ((two(iso, 11) * 60 + two(iso, 14)) * 60 + two(iso, 17)) * 1000;
+        }
+        return fast;
+    };
+}
+
+
+/***/ }),
+
+/***/ 9898:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   k: () => (/* binding */ Progress)
+/* harmony export */ });
+/* unused harmony export formatDuration */
+// Progress line for long runs: count, rate and ETA, at most every `everyMs` or `everyCount` items.
+// Used by deletion and restore, and by the inventory (pages listed, manifests read), whose total
+// grows as the work is discovered (`expect`).
+function formatDuration(ms) {
+    const seconds = Math.max(0, Math.round(ms / 1000));
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    if (h > 0)
+        return `${h}h ${m}m`;
+    if (m > 0)
+        return `${m}m ${s}s`;
+    return `${s}s`;
+}
+class Progress {
+    options;
+    done = 0;
+    total;
+    started;
+    lastLogAt;
+    lastLogCount = 0;
+    now;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+        this.total = options.total;
+        this.started = this.now();
+        this.lastLogAt = this.started;
+    }
+    /** More work became known (a package's page count, a batch of manifests to read). */
+    expect(count) {
+        this.total += count;
+    }
+    advance(count = 1) {
+        this.done += count;
+        const now = this.now();
+        const dueByTime = now - this.lastLogAt >= (this.options.everyMs ?? 10_000);
+        const dueByCount = this.done - this.lastLogCount >= (this.options.everyCount ?? 50);
+        if (dueByTime || dueByCount)
+            this.log(now);
+    }
+    /** The closing line, whatever the cadence. */
+    finish() {
+        if (this.done !== this.lastLogCount)
+            this.log(this.now());
+    }
+    log(now) {
+        this.lastLogAt = now;
+        this.lastLogCount = this.done;
+        const { total } = this;
+        const { label } = this.options;
+        const elapsed = now - this.started;
+        const perMinute = elapsed > 0 ? (this.done * 60_000) / elapsed : 0;
+        const percent = total > 0 ? Math.floor((this.done * 100) / total) : 100;
+        const eta = perMinute > 0 ? formatDuration(((total - this.done) / perMinute) * 60_000) : 'unknown';
+        this.options.log(`${label}: ${this.done}/${total} (${percent}%), ${perMinute.toFixed(1)}/min, elapsed ${formatDuration(elapsed)}, ETA ${eta}`);
     }
 }
 
@@ -48266,6 +47713,815 @@ function isTag(reference) {
 }
 function isVerifiableDigest(reference) {
     return VERIFIABLE_DIGEST.test(reference);
+}
+
+
+/***/ }),
+
+/***/ 7346:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   J: () => (/* binding */ writePlanFile),
+/* harmony export */   Lw: () => (/* binding */ planFilePath),
+/* harmony export */   wr: () => (/* binding */ readPlanFile)
+/* harmony export */ });
+/* unused harmony exports PLAN_FILE_FORMAT, PLAN_FILE_VERSION */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+// The plan/result file at `plan-path`: a versioned JSON document that a later run can
+// restore from. Written atomically, so an interrupted run never leaves half a file.
+
+
+const PLAN_FILE_FORMAT = 'package-retention/plan';
+const PLAN_FILE_VERSION = 1;
+function planFilePath(runnerTemp, startedAt) {
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(runnerTemp, 'package-retention', `plan-${stamp}-${process.pid}.json`);
+}
+function writePlanFile(path, report, status, writtenAt, stopReason) {
+    const file = {
+        format: PLAN_FILE_FORMAT,
+        formatVersion: PLAN_FILE_VERSION,
+        status,
+        ...(stopReason !== undefined ? { stopReason } : {}),
+        writtenAt: writtenAt.toISOString(),
+        ...report
+    };
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.mkdirSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(path), { recursive: true });
+    const temporary = `${path}.tmp`;
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.writeFileSync)(temporary, `${JSON.stringify(file, null, 2)}\n`);
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.renameSync)(temporary, path);
+}
+/** Reads a plan file, or throws an Error whose message says what is wrong with it. */
+function readPlanFile(path) {
+    let text;
+    try {
+        text = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(path, 'utf8');
+    }
+    catch (error) {
+        throw new Error(`cannot read the plan file '${path}': ${error.message}`);
+    }
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new Error(`'${path}' is not JSON: ${error.message}`);
+    }
+    if (data.format !== PLAN_FILE_FORMAT)
+        throw new Error(`'${path}' is not a package-retention plan file (format '${String(data.format)}')`);
+    if (data.formatVersion !== PLAN_FILE_VERSION) {
+        throw new Error(`'${path}' has plan file format version ${String(data.formatVersion)}; this action reads version ${PLAN_FILE_VERSION}`);
+    }
+    if (!Array.isArray(data.packages))
+        throw new Error(`'${path}' has no packages list`);
+    return data;
+}
+
+
+/***/ }),
+
+/***/ 1939:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ZD: () => (/* binding */ escapeHtml),
+  VH: () => (/* binding */ renderRestoreSummary),
+  Br: () => (/* binding */ renderSummary)
+});
+
+// UNUSED EXPORTS: COUNT_ROWS, LIST_ITEMS, ROWS_PER_TABLE, SUMMARY_BUDGET_BYTES, formatAge
+
+;// CONCATENATED MODULE: ./node_modules/date-fns/_lib/getRoundingMethod.js
+function getRoundingMethod(method) {
+  return (number) => {
+    const round = method ? Math[method] : Math.trunc;
+    const result = round(number);
+    // Prevent negative zero
+    return result === 0 ? 0 : result;
+  };
+}
+
+// EXTERNAL MODULE: ./node_modules/date-fns/constructFrom.js
+var constructFrom = __nccwpck_require__(9738);
+;// CONCATENATED MODULE: ./node_modules/date-fns/_lib/normalizeDates.js
+
+
+function normalizeDates(context, ...dates) {
+  const normalize = constructFrom/* constructFrom */.w.bind(
+    null,
+    context || dates.find((date) => typeof date === "object"),
+  );
+  return dates.map(normalize);
+}
+
+// EXTERNAL MODULE: ./node_modules/date-fns/constants.js
+var constants = __nccwpck_require__(2058);
+;// CONCATENATED MODULE: ./node_modules/date-fns/differenceInHours.js
+
+
+
+
+/**
+ * The {@link differenceInHours} function options.
+ */
+
+/**
+ * @name differenceInHours
+ * @category Hour Helpers
+ * @summary Get the number of hours between the given dates.
+ *
+ * @description
+ * Get the number of hours between the given dates.
+ *
+ * @param laterDate - The later date
+ * @param earlierDate - The earlier date
+ * @param options - An object with options.
+ *
+ * @returns The number of hours
+ *
+ * @example
+ * // How many hours are between 2 July 2014 06:50:00 and 2 July 2014 19:00:00?
+ * const result = differenceInHours(
+ *   new Date(2014, 6, 2, 19, 0),
+ *   new Date(2014, 6, 2, 6, 50)
+ * )
+ * //=> 12
+ */
+function differenceInHours(laterDate, earlierDate, options) {
+  const [laterDate_, earlierDate_] = normalizeDates(
+    options?.in,
+    laterDate,
+    earlierDate,
+  );
+  const diff = (+laterDate_ - +earlierDate_) / constants/* millisecondsInHour */.s0;
+  return getRoundingMethod(options?.roundingMethod)(diff);
+}
+
+// Fallback for modularized imports:
+/* harmony default export */ const date_fns_differenceInHours = ((/* unused pure expression or super */ null && (differenceInHours)));
+
+// EXTERNAL MODULE: ./src/execute/restore.ts
+var restore = __nccwpck_require__(417);
+;// CONCATENATED MODULE: ./src/report/image-entries.ts
+/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
+function rootImages(version, byId) {
+    const roots = new Set();
+    const seen = new Set();
+    const stack = [...(version.belongsTo ?? [])];
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (seen.has(id))
+            continue;
+        seen.add(id);
+        const parent = byId.get(id);
+        if (!parent)
+            continue;
+        if (parent.role === 'image')
+            roots.add(id);
+        else
+            stack.push(...(parent.belongsTo ?? []));
+    }
+    return [...roots];
+}
+function imageEntries(versions) {
+    const byId = new Map(versions.map(v => [v.id, v]));
+    const entries = new Map();
+    for (const v of versions)
+        if (v.role === 'image')
+            entries.set(v.id, { image: v, parts: [] });
+    for (const v of versions) {
+        if (v.role === 'image')
+            continue;
+        const roots = rootImages(v, byId);
+        // A dependant without a present image (a reference cycle) is shown on its own.
+        if (roots.length === 0)
+            entries.set(v.id, { image: v, parts: [] });
+        for (const root of roots)
+            entries.get(root).parts.push(v);
+    }
+    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
+}
+// In this order in the description: what a user pulls first, then what is attached to it.
+const KIND_NAMES = {
+    attestation: ['attestation', 'attestations'],
+    signature: ['signature', 'signatures'],
+    subject: ['referrer', 'referrers'],
+    'referrers-index': ['referrers index', 'referrers indexes']
+};
+/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
+function describeParts(parts) {
+    if (parts.length === 0)
+        return '';
+    // A platform entry without a platform is a nested index.
+    const platforms = parts
+        .filter(p => p.kind === 'platform')
+        .map(p => p.platform ?? 'nested index')
+        .sort();
+    const counts = new Map();
+    for (const p of parts)
+        if (p.kind !== 'platform')
+            counts.set(p.kind ?? 'child', (counts.get(p.kind ?? 'child') ?? 0) + 1);
+    const order = Object.keys(KIND_NAMES);
+    const others = [...counts]
+        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
+        .map(([kind, n]) => {
+        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
+        return `${n} ${n === 1 ? one : many}`;
+    });
+    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
+}
+
+// EXTERNAL MODULE: ./src/plan/timestamps.ts
+var timestamps = __nccwpck_require__(9938);
+;// CONCATENATED MODULE: ./src/report/summary.ts
+// The job summary: mode, a table of packages with counts, then per package the versions to
+// delete and (collapsed) the kept ones with reasons. Everything user-controlled is
+// HTML-escaped, and every part of it is counted against a byte budget so the summary stays
+// under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
+// and that the full list is in the plan file.
+
+
+
+
+/** GitHub drops a step summary over 1 MiB; stay well below it. */
+const SUMMARY_BUDGET_BYTES = 900 * 1024;
+/** Rows per version table before the rest is left to the plan file. */
+const ROWS_PER_TABLE = 250;
+/** Package rows in the counts table before the rest is left to the plan file. */
+const COUNT_ROWS = 500;
+/** Entries of the "not found" and "failures" lists. */
+const LIST_ITEMS = 20;
+/** A failure message longer than this is cut (the plan file has it whole). */
+const MAX_MESSAGE_CHARS = 1000;
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' };
+/**
+ * Text as HTML. Line breaks become character references: the summary is one HTML block of
+ * GitHub Markdown, and a blank line inside a name or reason would end it and let the rest be
+ * read as Markdown.
+ */
+function escapeHtml(text) {
+    return text.replace(/[&<>"'\n\r]/g, c => ENTITIES[c]);
+}
+function formatAge(timestamp, now) {
+    const time = (0,timestamps/* parseTimestamp */.EH)(timestamp);
+    if ((0,timestamps/* isUnreadableTime */.dh)(time))
+        return 'unknown'; // as the planner reads it: "12" is no date (Date would say 2001)
+    const hours = differenceInHours(new Date(now), time);
+    return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
+}
+function shortName(name) {
+    return /^sha256:[0-9a-f]{64}$/.test(name) ? `${name.slice(0, 19)}…` : name;
+}
+function clip(text) {
+    return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
+}
+const bytes = (text) => Buffer.byteLength(text);
+/** The summary being written, and how much of the budget is left. */
+class Budget {
+    limit;
+    parts = [];
+    used = 0;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    get left() {
+        return this.limit - this.used;
+    }
+    /** Parts are joined by a newline, counted with the part. */
+    add(text) {
+        this.parts.push(text);
+        this.used += bytes(text) + 1;
+    }
+    toString() {
+        return this.parts.join('\n');
+    }
+}
+function leftOutNote(count, what, planPath, forSize) {
+    const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
+    return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+}
+/**
+ * A table of at most ROWS_PER_TABLE rows and at most `allowance` bytes, the note about what
+ * it left out included. `cut` when the allowance (not the row count) stopped it. Rows are
+ * rendered only as far as they are shown.
+ */
+function limitedTable(spec, planPath, allowance) {
+    const open = `${spec.open ?? ''}<table>${spec.head}`;
+    const close = `</table>${spec.close ?? ''}`;
+    let size = bytes(open) + bytes(close) + bytes(leftOutNote(spec.count, spec.what, planPath, true));
+    const rows = [];
+    let cut = size > allowance;
+    for (let i = 0; !cut && i < Math.min(spec.count, ROWS_PER_TABLE); i++) {
+        const row = spec.row(i);
+        if (size + bytes(row) > allowance)
+            cut = true;
+        else {
+            rows.push(row);
+            size += bytes(row);
+        }
+    }
+    const omitted = spec.count - rows.length;
+    const note = omitted > 0 ? leftOutNote(omitted, spec.what, planPath, cut) : '';
+    if (rows.length === 0)
+        return { html: bytes(note) <= allowance ? note : '', cut };
+    // The note goes inside a wrapper (<details>) so it is seen where the rows are.
+    return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut };
+}
+const COUNT_COLUMNS = [
+    ['scanned', 'Scanned'],
+    ['kept', 'Kept'],
+    ['planned', 'Planned'],
+    ['deleted', 'Deleted'],
+    ['skipped', 'Skipped'],
+    ['failed', 'Failed'],
+    ['deferred', 'Deferred']
+];
+function countsTable(report, allowance) {
+    const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
+    const row = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
+    const total = row('<strong>Total</strong>', report.totals);
+    const more = (n) => `<tr><td colspan="${COUNT_COLUMNS.length + 1}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
+    let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>');
+    const rows = [];
+    for (const p of report.packages.slice(0, COUNT_ROWS)) {
+        const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts);
+        if (size + bytes(r) > allowance)
+            break;
+        rows.push(r);
+        size += bytes(r);
+    }
+    if (rows.length < report.packages.length)
+        rows.push(more(report.packages.length - rows.length));
+    return `<table>${head}${rows.join('')}${total}</table>`;
+}
+/** At most LIST_ITEMS entries, each clipped, and how many more there are. */
+function limitedList(items, render, what) {
+    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
+    const more = items.length - shown.length;
+    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
+}
+/** The detail without the outcome it starts with ("failed: …" under "failed"): said once. */
+function detailOf(version) {
+    const detail = version.outcomeDetail ?? '';
+    const prefix = `${version.outcome}: `;
+    return detail.startsWith(prefix) ? detail.slice(prefix.length) : detail;
+}
+/**
+ * Details that every row with an outcome shares (the same advice on each failed row, say) are said
+ * once above the table; the rows then give only the outcome.
+ */
+function commonDetail(entries) {
+    const details = entries.filter(e => e.image.outcome && e.image.outcome !== 'deleted').map(e => `${e.image.outcome}\n${detailOf(e.image)}`);
+    if (details.length < 2 || details.some(d => d !== details[0]))
+        return undefined;
+    return details[0];
+}
+function outcomeCell(entry, report, publicPackage, saidAbove) {
+    const { image, parts } = entry;
+    if (!image.outcome) {
+        if (report.mode !== 'dry-run')
+            return '';
+        return publicPackage ? 'would delete (may be refused)' : 'would delete';
+    }
+    let cell = escapeHtml(image.outcome);
+    const detail = detailOf(image);
+    // A failure's cause is listed once under "Failures" at the top: the row points there.
+    if (image.outcome === 'failed' && image.outcomeDetail !== undefined && report.failures.includes(image.outcomeDetail))
+        cell += ' (the cause is under Failures above)';
+    else if (detail && image.outcome !== 'deleted' && !saidAbove)
+        cell += `: ${escapeHtml(clip(detail))}`;
+    const differing = parts.filter(p => p.decision === 'delete' && p.outcome !== image.outcome);
+    if (differing.length > 0) {
+        const tally = new Map();
+        for (const p of differing)
+            tally.set(p.outcome ?? 'not run', (tally.get(p.outcome ?? 'not run') ?? 0) + 1);
+        cell += ` (parts: ${[...tally].map(([o, n]) => `${n} ${escapeHtml(o)}`).join(', ')})`;
+    }
+    return cell;
+}
+/** What goes with the image, and which of its parts stay although the image goes. */
+function partsCell(entry) {
+    const text = escapeHtml(describeParts(entry.parts));
+    if (entry.image.decision !== 'delete')
+        return text;
+    const staying = entry.parts.filter(p => p.decision === 'keep');
+    if (staying.length === 0)
+        return text;
+    return `${text}<br>stays: ${staying.map(p => `${escapeHtml(p.platform ?? p.kind ?? 'part')} (${escapeHtml(p.reason)})`).join('; ')}`;
+}
+/**
+ * The age the rules used: from the timestamp of the rule that decided (`age-from`), else the one the
+ * package's rules share, else updated_at (the default).
+ */
+function ageOf(v, pkg, report) {
+    const basis = report.ageFrom ?? {};
+    const shared = new Set(pkg.rules.map(rule => basis[rule] ?? 'updated'));
+    const from = (v.rule !== undefined ? basis[v.rule] : undefined) ?? (shared.size === 1 ? [...shared][0] : 'updated');
+    return formatAge(from === 'created' ? v.createdAt : v.updatedAt, report.now);
+}
+/** Container images have tags and parts ("With it"); versions of other types have neither. */
+function entryRow(e, age, isContainer, cell) {
+    const v = e.image;
+    const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
+    return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${age(v)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
+}
+/** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
+function packageSection(pkg, report, planPath, allowance) {
+    const isPublic = pkg.package.visibility === 'public';
+    const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
+    if (pkg.warning)
+        parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`);
+    for (const note of pkg.notes ?? [])
+        parts.push(`<p>ℹ️ ${escapeHtml(clip(note))}</p>`);
+    if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
+        parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>');
+    }
+    if (pkg.wholePackage)
+        parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>');
+    let left = allowance - bytes(parts.join('\n'));
+    if (left < 0)
+        return { html: '', cut: true };
+    const entries = imageEntries(pkg.versions);
+    const toDelete = entries.filter(e => e.image.decision === 'delete');
+    const kept = entries.filter(e => e.image.decision === 'keep');
+    const isContainer = pkg.package.type === 'container';
+    const unit = isContainer ? 'images' : 'versions';
+    const columns = isContainer
+        ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
+        : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>';
+    const add = (html) => {
+        if (!html)
+            return;
+        parts.push(html);
+        left -= bytes(html) + 1;
+    };
+    const age = (v) => ageOf(v, pkg, report);
+    if (toDelete.length > 0) {
+        const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
+        const listed = new Set(report.failures);
+        const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')));
+        if (common !== undefined) {
+            const [outcome, detail] = common.split('\n');
+            if (detail)
+                add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`);
+        }
+        const cell = (e) => outcomeCell(e, report, isPublic, common !== undefined);
+        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
+        add(table.html);
+        if (table.cut)
+            return { html: parts.join('\n'), cut: true };
+    }
+    else {
+        add('<p>Nothing to delete.</p>');
+    }
+    if (kept.length > 0) {
+        const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
+        const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
+        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, left - 1);
+        add(table.html);
+        if (table.cut)
+            return { html: parts.join('\n'), cut: true };
+    }
+    return { html: parts.join('\n'), cut: false };
+}
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
+function untouched(report) {
+    return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0);
+}
+/**
+ * The first line says what happened, in this order: nothing could be planned (no package found, or
+ * every one left untouched), deletions that failed, a run that stopped early, a dry run, a run that
+ * carried out its plan.
+ */
+function headline(report) {
+    const t = report.totals;
+    const dry = report.mode === 'dry-run' ? '🔍 Dry run: ' : '';
+    const names = (keys) => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim();
+    if (report.packages.length === 0) {
+        const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package';
+        return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`;
+    }
+    const safe = untouched(report);
+    if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
+        const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : '';
+        return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`;
+    }
+    if (t.failed > 0) {
+        const attempted = t.deleted + t.skipped + t.failed;
+        const stopped = report.stoppedEarly ? `; the run also stopped early (${escapeHtml(report.stoppedEarly)})` : '';
+        return `❌ <strong>${t.failed} of ${plural(attempted, 'deletion')} failed</strong>: ${t.deleted} deleted, ${t.skipped} skipped${stopped}. The causes are below.`;
+    }
+    if (report.stoppedEarly) {
+        return `⏹️ <strong>Stopped early</strong>: ${escapeHtml(report.stoppedEarly)}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.`;
+    }
+    const deferred = t.deferred > 0 ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : '';
+    if (report.mode === 'dry-run') {
+        return `🔍 <strong>Dry run</strong>: nothing was deleted; ${plural(t.planned, 'version')} would be deleted${deferred}. Set <code>dry-run: false</code> to execute this plan.`;
+    }
+    const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : '';
+    return `✅ <strong>Executed</strong>: the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${deferred}.`;
+}
+/** The packages the policy named that were not found, and what to do about it. */
+function missingPackages(report) {
+    return (`<p>⚠️ <strong>Not found</strong> for owner <code>${escapeHtml(report.owner.login)}</code> (or not visible to the token): ` +
+        `${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>` +
+        '<p>What to do: check the package name and type in the policy (as the package page shows them); ' +
+        "if the package exists and the token is the workflow's <code>GITHUB_TOKEN</code>, give this workflow's repository access " +
+        "under the package's settings → <strong>Manage Actions access</strong> (the Admin role to delete); " +
+        'or use a classic personal access token with <code>read:packages</code> (and <code>delete:packages</code> to delete).</p>');
+}
+/** The version a report names, by package and id, as users name it ("web:1.4" or the short digest). */
+function labelOf(report, key, id) {
+    const pkg = report.packages.find(p => p.key === key);
+    const version = pkg?.versions.find(v => v.id === id);
+    const name = pkg?.package.name ?? key;
+    if (!version)
+        return `${name} (version ${id})`;
+    return version.tags.length > 0 ? `${name}:${version.tags[0]}` : `${name}@${shortName(version.name)}`;
+}
+function oversizedNote(report) {
+    const g = report.oversizedGroup;
+    return (`ℹ️ The oldest image to delete, <code>${escapeHtml(labelOf(report, g.packageKey, g.imageId))}</code>, goes with ${g.versions} versions ` +
+        `(its platforms, attestations and signatures), more than <code>max-deletions: ${g.maxDeletions}</code>. ` +
+        `An image is never split, so it was taken alone this run; <code>max-deletions: ${g.versions}</code> would fit it.`);
+}
+/** Broken images seen before this run: which platforms each lacks, and what this run does with it. */
+function damagedSection(report, damaged, planPath, allowance) {
+    const intro = `<h3>Broken images seen before this run</h3><p>${plural(damaged.length, 'image')} ${damaged.length === 1 ? 'lists platform manifests its' : 'list platform manifests their'} package no longer has ` +
+        '(typically removed by another cleanup tool): <code>docker pull</code> fails for those platforms. ' +
+        'A rule with <code>match: {broken: true}</code> can remove them.</p>';
+    const head = '<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>Tags</th><th>Missing platforms</th><th>This run</th></tr>';
+    const row = (i) => {
+        const d = damaged[i];
+        const version = report.packages.find(p => p.key === d.packageKey)?.versions.find(v => v.id === d.id);
+        const missing = d.missing.map(m => `${escapeHtml(m.platform ?? 'unknown platform')} (<code>${escapeHtml(shortName(m.digest))}</code>)`).join(', ');
+        return (`<tr><td><code>${escapeHtml(d.packageKey)}</code></td><td>${d.id}</td><td><code>${escapeHtml(shortName(d.name))}</code></td>` +
+            `<td>${d.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${missing}</td><td>${escapeHtml(version?.reason ?? '')}</td></tr>`);
+    };
+    return intro + limitedTable({ head, count: damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html;
+}
+function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
+    const finalNote = (sections) => `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
+        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+    // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
+    const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1);
+    out.add('<h2>package-retention</h2>');
+    out.add(`<p>${headline(report)}</p>`);
+    out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`);
+    out.add(countsTable(report, Math.floor(out.left / 4)));
+    if (report.missing.length > 0)
+        out.add(missingPackages(report));
+    if (report.failures.length > 0) {
+        const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f));
+        out.add(`<p>❌ Failures:</p><ul>${limitedList(causes, f => `<li>${f}</li>`, 'failure causes')}</ul>`);
+    }
+    if (report.oversizedGroup)
+        out.add(`<p>${oversizedNote(report)}</p>`);
+    if (report.damaged?.length)
+        out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)));
+    const requests = Object.entries(report.requests)
+        .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
+        .join(', ');
+    if (requests)
+        out.add(`<p>Requests: ${requests}</p>`);
+    out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`);
+    for (const [index, pkg] of report.packages.entries()) {
+        const section = packageSection(pkg, report, planPath, out.left - 1);
+        if (section.html)
+            out.add(section.html);
+        if (section.cut) {
+            // A section cut short already says what it left out; the note counts the sections after it.
+            const left = report.packages.length - index - (section.html ? 1 : 0);
+            if (left > 0)
+                out.add(finalNote(left));
+            break;
+        }
+    }
+    return out.toString();
+}
+const RESTORE_OUTCOME_TEXT = {
+    restored: '✅ restored',
+    'would restore': 'would restore',
+    'already present': 'already present',
+    failed: '❌ failed'
+};
+function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
+    const out = new Budget(budgetBytes);
+    const mode = args.dryRun
+        ? '🔍 <strong>Dry run</strong>: nothing was restored. Set <code>dry-run: false</code> to restore.'
+        : '♻️ <strong>Restore</strong> of the versions an earlier run deleted.';
+    out.add('<h2>package-retention: restore</h2>');
+    out.add(`<p>${mode}</p>`);
+    const run = args.file
+        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
+        : '';
+    out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
+    if (args.resultFile)
+        out.add(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`);
+    for (const note of args.notes ?? [])
+        out.add(`<p>⚠️ ${escapeHtml(note)}</p>`);
+    if (args.items.length === 0) {
+        out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`);
+        return out.toString();
+    }
+    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
+    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
+    out.add(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
+        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
+    const causes = (0,restore/* failureCauses */.x8)(args.items);
+    if (causes.length > 0) {
+        const lines = causes.map(({ packageKey, detail, count }) => `${count} version(s) of ${packageKey}: ${detail}`);
+        out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`);
+    }
+    // Restored versions show the tags GitHub lists after the restore, and where old tags went.
+    const readBack = args.items.some(i => i.tagsAfter);
+    const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>Result</th></tr>`;
+    const tagsCell = (item) => {
+        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ');
+        const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
+        return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags;
+    };
+    const row = (i) => {
+        const item = args.items[i];
+        const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : '';
+        return (`<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
+            `<td>${tagsCell(item)}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
+    };
+    out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
+    return out.toString();
+}
+
+
+/***/ }),
+
+/***/ 8166:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j2: () => (/* binding */ RunControl),
+/* harmony export */   sZ: () => (/* binding */ untilStopped),
+/* harmony export */   zI: () => (/* binding */ isRunStopped)
+/* harmony export */ });
+/* unused harmony exports MAX_SINGLE_WAIT_MS, MAX_TOTAL_WAIT_MS, RunStoppedError, abortableSleep, describeWait */
+/* harmony import */ var node_events__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8474);
+/* harmony import */ var node_events__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_events__WEBPACK_IMPORTED_MODULE_0__);
+// What can end a run before its plan is done, in one place (contract 1.2, Limits and pacing):
+// a cancellation (SIGINT/SIGTERM), and a wait GitHub or the registry asks for that does not fit
+// the run's bounds (one wait over 5 minutes, or waits adding up to over 10 minutes).
+//
+// One AbortSignal carries the stop to every layer that sends a request or waits: the REST
+// request budget, the registry client and every sleep. Once it is aborted no new request is
+// sent (each layer throws RunStoppedError instead), waits end at once, and reads in flight are
+// abandoned; the DELETE in flight is the executor's to await (at most 3 s).
+
+/** The longest single wait honoured. */
+const MAX_SINGLE_WAIT_MS = 5 * 60_000;
+/** The most time a run spends in waits it was asked for. */
+const MAX_TOTAL_WAIT_MS = 10 * 60_000;
+/**
+ * Thrown by anything asked to send a request or wait after the run stopped. Named AbortError so
+ * that Octokit passes it on unchanged (any other error thrown by fetch becomes a retried "HTTP 500").
+ */
+class RunStoppedError extends Error {
+    stop;
+    name = 'AbortError';
+    constructor(stop) {
+        super(`${stop.reason}; no further request is sent`);
+        this.stop = stop;
+    }
+    // Octokit marks an AbortError with status 500 as it passes it on; this one has no HTTP status.
+    get status() {
+        return undefined;
+    }
+    set status(_ignored) { }
+}
+function isRunStopped(error) {
+    return error instanceof RunStoppedError;
+}
+class RunControl {
+    controller = new AbortController();
+    stopped;
+    maxSingleWaitMs;
+    maxTotalWaitMs;
+    now;
+    /** Time spent in asked-for waits so far; overlapping waits (concurrent requests told to wait) count once. */
+    waitedMs = 0;
+    waitingUntil = Number.NEGATIVE_INFINITY;
+    constructor(options = {}) {
+        // Every queued request and open read listens to it (thousands in a large run): no leak warning.
+        (0,node_events__WEBPACK_IMPORTED_MODULE_0__.setMaxListeners)(0, this.controller.signal);
+        this.maxSingleWaitMs = options.maxSingleWaitMs ?? MAX_SINGLE_WAIT_MS;
+        this.maxTotalWaitMs = options.maxTotalWaitMs ?? MAX_TOTAL_WAIT_MS;
+        this.now = options.now ?? Date.now;
+    }
+    /** Aborted when the run stops; its reason is the RunStoppedError to throw. */
+    get signal() {
+        return this.controller.signal;
+    }
+    /** Why the run stopped, once it did. */
+    get stop() {
+        return this.stopped;
+    }
+    /** Ends the run's requests (the first stop wins: a cancel during a cut wait stays a cut wait). */
+    halt(stop) {
+        if (this.stopped)
+            return;
+        this.stopped = stop;
+        this.controller.abort(new RunStoppedError(stop));
+    }
+    cancel(signal) {
+        this.halt({ kind: 'cancelled', reason: `the run was cancelled (${signal})` });
+    }
+    throwIfStopped() {
+        if (this.stopped)
+            throw this.controller.signal.reason;
+    }
+    /**
+     * A wait of `ms` that `who` asks for (retry-after, a secondary-limit answer, a registry 429):
+     * true when it fits the bounds, and it is then counted. Otherwise the run is stopped (kind
+     * 'wait', resuming when the wait would have ended) and false is returned.
+     */
+    admitWait(ms, who) {
+        if (this.stopped)
+            return false;
+        const now = this.now();
+        const end = now + ms;
+        const added = Math.max(0, end - Math.max(now, this.waitingUntil));
+        const resumeAt = new Date(end).toISOString();
+        if (ms > this.maxSingleWaitMs) {
+            this.halt({ kind: 'wait', reason: `${who} asked to wait ${describeWait(ms)}, longer than the ${describeWait(this.maxSingleWaitMs)} a run waits; requests are allowed again from ${resumeAt}`, resumeAt });
+            return false;
+        }
+        if (this.waitedMs + added > this.maxTotalWaitMs) {
+            this.halt({
+                kind: 'wait',
+                reason: `${who} asked to wait ${describeWait(ms)} more, after ${describeWait(this.waitedMs)} of waits in this run (at most ${describeWait(this.maxTotalWaitMs)}); ` +
+                    `requests are allowed again from ${resumeAt}`,
+                resumeAt
+            });
+            return false;
+        }
+        this.waitedMs += added;
+        this.waitingUntil = Math.max(this.waitingUntil, end);
+        return true;
+    }
+    /** Sleeps `ms`, or less when the run stops (then throws RunStoppedError). */
+    sleep(ms) {
+        return abortableSleep(ms, this.controller.signal);
+    }
+}
+/** `work`'s result, or the signal's reason as soon as it is aborted (`work` is then abandoned). */
+function untilStopped(work, signal) {
+    if (signal.aborted) {
+        work.catch(() => { });
+        return Promise.reject(signal.reason);
+    }
+    return new Promise((resolve, reject) => {
+        const onAbort = () => {
+            work.catch(() => { });
+            reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        work.then(value => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(value);
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+        });
+    });
+}
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it is aborted. */
+function abortableSleep(ms, signal) {
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+        };
+        const timer = setTimeout(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+        }, ms);
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+}
+/** "90 s", "5 min", "24 h": wait lengths in messages. */
+function describeWait(ms) {
+    const seconds = Math.round(ms / 1000);
+    if (seconds < 120)
+        return `${seconds} s`;
+    if (seconds < 2 * 3600)
+        return `${Math.round(seconds / 60)} min`;
+    return `${Math.round(seconds / 3600)} h`;
 }
 
 
@@ -60188,6 +60444,295 @@ function copyFile(srcFile, destFile, force) {
     });
 }
 //# sourceMappingURL=io.js.map
+
+/***/ }),
+
+/***/ 2058:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _P: () => (/* binding */ constructFromSymbol),
+/* harmony export */   s0: () => (/* binding */ millisecondsInHour)
+/* harmony export */ });
+/* unused harmony exports daysInWeek, daysInYear, maxTime, minTime, millisecondsInWeek, millisecondsInDay, millisecondsInMinute, millisecondsInSecond, minutesInYear, minutesInMonth, minutesInDay, minutesInHour, monthsInQuarter, monthsInYear, quartersInYear, secondsInHour, secondsInMinute, secondsInDay, secondsInWeek, secondsInYear, secondsInMonth, secondsInQuarter */
+/**
+ * @module constants
+ * @summary Useful constants
+ * @description
+ * Collection of useful date constants.
+ *
+ * The constants could be imported from `date-fns/constants`:
+ *
+ * ```ts
+ * import { maxTime, minTime } from "./constants/date-fns/constants";
+ *
+ * function isAllowedTime(time) {
+ *   return time <= maxTime && time >= minTime;
+ * }
+ * ```
+ */
+
+/**
+ * @constant
+ * @name daysInWeek
+ * @summary Days in 1 week.
+ */
+const daysInWeek = 7;
+
+/**
+ * @constant
+ * @name daysInYear
+ * @summary Days in 1 year.
+ *
+ * @description
+ * How many days in a year.
+ *
+ * One years equals 365.2425 days according to the formula:
+ *
+ * > Leap year occurs every 4 years, except for years that are divisible by 100 and not divisible by 400.
+ * > 1 mean year = (365+1/4-1/100+1/400) days = 365.2425 days
+ */
+const daysInYear = 365.2425;
+
+/**
+ * @constant
+ * @name maxTime
+ * @summary Maximum allowed time.
+ *
+ * @example
+ * import { maxTime } from "./constants/date-fns/constants";
+ *
+ * const isValid = 8640000000000001 <= maxTime;
+ * //=> false
+ *
+ * new Date(8640000000000001);
+ * //=> Invalid Date
+ */
+const maxTime = Math.pow(10, 8) * 24 * 60 * 60 * 1000;
+
+/**
+ * @constant
+ * @name minTime
+ * @summary Minimum allowed time.
+ *
+ * @example
+ * import { minTime } from "./constants/date-fns/constants";
+ *
+ * const isValid = -8640000000000001 >= minTime;
+ * //=> false
+ *
+ * new Date(-8640000000000001)
+ * //=> Invalid Date
+ */
+const minTime = -maxTime;
+
+/**
+ * @constant
+ * @name millisecondsInWeek
+ * @summary Milliseconds in 1 week.
+ */
+const millisecondsInWeek = 604800000;
+
+/**
+ * @constant
+ * @name millisecondsInDay
+ * @summary Milliseconds in 1 day.
+ */
+const millisecondsInDay = 86400000;
+
+/**
+ * @constant
+ * @name millisecondsInMinute
+ * @summary Milliseconds in 1 minute
+ */
+const millisecondsInMinute = 60000;
+
+/**
+ * @constant
+ * @name millisecondsInHour
+ * @summary Milliseconds in 1 hour
+ */
+const millisecondsInHour = 3600000;
+
+/**
+ * @constant
+ * @name millisecondsInSecond
+ * @summary Milliseconds in 1 second
+ */
+const millisecondsInSecond = 1000;
+
+/**
+ * @constant
+ * @name minutesInYear
+ * @summary Minutes in 1 year.
+ */
+const minutesInYear = 525600;
+
+/**
+ * @constant
+ * @name minutesInMonth
+ * @summary Minutes in 1 month.
+ */
+const minutesInMonth = 43200;
+
+/**
+ * @constant
+ * @name minutesInDay
+ * @summary Minutes in 1 day.
+ */
+const minutesInDay = 1440;
+
+/**
+ * @constant
+ * @name minutesInHour
+ * @summary Minutes in 1 hour.
+ */
+const minutesInHour = 60;
+
+/**
+ * @constant
+ * @name monthsInQuarter
+ * @summary Months in 1 quarter.
+ */
+const monthsInQuarter = 3;
+
+/**
+ * @constant
+ * @name monthsInYear
+ * @summary Months in 1 year.
+ */
+const monthsInYear = 12;
+
+/**
+ * @constant
+ * @name quartersInYear
+ * @summary Quarters in 1 year
+ */
+const quartersInYear = 4;
+
+/**
+ * @constant
+ * @name secondsInHour
+ * @summary Seconds in 1 hour.
+ */
+const secondsInHour = 3600;
+
+/**
+ * @constant
+ * @name secondsInMinute
+ * @summary Seconds in 1 minute.
+ */
+const secondsInMinute = 60;
+
+/**
+ * @constant
+ * @name secondsInDay
+ * @summary Seconds in 1 day.
+ */
+const secondsInDay = secondsInHour * 24;
+
+/**
+ * @constant
+ * @name secondsInWeek
+ * @summary Seconds in 1 week.
+ */
+const secondsInWeek = secondsInDay * 7;
+
+/**
+ * @constant
+ * @name secondsInYear
+ * @summary Seconds in 1 year.
+ */
+const secondsInYear = secondsInDay * daysInYear;
+
+/**
+ * @constant
+ * @name secondsInMonth
+ * @summary Seconds in 1 month
+ */
+const secondsInMonth = secondsInYear / 12;
+
+/**
+ * @constant
+ * @name secondsInQuarter
+ * @summary Seconds in 1 quarter.
+ */
+const secondsInQuarter = secondsInMonth * 3;
+
+/**
+ * @constant
+ * @name constructFromSymbol
+ * @summary Symbol enabling Date extensions to inherit properties from the reference date.
+ *
+ * The symbol is used to enable the `constructFrom` function to construct a date
+ * using a reference date and a value. It allows to transfer extra properties
+ * from the reference date to the new date. It's useful for extensions like
+ * [`TZDate`](https://github.com/date-fns/tz) that accept a time zone as
+ * a constructor argument.
+ */
+const constructFromSymbol = Symbol.for("constructDateFrom");
+
+
+/***/ }),
+
+/***/ 9738:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   w: () => (/* binding */ constructFrom)
+/* harmony export */ });
+/* harmony import */ var _constants_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2058);
+
+
+/**
+ * @name constructFrom
+ * @category Generic Helpers
+ * @summary Constructs a date using the reference date and the value
+ *
+ * @description
+ * The function constructs a new date using the constructor from the reference
+ * date and the given value. It helps to build generic functions that accept
+ * date extensions.
+ *
+ * It defaults to `Date` if the passed reference date is a number or a string.
+ *
+ * Starting from v3.7.0, it allows to construct a date using `[Symbol.for("constructDateFrom")]`
+ * enabling to transfer extra properties from the reference date to the new date.
+ * It's useful for extensions like [`TZDate`](https://github.com/date-fns/tz)
+ * that accept a time zone as a constructor argument.
+ *
+ * @typeParam DateType - The `Date` type, the function operates on. Gets inferred from passed arguments. Allows to use extensions like [`UTCDate`](https://github.com/date-fns/utc).
+ *
+ * @param date - The reference date to take constructor from
+ * @param value - The value to create the date
+ *
+ * @returns Date initialized using the given date and value
+ *
+ * @example
+ * import { constructFrom } from "./constructFrom/date-fns";
+ *
+ * // A function that clones a date preserving the original type
+ * function cloneDate<DateType extends Date>(date: DateType): DateType {
+ *   return constructFrom(
+ *     date, // Use constructor from the given date
+ *     date.getTime() // Use the date value to create a new date
+ *   );
+ * }
+ */
+function constructFrom(date, value) {
+  if (typeof date === "function") return date(value);
+
+  if (date && typeof date === "object" && _constants_js__WEBPACK_IMPORTED_MODULE_0__/* .constructFromSymbol */ ._P in date)
+    return date[_constants_js__WEBPACK_IMPORTED_MODULE_0__/* .constructFromSymbol */ ._P](value);
+
+  if (date instanceof Date) return new date.constructor(value);
+
+  return new Date(value);
+}
+
+// Fallback for modularized imports:
+/* unused harmony default export */ var __WEBPACK_DEFAULT_EXPORT__ = ((/* unused pure expression or super */ null && (constructFrom)));
+
 
 /***/ }),
 

@@ -154,6 +154,8 @@ async function runUnder(control: RunControl, settings: Settings, startedAt: Date
   }).catch((error: unknown): Inventory => {
     // Stopped before the packages were even known (cancelled, or a wait too long): nothing is planned, the report says why.
     if (!control.stop) throw error
+    // The cache's restore waits for the first answers, which will not come now.
+    firstRequestsAnswered()
     core.warning(`The run stopped before its packages were listed (${control.stop.reason}); nothing is planned or deleted.`)
     return { owner: owner ?? { login: ownerLogin, kind: 'org' }, packages: [], missing: [] }
   })
