@@ -45740,6 +45740,8 @@ async function runUnder(control, settings, startedAt) {
         // Stopped before the packages were even known (cancelled, or a wait too long): nothing is planned, the report says why.
         if (!control.stop)
             throw error;
+        // The cache's restore waits for the first answers, which will not come now.
+        firstRequestsAnswered();
         core/* warning */.$e(`The run stopped before its packages were listed (${control.stop.reason}); nothing is planned or deleted.`);
         return { owner: owner ?? { login: ownerLogin, kind: 'org' }, packages: [], missing: [] };
     });
