@@ -118,6 +118,11 @@ export interface PackageInventory {
   unreadable: UnreadableManifest[]
   /** (1.1) Set when no consistent listing could be had (the versions changed while listed): do not delete anything in this package. */
   listingProblem?: string
+  /**
+   * (1.2) Set when the package's view could not be completed (an answer too large to read, the run
+   * stopped while it was listed): nothing in it is deleted, with this reason and warning.
+   */
+  untouched?: { reason: string; warning: string }
   /** (1.1) Images found broken before this run: an index listing platform manifests absent from the package. */
   damaged?: DamagedImage[]
   /** (1.2) What the looks at the package saw beyond `versions` (which hold every tag any look showed): see PackageView. */

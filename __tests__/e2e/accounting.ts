@@ -93,9 +93,9 @@ export function goneKeys(fake: FakeGitHub, scenarioPackages: FakePackageSeed[]):
 /**
  * The bookkeeping every executed run must pass: each scheduled version has exactly one outcome,
  * the outputs are the plan file's counts, deleted + skipped + failed + rate-deferred = planned,
- * the exit status follows failed-count, and no image is broken.
+ * the exit status follows failed-count (and a cancellation), and no image is broken.
  */
-export function expectAccounted(run: ActionRun, fake: FakeGitHub): void {
+export function expectAccounted(run: ActionRun, fake: FakeGitHub, { cancelled = false } = {}): void {
   const plan = run.planFile!
   expect(plan).toBeDefined()
   const scheduled = planVersions(plan).filter(v => v.scheduled)
@@ -113,7 +113,8 @@ export function expectAccounted(run: ActionRun, fake: FakeGitHub): void {
     'deferred-count': String(t.deferred + capDeferred)
   })
   expect(run.summary).not.toBe('')
-  expect(run.exitCode).toBe(t.failed > 0 ? 1 : 0)
+  // (1.2) A cancelled run exits non-zero, whatever it did.
+  expect(run.exitCode).toBe(t.failed > 0 || cancelled ? 1 : 0)
   expect(fake.brokenImages()).toEqual([])
 }
 

@@ -3,6 +3,7 @@
 import type { DeletionGroup, PackageRef, Plan } from '../../src/model.js'
 import { executePlan, outcomeKey, type DeletionApi } from '../../src/execute/executor.js'
 import { RestTimeoutError } from '../../src/github/request-budget.js'
+import { RunControl } from '../../src/run-control.js'
 
 const web: PackageRef = { owner: 'acme', ownerKind: 'org', type: 'container', name: 'web' }
 const lib: PackageRef = { owner: 'acme', ownerKind: 'org', type: 'npm', name: 'lib' }
@@ -256,4 +257,69 @@ test('a DELETE GitHub did not answer in time is not retried: the version decides
   expect(result).toMatchObject({ deleted: 0, failed: 2, deferred: 1, stoppedEarly: 'GitHub did not answer a DELETE within 30 s' })
   expect(result.outcomes.get('container/web#1')!.detail).toBe('failed: GitHub did not answer DELETE /orgs/acme/packages/container/web/versions/1 within 30 s, once')
   expectEveryVersionSettledOnce(p, result)
+})
+
+describe('the run stopped (contract 1.2: cancellation, a wait too long)', () => {
+  test('no DELETE after the stop, not even inside an image: the rest is deferred with the reason and the stop kind', async () => {
+    const api = new FakeDeletionApi()
+    const control = new RunControl()
+    const original = api.deleteVersion.bind(api)
+    api.deleteVersion = async (pkg, id) => {
+      await original(pkg, id)
+      if (id === 1) control.cancel('SIGINT')
+    }
+    const p = plan([group(web, [1, 2, 3]), group(lib, [10])])
+    const result = await executePlan(p, api, { ...quiet, control })
+    expect(api.attempts).toEqual(['web#1'])
+    expect(result).toMatchObject({ deleted: 1, deferred: 3, stoppedEarly: 'the run was cancelled (SIGINT)', stopKind: 'cancelled' })
+    expect(result.outcomes.get('container/web#2')!.detail).toBe('deferred: the run was cancelled (SIGINT)')
+    expectEveryVersionSettledOnce(p, result)
+  })
+
+  test('a DELETE in flight when the run stops is awaited for the grace, then its outcome is unknown (deferred)', async () => {
+    const api = new FakeDeletionApi()
+    const control = new RunControl()
+    api.deleteVersion = async () => {
+      control.cancel('SIGTERM')
+      await new Promise(() => undefined)
+    }
+    const p = plan([group(web, [1, 2])])
+    const started = Date.now()
+    const result = await executePlan(p, api, { ...quiet, control, inFlightGraceMs: 50 })
+    expect(Date.now() - started).toBeLessThan(1_000)
+    expect(result).toMatchObject({ deleted: 0, deferred: 2, stopKind: 'cancelled' })
+    expect(result.outcomes.get('container/web#1')!.detail).toMatch(/^outcome unknown: the DELETE was sent before the run stopped and got no answer within 0\.05 s/)
+  })
+
+  test('a DELETE answered within the grace keeps its outcome', async () => {
+    const api = new FakeDeletionApi()
+    const control = new RunControl()
+    const original = api.deleteVersion.bind(api)
+    api.deleteVersion = async (pkg, id) => {
+      control.cancel('SIGINT')
+      await new Promise(resolve => setTimeout(resolve, 20))
+      await original(pkg, id)
+    }
+    const result = await executePlan(plan([group(web, [1, 2])]), api, { ...quiet, control, inFlightGraceMs: 1_000 })
+    expect(result).toMatchObject({ deleted: 1, deferred: 1 })
+  })
+
+  test('a wait too long stops the run with kind "wait" and when requests are allowed again', async () => {
+    const api = new FakeDeletionApi()
+    const control = new RunControl()
+    api.deleteVersion = async () => {
+      control.admitWait(86_400_000, "GitHub's secondary rate limit (DELETE /x)")
+      throw control.signal.reason
+    }
+    const result = await executePlan(plan([group(web, [1, 2]), group(lib, [10])]), api, { ...quiet, control })
+    expect(result).toMatchObject({ deleted: 0, failed: 0, deferred: 3, stopKind: 'wait', resumeAt: expect.stringMatching(/^\d{4}-/) })
+    expect(result.stoppedEarly).toMatch(/asked to wait 24 h, longer than the 5 min a run waits/)
+  })
+
+  test('the primary limit: kind "rate-limit", resuming at its reset', async () => {
+    const api = new FakeDeletionApi()
+    api.rateLimit = Object.assign(api.rateLimit, { remaining: 1, snapshot: { reset: 1_800_000_000 } })
+    const result = await executePlan(plan([group(web, [1, 2])]), api, quiet)
+    expect(result).toMatchObject({ deferred: 2, stopKind: 'rate-limit', resumeAt: new Date(1_800_000_000_000).toISOString() })
+  })
 })

@@ -4,6 +4,7 @@
 import { afterEach, expect, test } from '@jest/globals'
 import { FakeGitHub, type FakeVersionSeed } from '../fake/index.js'
 import { budgetedFetch, createOctokit } from '../../src/github/client.js'
+import { RunControl } from '../../src/run-control.js'
 import { RequestBudget, RestTimeoutError } from '../../src/github/request-budget.js'
 import { describeError, classifyError } from '../../src/github/errors.js'
 import { PackagesApi } from '../../src/github/packages-api.js'
@@ -58,15 +59,50 @@ test('a request holds its place in flight until its body is read, as GitHub coun
   const budgeted = budgetedFetch(fetch, budget, { baseUrl: fake.url, timeoutMs: 5_000, attempts: 1 })
   const url = `${fake.url}/orgs/acme/packages/npm/lib/versions`
   const headers = { authorization: `token ${PAT}` }
-  const first = await budgeted(url, { headers })
-  let secondDone = false
-  const second = budgeted(url, { headers }).then(response => {
-    secondDone = true
+  // The first answer's body comes a byte every millisecond: the second request waits for all of it.
+  fake.failNext({ method: 'GET', pathIncludes: '/versions', trickleMs: 1 })
+  let sentWhenFirstRead = -1
+  const first = budgeted(url, { headers }).then(response => {
+    sentWhenFirstRead = fake.requests.length
     return response
   })
-  await new Promise(resolve => setTimeout(resolve, 200))
-  expect(secondDone).toBe(false)
-  expect(await first.json()).toHaveLength(3)
+  const second = budgeted(url, { headers })
+  expect(await (await first).json()).toHaveLength(3)
+  expect(sentWhenFirstRead).toBe(1)
   expect(await (await second).json()).toHaveLength(3)
   expect(budget.stats).toMatchObject({ requests: 2, peakInFlight: 1 })
+})
+
+test('an answer over the size limit is refused as it streams, naming the request, without reading the rest', async () => {
+  await start(3)
+  const budget = new RequestBudget({ writesPerMinute: 60 })
+  const budgeted = budgetedFetch(fetch, budget, { baseUrl: fake.url, timeoutMs: 20_000, attempts: 1, maxBodyBytes: 1024 * 1024 })
+  const headers = { authorization: `token ${PAT}` }
+  fake.failNext({ method: 'GET', pathIncludes: '/versions', hugeBody: { bytes: 2_000_000_000, announce: false, contentType: 'application/json' } })
+  await expect(budgeted(`${fake.url}/orgs/acme/packages/npm/lib/versions?page=2`, { headers })).rejects.toThrow(
+    /^GitHub answered GET \/orgs\/acme\/packages\/npm\/lib\/versions\?page=2 with more than 1\.0 MiB; the limit is 1\.0 MiB, so the answer was not read$/
+  )
+  fake.failNext({ method: 'GET', pathIncludes: '/versions', hugeBody: { bytes: 5_000_000, announce: true, contentType: 'application/json' } })
+  await expect(budgeted(`${fake.url}/orgs/acme/packages/npm/lib/versions`, { headers })).rejects.toThrow(/with a body of 4\.8 MiB \(its Content-Length\)/)
+  expect(budget.stats.requests).toBe(2)
+})
+
+test('a stopped run sends nothing more: waiting requests leave the queue, a read in flight is abandoned', async () => {
+  await start(3)
+  const control = new RunControl()
+  const budget = new RequestBudget({ writesPerMinute: 60, maxInFlight: 1 })
+  const budgeted = budgetedFetch(fetch, budget, { baseUrl: fake.url, timeoutMs: 20_000, attempts: 1, control })
+  const headers = { authorization: `token ${PAT}` }
+  fake.failNext({ method: 'GET', pathIncludes: '/versions', hang: true })
+  const url = `${fake.url}/orgs/acme/packages/npm/lib/versions`
+  const inFlight = budgeted(url, { headers })
+  const queued = budgeted(url, { headers })
+  await new Promise(resolve => setTimeout(resolve, 100))
+  const stoppedAt = Date.now()
+  control.cancel('SIGINT')
+  await expect(inFlight).rejects.toThrow('the run was cancelled (SIGINT); no further request is sent')
+  await expect(queued).rejects.toThrow('the run was cancelled (SIGINT); no further request is sent')
+  await expect(budgeted(url, { headers })).rejects.toThrow(/cancelled/)
+  expect(Date.now() - stoppedAt).toBeLessThan(500)
+  expect(fake.requests).toHaveLength(1)
 })

@@ -2,6 +2,7 @@
 // and bearer flow, token masking and caching, retries, typed errors and digest verification.
 import { FakeGitHub, multiArchImage, singleImage, sha256Digest, type FakeTokenSeed } from '../fake/index.js'
 import { RegistryClient, registryRepository, type RegistryClientOptions } from '../../src/registry/client.js'
+import { RunControl, RunStoppedError } from '../../src/run-control.js'
 import { RegistryError } from '../../src/registry/errors.js'
 import { MEDIA_TYPES } from '../../src/registry/manifests.js'
 
@@ -90,14 +91,14 @@ describe('RegistryClient against the fake registry', () => {
     expect(tokenRequest.token).toBe('pat:octocat')
     // Every token received is registered as a secret before use.
     expect(secrets).toEqual([...fake.issuedRegistryTokens.slice(-1)])
-    expect(client.stats).toEqual({ manifestReads: 1, manifestRequests: 2, tokenRequests: 1, tagsListReads: 0, retries: 0 })
+    expect(client.stats).toEqual({ manifestReads: 1, manifestRequests: 2, tokenRequests: 1, tagsListReads: 0, retries: 0, tooManyRequests: 0 })
   })
 
   it('caches the token per scope, and a first read of a repository goes alone', async () => {
     const { client, secrets } = connect()
     await client.getManifest('acme/web', web.digest)
     await Promise.all([...web.children, ...web.attestations].map((child) => client.getManifest('acme/web', child.digest)))
-    expect(client.stats).toEqual({ manifestReads: 5, manifestRequests: 6, tokenRequests: 1, tagsListReads: 0, retries: 0 })
+    expect(client.stats).toEqual({ manifestReads: 5, manifestRequests: 6, tokenRequests: 1, tagsListReads: 0, retries: 0, tooManyRequests: 0 })
 
     // Another repository, another scope: ten concurrent first reads draw one challenge and one token.
     fake.resetRequests()
@@ -158,6 +159,28 @@ describe('RegistryClient against the fake registry', () => {
     expect(error.code).toBe('TOOMANYREQUESTS')
     expect(error.message).toMatch(/429 Too Many Requests \(it asks to wait 3600s\)/)
     expect(sleeps).toEqual([])
+  })
+
+  it("under a run's control (1.2), a Retry-After within 5 minutes is honoured even past the read's own minute", async () => {
+    const control = new RunControl()
+    const { client, sleeps } = connect({ control })
+    fake.failNext({ pathIncludes: '/v2/acme/web/manifests/', status: 429, headers: { 'retry-after': '120' } })
+    await client.getManifest('acme/web', web.digest)
+    expect(sleeps).toEqual([120_000])
+    expect(control.stop).toBeUndefined()
+    expect(client.stats.tooManyRequests).toBe(1)
+  })
+
+  it("under a run's control (1.2), a Retry-After over 5 minutes stops the run, and no further read is sent", async () => {
+    const control = new RunControl()
+    const { client, sleeps } = connect({ control })
+    fake.failNext({ pathIncludes: '/v2/acme/team/api/manifests/', status: 429, headers: { 'retry-after': '3600' } })
+    await expect(client.getManifest('acme/team/api', api.digest)).rejects.toBeInstanceOf(RunStoppedError)
+    expect(sleeps).toEqual([])
+    expect(control.stop).toMatchObject({ kind: 'wait', reason: expect.stringMatching(/^the registry 127\.0\.0\.1:\d+ \(GET \/v2\/acme\/team\/api\/manifests\/\S+\) asked to wait 60 min/) })
+    const sent = fake.registryRequests().length
+    await expect(client.getManifest('acme/web', web.digest)).rejects.toBeInstanceOf(RunStoppedError)
+    expect(fake.registryRequests()).toHaveLength(sent)
   })
 
   it('types MANIFEST_UNKNOWN and NAME_UNKNOWN (404)', async () => {
@@ -286,7 +309,7 @@ describe('RegistryClient and the registry limits', () => {
     const manifests = await Promise.all(versions.map((v) => client.getManifest('acme/bulk', v.name)))
     expect(manifests).toHaveLength(BULK)
     expect(fake.registryRequests().filter((r) => r.status === 429)).toEqual([])
-    expect(client.stats).toEqual({ manifestReads: BULK, manifestRequests: BULK + 1, tokenRequests: 1, tagsListReads: 0, retries: 0 })
+    expect(client.stats).toEqual({ manifestReads: BULK, manifestRequests: BULK + 1, tokenRequests: 1, tagsListReads: 0, retries: 0, tooManyRequests: 0 })
   })
 
   it('fetches a fresh token when the cached one expired, and masks it too', async () => {

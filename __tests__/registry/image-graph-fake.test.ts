@@ -57,7 +57,7 @@ describe('image graph against the fake registry', () => {
     // 45 tagged indexes + the index of each of the 55 untagged builds, kept or deleted; never a platform
     // manifest or attestation; the 10 signatures are known by their tags.
     expect(result.manifestReads).toBe(100)
-    expect(client.stats).toEqual({ manifestReads: 100, manifestRequests: 101, tokenRequests: 1, tagsListReads: 0, retries: 0 })
+    expect(client.stats).toEqual({ manifestReads: 100, manifestRequests: 101, tokenRequests: 1, tagsListReads: 0, retries: 0, tooManyRequests: 0 })
     const downloads = fake.versions('acme', 'container', 'web').reduce((n, v) => n + v.downloads, 0)
     expect(downloads).toBe(100)
 

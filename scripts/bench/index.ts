@@ -5,6 +5,7 @@
 //   wall        enumeration + planning wall time of a dry run, 20 ms per request
 //   pace        DELETE pace at max-deletes-per-minute 60 (a minute) and 180 (418 of 500 versions, about 2.5 minutes)
 //   listing     a 135,000-version dry run within GitHub's secondary limits (about 2 minutes)
+//   first-run   the same package's first dry run at 20 ms a request, every manifest read (≤ 180 s, 0 refusals)
 //   soak        50 consecutive 10,000-version dry runs: failed runs and refusals (about 4 minutes)
 //   cold-start  spawn → first API request on Node 24 and this Node (beside one fetch, and the stack alone); bundle size
 //
@@ -21,6 +22,7 @@ import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { bundlePath } from './action.js'
 import { benchColdStarts, bundleSize, floorScript, node24Binary, stackBundle, type ColdStartResult } from './cold-start.js'
+import { benchFirstRun, FIRST_RUN_TARGET_MS, formatFirstRun, type FirstRunResult } from './first-run.js'
 import { benchListing, formatListing, type ListingResult } from './listing.js'
 import { benchPace, formatPace, type PaceResult } from './pace.js'
 import { benchPlannerSize, formatPlannerResult, PROFILE_DIR, type PlannerResult } from './planner.js'
@@ -28,7 +30,7 @@ import { benchRequests, formatRequests, type RequestsResult } from './requests.j
 import { benchSoak, formatSoak, type SoakResult } from './soak.js'
 import { benchWall, formatWall, type WallResult } from './wall.js'
 
-export const PARTS = ['planner', 'requests', 'wall', 'pace', 'listing', 'soak', 'cold-start'] as const
+export const PARTS = ['planner', 'requests', 'wall', 'pace', 'listing', 'first-run', 'soak', 'cold-start'] as const
 type Part = (typeof PARTS)[number]
 
 // The targets of issue 5.
@@ -55,6 +57,7 @@ interface Results {
   wall?: WallResult
   pace?: PaceResult[]
   listing?: ListingResult
+  firstRun?: FirstRunResult
   soak?: SoakResult
   coldStart?: { node24: ColdStartResult; node: ColdStartResult; floorNode24: ColdStartResult; floorNode: ColdStartResult; stackNode24: ColdStartResult; bundleBytes: number }
 }
@@ -140,6 +143,15 @@ function summary(results: Results): string {
       verdict(ok)
     ])
   }
+  const f = results.firstRun
+  if (f) {
+    rows.push([
+      `first dry run, ${n(f.versions)} versions, ${f.latencyMs} ms a request`,
+      `${(f.wallMs / 1000).toFixed(1)} s, ${n(f.manifestReads)} manifest reads (≤ ${f.registryPeakInFlight} at once, ${f.registry429s} × 429), ${f.secondaryRefusals} refusals`,
+      `≤ ${FIRST_RUN_TARGET_MS / 1000} s, 0 refusals`,
+      verdict(f.wallMs <= FIRST_RUN_TARGET_MS && f.secondaryRefusals === 0)
+    ])
+  }
   if (r) {
     const refusals = r.secondaryRefusals.dryRun + r.secondaryRefusals.capped
     rows.push([`refusals (${n(r.versions)} versions)`, `dry run ${r.secondaryRefusals.dryRun}, capped run ${r.secondaryRefusals.capped}`, '0', verdict(refusals === 0)])
@@ -205,6 +217,10 @@ async function main(): Promise<void> {
   if (parts.includes('listing')) {
     results.listing = await benchListing({ bundle, versions: Number(flags.get('versions') ?? 135_000), log })
     console.log(formatListing(results.listing))
+  }
+  if (parts.includes('first-run')) {
+    results.firstRun = await benchFirstRun({ bundle, versions: Number(flags.get('versions') ?? 135_000), log })
+    console.log(formatFirstRun(results.firstRun))
   }
   if (parts.includes('soak')) {
     results.soak = await benchSoak({ bundle, runs: Number(flags.get('soak-runs') ?? 50), log })

@@ -11,6 +11,9 @@ import { DeletionRelooks } from '../inventory/deletion-relook.js'
 import { PrefetchingReader } from '../inventory/manifest-prefetch.js'
 import { ProgressReader } from '../inventory/read-progress.js'
 import { packageKey, type PackageInventory, type PackageRef } from '../model.js'
+import type { OwnerRef } from '../github/packages-api.js'
+import type { Inventory } from '../inventory/inventory.js'
+import { RunControl } from '../run-control.js'
 import { planRetention } from '../plan/planner.js'
 import { Progress } from '../progress.js'
 import { compilePackageNameFilter } from '../policy/glob.js'
@@ -28,11 +31,21 @@ import { setOutputs, writeSummary } from './outputs.js'
 import { reportPolicyProblems, reportPolicyWarnings } from './policy-problems.js'
 import { warn, warningsIssued } from './warnings.js'
 
-/** Why the run fails because of its deletions, each cause once (the "failed: " of each cause is the message's own). */
-function runFailure(report: RunReport): string | undefined {
-  if (report.totals.failed === 0) return undefined
-  const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f))
-  return `${report.totals.failed} deletion(s) failed: ${causes.join(' | ')}`
+/**
+ * Why the run fails because of its deletions (each cause once: the "failed: " of each cause is the
+ * message's own) or a cancellation. A run told to wait longer than it may defers what is left: not
+ * a failure.
+ */
+function runFailure(report: RunReport, control: RunControl, planPath: string): string | undefined {
+  const t = report.totals
+  if (t.failed > 0) {
+    const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f))
+    return `${t.failed} deletion(s) failed: ${causes.join(' | ')}`
+  }
+  if (control.stop?.kind === 'cancelled') {
+    return `The run was cancelled: ${t.deleted} of ${t.planned} planned deletion(s) done, ${t.deferred} version(s) deferred to a later run (plan file ${planPath}).`
+  }
+  return undefined
 }
 
 export interface RunOutcome {
@@ -40,17 +53,20 @@ export interface RunOutcome {
   failure?: string
 }
 
-/** SIGINT/SIGTERM (a cancelled job) stop the run between deletions, so it can still report. */
-function watchForCancellation(): { requested: () => boolean; dispose: () => void } {
-  let requested = false
+/**
+ * SIGINT/SIGTERM (a cancelled job: the runner sends SIGINT, then SIGTERM 7.5 s later) stop the
+ * run at once, whatever it is doing: no new request, the DELETE in flight awaited at most 3 s,
+ * then the report (contract 1.2).
+ */
+function watchForCancellation(control: RunControl): { dispose: () => void } {
   const onSignal = (signal: string): void => {
-    requested = true
-    warn(`Received ${signal}: finishing the image being deleted (never half an image), deferring the rest and writing the report.`)
+    if (control.stop?.kind === 'cancelled') return
+    control.cancel(signal)
+    warn(`Received ${signal}: no new request is sent; the DELETE in flight (if any) is awaited at most 3 s, the rest is deferred and the report written.`)
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
   return {
-    requested: () => requested,
     dispose: () => {
       process.off('SIGTERM', onSignal)
       process.off('SIGINT', onSignal)
@@ -58,7 +74,24 @@ function watchForCancellation(): { requested: () => boolean; dispose: () => void
   }
 }
 
+/** Set once a run stopped its requests (cancelled, or a wait it would not take): the process then leaves once its report is written, abandoned waits and sockets notwithstanding. */
+let stoppedRun = false
+export function runWasStopped(): boolean {
+  return stoppedRun
+}
+
 export async function runRetention(settings: Settings, startedAt: Date): Promise<RunOutcome> {
+  const control = new RunControl()
+  const cancellation = watchForCancellation(control)
+  try {
+    return await runUnder(control, settings, startedAt)
+  } finally {
+    cancellation.dispose()
+    if (control.stop) stoppedRun = true
+  }
+}
+
+async function runUnder(control: RunControl, settings: Settings, startedAt: Date): Promise<RunOutcome> {
   const loaded = await core.group('Policy', async () => {
     const result = await loadPolicy(settings.policy, settings.workspace)
     if (!result.ok) {
@@ -85,8 +118,8 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
   const inUse = await findImagesInUse(settings, policy, ownerLogin)
 
   const client: ClientStats = { secondaryLimitRefusals: 0 }
-  const api = connect(settings, client)
-  const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token })
+  const api = connect(settings, client, control)
+  const registry = new RegistryClient({ registryUrl: settings.registryUrl, githubToken: settings.token, control })
   // Long inventories (thousands of pages, thousands of manifests) log progress every 10 s.
   const listing = new Progress({ total: 0, label: 'Listing versions (pages)', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
   const reading = new Progress({ total: 0, label: 'Reading manifests', log: line => core.info(line), everyCount: Number.POSITIVE_INFINITY })
@@ -110,14 +143,15 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     const draft = planRetention({ policy, inventories: [pkg], now: startedAt, inUse })
     return new Set(draft.packages[0].versions.filter(v => v.decision === 'keep').map(v => v.id))
   }
+  let owner: OwnerRef | undefined
   const inventory = await core.group('Inventory', async () => {
     // The rate-limit state is only logged: asked for alongside the owner, not a round trip before it.
-    const [owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()])
+    ;[owner] = await Promise.all([resolveOwner(api, ownerLogin), api.refreshRateLimit()])
     firstRequestsAnswered()
     core.info(`At start, ${api.rateLimit.describe()}`)
     core.info(`Owner '${owner.login}' (${owner.kind === 'org' ? 'organization' : owner.kind === 'self' ? "the token's own account" : 'user'})`)
     const listingStarted = new Set<string>()
-    const result = await collectInventory(api, owner, policy, (pkg, versions, pages) => {
+    const result = await collectInventory(api, owner!, policy, (pkg, versions, pages) => {
       if (!listingStarted.has(packageKey(pkg))) {
         listingStarted.add(packageKey(pkg))
         listing.expect(pages)
@@ -147,16 +181,23 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
         core.info(`${key}: version ${version.id} (${version.tags[0] ?? version.name}) was deleted by someone else after it was listed (its manifest is not found, and GitHub no longer lists it); the package is planned without it.`)
       }
       for (const image of g.undetermined) {
-        const say = judgesBroken(g.inventory.package) ? core.warning : core.info
+        const say = judgesBroken(g.inventory.package) ? warn : core.info
         say(`${key}: could not tell whether version ${image.id} is broken, the registry did not say whether it has what the image lists (${image.why}); it is not counted as broken this run.`)
       }
       if (g.manifestReads === 0) continue
       core.info(`${packageKey(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`)
     }
     for (const key of result.missing) {
-      warn(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`)
+      warn(`Package ${key} was not found for owner '${owner!.login}' (or the token cannot see it); the other packages go on.`)
     }
     return result
+  }).catch((error: unknown): Inventory => {
+    // Stopped before the packages were even known (cancelled, or a wait too long): nothing is planned, the report says why.
+    if (!control.stop) throw error
+    // The cache's restore waits for the first answers, which will not come now.
+    firstRequestsAnswered()
+    warn(`The run stopped before its packages were listed (${control.stop.reason}); nothing is planned or deleted.`)
+    return { owner: owner ?? { login: ownerLogin, kind: 'org' }, packages: [], missing: [], notReached: [] }
   })
 
   const plan = await core.group('Plan', async () => {
@@ -200,6 +241,7 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
       inventories: inventory.packages,
       ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
       inUseUnresolved: inUse.filter(r => r.unresolved).map(({ package: name, file, line, written }) => ({ package: name, file, line, written })),
+      stop: control.stop,
       requests: {
         'list packages pages': api.stats.packagePages,
         'list versions pages': api.stats.versionPages,
@@ -220,28 +262,22 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
 
   let execution: ExecutionResult | undefined
   if (!settings.dryRun) {
-    const cancellation = watchForCancellation()
-    try {
-      // (1.2) Deletions of one package lasting over 60 s look again before going on.
-      const relooks = new DeletionRelooks(inventory.packages, { api, tags: registry, reader, policy, log: line => core.info(line) })
-      execution = await core.group('Delete', () =>
-        executePlan(plan, api, { log: line => core.info(line), stopRequested: cancellation.requested, beforeGroup: group => relooks.heldBack(group) })
-      )
-    } finally {
-      cancellation.dispose()
-    }
+    // (1.2) Deletions of one package lasting over 60 s look again before going on.
+    const relooks = new DeletionRelooks(inventory.packages, { api, tags: registry, reader, policy, log: line => core.info(line) })
+    execution = await core.group('Delete', () =>
+      executePlan(plan, api, { log: line => core.info(line), control, beforeGroup: group => relooks.heldBack(group) })
+    )
   } else {
     core.info('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.')
   }
 
-  // The cache is saved before the report, so a save that failed is in the summary too.
-  if (manifestCache.active) {
+  // The cache is saved before the report, so a save that failed is in the summary too; a cancelled
+  // run leaves within seconds and saves nothing.
+  if (manifestCache.active && control.stop?.kind !== 'cancelled') {
     const gone = (pkg: PackageInventory, id: number): boolean => execution?.outcomes.get(outcomeKey(packageKey(pkg.package), id))?.outcome === 'deleted'
     await core.group('Manifest cache', () => manifestCache.save(presentManifests(inventory.packages, gone)))
   }
   const outcome = await core.group('Report', async () => {
-    const stopped = execution?.stoppedEarly
-    if (stopped) core.info(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.`)
     if (client.secondaryLimitRefusals > 0) {
       warn(
         `GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
@@ -250,16 +286,30 @@ export async function runRetention(settings: Settings, startedAt: Date): Promise
     }
     // Decided before the summary is written: its first line says ❌ exactly when the run fails.
     const draft = report(execution)
-    const failure = runFailure(draft) ?? nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan)
+    const failure = runFailure(draft, control, planPath) ?? (control.stop ? undefined : nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan))
     const final: RunReport = { ...draft, ...(failure !== undefined && { failure }) }
+    const stopped = final.stoppedEarly
     writePlanFile(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped)
+    if (stopped) {
+      const resume = final.resumeAt ? ` GitHub allows requests again from ${final.resumeAt}.` : ''
+      const say = final.stopKind === 'cancelled' ? core.info : warn
+      say(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.${resume}`)
+    }
     const t = final.totals
     // Outputs first: they cannot fail, the summary (a file) can.
     setOutputs({ planned: t.planned, deleted: t.deleted, skipped: t.skipped, failed: t.failed, deferred: t.deferred, damaged: final.damaged?.length ?? 0, planPath })
     await writeSummary(renderSummary(final, planPath))
     core.info(`planned ${t.planned}, deleted ${t.deleted}, skipped ${t.skipped}, failed ${t.failed}, deferred ${t.deferred}; plan file ${planPath}`)
-    await api.refreshRateLimit()
+    // A stopped run sends nothing more (GitHub asked to wait, or the job is being cancelled).
+    if (!control.stop) await api.refreshRateLimit()
     core.info(`At end, ${api.rateLimit.describe()}`)
+    const concurrency = registry.concurrency
+    if (registry.stats.manifestRequests > 0) {
+      core.info(
+        `Registry: ${registry.stats.manifestRequests} manifest request(s), up to ${concurrency.peak} at once (${concurrency.now} at the end), ` +
+          `${registry.stats.tooManyRequests} answered 429`
+      )
+    }
     const spent = client.budget
     if (spent) {
       core.info(

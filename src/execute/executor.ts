@@ -14,6 +14,7 @@ import type { DeletionGroup, PackageRef, Plan } from '../model.js'
 import { classifyError, describeError, explainDeleteDenied, githubMessage } from '../github/errors.js'
 import { RestTimeoutError } from '../github/request-budget.js'
 import { Progress } from '../progress.js'
+import { isRunStopped, type RunControl, type StopKind } from '../run-control.js'
 
 export type Outcome = 'deleted' | 'skipped' | 'failed' | 'deferred'
 
@@ -29,7 +30,8 @@ export interface DeletionApi {
   /** One attempt, as deleteVersion. */
   deletePackage(pkg: PackageRef): Promise<void>
   versionState(pkg: PackageRef, id: number): Promise<'active' | 'gone'>
-  rateLimit: { remaining: number }
+  /** `snapshot.reset`: epoch seconds of the primary limit's reset, when GitHub said. */
+  rateLimit: { remaining: number; snapshot?: { reset: number } }
 }
 
 export interface ExecutionResult {
@@ -44,14 +46,25 @@ export interface ExecutionResult {
   deletedPackages: string[]
   /** One line per distinct failure cause, for the error annotation. */
   failures: string[]
-  /** Why the run stopped before the end of the plan (stop request, primary rate limit); absent when it did not. */
+  /** Why the run stopped before the end of the plan (stop request, primary rate limit, a wait too long); absent when it did not. */
   stoppedEarly?: string
+  /** With stoppedEarly: what stopped it, for the report (⚠️ and when to run again). */
+  stopKind?: StopKind
+  /** With stoppedEarly, when known: when GitHub allows requests again (ISO 8601). */
+  resumeAt?: string
 }
 
 export interface ExecuteOptions {
   log: (line: string) => void
   /** Checked between groups: true when the run should stop (e.g. SIGTERM). */
   stopRequested?: () => boolean
+  /**
+   * The run's stop (cancellation, a wait too long to honour): checked before every DELETE; once
+   * stopped, the DELETE in flight is awaited at most `inFlightGraceMs`.
+   */
+  control?: RunControl
+  /** Default 3 s (contract 1.2: the runner kills a cancelled job soon after). */
+  inFlightGraceMs?: number
   now?: () => number
   /** Requests kept in reserve when checking whether the rate limit covers the next group. */
   rateLimitReserve?: number
@@ -67,6 +80,13 @@ export interface ExecuteOptions {
 }
 
 const STOPPED_BY_REQUEST = 'the run was cancelled (SIGTERM or SIGINT) before this deletion'
+export const IN_FLIGHT_GRACE_MS = 3_000
+
+interface Stop {
+  reason: string
+  kind: StopKind
+  resumeAt?: string
+}
 
 export function outcomeKey(packageKey: string, id: number): string {
   return `${packageKey}#${id}`
@@ -79,10 +99,16 @@ export async function executePlan(plan: Plan, api: DeletionApi, options: Execute
   const blockedPackages = new Map<string, string>()
   const deletedPackages: string[] = []
   const reserve = options.rateLimitReserve ?? 2
-  const retry: RetryPolicy = { retries: options.retries ?? 3, sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))) }
+  const control = options.control
+  // A backoff ends early when the run stops (the attempt after it is then not made).
+  const sleep = (ms: number): Promise<void> => (control ? control.sleep(ms).catch(() => undefined) : new Promise(resolve => setTimeout(resolve, ms)))
+  const retry: RetryPolicy = { retries: options.retries ?? 3, sleep: options.sleep ?? sleep }
   const total = plan.scheduled.reduce((n, g) => n + g.versionIds.length, 0)
   const progress = new Progress({ total, label: 'Deleting', log: options.log, now: options.now })
-  let stopReason: string | undefined
+  const grace = { control, ms: options.inFlightGraceMs ?? IN_FLIGHT_GRACE_MS }
+  let stop: Stop | undefined
+  // The run's own stop (cancellation, a cut wait) wins over what the executor saw of it.
+  const runStop = (): Stop | undefined => (control?.stop ? { reason: control.stop.reason, kind: control.stop.kind, resumeAt: control.stop.resumeAt } : undefined)
 
   const settle = (group: DeletionGroup, ids: number[], outcome: Outcome, detail: string): void => {
     for (const id of ids) outcomes.set(outcomeKey(group.packageKey, id), { outcome, detail })
@@ -91,13 +117,14 @@ export async function executePlan(plan: Plan, api: DeletionApi, options: Execute
 
   for (const group of plan.scheduled) {
     const pkg = packages.get(group.packageKey)!
-    if (!stopReason && options.stopRequested?.()) stopReason = STOPPED_BY_REQUEST
-    if (!stopReason && api.rateLimit.remaining < group.versionIds.length + reserve) {
-      stopReason = `the primary rate limit has ${api.rateLimit.remaining} request(s) left`
-      options.log(`Deferring the remaining deletions: ${stopReason}; a later run continues.`)
+    stop ??= runStop()
+    if (!stop && options.stopRequested?.()) stop = { reason: STOPPED_BY_REQUEST, kind: 'cancelled' }
+    if (!stop && api.rateLimit.remaining < group.versionIds.length + reserve) {
+      stop = { reason: `the primary rate limit has ${api.rateLimit.remaining} request(s) left`, kind: 'rate-limit', resumeAt: resetAt(api) }
+      options.log(`Deferring the remaining deletions: ${stop.reason}; a later run continues.`)
     }
-    if (stopReason) {
-      settle(group, group.versionIds, 'deferred', `deferred: ${stopReason}`)
+    if (stop) {
+      settle(group, group.versionIds, 'deferred', `deferred: ${stop.reason}`)
       continue
     }
     const blocked = blockedPackages.get(group.packageKey)
@@ -125,11 +152,18 @@ export async function executePlan(plan: Plan, api: DeletionApi, options: Execute
       ? [{ ids: group.versionIds, remove: () => api.deletePackage(pkg), state: () => api.versionState(pkg, group.imageId) }]
       : ids.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }))
     for (const [index, attempt] of attempts.entries()) {
-      const result = await deleteOne(attempt.remove, attempt.state, pkg, retry)
+      // No new request once the run stopped, not even inside an image: its index went first, so
+      // what is left of it are orphans a later run removes, never a broken image.
+      stop ??= runStop()
+      if (stop) {
+        settle(group, attempts.slice(index).flatMap(a => a.ids), 'deferred', `deferred: ${stop.reason}`)
+        break
+      }
+      const result = await deleteOne(() => withinGrace(attempt.remove(), grace), attempt.state, pkg, retry, control)
       settle(group, attempt.ids, result.outcome, result.detail)
       if (result.outcome === 'failed') failures.add(result.detail)
       if (result.blockPackage) blockedPackages.set(group.packageKey, result.blockPackage)
-      if (result.stop) stopReason = result.stop
+      if (result.stop) stop = runStop() ?? { ...result.stop, ...(result.stop.kind === 'rate-limit' ? { resumeAt: resetAt(api) } : {}) }
       if (result.gone) {
         if (group.wholePackage && result.outcome === 'deleted') deletedPackages.push(group.packageKey)
         continue
@@ -154,8 +188,49 @@ export async function executePlan(plan: Plan, api: DeletionApi, options: Execute
     deferred: count('deferred'),
     deletedPackages,
     failures: [...failures],
-    ...(stopReason ? { stoppedEarly: stopReason } : {})
+    ...(stop ? { stoppedEarly: stop.reason, stopKind: stop.kind, ...(stop.resumeAt ? { resumeAt: stop.resumeAt } : {}) } : {})
   }
+}
+
+/** When the primary rate limit resets, when GitHub said. */
+function resetAt(api: DeletionApi): string | undefined {
+  const reset = api.rateLimit.snapshot?.reset
+  return reset ? new Date(reset * 1000).toISOString() : undefined
+}
+
+/** A DELETE sent before the run stopped that got no answer within the grace after the stop. */
+class OutcomeUnknown extends Error {
+  constructor(readonly graceMs: number) {
+    super(`outcome unknown: the DELETE was sent before the run stopped and got no answer within ${graceMs / 1000} s after it; a later run sees whether the version is gone`)
+  }
+}
+
+/** `removal`, but once the run stops it gets `grace.ms` more to answer, then OutcomeUnknown. */
+function withinGrace(removal: Promise<void>, grace: { control?: RunControl; ms: number }): Promise<void> {
+  const signal = grace.control?.signal
+  if (!signal) return removal
+  return new Promise<void>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const onStop = (): void => {
+      timer = setTimeout(() => reject(new OutcomeUnknown(grace.ms)), grace.ms)
+    }
+    if (signal.aborted) onStop()
+    else signal.addEventListener('abort', onStop, { once: true })
+    const finish = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onStop)
+    }
+    removal.then(
+      () => {
+        finish()
+        resolve()
+      },
+      (error: unknown) => {
+        finish()
+        reject(error as Error)
+      }
+    )
+  })
 }
 
 interface RetryPolicy {
@@ -166,8 +241,8 @@ interface RetryPolicy {
 interface SingleResult extends VersionOutcome {
   /** The version no longer exists (deleted by this run or already gone): the rest of its group may go. */
   gone: boolean
-  /** Stop attempting anything else in this run (rate limit). */
-  stop?: string
+  /** Stop attempting anything else in this run (rate limit, a wait not taken, the run stopped). */
+  stop?: Stop
   /** Stop attempting this package (no delete permission, token rejected). */
   blockPackage?: string
 }
@@ -176,7 +251,8 @@ async function deleteOne(
   remove: () => Promise<void>,
   state: () => Promise<'active' | 'gone'>,
   pkg: PackageRef,
-  retry: RetryPolicy
+  retry: RetryPolicy,
+  control?: RunControl
 ): Promise<SingleResult> {
   // Set once an attempt got a 5xx or no answer: it may have been applied all the same.
   let unanswered = false
@@ -185,12 +261,20 @@ async function deleteOne(
       await remove()
       return { outcome: 'deleted', detail: 'deleted', gone: true }
     } catch (error) {
+      if (error instanceof OutcomeUnknown) return { outcome: 'deferred', detail: error.message, gone: false, stop: { reason: error.message, kind: 'cancelled' } }
+      // Never sent: the run stopped while it waited for its turn.
+      if (isRunStopped(error)) return { outcome: 'deferred', detail: `deferred: ${error.stop.reason}`, gone: false, stop: error.stop }
       switch (classifyError(error)) {
         case 'refused-downloads':
         case 'refused-last-version':
           return { outcome: 'skipped', detail: `refused by GitHub: ${githubMessage(error)}`, gone: false }
         case 'rate-limited':
-          return { outcome: 'deferred', detail: 'deferred: primary rate limit exhausted', gone: false, stop: 'the primary rate limit is exhausted' }
+          return { outcome: 'deferred', detail: 'deferred: primary rate limit exhausted', gone: false, stop: { reason: 'the primary rate limit is exhausted', kind: 'rate-limit' } }
+        case 'secondary-rate-limited': {
+          // GitHub asked for a wait the run does not take (too long, or past the run's waits): the run's stop says which.
+          const why = control?.stop?.reason ?? `GitHub's secondary rate limit refused the DELETE (${githubMessage(error)})`
+          return { outcome: 'deferred', detail: `deferred: ${why}`, gone: false, stop: { reason: why, kind: 'wait' } }
+        }
         case 'unauthorized': {
           const detail = `failed: GitHub rejected the token (${githubMessage(error)})`
           return { outcome: 'failed', detail, gone: false, blockPackage: detail }
@@ -203,11 +287,11 @@ async function deleteOne(
           unanswered = true
           if (error instanceof RestTimeoutError) {
             const result = await afterNoAnswer(state, error, attempt + 1)
-            return { ...result, stop: `GitHub did not answer a DELETE within ${error.timeoutMs / 1000} s` }
+            return { ...result, stop: result.stop ?? { reason: `GitHub did not answer a DELETE within ${error.timeoutMs / 1000} s`, kind: 'rate-limit' } }
           }
-          if (attempt < retry.retries) {
+          if (attempt < retry.retries && !control?.stop) {
             await retry.sleep(1000 * 2 ** attempt)
-            continue
+            if (!control?.stop) continue
           }
           return afterNoAnswer(state, error, attempt + 1)
         default:
@@ -223,6 +307,7 @@ async function afterNotFound(state: () => Promise<'active' | 'gone'>, error: unk
   try {
     now = await state()
   } catch (stateError) {
+    if (isRunStopped(stateError)) return unknownAfterStop(stateError.stop.reason)
     return { outcome: 'failed', detail: `failed: DELETE answered 404 and checking the version failed: ${describeError(stateError)}`, gone: false }
   }
   if (now === 'active') return denied(error, pkg)
@@ -244,7 +329,13 @@ async function afterNoAnswer(state: () => Promise<'active' | 'gone'>, error: unk
   try {
     if ((await state()) === 'gone') return { outcome: 'deleted', detail: `deleted (the DELETE got no answer after ${attempts} attempts, but the version is gone)`, gone: true }
   } catch (stateError) {
+    if (isRunStopped(stateError)) return unknownAfterStop(stateError.stop.reason)
     return { outcome: 'failed', detail: `${failed}; checking whether the version is gone failed too: ${describeError(stateError)}`, gone: false }
   }
   return { outcome: 'failed', detail: failed, gone: false }
+}
+
+/** The run stopped before the version's state could be checked: whether the DELETE was applied is unknown. */
+function unknownAfterStop(reason: string): SingleResult {
+  return { outcome: 'deferred', detail: `outcome unknown: the DELETE got no definite answer and ${reason} before the version could be checked; a later run sees whether it is gone`, gone: false }
 }

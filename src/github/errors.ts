@@ -190,3 +190,40 @@ export function explainDeleteDenied(error: unknown, pkg: { type: string; name: s
     '(package settings → Manage Actions access). Fine-grained personal access tokens cannot delete packages; use a classic one with delete:packages.'
   )
 }
+
+/** The most of a REST answer the action reads (contract 1.2, Big answers): larger ones are refused, never held whole. */
+export const MAX_REST_ANSWER_BYTES = 32 * 1024 * 1024
+
+/**
+ * A REST answer larger than MAX_REST_ANSWER_BYTES: announced by its Content-Length, or found as
+ * the streamed bytes passed the limit (the rest is not read). Named AbortError so that Octokit
+ * passes it on unchanged instead of retrying it as an "HTTP 500" (it would be as large again).
+ */
+export class AnswerTooLargeError extends Error {
+  override name = 'AbortError'
+
+  constructor(
+    /** "GET /orgs/acme/packages/container/web/versions?page=3", for messages. */
+    readonly request: string,
+    readonly bytes: number,
+    /** From Content-Length, before any byte was read. */
+    readonly announced: boolean,
+    readonly limit: number
+  ) {
+    super(
+      `GitHub answered ${request} with ${announced ? `a body of ${formatMiB(bytes)} (its Content-Length)` : `more than ${formatMiB(limit)}`}; ` +
+        `the limit is ${formatMiB(limit)}, so the answer was not read`
+    )
+  }
+
+  // Octokit marks an AbortError with status 500 as it passes it on; this is not an HTTP status.
+  get status(): undefined {
+    return undefined
+  }
+
+  set status(_ignored: unknown) {}
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`
+}

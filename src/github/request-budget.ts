@@ -82,11 +82,32 @@ export class RequestBudget {
     this.now = options.now ?? Date.now
   }
 
-  /** Waits for room for one request; resolves with its release (call it once the response is read; extra calls do nothing). */
-  acquire(method: string): Promise<() => void> {
+  /**
+   * Waits for room for one request; resolves with its release (call it once the response is read;
+   * extra calls do nothing). Rejects with the signal's reason, and leaves the queue, when the
+   * signal is aborted first (the run stopped: the request is never sent).
+   */
+  acquire(method: string, signal?: AbortSignal): Promise<() => void> {
     const points = requestCost(method)
-    return new Promise(grant => {
-      this.queue.push({ points, write: points > 1, grant })
+    if (signal?.aborted) return Promise.reject(signal.reason as Error)
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        const at = this.queue.indexOf(waiter)
+        if (at < 0) return
+        this.queue.splice(at, 1)
+        reject(signal!.reason as Error)
+        this.pump()
+      }
+      const waiter: Waiter = {
+        points,
+        write: points > 1,
+        grant: release => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve(release)
+        }
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.queue.push(waiter)
       this.pump()
     })
   }

@@ -3,12 +3,13 @@
 import * as core from '@actions/core'
 import type { PackageInventory, PackageRef, PackageType, PackageVersion, Policy } from '../model.js'
 import { packageKey } from '../model.js'
-import { classifyError, explainAccessError, FatalError, githubMessage, isActionsTokenRefusal, ListingBudgetError } from '../github/errors.js'
+import { AnswerTooLargeError, classifyError, explainAccessError, FatalError, githubMessage, isActionsTokenRefusal, ListingBudgetError } from '../github/errors.js'
 import type { OwnerRef, PackagesApi, PackageSummary } from '../github/packages-api.js'
 import { compilePackageNameFilter } from '../policy/glob.js'
 import { packagesNotReached } from './glob-reach.js'
 import { RegistryError } from '../registry/errors.js'
 import { listPackageView, type ListedView, type TagsSource } from './view-listing.js'
+import { isRunStopped } from '../run-control.js'
 
 export interface Inventory {
   owner: OwnerRef
@@ -135,6 +136,9 @@ export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy
         if (listing.problem) inventory.listingProblem = listing.problem
         return inventory
       } catch (error) {
+        // An answer too large to read, or the run stopped (cancelled, a wait too long) before the listing was complete.
+        const untouched = untouchedBy(error, packageKey(ref))
+        if (untouched) return { package: ref, versions: [], references: [], unreadable: [], untouched }
         if (classifyError(error) === 'not-found') {
           missing.push(packageKey(ref))
           return undefined
@@ -144,4 +148,21 @@ export async function collectInventory(api: PackagesApi, owner: OwnerRef, policy
     })
   )
   return { owner, packages: results.filter((p): p is PackageInventory => p !== undefined), missing: missing.sort(), notReached }
+}
+
+/** Why a package whose listing ended with `error` is left untouched, when that is the answer (not a failure of the run). */
+function untouchedBy(error: unknown, key: string): PackageInventory['untouched'] {
+  if (error instanceof AnswerTooLargeError) {
+    return {
+      reason: 'kept: package left untouched, an answer listing it was too large to read',
+      warning: `left untouched: ${key}: ${error.message}. Nothing in this package is deleted; the other packages go on.`
+    }
+  }
+  if (isRunStopped(error)) {
+    return {
+      reason: 'kept: package left untouched, the run stopped before its versions were listed',
+      warning: `left untouched: ${key} was not completely listed before the run stopped (${error.stop.reason}); nothing in this package is deleted.`
+    }
+  }
+  return undefined
 }

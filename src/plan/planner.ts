@@ -65,11 +65,11 @@ function planPackage(
 
   // Left untouched for safety: a listing that changed while read (a version may be missing), or a
   // manifest a decision needs that could not be read.
-  const untouched = inventory.listingProblem
+  const untouched = inventory.untouched ?? (inventory.listingProblem
     ? { reason: LISTING_PROBLEM_REASON, warning: listingProblemWarning(ctx.key, inventory.listingProblem) }
     : inventory.unreadable.length > 0
       ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
-      : undefined
+      : undefined)
   if (untouched) {
     // The rules are still judged, for the account: what each would have taken, all of it kept.
     const { tally } = judgeImages(ctx, verdicts)

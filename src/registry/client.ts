@@ -14,6 +14,7 @@ import { RegistryHttp, type HttpAnswer, type ReadBudget, type RequestKind } from
 import { isDigest, MANIFEST_ACCEPT, type FetchedManifest, type ManifestPresence, type ManifestPresenceChecker, type ManifestReader } from './manifests.js'
 import { isTag, isValidRepository, isVerifiableDigest } from './names.js'
 import { proxyAwareFetch } from './proxy-fetch.js'
+import type { RunControl } from '../run-control.js'
 
 export { registryRepository } from './names.js'
 
@@ -22,7 +23,10 @@ export interface RegistryClientOptions {
   registryUrl: string
   /** Sent as the Basic-auth password to the token service; empty means anonymous. */
   githubToken: string
+  /** Requests at once; default adaptive (REGISTRY_CONCURRENCY: raised while answers are fine, halved on a 429). */
   concurrency?: number
+  /** The run's stop and its bounds on the waits the registry asks for (Retry-After on a 429). */
+  control?: RunControl
   /** Retries per request of 429, 5xx and network failures. */
   retries?: number
   /** Registry tokens are new secrets the runner does not know: each one received is passed here. */
@@ -51,6 +55,8 @@ export interface RegistryStats {
   tagsListReads: number
   /** Waits before a new attempt (429, 5xx, network). */
   retries: number
+  /** 429 answers (the registry pushing back: concurrency is lowered). */
+  tooManyRequests: number
 }
 
 /** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
@@ -79,7 +85,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 type TokenGet = (url: string, headers: Record<string, string>) => Promise<HttpAnswer>
 
 export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
-  readonly stats: RegistryStats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, tagsListReads: 0, retries: 0 }
+  readonly stats: RegistryStats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, tagsListReads: 0, retries: 0, tooManyRequests: 0 }
   private readonly base: URL
   private readonly http: RegistryHttp
   private readonly onSecret: (secret: string) => void
@@ -104,16 +110,27 @@ export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
     this.base = new URL(options.registryUrl.replace(/\/+$/, '') + '/')
     this.onSecret = options.onSecret ?? ((secret) => core.setSecret(secret))
     this.http = new RegistryHttp({
-      concurrency: options.concurrency ?? 10,
+      concurrency: options.concurrency,
+      control: options.control,
       retries: options.retries ?? 4,
       retryBaseMs: options.retryBaseMs ?? 500,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
       timeoutMs: options.timeoutMs ?? 20_000,
       fetch: options.fetch ?? proxyAwareFetch(),
-      sleep: options.sleep ?? sleep,
-      onAttempt: (kind) => (kind === 'manifest' ? this.stats.manifestRequests++ : kind === 'token' ? this.stats.tokenRequests++ : undefined),
+      // Under a run's control a wait ends when the run stops (no timer left to hold the process).
+      sleep: options.sleep ?? (options.control ? (ms) => options.control!.sleep(ms) : sleep),
+      onAttempt: (kind, status) => {
+        if (kind === 'manifest') this.stats.manifestRequests++
+        else if (kind === 'token') this.stats.tokenRequests++
+        if (status === 429) this.stats.tooManyRequests++
+      },
       onRetry: () => this.stats.retries++
     })
+  }
+
+  /** Requests at once now, and the most reached (adaptive concurrency), for the log. */
+  get concurrency(): { now: number; peak: number } {
+    return { now: this.http.limit.limit, peak: this.http.limit.peak }
   }
 
   private get host(): string {

@@ -5,7 +5,8 @@
 // that trickles a byte a second is as stuck as one that never answers), a read's attempts share
 // one deadline, and a body larger than the caller's limit is refused from its Content-Length or
 // as soon as the streamed bytes pass the limit: it is never held whole in memory.
-import pLimit, { type LimitFunction } from 'p-limit'
+import { untilStopped, type RunControl } from '../run-control.js'
+import { AdaptiveLimit, REGISTRY_CONCURRENCY } from './adaptive-limit.js'
 import { RegistryError } from './errors.js'
 
 export interface HttpAnswer {
@@ -17,10 +18,11 @@ export interface HttpAnswer {
 }
 
 export interface HttpOptions {
-  concurrency: number
+  /** Requests at once: fixed, or (default) adaptive, from REGISTRY_CONCURRENCY, lowered on 429s. */
+  concurrency?: number
   retries: number
   retryBaseMs: number
-  /** The longest wait honoured; a longer Retry-After ends the retries (the caller fails closed). */
+  /** The longest backoff; without `control`, also the longest Retry-After honoured (a longer one ends the retries). */
   maxRetryDelayMs: number
   /** One attempt, headers and body together. */
   timeoutMs: number
@@ -29,6 +31,12 @@ export interface HttpOptions {
   /** Called once per HTTP attempt, with the final status of that attempt (0: network failure). */
   onAttempt?: (kind: RequestKind, status: number) => void
   onRetry?: () => void
+  /**
+   * The run's stop and its bounds on waits (contract 1.2): a Retry-After is honoured only while
+   * control.admitWait allows it, and nothing is sent once the run stopped. Without it, a
+   * Retry-After over maxRetryDelayMs ends the retries.
+   */
+  control?: RunControl
 }
 
 export type RequestKind = 'manifest' | 'token' | 'tags'
@@ -104,14 +112,15 @@ const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`
 
 export class RegistryHttp {
   /**
-   * At most `concurrency` attempts in flight. A plain semaphore: Bottleneck (the REST throttler's
-   * limiter) passes every job through serial locks and timer ticks, about 3 ms each, which capped
-   * manifest reads near 300 a second whatever the concurrency.
+   * Attempts in flight, adaptive (see adaptive-limit.ts). A plain semaphore: Bottleneck (the REST
+   * throttler's limiter) passes every job through serial locks and timer ticks, about 3 ms each,
+   * which capped manifest reads near 300 a second whatever the concurrency.
    */
-  private readonly limit: LimitFunction
+  readonly limit: AdaptiveLimit
 
   constructor(private readonly options: HttpOptions) {
-    this.limit = pLimit(Math.max(1, options.concurrency))
+    const fixed = options.concurrency === undefined ? undefined : Math.max(1, options.concurrency)
+    this.limit = new AdaptiveLimit(fixed === undefined ? REGISTRY_CONCURRENCY : { initial: fixed, min: fixed, max: fixed })
   }
 
   /**
@@ -125,9 +134,17 @@ export class RegistryHttp {
     let timeouts = 0
     for (let attempt = 0; ; attempt++) {
       let answer: Omit<HttpAnswer, 'attempts'>
+      let elapsedMs = 0
       try {
-        answer = await this.limit(() => this.once(method, url, headers, maxBodyBytes, budget))
+        this.options.control?.throwIfStopped()
+        answer = await this.limit.run(async () => {
+          const started = Date.now()
+          const result = await this.once(method, url, headers, maxBodyBytes, budget)
+          elapsedMs = Date.now() - started
+          return result
+        })
       } catch (error) {
+        if (this.options.control?.stop) throw this.options.control.signal.reason
         if (budget.signal?.aborted) throw budget.signal.reason
         if (error instanceof BodyTooLarge) {
           this.options.onAttempt?.(kind, 200)
@@ -139,7 +156,10 @@ export class RegistryHttp {
         }
         this.options.onAttempt?.(kind, 0)
         const timedOut = isTimeout(error)
-        if (timedOut) timeouts++
+        if (timedOut) {
+          timeouts++
+          this.limit.pushedBack()
+        }
         const left = remainingMs(budget)
         if (attempt >= retries || left <= 0) {
           const tries = `${attempt + 1} attempt(s)`
@@ -156,8 +176,19 @@ export class RegistryHttp {
         continue
       }
       this.options.onAttempt?.(kind, answer.status)
+      if (answer.status === 429) this.limit.pushedBack()
+      else this.limit.succeeded(elapsedMs)
       if (!isRetryableStatus(answer.status) || attempt >= retries) return { ...answer, attempts: attempt + 1 }
       const asked = retryAfterMs(answer.headers.get('retry-after'), Date.now())
+      const control = this.options.control
+      if (asked !== undefined && control) {
+        // A wait the registry asks for is honoured while it fits the run's bounds (the read's own
+        // deadline moves with it); one that does not fit stops the run, and this read ends as the stop.
+        if (!control.admitWait(asked, `the registry ${new URL(url).host} (${where})`)) throw control.signal.reason
+        if (budget.deadline !== undefined) budget.deadline += asked
+        await this.wait(asked, budget)
+        continue
+      }
       const delay = asked ?? backoffMs(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs)
       // A wait the run cannot honour (too long, or past this read's deadline) ends the retries.
       if ((asked !== undefined && asked > this.options.maxRetryDelayMs) || delay >= remainingMs(budget)) return { ...answer, attempts: attempt + 1 }
@@ -167,19 +198,23 @@ export class RegistryHttp {
 
   private async wait(ms: number, budget: ReadBudget): Promise<void> {
     this.options.onRetry?.()
-    await this.options.sleep(ms)
+    const control = this.options.control
+    await (control ? untilStopped(this.options.sleep(ms), control.signal) : this.options.sleep(ms))
     if (budget.signal?.aborted) throw budget.signal.reason
   }
 
   /** One attempt; the body is read inside the concurrency slot so a slot means one open response. */
   private async once(method: 'GET' | 'HEAD', url: string, headers: Record<string, string>, maxBodyBytes: number, budget: ReadBudget): Promise<Omit<HttpAnswer, 'attempts'>> {
     if (budget.signal?.aborted) throw budget.signal.reason
+    this.options.control?.throwIfStopped()
     budget.deadline ??= Date.now() + budget.totalMs
     const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.options.timeoutMs, remainingMs(budget))))
-    const signal = budget.signal ? AbortSignal.any([timeout, budget.signal]) : timeout
+    const stopped = this.options.control?.signal
+    const signal = AbortSignal.any([timeout, ...(budget.signal ? [budget.signal] : []), ...(stopped ? [stopped] : [])])
     try {
       return await this.exchange(method, url, headers, maxBodyBytes, signal)
     } catch (error) {
+      if (this.options.control?.stop) throw this.options.control.signal.reason
       if (budget.signal?.aborted) throw budget.signal.reason
       throw timeout.aborted ? new AttemptTimedOut() : error
     }

@@ -5,6 +5,7 @@ import type { AgeFrom, DamagedImage, OversizedGroup, OwnerKind, PackageInventory
 import type { ExecutionResult, Outcome } from '../execute/executor.js'
 import { outcomeKey } from '../execute/executor.js'
 import { packageKey } from '../model.js'
+import type { RunStop, StopKind } from '../run-control.js'
 
 export type RunMode = 'dry-run' | 'delete'
 
@@ -52,7 +53,7 @@ export interface DamagedImageReport {
 }
 
 /** (1.2) Why deletions stopped before the end of the plan: the primary rate limit, a wait cut short, a cancelled run. */
-export type StopKind = 'rate-limit' | 'wait' | 'cancelled'
+export type { StopKind }
 
 export interface RunReport {
   mode: RunMode
@@ -68,16 +69,16 @@ export interface RunReport {
   requests: Record<string, number>
   /** (1.1) Broken images seen before this run (the `damaged-count` output counts them); absent in older plan files. */
   damaged?: DamagedImageReport[]
-  /** Why the run stopped before the end of its plan (cancelled, out of rate limit); absent when it did not. */
+  /** Why the run stopped before the end of its plan (cancelled, out of rate limit, a wait too long); absent when it did not. */
   stoppedEarly?: string
+  /** (1.2) With stoppedEarly: what stopped it ('rate-limit', 'wait' or 'cancelled'). */
+  stopKind?: StopKind
+  /** (1.2) With stoppedEarly, when known: when GitHub (or the registry) allows requests again (ISO 8601). */
+  resumeAt?: string
   /** (1.1) The oldest group was larger than max-deletions and was taken alone. */
   oversizedGroup?: OversizedGroup
   /** Which timestamp each rule measures age from: the age the summary shows is the one the rules used. */
   ageFrom?: Record<string, AgeFrom>
-  /** (1.2) What stopped the deletions early, when something did (with stoppedEarly saying it in words). */
-  stopKind?: StopKind
-  /** (1.2) When GitHub allows requests again (ISO), for a run stopped by a limit. */
-  resumeAt?: string
   /** (1.2) The manifest cache was available but failed (restoring or saving): what happened. */
   cacheProblem?: string
   /** (1.2) Every warning of the run, in order: GitHub shows only 10 warning annotations per step. */
@@ -110,6 +111,8 @@ export function buildRunReport(args: {
   inventories?: readonly PackageInventory[]
   ageFrom?: Record<string, AgeFrom>
   inUseUnresolved?: UnresolvedInUse[]
+  /** A stop before any deletion (a cancellation or a cut wait while listing or reading); the execution's own stop wins. */
+  stop?: RunStop
 }): RunReport {
   const { plan, execution } = args
   const scheduled = new Set<string>()
@@ -163,11 +166,18 @@ export function buildRunReport(args: {
     failures: execution?.failures ?? [],
     requests: args.requests,
     damaged: damagedImages(plan, args.inventories ?? []),
-    ...(execution?.stoppedEarly ? { stoppedEarly: execution.stoppedEarly } : {}),
+    ...stopFields(execution, args.stop),
     ...(plan.oversizedGroup ? { oversizedGroup: plan.oversizedGroup } : {}),
     ...(args.ageFrom ? { ageFrom: args.ageFrom } : {}),
     ...(args.inUseUnresolved?.length ? { inUseUnresolved: args.inUseUnresolved } : {})
   }
+}
+
+function stopFields(execution: ExecutionResult | undefined, stop: RunStop | undefined): Pick<RunReport, 'stoppedEarly' | 'stopKind' | 'resumeAt'> {
+  if (execution?.stoppedEarly) {
+    return { stoppedEarly: execution.stoppedEarly, ...(execution.stopKind && { stopKind: execution.stopKind }), ...(execution.resumeAt && { resumeAt: execution.resumeAt }) }
+  }
+  return stop ? { stoppedEarly: stop.reason, stopKind: stop.kind, ...(stop.resumeAt && { resumeAt: stop.resumeAt }) } : {}
 }
 
 function damagedImages(plan: Plan, inventories: readonly PackageInventory[]): DamagedImageReport[] {
