@@ -39568,8 +39568,6 @@ async function readBounded(response, maxBytes, request) {
 ;// CONCATENATED MODULE: ./src/github/packages-api.ts
 
 const PER_PAGE = 100;
-/** Listings of one package that changed while read, before it is given up (left untouched). */
-const LISTING_TRIES = 3;
 /** Route prefix and parameters for an owner: `/orgs/{org}`, `/users/{username}` or `/user`. */
 function ownerRoute(owner) {
     switch (owner.kind) {
@@ -39632,19 +39630,6 @@ function timestampText(value) {
         return value;
     return value === null || value === undefined ? '' : String(value);
 }
-/**
- * What the counts say about a listing of `listed` versions: nothing when the version_count read
- * before and after both equal it (or GitHub gave none).
- */
-function countProblem(before, after, listed) {
-    if (before === undefined && after === undefined)
-        return undefined;
-    if (before === after && before === listed)
-        return undefined;
-    return before === after
-        ? `${listed} versions were listed where the package counts ${before}`
-        : `the package counted ${before} versions before the listing and ${after} after it; ${listed} were listed`;
-}
 class PackagesApi {
     octokit;
     rateLimit;
@@ -39703,83 +39688,47 @@ class PackagesApi {
         return versions.filter(v => !seen.has(v.id) && seen.add(v.id));
     }
     /**
-     * The package and one consistent listing of its active versions, or undefined when the package
-     * does not exist (or the token cannot see it). GitHub pages by number, so a version deleted,
-     * pushed or retagged by someone else while the pages are read shifts later versions by a place
-     * and one can be missed or listed twice. A listing is taken as consistent when no id comes
-     * twice, every page announces the same last page, and the package's version_count read before
-     * the first page and after the last one both equal the number of versions listed; otherwise the
-     * package is listed again, up to LISTING_TRIES times. `known` is the package as the package
-     * listing reported it (its version_count then serves as the first count).
+     * One pass over the active versions' pages: page 1, then as many more as its Link announces,
+     * concurrently (the throttler bounds concurrency). `versionCountHint` (GitHub's version_count,
+     * which nothing documents) is only a hint: when the last page is full and the hint says there is
+     * more, or there is no Link and page 1 is full, pages are followed one by one until one is not
+     * full. An inflated count then costs one page, never hundreds. Consistency is judged by the
+     * caller (src/inventory/view-listing.ts), which merges passes into a package view.
      */
-    async listConsistently(pkg, onPage, known) {
+    async listPass(pkg, versionCountHint, onPage) {
         const route = packageRoute(pkg);
+        const path = `GET ${route.prefix}/versions`;
         const params = { ...route.params, state: 'active' };
-        const problems = [];
-        let last;
-        for (let attempt = 1; attempt <= LISTING_TRIES; attempt++) {
-            // Read before the first page is asked for: a count read alongside it could come after a change.
-            const summary = attempt === 1 && known?.versionCount !== undefined ? known : await this.getPackage(pkg);
-            if (!summary)
-                return undefined;
-            // Pages of later tries are not reported: they repeat the work `onPage` already counted and started.
-            const listing = await this.listPagesOnce(`GET ${route.prefix}/versions`, params, summary.versionCount, attempt === 1 ? onPage : undefined);
-            last = { summary, versions: listing.versions, retried: problems };
-            let problem = listing.problem;
-            if (!problem && listing.pages > 1) {
-                const after = await this.getPackage(pkg);
-                if (!after)
-                    return undefined;
-                problem = countProblem(summary.versionCount, after.versionCount, listing.versions.length);
-            }
-            else if (!problem) {
-                // One page is one answer, a snapshot: it only has to hold every version.
-                problem = countProblem(summary.versionCount, summary.versionCount, listing.versions.length);
-            }
-            if (!problem)
-                return { summary, versions: listing.versions, retried: problems };
-            problems.push(problem);
-        }
-        const seen = new Set();
-        const versions = (last?.versions ?? []).filter(v => !seen.has(v.id) && seen.add(v.id));
-        const summary = last?.summary ?? { name: pkg.name, type: pkg.type };
-        return { summary, versions, problem: `its versions changed while they were listed, ${LISTING_TRIES} times (${problems.join('; ')})`, retried: problems };
-    }
-    /**
-     * One pass over the pages: as many as the first page's Link announces, or as the version count
-     * needs when that is more (a Link announcing too few pages is never trusted alone). Says what
-     * shows the listing changed meanwhile, if anything.
-     */
-    async listPagesOnce(route, params, versionCount, onPage) {
-        const first = await this.fetchPage(route, params, 1, 'versionPages', toVersion, 'versions');
-        const announced = first.lastPage ?? 1;
-        let pages = Math.max(announced, versionCount === undefined ? 1 : Math.ceil(versionCount / PER_PAGE));
+        const first = await this.fetchPage(path, params, 1, 'versionPages', toVersion, 'versions');
+        let pages = first.lastPage ?? 1;
         this.checkBudget(pages - 1);
         onPage?.(first.items, pages);
         const rest = await Promise.all(Array.from({ length: pages - 1 }, async (_, i) => {
-            const page = await this.fetchPage(route, params, i + 2, 'versionPages', toVersion, 'versions');
+            const page = await this.fetchPage(path, params, i + 2, 'versionPages', toVersion, 'versions');
             onPage?.(page.items, pages);
             return page;
         }));
         const fetched = [first, ...rest];
-        // Without a count, a full last page may hide more: follow until a page is not full.
-        while (versionCount === undefined && (fetched.at(-1)?.items.length ?? 0) === PER_PAGE) {
-            const page = await this.fetchPage(route, params, ++pages, 'versionPages', toVersion, 'versions');
+        const mayHaveMore = () => {
+            if ((fetched.at(-1)?.items.length ?? 0) < PER_PAGE)
+                return false;
+            if (first.lastPage === undefined && versionCountHint === undefined)
+                return true;
+            return versionCountHint !== undefined && versionCountHint > pages * PER_PAGE;
+        };
+        while (mayHaveMore()) {
+            const page = await this.fetchPage(path, params, ++pages, 'versionPages', toVersion, 'versions');
             onPage?.(page.items, pages);
             fetched.push(page);
         }
-        const versions = first.items.concat(...fetched.slice(1).map(page => page.items));
-        const announcedLasts = new Set(fetched.map(page => page.lastPage).filter(last => last !== undefined));
-        if (announcedLasts.size > 1) {
-            return { versions, pages, problem: `the pages announced different page counts (${[...announcedLasts].sort((a, b) => a - b).join(', ')})` };
-        }
-        const seen = new Set();
-        for (const version of versions) {
-            if (seen.has(version.id))
-                return { versions, pages, problem: `version ${version.id} was listed twice` };
-            seen.add(version.id);
-        }
-        return { versions, pages };
+        const announced = new Set(fetched.map((page) => page.lastPage).filter((last) => last !== undefined));
+        return { versions: first.items.concat(...fetched.slice(1).map((page) => page.items)), pages, announcedLastPages: [...announced] };
+    }
+    /** One page of the active versions (a closing look reads page 1 again), with the page count its Link announces. */
+    async listPage(pkg, page) {
+        const route = packageRoute(pkg);
+        const answer = await this.fetchPage(`GET ${route.prefix}/versions`, { ...route.params, state: 'active' }, page, 'versionPages', toVersion, 'versions');
+        return { versions: answer.items, lastPage: answer.lastPage };
     }
     /** 'active' when the version is still there, 'gone' when GitHub no longer serves it. */
     async versionState(pkg, id) {
@@ -39967,7 +39916,7 @@ function connect(settings, stats, control) {
 /* harmony export */   vV: () => (/* binding */ writeSummaryOrWarn)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
-/* harmony import */ var _report_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1939);
+/* harmony import */ var _report_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7672);
 
 
 function setOutputs(outputs) {
@@ -40002,7 +39951,7 @@ async function writeFailureSummary(message) {
 
 /***/ }),
 
-/***/ 7076:
+/***/ 6654:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40014,8 +39963,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
 var core = __nccwpck_require__(3838);
-// EXTERNAL MODULE: ./src/cache/actions-cache.ts + 1 modules
-var actions_cache = __nccwpck_require__(1428);
+// EXTERNAL MODULE: ./src/cache/actions-cache.ts + 3 modules
+var actions_cache = __nccwpck_require__(3074);
 // EXTERNAL MODULE: ./src/github/errors.ts
 var errors = __nccwpck_require__(3116);
 // EXTERNAL MODULE: ./src/github/request-budget.ts
@@ -40074,9 +40023,27 @@ async function executePlan(plan, api, options) {
             settle(group, group.versionIds, 'failed', `not attempted: ${blocked}`);
             continue;
         }
+        let held = new Map();
+        try {
+            held = (await options.beforeGroup?.(group)) ?? held;
+        }
+        catch (error) {
+            // Without its look the package's plan may be stale: its deletions wait for a later run.
+            settle(group, group.versionIds, 'deferred', `deferred: the look again before deleting failed (${(0,errors/* describeError */.Uc)(error)})`);
+            continue;
+        }
+        const imageHeld = held.get(group.imageId);
+        for (const id of group.versionIds) {
+            const why = imageHeld ?? held.get(id);
+            if (why !== undefined)
+                settle(group, [id], 'skipped', `not deleted: ${why}`);
+        }
+        if (imageHeld !== undefined)
+            continue;
+        const ids = group.versionIds.filter(id => !held.has(id));
         const attempts = group.wholePackage
             ? [{ ids: group.versionIds, remove: () => api.deletePackage(pkg), state: () => api.versionState(pkg, group.imageId) }]
-            : group.versionIds.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }));
+            : ids.map(id => ({ ids: [id], remove: () => api.deleteVersion(pkg, id), state: () => api.versionState(pkg, id) }));
         for (const [index, attempt] of attempts.entries()) {
             // No new request once the run stopped, not even inside an image: its index went first, so
             // what is left of it are orphans a later run removes, never a broken image.
@@ -40321,6 +40288,19 @@ function cosignArtifactSubject(tag) {
     const match = COSIGN_ARTIFACT_TAG.exec(tag);
     return match ? `${match[1]}:${match[2]}` : undefined;
 }
+/**
+ * A tag tools derive from a digest (`sha256-<hex>`, `sha256-<hex>.sig|.att|.sbom`): it says what the
+ * version belongs to. Any other tag (`prod`, `v1.0-amd64`) is a tag of its own (contract 1.2).
+ */
+function isDigestTag(tag) {
+    return DIGEST_DERIVED_TAG.test(tag);
+}
+// Looser than the tags above (any length of hex): a tag of that shape is never a tag someone chose.
+const DIGEST_DERIVED_TAG = /^(sha256|sha512)-[0-9a-f]+(\.(sig|att|sbom))?$/;
+/** The tags of `tags` that are not derived from a digest: a dependant carrying one does not follow what it belongs to. */
+function ownTags(tags) {
+    return tags.filter((tag) => !isDigestTag(tag));
+}
 /** The digest an OCI referrers-tag-schema index (tagged `sha256-<hex>`) lists the referrers of. */
 function referrersTagSubject(tag) {
     const match = REFERRERS_TAG.exec(tag);
@@ -40408,9 +40388,10 @@ async function buildImageGraph(inventory, options) {
     // Non-container versions never refer to each other; a package already left untouched (a manifest
     // unreadable, or a listing that kept changing) needs nothing more: each read is a download.
     if (inventory.package.type !== 'container' || inventory.unreadable.length > 0 || inventory.listingProblem !== undefined) {
-        return { inventory, manifestReads: 0, planRounds: 0 };
+        return { inventory, manifestReads: 0, planRounds: 0, presenceChecks: 0, gone: [], undetermined: [] };
     }
-    const graph = new PackageGraph(inventory, options.reader);
+    const graph = new PackageGraph(inventory, options);
+    const judgesBroken = options.judgesBroken?.(inventory.package) ?? false;
     graph.addReferences(tagReferences(inventory.versions, graph.byDigest));
     await graph.read(inventory.versions.filter((version) => version.tags.length > 0 && !graph.isSignatureArtifact(version)));
     let unreadable = graph.unreadable(() => false);
@@ -40428,23 +40409,32 @@ async function buildImageGraph(inventory, options) {
         if (unreadable.length > 0)
             break;
         // A plan that deletes nothing cannot break an image, and reading cannot make it delete more
-        // (a child follows a kept index, a referrer a kept subject): nothing else needs reading. Damaged
-        // images are those the reads made anyway show (contract 1.1: no extra reads to find them).
-        if (inventory.versions.every((version) => kept.has(version.id)))
+        // (a child follows a kept index, a referrer a kept subject): nothing else needs reading — unless
+        // a `broken` rule covers the package: an untagged index must be read to be judged (1.2).
+        const present = graph.present();
+        if (!judgesBroken && present.every((version) => kept.has(version.id)))
             break;
-        const unread = inventory.versions.filter((version) => graph.mayReferToOthers(version));
+        const unread = present.filter((version) => graph.mayReferToOthers(version));
         if (unread.length === 0)
             break;
         await graph.read(newestOfEachBurst(unread));
     }
-    return { inventory: graph.inventory(unreadable), manifestReads: graph.reads, planRounds };
+    return {
+        inventory: graph.inventory(unreadable),
+        manifestReads: graph.reads,
+        planRounds,
+        presenceChecks: graph.presenceChecks,
+        gone: graph.goneVersions(),
+        undetermined: graph.undeterminedImages()
+    };
 }
 /** What is known of one package's manifests so far. */
 class PackageGraph {
     source;
-    reader;
+    options;
     byDigest;
     reads = 0;
+    presenceChecks = 0;
     /** Grows with every reference or damaged index learned: the plan depends on nothing else read. */
     learned = 0;
     repository;
@@ -40456,14 +40446,29 @@ class PackageGraph {
     nestedIndexes = new Set();
     /** Version id → why its manifest could not be read. */
     failures = new Map();
-    /** Index version id → the platform manifests it lists that the package does not have. */
+    /** Index version id → the platform manifests it lists that the registry does not have. */
     missing = new Map();
-    constructor(source, reader) {
+    /** Index version id → why the registry could not say whether it has a manifest the index lists. */
+    undetermined = new Map();
+    /** The registry's answer per digest the listing lacks, asked once per package. */
+    presence = new Map();
+    /** Listed versions another actor deleted meanwhile, by id. */
+    gone = new Map();
+    reader;
+    constructor(source, options) {
         this.source = source;
-        this.reader = reader;
+        this.options = options;
+        this.reader = options.reader;
         this.byDigest = indexByDigest(source.versions);
         this.repository = (0,names/* registryRepository */.q3)(source.package.owner, source.package.name);
         this.addReferences(source.references);
+    }
+    /** The listed versions still present (not found gone). */
+    present() {
+        return this.gone.size === 0 ? this.source.versions : this.source.versions.filter((version) => !this.gone.has(version.id));
+    }
+    goneVersions() {
+        return [...this.gone.values()].sort((a, b) => a.id - b.id);
     }
     addReferences(references) {
         for (const reference of references) {
@@ -40489,6 +40494,9 @@ class PackageGraph {
      * manifest (signature layers, no children) would tell nothing more, so it is not read.
      */
     isSignatureArtifact(version) {
+        // With a tag of its own (`prod` beside `sha256-<hex>.sig`) it is an image too (1.2): read it.
+        if (!version.tags.every(isDigestTag))
+            return false;
         return version.tags.some((tag) => {
             const signed = cosignArtifactSubject(tag);
             return signed !== undefined && signed !== version.name && this.byDigest.has(signed);
@@ -40516,13 +40524,15 @@ class PackageGraph {
             manifest = (0,manifests/* parseManifest */.Ng)(fetched);
         }
         catch (error) {
+            if (await this.wasDeletedMeanwhile(error, version))
+                return [];
             this.failures.set(version.id, describeFailure(error, version));
             return [];
         }
         this.addReferences(referencesFromManifest(version, manifest, this.byDigest));
         if (manifest.kind !== 'index')
             return [];
-        this.recordMissing(version, manifest);
+        await this.recordMissing(version, manifest);
         // Only reading a nested index tells which versions belong to it.
         const nested = manifest.manifests
             .filter((entry) => (0,manifests/* isIndexMediaType */.$$)(entry.mediaType))
@@ -40533,26 +40543,76 @@ class PackageGraph {
         return nested;
     }
     /**
-     * An index listing a platform manifest the package does not have is broken: `docker pull` fails for
-     * that platform. A missing attestation or referrer does not break a pull; a referrers-tag index of a
-     * present digest lists referrers, not platforms. Known from the reads made anyway: no extra read.
+     * (1.2) A manifest that answers "not found" for a listed version GitHub then shows gone: another
+     * actor deleted it after the listing. The version leaves the view; it is not a read failure. One
+     * GitHub still lists is (the caller fails closed), as is one whose state GitHub does not tell.
      */
-    recordMissing(version, index) {
+    async wasDeletedMeanwhile(error, version) {
+        const versionState = this.options.versionState;
+        if (!versionState || !(error instanceof RegistryError) || error.code !== 'MANIFEST_UNKNOWN')
+            return false;
+        try {
+            if ((await versionState(this.source.package, version.id)) !== 'gone')
+                return false;
+        }
+        catch {
+            return false;
+        }
+        this.gone.set(version.id, version);
+        this.learned++;
+        return true;
+    }
+    /**
+     * An index listing a platform manifest the registry does not have is broken: `docker pull` fails for
+     * that platform. A missing attestation or referrer does not break a pull; a referrers-tag index of a
+     * present digest lists referrers, not platforms; an index another version lists is part of that
+     * image. A manifest the listing lacks is asked for: only the registry's "not found" counts (1.2).
+     */
+    async recordMissing(version, index) {
         const subject = referrersIndexSubject(version);
         if (subject !== undefined && this.byDigest.has(subject))
             return;
+        if (this.dependants.has(version.id))
+            return;
+        const unlisted = index.manifests.filter((entry) => {
+            if (this.isListed(entry.digest) || (0,manifests/* classifyIndexEntry */.fM)(entry) === 'attestation')
+                return false;
+            return entry.artifactType === undefined || entry.platform !== undefined;
+        });
+        if (unlisted.length === 0)
+            return;
+        const answers = await Promise.all(unlisted.map((entry) => this.presenceOf(entry.digest)));
         const missing = [];
-        for (const entry of index.manifests) {
-            if (this.byDigest.has(entry.digest) || (0,manifests/* classifyIndexEntry */.fM)(entry) === 'attestation')
-                continue;
-            if (entry.artifactType !== undefined && entry.platform === undefined)
-                continue;
-            missing.push(entry.platform ? { digest: entry.digest, platform: (0,manifests/* platformLabel */.G8)(entry.platform) } : { digest: entry.digest });
-        }
+        const unknown = [];
+        unlisted.forEach((entry, k) => {
+            const answer = answers[k];
+            const platform = entry.platform ? (0,manifests/* platformLabel */.G8)(entry.platform) : undefined;
+            if (answer.state === 'absent')
+                missing.push(platform ? { digest: entry.digest, platform } : { digest: entry.digest });
+            if (answer.state === 'unknown')
+                unknown.push(`${platform ?? entry.digest}: ${answer.why}`);
+        });
+        if (unknown.length > 0)
+            this.undetermined.set(version.id, unknown.join('; '));
         if (missing.length > 0) {
             this.missing.set(version.id, missing);
             this.learned++;
         }
+    }
+    /** A present version of the listing has this digest. */
+    isListed(digest) {
+        const version = this.byDigest.get(digest);
+        return version !== undefined && !this.gone.has(version.id);
+    }
+    presenceOf(digest) {
+        let answer = this.presence.get(digest);
+        if (answer === undefined) {
+            this.presenceChecks++;
+            const checker = this.options.presence;
+            answer = checker ? checker.manifestPresence(this.repository, digest) : presenceByReading(this.reader, this.repository, digest);
+            this.presence.set(digest, answer);
+        }
+        return answer;
     }
     /**
      * The failed reads the decisions need, in a stable order: a tagged version's; an image's (kept or
@@ -40561,21 +40621,44 @@ class PackageGraph {
      * its manifest. A deleted nested index goes before whatever it lists: that cannot break an image.
      */
     unreadable(kept) {
-        return this.source.versions
-            .filter((version) => this.failures.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
+        // (1.2) A version a later look no longer listed is kept whatever its manifest says: gone is not unreadable.
+        const gone = new Set(this.source.view?.gone);
+        return this.present()
+            .filter((version) => this.failures.has(version.id) && !gone.has(version.id) && (version.tags.length > 0 || !this.dependants.has(version.id) || (this.nestedIndexes.has(version.id) && kept(version))))
             .sort((a, b) => a.id - b.id)
             .map((version) => ({ digest: version.name, reason: this.failures.get(version.id) }));
     }
     /** Only images are judged broken: an index nested in another is part of that image. */
     damaged() {
-        return this.source.versions
+        return this.present()
             .filter((version) => this.missing.has(version.id) && !this.dependants.has(version.id))
             .sort((a, b) => a.id - b.id)
             .map((version) => ({ id: version.id, missing: this.missing.get(version.id) }));
     }
+    /** Images not found broken whose listed manifests the registry did not answer for. */
+    undeterminedImages() {
+        return this.present()
+            .filter((version) => this.undetermined.has(version.id) && !this.missing.has(version.id) && !this.dependants.has(version.id))
+            .sort((a, b) => a.id - b.id)
+            .map((version) => ({ id: version.id, why: this.undetermined.get(version.id) }));
+    }
     inventory(unreadable) {
         const damaged = this.damaged();
-        return { ...this.source, references: [...this.references], unreadable, ...(damaged.length > 0 ? { damaged } : {}) };
+        const versions = this.present();
+        const references = this.gone.size === 0 ? [...this.references] : this.references.filter((r) => !this.gone.has(r.child) && !this.gone.has(r.parent));
+        return { ...this.source, versions, references, unreadable, ...(damaged.length > 0 ? { damaged } : {}) };
+    }
+}
+/** Without a registry client (tests): a GET says present, its 404 MANIFEST_UNKNOWN absent, anything else unknown. */
+async function presenceByReading(reader, repository, digest) {
+    try {
+        await reader.getManifest(repository, digest);
+        return { state: 'present' };
+    }
+    catch (error) {
+        if (error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN')
+            return { state: 'absent' };
+        return { state: 'unknown', why: error instanceof Error ? error.message : String(error) };
     }
 }
 /**
@@ -40673,9 +40756,287 @@ function compilePackageNameFilter(names) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/inventory/glob-reach.ts
+
+/** Stands for a `/` that a `*` may cross: a character no package name holds, that only a wildcard matches. */
+const CROSSED = '\u2044';
+/** Names with more slashes are tried with the first ones only (2^n readings). */
+const MAX_SLASHES = 8;
+/** Every reading of `name` in which some of its slashes are ordinary characters (`a/b/c` → `a⁄b/c`, `a/b⁄c`, …). */
+function readings(name) {
+    const parts = name.split('/');
+    const slashes = Math.min(parts.length - 1, MAX_SLASHES);
+    const result = [];
+    for (let mask = 1; mask < 1 << slashes; mask++) {
+        let text = parts[0];
+        for (let i = 1; i < parts.length; i++)
+            text += (i <= slashes && mask & (1 << (i - 1)) ? CROSSED : '/') + parts[i];
+        result.push(text);
+    }
+    return result;
+}
+/**
+ * Of `listed` (the owner's packages of `type`), those no rule of that type chose but that one of
+ * their globs reaches when `*` crosses `/`; a package a `!` glob excludes is left alone on purpose.
+ */
+function packagesNotReached(rules, type, listed) {
+    const own = rules.filter(rule => rule.packages.type === type);
+    const chosen = own.map(rule => compilePackageNameFilter(rule.packages.names));
+    const globs = own.map(rule => ({
+        positive: compileGlobs(rule.packages.names.filter(n => !n.startsWith('!'))),
+        excluded: compileGlobs(rule.packages.names.filter(n => n.startsWith('!')).map(n => n.slice(1)))
+    }));
+    return listed.filter(name => {
+        if (!name.includes('/') || chosen.some(filter => filter.matches(name)))
+            return false;
+        const ways = [name, ...readings(name)];
+        if (globs.some(g => ways.some(g.excluded)))
+            return false;
+        return globs.some(g => readings(name).some(g.positive));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/inventory/package-view.ts
+function hasChanges(changes) {
+    return changes.gone.length > 0 || changes.retagged.length > 0 || changes.duplicates.length > 0 || changes.pageCounts.length > 1;
+}
+/** "version 12 gone; version 7 retagged; ..." for the log. */
+function describeChanges(changes) {
+    const parts = [];
+    const ids = (list) => (list.length > 3 ? `${list.slice(0, 3).join(', ')} and ${list.length - 3} more` : list.join(', '));
+    if (changes.gone.length > 0)
+        parts.push(`version(s) ${ids(changes.gone)} no longer listed`);
+    if (changes.retagged.length > 0)
+        parts.push(`version(s) ${ids(changes.retagged)} retagged`);
+    if (changes.duplicates.length > 0)
+        parts.push(`version(s) ${ids(changes.duplicates)} listed twice`);
+    if (changes.pageCounts.length > 1)
+        parts.push(`the page count changed (${changes.pageCounts.join(', ')})`);
+    return parts.join('; ');
+}
+function sameTags(a, b) {
+    if (a.length !== b.length)
+        return false;
+    const set = new Set(a);
+    return b.every((tag) => set.has(tag));
+}
+class ViewBuilder {
+    seen = new Map();
+    gone = new Set();
+    added = new Set();
+    retagged = new Set();
+    looks = [];
+    /** The latest pass's versions in listing order (each once): what a closing page 1 is compared with. */
+    lastPass = [];
+    lastPassPages = 0;
+    /** The page count the latest pass's pages announced, when they agreed. */
+    lastPassAnnounced;
+    served;
+    get passes() {
+        return this.lastPassPages === 0 ? 0 : this.looks.filter((look) => look.startsWith('pass')).length;
+    }
+    /** Distinct versions in the view (gone ones included). */
+    get size() {
+        return this.seen.size;
+    }
+    /** Merges a pass over the pages. A version an earlier pass listed and this one does not is kept as gone. */
+    addPass(pass) {
+        const first = this.seen.size === 0 && this.looks.length === 0;
+        const duplicates = new Set();
+        const listed = new Set();
+        const changes = { gone: [], retagged: [], duplicates: [], pageCounts: [...pass.announcedLastPages].sort((a, b) => a - b) };
+        for (const version of pass.versions) {
+            if (listed.has(version.id)) {
+                duplicates.add(version.id);
+                // The later copy is the newer answer: its tags count too.
+                this.merge(version, first, changes);
+                continue;
+            }
+            listed.add(version.id);
+            this.merge(version, first, changes);
+        }
+        if (!first) {
+            for (const id of this.seen.keys()) {
+                if (listed.has(id) || this.gone.has(id))
+                    continue;
+                this.gone.add(id);
+                changes.gone.push(id);
+            }
+        }
+        changes.duplicates = [...duplicates];
+        this.lastPass = [...listed];
+        this.lastPassPages = pass.pages;
+        this.lastPassAnnounced = pass.announcedLastPages.length === 0 ? 1 : pass.announcedLastPages.length === 1 ? pass.announcedLastPages[0] : undefined;
+        this.looks.push(`pass ${this.looks.filter((look) => look.startsWith('pass')).length + 1}: ${pass.pages} page(s), ${listed.size} version(s)`);
+        return changes;
+    }
+    /**
+     * Merges page 1 read again after a pass. Listed versions newer than the oldest one page 1 still
+     * shows must all be there: one missing was deleted meanwhile (its absence may have shifted an
+     * older version past a page boundary of the pass). Versions older than that may just have
+     * shifted to page 2 (pushes), so nothing is said about them.
+     */
+    addClosingPage(page) {
+        const changes = { gone: [], retagged: [], duplicates: [], pageCounts: [] };
+        // Compared with what the pass's pages announced (a Link may announce fewer pages than were read).
+        const announced = page.lastPage ?? 1;
+        if (this.lastPassAnnounced !== undefined && announced !== this.lastPassAnnounced)
+            changes.pageCounts = [this.lastPassAnnounced, announced].sort((a, b) => a - b);
+        const shown = new Set(page.versions.map((version) => version.id));
+        let oldestShown = -1;
+        this.lastPass.forEach((id, position) => {
+            if (shown.has(id))
+                oldestShown = position;
+        });
+        for (let position = 0; position < oldestShown; position++) {
+            const id = this.lastPass[position];
+            if (shown.has(id) || this.gone.has(id))
+                continue;
+            this.gone.add(id);
+            changes.gone.push(id);
+        }
+        for (const version of page.versions)
+            this.merge(version, false, changes);
+        this.looks.push(`page 1: ${page.versions.length} version(s)`);
+        return changes;
+    }
+    /**
+     * The registry's tags list: which tags no version of the view carries (resolved before planning),
+     * and which tags a version was last seen with that the registry no longer serves (a retag or a
+     * deletion after the listing, or a tags list that lags: a hint, never a stop).
+     */
+    addServedTags(served) {
+        this.served = new Set(served);
+        this.looks.push(`tags list: ${served.length} tag(s)`);
+        const carried = new Set();
+        const lastCarried = new Set();
+        for (const [id, entry] of this.seen) {
+            for (const tag of entry.version.tags)
+                carried.add(tag);
+            if (!this.gone.has(id))
+                for (const tag of entry.lastTags)
+                    lastCarried.add(tag);
+        }
+        return {
+            servedOnly: served.filter((tag) => !carried.has(tag)).sort(),
+            notServed: [...lastCarried].filter((tag) => !this.served.has(tag)).sort()
+        };
+    }
+    /** The merged versions (each with every tag seen) and the view, for the inventory. */
+    build() {
+        // Shared, not copied: a package can hold a hundred thousand versions.
+        const versions = Array.from(this.seen.values(), (entry) => entry.version);
+        const carried = new Set(versions.flatMap((version) => version.tags));
+        const servedOnly = this.served ? [...this.served].filter((tag) => !carried.has(tag)).sort() : [];
+        return {
+            versions,
+            view: {
+                looks: [...this.looks],
+                gone: [...this.gone].sort((a, b) => a - b),
+                added: [...this.added].sort((a, b) => a - b),
+                retagged: [...this.retagged].sort((a, b) => a - b),
+                servedOnly,
+                kept: []
+            }
+        };
+    }
+    merge(version, first, changes) {
+        const entry = this.seen.get(version.id);
+        if (!entry) {
+            this.seen.set(version.id, { version, lastTags: version.tags });
+            if (!first)
+                this.added.add(version.id);
+            return;
+        }
+        if (this.gone.has(version.id))
+            this.gone.delete(version.id);
+        const retagged = !sameTags(entry.lastTags, version.tags);
+        if (retagged) {
+            if (!changes.retagged.includes(version.id))
+                changes.retagged.push(version.id);
+            this.retagged.add(version.id);
+        }
+        const merged = entry.version.tags;
+        const tags = sameTags(merged, version.tags) ? version.tags : [...new Set([...merged, ...version.tags])];
+        entry.lastTags = version.tags;
+        // The newest answer (a retag moves updated_at), with every tag seen.
+        entry.version = tags === version.tags ? version : { ...version, tags };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inventory/view-listing.ts
+
+
+const MAX_PASSES = 3;
+function mergeChanges(a, b) {
+    return {
+        gone: [...a.gone, ...b.gone],
+        retagged: [...new Set([...a.retagged, ...b.retagged])],
+        duplicates: [...a.duplicates, ...b.duplicates],
+        pageCounts: [...new Set([...a.pageCounts, ...b.pageCounts])].sort((x, y) => x - y)
+    };
+}
+/**
+ * The view of one package, or undefined when it does not exist (or the token cannot see it).
+ * `known` is the package as the package listing reported it (saves a request).
+ */
+async function listPackageView(api, tags, pkg, onPage, known) {
+    const summary = known ?? (await api.getPackage(pkg));
+    if (!summary)
+        return undefined;
+    const countHint = summary.versionCount;
+    const repository = pkg.type === 'container' ? (0,names/* registryRepository */.q3)(pkg.owner, pkg.name) : undefined;
+    const builder = new ViewBuilder();
+    const relisted = [];
+    let hintUsed = false;
+    for (let pass = 1; pass <= MAX_PASSES; pass++) {
+        // Pages of later passes are not reported: they repeat the work `onPage` already counted and started.
+        const listed = await api.listPass(pkg, countHint, pass === 1 ? onPage : undefined);
+        let changes = builder.addPass({ versions: listed.versions, pages: listed.pages, announcedLastPages: listed.announcedLastPages });
+        // The tags list first, then page 1: a tag moved onto a version of page 1 while the tags list
+        // was read still shows on page 1, the look's last request.
+        const served = repository !== undefined && tags ? await tags.listTags(repository) : undefined;
+        // A one-page answer is a snapshot, but a container's tags can move after it: page 1 again shows that.
+        const closing = listed.pages > 1 || repository !== undefined ? await api.listPage(pkg, 1) : undefined;
+        let closingChanges = { gone: [], retagged: [], duplicates: [], pageCounts: [] };
+        if (closing) {
+            closingChanges = builder.addClosingPage(closing);
+            changes = mergeChanges(changes, closingChanges);
+        }
+        const servedCheck = served ? builder.addServedTags(served) : { servedOnly: [], notServed: [] };
+        if (hasChanges(changes)) {
+            if (pass < MAX_PASSES) {
+                relisted.push(describeChanges(changes));
+                continue;
+            }
+            // The union of the passes holds every version they showed; only a deletion or retag the last
+            // closing look saw on page 1 may still have hidden one.
+            const unsettled = closingChanges.gone.length > 0 || closingChanges.retagged.length > 0;
+            if (unsettled)
+                return { summary, ...builder.build(), relisted, problem: `its versions changed while they were listed, ${MAX_PASSES} times (${[...relisted, describeChanges(changes)].join('; ')})` };
+            break;
+        }
+        const hints = [];
+        const distinct = builder.size;
+        if (countHint !== undefined && distinct < countHint)
+            hints.push(`${distinct} version(s) listed where GitHub counts ${countHint}`);
+        if (servedCheck.notServed.length > 0)
+            hints.push(`tag(s) ${servedCheck.notServed.slice(0, 3).join(', ')} no longer served by the registry`);
+        if (hints.length === 0 || hintUsed || pass === MAX_PASSES)
+            break;
+        // A hint, not evidence: worth one look more, never a stop.
+        hintUsed = true;
+        relisted.push(hints.join('; '));
+    }
+    return { summary, ...builder.build(), relisted };
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/inventory.ts
 // Inventory: which owner, which packages the policy's rules name, and every active version of
 // each, with as few requests as GitHub allows (per_page=100, pages fetched concurrently).
+
+
+
 
 
 
@@ -40698,7 +41059,7 @@ async function resolveOwner(api, login) {
     const self = await api.getAuthenticatedLogin();
     return { login, kind: self && self.toLowerCase() === login.toLowerCase() ? 'self' : 'user' };
 }
-/** The packages the rules select: literal names as given, globbed ones by listing (once per type). */
+/** The packages the rules select: literal names as given, globbed ones by listing (once per type); and those a glob did not reach. */
 async function resolveTargets(api, owner, policy) {
     const targets = new Map();
     const listings = new Map();
@@ -40720,7 +41081,12 @@ async function resolveTargets(api, owner, policy) {
             targets.set((0,model/* packageKey */.M)({ type, name: summary.name }), { type, name: summary.name, summary });
         }
     }
-    return [...targets.values()];
+    const notReached = [];
+    for (const [type, listing] of listings) {
+        const names = (await listing).map(summary => summary.name);
+        notReached.push(...packagesNotReached(policy.rules, type, names).map(name => (0,model/* packageKey */.M)({ type, name })));
+    }
+    return { targets: [...targets.values()], notReached: notReached.sort() };
 }
 async function listOrExplain(api, owner, type, ruleName, names) {
     try {
@@ -40745,22 +41111,40 @@ async function listOrExplain(api, owner, type, ruleName, names) {
         throw new errors/* FatalError */.HX((0,errors/* explainAccessError */.Qz)(error, `listing the ${type} packages of '${owner.login}'`));
     }
 }
-async function collectInventory(api, owner, policy, onVersionsListed) {
-    const targets = await resolveTargets(api, owner, policy);
+/**
+ * Every package the rules name, each with its view (view-listing.ts). `tags` serves the registry's
+ * tags list of container packages (the view's cross-check); without it the view has no tags list.
+ */
+async function collectInventory(api, owner, policy, onVersionsListed, tags) {
+    const { targets, notReached } = await resolveTargets(api, owner, policy);
+    if (notReached.length > 0) {
+        core/* info */.pq(`Not reached by a glob (a glob's * does not cross /): ${notReached.join(', ')}. Write ** (or team/*) in packages.names to include them, or exclude them with !name.`);
+    }
     const missing = [];
     const results = await Promise.all(targets.map(async (target) => {
         const ref = { owner: owner.login, ownerKind: owner.kind, type: target.type, name: target.name };
         try {
-            const listing = await api.listConsistently(ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary);
+            let listing;
+            try {
+                listing = await listPackageView(api, tags, ref, onVersionsListed && ((page, pages) => onVersionsListed(ref, page, pages)), target.summary);
+            }
+            catch (error) {
+                // The registry's tags list could not be had (too large, refused, failing): the view lacks its cross-check.
+                if (!(error instanceof RegistryError))
+                    throw error;
+                return { package: ref, versions: [], references: [], unreadable: [{ digest: 'tags/list', reason: `the registry's tags list: ${error.message}` }] };
+            }
             if (!listing) {
                 missing.push((0,model/* packageKey */.M)(ref));
                 return undefined;
             }
             ref.visibility = listing.summary.visibility;
-            for (const change of listing.retried)
-                core/* info */.pq(`${(0,model/* packageKey */.M)(ref)}: the versions changed while they were listed (${change}); listed again.`);
-            core/* info */.pq(`${(0,model/* packageKey */.M)(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''}`);
-            const inventory = { package: ref, versions: listing.versions, references: [], unreadable: [] };
+            for (const change of listing.relisted)
+                core/* info */.pq(`${(0,model/* packageKey */.M)(ref)}: listed again (${change}).`);
+            const { view } = listing;
+            const changed = [view.added.length > 0 && `${view.added.length} new`, view.gone.length > 0 && `${view.gone.length} gone`, view.retagged.length > 0 && `${view.retagged.length} retagged`, view.servedOnly.length > 0 && `${view.servedOnly.length} tag(s) served but not listed`].filter(Boolean);
+            core/* info */.pq(`${(0,model/* packageKey */.M)(ref)}: ${listing.versions.length} active version(s)${ref.visibility ? `, ${ref.visibility}` : ''} (${view.looks.join(', ')}${changed.length > 0 ? `; ${changed.join(', ')}` : ''})`);
+            const inventory = { package: ref, versions: listing.versions, references: [], unreadable: [], view };
             if (listing.problem)
                 inventory.listingProblem = listing.problem;
             return inventory;
@@ -40777,7 +41161,7 @@ async function collectInventory(api, owner, policy, onVersionsListed) {
             throw new errors/* FatalError */.HX((0,errors/* explainAccessError */.Qz)(error, `listing the versions of ${(0,model/* packageKey */.M)(ref)} owned by '${owner.login}'`));
         }
     }));
-    return { owner, packages: results.filter((p) => p !== undefined), missing: missing.sort() };
+    return { owner, packages: results.filter((p) => p !== undefined), missing: missing.sort(), notReached };
 }
 /** Why a package whose listing ended with `error` is left untouched, when that is the answer (not a failure of the run). */
 function untouchedBy(error, key) {
@@ -40796,11 +41180,238 @@ function untouchedBy(error, key) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/inventory/served-tags.ts
+
+
+
+/** Nested indexes followed at most below a served tag (an index of indexes is rare; a loop must end). */
+const MAX_DEPTH = 4;
+async function resolveServedTags(inventory, reader) {
+    const view = inventory.view;
+    if (!view || view.servedOnly.length === 0 || inventory.listingProblem !== undefined)
+        return { inventory, reads: 0 };
+    const repository = (0,names/* registryRepository */.q3)(inventory.package.owner, inventory.package.name);
+    const listed = new Set(inventory.versions.map((version) => version.name));
+    const kept = [...view.kept];
+    const unreadable = [...inventory.unreadable];
+    let reads = 0;
+    await Promise.all(view.servedOnly.map(async (tag) => {
+        const visited = new Set();
+        // Breadth first from the tag: the manifest it names, then nested indexes the view lacks.
+        let level = [{ reference: tag }];
+        for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
+            const next = [];
+            for (const { reference, listedBy } of level) {
+                reads++;
+                let fetched;
+                try {
+                    fetched = await reader.getManifest(repository, reference);
+                }
+                catch (error) {
+                    if (error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN')
+                        return;
+                    unreadable.push({ digest: reference, reason: `tag '${tag}', served by the registry but not listed by GitHub: ${error instanceof Error ? error.message : String(error)}` });
+                    return;
+                }
+                const digest = fetched.digest;
+                if (visited.has(digest))
+                    continue;
+                visited.add(digest);
+                kept.push(listedBy === undefined ? { digest, tag } : { digest, tag, listedBy });
+                let manifest;
+                try {
+                    manifest = (0,manifests/* parseManifest */.Ng)(fetched);
+                }
+                catch (error) {
+                    unreadable.push({ digest, reason: `tag '${tag}': ${error instanceof Error ? error.message : String(error)}` });
+                    return;
+                }
+                if (manifest.kind !== 'index')
+                    continue;
+                for (const entry of manifest.manifests) {
+                    kept.push({ digest: entry.digest, tag, listedBy: digest });
+                    // A listed nested index is read by the image graph; one the view lacks is read here.
+                    if ((0,manifests/* isIndexMediaType */.$$)(entry.mediaType) && !listed.has(entry.digest))
+                        next.push({ reference: entry.digest, listedBy: digest });
+                }
+            }
+            level = next;
+        }
+    }));
+    return { inventory: { ...inventory, unreadable, view: { ...view, kept: dedupe(kept) } }, reads };
+}
+function dedupe(kept) {
+    const seen = new Set();
+    return kept.filter((entry) => !seen.has(entry.digest) && seen.add(entry.digest) !== undefined).sort((a, b) => a.digest.localeCompare(b.digest));
+}
+
+;// CONCATENATED MODULE: ./src/plan/matchers.ts
+// Tag/version glob pairs (protect, keep.tags + keep.versions) compiled once, answering WHAT matched
+// so reasons can name it.
+
+function compileTagVersionMatcher(tagGlobs, versionGlobs) {
+    if (tagGlobs.length === 0 && versionGlobs.length === 0)
+        return () => undefined;
+    const tagMatches = compileGlobs(tagGlobs);
+    const versionMatches = compileGlobs(versionGlobs);
+    return (tags, name) => {
+        if (tagGlobs.length > 0) {
+            for (const tag of tags)
+                if (tagMatches(tag))
+                    return { by: 'tag', tag };
+        }
+        if (versionGlobs.length > 0 && versionMatches(name))
+            return { by: 'version', name };
+        return undefined;
+    };
+}
+/** How a version's tags meet a `match.tags` condition (contract 1.1: the condition describes the whole version). */
+const TagMatch = {
+    /** No tag matches (or the version has none). */
+    None: 0,
+    /** Some tags match but not all (nor with-tags): the version is also something else ("kept: also tagged latest"). */
+    Some: 1,
+    /** The version has tags and every one matches (at least one match.tags, the others match.tags or match.with-tags): the condition holds. */
+    Every: 2
+};
+/**
+ * `companions` (match.with-tags, 1.2): tags a version may also carry; they count towards "every
+ * tag" only beside at least one tag that `matches`, never alone.
+ */
+function matchEveryTag(tags, matches, companions) {
+    let matched = 0;
+    let covered = 0;
+    for (const tag of tags) {
+        if (matches(tag)) {
+            matched++;
+            covered++;
+        }
+        else if (companions?.(tag))
+            covered++;
+    }
+    if (matched === 0)
+        return TagMatch.None;
+    return covered === tags.length ? TagMatch.Every : TagMatch.Some;
+}
+
+;// CONCATENATED MODULE: ./src/inventory/deletion-relook.ts
+
+
+
+
+
+const RELOOK_EVERY_MS = 60_000;
+class DeletionRelooks {
+    options;
+    packages = new Map();
+    /** Looks taken, for the report. */
+    looks = 0;
+    constructor(inventories, options) {
+        this.options = options;
+        for (const inventory of inventories) {
+            const ref = inventory.package;
+            // protect, and keep.tags / keep.versions of every rule naming this package: a tag moved onto a version makes it kept.
+            const rules = options.policy.rules.filter((rule) => rule.packages.type === ref.type && compilePackageNameFilter(rule.packages.names).matches(ref.name));
+            const protects = compileTagVersionMatcher([...options.policy.protect.tags, ...rules.flatMap((rule) => rule.keep.tags)], [...options.policy.protect.versions, ...rules.flatMap((rule) => rule.keep.versions)]);
+            this.packages.set((0,model/* packageKey */.M)(ref), {
+                inventory,
+                byDigest: new Map(inventory.versions.map((version) => [version.name, version])),
+                known: new Set(inventory.versions.map((version) => version.id)),
+                protects,
+                held: new Map()
+            });
+        }
+    }
+    /** The versions of `group` not to delete now, with why (empty when nothing changed). Looks again when the last look is too old. */
+    async heldBack(group) {
+        const state = this.packages.get(group.packageKey);
+        if (!state || group.wholePackage)
+            return new Map();
+        const now = (this.options.now ?? Date.now)();
+        if (state.lastLookAt === undefined)
+            state.lastLookAt = now;
+        else if (now - state.lastLookAt >= (this.options.everyMs ?? RELOOK_EVERY_MS)) {
+            state.lastLookAt = now;
+            await this.look(state);
+        }
+        const held = new Map();
+        for (const id of group.versionIds) {
+            const why = state.held.get(id);
+            if (why !== undefined)
+                held.set(id, why);
+        }
+        return held;
+    }
+    async look(state) {
+        this.looks++;
+        const ref = state.inventory.package;
+        const repository = (0,names/* registryRepository */.q3)(ref.owner, ref.name);
+        const isContainer = ref.type === 'container';
+        const [page, served] = await Promise.all([
+            this.options.api.listPage(ref, 1),
+            isContainer && this.options.tags ? this.options.tags.listTags(repository) : undefined
+        ]);
+        const carried = new Set();
+        for (const version of state.inventory.versions)
+            for (const tag of version.tags)
+                carried.add(tag);
+        const reads = [];
+        for (const version of page.versions) {
+            for (const tag of version.tags)
+                carried.add(tag);
+            const hit = state.protects(isContainer ? version.tags : [], version.name);
+            if (hit && state.known.has(version.id)) {
+                state.held.set(version.id, `kept: a look during the deletions showed it ${hit.by === 'tag' ? `tagged '${hit.tag}'` : 'protected'}`);
+            }
+            if (!state.known.has(version.id)) {
+                state.known.add(version.id);
+                state.byDigest.set(version.name, version);
+                if (isContainer)
+                    reads.push({ reference: version.name, why: `kept: listed by ${version.name.slice(0, 19)}, pushed during the deletions` });
+            }
+        }
+        for (const tag of served ?? []) {
+            if (!carried.has(tag))
+                reads.push({ reference: tag, why: `kept: listed by tag '${tag}', which the registry serves` });
+        }
+        await Promise.all(reads.map((read) => this.holdWhatItLists(state, repository, read.reference, read.why)));
+        if (state.held.size > 0)
+            this.options.log?.(`${(0,model/* packageKey */.M)(ref)}: a look during the deletions holds back ${state.held.size} version(s).`);
+    }
+    async holdWhatItLists(state, repository, reference, why) {
+        let manifest;
+        try {
+            const fetched = await this.options.reader.getManifest(repository, reference);
+            manifest = (0,manifests/* parseManifest */.Ng)(fetched);
+            const named = state.byDigest.get(fetched.digest);
+            if (named && !reference.startsWith('sha256:'))
+                state.held.set(named.id, `kept: the registry serves tag '${reference}' for it`);
+        }
+        catch {
+            // Gone again, or unreadable: it lists nothing this look can hold back.
+            return;
+        }
+        const listed = manifest.kind === 'index' ? manifest.manifests.map((entry) => entry.digest) : [];
+        if (manifest.subject)
+            listed.push(manifest.subject.digest);
+        for (const digest of listed) {
+            const version = state.byDigest.get(digest);
+            if (version)
+                state.held.set(version.id, why);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/manifest-prefetch.ts
 
-/** Tagged, and not a cosign `sha256-<hex>.sig|.att|.sbom` artifact (its tag says what it belongs to). */
+/**
+ * Tagged, and not a cosign `sha256-<hex>.sig|.att|.sbom` artifact (its tag says what it belongs to),
+ * unless it also carries a tag of its own (`prod`): then it is an image too, and read (1.2).
+ */
 function surelyRead(version) {
-    return version.tags.length > 0 && !version.tags.some((tag) => cosignArtifactSubject(tag) !== undefined);
+    if (version.tags.length === 0)
+        return false;
+    return !version.tags.every(isDigestTag) || !version.tags.some((tag) => cosignArtifactSubject(tag) !== undefined);
 }
 class PrefetchingReader {
     reader;
@@ -41182,218 +41793,8 @@ function isNewerByCreated(index, a, b) {
     return index.ids[a] > index.ids[b];
 }
 
-;// CONCATENATED MODULE: ./src/plan/reasons.ts
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-function ordinal(n) {
-    const lastTwo = n % 100;
-    if (lastTwo >= 11 && lastTwo <= 13)
-        return `${n}th`;
-    switch (n % 10) {
-        case 1:
-            return `${n}st`;
-        case 2:
-            return `${n}nd`;
-        case 3:
-            return `${n}rd`;
-        default:
-            return `${n}th`;
-    }
-}
-/**
- * Template literals build ropes (a node per piece); a plan holds up to a million reasons, so each is
- * flattened into one string at once — reading a character makes V8 flatten it — halving its memory.
- */
-function flat(text) {
-    text.charCodeAt(0);
-    return text;
-}
-function plural(n, unit) {
-    return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}
-// Ages repeat across versions: one string per distinct age (a pure memo, bounded by distinct days).
-const ageTexts = new Map();
-/** Whole days, or whole hours under 2 days (minutes under an hour) — "41 days old", "36 hours old". */
-function formatAge(fromMs, nowMs) {
-    if (!Number.isFinite(fromMs))
-        return 'of unknown age';
-    const ms = Math.max(0, nowMs - fromMs);
-    // Negative keys for hours and minutes keep the three units apart in one memo.
-    const key = ms >= 2 * DAY ? Math.floor(ms / DAY) : ms >= HOUR ? -Math.floor(ms / HOUR) : -100 - Math.floor(ms / 60_000);
-    let text = ageTexts.get(key);
-    if (text === undefined) {
-        text = key >= 0 ? `${plural(key, 'day')} old` : key > -100 ? `${plural(-key, 'hour')} old` : `${plural(-100 - key, 'minute')} old`;
-        ageTexts.set(key, flat(text));
-    }
-    return text;
-}
-/** "sha256:" + 12 hex, the usual short form of a digest; other names are returned unchanged. */
-function shortDigest(name) {
-    const colon = name.indexOf(':');
-    return colon >= 0 && name.length > colon + 13 ? name.slice(0, colon + 13) : name;
-}
-/** A version as users name it: "web:1.4" by its first tag, else "web@sha256:0123456789ab". */
-function versionLabel(packageName, version) {
-    return version.tags.length > 0 ? `${packageName}:${version.tags[0]}` : `${packageName}@${shortDigest(version.name)}`;
-}
-function describeReference(kind, platform) {
-    switch (kind) {
-        case 'platform':
-            return platform ? `platform ${platform}` : 'child';
-        case 'attestation':
-            return 'attestation';
-        case 'signature':
-            return 'signature';
-        case 'subject':
-            return 'referrer';
-        case 'referrers-index':
-            return 'referrers index';
-    }
-}
-function describeHit(hit, isContainer) {
-    if (hit.by === 'tag')
-        return `tag '${hit.tag}'`;
-    return isContainer ? `digest ${shortDigest(hit.name)}` : `version '${hit.name}'`;
-}
-const reasons = {
-    protected: (hit, isContainer) => flat(`kept: protected by ${describeHit(hit, isContainer)}`),
-    keptByRule: (hit, isContainer, rule) => flat(`kept: ${describeHit(hit, isContainer)} kept by rule '${rule}'`),
-    keptLatest: (rank, rule) => flat(`kept: ${ordinal(rank)} newest of series '${rule}'`),
-    keptLatestPer: (rank, group, rule) => flat(`kept: ${ordinal(rank)} newest of ${group} in series '${rule}'`),
-    /** Some tags match the rule's match.tags, these others do not: the version is not the rule's to take. */
-    alsoTagged: (otherTags, rule) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches)`),
-    noSemver: (rule, key, isContainer) => isContainer
-        ? `rule '${rule}': no image of ${key} has a tag that is a semantic version (such as 1.4.2 or v1.4.2), so its semver condition selects nothing`
-        : `rule '${rule}': no version of ${key} is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not), so its semver condition selects nothing`,
-    tooYoung: (olderThan, rule) => flat(`kept: newer than ${olderThan} (rule '${rule}')`),
-    notSelected: () => 'kept: not selected by any rule',
-    noRuleApplies: () => 'kept: no rule applies to this package',
-    /** `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection without older-than. */
-    deleteImage: (what, age, beyondLatest) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest` : ''}`),
-    keptWithParent: (kind, platform, parentLabel) => flat(`kept: ${describeReference(kind, platform)} of ${parentLabel}`),
-    deletedWith: (groupLabel, kind, platform, viaLabel) => flat(`delete: deleted with ${groupLabel} (${describeReference(kind, platform)}${viaLabel ? ` of ${viaLabel}` : ''})`),
-    cycle: () => 'kept: part of (or below) a reference cycle between manifests, kept for safety',
-    lastVersion: (isContainer) => isContainer ? 'kept: last tagged version (GitHub refuses to delete it)' : 'kept: last version (GitHub refuses to delete it)'
-};
-/** Selection phrases for deleteImage, by the condition that put the image in the rule's series. */
-const selection = {
-    byTags: (tags, rule) => tags.length === 1 ? `tag '${tags[0]}' matches rule '${rule}'` : `tags ${tags.map((tag) => `'${tag}'`).join(', ')} match rule '${rule}'`,
-    /** `text` is the name (or, for containers, the tag) the semver was read from. */
-    bySemver: (text, isContainer, rule) => `${isContainer ? 'tag' : 'version'} '${text}' matches rule '${rule}'`,
-    broken: (missing, rule) => `broken image (${missing.length > 0 ? `${listTags(missing)} missing` : 'lists a missing manifest'}) matches rule '${rule}'`,
-    byVersion: (name, isContainer, rule) => `${isContainer ? `digest ${shortDigest(name)}` : `version '${name}'`} matches rule '${rule}'`,
-    untagged: () => 'untagged',
-    byRule: (rule) => `selected by rule '${rule}'`
-};
-const LISTED_TAGS = 5;
-/** "latest, main-b001" — at most a few, then "and N more". */
-function listTags(tags) {
-    const more = tags.length - LISTED_TAGS;
-    return more > 0 ? `${tags.slice(0, LISTED_TAGS).join(', ')} and ${more} more` : tags.join(', ');
-}
-const LISTED_UNREADABLE = 3;
-function listDigests(unreadable) {
-    const shown = unreadable.slice(0, LISTED_UNREADABLE).map((u) => u.digest);
-    const more = unreadable.length - shown.length;
-    return `${unreadable.length === 1 ? 'manifest' : 'manifests'} ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
-}
-function failClosedReason(unreadable) {
-    return `kept: package left untouched, ${listDigests(unreadable)} could not be read`;
-}
-function failClosedWarning(key, unreadable) {
-    const why = unreadable.length === 1
-        ? unreadable[0].reason
-        : unreadable
-            .slice(0, LISTED_UNREADABLE)
-            .map((u) => `${shortDigest(u.digest)}: ${u.reason}`)
-            .join('; ');
-    return `left untouched: ${listDigests(unreadable)} of ${key} could not be read (${why}); nothing in this package is deleted`;
-}
-const LISTING_PROBLEM_REASON = 'kept: package left untouched, its versions changed while they were listed';
-function listingProblemWarning(key, problem) {
-    return (`left untouched: ${key} could not be listed consistently: ${problem}. Another workflow or person was probably deleting or ` +
-        'pushing versions meanwhile; nothing in this package is deleted. A later run, when nothing else changes the package, will plan it.');
-}
-const UNREADABLE_TIMESTAMP_REASON = 'kept: its timestamp cannot be read';
-/**
- * The two reasons built once per dependant, in two flat parts (one naming the owner, one the
- * reference), so that each reason costs one concatenation: deletedWith(label, kind, platform) is
- * deletedWithHead(label) + deletedWithTail(kind, platform), keptWithParent(kind, platform, label)
- * is keptWithParentHead(kind, platform) + keptWithParentTail(label).
- */
-const reasonParts = {
-    deletedWithHead: (groupLabel) => flat(`delete: deleted with ${groupLabel} (`),
-    deletedWithTail: (kind, platform) => flat(`${describeReference(kind, platform)})`),
-    keptWithParentHead: (kind, platform) => flat(`kept: ${describeReference(kind, platform)}`),
-    keptWithParentTail: (parentLabel) => flat(` of ${parentLabel}`)
-};
-/** A reason part per reference description (kind, and platform for platform manifests): a handful in a package. */
-class DescriptionParts {
-    make;
-    byKind = new Map();
-    byPlatform = new Map();
-    constructor(make) {
-        this.make = make;
-    }
-    get(kind, platform) {
-        if (kind === 'platform' && platform) {
-            let part = this.byPlatform.get(platform);
-            if (part === undefined)
-                this.byPlatform.set(platform, (part = this.make(kind, platform)));
-            return part;
-        }
-        let part = this.byKind.get(kind);
-        if (part === undefined)
-            this.byKind.set(kind, (part = this.make(kind, undefined)));
-        return part;
-    }
-}
-/**
- * Reasons already built for one owner (a group, or a kept parent), by what the reason says of the
- * reference (kind, platform, the parent it goes through), and the reason part naming the owner.
- * Only the latest owner's are kept: its dependants come one after another, so the memory stays a
- * handful of entries and the strings no reason keeps die young.
- */
-class ReasonMemo {
-    owner = -1;
-    ownerPart;
-    count = 0;
-    kinds = [];
-    platforms = [];
-    vias = [];
-    texts = [];
-    get(owner, reference, via) {
-        if (owner !== this.owner)
-            return undefined;
-        for (let k = 0; k < this.count; k++) {
-            if (this.kinds[k] === reference.kind && this.platforms[k] === reference.platform && this.vias[k] === via)
-                return this.texts[k];
-        }
-        return undefined;
-    }
-    /** The reason part naming the owner, made once per owner. */
-    ownerPartOf(owner, make) {
-        this.switchTo(owner);
-        return (this.ownerPart ??= make(owner));
-    }
-    set(owner, reference, via, text) {
-        this.switchTo(owner);
-        const k = this.count++;
-        this.kinds[k] = reference.kind;
-        this.platforms[k] = reference.platform;
-        this.vias[k] = via;
-        this.texts[k] = text;
-        return text;
-    }
-    switchTo(owner) {
-        if (owner === this.owner)
-            return;
-        this.owner = owner;
-        this.ownerPart = undefined;
-        this.count = 0;
-    }
-}
-
+// EXTERNAL MODULE: ./src/plan/reasons.ts
+var reasons = __nccwpck_require__(7686);
 ;// CONCATENATED MODULE: ./src/plan/package-context.ts
 
 function emptyVerdicts(n) {
@@ -41420,7 +41821,7 @@ function hasTags(ctx, i) {
 }
 /** "web:1.4" or "web@sha256:0123456789ab": reasons name versions so. */
 function labelOf(ctx, i) {
-    return versionLabel(ctx.ref.name, ctx.index.versions[i]);
+    return (0,reasons/* versionLabel */.dp)(ctx.ref.name, ctx.index.versions[i]);
 }
 
 // EXTERNAL MODULE: ./node_modules/date-fns/constructFrom.js
@@ -41777,7 +42178,6 @@ const INVALID_HINTS = [
     [(t) => /^-/.test(t.trim()), 'it cannot be negative'],
     [(t) => /\d[.,]\d/.test(t), 'fields must be whole numbers'],
     [(t) => /^\d+\s*s$|^PT.*\d+S$/i.test(t), 'seconds are not supported, the smallest unit is m (minutes)'],
-    [(t) => /^\d+$/.test(t), 'a unit is missing'],
     [(t) => /^\d+\s*(?:M|mo|mos|months?)$/.test(t), 'for months use ISO 8601 (P1M); m means minutes'],
     [(t) => /^\d+\s*(?:y|Y|yrs?|years?)$/.test(t), 'for years use ISO 8601 (P1Y)'],
     [(t) => parseSyntax(t.toLowerCase()) !== undefined, 'units are lower case'],
@@ -41816,10 +42216,26 @@ function explainInvalidDuration(text) {
         return `is zero; a duration must be longer than 0 (${DURATION_EXAMPLES})`;
     if (duration)
         return `is too long; a duration can be at most ${MAX_YEARS} years`;
+    const unitless = missingUnitHint(text);
+    if (unitless)
+        return `is not a duration: ${unitless}`;
     const hint = INVALID_HINTS.find(([looksLike]) => looksLike(text))?.[1];
     if (hint)
         return `is not a duration: ${hint}; ${DURATION_EXAMPLES}`;
     return `is not a duration; ${DURATION_EXAMPLES}`;
+}
+/**
+ * For a number written without a unit (`older-than: 14`, or "14"): which duration to write, days
+ * being what retention policies almost always mean. Undefined for anything else.
+ */
+function missingUnitHint(text) {
+    const number = /^\s*(\d+)\s*$/.exec(text)?.[1];
+    if (number === undefined)
+        return undefined;
+    const n = Number(number);
+    if (n === 0)
+        return `a unit is missing, and a duration must be longer than 0 (${DURATION_EXAMPLES})`;
+    return `a unit is missing; write ${n}d for ${n} days (or ${n}h, ${n}w, ${n}m for hours, weeks, minutes)`;
 }
 /** The instant a version's timestamp must be strictly before to count as "older than" `d` at `now`. */
 function olderThanCutoff(now, d) {
@@ -41829,43 +42245,249 @@ function olderThanCutoff(now, d) {
     return sub(now, { years, months, weeks, days, hours, minutes });
 }
 
-;// CONCATENATED MODULE: ./src/plan/matchers.ts
-// Tag/version glob pairs (protect, keep.tags + keep.versions) compiled once, answering WHAT matched
-// so reasons can name it.
+;// CONCATENATED MODULE: ./src/plan/accounts.ts
 
-function compileTagVersionMatcher(tagGlobs, versionGlobs) {
-    if (tagGlobs.length === 0 && versionGlobs.length === 0)
-        return () => undefined;
-    const tagMatches = compileGlobs(tagGlobs);
-    const versionMatches = compileGlobs(versionGlobs);
-    return (tags, name) => {
-        if (tagGlobs.length > 0) {
-            for (const tag of tags)
-                if (tagMatches(tag))
-                    return { by: 'tag', tag };
-        }
-        if (versionGlobs.length > 0 && versionMatches(name))
-            return { by: 'version', name };
-        return undefined;
+
+/** What one rule made of one image (RuleTally.states). */
+const RuleState = {
+    /** Not in the rule's series. */
+    Outside: 0,
+    /** In the series, one of its keep.latest newest (of its keep.per group). */
+    KeptLatest: 1,
+    /** In the series, kept by the rule's keep.tags / keep.versions. */
+    KeptByName: 2,
+    /** In the series, not kept by the rule, newer than its older-than. */
+    TooYoung: 3,
+    /** Selected by the rule. */
+    Selected: 4
+};
+/** Why the plan keeps or deletes an image, as judgeImages decided it (RuleTally.causes). */
+const ImageCause = {
+    NotSelected: 0,
+    InUse: 1,
+    Protected: 2,
+    /** Kept by some rule's keep (latest, tags, versions). */
+    KeptByRule: 3,
+    /** Selected by a rule (and marked deleted; a later step may keep it: last version, unreadable timestamp). */
+    Selected: 4,
+    TooYoung: 5,
+    AlsoTagged: 6
+};
+function createTally(ctx) {
+    const n = ctx.index.versions.length;
+    const r = ctx.rules.length;
+    return {
+        states: new Uint8Array(n * r),
+        causes: new Uint8Array(n),
+        rules: r,
+        stages: { named: zeros(r), tagHit: zeros(r), tagged: zeros(r), unbroken: zeros(r), withSemver: zeros(r), alsoTagged: zeros(r), companionPrefix: new Array(r).fill(undefined) }
     };
 }
-/** How a version's tags meet a `match.tags` condition (contract 1.1: the condition describes the whole version). */
-const TagMatch = {
-    /** No tag matches (or the version has none). */
-    None: 0,
-    /** Some tags match but not all: the version is also something else ("kept: also tagged latest"). */
-    Some: 1,
-    /** The version has tags and every one matches: the condition holds. */
-    Every: 2
-};
-function matchEveryTag(tags, matches) {
-    let matched = 0;
-    for (const tag of tags)
-        if (matches(tag))
-            matched++;
-    if (matched === 0)
-        return TagMatch.None;
-    return matched === tags.length ? TagMatch.Every : TagMatch.Some;
+/** `sha-` when every tag starts with the same word and `-` (docker/metadata-action's `sha-8826c28`); else undefined. */
+function sharedTagPrefix(tags) {
+    if (tags.length === 0)
+        return undefined;
+    const dash = tags[0].indexOf('-');
+    if (dash < 1)
+        return undefined;
+    const prefix = tags[0].slice(0, dash + 1);
+    return tags.every((tag) => tag.startsWith(prefix) && tag.length > prefix.length) ? prefix : undefined;
+}
+/** Records one also-tagged image of rule r, with the tags that kept it out of the series. */
+function recordAlsoTagged(stages, r, otherTags) {
+    stages.alsoTagged[r]++;
+    const current = stages.companionPrefix[r];
+    if (current === null)
+        return;
+    const prefix = sharedTagPrefix(otherTags);
+    stages.companionPrefix[r] = prefix !== undefined && (current === undefined || current === prefix) ? prefix : null;
+}
+// What kept an image of a series: RuleAccount.keptBy's labels (documented there), in order of
+// precedence; counted by position in the walk, named when the account is written.
+const KEPT_LABELS = [
+    'unreadable timestamp',
+    'in use',
+    'protect',
+    'keep.latest',
+    'keep.tags/versions',
+    'another rule',
+    'last version',
+    'too young',
+    'not selected',
+    'left untouched'
+];
+const Kept = { Timestamp: 0, InUse: 1, Protect: 2, Latest: 3, ByName: 4, AnotherRule: 5, LastVersion: 6, TooYoung: 7, NotSelected: 8, Untouched: 9 };
+/** What kept image i of rule r's series: the same precedence as the image's reason, the rule's own keep first among keeps. */
+function keptCode(state, cause, unreadableTime) {
+    if (unreadableTime)
+        return Kept.Timestamp;
+    if (cause === ImageCause.InUse)
+        return Kept.InUse;
+    if (cause === ImageCause.Protected)
+        return Kept.Protect;
+    if (state === RuleState.KeptLatest)
+        return Kept.Latest;
+    if (state === RuleState.KeptByName)
+        return Kept.ByName;
+    if (cause === ImageCause.KeptByRule)
+        return Kept.AnotherRule;
+    // Selected, yet kept: GitHub's last-version rule (step 6) took it back.
+    if (cause === ImageCause.Selected)
+        return Kept.LastVersion;
+    if (state === RuleState.TooYoung)
+        return Kept.TooYoung;
+    return Kept.NotSelected;
+}
+function keptBy(kept) {
+    const record = {};
+    kept.forEach((count, code) => {
+        if (count > 0)
+            record[KEPT_LABELS[code]] = count;
+    });
+    return record;
+}
+/**
+ * The account of every rule that applies, from the tally and the final verdicts. `untouched`: the
+ * package is left untouched (its warning): nothing is deleted, every image of a series is kept so.
+ */
+function ruleAccounts(ctx, verdicts, tally, untouched) {
+    const { states, causes, rules: r } = tally;
+    const counts = ctx.rules.map(() => ({ series: 0, selected: 0, deleted: 0, deletedByAnotherRule: 0, kept: zeros(KEPT_LABELS.length) }));
+    const { created, updated } = ctx.index;
+    const { isDependant } = ctx.graph;
+    for (let i = 0; i < causes.length; i++) {
+        if (isDependant[i])
+            continue;
+        const base = i * r;
+        const deleted = verdicts.deleted[i] === 1;
+        const cause = causes[i];
+        const unreadableTime = (0,timestamps/* isUnreadableTime */.dh)(created[i]) || (0,timestamps/* isUnreadableTime */.dh)(updated[i]);
+        for (let k = 0; k < r; k++) {
+            const state = states[base + k];
+            if (state === RuleState.Outside)
+                continue;
+            const c = counts[k];
+            c.series++;
+            if (state === RuleState.Selected)
+                c.selected++;
+            if (untouched !== undefined)
+                c.kept[Kept.Untouched]++;
+            else if (deleted) {
+                if (state === RuleState.Selected)
+                    c.deleted++;
+                else
+                    c.deletedByAnotherRule++;
+            }
+            else
+                c.kept[keptCode(state, cause, unreadableTime)]++;
+        }
+    }
+    return ctx.rules.map((rule, k) => {
+        const c = counts[k];
+        const account = {
+            rule: rule.name,
+            series: c.series,
+            selected: c.selected,
+            deleted: c.deleted,
+            keptBy: keptBy(c.kept),
+            ...(c.deletedByAnotherRule > 0 && { deletedByAnotherRule: c.deletedByAnotherRule }),
+            ...(tally.stages.alsoTagged[k] > 0 && { alsoTagged: tally.stages.alsoTagged[k] })
+        };
+        const why = untouched ?? (c.selected === 0 ? whyNothing(ctx, rule, k, tally, c) : undefined);
+        return why === undefined ? account : { ...account, whyNothing: why };
+    });
+}
+// ---------------------------------------------------------------- why a rule selects nothing
+function globList(globs) {
+    return globs.join(', ');
+}
+function plural(n, noun) {
+    return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+/** "a, b and c". */
+function listed(parts) {
+    return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+function whyNothing(ctx, compiled, k, tally, c) {
+    return c.series === 0 ? whyEmptySeries(ctx, compiled, k, tally) : whyAllKept(ctx, compiled, tally, k, c);
+}
+/** The first condition that no image passes, in the order the planner tests them. */
+function whyEmptySeries(ctx, compiled, k, tally) {
+    const { match } = compiled.rule;
+    const name = ctx.ref.name;
+    const noun = ctx.isContainer ? 'image' : 'version';
+    const stages = tally.stages;
+    let images = 0;
+    for (let i = 0; i < ctx.graph.isDependant.length; i++)
+        if (!ctx.graph.isDependant[i])
+            images++;
+    if (images === 0)
+        return `${name} has no ${noun}s`;
+    if (stages.named[k] === 0 && match.untagged) {
+        return match.versions ? `no untagged image of ${name} has a digest matching ${globList(match.versions)}` : `no image of ${name} is untagged`;
+    }
+    if (stages.named[k] === 0 && match.versions && !match.tags) {
+        return `no ${noun} of ${name} has a ${ctx.isContainer ? 'digest' : 'name'} matching ${globList(match.versions)}`;
+    }
+    if (match.tags && stages.tagHit[k] === 0) {
+        return `no image of ${name} has a tag matching ${globList(match.tags)}${match.versions ? ` and a digest matching ${globList(match.versions)}` : ''}`;
+    }
+    if (match.tags && stages.tagged[k] === 0)
+        return whyAlsoTagged(name, match.tags, match.withTags, stages.companionPrefix[k]);
+    if (match.broken && stages.unbroken[k] === 0)
+        return `no ${noun} of ${name} that meets the rule's other conditions is broken`;
+    if (compiled.semver && stages.withSemver[k] === 0) {
+        return ctx.isContainer
+            ? `no image of ${name} that meets the rule's other conditions has a tag that is a semantic version (such as 1.4.2 or v1.4.2)`
+            : `no version of ${name} that meets the rule's other conditions is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not)`;
+    }
+    if (compiled.semver) {
+        const range = match.semver !== undefined ? ` in the range "${match.semver}"` : '';
+        const kind = match.prerelease === undefined ? '' : ` that is ${match.prerelease ? 'a prerelease' : 'a release'}`;
+        return `no ${noun} of ${name} has a semver${range}${kind}`;
+    }
+    return `no ${noun} of ${name} meets the rule's conditions`;
+}
+/** Every image with a matching tag also carries tags the rule does not take. */
+function whyAlsoTagged(name, tags, withTags, prefix) {
+    const subject = `every image of ${name} with a tag matching ${globList(tags)}`;
+    if (typeof prefix === 'string') {
+        const key = withTags ? `add "${prefix}*" to with-tags` : `see with-tags (with-tags: ["${prefix}*"])`;
+        return `${subject} also carries a ${prefix}* tag: ${key}`;
+    }
+    return `${subject} also carries other tags, and the rule takes an image only when every tag matches (see the "kept: also tagged" reasons)`;
+}
+/** The series is not empty, yet nothing is selected: the rule's own keeps and older-than hold all of it. */
+function whyAllKept(ctx, compiled, tally, k, c) {
+    const noun = ctx.isContainer ? 'image' : 'version';
+    let latest = 0;
+    let byName = 0;
+    let young = 0;
+    const { states, rules } = tally;
+    for (let i = 0, at = k; i < tally.causes.length; i++, at += rules) {
+        const state = states[at];
+        if (state === RuleState.KeptLatest)
+            latest++;
+        else if (state === RuleState.KeptByName)
+            byName++;
+        else if (state === RuleState.TooYoung)
+            young++;
+    }
+    const olderThan = compiled.rule.match.olderThan?.text;
+    const all = c.series === 1 ? `the only ${noun} of the series` : `all ${plural(c.series, noun)} of the series`;
+    if (byName === 0 && young === 0)
+        return `keep.latest ${compiled.keepLatest} keeps ${all}`;
+    if (latest === 0 && young === 0)
+        return `keep.tags/versions keep ${all}`;
+    if (latest === 0 && byName === 0) {
+        return c.series === 1 ? `the only ${noun} of the series is not older than ${olderThan}` : `none of the ${plural(c.series, noun)} of the series is older than ${olderThan}`;
+    }
+    const parts = [
+        latest > 0 ? `keep.latest ${compiled.keepLatest} keeps ${latest}` : '',
+        byName > 0 ? `keep.tags/versions keep ${byName}` : '',
+        young > 0 ? `${young} ${young === 1 ? 'is' : 'are'} not older than ${olderThan}` : ''
+    ].filter(Boolean);
+    return `of the ${plural(c.series, noun)} of the series, ${listed(parts)}`;
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -41886,6 +42508,10 @@ function semverRange(range) {
 const EXAMPLES = 'write an npm-style range such as "<2.0.0", ">=1.2 <1.5", "1.x", "^3.1", or "*" for every version with a semver';
 /** Why `range` is not a usable range, phrased to follow the quoted range; undefined when it is one. */
 function explainInvalidRange(range) {
+    // npm's semver reads an empty alternative as "*": `>=1.0.0 ||` would select every version (contract 1.2).
+    if (range.split('||').some((alternative) => alternative.trim() === '')) {
+        return 'has an empty alternative (nothing on one side of "||"), which npm\'s semver reads as "*" (every version); remove the extra "||" or write the missing range';
+    }
     if (semverRange(range))
         return undefined;
     // Names like "1.2-SNAPSHOT" or globs like "main-*" are what match.versions is for.
@@ -41973,18 +42599,20 @@ function semverGroups(semvers, per) {
 
 
 
+
 /** Globs and ranges are compiled once per rule for the whole run, not per package or version. */
 function compileRules(policy, now) {
     return policy.rules.map((rule) => {
         const names = compilePackageNameFilter(rule.packages.names);
-        const { tags, versions, untagged, olderThan } = rule.match;
+        const { tags, withTags, versions, untagged, olderThan } = rule.match;
         const tagMatches = tags ? compileGlobs(tags) : undefined;
+        const companions = withTags ? compileGlobs(withTags) : undefined;
         return {
             name: rule.name,
             rule,
             appliesTo: (type, name) => type === rule.packages.type && names.matches(name),
-            tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches)),
-            unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag)) : []),
+            tagMatch: tagMatches && ((versionTags) => matchEveryTag(versionTags, tagMatches, companions)),
+            unmatchedTags: (versionTags) => (tagMatches ? versionTags.filter((tag) => !tagMatches(tag) && !companions?.(tag)) : []),
             seriesName: versions ? compileGlobs(versions) : undefined,
             untagged: untagged === true,
             semver: compileSemverCondition(rule.match.semver, rule.match.prerelease),
@@ -42026,25 +42654,27 @@ function selectionReason(ctx, i, compiled, facts, shared) {
     const { rule } = compiled;
     const version = ctx.index.versions[i];
     const time = rule.match.ageFrom === 'created' ? ctx.index.created : ctx.index.updated;
-    const age = formatAge(time[i], ctx.nowMs);
-    // Without older-than, a selection is only explained by keep.latest: say so.
+    const age = (0,reasons/* formatAge */.nV)(time[i], ctx.nowMs);
+    // Without older-than, a selection is only explained by keep.latest: say so, and of which release line with keep.per.
     const beyondLatest = rule.match.olderThan === undefined ? rule.keep.latest : undefined;
+    const group = beyondLatest !== undefined && compiled.per ? perGroupLabel(facts.semvers[i], compiled.per) : undefined;
     if (rule.match.tags)
-        return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest);
+        return reasons/* reasons */.Ot.deleteImage(reasons/* selection */.r1.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest, group);
     if (!rule.match.untagged && rule.match.versions) {
-        return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest);
+        return reasons/* reasons */.Ot.deleteImage(reasons/* selection */.r1.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest, group);
     }
     if (compiled.broken) {
         const missing = ctx.damaged.get(version.id)?.missing ?? [];
-        return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest);
+        return reasons/* reasons */.Ot.deleteImage(reasons/* selection */.r1.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest, group);
     }
     const semver = compiled.semver ? facts.semvers[i] : undefined;
     if (semver)
-        return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest);
-    let reason = shared.get(age);
+        return reasons/* reasons */.Ot.deleteImage(reasons/* selection */.r1.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest, group);
+    const key = group === undefined ? age : `${age}\u0000${group}`;
+    let reason = shared.get(key);
     if (reason === undefined) {
-        reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest);
-        shared.set(age, reason);
+        reason = reasons/* reasons */.Ot.deleteImage(rule.match.untagged ? reasons/* selection */.r1.untagged() : reasons/* selection */.r1.byRule(rule.name), age, beyondLatest, group);
+        shared.set(key, reason);
     }
     return reason;
 }
@@ -42058,16 +42688,17 @@ function perGroupLabel(semver, per) {
 /** `rank` > 0: kept as the rank-th newest of the series (of its keep.per group); 0: kept by keep.tags / keep.versions. */
 function keepReason(ctx, i, compiled, rank, facts) {
     if (rank > 0) {
-        return compiled.per ? reasons.keptLatestPer(rank, perGroupLabel(facts.semvers[i], compiled.per), compiled.name) : reasons.keptLatest(rank, compiled.name);
+        return compiled.per ? reasons/* reasons */.Ot.keptLatestPer(rank, perGroupLabel(facts.semvers[i], compiled.per), compiled.name) : reasons/* reasons */.Ot.keptLatest(rank, compiled.name);
     }
     const version = ctx.index.versions[i];
     const hit = compiled.keeps(tagsOf(ctx, version), version.name);
-    return hit ? reasons.keptByRule(hit, ctx.isContainer, compiled.name) : '';
+    return hit ? reasons/* reasons */.Ot.keptByRule(hit, ctx.isContainer, compiled.name) : '';
 }
 const NONE = 0x3fffffff; // larger than any rule index (and a small integer for V8): "min" keeps the first rule in policy order
 /**
  * Writes the verdict of every image (dependants are left to judgeDependants). Returns notes for the
- * package: rules whose semver condition found nothing because no candidate version is semver.
+ * package (rules whose semver condition found nothing because no candidate version is semver) and
+ * what each rule made of each image, for the account per rule (accounts.ts).
  */
 function judgeImages(ctx, verdicts) {
     const { versions } = ctx.index;
@@ -42090,6 +42721,10 @@ function judgeImages(ctx, verdicts) {
     const members = zeros(ctx.rules.length);
     // keep.per: each image's group number for the rules that have one (0: without semver).
     const perGroups = ctx.rules.map((rule) => (rule.per ? semverGroups(semvers, rule.per) : undefined));
+    const tally = createTally(ctx);
+    const { states, causes, stages } = tally;
+    const { named, tagHit, tagged: taggedCounts, unbroken } = stages;
+    const ruleCount = ctx.rules.length;
     // One walk over the images per age-from (newest first), evaluating every rule of that age-from on
     // each image: a million versions are read once or twice instead of once per rule.
     for (const ageFrom of ['updated', 'created']) {
@@ -42121,8 +42756,12 @@ function judgeImages(ctx, verdicts) {
                 if (version) {
                     hit = rule.keeps(version.tags, version.name) !== undefined;
                     member = !rule.untagged && (rule.seriesName === undefined || rule.seriesName(version.name));
+                    if (member)
+                        named[r]++;
                     if (member && rule.tagMatch) {
                         const tagMatch = rule.tagMatch(version.tags);
+                        if (tagMatch !== TagMatch.None)
+                            tagHit[r]++;
                         alsoTagged = tagMatch === TagMatch.Some;
                         member = tagMatch === TagMatch.Every;
                     }
@@ -42132,9 +42771,15 @@ function judgeImages(ctx, verdicts) {
                         name = versions[i].name;
                     hit = rule.keepsName !== undefined && rule.keepsName(name);
                     member = rule.tagMatch === undefined && (rule.seriesName === undefined || rule.seriesName(name));
+                    if (member)
+                        named[r]++;
                 }
+                if (member)
+                    taggedCounts[r]++;
                 if (rule.broken && broken[i] !== 1)
                     member = alsoTagged = false;
+                if (member)
+                    unbroken[r]++;
                 if (rule.semver) {
                     const semver = semvers[i];
                     if (member) {
@@ -42148,64 +42793,80 @@ function judgeImages(ctx, verdicts) {
                     else if (member)
                         members[r]++;
                 }
-                if (alsoTagged && r < alsoTaggedFor[i])
-                    alsoTaggedFor[i] = r;
+                if (alsoTagged) {
+                    if (r < alsoTaggedFor[i])
+                        alsoTaggedFor[i] = r;
+                    recordAlsoTagged(stages, r, rule.unmatchedTags(version.tags));
+                }
                 if (hit && r < keptBy[i]) {
                     keptBy[i] = r;
                     keptRank[i] = 0;
                 }
                 if (!member)
                     continue;
+                const at = i * ruleCount + r;
                 // Newest first, so the series rank is the position among members met so far (in its group).
                 const rank = ++ranks[g][perGroup ? perGroup[i] : 0];
                 if (rank <= rule.keepLatest) {
+                    states[at] = RuleState.KeptLatest;
                     if (r < keptBy[i]) {
                         keptBy[i] = r;
                         keptRank[i] = rank;
                     }
                     continue;
                 }
-                if (hit)
+                if (hit) {
+                    states[at] = RuleState.KeptByName;
                     continue;
+                }
                 if (rule.cutoffMs !== undefined && !(time[i] < rule.cutoffMs)) {
+                    states[at] = RuleState.TooYoung;
                     if (r < tooYoungFor[i])
                         tooYoungFor[i] = r;
                     continue;
                 }
+                states[at] = RuleState.Selected;
                 if (r < selectedBy[i])
                     selectedBy[i] = r;
             }
         }
     }
-    const noRuleReason = ctx.rules.length > 0 ? reasons.notSelected() : reasons.noRuleApplies();
+    const noRuleReason = ctx.rules.length > 0 ? reasons/* reasons */.Ot.notSelected() : reasons/* reasons */.Ot.noRuleApplies();
     const sharedReasons = ctx.rules.map(() => new Map());
-    const tooYoungReasons = ctx.rules.map((rule) => (rule.rule.match.olderThan ? reasons.tooYoung(rule.rule.match.olderThan.text, rule.name) : ''));
+    const tooYoungReasons = ctx.rules.map((rule) => (rule.rule.match.olderThan ? reasons/* reasons */.Ot.tooYoung(rule.rule.match.olderThan.text, rule.name) : ''));
     for (let i = 0; i < n; i++) {
         if (isDependant[i])
             continue;
         const protectedBy = ctx.protectsNames || hasTags(ctx, i) ? ctx.protect(tagsOf(ctx, versions[i]), versions[i].name) : undefined;
         const inUse = ctx.inUse?.(versions[i]);
         if (inUse !== undefined) {
+            causes[i] = ImageCause.InUse;
             keep(verdicts, i, inUse);
         }
         else if (protectedBy) {
-            keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer));
+            causes[i] = ImageCause.Protected;
+            keep(verdicts, i, reasons/* reasons */.Ot.protected(protectedBy, ctx.isContainer));
         }
         else if (keptBy[i] !== NONE) {
+            causes[i] = ImageCause.KeptByRule;
             const rule = ctx.rules[keptBy[i]];
             keep(verdicts, i, keepReason(ctx, i, rule, keptRank[i], facts), rule.name);
         }
         else if (selectedBy[i] !== NONE) {
+            causes[i] = ImageCause.Selected;
             const rule = ctx.rules[selectedBy[i]];
             markDeleted(verdicts, i, selectionReason(ctx, i, rule, facts, sharedReasons[selectedBy[i]]), rule.name);
         }
         else if (tooYoungFor[i] !== NONE) {
+            causes[i] = ImageCause.TooYoung;
             // The rule that would select it once old enough: named in the summary's Rule column.
             keep(verdicts, i, tooYoungReasons[tooYoungFor[i]], ctx.rules[tooYoungFor[i]].name);
         }
         else if (alsoTaggedFor[i] !== NONE) {
+            causes[i] = ImageCause.AlsoTagged;
             const rule = ctx.rules[alsoTaggedFor[i]];
-            keep(verdicts, i, reasons.alsoTagged(rule.unmatchedTags(versions[i].tags), rule.name), rule.name);
+            const otherTags = rule.unmatchedTags(versions[i].tags);
+            keep(verdicts, i, reasons/* reasons */.Ot.alsoTagged(otherTags, rule.name, sharedTagPrefix(otherTags), rule.rule.match.withTags !== undefined), rule.name);
         }
         else {
             keep(verdicts, i, noRuleReason);
@@ -42213,9 +42874,12 @@ function judgeImages(ctx, verdicts) {
     }
     scratch.release(keptBy, keptRank, selectedBy, tooYoungFor, alsoTaggedFor);
     // A rule whose semver series is empty because none of its candidates is a semantic version says so.
-    return ctx.rules
+    const notes = ctx.rules
         .filter((rule, r) => rule.semver && members[r] === 0 && candidates[r] > 0 && withSemver[r] === 0)
-        .map((rule) => reasons.noSemver(rule.name, ctx.key, ctx.isContainer));
+        .map((rule) => reasons/* reasons */.Ot.noSemver(rule.name, ctx.key, ctx.isContainer));
+    for (let r = 0; r < ruleCount; r++)
+        stages.withSemver[r] = withSemver[r];
+    return { notes, tally };
 }
 /** protect, then keep.tags / keep.versions of the applying rules: what holds a dependant back regardless of its parents. */
 function heldBack(ctx, i) {
@@ -42229,19 +42893,21 @@ function heldBack(ctx, i) {
     const tags = tagsOf(ctx, version);
     const protectedBy = ctx.protect(tags, version.name);
     if (protectedBy)
-        return { reason: reasons.protected(protectedBy, ctx.isContainer) };
+        return { reason: reasons/* reasons */.Ot.protected(protectedBy, ctx.isContainer) };
     for (const rule of ctx.rules) {
         const hit = rule.keeps(tags, version.name);
         if (hit)
-            return { reason: reasons.keptByRule(hit, ctx.isContainer, rule.name), rule: rule.name };
+            return { reason: reasons/* reasons */.Ot.keptByRule(hit, ctx.isContainer, rule.name), rule: rule.name };
     }
     return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/plan/dependants.ts
 // Step 5: a dependant follows what it belongs to. It is deleted exactly when every version it belongs
-// to is deleted and nothing holds it back (protect, keep.tags, keep.versions); otherwise it stays, and
-// its reason names a parent that stays. Deleted dependants get their reason when groups are formed.
+// to is deleted and nothing holds it back (protect, keep.tags, keep.versions, or (1.2) a tag of its
+// own); otherwise it stays, and its reason names a parent that stays. Deleted dependants get their
+// reason when groups are formed.
+
 
 
 
@@ -42254,11 +42920,11 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
     const { graph } = ctx;
     // Never reached from an image: judging them would need a parent decided first. Keep, conservatively.
     for (const i of graph.cyclic)
-        keep(verdicts, i, reasons.cycle());
+        keep(verdicts, i, reasons/* reasons */.Ot.cycle());
     // Topological order: every parent's verdict is final before its children are judged. Siblings
     // come one after another, so reasons naming the same parent are built once.
-    const memo = new ReasonMemo();
-    const heads = new DescriptionParts(reasonParts.keptWithParentHead);
+    const memo = new reasons/* ReasonMemo */.n0();
+    const heads = new reasons/* DescriptionParts */.nv(reasons/* reasonParts */.R.keptWithParentHead);
     for (let k = graph.firstDependant; k < graph.dependantsEnd; k++) {
         const i = graph.order[k];
         const forced = forcedKeep?.get(i);
@@ -42283,19 +42949,36 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
                 keptEdge = e;
             }
         }
-        if (keptParent < 0) {
+        const own = keptParent < 0 && hasTags(ctx, i) ? ownTags(ctx.index.versions[i].tags) : [];
+        if (own.length > 0) {
+            // (1.2) `prod` beside `sha256-<hex>.sig`, a platform manifest tagged `v1.0-amd64`: someone
+            // tagged it for itself, so it does not go with what it belongs to. Once that is gone, it is an
+            // orphan, judged as an image by the rules.
+            keep(verdicts, i, reasons/* reasons */.Ot.ownTags(own, labelOf(ctx, newestParent(ctx, i))));
+        }
+        else if (keptParent < 0) {
             markDeleted(verdicts, i, ''); // reason and rule are written by buildGroups, which knows the group
         }
         else {
             const reference = graph.edgeReference[keptEdge];
             let reason = memo.get(keptParent, reference, keptParent);
             if (reason === undefined) {
-                const tail = memo.ownerPartOf(keptParent, (parent) => reasonParts.keptWithParentTail(labelOf(ctx, parent)));
-                reason = memo.set(keptParent, reference, keptParent, flat(heads.get(reference.kind, reference.platform) + tail));
+                const tail = memo.ownerPartOf(keptParent, (parent) => reasons/* reasonParts */.R.keptWithParentTail(labelOf(ctx, parent)));
+                reason = memo.set(keptParent, reference, keptParent, (0,reasons/* flat */.Ct)(heads.get(reference.kind, reference.platform) + tail));
             }
             keep(verdicts, i, reason);
         }
     }
+}
+/** The newest (by created_at, then id) of the versions dependant `i` belongs to. */
+function newestParent(ctx, i) {
+    const { graph } = ctx;
+    let newest = graph.edgeParent[graph.parentStart[i]];
+    for (let e = graph.parentStart[i] + 1; e < graph.parentStart[i + 1]; e++) {
+        if (isNewerByCreated(ctx.index, graph.edgeParent[e], newest))
+            newest = graph.edgeParent[e];
+    }
+    return newest;
 }
 
 ;// CONCATENATED MODULE: ./src/plan/graph.ts
@@ -42487,8 +43170,8 @@ function buildGroups(ctx, verdicts) {
     const memberCount = ctx.scratch.take(n + 1);
     // Siblings come one after another in topological order, and several of them (an image's
     // attestations) share their reason: the reasons of the current group are kept for reuse.
-    const memo = new ReasonMemo();
-    const tails = new DescriptionParts(reasonParts.deletedWithTail);
+    const memo = new reasons/* ReasonMemo */.n0();
+    const tails = new reasons/* DescriptionParts */.nv(reasons/* reasonParts */.R.deletedWithTail);
     for (let k = graph.firstDependant; k < graph.dependantsEnd; k++) {
         const i = graph.order[k];
         if (!verdicts.deleted[i])
@@ -42508,8 +43191,8 @@ function buildGroups(ctx, verdicts) {
         let reason = memo.get(group, reference, viaParent);
         if (reason === undefined) {
             const text = viaParent === group
-                ? flat(memo.ownerPartOf(group, (image) => reasonParts.deletedWithHead(labelOf(ctx, image))) + tails.get(reference.kind, reference.platform))
-                : reasons.deletedWith(labelOf(ctx, group), reference.kind, reference.platform, labelOf(ctx, viaParent));
+                ? (0,reasons/* flat */.Ct)(memo.ownerPartOf(group, (image) => reasons/* reasonParts */.R.deletedWithHead(labelOf(ctx, image))) + tails.get(reference.kind, reference.platform))
+                : reasons/* reasons */.Ot.deletedWith(labelOf(ctx, group), reference.kind, reference.platform, labelOf(ctx, viaParent));
             reason = memo.set(group, reference, viaParent, text);
         }
         markDeleted(verdicts, i, reason, verdicts.rule[group]);
@@ -42566,8 +43249,8 @@ function wholePackageGroup(ctx, groups) {
 ;// CONCATENATED MODULE: ./src/plan/in-use.ts
 
 const inUseReasons = {
-    referenced: (reference) => flat(`kept: in use, ${reference.file}:${reference.line}`),
-    unresolved: (reference) => flat(`kept: in use with an unresolved tag, ${reference.file}:${reference.line}`)
+    referenced: (reference) => (0,reasons/* flat */.Ct)(`kept: in use, ${reference.file}:${reference.line}`),
+    unresolved: (reference) => (0,reasons/* flat */.Ct)(`kept: in use with an unresolved tag, ${reference.file}:${reference.line}`)
 };
 function byPlace(a, b) {
     return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line;
@@ -42628,7 +43311,7 @@ function applyLastVersionRule(ctx, verdicts, onLastVersion, forcedKeep) {
         return 'whole-package';
     const { versions } = ctx.index;
     const newestFirst = ctx.index.newestFirstByCreated();
-    const reason = reasons.lastVersion(ctx.isContainer);
+    const reason = reasons/* reasons */.Ot.lastVersion(ctx.isContainer);
     if (!ctx.isContainer) {
         if (everyVersionDeleted(verdicts))
             keep(verdicts, newestFirst[0], reason);
@@ -42681,16 +43364,51 @@ function keepUnreadableTimestamps(ctx, verdicts) {
         if (!(0,timestamps/* isUnreadableTime */.dh)(created[i]) && !(0,timestamps/* isUnreadableTime */.dh)(updated[i]))
             continue;
         if (ctx.graph.isDependant[i])
-            (dependants ??= new Map()).set(i, UNREADABLE_TIMESTAMP_REASON);
+            (dependants ??= new Map()).set(i, reasons/* UNREADABLE_TIMESTAMP_REASON */.KL);
         else
-            keep(verdicts, i, UNREADABLE_TIMESTAMP_REASON);
+            keep(verdicts, i, reasons/* UNREADABLE_TIMESTAMP_REASON */.KL);
     }
     return dependants;
+}
+
+;// CONCATENATED MODULE: ./src/plan/view-holds.ts
+
+
+const GONE_REASON = 'kept: a later look no longer listed it (deleted by someone else meanwhile?), so it is not deleted again';
+function servedReason(tag, listedBy) {
+    return listedBy === undefined
+        ? `kept: the registry serves tag '${tag}' for it`
+        : `kept: listed by ${(0,reasons/* shortDigest */.VK)(listedBy)}, which the registry serves as tag '${tag}'`;
+}
+/**
+ * Keeps the images the view holds (call after judgeImages, so that their dependants follow them)
+ * and returns the dependants it holds, to be kept by judgeDependants whatever their parents' fate.
+ */
+function keepViewHolds(ctx, verdicts, view) {
+    if (!view || (view.gone.length === 0 && view.kept.length === 0))
+        return undefined;
+    const held = new Map();
+    const gone = new Set(view.gone);
+    const kept = new Map(view.kept.map((entry) => [entry.digest, entry]));
+    const { versions } = ctx.index;
+    for (let i = 0; i < versions.length; i++) {
+        const served = kept.get(versions[i].name);
+        const reason = gone.has(versions[i].id) ? GONE_REASON : served ? servedReason(served.tag, served.listedBy) : undefined;
+        if (reason === undefined)
+            continue;
+        if (ctx.graph.isDependant[i])
+            held.set(i, reason);
+        else
+            keep(verdicts, i, reason);
+    }
+    return held.size > 0 ? held : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/plan/planner.ts
 // The planner: policy, inventories and "now" in, plan out. Pure: no I/O, no clock, no environment;
 // the same input always gives the same plan, whatever the order of versions and references.
+
+
 
 
 
@@ -42731,23 +43449,36 @@ function planPackage(policy, allRules, protect, inUse, inventory, nowMs, scratch
     // Left untouched for safety: a listing that changed while read (a version may be missing), or a
     // manifest a decision needs that could not be read.
     const untouched = inventory.untouched ?? (inventory.listingProblem
-        ? { reason: LISTING_PROBLEM_REASON, warning: listingProblemWarning(ctx.key, inventory.listingProblem) }
+        ? { reason: reasons/* LISTING_PROBLEM_REASON */.Ci, warning: (0,reasons/* listingProblemWarning */.aT)(ctx.key, inventory.listingProblem) }
         : inventory.unreadable.length > 0
-            ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
+            ? { reason: (0,reasons/* failClosedReason */.dG)(inventory.unreadable), warning: (0,reasons/* failClosedWarning */.fW)(ctx.key, inventory.unreadable) }
             : undefined);
     if (untouched) {
+        // The rules are still judged, for the account: what each would have taken, all of it kept.
+        const { tally } = judgeImages(ctx, verdicts);
         for (let i = 0; i < index.versions.length; i++)
             keep(verdicts, i, untouched.reason);
-        const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning };
+        const accounts = ruleAccounts(ctx, verdicts, tally, untouched.warning);
+        const plan = { ...header, versions: versionPlans(index, graph, verdicts), groups: [], warning: untouched.warning, accounts };
         return { plan, groups: { groups: [], times: [] } };
     }
-    const notes = judgeImages(ctx, verdicts);
-    const keptDependants = keepUnreadableTimestamps(ctx, verdicts);
+    const { notes, tally } = judgeImages(ctx, verdicts);
+    const keptDependants = mergeHolds(keepUnreadableTimestamps(ctx, verdicts), keepViewHolds(ctx, verdicts, inventory.view));
     judgeDependants(ctx, verdicts, keptDependants);
     const outcome = applyLastVersionRule(ctx, verdicts, policy.limits.onLastVersion, keptDependants);
     const perImage = buildGroups(ctx, verdicts);
     const groups = outcome === 'whole-package' ? wholePackageGroup(ctx, perImage.groups) : perImage;
-    return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }) }, groups };
+    const accounts = ruleAccounts(ctx, verdicts, tally);
+    return { plan: { ...header, versions: versionPlans(index, graph, verdicts), groups: groups.groups, ...(notes.length > 0 && { notes }), accounts }, groups };
+}
+/** Dependants kept whatever their parents' fate, from two sources (the first reason wins). */
+function mergeHolds(a, b) {
+    if (!a || !b)
+        return a ?? b;
+    const merged = new Map(b);
+    for (const [i, reason] of a)
+        merged.set(i, reason);
+    return merged;
 }
 /** Every version, newest first (created_at, then id); dependants carry what they belong to. */
 function versionPlans(index, graph, verdicts) {
@@ -42815,7 +43546,56 @@ function dependantPlan(index, graph, verdicts, i, shared) {
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./policies/policy.schema.json
-const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \\"!\\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan\'s reasons.","type":"string","pattern":"\\\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \\"!\\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \\"!\\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \\"!\\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule\'s series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \\"kept: also tagged latest\\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version\'s semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version\'s semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\\\S","patternErrorMessage":"An npm-style range such as \\"<2.0.0\\", \\"1.x\\", \\"^3.1\\" or \\"*\\"."},"prerelease":{"description":"`true`: the version\'s semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule\'s series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}}');
+const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"BG":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \\"!\\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan\'s reasons.","type":"string","pattern":"\\\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \\"!\\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \\"!\\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \\"!\\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule\'s series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \\"kept: also tagged latest\\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action\'s commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version\'s semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version\'s semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\\\S","patternErrorMessage":"An npm-style range such as \\"<2.0.0\\", \\"1.x\\", \\"^3.1\\" or \\"*\\"."},"prerelease":{"description":"`true`: the version\'s semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule\'s series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}}');
+;// CONCATENATED MODULE: ./src/policy/regex-like.ts
+// Tag and name patterns are globs, but authors used to regular expressions write `^pr-\d+$`, which
+// as a glob matches only that literal text: selects nothing, or protects nothing. Contract 1.2: such
+// a glob is a warning (the run goes on; a glob may really contain these characters).
+/**
+ * What makes `glob` look like a regular expression, or undefined when it reads as a glob: it starts
+ * with `^`, ends with `$`, or contains `\d`, `\w`, `\s`, `.+`, or a `.*` not preceded by `*`
+ * (`*.*.*` is a fine glob). A `.*` after a letter or digit is read as a glob too: `1.*`, `v2.1.*`,
+ * `*-rc.*`, `com.acme.*` are how globs name a dotted prefix (the contract's own examples use
+ * `1.*`), while regular expressions put `.*` after a separator or at the start (`pr-.*`, `.*-SNAPSHOT`).
+ */
+function regexLikeness(glob) {
+    const text = glob.startsWith('!') ? glob.slice(1) : glob;
+    if (text.startsWith('^'))
+        return 'starts with "^"';
+    if (text.endsWith('$'))
+        return 'ends with "$"';
+    const escape = /\\[dws]/.exec(text);
+    if (escape)
+        return `contains "${escape[0]}"`;
+    if (text.includes('.+'))
+        return 'contains ".+"';
+    for (let at = text.indexOf('.*'); at >= 0; at = text.indexOf('.*', at + 1)) {
+        const before = at > 0 ? text[at - 1] : '';
+        if (before !== '*' && !/[A-Za-z0-9]/.test(before))
+            return 'contains ".*"';
+    }
+    return undefined;
+}
+/** The glob the author probably meant (`^pr-\d+$` → `pr-*`), or undefined when no simple one is. */
+function globFromRegex(glob) {
+    const negated = glob.startsWith('!');
+    let text = negated ? glob.slice(1) : glob;
+    // A regular expression anchored at the start only matches any text after it: `^pr-` is `pr-*`.
+    const openEnded = text.startsWith('^') && !text.endsWith('$');
+    text = text.replace(/^\^/, '').replace(/\$$/, '');
+    text = text
+        .replace(/(?:\\[dws]|\[[^\]]*\]|\.)[+*]/g, '*')
+        .replace(/\\[dws]/g, '?')
+        .replace(/\\\./g, '.')
+        .replace(/\*{2,}/g, '*');
+    if (openEnded && !text.endsWith('*'))
+        text += '*';
+    if (text === '' || /[\\()|{}+]/.test(text))
+        return undefined;
+    const suggestion = negated ? `!${text}` : text;
+    return suggestion === glob ? undefined : suggestion;
+}
+
 // EXTERNAL MODULE: ./node_modules/ajv/dist/runtime/ucs2length.js
 var ucs2length = __nccwpck_require__(6214);
 ;// CONCATENATED MODULE: ./src/policy/policy-validator.generated.js
@@ -42826,7 +43606,7 @@ var ucs2length = __nccwpck_require__(6214);
 "use strict";
 const validate = validate10;
 /* harmony default export */ const policy_validator_generated = ((/* unused pure expression or super */ null && (validate10)));
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:package-retention:policy:v1","title":"package-retention policy (format 1)","description":"Which GitHub Packages versions the package-retention action deletes and which it keeps. Unknown keys are errors.","type":"object","additionalProperties":false,"required":["version","rules"],"properties":{"version":{"description":"Policy format version. Must be the integer 1.","type":"integer","const":1},"owner":{"description":"User or organization that owns the packages. The action's `owner` input overrides it; without either, the repository owner is used.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$","patternErrorMessage":"A GitHub user or organization login, such as acme or octo-org."},"protect":{"description":"Versions that no rule may delete, in any package.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"A version with ANY tag matching any of these globs is never deleted. Only container versions have tags: in a policy without a container rule this is reported as a warning.","$ref":"#/definitions/globList"},"versions":{"description":"A version whose name (the digest for containers) matches any of these globs is never deleted.","$ref":"#/definitions/globList"},"in-use":{"description":"Globs of workspace files (GITHUB_WORKSPACE; `**` allowed, dotfiles included) scanned for references to the owner's container images (HOST/OWNER/NAME:TAG, @sha256:..., Helm repository + tag). A referenced image and what belongs to it are never deleted. Check the repository out first: a run whose globs match no file fails.","type":"array","items":{"description":"A workspace-relative file glob, such as deploy/** or .github/workflows/*.yml.","type":"string","minLength":1,"pattern":"^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))","patternErrorMessage":"A workspace-relative file glob (no leading \"!\", \"/\" or \"..\"), such as deploy/** or .github/workflows/*.yml."}}}},"limits":{"description":"Safety limits for a run.","type":"object","additionalProperties":false,"properties":{"max-deletions":{"description":"At most this many versions are deleted per run (oldest first); the rest are deferred to later runs. The action's `max-deletions` input overrides it.","type":"integer","minimum":1},"on-last-version":{"description":"`keep` (default): never remove a package's last tagged version (containers) or last version (other types). `delete-package`: delete a package whose every version is selected, as a whole.","type":"string","enum":["keep","delete-package"]}}},"rules":{"description":"Retention rules. A version is deleted when at least one rule selects it, no rule keeps it and `protect` does not match it.","type":"array","minItems":1,"items":{"$ref":"#/definitions/rule"}}},"definitions":{"glob":{"description":"A minimatch glob matched against the whole value; `*` does not cross `/`.","type":"string","minLength":1,"pattern":"^[^!]","patternErrorMessage":"A leading \"!\" (exclusion) is only allowed in packages.names."},"globList":{"type":"array","items":{"$ref":"#/definitions/glob"}},"nonEmptyGlobList":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}},"duration":{"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."},"rule":{"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action's commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}}}};
 const pattern0 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$", "u");
 const pattern2 = new RegExp("^(?![!/])(?!(?:[^/]*/)*\\.\\.(?:/|$))", "u");
 const schema12 = {"type":"array","items":{"$ref":"#/definitions/glob"}};
@@ -42889,11 +43669,12 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
+const schema14 = {"description":"A rule: which packages it applies to, which of their versions it selects and which it keeps.","type":"object","additionalProperties":false,"required":["name","packages"],"properties":{"name":{"description":"Unique name of the rule, shown in the plan's reasons.","type":"string","pattern":"\\S","patternErrorMessage":"A rule name must not be blank."},"packages":{"description":"The packages this rule applies to.","type":"object","additionalProperties":false,"required":["type","names"],"properties":{"type":{"description":"Package type.","type":"string","enum":["container","npm","maven","rubygems","nuget","docker"]},"names":{"description":"Package names or minimatch globs (`*` does not cross `/`). A leading \"!\" excludes. Names without glob characters are used as given, without listing packages (works with GITHUB_TOKEN).","type":"array","minItems":1,"items":{"description":"A package name or glob; a leading \"!\" excludes matching names.","type":"string","pattern":"^(?:[^!]|![^!])","patternErrorMessage":"A package name or glob, optionally with one leading \"!\" to exclude."}}}},"match":{"description":"Conditions a version must meet to be selected; every condition given must hold. Without conditions, every version is in the rule's series.","type":"object","additionalProperties":false,"properties":{"tags":{"description":"The version has tags and EVERY tag matches one of these globs (or one of `with-tags`, as long as at least one tag matches these) (containers only). A version also tagged otherwise (a promoted PR build tagged pr-123 and latest) is not selected; its reason says \"kept: also tagged latest\".","$ref":"#/definitions/nonEmptyGlobList"},"with-tags":{"description":"(1.2) Companion tags a version of the series may also carry, such as docker/metadata-action's commit tags (sha-8826c28): with with-tags, the tag condition holds when at least one tag matches `tags` and every other tag matches `tags` or `with-tags`. These tags never select a version alone. Needs `tags`; containers only.","$ref":"#/definitions/nonEmptyGlobList"},"versions":{"description":"The version name (the digest for containers) matches one of these globs.","$ref":"#/definitions/nonEmptyGlobList"},"untagged":{"description":"Only versions without tags (containers only: every version of another type is untagged, so select those by match.versions or match.semver). Can only be `true`; cannot be combined with `tags`.","type":"boolean","const":true},"semver":{"description":"The version's semver satisfies this npm-style range (`<2.0.0`, `>=1.2 <1.5`, `1.x`, `^3.1`, `*`), prereleases included (`<2.0.0` also takes `2.0.0-rc.1`). A version's semver is its name, or for containers the highest of its tags that is a full semantic version (`1.4.2`, `v1.4.2`; `1.4` and `latest` are not). A version without semver never matches.","type":"string","minLength":1,"pattern":"\\S","patternErrorMessage":"An npm-style range such as \"<2.0.0\", \"1.x\", \"^3.1\" or \"*\"."},"prerelease":{"description":"`true`: the version's semver has a prerelease part (`1.5.0-rc.1`); `false`: it has none (a release). A version without semver matches neither.","type":"boolean"},"broken":{"description":"Only damaged images: an index that lists a platform manifest absent from the package (a missing attestation does not count). Can only be `true`. Keep and protect still win.","type":"boolean","const":true},"older-than":{"description":"Only versions older than this duration (by `age-from`): 90m, 12h, 30d, 2w or ISO 8601 (P30D, PT12H, P1M). Not part of the series used by keep.latest.","$ref":"#/definitions/duration"},"age-from":{"description":"Which timestamp `older-than` and `keep.latest` use: `updated` (default) or `created`.","type":"string","enum":["updated","created"]}}},"keep":{"description":"Versions this rule keeps even if some rule selects them.","type":"object","additionalProperties":false,"properties":{"latest":{"description":"Keep this many newest versions of the rule's series (of each semver group with `per`).","type":"integer","minimum":0},"per":{"description":"`major` or `minor`: keep.latest counts within each semver group of the series (each major, or each major.minor line) instead of the whole series. Versions without semver form one group of their own. Needs keep.latest.","type":"string","enum":["major","minor"]},"tags":{"description":"Keep every version with any tag matching one of these globs (containers only).","$ref":"#/definitions/globList"},"versions":{"description":"Keep every version whose name matches one of these globs.","$ref":"#/definitions/globList"}}}}};
 const schema17 = {"description":"A positive integer followed by m, h, d or w (90m, 12h, 30d, 2w), or an ISO 8601 duration with integer fields (P30D, PT12H, P1M, P1Y2M). Months and years are calendar months and years.","type":"string","pattern":"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$","patternErrorMessage":"Not a duration: use a positive integer with m, h, d or w (30d, 12h, 2w) or ISO 8601 (P30D, PT12H, P1M)."};
 const pattern3 = new RegExp("\\S", "u");
 const pattern4 = new RegExp("^(?:[^!]|![^!])", "u");
 const pattern7 = new RegExp("^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$", "u");
+const func4 = Object.prototype.hasOwnProperty;
 const schema15 = {"type":"array","minItems":1,"items":{"$ref":"#/definitions/glob"}};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -43148,7 +43929,7 @@ if(data.match !== undefined){
 let data5 = data.match;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key2 in data5){
-if(!((((((((key2 === "tags") || (key2 === "versions")) || (key2 === "untagged")) || (key2 === "semver")) || (key2 === "prerelease")) || (key2 === "broken")) || (key2 === "older-than")) || (key2 === "age-from"))){
+if(!(func4.call(schema14.properties.match.properties, key2))){
 const err15 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.match,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -43165,6 +43946,12 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
+if(data5["with-tags"] !== undefined){
+if(!(validate15(data5["with-tags"], {instancePath:instancePath+"/match/with-tags",parentData:data5,parentDataProperty:"with-tags",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 if(data5.versions !== undefined){
 if(!(validate15(data5.versions, {instancePath:instancePath+"/match/versions",parentData:data5,parentDataProperty:"versions",rootData}))){
 vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
@@ -43172,9 +43959,9 @@ errors = vErrors.length;
 }
 }
 if(data5.untagged !== undefined){
-let data8 = data5.untagged;
-if(typeof data8 !== "boolean"){
-const err16 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.untagged.type,parentSchema:schema14.properties.match.properties.untagged,data:data8};
+let data9 = data5.untagged;
+if(typeof data9 !== "boolean"){
+const err16 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.untagged.type,parentSchema:schema14.properties.match.properties.untagged,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -43183,8 +43970,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(true !== data8){
-const err17 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.untagged,data:data8};
+if(true !== data9){
+const err17 = {instancePath:instancePath+"/match/untagged",schemaPath:"#/properties/match/properties/untagged/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.untagged,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -43195,10 +43982,10 @@ errors++;
 }
 }
 if(data5.semver !== undefined){
-let data9 = data5.semver;
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data9};
+let data10 = data5.semver;
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+const err18 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -43207,8 +43994,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern3.test(data9)){
-const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data9};
+if(!pattern3.test(data10)){
+const err19 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -43219,7 +44006,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data9};
+const err20 = {instancePath:instancePath+"/match/semver",schemaPath:"#/properties/match/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties.semver.type,parentSchema:schema14.properties.match.properties.semver,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -43230,9 +44017,9 @@ errors++;
 }
 }
 if(data5.prerelease !== undefined){
-let data10 = data5.prerelease;
-if(typeof data10 !== "boolean"){
-const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data10};
+let data11 = data5.prerelease;
+if(typeof data11 !== "boolean"){
+const err21 = {instancePath:instancePath+"/match/prerelease",schemaPath:"#/properties/match/properties/prerelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.prerelease.type,parentSchema:schema14.properties.match.properties.prerelease,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -43243,9 +44030,9 @@ errors++;
 }
 }
 if(data5.broken !== undefined){
-let data11 = data5.broken;
-if(typeof data11 !== "boolean"){
-const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data11};
+let data12 = data5.broken;
+if(typeof data12 !== "boolean"){
+const err22 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.match.properties.broken.type,parentSchema:schema14.properties.match.properties.broken,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -43254,8 +44041,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(true !== data11){
-const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data11};
+if(true !== data12){
+const err23 = {instancePath:instancePath+"/match/broken",schemaPath:"#/properties/match/properties/broken/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema14.properties.match.properties.broken,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -43266,10 +44053,10 @@ errors++;
 }
 }
 if(data5["older-than"] !== undefined){
-let data12 = data5["older-than"];
-if(typeof data12 === "string"){
-if(!pattern7.test(data12)){
-const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data12};
+let data13 = data5["older-than"];
+if(typeof data13 === "string"){
+if(!pattern7.test(data13)){
+const err24 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"},message:"must match pattern \""+"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$"+"\"",schema:"^(?:[0-9]*[1-9][0-9]*[mhdw]|P(?!$)(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?)?)$",parentSchema:schema17,data:data13};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -43280,7 +44067,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data12};
+const err25 = {instancePath:instancePath+"/match/older-than",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data13};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -43291,9 +44078,9 @@ errors++;
 }
 }
 if(data5["age-from"] !== undefined){
-let data13 = data5["age-from"];
-if(typeof data13 !== "string"){
-const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
+let data14 = data5["age-from"];
+if(typeof data14 !== "string"){
+const err26 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.match.properties["age-from"].type,parentSchema:schema14.properties.match.properties["age-from"],data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -43302,8 +44089,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!((data13 === "updated") || (data13 === "created"))){
-const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data13};
+if(!((data14 === "updated") || (data14 === "created"))){
+const err27 = {instancePath:instancePath+"/match/age-from",schemaPath:"#/properties/match/properties/age-from/enum",keyword:"enum",params:{allowedValues: schema14.properties.match.properties["age-from"].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.match.properties["age-from"].enum,parentSchema:schema14.properties.match.properties["age-from"],data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -43326,11 +44113,11 @@ errors++;
 }
 }
 if(data.keep !== undefined){
-let data14 = data.keep;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
+let data15 = data.keep;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key3 in data15){
 if(!((((key3 === "latest") || (key3 === "per")) || (key3 === "tags")) || (key3 === "versions"))){
-const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data14};
+const err29 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.keep,data:data15};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -43340,10 +44127,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data14.latest !== undefined){
-let data15 = data14.latest;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data15};
+if(data15.latest !== undefined){
+let data16 = data15.latest;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err30 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.keep.properties.latest.type,parentSchema:schema14.properties.keep.properties.latest,data:data16};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -43352,9 +44139,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data15};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 0 || isNaN(data16)){
+const err31 = {instancePath:instancePath+"/keep/latest",schemaPath:"#/properties/keep/properties/latest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.keep.properties.latest,data:data16};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -43365,10 +44152,10 @@ errors++;
 }
 }
 }
-if(data14.per !== undefined){
-let data16 = data14.per;
-if(typeof data16 !== "string"){
-const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data16};
+if(data15.per !== undefined){
+let data17 = data15.per;
+if(typeof data17 !== "string"){
+const err32 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.keep.properties.per.type,parentSchema:schema14.properties.keep.properties.per,data:data17};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -43377,8 +44164,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data16 === "major") || (data16 === "minor"))){
-const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data16};
+if(!((data17 === "major") || (data17 === "minor"))){
+const err33 = {instancePath:instancePath+"/keep/per",schemaPath:"#/properties/keep/properties/per/enum",keyword:"enum",params:{allowedValues: schema14.properties.keep.properties.per.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.keep.properties.per.enum,parentSchema:schema14.properties.keep.properties.per,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -43388,21 +44175,21 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data14.tags !== undefined){
-if(!(validate11(data14.tags, {instancePath:instancePath+"/keep/tags",parentData:data14,parentDataProperty:"tags",rootData}))){
+if(data15.tags !== undefined){
+if(!(validate11(data15.tags, {instancePath:instancePath+"/keep/tags",parentData:data15,parentDataProperty:"tags",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
-if(data14.versions !== undefined){
-if(!(validate11(data14.versions, {instancePath:instancePath+"/keep/versions",parentData:data14,parentDataProperty:"versions",rootData}))){
+if(data15.versions !== undefined){
+if(!(validate11(data15.versions, {instancePath:instancePath+"/keep/versions",parentData:data15,parentDataProperty:"versions",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data14};
+const err34 = {instancePath:instancePath+"/keep",schemaPath:"#/properties/keep/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.keep.type,parentSchema:schema14.properties.keep,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -43855,6 +44642,7 @@ async function readPolicySource(input, workspaceDir) {
 
 
 
+
 // The schema compiled by Ajv at build time (scripts/generate-policy-validator.ts): no compiling at start-up.
 
 
@@ -43993,9 +44781,11 @@ const EXPECTED = {
     'rules.*.packages.type': `one of ${model/* PACKAGE_TYPES */.Z.join(', ')}`,
     'rules.*.packages.names': 'a list of at least one package name or glob',
     'rules.*.packages.names.*': 'a package name or glob, with at most one leading "!" to exclude',
-    'rules.*.match': 'a mapping with tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
+    'rules.*.match': 'a mapping with tags, with-tags, versions, untagged, semver, prerelease, broken, older-than and/or age-from',
     'rules.*.match.tags': 'a list of at least one tag glob',
     'rules.*.match.tags.*': TAG_GLOB,
+    'rules.*.match.with-tags': 'a list of at least one tag glob, such as ["sha-*"] for commit tags',
+    'rules.*.match.with-tags.*': 'a tag glob such as sha-*',
     'rules.*.match.versions': 'a list of at least one version glob',
     'rules.*.match.versions.*': VERSION_GLOB,
     'rules.*.match.untagged': 'true (to match tagged versions use tags)',
@@ -44080,6 +44870,10 @@ function valueMessage(error, segments, written) {
     const expected = expectedAt(segments);
     if (error.keyword === 'type' && value === null)
         return `${prefix(segments)}is empty; it must be ${expected}`;
+    // `older-than: 14`: YAML reads a number; say which duration to write rather than to quote it.
+    const unitless = place === 'rules.*.match.older-than' && typeof value === 'number' ? missingUnitHint(String(value)) : undefined;
+    if (unitless)
+        return `${prefix(segments)}must be ${expected}, not the number ${String(value)}: ${unitless}`;
     if (error.keyword === 'pattern' && typeof value === 'string') {
         if (place === 'rules.*.match.older-than')
             return `${prefix(segments)}${quote(value)} ${explainInvalidDuration(value)}`;
@@ -44148,12 +44942,30 @@ function ruleProblems(rule, index, document) {
         const message = `${prefix(at('match', 'untagged'))}cannot be combined with tags: an untagged version has no tags to match; remove one of them`;
         problems.push(problemAt(at('match', 'untagged'), message, document.keyAt(at('match'), 'untagged')));
     }
+    if (match['with-tags'] && !match.tags && packages.type === 'container') {
+        const message = `${prefix(at('match', 'with-tags'))}lists tags a version may carry beside those matching tags, but this rule has no tags, and with-tags never selects alone; ` +
+            'add tags (e.g. tags: ["pr-42"] with with-tags: ["sha-*"]), or remove with-tags';
+        problems.push(problemAt(at('match', 'with-tags'), message, document.keyAt(at('match'), 'with-tags')));
+    }
+    if (match.untagged && packages.type === 'container') {
+        // An untagged image has no tag, hence no semver: the rule would select nothing (contract 1.2).
+        for (const key of ['semver', 'prerelease']) {
+            if (match[key] === undefined)
+                continue;
+            const message = `${prefix(at('match', key))}cannot be combined with untagged: true: a version's semver is read from its tags, and an untagged version has none, so this rule would select nothing; remove one of them`;
+            problems.push(problemAt(at('match', key), message, document.keyAt(at('match'), key)));
+        }
+    }
     if (packages.type !== 'container') {
         // Tags are for containers only (contract 1.1): say what selects or keeps these versions instead.
         const noTags = `${packages.type} versions have no tags (only container versions do)`;
         if (match.tags) {
             const message = `${prefix(at('match', 'tags'))}${noTags}, so this rule could never match; select versions by name with match.versions (e.g. versions: ["*-beta*"]) or by semver with match.semver`;
             problems.push(problemAt(at('match', 'tags'), message, document.keyAt(at('match'), 'tags')));
+        }
+        if (match['with-tags']) {
+            const message = `${prefix(at('match', 'with-tags'))}${noTags}, so there are no companion tags to allow; remove with-tags and select versions by name with match.versions or by semver with match.semver`;
+            problems.push(problemAt(at('match', 'with-tags'), message, document.keyAt(at('match'), 'with-tags')));
         }
         if (match.untagged) {
             const message = `${prefix(at('match', 'untagged'))}${noTags}, so untagged: true would select every version, releases included; ` +
@@ -44202,9 +45014,39 @@ function semanticProblems(raw, document) {
     });
     return problems;
 }
+/** Every tag or name glob of the policy, with its path (protect.in-use holds file globs: not these). */
+function namedGlobs(raw) {
+    const found = [];
+    const add = (globs, ...segments) => {
+        globs?.forEach((glob, i) => found.push({ segments: [...segments, i], glob }));
+    };
+    add(raw.protect?.tags, 'protect', 'tags');
+    add(raw.protect?.versions, 'protect', 'versions');
+    raw.rules.forEach((rule, r) => {
+        add(rule.packages.names, 'rules', r, 'packages', 'names');
+        add(rule.match?.tags, 'rules', r, 'match', 'tags');
+        add(rule.match?.['with-tags'], 'rules', r, 'match', 'with-tags');
+        add(rule.match?.versions, 'rules', r, 'match', 'versions');
+        add(rule.keep?.tags, 'rules', r, 'keep', 'tags');
+        add(rule.keep?.versions, 'rules', r, 'keep', 'versions');
+    });
+    return found;
+}
+/** A glob written as a regular expression (`^pr-\d+$`) matches only its literal text. */
+function regexLikeWarnings(raw, document) {
+    return namedGlobs(raw).flatMap(({ segments, glob }) => {
+        const why = regexLikeness(glob);
+        if (!why)
+            return [];
+        const suggestion = globFromRegex(glob);
+        const message = `${prefix(segments)}${quote(glob)} looks like a regular expression (it ${why}), but it is read as a glob (* matches any text, ? one character; ^, $, \\ and . are plain characters), ` +
+            `so it will not match what the regular expression would; ${suggestion ? `did you mean ${quote(suggestion)}?` : 'write a glob such as pr-* or v1.*'}`;
+        return [problemAt(segments, message, document.valueAt(segments))];
+    });
+}
 /** Valid, but protecting or selecting nothing: reported as warnings, the run goes on. */
 function policyWarnings(raw, document) {
-    const warnings = [];
+    const warnings = regexLikeWarnings(raw, document);
     const protectedTags = raw.protect?.tags ?? [];
     if (protectedTags.length > 0 && !raw.rules.some((rule) => rule.packages.type === 'container')) {
         const segments = ['protect', 'tags'];
@@ -44212,7 +45054,7 @@ function policyWarnings(raw, document) {
             'protect versions by name with protect.versions (e.g. versions: ["1.*"]), or remove protect.tags';
         warnings.push(problemAt(segments, message, document.keyAt(['protect'], 'tags')));
     }
-    return warnings;
+    return warnings.sort(byPosition);
 }
 // ---------------------------------------------------------------- normalization
 function normalizeRule(rule) {
@@ -44223,6 +45065,7 @@ function normalizeRule(rule) {
         packages: { type: rule.packages.type, names: [...rule.packages.names] },
         match: {
             ...(match.tags && { tags: [...match.tags] }),
+            ...(match['with-tags'] && { withTags: [...match['with-tags']] }),
             ...(match.versions && { versions: [...match.versions] }),
             ...(match.untagged && { untagged: true }),
             ...(match.semver !== undefined && { semver: match.semver }),
@@ -44565,9 +45408,9 @@ class RegistryHttp {
      * last answer, retryable or not: the caller maps statuses to errors. Throws a RegistryError when
      * no answer came (network, timeout), when the body is over the limit, or the budget's signal's reason.
      */
-    async get(url, headers, { kind, maxBodyBytes, budget }) {
+    async get(url, headers, { kind, maxBodyBytes, budget, method = 'GET' }) {
         const { retries } = this.options;
-        const where = `GET ${new URL(url).pathname}`;
+        const where = `${method} ${new URL(url).pathname}`;
         let timeouts = 0;
         for (let attempt = 0;; attempt++) {
             let answer;
@@ -44576,7 +45419,7 @@ class RegistryHttp {
                 this.options.control?.throwIfStopped();
                 answer = await this.limit.run(async () => {
                     const started = Date.now();
-                    const result = await this.once(url, headers, maxBodyBytes, budget);
+                    const result = await this.once(method, url, headers, maxBodyBytes, budget);
                     elapsedMs = Date.now() - started;
                     return result;
                 });
@@ -44643,7 +45486,7 @@ class RegistryHttp {
             throw budget.signal.reason;
     }
     /** One attempt; the body is read inside the concurrency slot so a slot means one open response. */
-    async once(url, headers, maxBodyBytes, budget) {
+    async once(method, url, headers, maxBodyBytes, budget) {
         if (budget.signal?.aborted)
             throw budget.signal.reason;
         this.options.control?.throwIfStopped();
@@ -44652,7 +45495,7 @@ class RegistryHttp {
         const stopped = this.options.control?.signal;
         const signal = AbortSignal.any([timeout, ...(budget.signal ? [budget.signal] : []), ...(stopped ? [stopped] : [])]);
         try {
-            return await this.exchange(url, headers, maxBodyBytes, signal);
+            return await this.exchange(method, url, headers, maxBodyBytes, signal);
         }
         catch (error) {
             if (this.options.control?.stop)
@@ -44662,9 +45505,10 @@ class RegistryHttp {
             throw timeout.aborted ? new AttemptTimedOut() : error;
         }
     }
-    async exchange(url, headers, maxBodyBytes, signal) {
-        const response = await this.options.fetch(url, { headers, redirect: 'follow', signal });
-        const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+    async exchange(method, url, headers, maxBodyBytes, signal) {
+        const response = await this.options.fetch(url, { method, headers, redirect: 'follow', signal });
+        // A HEAD's Content-Length is the size of the manifest it did not send.
+        const announced = method === 'HEAD' ? Number.NaN : Number(response.headers.get('content-length') ?? Number.NaN);
         if (announced > maxBodyBytes) {
             await response.body?.cancel().catch(() => { });
             throw new BodyTooLarge(announced, true);
@@ -44704,37 +45548,8 @@ function describeNetworkError(error) {
     return String(error);
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./src/registry/proxy-fetch.ts
-// Registry requests honour the runner's proxy settings (https_proxy, http_proxy, no_proxy) as
-// Octokit's REST requests do through @actions/github: @actions/http-client decides whether a URL
-// goes through a proxy and builds undici's ProxyAgent for it. Node's own fetch ignores them, so
-// behind a proxy every manifest read would fail and every container package would fail closed.
-
-
-/** A fetch that sends each request through the proxy its URL's origin calls for, if any. */
-function proxyAwareFetch() {
-    const dispatchers = new Map();
-    const dispatcherFor = (url) => {
-        if (!dispatchers.has(url.origin)) {
-            // keepAlive: one ProxyAgent per origin, reusing its connections (without it, a new agent each call).
-            dispatchers.set(url.origin, new lib/* HttpClient */.Qq('package-retention', undefined, { keepAlive: true }).getAgentDispatcher(url.origin));
-        }
-        return dispatchers.get(url.origin);
-    };
-    return (input, init) => {
-        const url = new URL(input instanceof Request ? input.url : input);
-        const dispatcher = dispatcherFor(url);
-        if (!dispatcher)
-            return fetch(input, init);
-        // undici's fetch and Node's share the WHATWG shapes the registry client uses (status, headers, body).
-        return (0,undici.fetch)(url, { ...init, dispatcher });
-    };
-}
-
+// EXTERNAL MODULE: ./src/registry/proxy-fetch.ts
+var proxy_fetch = __nccwpck_require__(3966);
 ;// CONCATENATED MODULE: ./src/registry/client.ts
 // A client for the OCI distribution API's manifest reads, as ghcr.io and GHES serve them: the
 // 401 challenge → token → bearer flow, tokens masked and cached per scope, bounded concurrency,
@@ -44755,8 +45570,10 @@ function proxyAwareFetch() {
 
 /** OCI limit on manifest size; anything larger is not a manifest worth parsing. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-/** (1.2) The most of a tags list (`/v2/OWNER/NAME/tags/list`) read; a larger one leaves its package untouched. */
-const MAX_TAGS_LIST_BYTES = (/* unused pure expression or super */ null && (32 * 1024 * 1024));
+/** (1.2) A tags list larger than this (all its pages together) leaves the package untouched. */
+const MAX_TAGS_LIST_BYTES = 32 * 1024 * 1024;
+/** Pages of one tags list followed at most: a registry whose Link never ends must not hold the run. */
+const MAX_TAGS_LIST_PAGES = 1000;
 /** A token service answers a few hundred bytes of JSON. */
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 /** Answers about the credentials themselves, which asking again would not change. */
@@ -44764,7 +45581,7 @@ const PERMANENT_REFUSALS = new Set(['UNAUTHORIZED', 'DENIED', 'TOKEN_INVALID']);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 class RegistryClient {
     options;
-    stats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, retries: 0, tooManyRequests: 0 };
+    stats = { manifestReads: 0, manifestRequests: 0, tokenRequests: 0, tagsListReads: 0, retries: 0, tooManyRequests: 0 };
     base;
     http;
     onSecret;
@@ -44795,13 +45612,13 @@ class RegistryClient {
             retryBaseMs: options.retryBaseMs ?? 500,
             maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
             timeoutMs: options.timeoutMs ?? 20_000,
-            fetch: options.fetch ?? proxyAwareFetch(),
+            fetch: options.fetch ?? (0,proxy_fetch/* proxyAwareFetch */.F)(),
             // Under a run's control a wait ends when the run stops (no timer left to hold the process).
             sleep: options.sleep ?? (options.control ? (ms) => options.control.sleep(ms) : sleep),
             onAttempt: (kind, status) => {
                 if (kind === 'manifest')
                     this.stats.manifestRequests++;
-                else
+                else if (kind === 'token')
                     this.stats.tokenRequests++;
                 if (status === 429)
                     this.stats.tooManyRequests++;
@@ -44817,6 +45634,40 @@ class RegistryClient {
         return this.base.host;
     }
     async getManifest(repository, reference) {
+        return this.inTurn(repository, reference, (repo, giveUp) => this.guarded(giveUp, (budget) => this.readWithin(repo, reference, budget)));
+    }
+    /**
+     * (1.2) Whether the registry has manifest `digest` of `repository`: a HEAD, which downloads
+     * nothing. A HEAD answer has no body, so a 404 (or a refusal of the HEAD alone) is asked again
+     * with a GET, whose error body tells MANIFEST_UNKNOWN (absent) from NAME_UNKNOWN (unknown).
+     */
+    async manifestPresence(repository, digest) {
+        try {
+            return await this.inTurn(repository, digest, async (repo, giveUp) => {
+                const ask = (method) => this.guarded(giveUp, (budget) => this.ask(repo, digest, budget, method));
+                const head = await ask('HEAD');
+                if (head.status === 200)
+                    return { state: 'present' };
+                if (head.status !== 404 && head.status !== 401 && head.status !== 403)
+                    return { state: 'unknown', why: this.manifestFailure(head, repo, digest).message };
+                const get = await ask('GET');
+                if (get.status === 200) {
+                    this.stats.manifestReads++;
+                    return { state: 'present' };
+                }
+                if (get.status === 404 && registryErrorDetail(get.body).code === 'MANIFEST_UNKNOWN')
+                    return { state: 'absent' };
+                if (get.status === 404)
+                    return { state: 'unknown', why: `${this.host}/${repo} answered 404 ${registryErrorDetail(get.body).code ?? 'without an error code'} for ${digest}` };
+                return { state: 'unknown', why: this.manifestFailure(get, repo, digest).message };
+            });
+        }
+        catch (error) {
+            return { state: 'unknown', why: error instanceof Error ? error.message : String(error) };
+        }
+    }
+    /** Checks the names, then runs `request` once the repository's first request answered (its challenge is then known). */
+    async inTurn(repository, reference, request) {
         const repo = repository.toLowerCase();
         if (!(0,names/* isValidRepository */.d)(repo))
             throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID');
@@ -44829,9 +45680,9 @@ class RegistryClient {
         const first = this.firstRead.get(repo);
         if (first) {
             await first;
-            return this.read(repo, reference, giveUp);
+            return request(repo, giveUp);
         }
-        const reading = this.read(repo, reference, giveUp);
+        const reading = request(repo, giveUp);
         this.firstRead.set(repo, reading.catch(() => undefined));
         return reading;
     }
@@ -44852,12 +45703,13 @@ class RegistryClient {
         }
         return failures.length > 0 ? registryUnusableMessage(this.host, failures) : undefined;
     }
-    async read(repo, reference, giveUp) {
+    /** One request within its own time budget; once one ran out of time the repository's other requests give up. */
+    async guarded(giveUp, request) {
         if (giveUp.signal.aborted)
             throw giveUp.signal.reason;
         const budget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal };
         try {
-            return await this.readWithin(repo, reference, budget);
+            return await request(budget);
         }
         catch (error) {
             if (error instanceof RegistryError && error.code === 'TIMEOUT' && !giveUp.signal.aborted)
@@ -44866,15 +45718,86 @@ class RegistryClient {
         }
     }
     async readWithin(repo, reference, budget) {
+        const answer = await this.ask(repo, reference, budget, 'GET');
+        if (answer.status !== 200) {
+            const failure = this.manifestFailure(answer, repo, reference);
+            throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
+        }
+        this.access.set(repo, { authorized: true });
+        this.stats.manifestReads++;
+        return this.interpret(answer, reference);
+    }
+    /** The registry's answer for the manifest, after its challenge and token if it asks for one. */
+    async ask(repo, reference, budget, method) {
         // Not encoded: the repository's slashes are path separators, and both grammars are URL-safe.
         const url = new URL(`v2/${repo}/manifests/${reference}`, this.base).toString();
-        const get = (target, headers, kind, maxBodyBytes) => this.http.get(target, headers, { kind, maxBodyBytes, budget });
+        return this.authorizedRequest(repo, url, 'manifest', MAX_MANIFEST_BYTES, budget, method);
+    }
+    /**
+     * (1.2) Every tag the registry serves for `repository` (`GET /v2/<name>/tags/list`), following the
+     * OCI distribution spec's pagination (`n`/`last`, a Link header naming the next page). The
+     * answers together may hold at most MAX_TAGS_LIST_BYTES: a larger list is refused (the caller
+     * leaves the package untouched), never held whole.
+     */
+    async listTags(repository) {
+        const repo = repository.toLowerCase();
+        if (!(0,names/* isValidRepository */.d)(repo))
+            throw new RegistryError(`'${repository}' is not a valid registry repository path`, 'NAME_INVALID');
+        let giveUp = this.giveUp.get(repo);
+        if (!giveUp)
+            this.giveUp.set(repo, (giveUp = new AbortController()));
+        const first = this.firstRead.get(repo);
+        if (first)
+            await first;
+        const listing = this.listTagsWithin(repo, giveUp);
+        if (!first)
+            this.firstRead.set(repo, listing.catch(() => undefined));
+        return listing;
+    }
+    async listTagsWithin(repo, giveUp) {
+        const tags = [];
+        let url = new URL(`v2/${repo}/tags/list`, this.base).toString();
+        let spent = 0;
+        for (let page = 0; url !== undefined; page++) {
+            if (page >= MAX_TAGS_LIST_PAGES)
+                throw new RegistryError(`${this.host}/${repo}: the tags list did not end after ${MAX_TAGS_LIST_PAGES} pages`, 'TAGS_LIST_TOO_LONG');
+            const budget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal };
+            const answer = await this.authorizedRequest(repo, url, 'tags', MAX_TAGS_LIST_BYTES - spent, budget);
+            if (answer.status !== 200) {
+                const failure = this.tagsListFailure(answer, repo);
+                throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
+            }
+            this.access.set(repo, { authorized: true });
+            spent += answer.body.length;
+            this.stats.tagsListReads++;
+            tags.push(...parseTagsList(answer.body, `${this.host}/${repo}`));
+            url = nextPageUrl(answer.headers.get('link'), url);
+        }
+        return [...new Set(tags)];
+    }
+    tagsListFailure(answer, repo) {
+        const detail = registryErrorDetail(answer.body);
+        const status = answer.status;
+        if (status === 401)
+            return new RegistryError(pullAdvice(repo, this.host, 'the registry refused the token it issued (401)'), 'UNAUTHORIZED', status);
+        if (status === 403)
+            return new RegistryError(pullAdvice(repo, this.host, `the registry answered 403${detail.code ? ` ${detail.code}` : ''}`), 'DENIED', status);
+        if (status === 404)
+            return new RegistryError(`${this.host}/${repo} has no tags list (404 ${detail.code ?? 'NOT_FOUND'})`, detail.code === 'NAME_UNKNOWN' ? 'NAME_UNKNOWN' : 'NOT_FOUND', status);
+        return this.failure(answer, this.host);
+    }
+    /**
+     * A GET (or HEAD) of `url` in `repo` with the registry's 401 challenge → token → bearer flow (tokens
+     * cached per scope): the answer to the authorized request, whatever its status. Token requests are GETs.
+     */
+    async authorizedRequest(repo, url, kind, maxBodyBytes, budget, method = 'GET') {
+        const get = (target, headers, what, maxBytes) => this.http.get(target, headers, { kind: what, maxBodyBytes: maxBytes, budget, method: what === kind ? method : 'GET' });
         let key = this.keyOfRepository.get(repo);
         const cached = key === undefined ? undefined : this.tokens.get(key);
         if (cached?.refusal)
             throw this.accessFailed(repo, cached.refusal);
         let authorization = await cached?.pending.catch(() => undefined);
-        let answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES);
+        let answer = await get(url, this.headers(authorization), kind, maxBodyBytes);
         if (answer.status === 401) {
             const challenge = parseChallenge(answer.headers.get('www-authenticate'));
             if (!challenge) {
@@ -44892,15 +45815,9 @@ class RegistryClient {
                 throw error instanceof RegistryError ? this.accessFailed(repo, error) : error;
             }
             this.access.set(repo, { authorized: true });
-            answer = await get(url, this.headers(authorization), 'manifest', MAX_MANIFEST_BYTES);
+            answer = await get(url, this.headers(authorization), kind, maxBodyBytes);
         }
-        if (answer.status !== 200) {
-            const failure = this.manifestFailure(answer, repo, reference);
-            throw failure.code === 'UNAUTHORIZED' || failure.code === 'DENIED' ? this.accessFailed(repo, failure) : failure;
-        }
-        this.access.set(repo, { authorized: true });
-        this.stats.manifestReads++;
-        return this.interpret(answer, reference);
+        return answer;
     }
     /** Records a failed authorization of `repo` (unless the registry let it in before) and returns the error to throw. */
     accessFailed(repo, error) {
@@ -45045,6 +45962,33 @@ class RegistryClient {
 function digestOf(bytes, algorithm) {
     return `${algorithm}:${(0,external_node_crypto_.createHash)(algorithm).update(bytes).digest('hex')}`;
 }
+/** The tag names of one tags-list answer (`{"name": ..., "tags": [...]}`; `tags` may be null when there are none). */
+function parseTagsList(body, where) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body.toString('utf8'));
+    }
+    catch {
+        throw new RegistryError(`${where}: the tags list is not JSON`, 'TAGS_LIST_INVALID');
+    }
+    const tags = parsed?.tags;
+    if (tags === null || tags === undefined)
+        return [];
+    if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string'))
+        throw new RegistryError(`${where}: the tags list has no list of tags`, 'TAGS_LIST_INVALID');
+    return tags;
+}
+/** The URL of `rel="next"` in a Link header (relative to the page it came with), or undefined on the last page. */
+function nextPageUrl(link, current) {
+    if (!link)
+        return undefined;
+    for (const part of link.split(',')) {
+        const match = /<([^>]+)>\s*;.*rel="?next"?/.exec(part);
+        if (match)
+            return new URL(match[1], current).toString();
+    }
+    return undefined;
+}
 
 // EXTERNAL MODULE: ./src/report/plan-file.ts
 var plan_file = __nccwpck_require__(7346);
@@ -45096,6 +46040,7 @@ function buildRunReport(args) {
             rules: pkg.rules,
             warning: pkg.warning,
             ...(pkg.notes && { notes: pkg.notes }),
+            ...(pkg.accounts && { accounts: pkg.accounts }),
             wholePackage: wholePackages.has(pkg.key) || undefined,
             counts,
             versions
@@ -45114,7 +46059,8 @@ function buildRunReport(args) {
         damaged: damagedImages(plan, args.inventories ?? []),
         ...stopFields(execution, args.stop),
         ...(plan.oversizedGroup ? { oversizedGroup: plan.oversizedGroup } : {}),
-        ...(args.ageFrom ? { ageFrom: args.ageFrom } : {})
+        ...(args.ageFrom ? { ageFrom: args.ageFrom } : {}),
+        ...(args.inUseUnresolved?.length ? { inUseUnresolved: args.inUseUnresolved } : {})
     };
 }
 function stopFields(execution, stop) {
@@ -45134,25 +46080,966 @@ function damagedImages(plan, inventories) {
     });
 }
 
-// EXTERNAL MODULE: ./src/report/summary.ts + 4 modules
-var summary = __nccwpck_require__(1939);
+// EXTERNAL MODULE: ./src/report/summary.ts + 9 modules
+var summary = __nccwpck_require__(7672);
 // EXTERNAL MODULE: ./src/action/github.ts + 28 modules
 var github = __nccwpck_require__(7404);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/inventory/in-use-mappings.ts
+/** The most mappings tracked at once, and the most pairs kept per mapping: memory stays bounded. */
+const MAX_OPEN = 10_000;
+const MAX_PAIRS = 64;
+/** Longer values are no image name, tag or digest. */
+const MAX_VALUE = 1024;
+const MAX_KEY = 256;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const TAG = /^\w[\w.-]{0,127}$/;
+const TEMPLATE_START = /^(?:\{\{|\$\{|\$\w)/;
+/** Keys whose one scalar value is a tag or a digest: `tag`, `digest`, and `…Tag`, `…_tag`, `…-digest`, … */
+function isVersionKey(key) {
+    const lower = key.toLowerCase();
+    if (lower === 'tag' || lower === 'digest')
+        return true;
+    if (key.endsWith('Tag') || key.endsWith('Digest'))
+        return true;
+    return lower.endsWith('_tag') || lower.endsWith('-tag') || lower.endsWith('_digest') || lower.endsWith('-digest');
+}
+const KUSTOMIZE_KEYS = new Set(['newName', 'newTag', 'digest', 'tagSuffix']);
+const KEPT_KEYS = new Set(['repository', 'image', 'registry', 'name', 'newName', 'newTag', 'tagSuffix']);
+/** A key that can change how an image name beside it is read. */
+function isDecidingKey(key) {
+    if (KEPT_KEYS.has(key) || KUSTOMIZE_KEYS.has(key))
+        return true;
+    // Only tag and digest keys are left: they end in "g" or "t" (any case).
+    const last = key.charCodeAt(key.length - 1) | 0x20;
+    return (last === 103 || last === 116) && isVersionKey(key);
+}
+class MappingTracker {
+    reader;
+    emit;
+    block = [];
+    flow = [];
+    flowOverflow = 0;
+    /** The block column at which the open flow collection started (-1: the document is flow, as JSON). */
+    flowBlockIndent = -1;
+    /** A quoted scalar or plain scalar of the flow being read when a piece ended. */
+    partial;
+    held = [];
+    line = 0;
+    constructor(reader, emit) {
+        this.reader = reader;
+        this.emit = emit;
+    }
+    /**
+     * One piece of a line: `first` when it starts the line (later pieces of a very long line go on
+     * where the previous one stopped). Returns the spans of values a mapping reads.
+     */
+    feed(text, line, first) {
+        if (this.held.length > 0)
+            this.held = [];
+        this.line = line;
+        // A quoted scalar begun in an earlier piece: its span here starts with this piece.
+        if (this.partial)
+            this.partial.start = 0;
+        if (this.inFlow()) {
+            if (first && this.flowBlockIndent >= 0) {
+                const indent = indentOf(text);
+                const c = text.charCodeAt(indent);
+                // A YAML flow collection left open: the block structure goes on, the flow is abandoned.
+                if (indent < text.length && c !== 35 && indent <= this.flowBlockIndent && c !== 125 && c !== 93 && c !== 44)
+                    this.closeFlow();
+            }
+            else if (first && isLetter(text.charCodeAt(0)) && readKey(text, 0)) {
+                // A plain key at the margin is no JSON: a "[" or "{" that opened a line of prose did not open a collection.
+                this.closeFlow();
+            }
+            if (this.inFlow()) {
+                this.readFlow(text, 0);
+                return this.held;
+            }
+        }
+        if (first)
+            this.readBlockLine(text);
+        return this.held;
+    }
+    /** The end of a file (or a document): every open mapping is read. */
+    end() {
+        this.closeFlow();
+        this.closeBlock(-1);
+    }
+    inFlow() {
+        return this.flow.length > 0 || this.flowOverflow > 0;
+    }
+    // ------------------------------------------------------------ block style
+    readBlockLine(text) {
+        const length = text.length;
+        let i = indentOf(text);
+        if (i >= length || text.charCodeAt(i) === 35)
+            return;
+        if (i === 0 && (text.startsWith('---') || text.startsWith('...')) && (length === 3 || isSpace(text.charCodeAt(3)))) {
+            this.end();
+            return;
+        }
+        // "- - key: value": each dash opens a sequence item; the key's column is after the last one.
+        let dash = -1;
+        while (text.charCodeAt(i) === 45 && (i + 1 === length || isSpace(text.charCodeAt(i + 1)))) {
+            dash = i;
+            i = skipSpaces(text, i + 1);
+        }
+        const column = i;
+        // A template directive line ("{{- if .Values.x }}") is not part of the YAML structure around it.
+        if (text.startsWith('{{', i))
+            return;
+        this.closeBlock(dash >= 0 ? dash : column);
+        const top = this.block.at(-1);
+        // Content deeper than the last key (or a sequence under it): that key's value is nested.
+        if (top?.last?.kind === 'empty' && (dash >= 0 ? dash >= top.indent : column > top.indent))
+            top.last.kind = 'nested';
+        if (i >= length || text.charCodeAt(i) === 35)
+            return;
+        const c = text.charCodeAt(i);
+        if ((c === 123 && text.charCodeAt(i + 1) !== 123) || c === 91) {
+            this.flowBlockIndent = dash >= 0 ? dash : column - 1;
+            this.readFlow(text, i);
+            return;
+        }
+        const key = readKey(text, i);
+        if (!key)
+            return;
+        let mapping = this.block.at(-1);
+        if (!mapping || mapping.indent !== column || dash >= 0) {
+            if (mapping && mapping.indent >= column)
+                return;
+            mapping = this.open(column);
+            if (!mapping)
+                return;
+        }
+        let v = skipSpaces(text, key.end);
+        v = skipProperties(text, v);
+        const vc = text.charCodeAt(v);
+        // Most pairs decide nothing: neither a key that can nor a value naming one of our images.
+        if (!isDecidingKey(key.name) && !this.reader.startsWithHost(text, vc === 34 || vc === 39 ? v + 1 : v)) {
+            mapping.last = undefined;
+            if ((vc === 123 && text.charCodeAt(v + 1) !== 123) || vc === 91) {
+                this.flowBlockIndent = dash >= 0 ? Math.max(dash, column) : column;
+                this.readFlow(text, v);
+            }
+            return;
+        }
+        const pair = { key: key.name, line: this.line, kind: 'empty' };
+        mapping.last = pair;
+        if (v >= length || vc === 35) {
+            this.record(mapping, pair);
+            return;
+        }
+        if (vc === 124 || vc === 62) {
+            // A block scalar ("|", ">") is one scalar, read on the lines below: its value is not known here.
+            pair.kind = 'scalar';
+            pair.opaque = true;
+        }
+        else if ((vc === 123 && text.charCodeAt(v + 1) !== 123) || vc === 91) {
+            pair.kind = 'nested';
+            this.record(mapping, pair);
+            this.flowBlockIndent = dash >= 0 ? Math.max(dash, column) : column;
+            this.readFlow(text, v);
+            return;
+        }
+        else if (vc === 34 || vc === 39) {
+            const quoted = readQuoted(text, v);
+            this.setScalar(pair, quoted.value, v, quoted.end);
+        }
+        else if (vc === 42) {
+            pair.kind = 'scalar';
+            pair.opaque = true;
+        }
+        else {
+            const end = plainEnd(text, v, false);
+            this.setScalar(pair, text.slice(v, end).trimEnd(), v, end);
+        }
+        this.record(mapping, pair);
+    }
+    /** Ends the block mappings deeper than `column`. */
+    closeBlock(column) {
+        for (let top = this.block.at(-1); top && top.indent > column; top = this.block.at(-1)) {
+            this.block.pop();
+            this.read(top);
+        }
+    }
+    open(indent) {
+        if (this.block.length + this.flow.length >= MAX_OPEN)
+            return undefined;
+        const mapping = { indent, pairs: [] };
+        this.block.push(mapping);
+        return mapping;
+    }
+    // ------------------------------------------------------------ flow style and JSON
+    readFlow(text, from) {
+        const length = text.length;
+        let i = from;
+        if (this.partial)
+            i = this.resumeScalar(text, i);
+        // Called where a collection opens, or in one still open; reading stops when the outermost closes.
+        while (i < length) {
+            const c = text.charCodeAt(i);
+            if (c === 32 || c === 9 || c === 13) {
+                i++;
+            }
+            else if (c === 35 && (i === 0 || isSpace(text.charCodeAt(i - 1)))) {
+                return;
+            }
+            else if (c === 123 || c === 91) {
+                this.markNested();
+                if (this.flowOverflow > 0 || this.block.length + this.flow.length >= MAX_OPEN)
+                    this.flowOverflow++;
+                else
+                    this.flow.push(c === 123 ? { mapping: { indent: -1, pairs: [] }, expectKey: true } : { expectKey: false });
+                i++;
+            }
+            else if (c === 125 || c === 93) {
+                this.popFlow();
+                i++;
+                if (!this.inFlow())
+                    return;
+            }
+            else if (c === 44) {
+                const top = this.flow.at(-1);
+                if (top && this.flowOverflow === 0 && top.mapping) {
+                    top.expectKey = true;
+                    top.key = undefined;
+                }
+                i++;
+            }
+            else if (c === 58) {
+                i++;
+            }
+            else if (c === 34 || c === 39) {
+                this.partial = { quote: c, text: '', start: i, escape: false, long: false };
+                i = this.resumeScalar(text, i + 1);
+            }
+            else {
+                this.partial = { quote: 0, text: '', start: i, escape: false, long: false };
+                i = this.resumeScalar(text, i);
+            }
+        }
+        // A quoted scalar left open may go on in the next piece or line (a plain one ends with its line).
+    }
+    /** Reads on in the scalar being read, from `i`; returns where reading stopped. */
+    resumeScalar(text, i) {
+        const partial = this.partial;
+        const length = text.length;
+        if (partial.quote === 0) {
+            // A template where a flow value goes ("{{ .Values.tag }}") is one scalar.
+            const end = text.startsWith('{{', i) ? Math.min(length, (text.indexOf('}}', i) + 1 || length - 1) + 1) : plainEnd(text, i, true);
+            this.append(partial, text, i, end);
+            this.finishScalar(end);
+            return end;
+        }
+        let j = i;
+        let runStart = i;
+        while (j < length) {
+            const c = text.charCodeAt(j);
+            if (partial.escape) {
+                partial.escape = false;
+                if (c === 117) {
+                    j += 5;
+                    runStart = j;
+                    continue;
+                }
+                this.append(partial, text, j, j + 1);
+                runStart = j + 1;
+            }
+            else if (partial.quote === 34 && c === 92) {
+                this.append(partial, text, runStart, j);
+                partial.escape = true;
+            }
+            else if (c === partial.quote) {
+                if (partial.quote === 39 && text.charCodeAt(j + 1) === 39) {
+                    this.append(partial, text, runStart, j + 1);
+                    j += 2;
+                    runStart = j;
+                    continue;
+                }
+                this.append(partial, text, runStart, j);
+                this.finishScalar(j + 1);
+                return j + 1;
+            }
+            j++;
+        }
+        if (!partial.escape)
+            this.append(partial, text, runStart, length);
+        return length;
+    }
+    append(partial, text, from, to) {
+        if (partial.long || to <= from)
+            return;
+        if (partial.text.length + (to - from) > MAX_VALUE)
+            partial.long = true;
+        else
+            partial.text += text.slice(from, to);
+    }
+    /** A scalar of the flow was read whole (ending at `end` in `text`): a key or a value. */
+    finishScalar(end) {
+        const partial = this.partial;
+        this.partial = undefined;
+        const top = this.flow.at(-1);
+        if (!top?.mapping || this.flowOverflow > 0)
+            return;
+        const value = partial.quote === 0 ? partial.text.trimEnd() : partial.text;
+        if (top.expectKey) {
+            // A key: what follows (":") makes it one; a lone scalar in a flow mapping is a key with a null value.
+            top.key = partial.long ? undefined : value.slice(0, MAX_KEY);
+            top.expectKey = false;
+            // Only a key that can decide how an image is read is kept from here on.
+            const pair = top.key !== undefined && isDecidingKey(top.key) ? { key: top.key, line: this.line, kind: 'empty' } : undefined;
+            top.mapping.last = pair;
+            if (pair)
+                this.record(top.mapping, pair);
+            return;
+        }
+        let pair = top.mapping.last;
+        if (!pair && top.key !== undefined && !partial.long && this.reader.startsWithHost(value, 0)) {
+            // Another key's value names one of our images: it is kept, to be read with its siblings.
+            pair = top.mapping.last = { key: top.key, line: this.line, kind: 'empty' };
+        }
+        if (!pair || top.key === undefined || pair.kind !== 'empty')
+            return;
+        if (partial.long) {
+            pair.kind = 'scalar';
+            return;
+        }
+        const start = Math.max(0, partial.start);
+        if (partial.quote === 0 && value.startsWith('*')) {
+            pair.kind = 'scalar';
+            pair.opaque = true;
+        }
+        else {
+            this.setScalar(pair, partial.quote === 0 ? stripProperties(value) : value, start, end);
+        }
+        this.record(top.mapping, pair);
+    }
+    /** A collection opens where a value goes: the value is nested, not a scalar. */
+    markNested() {
+        const top = this.flow.at(-1);
+        if (this.flowOverflow === 0 && top?.mapping && !top.expectKey && top.mapping.last?.kind === 'empty')
+            top.mapping.last.kind = 'nested';
+    }
+    popFlow() {
+        if (this.flowOverflow > 0) {
+            this.flowOverflow--;
+            return;
+        }
+        const level = this.flow.pop();
+        if (level?.mapping)
+            this.read(level.mapping);
+    }
+    closeFlow() {
+        this.partial = undefined;
+        this.flowOverflow = 0;
+        while (this.flow.length > 0)
+            this.popFlow();
+    }
+    // ------------------------------------------------------------ pairs
+    setScalar(pair, value, start, end) {
+        pair.kind = 'scalar';
+        if (value.length > MAX_VALUE)
+            return;
+        pair.value = value;
+        if (TEMPLATE_START.test(value))
+            pair.opaque = true;
+        const bare = this.reader.bareName(value);
+        if (bare !== undefined) {
+            pair.bare = bare;
+            this.held.push({ start, end });
+        }
+    }
+    /** Keeps the pairs that can decide how an image name is read; a mapping keeps at most MAX_PAIRS. */
+    record(mapping, pair) {
+        if (mapping.pairs.includes(pair))
+            return;
+        if (pair.bare === undefined && !isDecidingKey(pair.key))
+            return;
+        if (mapping.pairs.length < MAX_PAIRS) {
+            mapping.pairs.push(pair);
+        }
+        else if (pair.bare !== undefined) {
+            // No room to wait for its siblings: the image is kept whole rather than read as :latest.
+            this.emit({ line: pair.line, package: pair.bare, tags: [], unresolved: true, written: pair.value ?? '' });
+        }
+    }
+    /** A mapping ended: its image names, read with their siblings. */
+    read(mapping) {
+        const pairs = mapping.pairs;
+        if (pairs.length === 0)
+            return;
+        const get = (key) => pairs.find((p) => p.key === key);
+        const name = get('name');
+        if (name && pairs.some((p) => KUSTOMIZE_KEYS.has(p.key))) {
+            this.readKustomize(name, get);
+            return;
+        }
+        const versionPairs = pairs.filter((p) => isVersionKey(p.key) && p.kind !== 'nested');
+        const images = pairs.filter((p) => p.bare !== undefined);
+        // Bitnami-style charts: `registry: ghcr.io` beside `repository: acme/web`.
+        const registry = get('registry');
+        if (registry?.value !== undefined && versionPairs.length > 0) {
+            for (const key of ['repository', 'image']) {
+                const pair = get(key);
+                if (pair?.value === undefined || pair.bare !== undefined)
+                    continue;
+                const bare = this.reader.bareName(`${registry.value.replace(/\/+$/, '')}/${pair.value}`);
+                if (bare !== undefined)
+                    images.push({ ...pair, bare, value: `${registry.value}/${pair.value}` });
+            }
+        }
+        for (const image of images) {
+            const pkg = image.bare;
+            if (versionPairs.length === 0) {
+                this.emit({ line: image.line, package: pkg, tags: ['latest'], written: image.value });
+                continue;
+            }
+            const helmKey = image.key.toLowerCase();
+            const tag = versionPairs.find((p) => p.key.toLowerCase() === 'tag');
+            const digest = versionPairs.find((p) => p.key.toLowerCase() === 'digest');
+            if ((helmKey === 'repository' || helmKey === 'image') && (tag || digest)) {
+                this.emit(helmReference(pkg, image.value, tag, digest, image.line));
+            }
+            else {
+                const sibling = versionPairs[0];
+                this.emit({ line: sibling.line, package: pkg, tags: [], unresolved: true, written: `${image.value} with ${sibling.key}: ${sibling.value ?? ''}` });
+            }
+        }
+    }
+    /**
+     * A Kustomize `images:` entry: `newName` (else `name`) at `newTag` and at `digest`; `newName`
+     * alone or a `tagSuffix` is unresolved; a target on another registry or owner is not ours.
+     */
+    readKustomize(name, get) {
+        const newName = get('newName');
+        const target = newName ?? name;
+        if (target.value === undefined)
+            return;
+        const pkg = this.reader.bareName(target.value);
+        if (pkg === undefined)
+            return;
+        const newTag = get('newTag');
+        const digest = get('digest');
+        const suffix = get('tagSuffix');
+        const line = (newTag ?? digest ?? suffix ?? target).line;
+        if (suffix || (!newTag && !digest)) {
+            const why = suffix ? `tagSuffix: ${suffix.value ?? ''}` : 'newName alone keeps the tags the resources give';
+            this.emit({ line, package: pkg, tags: [], unresolved: true, written: `${target.value} (${why})` });
+            return;
+        }
+        this.emit(helmReference(pkg, target.value, newTag, digest, target.line));
+    }
+}
+/** A name at a tag and/or digest given by sibling scalars; unresolved when either cannot be known. */
+function helmReference(pkg, name, tagPair, digestPair, nameLine) {
+    const line = (tagPair ?? digestPair)?.line ?? nameLine;
+    const tagText = tagPair?.kind === 'scalar' && !tagPair.opaque ? (tagPair.value ?? '').trim() : undefined;
+    const digestText = digestPair?.kind === 'scalar' && !digestPair.opaque ? (digestPair.value ?? '').trim() : undefined;
+    // "tag: 1.4@sha256:..." pins both, as on a command line.
+    const [tagPart, pinned] = (tagText ?? '').split('@', 2);
+    const digest = [pinned, digestText].find((d) => d !== undefined && DIGEST.test(d.toLowerCase()))?.toLowerCase();
+    const tag = tagPart !== '' && TAG.test(tagPart) ? tagPart : undefined;
+    // An empty tag is the chart's appVersion, a template is filled at install time: unknown here.
+    const tagUnknown = tagPair !== undefined && tag === undefined;
+    const digestUnknown = digestPair !== undefined && digest === undefined && (digestPair.opaque || (digestText !== undefined && digestText !== ''));
+    const written = tagPair ? `${name}:${tagPair.value ?? ''}` : `${name}@${digestPair?.value ?? ''}`;
+    if ((tagUnknown && digest === undefined) || digestUnknown)
+        return { line, package: pkg, tags: [], unresolved: true, written };
+    return { line, package: pkg, tags: tag !== undefined ? [tag] : [], ...(digest !== undefined && { digest }), written };
+}
+function isLetter(c) {
+    return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+function isSpace(c) {
+    return c === 32 || c === 9 || c === 13;
+}
+function indentOf(text) {
+    let i = 0;
+    while (i < text.length && isSpace(text.charCodeAt(i)))
+        i++;
+    return i;
+}
+function skipSpaces(text, i) {
+    while (i < text.length && isSpace(text.charCodeAt(i)))
+        i++;
+    return i;
+}
+/** Past YAML node properties (`&anchor`, `!tag`) before a value. */
+function skipProperties(text, i) {
+    while (text.charCodeAt(i) === 38 || text.charCodeAt(i) === 33) {
+        while (i < text.length && !isSpace(text.charCodeAt(i)))
+            i++;
+        i = skipSpaces(text, i);
+    }
+    return i;
+}
+function stripProperties(value) {
+    const i = skipProperties(value, 0);
+    return i === 0 ? value : value.slice(i);
+}
+/** A block key at `i` (plain or quoted, then ":" and a space or the end of the line), or undefined. */
+function readKey(text, i) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+        const quoted = readQuoted(text, i);
+        if (quoted.end - i > MAX_KEY + 2)
+            return undefined;
+        const colon = skipSpaces(text, quoted.end);
+        if (text.charCodeAt(colon) !== 58)
+            return undefined;
+        return { name: quoted.value, end: colon + 1 };
+    }
+    const limit = Math.min(text.length, i + MAX_KEY);
+    for (let j = i; j < limit; j++) {
+        const k = text.charCodeAt(j);
+        if (k === 58 && (j + 1 === text.length || isSpace(text.charCodeAt(j + 1))))
+            return { name: text.slice(i, j).trimEnd(), end: j + 1 };
+        if (k === 35 && j > i && isSpace(text.charCodeAt(j - 1)))
+            return undefined;
+    }
+    return undefined;
+}
+/** A quoted scalar on one line: its value (unescaped, JSON/YAML double quotes or YAML single quotes) and its end. */
+function readQuoted(text, i) {
+    const quote = text.charCodeAt(i);
+    let value = '';
+    let runStart = i + 1;
+    let j = i + 1;
+    const length = text.length;
+    while (j < length) {
+        const c = text.charCodeAt(j);
+        if (quote === 34 && c === 92) {
+            if (value.length <= MAX_VALUE)
+                value += text.slice(runStart, j);
+            if (text.charCodeAt(j + 1) === 117) {
+                j += 6;
+            }
+            else {
+                if (value.length <= MAX_VALUE)
+                    value += text.charAt(j + 1);
+                j += 2;
+            }
+            runStart = j;
+            continue;
+        }
+        if (c === quote) {
+            if (quote === 39 && text.charCodeAt(j + 1) === 39) {
+                if (value.length <= MAX_VALUE)
+                    value += text.slice(runStart, j + 1);
+                j += 2;
+                runStart = j;
+                continue;
+            }
+            if (value.length <= MAX_VALUE)
+                value += text.slice(runStart, j);
+            return { value: value.length > MAX_VALUE ? value.slice(0, MAX_VALUE + 1) : value, end: j + 1 };
+        }
+        j++;
+    }
+    if (value.length <= MAX_VALUE)
+        value += text.slice(runStart, Math.min(length, runStart + MAX_VALUE + 1));
+    return { value: value.slice(0, MAX_VALUE + 1), end: length };
+}
+/** Where a plain scalar starting at `i` ends: a comment, the end of the line, or (in flow) `,[]{}` and ": ". */
+function plainEnd(text, i, flow) {
+    const length = text.length;
+    for (let j = i; j < length; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 35 && j > i && isSpace(text.charCodeAt(j - 1)))
+            return j;
+        if (flow) {
+            if (c === 44 || c === 91 || c === 93 || c === 123 || c === 125)
+                return j;
+            if (c === 58 && (j + 1 === length || isSpace(text.charCodeAt(j + 1)) || text.charCodeAt(j + 1) === 44))
+                return j;
+        }
+    }
+    return length;
+}
+
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./src/inventory/in-use-text.ts
+// The text form of an image reference (HOST/OWNER/NAME, :TAG, @sha256:HEX), read by hand in one
+// pass: no regular expression that could backtrack, so the cost is linear in the text whatever it
+// holds. Also reads JSON's escaped slashes (ghcr.io\/acme\/web) and gives every reading of an
+// ambiguous tag (`web:1.2.` ending a sentence is `1.2.` and `1.2`).
+/** Longest package name read (Docker's limit on a repository name): a longer run is not a name. */
+const MAX_NAME = 255;
+/** The tag grammar's limit: 1 word character, then up to 127 of `[\w.-]`. */
+const MAX_TAG = 128;
+/** How far a template after a tag is looked at (`{{ .Values.image.tag }}`). */
+const MAX_TEMPLATE = 200;
+/**
+ * The most characters a reference and what decides its reading can span: a piece of a long line
+ * is read up to this far from its end, the rest with the next piece.
+ */
+const MAX_REFERENCE_SPAN = 2048;
+const isAlnum = (c) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+const isWord = (c) => isAlnum(c) || c === 95;
+const isTagChar = (c) => isWord(c) || c === 46 || c === 45;
+const isHex = (c) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+/** Characters of a host name: before HOST they mean another host (`notghcr.io`). */
+const isHostChar = (c) => isWord(c) || c === 46 || c === 45;
+const SLASH = 47;
+const BACKSLASH = 92;
+class ReferenceReader {
+    host;
+    owner;
+    /** The host, without regard to case: a literal, so the search is linear. */
+    hostPattern;
+    constructor(host, owner) {
+        this.host = host.toLowerCase();
+        this.owner = owner.toLowerCase();
+        this.hostPattern = new RegExp(this.host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+    }
+    /** Where the host is next written in `text` at or after `from` (without regard to case), or -1. */
+    nextHost(text, from) {
+        this.hostPattern.lastIndex = from;
+        return this.hostPattern.exec(text)?.index ?? -1;
+    }
+    /** Whether `text` holds the host at `i` (a value that may name one of our images). */
+    startsWithHost(text, i) {
+        return startsWithFolded(text, this.host, i);
+    }
+    /** Every reference in `text` starting before `until` (a piece of a longer line leaves the rest to the next piece). */
+    read(text, until = text.length) {
+        const found = [];
+        for (let at = this.nextHost(text, 0); at !== -1 && at < until; at = this.nextHost(text, at + 1)) {
+            if (at > 0 && isHostChar(text.charCodeAt(at - 1)))
+                continue;
+            const reference = this.readAt(text, at);
+            if (reference) {
+                found.push(reference);
+                at = reference.end - 1;
+            }
+        }
+        return found;
+    }
+    /** The whole of `value` as one bare HOST/OWNER/NAME of ours: the package, else undefined. */
+    bareName(value) {
+        if (value.length <= this.host.length || !startsWithFolded(value, this.host, 0))
+            return undefined;
+        const reference = this.readAt(value, 0);
+        return reference && reference.bare && reference.end === value.length ? reference.package : undefined;
+    }
+    /** A reference starting at `start` (where the host is), or undefined. */
+    readAt(text, start) {
+        let i = this.separator(text, start + this.host.length);
+        if (i < 0 || !startsWithFolded(text, this.owner, i))
+            return undefined;
+        i = this.separator(text, i + this.owner.length);
+        if (i < 0)
+            return undefined;
+        const name = this.name(text, i);
+        if (name === undefined)
+            return undefined;
+        i = name.end;
+        const length = text.length;
+        // The name goes on as a template ("web-${ENV}"): it is not this package.
+        let j = i;
+        while (j < length && (text.charCodeAt(j) === 45 || text.charCodeAt(j) === 95 || text.charCodeAt(j) === 46))
+            j++;
+        if (j < length && (text.charCodeAt(j) === 36 || text.startsWith('{{', j)))
+            return undefined;
+        const pkg = name.text;
+        let tags = [];
+        let digest;
+        let unresolved = false;
+        let hasColon = false;
+        if (text.charCodeAt(i) === 58) {
+            hasColon = true;
+            i++;
+            const tagStart = i;
+            if (i < length && isWord(text.charCodeAt(i))) {
+                i++;
+                while (i < length && i - tagStart < MAX_TAG && isTagChar(text.charCodeAt(i)))
+                    i++;
+            }
+            const tag = text.slice(tagStart, i);
+            const template = templateAt(text, i);
+            if (template > 0) {
+                unresolved = true;
+                i += template;
+            }
+            else if (tag !== '') {
+                tags = in_use_text_readings(tag);
+            }
+        }
+        if (text.charCodeAt(i) === 64) {
+            if (startsWithFolded(text, 'sha256:', i + 1) && hexRun(text, i + 8) >= 64 && !isHex(text.charCodeAt(i + 72))) {
+                digest = text.slice(i + 1, i + 72).toLowerCase();
+                i += 72;
+            }
+            else {
+                const template = templateAt(text, i + 1);
+                if (template > 0) {
+                    unresolved = true;
+                    i += 1 + template;
+                }
+            }
+        }
+        const written = text.slice(start, i);
+        if (unresolved)
+            return { start, end: i, package: pkg, tags: [], unresolved: true, bare: false, written };
+        const bare = !hasColon && digest === undefined;
+        // A bare name (or an empty tag) is ":latest", as `docker pull` reads it.
+        if (tags.length === 0 && digest === undefined)
+            tags = ['latest'];
+        return { start, end: i, package: pkg, tags, ...(digest !== undefined && { digest }), bare, written };
+    }
+    /** After "/" (or JSON's "\/"): the index past it, or -1. */
+    separator(text, i) {
+        if (text.charCodeAt(i) === SLASH)
+            return i + 1;
+        if (text.charCodeAt(i) === BACKSLASH && text.charCodeAt(i + 1) === SLASH)
+            return i + 2;
+        return -1;
+    }
+    /**
+     * A repository name: components of the OCI grammar (`[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`)
+     * separated by "/" (or "\/"), matched without regard to case.
+     */
+    name(text, start) {
+        const parts = [];
+        let i = start;
+        for (;;) {
+            const componentStart = i;
+            const end = component(text, i);
+            if (end === componentStart)
+                break;
+            parts.push(text.slice(componentStart, end).toLowerCase());
+            i = end;
+            const next = this.separator(text, i);
+            if (next < 0 || !isAlnum(text.charCodeAt(next)))
+                break;
+            i = next;
+        }
+        if (parts.length === 0)
+            return undefined;
+        const joined = parts.join('/');
+        return joined.length > MAX_NAME ? undefined : { text: joined, end: i };
+    }
+}
+/** The end of one name component starting at `i` (i itself when there is none). */
+function component(text, i) {
+    const length = text.length;
+    let end = i;
+    let j = i;
+    for (;;) {
+        const runStart = j;
+        while (j < length && isAlnum(text.charCodeAt(j)) && j - i <= MAX_NAME)
+            j++;
+        if (j === runStart)
+            return end;
+        end = j;
+        // A separator counts only when an alphanumeric follows it.
+        const c = text.charCodeAt(j);
+        let k = j;
+        if (c === 46)
+            k = j + 1;
+        else if (c === 95)
+            k = text.charCodeAt(j + 1) === 95 ? j + 2 : j + 1;
+        else if (c === 45)
+            while (k < length && text.charCodeAt(k) === 45)
+                k++;
+        if (k === j || !isAlnum(text.charCodeAt(k)) || k - i > MAX_NAME)
+            return end;
+        j = k;
+    }
+}
+function hexRun(text, i) {
+    let j = i;
+    while (j < text.length && j - i < 64 && isHex(text.charCodeAt(j)))
+        j++;
+    return j - i;
+}
+/** Whether `text` holds `lower` (ASCII, lower case) at `i`, without regard to ASCII case. */
+function startsWithFolded(text, lower, i) {
+    if (i + lower.length > text.length)
+        return false;
+    for (let k = 0; k < lower.length; k++) {
+        const c = text.charCodeAt(i + k);
+        if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(k))
+            return false;
+    }
+    return true;
+}
+/**
+ * The length of a template at `i` where a tag or digest goes on (Helm/Go `{{ }}`, Actions
+ * `${{ }}`, shell `${X}` and `$X`), or 0.
+ */
+function templateAt(text, i) {
+    const limit = Math.min(text.length, i + MAX_TEMPLATE);
+    if (text.startsWith('{{', i) || text.startsWith('${{', i)) {
+        const close = text.indexOf('}}', i + 2);
+        return close !== -1 && close + 2 <= limit ? close + 2 - i : limit - i;
+    }
+    if (text.startsWith('${', i)) {
+        let j = i + 2;
+        while (j < limit && text.charCodeAt(j) !== 125 && text.charCodeAt(j) !== 10)
+            j++;
+        return j < limit && text.charCodeAt(j) === 125 ? j + 1 - i : j - i;
+    }
+    if (text.charCodeAt(i) === 36 && isWord(text.charCodeAt(i + 1))) {
+        let j = i + 1;
+        while (j < limit && isWord(text.charCodeAt(j)))
+            j++;
+        return j - i;
+    }
+    return 0;
+}
+/**
+ * Every reading of a tag as written: `1.2.` ending a sentence may be `1.2.` or `1.2`, `v1-` may be
+ * `v1-` or `v1`; each is protected, as the contract asks (never protect less than the text says).
+ */
+function in_use_text_readings(tag) {
+    const all = [tag];
+    let end = tag.length;
+    while (end > 1 && (tag.charCodeAt(end - 1) === 46 || tag.charCodeAt(end - 1) === 45)) {
+        end--;
+        all.push(tag.slice(0, end));
+    }
+    return all;
+}
+
+;// CONCATENATED MODULE: ./src/inventory/in-use-read.ts
+// Reading a matched file as text, in chunks: UTF-8 (with or without a byte-order mark) or UTF-16
+// with a byte-order mark (what Windows PowerShell's `>` writes); any other file holding a NUL byte
+// is binary. Lines are handed on as they complete; a very long line in pieces that overlap by
+// MAX_REFERENCE_SPAN, so memory stays bounded whatever the file holds.
+
+
+
+const CHUNK_BYTES = 1024 * 1024;
+/** A line longer than this is handed on in pieces. */
+const MAX_PIECE = 256 * 1024;
+/** The encoding a file's first bytes tell; 'binary' for a NUL in a file without a UTF-16 byte-order mark. */
+function encodingOf(head) {
+    if (head[0] === 0xff && head[1] === 0xfe)
+        return { encoding: 'utf16le', skip: 2 };
+    if (head[0] === 0xfe && head[1] === 0xff)
+        return { encoding: 'utf16be', skip: 2 };
+    const skip = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    return { encoding: head.includes(0) ? 'binary' : 'utf8', skip };
+}
+/** Reads `fd` (of `size` bytes) as text, giving each line's pieces to `onPiece`; stops at the first NUL of a UTF-8 file. */
+function readText(fd, size, onPiece, nextHost) {
+    const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK_BYTES, size || 1)));
+    let position = 0;
+    let bytes = (0,external_node_fs_.readSync)(fd, buffer, 0, buffer.length, 0);
+    const { encoding, skip } = encodingOf(buffer.subarray(0, bytes));
+    if (encoding === 'binary')
+        return { encoding, bytes };
+    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder(encoding === 'utf8' ? 'utf8' : 'utf16le');
+    const lines = new LineSplitter(onPiece, nextHost);
+    /** UTF-16 BE: the byte left over from an odd-sized chunk, swapped with the next chunk's first. */
+    let carry;
+    let total = 0;
+    let first = true;
+    while (bytes > 0) {
+        total += bytes;
+        let chunk = buffer.subarray(first ? skip : 0, bytes);
+        first = false;
+        if (encoding === 'utf8' && chunk.includes(0))
+            return { encoding: 'binary', bytes: total };
+        if (encoding === 'utf16be') {
+            const joined = carry === undefined ? Buffer.from(chunk) : Buffer.concat([Buffer.from([carry]), chunk]);
+            carry = joined.length % 2 === 1 ? joined[joined.length - 1] : undefined;
+            chunk = joined.subarray(0, joined.length - (joined.length % 2)).swap16();
+        }
+        const text = decoder.write(chunk);
+        // A file read whole in its first chunk that never names the registry host names no image: its lines need no reading.
+        if (position === 0 && bytes >= size && nextHost(text, 0) === -1)
+            return { encoding, bytes: total };
+        lines.push(text);
+        position += bytes;
+        bytes = (0,external_node_fs_.readSync)(fd, buffer, 0, buffer.length, position);
+    }
+    lines.push(decoder.end());
+    lines.end();
+    return { encoding, bytes: total };
+}
+/** Splits decoded text into lines (and very long lines into pieces). */
+class LineSplitter {
+    onPiece;
+    nextHost;
+    pending = '';
+    line = 1;
+    first = true;
+    constructor(onPiece, nextHost) {
+        this.onPiece = onPiece;
+        this.nextHost = nextHost;
+    }
+    push(text) {
+        let from = 0;
+        // The host is searched once per chunk: a line that does not hold it is not searched again.
+        let host = this.nextHost(text, 0);
+        for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', from)) {
+            // Empty lines change nothing: only counted (runs of them cost one comparison each).
+            if (newline === from && this.pending === '') {
+                while (text.charCodeAt(from) === 10) {
+                    this.line++;
+                    from++;
+                }
+                continue;
+            }
+            const rest = text.slice(from, newline);
+            let mentions;
+            if (this.pending === '') {
+                if (host !== -1 && host < from)
+                    host = this.nextHost(text, from);
+                mentions = host !== -1 && host < newline;
+            }
+            const whole = this.pending === '' ? rest : this.pending + rest;
+            this.pending = '';
+            this.onPiece(whole, whole.length, this.line, this.first, mentions);
+            this.line++;
+            this.first = true;
+            from = newline + 1;
+        }
+        if (from < text.length)
+            this.pending += from === 0 ? text : text.slice(from);
+        while (this.pending.length > MAX_PIECE) {
+            const piece = this.pending;
+            const until = piece.length - MAX_REFERENCE_SPAN;
+            this.onPiece(piece, until, this.line, this.first);
+            this.first = false;
+            this.pending = piece.slice(until);
+        }
+    }
+    end() {
+        if (this.pending !== '' || !this.first)
+            this.onPiece(this.pending, this.pending.length, this.line, this.first);
+        this.pending = '';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/in-use.ts
 // protect.in-use: the workspace files the policy names are scanned for references to the owner's
-// container images (HOST/OWNER/NAME:TAG, @sha256:HEX, both; Helm values' repository + tag), so
-// the planner can keep what is deployed. Runs before any API request; an incomplete scan fails the
-// run rather than protect less than the files say.
+// container images (HOST/OWNER/NAME:TAG, @sha256:HEX, both; Helm values, Kustomize images), so
+// the planner can keep what is deployed. Runs before any API request; reads nothing outside the
+// workspace; streams every file (time linear in the text, memory bounded); an incomplete scan
+// fails the run rather than protect less than the files say.
+
+
 
 
 
 
 /** The contract's limits: beyond them the scan is incomplete, and the run fails. */
 const IN_USE_LIMITS = { maxFiles: 20_000, maxBytes: 200 * 1024 * 1024 };
-/** A file whose first 8 KiB hold a NUL byte is binary (git's own test) and is skipped. */
-const BINARY_PROBE_BYTES = 8192;
+/**
+ * Distinct references kept in memory (each is a package and a tag or digest; repeats cost
+ * nothing): past this the memory bound could not hold, and the scan fails rather than protect less.
+ */
+const MAX_DISTINCT_REFERENCES = 250_000;
+/** Binary files named in the warning; beyond, counted. */
+const NAMED_BINARY_FILES = 50;
 /** The scan could not be complete: no file matched, a limit was reached, or a file could not be read. */
 class InUseScanError extends Error {
     constructor(message) {
@@ -45172,22 +47059,24 @@ async function scanImagesInUse(options) {
             'Is the repository checked out? Add actions/checkout before this step (or the step that writes the files), or fix the globs; ' +
             'without them the images in use would not be protected, so nothing was listed or deleted.');
     }
-    const finder = new ReferenceFinder(options.registryHost, options.owner);
-    const budget = { bytes: 0, textFiles: 0, binaryFiles: 0 };
+    const reader = new ReferenceReader(options.registryHost, options.owner);
+    const state = { bytes: 0, textFiles: 0, binaryFiles: 0, binaryPaths: [], references: new Map() };
     const openFile = options.openFile ?? ((path) => (0,external_node_fs_.openSync)(path, 'r'));
     // Synchronous reads: nothing else runs during the scan, and for thousands of small files they
     // cost a fraction of the promise API's round trips through the thread pool.
-    const perFile = files.map((file) => scanFile((0,external_node_path_.join)(options.workspace, file), file, openFile, finder, budget, limits));
+    for (const file of files)
+        scanFile(file, openFile, reader, state, limits);
     // Files in path order, references in line order within each file: the same workspace always gives the same list.
-    const references = perFile.flat();
-    return { references, textFiles: budget.textFiles, binaryFiles: budget.binaryFiles, bytesRead: budget.bytes, unmatchedGlobs };
+    const references = [...state.references.values()];
+    return { references, textFiles: state.textFiles, binaryFiles: state.binaryFiles, binaryPaths: state.binaryPaths, bytesRead: state.bytes, unmatchedGlobs };
 }
 // ---------------------------------------------------------------- matching files
 const GLOB_OPTIONS = { dot: true, nonegate: true, nocomment: true, platform: 'linux' };
 /**
- * Every file under the workspace matching a glob, sorted by path. Directories no glob can reach
- * are not read; symbolic links to directories are not followed (no cycles, no way out of the
- * workspace), links to files are read.
+ * Every file under the workspace matching a glob, sorted by path. Only the workspace is read:
+ * every path is resolved, a link leading outside it, looping or leading nowhere fails the scan
+ * where the globs would read it; a directory link inside it is followed, once (each real
+ * directory is read once, so nothing is counted twice and no loop is walked).
  */
 function matchWorkspaceFiles(workspace, globs, maxFiles) {
     // "./deploy/*.yaml" means "deploy/*.yaml": paths are matched without a leading "./".
@@ -45197,12 +47086,37 @@ function matchWorkspaceFiles(workspace, globs, maxFiles) {
         const re = m.makeRe();
         return re ? (path) => re.test(path) : (path) => m.match(path);
     });
+    const reachable = (path) => matchers.some((m) => m.match(path, true));
     const matchedBy = new Array(globs.length).fill(0);
     const files = [];
-    const visitDirectory = (relative) => {
+    let root;
+    try {
+        root = (0,external_node_fs_.realpathSync)(workspace);
+    }
+    catch (error) {
+        throw new InUseScanError(`protect.in-use: the workspace (${workspace}) cannot be read (${describe(error)}); the scan would be incomplete, so nothing was listed or deleted`);
+    }
+    const inside = (real) => real === root || real.startsWith(root.endsWith(external_node_path_.sep) ? root : root + external_node_path_.sep);
+    const visited = new Set([root]);
+    const addFile = (path, real) => {
+        let matched = false;
+        fullMatch.forEach((matches, g) => {
+            if (matches(path)) {
+                matchedBy[g]++;
+                matched = true;
+            }
+        });
+        if (!matched)
+            return;
+        files.push({ path, real });
+        if (files.length > maxFiles) {
+            throw new InUseScanError(`protect.in-use: more than ${maxFiles.toLocaleString('en-US')} files match (the scan's limit); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images (deploy/**/*.yaml rather than **).`);
+        }
+    };
+    const visitDirectory = (relative, real) => {
         let entries;
         try {
-            entries = (0,external_node_fs_.readdirSync)(relative ? (0,external_node_path_.join)(workspace, relative) : workspace, { withFileTypes: true });
+            entries = (0,external_node_fs_.readdirSync)(real, { withFileTypes: true });
         }
         catch (error) {
             throw new InUseScanError(`protect.in-use: the directory '${relative || '.'}' of the workspace cannot be read (${describe(error)}); the scan would be incomplete`);
@@ -45210,38 +47124,74 @@ function matchWorkspaceFiles(workspace, globs, maxFiles) {
         const subdirectories = [];
         for (const entry of entries) {
             const path = relative ? `${relative}/${entry.name}` : entry.name;
-            let isDirectory = entry.isDirectory();
-            let isFile = entry.isFile();
+            const entryReal = (0,external_node_path_.join)(real, entry.name);
             if (entry.isSymbolicLink()) {
-                isFile = (0,external_node_fs_.statSync)((0,external_node_path_.join)(workspace, path), { throwIfNoEntry: false })?.isFile() ?? false;
-                isDirectory = false;
-            }
-            if (isDirectory) {
-                if (matchers.some((m) => m.match(path, true)))
-                    subdirectories.push(path);
-            }
-            else if (isFile) {
-                let matched = false;
-                fullMatch.forEach((matches, g) => {
-                    if (matches(path)) {
-                        matchedBy[g]++;
-                        matched = true;
-                    }
-                });
-                if (!matched)
+                const matched = fullMatch.some((matches) => matches(path));
+                if (!matched && !reachable(path))
                     continue;
-                files.push(path);
-                if (files.length > maxFiles) {
-                    throw new InUseScanError(`protect.in-use: more than ${maxFiles.toLocaleString('en-US')} files match (the scan's limit); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images (deploy/**/*.yaml rather than **).`);
+                const target = followLink(path, entryReal, inside);
+                const stats = (0,external_node_fs_.statSync)(target);
+                if (stats.isDirectory()) {
+                    if (reachable(path))
+                        subdirectories.push([path, target]);
+                }
+                else if (stats.isFile()) {
+                    addFile(path, target);
                 }
             }
+            else if (entry.isDirectory()) {
+                if (reachable(path))
+                    subdirectories.push([path, entryReal]);
+            }
+            else if (entry.isFile()) {
+                addFile(path, entryReal);
+            }
         }
-        for (const subdirectory of subdirectories)
-            visitDirectory(subdirectory);
+        for (const [path, directory] of subdirectories) {
+            // A directory met again (through a link, or a link to an ancestor) is not read twice.
+            if (visited.has(directory))
+                continue;
+            visited.add(directory);
+            visitDirectory(path, directory);
+        }
     };
-    visitDirectory('');
-    files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    visitDirectory('', root);
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { files, unmatchedGlobs: globs.filter((_, g) => matchedBy[g] === 0) };
+}
+/**
+ * Where a link the globs reach leads, when that is inside the workspace. A link leading outside,
+ * looping or leading nowhere makes the scan incomplete: the scan fails, naming it and what to do.
+ */
+function followLink(path, link, inside) {
+    const incomplete = 'an incomplete scan would protect less than the files say, so nothing was listed or deleted';
+    let target;
+    try {
+        target = (0,external_node_fs_.realpathSync)(link);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ELOOP') {
+            throw new InUseScanError(`protect.in-use: '${path}' is a symbolic link that loops (it leads back to itself); ${incomplete}. Replace the link with the file itself, or fix the step that creates it.`);
+        }
+        if (code === 'ENOENT') {
+            throw new InUseScanError(`protect.in-use: '${path}' is a symbolic link to ${linkText(link)}, which does not exist (did the step that renders it fail?); ${incomplete}. Fix the step that writes it, or remove the link.`);
+        }
+        throw new InUseScanError(`protect.in-use: the link '${path}' cannot be followed (${describe(error)}); ${incomplete}`);
+    }
+    if (!inside(target)) {
+        throw new InUseScanError(`protect.in-use: '${path}' is a symbolic link to ${linkText(link)}, outside the workspace; the scan reads only the workspace, and ${incomplete}. Copy the file into the workspace in an earlier step (cp --dereference), or narrow the globs so they do not reach the link.`);
+    }
+    return target;
+}
+/** What a link says it points to, as written ("'../shared/prod.yaml'"). */
+function linkText(link) {
+    try {
+        return `'${(0,external_node_fs_.readlinkSync)(link)}'`;
+    }
+    catch {
+        return 'a target';
+    }
 }
 function describe(error) {
     return error instanceof Error ? error.message : String(error);
@@ -45252,33 +47202,84 @@ const MIB = 1024 * 1024;
 function formatSize(bytes) {
     return bytes >= MIB ? `${+(bytes / MIB).toFixed(1)} MiB` : `${bytes.toLocaleString('en-US')} bytes`;
 }
-function scanFile(path, file, openFile, finder, budget, limits) {
-    let text;
+/** A string of its own (not a slice holding the text it was cut from). */
+function own(text) {
+    return text.length === 0 ? text : Buffer.from(text, 'utf8').toString('utf8');
+}
+/** One key per distinct reference; an unresolved one per file, so each file's template is warned about. */
+function referenceKey(file, reference) {
+    return reference.unresolved ? `${reference.package}\u0000\u0000\u0000${file}` : `${reference.package}\u0000${reference.tag ?? ''}\u0000${reference.digest ?? ''}`;
+}
+function scanFile(file, openFile, reader, state, limits) {
+    const found = new Map();
+    const add = (line, reference) => {
+        // The same reference again (a list repeating one image): counted, nothing allocated.
+        if (!reference.unresolved && reference.tags.length === 1) {
+            const known = found.get(`${reference.package}\u0000${reference.tags[0]}\u0000${reference.digest ?? ''}`);
+            if (known) {
+                known.places++;
+                if (line < known.line)
+                    Object.assign(known, { line, written: reference.written });
+                return;
+            }
+        }
+        const base = { file: file.path, line, package: reference.package, written: reference.written, places: 1 };
+        const readingsOf = reference.unresolved
+            ? [{ unresolved: true }]
+            : reference.tags.length > 0
+                ? reference.tags.map((tag) => ({ tag, ...(reference.digest !== undefined && { digest: reference.digest }) }))
+                : [{ digest: reference.digest }];
+        for (const reading of readingsOf) {
+            const finding = { ...base, ...reading };
+            const key = referenceKey(file.path, finding);
+            const known = found.get(key);
+            if (known) {
+                known.places++;
+                if (line < known.line)
+                    Object.assign(known, { line, written: reference.written });
+                continue;
+            }
+            const maxReferences = limits.maxReferences ?? MAX_DISTINCT_REFERENCES;
+            if (found.size + state.references.size >= maxReferences) {
+                throw new InUseScanError(`protect.in-use: the files matched name more than ${maxReferences.toLocaleString('en-US')} distinct images (the scan's limit, at '${file.path}'); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images in use.`);
+            }
+            // Copies: a slice would hold the whole line (or 256 KiB piece) it was read from in memory.
+            finding.package = own(finding.package);
+            finding.written = own(finding.written);
+            if (finding.tag !== undefined)
+                finding.tag = own(finding.tag);
+            if (finding.digest !== undefined)
+                finding.digest = own(finding.digest);
+            found.set(own(key), finding);
+        }
+    };
+    const tracker = new MappingTracker(reader, (reference) => add(reference.line, reference));
+    let encoding;
     try {
-        const fd = openFile(path);
+        const fd = openFile(file.real);
         try {
             const { size } = (0,external_node_fs_.fstatSync)(fd);
-            const head = Buffer.allocUnsafe(Math.min(size, BINARY_PROBE_BYTES));
-            const headBytes = (0,external_node_fs_.readSync)(fd, head, 0, head.length, 0);
-            if (head.subarray(0, headBytes).includes(0)) {
-                budget.bytes += headBytes;
-                budget.binaryFiles++;
-                return [];
+            // Counted before the file is read: a huge file fails the scan without being read.
+            if (state.bytes + size > limits.maxBytes) {
+                throw new InUseScanError(`protect.in-use: the files matched hold more than ${formatSize(limits.maxBytes)} of text (the scan's limit; '${file.path}' is ${formatSize(size)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images.`);
             }
-            // Counted before the rest is read: a huge file fails the scan without being read.
-            budget.bytes += size;
-            if (budget.bytes > limits.maxBytes) {
-                throw new InUseScanError(`protect.in-use: the files matched hold more than ${formatSize(limits.maxBytes)} of text (the scan's limit; '${file}' is ${formatSize(size)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images.`);
-            }
-            let body = head;
-            let length = headBytes;
-            if (size > headBytes) {
-                body = Buffer.allocUnsafe(size);
-                head.copy(body, 0, 0, headBytes);
-                for (let n = -1; length < size && n !== 0; length += n)
-                    n = (0,external_node_fs_.readSync)(fd, body, length, size - length, length);
-            }
-            text = body.toString('utf8', 0, length);
+            const nextHost = (text, from) => reader.nextHost(text, from);
+            const read = readText(fd, size, (text, until, line, first, mentionsHost) => {
+                const held = tracker.feed(until === text.length ? text : text.slice(0, until), line, first);
+                if (mentionsHost === false || (mentionsHost === undefined && reader.nextHost(text, 0) === -1))
+                    return;
+                let span = 0;
+                for (const reference of reader.read(text, until)) {
+                    // A bare name a mapping reads (Helm, Kustomize, a sibling tag key) is the mapping's to tell.
+                    while (span < held.length && held[span].end <= reference.start)
+                        span++;
+                    if (reference.bare && span < held.length && reference.start >= held[span].start)
+                        continue;
+                    add(line, reference);
+                }
+            }, nextHost);
+            encoding = read.encoding;
+            state.bytes += encoding === 'binary' ? read.bytes : size;
         }
         finally {
             (0,external_node_fs_.closeSync)(fd);
@@ -45287,178 +47288,48 @@ function scanFile(path, file, openFile, finder, budget, limits) {
     catch (error) {
         if (error instanceof InUseScanError)
             throw error;
-        throw new InUseScanError(`protect.in-use: '${file}' cannot be read (${describe(error)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted`);
+        throw new InUseScanError(`protect.in-use: '${file.path}' cannot be read (${describe(error)}); an incomplete scan would protect less than the files say, so nothing was listed or deleted`);
     }
-    budget.textFiles++;
-    return finder.find(text, file);
-}
-// ---------------------------------------------------------------- finding references
-// One path component of a repository name (the OCI distribution grammar); a name may have several, separated by "/".
-const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const NAME = `${COMPONENT}(?:/${COMPONENT})*`;
-const TAG = '[\\w][\\w.-]{0,127}';
-const DIGEST = 'sha256:[0-9a-f]{64}';
-const DIGEST_ONLY = new RegExp(`^${DIGEST}$`, 'i');
-const TAG_ONLY = new RegExp(`^${TAG}$`);
-/** A template where a tag or digest should be (Helm/Go `{{ }}`, Actions `${{ }}`, shell `${X}` and `$X`), as written. */
-const TEMPLATE = /^(?:\$?\{\{(?:.*?\}\})?|\$\{[^}\n]*\}?|\$\w+)/;
-/** A `repository:` / `image:` key, and a `tag:` / `digest:` key: at the start of a line or a list item (block style), or after `{` / `,` (flow style). */
-const HELM_KEYS = /(?:^|[{,])[\s-]*["']?(?:repository|image)["']?\s*:/im;
-const HELM_VERSION_KEYS = /(?:^|[{,])[\s-]*["']?(?:tag|digest)["']?\s*:/im;
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-class ReferenceFinder {
-    host;
-    /** HOST/OWNER/NAME, then an optional :TAG and @sha256:HEX; host, owner and name without regard to case. */
-    pattern;
-    /** A Helm value naming the image without its tag: HOST/OWNER/NAME and nothing else. */
-    repositoryValue;
-    hostTest;
-    constructor(host, owner) {
-        this.host = host;
-        const prefix = `${escapeRegExp(host)}/${escapeRegExp(owner)}/`;
-        // Not preceded by a host character: "notghcr.io/..." is another host.
-        this.pattern = new RegExp(`(?<![\\w.-])${prefix}(${NAME})(:(${TAG})?)?(?:@(${DIGEST}))?`, 'gi');
-        this.repositoryValue = new RegExp(`^${prefix}(${NAME})$`, 'i');
-        this.hostTest = new RegExp(escapeRegExp(host), 'i');
+    if (encoding === 'binary') {
+        state.binaryFiles++;
+        if (state.binaryPaths.length < NAMED_BINARY_FILES)
+            state.binaryPaths.push(file.path);
+        return;
     }
-    find(text, file) {
-        if (!this.hostTest.test(text))
-            return [];
-        // Parsing YAML costs far more than the text scan: only files with both halves of a Helm image are parsed.
-        const helm = /\.ya?ml$/i.test(file) && HELM_KEYS.test(text) && HELM_VERSION_KEYS.test(text) ? this.helmValues(text, file) : { findings: [], covered: [] };
-        const findings = [...helm.findings];
-        const lines = new LineTracker(text);
-        this.pattern.lastIndex = 0;
-        for (let match = this.pattern.exec(text); match; match = this.pattern.exec(text)) {
-            // A repository value that Helm completes with a sibling tag is that reference, not ":latest".
-            if (helm.covered.some(([start, end]) => match.index >= start && match.index < end))
-                continue;
-            const finding = this.fromMatch(match, text, file, lines.lineAt(match.index));
-            if (finding)
-                findings.push(finding);
-        }
-        return dedupe(findings).sort((a, b) => a.line - b.line);
-    }
-    fromMatch(match, text, file, line) {
-        const [written, rawName, colon, tag, digest] = match;
-        const name = rawName.toLowerCase();
-        const end = match.index + written.length;
-        if (digest !== undefined) {
-            return { file, line, package: name, ...(tag !== undefined && { tag }), digest: digest.toLowerCase(), written };
-        }
-        const rest = text.slice(end, end + 200);
-        // The name goes on as a template ("web-${ENV}"): it is not this package.
-        if (colon === undefined && /^[-_.]*(?:\{\{|\$)/.test(rest))
-            return undefined;
-        // ":{{ .Values.tag }}", ":v${VERSION}", "@${DIGEST}": the version cannot be known from the file.
-        const tagTemplate = colon !== undefined ? TEMPLATE.exec(rest)?.[0] : undefined;
-        const digestTemplate = rest.startsWith('@') ? TEMPLATE.exec(rest.slice(1))?.[0] : undefined;
-        if (tagTemplate !== undefined || digestTemplate !== undefined) {
-            return { file, line, package: name, unresolved: true, written: `${written}${tagTemplate ?? `@${digestTemplate}`}` };
-        }
-        // A bare name is ":latest", as `docker pull` reads it.
-        return { file, line, package: name, tag: tag ?? 'latest', written };
-    }
-    /**
-     * Helm values: a mapping whose `repository` (or `image`) is HOST/OWNER/NAME with a sibling `tag`
-     * (or `digest`); `registry` + `repository` (OWNER/NAME) as well. The repository scalars found are
-     * returned as `covered`, so the text scan does not also read them as ":latest".
-     */
-    helmValues(text, file) {
-        const findings = [];
-        const covered = [];
-        const lineCounter = new dist/* LineCounter */.HN();
-        // Files that are not valid YAML (Helm templates) still go through the text scan.
-        const documents = (0,dist/* parseAllDocuments */.hR)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-        const lineOf = (node, fallback) => (node?.range ? lineCounter.linePos(node.range[0]).line : fallback);
-        for (const document of Array.isArray(documents) ? documents : []) {
-            (0,dist/* visit */.YR)(document, {
-                Map: (_, map) => {
-                    const pairs = new Map();
-                    for (const pair of map.items)
-                        if ((0,dist/* isScalar */.jn)(pair.key) && typeof pair.key.value === 'string')
-                            pairs.set(pair.key.value.toLowerCase(), pair);
-                    const repositoryPair = pairs.get('repository') ?? pairs.get('image');
-                    const tagPair = pairs.get('tag');
-                    const digestPair = pairs.get('digest');
-                    if (!repositoryPair || !(0,dist/* isScalar */.jn)(repositoryPair.value) || (!tagPair && !digestPair))
-                        return;
-                    const repositoryNode = repositoryPair.value;
-                    let repository = scalarText(repositoryNode);
-                    const registry = pairs.get('registry');
-                    if (registry && (0,dist/* isScalar */.jn)(registry.value) && repository !== undefined && !repository.toLowerCase().startsWith(`${this.host}/`)) {
-                        repository = `${scalarText(registry.value) ?? ''}/${repository}`;
-                    }
-                    const named = repository === undefined ? null : this.repositoryValue.exec(repository.trim());
-                    if (!named)
-                        return;
-                    if (repositoryNode.range)
-                        covered.push([repositoryNode.range[0], repositoryNode.range[1]]);
-                    const name = named[1].toLowerCase();
-                    const repositoryLine = lineOf(repositoryNode, 1);
-                    const tagValue = tagPair?.value;
-                    const digestValue = digestPair?.value;
-                    const tagText = (0,dist/* isScalar */.jn)(tagValue) && !(0,dist/* isAlias */.Vj)(tagValue) ? scalarText(tagValue) : undefined;
-                    const digestText = (0,dist/* isScalar */.jn)(digestValue) ? scalarText(digestValue)?.trim() : undefined;
-                    // "tag: 1.4@sha256:..." pins both, as on a command line.
-                    const [tagPart, pinned] = (tagText?.trim() ?? '').split('@', 2);
-                    const digest = [pinned, digestText].find((d) => d !== undefined && DIGEST_ONLY.test(d))?.toLowerCase();
-                    const tag = tagPart !== '' && TAG_ONLY.test(tagPart) ? tagPart : undefined;
-                    // An empty tag is the chart's appVersion, a template is filled at install time: unknown here.
-                    const tagUnknown = tagPair !== undefined && tag === undefined;
-                    const digestUnknown = digestPair !== undefined && digest === undefined && digestText !== undefined && digestText !== '';
-                    const line = tagPair ? lineOf(tagValue, lineOf(tagPair.key, repositoryLine)) : lineOf(digestValue, repositoryLine);
-                    const written = tagPair ? `${repository}:${tagText ?? ''}` : `${repository}@${digestText ?? ''}`;
-                    if ((tagUnknown && digest === undefined) || digestUnknown) {
-                        findings.push({ file, line, package: name, unresolved: true, written });
-                    }
-                    else {
-                        findings.push({ file, line, package: name, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }), written });
-                    }
-                }
-            });
-        }
-        return { findings, covered };
+    tracker.end();
+    state.textFiles++;
+    for (const finding of [...found.values()].sort((a, b) => a.line - b.line)) {
+        const key = referenceKey(file.path, finding);
+        const known = state.references.get(key);
+        if (known)
+            known.places += finding.places;
+        else
+            state.references.set(key, finding);
     }
 }
-/** A scalar as written ("1.20" stays "1.20", not the number 1.2); undefined for null. */
-function scalarText(node) {
-    if (node.value === null || node.value === undefined)
-        return undefined;
-    return typeof node.source === 'string' ? node.source : String(node.value);
+
+;// CONCATENATED MODULE: ./src/action/warnings.ts
+// Every warning of a run, kept for the job summary as well as issued as an annotation: GitHub
+// shows only 10 warning annotations per step, so the summary is where all of them are read.
+
+const issued = [];
+/** A warning annotation (and log line), remembered for the summary. */
+function warn(message, properties) {
+    // The summary has no annotation to show the file and line: they lead the message (once).
+    const where = properties?.file ? `${properties.file}${properties.startLine ? `:${properties.startLine}` : ''}` : undefined;
+    issued.push(where && !message.startsWith(where) ? `${where}: ${message}` : message);
+    core/* warning */.$e(message, properties);
 }
-function dedupe(findings) {
-    const seen = new Set();
-    return findings.filter((f) => {
-        const key = `${f.line}\u0000${f.package}\u0000${f.tag ?? ''}\u0000${f.digest ?? ''}\u0000${f.unresolved ? 1 : 0}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-/** 1-based line of an offset, for offsets met in increasing order. */
-class LineTracker {
-    text;
-    offset = 0;
-    line = 1;
-    constructor(text) {
-        this.text = text;
-    }
-    lineAt(offset) {
-        for (let at = this.text.indexOf('\n', this.offset); at !== -1 && at < offset; at = this.text.indexOf('\n', at + 1))
-            this.line++;
-        this.offset = offset;
-        return this.line;
-    }
+/** The warnings issued so far in this process, in order. */
+function warningsIssued() {
+    return [...issued];
 }
 
 ;// CONCATENATED MODULE: ./src/action/images-in-use.ts
 // The "Images in use" phase of a retention run (protect.in-use): scan the workspace before any API
 // request, log what was found, warn about globs matching nothing and unresolved references, and
 // fail the run when the scan cannot be complete.
+
 
 
 
@@ -45479,22 +47350,28 @@ async function findImagesInUse(settings, policy, owner) {
             throw error;
         }
         for (const glob of scan.unmatchedGlobs) {
-            core/* warning */.$e(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`);
+            warn(`protect.in-use: '${glob}' matches no file in the workspace; the images its files would name are not protected by it.`);
+        }
+        if (scan.binaryFiles > 0) {
+            const more = scan.binaryFiles - scan.binaryPaths.length;
+            warn(`protect.in-use: ${scan.binaryFiles} matched file(s) skipped as binary (a NUL byte, not UTF-16 with a byte-order mark): ${scan.binaryPaths.join(', ')}${more > 0 ? ` and ${more} more` : ''}. ` +
+                'Images they name are not protected; save lists as UTF-8 (PowerShell: Out-File -Encoding utf8) or narrow the globs.');
         }
         const packages = new Set(scan.references.map((r) => r.package));
         core/* info */.pq(`Scanned ${scan.textFiles} text file(s) (${formatSize(scan.bytesRead)}${scan.binaryFiles > 0 ? `; ${scan.binaryFiles} binary file(s) skipped` : ''}): ` +
             `${scan.references.length} reference(s) to ${registryHost}/${owner} images, in ${packages.size} package(s)`);
         for (const reference of scan.references.slice(0, LOGGED_REFERENCES)) {
             const version = reference.unresolved ? ', every version (unresolved tag)' : `${reference.tag ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`;
-            core/* info */.pq(`  ${reference.file}:${reference.line}: ${reference.package}${version}`);
+            core/* info */.pq(`  ${reference.file}:${reference.line}: ${reference.package}${version}${reference.places > 1 ? ` (and ${reference.places - 1} more place(s))` : ''}`);
         }
         if (scan.references.length > LOGGED_REFERENCES)
             core/* info */.pq(`  ... and ${scan.references.length - LOGGED_REFERENCES} more`);
         for (const reference of scan.references.filter((r) => r.unresolved)) {
-            core/* warning */.$e(`${reference.file}:${reference.line}: ${reference.written}: the tag cannot be resolved from the file, so every version of ${reference.package} is kept. Write the tag or digest itself (or list the deployed images in a file an earlier step writes) to let older versions go.`, { title: 'Image in use with an unresolved tag', file: reference.file, startLine: reference.line });
+            // The annotation carries the file and line: the message does not repeat them.
+            warn(`${reference.written}: the tag cannot be resolved from the file, so every version of ${reference.package} is kept. Write the tag or digest itself (or list the deployed images in a file an earlier step writes) to let older versions go.`, { title: 'Image in use with an unresolved tag', file: reference.file, startLine: reference.line });
         }
-        // The planner needs the references only; the text as written was for the messages.
-        return scan.references.map(({ written: _written, ...reference }) => reference);
+        // The planner needs the references; the text as written goes on to the summary.
+        return scan.references.map(({ places: _places, ...reference }) => reference);
     });
 }
 
@@ -45529,6 +47406,7 @@ var outputs = __nccwpck_require__(8948);
 // Turns policy problems into workflow annotations on the policy file and a job summary that
 // lists them. GitHub shows at most 10 error annotations per step and the step's own failure is
 // one of them, so 9 problems are annotated and the rest go to the log with their positions.
+
 
 
 
@@ -45567,7 +47445,7 @@ async function reportPolicyProblems(problems, file) {
 function reportPolicyWarnings(warnings, file) {
     for (const warning of warnings) {
         const at = where(warning);
-        core/* warning */.$e(file ? warning.message : `policy${at ? ` (${at})` : ''}: ${warning.message}`, {
+        warn(file ? warning.message : `policy${at ? ` (${at})` : ''}: ${warning.message}`, {
             title: 'Retention policy',
             file,
             startLine: file ? (warning.line ?? 1) : undefined,
@@ -45614,6 +47492,26 @@ async function writeProblemsSummary(problems, file) {
 
 
 
+
+
+
+
+/**
+ * Why the run fails because of its deletions (each cause once: the "failed: " of each cause is the
+ * message's own) or a cancellation. A run told to wait longer than it may defers what is left: not
+ * a failure.
+ */
+function runFailure(report, control, planPath) {
+    const t = report.totals;
+    if (t.failed > 0) {
+        const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f));
+        return `${t.failed} deletion(s) failed: ${causes.join(' | ')}`;
+    }
+    if (control.stop?.kind === 'cancelled') {
+        return `The run was cancelled: ${t.deleted} of ${t.planned} planned deletion(s) done, ${t.deferred} version(s) deferred to a later run (plan file ${planPath}).`;
+    }
+    return undefined;
+}
 /**
  * SIGINT/SIGTERM (a cancelled job: the runner sends SIGINT, then SIGTERM 7.5 s later) stop the
  * run at once, whatever it is doing: no new request, the DELETE in flight awaited at most 3 s,
@@ -45624,7 +47522,7 @@ function watchForCancellation(control) {
         if (control.stop?.kind === 'cancelled')
             return;
         control.cancel(signal);
-        core/* warning */.$e(`Received ${signal}: no new request is sent; the DELETE in flight (if any) is awaited at most 3 s, the rest is deferred and the report written.`);
+        warn(`Received ${signal}: no new request is sent; the DELETE in flight (if any) is awaited at most 3 s, the rest is deferred and the report written.`);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -45690,11 +47588,11 @@ async function runUnder(control, settings, startedAt) {
         startAfter: new Promise(resolve => (firstRequestsAnswered = resolve)),
         enabled: settings.manifestCache,
         owner: ownerLogin,
-        scope: (0,actions_cache/* manifestCacheScope */.sY)(policy),
+        registryUrl: settings.registryUrl,
         runId: settings.runId,
         runAttempt: settings.runAttempt,
         directory: settings.runnerTemp,
-        log: { info: line => core/* info */.pq(line), warning: line => core/* warning */.$e(line) }
+        log: { info: line => core/* info */.pq(line), warning: line => warn(line) }
     });
     // Tagged versions' manifests are read while later pages of versions are still being listed.
     const reader = new PrefetchingReader(manifestCache.wrap(new ProgressReader(registry, reading)));
@@ -45720,20 +47618,38 @@ async function runUnder(control, settings, startedAt) {
             listing.advance();
             if (pkg.type === 'container')
                 reader.prefetch((0,names/* registryRepository */.q3)(pkg.owner, pkg.name), versions);
+        }, registry);
+        // (1.2) Tags the registry serves that no listed version carries: resolved, and kept with what they list.
+        result.packages = await Promise.all(result.packages.map(async (pkg) => (pkg.package.type === 'container' ? (await resolveServedTags(pkg, reader)).inventory : pkg)));
+        // (1.2) A rule with a `broken` condition (true or false) needs every image judged.
+        const judgesBroken = (pkg) => policy.rules.some(rule => rule.match.broken !== undefined && rule.packages.type === pkg.type && compilePackageNameFilter(rule.packages.names).matches(pkg.name));
+        const graphs = await buildImageGraphs(result.packages, {
+            reader,
+            keptVersions,
+            presence: registry,
+            versionState: (pkg, id) => api.versionState(pkg, id),
+            judgesBroken
         });
-        const graphs = await buildImageGraphs(result.packages, { reader, keptVersions });
         // A registry that let the run read no package at all is an authentication failure, not a green run that deleted nothing.
         const registryUnusable = registry.unusableMessage();
         if (registryUnusable)
             throw new errors/* FatalError */.HX(registryUnusable);
         result.packages = graphs.map(g => g.inventory);
         for (const g of graphs) {
+            const key = (0,model/* packageKey */.M)(g.inventory.package);
+            for (const version of g.gone) {
+                core/* info */.pq(`${key}: version ${version.id} (${version.tags[0] ?? version.name}) was deleted by someone else after it was listed (its manifest is not found, and GitHub no longer lists it); the package is planned without it.`);
+            }
+            for (const image of g.undetermined) {
+                const say = judgesBroken(g.inventory.package) ? warn : core/* info */.pq;
+                say(`${key}: could not tell whether version ${image.id} is broken, the registry did not say whether it has what the image lists (${image.why}); it is not counted as broken this run.`);
+            }
             if (g.manifestReads === 0)
                 continue;
             core/* info */.pq(`${(0,model/* packageKey */.M)(g.inventory.package)}: ${g.manifestReads} manifest(s) read, ${g.inventory.references.length} reference(s) between versions`);
         }
         for (const key of result.missing) {
-            core/* warning */.$e(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`);
+            warn(`Package ${key} was not found for owner '${owner.login}' (or the token cannot see it); the other packages go on.`);
         }
         return result;
     }).catch((error) => {
@@ -45742,8 +47658,8 @@ async function runUnder(control, settings, startedAt) {
             throw error;
         // The cache's restore waits for the first answers, which will not come now.
         firstRequestsAnswered();
-        core/* warning */.$e(`The run stopped before its packages were listed (${control.stop.reason}); nothing is planned or deleted.`);
-        return { owner: owner ?? { login: ownerLogin, kind: 'org' }, packages: [], missing: [] };
+        warn(`The run stopped before its packages were listed (${control.stop.reason}); nothing is planned or deleted.`);
+        return { owner: owner ?? { login: ownerLogin, kind: 'org' }, packages: [], missing: [], notReached: [] };
     });
     const plan = await core/* group */.Os('Plan', async () => {
         const result = planRetention({ policy, inventories: inventory.packages, now: startedAt, maxDeletions, inUse });
@@ -45751,7 +47667,7 @@ async function runUnder(control, settings, startedAt) {
             const deleting = pkg.versions.filter(v => v.decision === 'delete').length;
             core/* info */.pq(`${pkg.key}: ${pkg.versions.length} version(s), ${deleting} to delete, ${pkg.versions.length - deleting} kept`);
             if (pkg.warning)
-                core/* warning */.$e(pkg.warning);
+                warn(pkg.warning);
             for (const note of pkg.notes ?? [])
                 core/* info */.pq(`${pkg.key}: ${note}`);
         }
@@ -45761,7 +47677,7 @@ async function runUnder(control, settings, startedAt) {
         }
         if (result.oversizedGroup) {
             const { packageKey: key, imageId, versions, maxDeletions: cap } = result.oversizedGroup;
-            core/* warning */.$e(`${key}: the oldest image to delete (version ${imageId}) goes with ${versions} versions, more than max-deletions ${cap}. ` +
+            warn(`${key}: the oldest image to delete (version ${imageId}) goes with ${versions} versions, more than max-deletions ${cap}. ` +
                 `An image is never split, so it is taken alone this run; max-deletions ${versions} would fit it.`);
         }
         for (const pkg of inventory.packages) {
@@ -45774,41 +47690,64 @@ async function runUnder(control, settings, startedAt) {
     });
     const planPath = (0,plan_file/* planFilePath */.Lw)(settings.runnerTemp, startedAt);
     const mode = settings.dryRun ? 'dry-run' : 'delete';
-    const report = (execution) => buildRunReport({
-        mode,
-        owner: inventory.owner,
-        policy: policyLabel,
-        plan,
-        execution,
-        missing: inventory.missing,
-        inventories: inventory.packages,
-        ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
-        stop: control.stop,
-        requests: {
-            'list packages pages': api.stats.packagePages,
-            'list versions pages': api.stats.versionPages,
-            'registry manifest reads': registry.stats.manifestReads,
-            'manifests from the cache': manifestCache.served,
-            'registry token requests': registry.stats.tokenRequests,
-            'secondary-limit refusals': client.secondaryLimitRefusals
-        }
+    const report = (execution) => ({
+        ...buildRunReport({
+            mode,
+            owner: inventory.owner,
+            policy: policyLabel,
+            plan,
+            execution,
+            missing: inventory.missing,
+            inventories: inventory.packages,
+            ageFrom: Object.fromEntries(policy.rules.map(rule => [rule.name, rule.match.ageFrom])),
+            inUseUnresolved: inUse.filter(r => r.unresolved).map(({ package: name, file, line, written }) => ({ package: name, file, line, written })),
+            stop: control.stop,
+            requests: {
+                'list packages pages': api.stats.packagePages,
+                'list versions pages': api.stats.versionPages,
+                'registry manifest reads': registry.stats.manifestReads,
+                'manifests from the cache': manifestCache.served,
+                'registry token requests': registry.stats.tokenRequests,
+                'registry tags list pages': registry.stats.tagsListReads,
+                'secondary-limit refusals': client.secondaryLimitRefusals
+            }
+        }),
+        ...(inventory.notReached.length > 0 && { notReached: inventory.notReached }),
+        // A cache that was available but failed: the first line's ⚠️ (1.2).
+        ...(manifestCache.problem !== undefined && { cacheProblem: manifestCache.problem }),
+        warnings: warningsIssued()
     });
     // Written before any deletion, so even a run killed outright leaves its plan ('running': cut short).
     (0,plan_file/* writePlanFile */.J)(planPath, report(), settings.dryRun ? 'planned' : 'running', new Date());
     let execution;
     if (!settings.dryRun) {
-        execution = await core/* group */.Os('Delete', () => executePlan(plan, api, { log: line => core/* info */.pq(line), control }));
+        // (1.2) Deletions of one package lasting over 60 s look again before going on.
+        const relooks = new DeletionRelooks(inventory.packages, { api, tags: registry, reader, policy, log: line => core/* info */.pq(line) });
+        execution = await core/* group */.Os('Delete', () => executePlan(plan, api, { log: line => core/* info */.pq(line), control, beforeGroup: group => relooks.heldBack(group) }));
     }
     else {
         core/* info */.pq('Dry run: no deletion requests are made. Set `dry-run: false` to execute this plan.');
     }
-    const final = report(execution);
+    // The cache is saved before the report, so a save that failed is in the summary too; a cancelled
+    // run leaves within seconds and saves nothing.
+    if (manifestCache.active && control.stop?.kind !== 'cancelled') {
+        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey((0,model/* packageKey */.M)(pkg.package), id))?.outcome === 'deleted';
+        await core/* group */.Os('Manifest cache', () => manifestCache.save((0,actions_cache/* presentManifests */.it)(inventory.packages, gone)));
+    }
     const outcome = await core/* group */.Os('Report', async () => {
+        if (client.secondaryLimitRefusals > 0) {
+            warn(`GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
+                'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.');
+        }
+        // Decided before the summary is written: its first line says ❌ exactly when the run fails.
+        const draft = report(execution);
+        const failure = runFailure(draft, control, planPath) ?? (control.stop ? undefined : nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan));
+        const final = { ...draft, ...(failure !== undefined && { failure }) };
         const stopped = final.stoppedEarly;
         (0,plan_file/* writePlanFile */.J)(planPath, final, stopped ? 'stopped' : 'finished', new Date(), stopped);
         if (stopped) {
             const resume = final.resumeAt ? ` GitHub allows requests again from ${final.resumeAt}.` : '';
-            const say = final.stopKind === 'cancelled' ? core/* info */.pq : core/* warning */.$e;
+            const say = final.stopKind === 'cancelled' ? core/* info */.pq : warn;
             say(`The run stopped before the end of the plan (${stopped}); the rest is deferred to a later run.${resume}`);
         }
         const t = final.totals;
@@ -45830,33 +47769,15 @@ async function runUnder(control, settings, startedAt) {
             core/* info */.pq(`REST requests: ${spent.requests} (${spent.points} points), at most ${spent.peakWindowPoints} points in any 60 s and ${spent.peakInFlight} in flight ` +
                 "(GitHub's secondary limits: 900 and 100)");
         }
-        if (client.secondaryLimitRefusals > 0) {
-            core/* warning */.$e(`GitHub refused ${client.secondaryLimitRefusals} request(s) with its secondary rate limit although the run stays within its budget; ` +
-                'each was retried after the wait GitHub asked for. Another client using the same token at the same time spends the same budget.');
-        }
-        if (t.failed > 0) {
-            return { failure: `${t.failed} deletion(s) failed: ${final.failures.join(' | ')}` };
-        }
-        if (control.stop?.kind === 'cancelled') {
-            return { failure: `The run was cancelled: ${t.deleted} of ${t.planned} planned deletion(s) done, ${t.deferred} version(s) deferred to a later run (plan file ${planPath}).` };
-        }
-        // A run told to wait longer than it may defers what is left: not a failure, even when it could plan nothing.
-        if (control.stop)
-            return {};
-        const nothingPlanned = nothingPlannedFailure(policy, inventory.owner.login, inventory.missing, plan);
-        return nothingPlanned ? { failure: nothingPlanned } : {};
+        return failure !== undefined ? { failure } : {};
     });
-    if (manifestCache.active && control.stop?.kind !== 'cancelled') {
-        const gone = (pkg, id) => execution?.outcomes.get(outcomeKey((0,model/* packageKey */.M)(pkg.package), id))?.outcome === 'deleted';
-        await core/* group */.Os('Manifest cache', () => manifestCache.save((0,actions_cache/* presentManifests */.it)(inventory.packages, gone)));
-    }
     return outcome;
 }
 
 
 /***/ }),
 
-/***/ 1428:
+/***/ 3074:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45864,20 +47785,294 @@ async function runUnder(control, settings, startedAt) {
 __nccwpck_require__.d(__webpack_exports__, {
   Bp: () => (/* binding */ ManifestCacheRun),
   p_: () => (/* binding */ abandonedCacheOperations),
-  sY: () => (/* binding */ manifestCacheScope),
   it: () => (/* binding */ presentManifests)
 });
 
-// UNUSED EXPORTS: RESTORE_TIMEOUT_MS, SAVE_TIMEOUT_MS, actionsCacheService
+// UNUSED EXPORTS: RESTORE_TIMEOUT_MS, SAVE_TIMEOUT_MS, actionsCacheService, manifestCacheKeyPrefix
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/registry/names.ts
 var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./src/registry/proxy-fetch.ts
+var proxy_fetch = __nccwpck_require__(3966);
+;// CONCATENATED MODULE: ./src/cache/cache-service.ts
+// The restoring half of the Actions cache protocol, spoken here rather than through @actions/cache:
+// the toolkit would extract the archive with `tar -P` wherever its members point. Here a restore is a
+// lookup (which entry, where to download it) and one bounded download into memory; nothing is
+// extracted, no process is started, and every step can be abandoned by an AbortSignal.
+// Saving stays with the toolkit (it packs our own file), so the version computed here must be the
+// toolkit's: the hash of the cached paths, its compression method and a salt.
+
+
+
+
+/** The runner's cache service, or undefined when there is none (outside Actions) or reads are off. */
+function cacheEndpoint(env = process.env) {
+    const host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase();
+    const ghes = host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost');
+    const protocol = !ghes && env.ACTIONS_CACHE_SERVICE_V2 ? 'v2' : 'v1';
+    const baseUrl = protocol === 'v2' ? env.ACTIONS_RESULTS_URL : env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL;
+    const token = env.ACTIONS_RUNTIME_TOKEN;
+    // ACTIONS_CACHE_MODE 'none' or 'write-only' (e.g. an untrusted event): the toolkit would skip reads too.
+    const mode = (env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
+    if (mode === 'none' || mode === 'write-only')
+        return undefined;
+    if (!baseUrl || !token)
+        return undefined;
+    return { protocol, baseUrl, token };
+}
+/** Whether an executable is on PATH, without starting it. */
+function onPath(name, env) {
+    const names = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE').split(';').map((ext) => `${name}${ext.toLowerCase()}`) : [name];
+    for (const directory of (env.PATH ?? '').split(external_node_path_.delimiter)) {
+        for (const candidate of names) {
+            try {
+                (0,external_node_fs_.accessSync)((0,external_node_path_.join)(directory, candidate), external_node_fs_.constants.X_OK);
+                return true;
+            }
+            catch {
+                // not here
+            }
+        }
+    }
+    return false;
+}
+/**
+ * The version @actions/cache gives an entry of these paths (its getCacheVersion): it compresses with
+ * zstd when a `zstd` is on PATH ("zstd-without-long" since 6.x), else gzip; Windows entries are apart.
+ */
+function toolkitCacheVersion(paths, env = process.env) {
+    const components = [...paths, onPath('zstd', env) ? 'zstd-without-long' : 'gzip'];
+    if (process.platform === 'win32')
+        components.push('windows-only');
+    components.push('1.0');
+    return (0,external_node_crypto_.createHash)('sha256').update(components.join('|')).digest('hex');
+}
+/** A failure of the cache service (not of this action, nor of the entry's contents). */
+class CacheServiceError extends Error {
+}
+const TWIRP_SERVICE = 'github.actions.results.api.v1.CacheService';
+/** The newest entry for `key` exactly, else for the first restore key (a prefix) that matches; one request. */
+async function lookUpEntry(endpoint, request, signal, fetchImpl = (0,proxy_fetch/* proxyAwareFetch */.F)()) {
+    const authorization = `Bearer ${endpoint.token}`;
+    if (endpoint.protocol === 'v2') {
+        const url = new URL(`/twirp/${TWIRP_SERVICE}/GetCacheEntryDownloadURL`, endpoint.baseUrl);
+        const response = await fetchImpl(url, {
+            method: 'POST',
+            headers: { authorization, 'content-type': 'application/json' },
+            body: JSON.stringify({ key: request.key, restore_keys: request.restoreKeys, version: request.version }),
+            signal
+        });
+        const text = await response.text();
+        if (!response.ok)
+            throw new CacheServiceError(`the cache service answered ${response.status} to the lookup`);
+        const body = parseJson(text);
+        if (body?.ok !== true)
+            return undefined;
+        if (typeof body.signed_download_url !== 'string' || typeof body.matched_key !== 'string') {
+            throw new CacheServiceError('the cache service found an entry but gave no download address');
+        }
+        return { key: body.matched_key, downloadUrl: body.signed_download_url };
+    }
+    const keys = [request.key, ...request.restoreKeys].join(',');
+    const url = `${endpoint.baseUrl.replace(/\/?$/, '/')}_apis/artifactcache/cache?keys=${encodeURIComponent(keys)}&version=${request.version}`;
+    const response = await fetchImpl(url, { headers: { authorization, accept: 'application/json;api-version=6.0-preview.1' }, signal });
+    const text = await response.text();
+    if (response.status === 204)
+        return undefined;
+    if (!response.ok)
+        throw new CacheServiceError(`the cache service answered ${response.status} to the lookup`);
+    const body = parseJson(text);
+    if (typeof body?.archiveLocation !== 'string' || typeof body.cacheKey !== 'string') {
+        throw new CacheServiceError('the cache service found an entry but gave no download address');
+    }
+    return { key: body.cacheKey, downloadUrl: body.archiveLocation };
+}
+/** An entry whose archive is larger than the bound: discarded unread. */
+class EntryTooLargeError extends Error {
+}
+/** The archive's bytes, at most `maxBytes` of them: a larger one is abandoned as soon as it is known to be. */
+async function downloadEntry(url, maxBytes, signal, fetchImpl = (0,proxy_fetch/* proxyAwareFetch */.F)()) {
+    const response = await fetchImpl(url, { signal });
+    if (!response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new CacheServiceError(`the download of the entry answered ${response.status}`);
+    }
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (declared > maxBytes) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new EntryTooLargeError(`the archive is ${declared} bytes, more than the ${maxBytes} an entry may be`);
+    }
+    const chunks = [];
+    let received = 0;
+    if (response.body) {
+        for await (const chunk of response.body) {
+            received += chunk.byteLength;
+            // Leaving the loop cancels the body: the rest is never downloaded.
+            if (received > maxBytes)
+                throw new EntryTooLargeError(`the archive is more than the ${maxBytes} bytes an entry may be`);
+            chunks.push(Buffer.from(chunk));
+        }
+    }
+    return Buffer.concat(chunks);
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_);
+;// CONCATENATED MODULE: ./src/cache/entry-archive.ts
+// Reading a restored cache archive without trusting it: decompressed in memory with a cap (a small
+// archive that expands past the bound is discarded the moment it does), then read as a tar stream.
+// Nothing is written to disk and no member name is ever used as a path, so `../`, absolute and link
+// members cannot reach anything; an archive holding anything but the one entry file is discarded whole.
+
+
+const gunzip = (0,external_node_util_.promisify)((external_node_zlib_default()).gunzip);
+const zstdDecompress = (0,external_node_util_.promisify)((external_node_zlib_default()).zstdDecompress);
+const BLOCK = 512;
+/** The archive's tar bytes, at most `maxBytes` of them (gzip or zstd, as @actions/cache writes; or plain tar). */
+async function decompressed(archive, maxBytes) {
+    const options = { maxOutputLength: maxBytes };
+    try {
+        if (archive[0] === 0x1f && archive[1] === 0x8b)
+            return await gunzip(archive, options);
+        if (archive.readUInt32LE(0) === 0xfd2fb528)
+            return await zstdDecompress(archive, options);
+    }
+    catch (error) {
+        if (error.code === 'ERR_BUFFER_TOO_LARGE')
+            return `it expands to more than ${maxBytes} bytes`;
+        return `it is not a valid compressed archive (${error.message})`;
+    }
+    if (archive.length > maxBytes)
+        return `it is more than ${maxBytes} bytes`;
+    return archive;
+}
+/** A tar number field: octal text, or GNU base-256 (high bit set). */
+function tarNumber(field) {
+    if ((field[0] & 0x80) !== 0) {
+        let value = field[0] & 0x7f;
+        for (let i = 1; i < field.length; i++)
+            value = value * 256 + field[i];
+        return value;
+    }
+    const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
+    return text === '' ? 0 : /^[0-7]+$/.test(text) ? parseInt(text, 8) : NaN;
+}
+function cString(field) {
+    const end = field.indexOf(0);
+    return field.toString('utf8', 0, end === -1 ? field.length : end);
+}
+/** The records of a pax extended header ("<length> <key>=<value>\n"…). */
+function paxRecords(data) {
+    const records = new Map();
+    let at = 0;
+    while (at < data.length) {
+        const space = data.indexOf(0x20, at);
+        const length = space === -1 ? NaN : Number(data.toString('latin1', at, space));
+        if (!Number.isInteger(length) || length <= 0 || at + length > data.length)
+            break;
+        const record = data.toString('utf8', space + 1, at + length - 1);
+        const equals = record.indexOf('=');
+        if (equals > 0)
+            records.set(record.slice(0, equals), record.slice(equals + 1));
+        at += length;
+    }
+    return records;
+}
+/** The kind of member a tar type flag stands for, in words (for the message that discards the archive). */
+function memberKind(type) {
+    switch (type) {
+        case '1':
+            return 'a hard link';
+        case '2':
+            return 'a symbolic link';
+        case '3':
+        case '4':
+            return 'a device';
+        case '5':
+            return 'a directory';
+        case '6':
+            return 'a FIFO';
+        default:
+            return `a member of type '${type}'`;
+    }
+}
+/**
+ * The text of the one regular file named `fileName` (its last path segment) in the archive; anything
+ * else — another member, a link, a size past the bound, a truncated or corrupt archive — discards it.
+ */
+async function readEntryArchive(archive, fileName, maxBytes) {
+    if (archive.length < 4)
+        return { ok: false, why: 'it is empty' };
+    const tar = await decompressed(archive, maxBytes);
+    if (typeof tar === 'string')
+        return { ok: false, why: tar };
+    let found;
+    let pax = new Map();
+    let longName;
+    for (let at = 0;;) {
+        if (at + BLOCK > tar.length)
+            return { ok: false, why: 'it is truncated (no end-of-archive marker)' };
+        const header = tar.subarray(at, at + BLOCK);
+        if (header.every((byte) => byte === 0))
+            break;
+        const checksum = tarNumber(header.subarray(148, 156));
+        let sum = 0;
+        for (let i = 0; i < BLOCK; i++)
+            sum += i >= 148 && i < 156 ? 0x20 : header[i];
+        if (checksum !== sum)
+            return { ok: false, why: 'it is not a valid tar archive (a header checksum does not match)' };
+        const type = String.fromCharCode(header[156] || 0x30);
+        const size = Number(pax.get('size') ?? tarNumber(header.subarray(124, 136)));
+        if (!Number.isSafeInteger(size) || size < 0)
+            return { ok: false, why: 'it is not a valid tar archive (a member size is unreadable)' };
+        const dataStart = at + BLOCK;
+        const dataEnd = dataStart + size;
+        if (dataEnd > tar.length)
+            return { ok: false, why: 'it is truncated (a member is cut short)' };
+        const data = tar.subarray(dataStart, dataEnd);
+        at = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+        // Headers that describe the next member (pax, GNU long name) or the whole archive (pax global).
+        if (type === 'x') {
+            pax = paxRecords(data);
+            continue;
+        }
+        if (type === 'g')
+            continue;
+        if (type === 'L') {
+            longName = cString(data);
+            continue;
+        }
+        const prefix = header[345] !== 0 && header.subarray(257, 263).toString('latin1').startsWith('ustar') ? `${cString(header.subarray(345, 500))}/` : '';
+        const name = pax.get('path') ?? longName ?? `${prefix}${cString(header.subarray(0, 100))}`;
+        pax = new Map();
+        longName = undefined;
+        if (type !== '0' && type !== '7')
+            return { ok: false, why: `it holds ${memberKind(type)} (${JSON.stringify(name)})` };
+        if (name.split(/[\\/]/).at(-1) !== fileName || found !== undefined) {
+            return { ok: false, why: `it holds a file this action never saves (${JSON.stringify(name)})` };
+        }
+        found = data.toString('utf8');
+    }
+    return found === undefined ? { ok: false, why: `it holds no ${fileName}` } : { ok: true, text: found };
+}
+
 // EXTERNAL MODULE: ./src/registry/manifests.ts
 var manifests = __nccwpck_require__(1);
 ;// CONCATENATED MODULE: ./src/cache/manifest-cache.ts
@@ -45914,6 +48109,8 @@ class ManifestCache {
     stats = { restored: 0, served: 0, rejected: 0, remembered: 0 };
     bodies = new Map();
     restoredKeys = new Set();
+    /** What the restored entry held, in its order (its own priority): carried on for repositories this run did not list. */
+    restoredOrder = [];
     closed = false;
     constructor(limits = DEFAULT_CACHE_LIMITS) {
         this.limits = limits;
@@ -45933,8 +48130,11 @@ class ManifestCache {
             if (typeof entry?.repository !== 'string' || typeof entry.digest !== 'string' || typeof entry.body !== 'string')
                 continue;
             const key = keyOf(entry.repository, entry.digest);
+            if (this.restoredKeys.has(key))
+                continue;
             this.bodies.set(key, Buffer.from(entry.body, 'utf8'));
             this.restoredKeys.add(key);
+            this.restoredOrder.push({ repository: entry.repository.toLowerCase(), digest: entry.digest });
         }
         this.stats.restored = this.restoredKeys.size;
         return this.stats.restored;
@@ -45960,6 +48160,7 @@ class ManifestCache {
         this.closed = true;
         this.bodies.clear();
         this.restoredKeys.clear();
+        this.restoredOrder = [];
     }
     /** Keeps a body read from the registry, if it may be kept: a digest reference, checked, not too large, JSON text. */
     remember(repository, reference, fetched) {
@@ -45978,35 +48179,48 @@ class ManifestCache {
         this.stats.remembered++;
     }
     /**
-     * The entry to save: the bodies of manifests still present (the rest are dropped), newest versions
-     * first until the limits are reached.
+     * The entry to save: what was restored merged with what was read. For the repositories this run
+     * listed (`present`), only manifests still present, newest versions first; then, as the restored entry
+     * held them, the other repositories' (the nightly sweep's reads serve the PR-close job, and back).
+     * Within the limits, in that order: what this run used first.
      */
     serialize(present) {
         const manifests = [];
         const kept = new Set();
-        let bytes = 0;
+        // The file's own bytes: `{"format":…,"manifests":[` … `]}`, then each item and its comma.
+        let bytes = 100;
+        let full = false;
+        const add = (repository, digest) => {
+            const key = keyOf(repository, digest);
+            const body = this.bodies.get(key);
+            // A restored body this run did not need is checked here: a bad one is not carried on.
+            if (full || body === undefined || kept.has(key) || !hashMatches(body, digest))
+                return;
+            const item = { repository: repository.toLowerCase(), digest, body: body.toString('utf8') };
+            const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+            if (manifests.length >= this.limits.maxManifests || bytes + size > this.limits.maxBytes) {
+                full = true;
+                return;
+            }
+            kept.add(key);
+            bytes += size;
+            manifests.push(item);
+        };
         // Newest first across repositories: the i-th newest of each package before the (i+1)-th of any.
         const longest = Math.max(0, ...present.map((p) => p.digests.length));
-        fill: for (let i = 0; i < longest; i++) {
-            for (const { repository, digests } of present) {
-                const digest = digests[i];
-                if (digest === undefined)
-                    continue;
-                const key = keyOf(repository, digest);
-                const body = this.bodies.get(key);
-                // A restored body this run did not need is checked here: a bad one is not carried on.
-                if (body === undefined || kept.has(key) || !hashMatches(body, digest))
-                    continue;
-                if (manifests.length >= this.limits.maxManifests || bytes + body.length > this.limits.maxBytes)
-                    break fill;
-                kept.add(key);
-                bytes += body.length;
-                manifests.push({ repository: repository.toLowerCase(), digest, body: body.toString('utf8') });
-            }
+        for (let i = 0; i < longest && !full; i++) {
+            for (const { repository, digests } of present)
+                if (digests[i] !== undefined)
+                    add(repository, digests[i]);
         }
+        const listed = new Set(present.map((p) => p.repository.toLowerCase()));
+        for (const { repository, digest } of this.restoredOrder)
+            if (!listed.has(repository))
+                add(repository, digest);
         const unchanged = kept.size === this.restoredKeys.size && [...kept].every((key) => this.restoredKeys.has(key));
         const file = { format: FORMAT, formatVersion: FORMAT_VERSION, manifests };
-        return { text: JSON.stringify(file), manifests: manifests.length, bytes, unchanged };
+        const text = JSON.stringify(file);
+        return { text, manifests: manifests.length, bytes: Buffer.byteLength(text), unchanged };
     }
 }
 function parsed(bytes, digest) {
@@ -46049,38 +48263,48 @@ class CachingReader {
 }
 
 ;// CONCATENATED MODULE: ./src/cache/actions-cache.ts
-// The manifest cache's life in one run, kept in the Actions cache through @actions/cache: restore the
-// newest entry of this owner and package set at the start, save a new one at the end. Entries are
-// immutable, so each run saves under its own key (run id and attempt) and restores by the prefix.
-// The cache only ever saves reads: when it is off, unavailable, slow or failing, the run reads from the
-// registry as it would without it, says so once, and goes on. Nothing here fails a run.
+// The manifest cache's life in one run, kept in the Actions cache: restore the newest entry of this
+// owner and registry at the start, save a new one at the end with what was restored merged with what
+// was read. Entries are immutable, so each run saves under its own key (run id and attempt) and
+// restores by the prefix; every workflow of the repository that reads the same owner's images on the
+// same registry shares them. Restoring trusts nothing: the archive is downloaded and read in memory
+// (cache-service.ts, entry-archive.ts), never extracted by the toolkit. The cache only ever saves reads:
+// when it is off, unavailable, slow, failing or holds a bad entry, the run reads from the registry as it
+// would without it, says so once, and goes on. Nothing here fails a run or changes a plan.
 
 
 
 
 
-// Loaded on first use: the toolkit and the Azure Blob SDK are half the bundle, and a run's first
-// requests must not wait for them (nor a run with the cache off load them at all).
-const toolkit = () => __nccwpck_require__.e(/* import() */ 93).then(__nccwpck_require__.bind(__nccwpck_require__, 2093));
+
 const actionsCacheService = {
-    // Checked first: restoreCache without a service costs about 10 s before it gives up.
-    isAvailable: async () => (await toolkit()).isFeatureAvailable(),
-    restore: async (paths, key, restoreKeys) => (await toolkit()).restoreCache(paths, key, restoreKeys),
-    save: async (paths, key) => (await toolkit()).saveCache(paths, key)
+    isAvailable: () => cacheEndpoint() !== undefined,
+    lookUp: async (paths, key, restoreKeys, signal) => {
+        const endpoint = cacheEndpoint();
+        if (!endpoint)
+            return undefined;
+        return lookUpEntry(endpoint, { key, restoreKeys, version: toolkitCacheVersion(paths) }, signal);
+    },
+    download: (url, maxBytes, signal) => downloadEntry(url, maxBytes, signal),
+    // Loaded on first use: the toolkit and the Azure Blob SDK are half the bundle, and only a save needs them.
+    save: async (paths, key) => (await __nccwpck_require__.e(/* import() */ 93).then(__nccwpck_require__.bind(__nccwpck_require__, 2093))).saveCache(paths, key)
 };
 /**
- * A healthy restore is one lookup and a download of a few MiB. The toolkit retries a failing service
- * for about 25–35 s and waits forever on one that never answers, so the run stops waiting first.
+ * A healthy restore is one lookup and a download of a few MiB. A service that never answers would
+ * hold the run forever, so the run stops waiting first: the request is aborted, nothing is left running.
  */
 const RESTORE_TIMEOUT_MS = 20_000;
 /** Saving also packs and uploads the entry. */
 const SAVE_TIMEOUT_MS = 30_000;
+/** The file the entry holds, at a fixed path (RUNNER_TEMP): @actions/cache hashes the paths into the key's version. */
 const ENTRY_FILE = 'package-retention-manifest-cache.json';
-const KEY_PREFIX = 'package-retention-manifests-v1';
+const KEY_PREFIX = 'package-retention-manifests-v2';
+/** Room for the archive's own headers around an entry file at its bound. */
+const ARCHIVE_OVERHEAD_BYTES = 1024 * 1024;
 let abandonedOperations = 0;
 /**
- * Cache operations given up on by timeout. The toolkit cannot be cancelled: such an operation may hold
- * a socket open forever, so the entry point exits explicitly once the run is over.
+ * Saves given up on by timeout. The toolkit cannot be cancelled: such an operation may hold a socket
+ * open forever, so the entry point exits explicitly once the run is over.
  */
 function abandonedCacheOperations() {
     return abandonedOperations;
@@ -46103,11 +48327,40 @@ function within(operation, ms) {
         });
     });
 }
+/** Settles as `operation`, or rejects with the signal's reason once it is aborted. */
+function untilAborted(operation, signal) {
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        operation.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+}
+/** The step a restore was at, in the words of its messages. */
+const RESTORE_STEPS = {
+    lookup: 'looking up the entry',
+    download: 'downloading the entry',
+    read: 'reading the entry'
+};
+class RestoreTimeout extends Error {
+}
+/** The key prefix of an owner's entries on a registry: `@` appears in neither an owner login nor a host. */
+function manifestCacheKeyPrefix(owner, registryUrl) {
+    // The host without the port: an entry is keyed by repository and digest, and every body is checked anyway.
+    const host = new URL(registryUrl).hostname.toLowerCase();
+    return `${KEY_PREFIX}-${owner.toLowerCase()}@${host}-`;
+}
 class ManifestCacheRun {
     options;
     cache;
     /** Settles (never rejects) once the restore is done, given up on, or not attempted. */
     ready;
+    /**
+     * Set when the cache service was there but the cache failed this run: a restore or save that
+     * failed or timed out, or an entry discarded as bad. One sentence, for the summary's first line (⚠️).
+     */
+    problem;
     state;
     restoredKey;
     service;
@@ -46119,9 +48372,8 @@ class ManifestCacheRun {
         this.cache = new ManifestCache(options.limits ?? DEFAULT_CACHE_LIMITS);
         this.service = options.service ?? actionsCacheService;
         this.file = (0,external_node_path_.join)(options.directory, ENTRY_FILE);
-        const scope = (0,external_node_crypto_.createHash)('sha256').update(options.scope).digest('hex').slice(0, 16);
-        // Keys may not contain commas; owner logins cannot.
-        this.restorePrefix = `${KEY_PREFIX}-${options.owner.toLowerCase()}-${scope}-`;
+        // Keys may not contain commas; owner logins and hosts cannot.
+        this.restorePrefix = manifestCacheKeyPrefix(options.owner, options.registryUrl);
         this.key = `${this.restorePrefix}${options.runId ?? Date.now()}-${options.runAttempt ?? '1'}`;
         if (options.enabled) {
             this.state = 'restoring';
@@ -46149,42 +48401,85 @@ class ManifestCacheRun {
     get served() {
         return this.cache.stats.served;
     }
+    /** The largest archive (and entry file) a restore reads; anything larger is discarded unread. */
+    get restoreBound() {
+        return (this.options.limits ?? DEFAULT_CACHE_LIMITS).maxBytes + ARCHIVE_OVERHEAD_BYTES;
+    }
     giveUp(why) {
         this.state = 'failed';
+        this.problem = `the manifest cache failed: ${why}`;
         this.cache.close();
         this.options.log.warning(`Manifest cache: ${why}. This run reads every manifest from the registry and saves no cache entry; the plan is the same.`);
     }
+    /** The service works but the entry is bad: this run saves a good one in its place. */
+    discard(key, why) {
+        this.problem = `the manifest cache entry ${key} was discarded: ${why}`;
+        this.options.log.warning(`Manifest cache: the entry ${key} was discarded unread: ${why}. This run reads from the registry what it needs and saves a new entry; the plan is the same.`);
+    }
     async restore() {
+        await this.options.startAfter?.catch(() => undefined);
+        let available;
         try {
-            await this.options.startAfter?.catch(() => undefined);
-            if (!(await this.service.isAvailable())) {
-                this.state = 'unavailable';
-                this.cache.close();
-                return this.options.log.info('Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.');
-            }
-            // Only what this restore brings may be read: a file left over from an earlier job is not an entry.
-            (0,external_node_fs_.rmSync)(this.file, { force: true });
-            (0,external_node_fs_.mkdirSync)(this.options.directory, { recursive: true });
-            const timeoutMs = this.options.restoreTimeoutMs ?? RESTORE_TIMEOUT_MS;
-            const restored = await within(this.service.restore([this.file], this.key, [this.restorePrefix]), timeoutMs);
-            if (restored === TIMED_OUT)
-                return this.giveUp(`the Actions cache service did not answer within ${timeoutMs / 1000} s`);
+            available = this.service.isAvailable();
+        }
+        catch (error) {
+            // E.g. a GITHUB_SERVER_URL that is not a URL: `ready` never rejects.
+            return this.giveUp(`the Actions cache service could not be located (${error instanceof Error ? error.message : String(error)})`);
+        }
+        if (!available) {
+            this.state = 'unavailable';
+            this.cache.close();
+            return this.options.log.info('Manifest cache: no Actions cache service here (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL are not set, as outside GitHub Actions); every manifest is read from the registry and nothing is kept for the next run.');
+        }
+        const timeoutMs = this.options.restoreTimeoutMs ?? RESTORE_TIMEOUT_MS;
+        const abort = new AbortController();
+        const timer = setTimeout(() => abort.abort(new RestoreTimeout()), timeoutMs);
+        timer.unref();
+        let step = 'lookup';
+        let found;
+        try {
+            found = await untilAborted(this.service.lookUp([this.file], this.key, [this.restorePrefix], abort.signal), abort.signal);
             this.state = 'usable';
-            if (restored === undefined) {
+            if (found === undefined) {
                 this.options.log.info(`Manifest cache: no entry yet for ${this.restorePrefix}*; the manifests this run reads are kept for the next run.`);
                 return;
             }
-            this.restoredKey = restored;
-            const count = (0,external_node_fs_.existsSync)(this.file) ? this.cache.load((0,external_node_fs_.readFileSync)(this.file, 'utf8')) : 0;
+            step = 'download';
+            const archive = await untilAborted(this.service.download(found.downloadUrl, this.restoreBound, abort.signal), abort.signal);
+            step = 'read';
+            const reading = await untilAborted(readEntryArchive(archive, ENTRY_FILE, this.restoreBound), abort.signal);
+            if (!reading.ok)
+                return this.discard(found.key, reading.why);
+            this.restoredKey = found.key;
+            const count = this.cache.load(reading.text);
             this.options.log.info(count > 0
-                ? `Manifest cache: ${count} manifest(s) restored from ${restored} (each is checked against its digest before use).`
-                : `Manifest cache: the entry ${restored} holds nothing this version can use; it is ignored.`);
+                ? `Manifest cache: ${count} manifest(s) restored from ${found.key} (each is checked against its digest before use).`
+                : `Manifest cache: the entry ${found.key} holds nothing this version can use; it is ignored.`);
         }
         catch (error) {
-            this.giveUp(`restoring failed (${error instanceof Error ? error.message : String(error)})`);
+            const seconds = `${timeoutMs / 1000} s`;
+            if (abort.signal.aborted && abort.signal.reason instanceof RestoreTimeout) {
+                if (step === 'lookup')
+                    return this.giveUp(`the Actions cache service did not answer within ${seconds} (${RESTORE_STEPS.lookup})`);
+                if (step === 'download')
+                    return this.giveUp(`${RESTORE_STEPS.download} ${found?.key} from the Actions cache did not finish within ${seconds}`);
+                // Reading is this runner's work, not the service's: the entry is what was slow.
+                return this.giveUp(`${RESTORE_STEPS.read} ${found?.key} on this runner took longer than ${seconds} (the cache service had answered)`);
+            }
+            if (error instanceof EntryTooLargeError && found)
+                return this.discard(found.key, error.message);
+            const message = error instanceof Error ? error.message : String(error);
+            if (error instanceof CacheServiceError)
+                return this.giveUp(`${RESTORE_STEPS[step]} failed: ${message}`);
+            this.giveUp(`restoring failed while ${RESTORE_STEPS[step]} (${message})`);
+        }
+        finally {
+            clearTimeout(timer);
+            if (this.state === 'restoring')
+                this.state = 'failed';
         }
     }
-    /** Saves the bodies of the manifests still present as a new entry; never throws. */
+    /** Saves what was restored merged with what was read (only manifests still present) as a new entry; never throws. */
     async save(present) {
         if (this.state !== 'usable')
             return;
@@ -46198,6 +48493,8 @@ class ManifestCacheRun {
             if (entry.unchanged && this.restoredKey) {
                 return this.options.log.info(`Manifest cache: nothing new since ${this.restoredKey}; that entry stays the newest.`);
             }
+            // Only what this run writes is saved: a file left over from an earlier job is replaced whole.
+            (0,external_node_fs_.rmSync)(this.file, { force: true });
             const temporary = `${this.file}.${process.pid}.tmp`;
             (0,external_node_fs_.writeFileSync)(temporary, entry.text);
             // Renamed into place whole: a pack of the file never sees half of it.
@@ -46206,6 +48503,7 @@ class ManifestCacheRun {
             const saved = await within(this.service.save([this.file], this.key), timeoutMs);
             const size = `${entry.manifests} manifest(s), ${(entry.bytes / 1024).toFixed(0)} KiB`;
             if (saved === TIMED_OUT) {
+                this.problem = `the manifest cache was not saved: the Actions cache service did not take the entry within ${timeoutMs / 1000} s`;
                 this.options.log.warning(`Manifest cache: the Actions cache service did not take the new entry within ${timeoutMs / 1000} s; the next run reads from the registry what it misses. The plan is not affected.`);
             }
             else if (saved === -1) {
@@ -46216,16 +48514,11 @@ class ManifestCacheRun {
             }
         }
         catch (error) {
-            this.options.log.warning(`Manifest cache: saving failed (${error instanceof Error ? error.message : String(error)}); the plan is not affected.`);
+            const message = error instanceof Error ? error.message : String(error);
+            this.problem = `the manifest cache was not saved: ${message}`;
+            this.options.log.warning(`Manifest cache: saving failed (${message}); the plan is not affected.`);
         }
     }
-}
-/**
- * What an entry is for besides its owner: the packages the policy names. (Not the registry URL: an
- * entry is keyed by repository and digest, and every body is checked against its digest anyway.)
- */
-function manifestCacheScope(policy) {
-    return JSON.stringify([...new Set(policy.rules.map((rule) => `${rule.packages.type}:${[...rule.packages.names].sort().join(' ')}`))].sort());
 }
 /** The container manifests still present after the run (`gone`: deleted by it), newest version first. */
 function presentManifests(packages, gone) {
@@ -47017,8 +49310,8 @@ class RestTimeoutError extends Error {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_retention_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7076);
-/* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1428);
+/* harmony import */ var _action_retention_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
+/* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3074);
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2598);
 
 
@@ -47145,8 +49438,8 @@ var restore = __nccwpck_require__(417);
 var errors = __nccwpck_require__(3116);
 // EXTERNAL MODULE: ./src/report/plan-file.ts
 var plan_file = __nccwpck_require__(7346);
-// EXTERNAL MODULE: ./src/report/summary.ts + 4 modules
-var summary = __nccwpck_require__(1939);
+// EXTERNAL MODULE: ./src/report/summary.ts + 9 modules
+var summary = __nccwpck_require__(7672);
 // EXTERNAL MODULE: ./src/action/github.ts + 28 modules
 var github = __nccwpck_require__(7404);
 ;// CONCATENATED MODULE: ./src/action/restore-run.ts
@@ -47291,8 +49584,8 @@ async function runRestore(settings, planFile, startedAt = new Date()) {
     return failed > 0 ? { failure: `${failed} of ${items.length} version(s) could not be restored; the summary and the annotations say why for each.` } : {};
 }
 
-// EXTERNAL MODULE: ./src/action/retention-run.ts + 47 modules
-var retention_run = __nccwpck_require__(7076);
+// EXTERNAL MODULE: ./src/action/retention-run.ts + 58 modules
+var retention_run = __nccwpck_require__(6654);
 ;// CONCATENATED MODULE: ./src/main.ts
 // The action's entry point: settings, then a retention run or a restore run. The one place
 // that marks the step failed.
@@ -47336,6 +49629,256 @@ const PACKAGE_TYPES = ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker
 /** Key used to identify a package across plan, execution and report. */
 function packageKey(ref) {
     return `${ref.type}/${ref.name}`;
+}
+
+
+/***/ }),
+
+/***/ 7686:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ci: () => (/* binding */ LISTING_PROBLEM_REASON),
+/* harmony export */   Ct: () => (/* binding */ flat),
+/* harmony export */   KL: () => (/* binding */ UNREADABLE_TIMESTAMP_REASON),
+/* harmony export */   Ot: () => (/* binding */ reasons),
+/* harmony export */   R: () => (/* binding */ reasonParts),
+/* harmony export */   VK: () => (/* binding */ shortDigest),
+/* harmony export */   aT: () => (/* binding */ listingProblemWarning),
+/* harmony export */   dG: () => (/* binding */ failClosedReason),
+/* harmony export */   dp: () => (/* binding */ versionLabel),
+/* harmony export */   fW: () => (/* binding */ failClosedWarning),
+/* harmony export */   n0: () => (/* binding */ ReasonMemo),
+/* harmony export */   nV: () => (/* binding */ formatAge),
+/* harmony export */   nv: () => (/* binding */ DescriptionParts),
+/* harmony export */   r1: () => (/* binding */ selection)
+/* harmony export */ });
+/* unused harmony exports ordinal, describeReference */
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+function ordinal(n) {
+    const lastTwo = n % 100;
+    if (lastTwo >= 11 && lastTwo <= 13)
+        return `${n}th`;
+    switch (n % 10) {
+        case 1:
+            return `${n}st`;
+        case 2:
+            return `${n}nd`;
+        case 3:
+            return `${n}rd`;
+        default:
+            return `${n}th`;
+    }
+}
+/**
+ * Template literals build ropes (a node per piece); a plan holds up to a million reasons, so each is
+ * flattened into one string at once — reading a character makes V8 flatten it — halving its memory.
+ */
+function flat(text) {
+    text.charCodeAt(0);
+    return text;
+}
+function plural(n, unit) {
+    return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+// Ages repeat across versions: one string per distinct age (a pure memo, bounded by distinct days).
+const ageTexts = new Map();
+/** Whole days, or whole hours under 2 days (minutes under an hour) — "41 days old", "36 hours old". */
+function formatAge(fromMs, nowMs) {
+    if (!Number.isFinite(fromMs))
+        return 'of unknown age';
+    const ms = Math.max(0, nowMs - fromMs);
+    // Negative keys for hours and minutes keep the three units apart in one memo.
+    const key = ms >= 2 * DAY ? Math.floor(ms / DAY) : ms >= HOUR ? -Math.floor(ms / HOUR) : -100 - Math.floor(ms / 60_000);
+    let text = ageTexts.get(key);
+    if (text === undefined) {
+        text = key >= 0 ? `${plural(key, 'day')} old` : key > -100 ? `${plural(-key, 'hour')} old` : `${plural(-100 - key, 'minute')} old`;
+        ageTexts.set(key, flat(text));
+    }
+    return text;
+}
+/** "sha256:" + 12 hex, the usual short form of a digest; other names are returned unchanged. */
+function shortDigest(name) {
+    const colon = name.indexOf(':');
+    return colon >= 0 && name.length > colon + 13 ? name.slice(0, colon + 13) : name;
+}
+/** A version as users name it: "web:1.4" by its first tag, else "web@sha256:0123456789ab". */
+function versionLabel(packageName, version) {
+    return version.tags.length > 0 ? `${packageName}:${version.tags[0]}` : `${packageName}@${shortDigest(version.name)}`;
+}
+function describeReference(kind, platform) {
+    switch (kind) {
+        case 'platform':
+            return platform ? `platform ${platform}` : 'child';
+        case 'attestation':
+            return 'attestation';
+        case 'signature':
+            return 'signature';
+        case 'subject':
+            return 'referrer';
+        case 'referrers-index':
+            return 'referrers index';
+    }
+}
+function describeHit(hit, isContainer) {
+    if (hit.by === 'tag')
+        return `tag '${hit.tag}'`;
+    return isContainer ? `digest ${shortDigest(hit.name)}` : `version '${hit.name}'`;
+}
+const reasons = {
+    protected: (hit, isContainer) => flat(`kept: protected by ${describeHit(hit, isContainer)}`),
+    keptByRule: (hit, isContainer, rule) => flat(`kept: ${describeHit(hit, isContainer)} kept by rule '${rule}'`),
+    keptLatest: (rank, rule) => flat(`kept: ${ordinal(rank)} newest of series '${rule}'`),
+    keptLatestPer: (rank, group, rule) => flat(`kept: ${ordinal(rank)} newest of ${group} in series '${rule}'`),
+    /** Some tags match the rule's match.tags, these others do not: the version is not the rule's to take. */
+    alsoTagged: (otherTags, rule, sharedPrefix, hasWithTags) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches${companionAdvice(sharedPrefix, hasWithTags)})`),
+    noSemver: (rule, key, isContainer) => isContainer
+        ? `rule '${rule}': no image of ${key} has a tag that is a semantic version (such as 1.4.2 or v1.4.2), so its semver condition selects nothing`
+        : `rule '${rule}': no version of ${key} is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not), so its semver condition selects nothing`,
+    tooYoung: (olderThan, rule) => flat(`kept: newer than ${olderThan} (rule '${rule}')`),
+    notSelected: () => 'kept: not selected by any rule',
+    noRuleApplies: () => 'kept: no rule applies to this package',
+    /**
+     * `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection
+     * without older-than, `group` names the keep.per release line it counts in ("1.4.x").
+     */
+    deleteImage: (what, age, beyondLatest, group) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest${group ? ` of ${group}` : ''}` : ''}`),
+    keptWithParent: (kind, platform, parentLabel) => flat(`kept: ${describeReference(kind, platform)} of ${parentLabel}`),
+    deletedWith: (groupLabel, kind, platform, viaLabel) => flat(`delete: deleted with ${groupLabel} (${describeReference(kind, platform)}${viaLabel ? ` of ${viaLabel}` : ''})`),
+    /** (1.2) A dependant whose parents all go, kept because it carries tags of its own. */
+    ownTags: (tags, parentLabel) => flat(`kept: also tagged ${listTags(tags)} (a tag of its own: it does not go with ${parentLabel})`),
+    cycle: () => 'kept: part of (or below) a reference cycle between manifests, kept for safety',
+    lastVersion: (isContainer) => isContainer ? 'kept: last tagged version (GitHub refuses to delete it)' : 'kept: last version (GitHub refuses to delete it)'
+};
+/** Selection phrases for deleteImage, by the condition that put the image in the rule's series. */
+const selection = {
+    byTags: (tags, rule) => tags.length === 1 ? `tag '${tags[0]}' matches rule '${rule}'` : `tags ${tags.map((tag) => `'${tag}'`).join(', ')} match rule '${rule}'`,
+    /** `text` is the name (or, for containers, the tag) the semver was read from. */
+    bySemver: (text, isContainer, rule) => `${isContainer ? 'tag' : 'version'} '${text}' matches rule '${rule}'`,
+    broken: (missing, rule) => `broken image (${missing.length > 0 ? `${listTags(missing)} missing` : 'lists a missing manifest'}) matches rule '${rule}'`,
+    byVersion: (name, isContainer, rule) => `${isContainer ? `digest ${shortDigest(name)}` : `version '${name}'`} matches rule '${rule}'`,
+    untagged: () => 'untagged',
+    byRule: (rule) => `selected by rule '${rule}'`
+};
+/**
+ * Contract 1.2: when the tags that keep a version out of a series all share a prefix ending in "-"
+ * (docker/metadata-action's commit tags, sha-8826c28), say how with-tags takes such builds.
+ */
+function companionAdvice(sharedPrefix, hasWithTags) {
+    if (sharedPrefix === undefined)
+        return '';
+    const glob = `${sharedPrefix}*`;
+    const how = hasWithTags ? `add "${glob}" to its with-tags` : `add with-tags: ["${glob}"] to it`;
+    return `; to take builds that also carry ${glob} tags, such as commit tags, ${how}`;
+}
+const LISTED_TAGS = 5;
+/** "latest, main-b001" — at most a few, then "and N more". */
+function listTags(tags) {
+    const more = tags.length - LISTED_TAGS;
+    return more > 0 ? `${tags.slice(0, LISTED_TAGS).join(', ')} and ${more} more` : tags.join(', ');
+}
+const LISTED_UNREADABLE = 3;
+function listDigests(unreadable) {
+    const shown = unreadable.slice(0, LISTED_UNREADABLE).map((u) => u.digest);
+    const more = unreadable.length - shown.length;
+    return `${unreadable.length === 1 ? 'manifest' : 'manifests'} ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+function failClosedReason(unreadable) {
+    return `kept: package left untouched, ${listDigests(unreadable)} could not be read`;
+}
+function failClosedWarning(key, unreadable) {
+    const why = unreadable.length === 1
+        ? unreadable[0].reason
+        : unreadable
+            .slice(0, LISTED_UNREADABLE)
+            .map((u) => `${shortDigest(u.digest)}: ${u.reason}`)
+            .join('; ');
+    return `left untouched: ${listDigests(unreadable)} of ${key} could not be read (${why}); nothing in this package is deleted`;
+}
+const LISTING_PROBLEM_REASON = 'kept: package left untouched, its versions changed while they were listed';
+function listingProblemWarning(key, problem) {
+    return (`left untouched: ${key} could not be listed consistently: ${problem}. Another workflow or person was probably deleting or ` +
+        'pushing versions meanwhile; nothing in this package is deleted. A later run, when nothing else changes the package, will plan it.');
+}
+const UNREADABLE_TIMESTAMP_REASON = 'kept: its timestamp cannot be read';
+/**
+ * The two reasons built once per dependant, in two flat parts (one naming the owner, one the
+ * reference), so that each reason costs one concatenation: deletedWith(label, kind, platform) is
+ * deletedWithHead(label) + deletedWithTail(kind, platform), keptWithParent(kind, platform, label)
+ * is keptWithParentHead(kind, platform) + keptWithParentTail(label).
+ */
+const reasonParts = {
+    deletedWithHead: (groupLabel) => flat(`delete: deleted with ${groupLabel} (`),
+    deletedWithTail: (kind, platform) => flat(`${describeReference(kind, platform)})`),
+    keptWithParentHead: (kind, platform) => flat(`kept: ${describeReference(kind, platform)}`),
+    keptWithParentTail: (parentLabel) => flat(` of ${parentLabel}`)
+};
+/** A reason part per reference description (kind, and platform for platform manifests): a handful in a package. */
+class DescriptionParts {
+    make;
+    byKind = new Map();
+    byPlatform = new Map();
+    constructor(make) {
+        this.make = make;
+    }
+    get(kind, platform) {
+        if (kind === 'platform' && platform) {
+            let part = this.byPlatform.get(platform);
+            if (part === undefined)
+                this.byPlatform.set(platform, (part = this.make(kind, platform)));
+            return part;
+        }
+        let part = this.byKind.get(kind);
+        if (part === undefined)
+            this.byKind.set(kind, (part = this.make(kind, undefined)));
+        return part;
+    }
+}
+/**
+ * Reasons already built for one owner (a group, or a kept parent), by what the reason says of the
+ * reference (kind, platform, the parent it goes through), and the reason part naming the owner.
+ * Only the latest owner's are kept: its dependants come one after another, so the memory stays a
+ * handful of entries and the strings no reason keeps die young.
+ */
+class ReasonMemo {
+    owner = -1;
+    ownerPart;
+    count = 0;
+    kinds = [];
+    platforms = [];
+    vias = [];
+    texts = [];
+    get(owner, reference, via) {
+        if (owner !== this.owner)
+            return undefined;
+        for (let k = 0; k < this.count; k++) {
+            if (this.kinds[k] === reference.kind && this.platforms[k] === reference.platform && this.vias[k] === via)
+                return this.texts[k];
+        }
+        return undefined;
+    }
+    /** The reason part naming the owner, made once per owner. */
+    ownerPartOf(owner, make) {
+        this.switchTo(owner);
+        return (this.ownerPart ??= make(owner));
+    }
+    set(owner, reference, via, text) {
+        this.switchTo(owner);
+        const k = this.count++;
+        this.kinds[k] = reference.kind;
+        this.platforms[k] = reference.platform;
+        this.vias[k] = via;
+        this.texts[k] = text;
+        return text;
+    }
+    switchTo(owner) {
+        if (owner === this.owner)
+            return;
+        this.owner = owner;
+        this.ownerPart = undefined;
+        this.count = 0;
+    }
 }
 
 
@@ -47720,6 +50263,43 @@ function isVerifiableDigest(reference) {
 
 /***/ }),
 
+/***/ 3966:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ proxyAwareFetch)
+/* harmony export */ });
+/* harmony import */ var _actions_http_client__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4942);
+/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6752);
+// Registry requests honour the runner's proxy settings (https_proxy, http_proxy, no_proxy) as
+// Octokit's REST requests do through @actions/github: @actions/http-client decides whether a URL
+// goes through a proxy and builds undici's ProxyAgent for it. Node's own fetch ignores them, so
+// behind a proxy every manifest read would fail and every container package would fail closed.
+
+
+/** A fetch that sends each request through the proxy its URL's origin calls for, if any. */
+function proxyAwareFetch() {
+    const dispatchers = new Map();
+    const dispatcherFor = (url) => {
+        if (!dispatchers.has(url.origin)) {
+            // keepAlive: one ProxyAgent per origin, reusing its connections (without it, a new agent each call).
+            dispatchers.set(url.origin, new _actions_http_client__WEBPACK_IMPORTED_MODULE_0__/* .HttpClient */ .Qq('package-retention', undefined, { keepAlive: true }).getAgentDispatcher(url.origin));
+        }
+        return dispatchers.get(url.origin);
+    };
+    return (input, init) => {
+        const url = new URL(input instanceof Request ? input.url : input);
+        const dispatcher = dispatcherFor(url);
+        if (!dispatcher)
+            return fetch(input, init);
+        // undici's fetch and Node's share the WHATWG shapes the registry client uses (status, headers, body).
+        return (0,undici__WEBPACK_IMPORTED_MODULE_1__.fetch)(url, { ...init, dispatcher });
+    };
+}
+
+
+/***/ }),
+
 /***/ 7346:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -47786,18 +50366,103 @@ function readPlanFile(path) {
 
 /***/ }),
 
-/***/ 1939:
+/***/ 7672:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  ZD: () => (/* binding */ escapeHtml),
-  VH: () => (/* binding */ renderRestoreSummary),
+  ZD: () => (/* reexport */ escapeHtml),
+  VH: () => (/* reexport */ renderRestoreSummary),
   Br: () => (/* binding */ renderSummary)
 });
 
 // UNUSED EXPORTS: COUNT_ROWS, LIST_ITEMS, ROWS_PER_TABLE, SUMMARY_BUDGET_BYTES, formatAge
+
+// EXTERNAL MODULE: ./src/plan/reasons.ts
+var reasons = __nccwpck_require__(7686);
+;// CONCATENATED MODULE: ./src/report/image-entries.ts
+/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
+function rootImages(version, byId) {
+    const roots = new Set();
+    const seen = new Set();
+    const stack = [...(version.belongsTo ?? [])];
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (seen.has(id))
+            continue;
+        seen.add(id);
+        const parent = byId.get(id);
+        if (!parent)
+            continue;
+        if (parent.role === 'image')
+            roots.add(id);
+        else
+            stack.push(...(parent.belongsTo ?? []));
+    }
+    return [...roots];
+}
+function imageEntries(versions) {
+    const byId = new Map(versions.map(v => [v.id, v]));
+    const entries = new Map();
+    for (const v of versions)
+        if (v.role === 'image')
+            entries.set(v.id, { image: v, parts: [] });
+    for (const v of versions) {
+        if (v.role === 'image')
+            continue;
+        const roots = rootImages(v, byId);
+        // A dependant without a present image (a reference cycle) is shown on its own.
+        if (roots.length === 0)
+            entries.set(v.id, { image: v, parts: [] });
+        for (const root of roots)
+            entries.get(root).parts.push(v);
+    }
+    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
+}
+// In this order in the description: what a user pulls first, then what is attached to it.
+const KIND_NAMES = {
+    attestation: ['attestation', 'attestations'],
+    signature: ['signature', 'signatures'],
+    sbom: ['SBOM', 'SBOMs'],
+    subject: ['referrer', 'referrers'],
+    'referrers-index': ['referrers index', 'referrers indexes']
+};
+/**
+ * What a part is, as a user names it: a cosign `sha256-<hex>.att` is an attestation and `.sbom` an
+ * SBOM, though the graph files all three cosign artifacts as 'signature'.
+ */
+function partKind(part) {
+    if (part.kind !== 'signature')
+        return part.kind ?? 'child';
+    if (part.tags.some(t => t.endsWith('.att')))
+        return 'attestation';
+    if (part.tags.some(t => t.endsWith('.sbom')))
+        return 'sbom';
+    return 'signature';
+}
+/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
+function describeParts(parts) {
+    if (parts.length === 0)
+        return '';
+    // A platform entry without a platform is a nested index.
+    const platforms = parts
+        .filter(p => p.kind === 'platform')
+        .map(p => p.platform ?? 'nested index')
+        .sort();
+    const counts = new Map();
+    for (const p of parts)
+        if (p.kind !== 'platform')
+            counts.set(partKind(p), (counts.get(partKind(p)) ?? 0) + 1);
+    const order = Object.keys(KIND_NAMES);
+    const others = [...counts]
+        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
+        .map(([kind, n]) => {
+        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
+        return `${n} ${n === 1 ? one : many}`;
+    });
+    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
+}
 
 ;// CONCATENATED MODULE: ./node_modules/date-fns/_lib/getRoundingMethod.js
 function getRoundingMethod(method) {
@@ -47868,98 +50533,18 @@ function differenceInHours(laterDate, earlierDate, options) {
 // Fallback for modularized imports:
 /* harmony default export */ const date_fns_differenceInHours = ((/* unused pure expression or super */ null && (differenceInHours)));
 
-// EXTERNAL MODULE: ./src/execute/restore.ts
-var restore = __nccwpck_require__(417);
-;// CONCATENATED MODULE: ./src/report/image-entries.ts
-/** Ids of the images a dependant ultimately belongs to (several for a shared child). */
-function rootImages(version, byId) {
-    const roots = new Set();
-    const seen = new Set();
-    const stack = [...(version.belongsTo ?? [])];
-    while (stack.length > 0) {
-        const id = stack.pop();
-        if (seen.has(id))
-            continue;
-        seen.add(id);
-        const parent = byId.get(id);
-        if (!parent)
-            continue;
-        if (parent.role === 'image')
-            roots.add(id);
-        else
-            stack.push(...(parent.belongsTo ?? []));
-    }
-    return [...roots];
-}
-function imageEntries(versions) {
-    const byId = new Map(versions.map(v => [v.id, v]));
-    const entries = new Map();
-    for (const v of versions)
-        if (v.role === 'image')
-            entries.set(v.id, { image: v, parts: [] });
-    for (const v of versions) {
-        if (v.role === 'image')
-            continue;
-        const roots = rootImages(v, byId);
-        // A dependant without a present image (a reference cycle) is shown on its own.
-        if (roots.length === 0)
-            entries.set(v.id, { image: v, parts: [] });
-        for (const root of roots)
-            entries.get(root).parts.push(v);
-    }
-    return versions.filter(v => entries.has(v.id)).map(v => entries.get(v.id));
-}
-// In this order in the description: what a user pulls first, then what is attached to it.
-const KIND_NAMES = {
-    attestation: ['attestation', 'attestations'],
-    signature: ['signature', 'signatures'],
-    subject: ['referrer', 'referrers'],
-    'referrers-index': ['referrers index', 'referrers indexes']
-};
-/** "linux/amd64, linux/arm64 + 2 attestations + 1 signature". */
-function describeParts(parts) {
-    if (parts.length === 0)
-        return '';
-    // A platform entry without a platform is a nested index.
-    const platforms = parts
-        .filter(p => p.kind === 'platform')
-        .map(p => p.platform ?? 'nested index')
-        .sort();
-    const counts = new Map();
-    for (const p of parts)
-        if (p.kind !== 'platform')
-            counts.set(p.kind ?? 'child', (counts.get(p.kind ?? 'child') ?? 0) + 1);
-    const order = Object.keys(KIND_NAMES);
-    const others = [...counts]
-        .sort(([a], [b]) => (order.indexOf(a) + 1 || order.length + 1) - (order.indexOf(b) + 1 || order.length + 1))
-        .map(([kind, n]) => {
-        const [one, many] = KIND_NAMES[kind] ?? ['child', 'children'];
-        return `${n} ${n === 1 ? one : many}`;
-    });
-    return [platforms.join(', '), ...others].filter(Boolean).join(' + ');
-}
-
 // EXTERNAL MODULE: ./src/plan/timestamps.ts
 var timestamps = __nccwpck_require__(9938);
-;// CONCATENATED MODULE: ./src/report/summary.ts
-// The job summary: mode, a table of packages with counts, then per package the versions to
-// delete and (collapsed) the kept ones with reasons. Everything user-controlled is
-// HTML-escaped, and every part of it is counted against a byte budget so the summary stays
-// under GitHub's 1 MiB step limit: long lists are cut with a note saying what was left out
-// and that the full list is in the plan file.
+;// CONCATENATED MODULE: ./src/report/html.ts
+// The pieces every part of the job summary is made of: escaped text, sizes in bytes, and
+// tables and lists bounded by a row count and a byte allowance, each saying what it left out.
 
 
-
-
-/** GitHub drops a step summary over 1 MiB; stay well below it. */
-const SUMMARY_BUDGET_BYTES = 900 * 1024;
 /** Rows per version table before the rest is left to the plan file. */
 const ROWS_PER_TABLE = 250;
-/** Package rows in the counts table before the rest is left to the plan file. */
-const COUNT_ROWS = 500;
-/** Entries of the "not found" and "failures" lists. */
+/** Entries of a list ("not found", failures, warnings) before the rest is counted. */
 const LIST_ITEMS = 20;
-/** A failure message longer than this is cut (the plan file has it whole). */
+/** A message longer than this is cut (the plan file and the log have it whole). */
 const MAX_MESSAGE_CHARS = 1000;
 const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' };
 /**
@@ -47984,26 +50569,7 @@ function clip(text) {
     return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
 }
 const bytes = (text) => Buffer.byteLength(text);
-/** The summary being written, and how much of the budget is left. */
-class Budget {
-    limit;
-    parts = [];
-    used = 0;
-    constructor(limit) {
-        this.limit = limit;
-    }
-    get left() {
-        return this.limit - this.used;
-    }
-    /** Parts are joined by a newline, counted with the part. */
-    add(text) {
-        this.parts.push(text);
-        this.used += bytes(text) + 1;
-    }
-    toString() {
-        return this.parts.join('\n');
-    }
-}
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 function leftOutNote(count, what, planPath, forSize) {
     const why = forSize ? " to stay under GitHub's 1 MiB summary limit" : '';
     return `<p><em>${count} more ${what} not shown${why}; the full list is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
@@ -48035,6 +50601,452 @@ function limitedTable(spec, planPath, allowance) {
     // The note goes inside a wrapper (<details>) so it is seen where the rows are.
     return { html: `${open}${rows.join('')}</table>${note}${spec.close ?? ''}`, cut };
 }
+/** At most LIST_ITEMS entries, each clipped and escaped, and how many more there are. */
+function limitedList(items, render, what) {
+    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
+    const more = items.length - shown.length;
+    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
+}
+
+;// CONCATENATED MODULE: ./src/report/first-line.ts
+// The summary's first line (contract 1.2): what happened, truthfully, with a sign a user can
+// trust at a glance. ❌ when the run exits with failure; else ⚠️ when something the user must
+// act on happened although the run succeeded (a named package not found, a package left
+// untouched, deletions stopped by a limit or a cancellation, a cache that failed); else ✅.
+// Deferral by max-deletions is what the policy asked for: ✅. A dry run has the same sign and
+// says "Dry run" in words.
+
+/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
+function untouchedPackages(report) {
+    return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0);
+}
+const names = (keys) => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim();
+/** Why deletions stopped early, in words; undefined when they did not. */
+function stopWords(report) {
+    if (!report.stoppedEarly && !report.stopKind)
+        return undefined;
+    const why = report.stoppedEarly ? escapeHtml(report.stoppedEarly) : { 'rate-limit': "GitHub's rate limit ran out", wait: 'a wait GitHub asked for was too long', cancelled: 'the run was cancelled' }[report.stopKind];
+    return report.resumeAt ? `${why}; GitHub allows requests again at ${escapeHtml(report.resumeAt)}` : why;
+}
+/** A problem's cause ("the manifest cache failed: …"), without the "Manifest cache: " it may start with and what it goes on to explain. */
+function cause(problem) {
+    const text = problem.replace(/^Manifest cache: /, '');
+    const end = text.search(/\.(\s|$)/);
+    return end > 0 ? text.slice(0, end) : text;
+}
+/** What makes a successful run ⚠️, each in a few words (the sections below say what to do). */
+function problems(report) {
+    const found = [];
+    if (report.missing.length > 0) {
+        found.push(`${report.missing.length === 1 ? 'a package the policy names was' : `${report.missing.length} packages the policy names were`} not found (${names(report.missing)}): check the name, or let the token see it (what to do is below)`);
+    }
+    const safe = untouchedPackages(report);
+    if (safe.length > 0)
+        found.push(`${plural(safe.length, 'package')} left untouched for safety (${names(safe.map(p => p.key))})`);
+    const stop = stopWords(report);
+    if (stop)
+        found.push(`deletions stopped early (${stop}): ${plural(report.totals.deferred, 'version')} deferred to a later run`);
+    if (report.cacheProblem)
+        found.push(`${escapeHtml(clip(cause(report.cacheProblem)))} (manifests were read from the registry)`);
+    return found;
+}
+/** The sentence after the title, by what the run did. */
+function body(report) {
+    const t = report.totals;
+    const capped = t.deferred > 0 && !stopWords(report) ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : '';
+    if (report.mode === 'dry-run') {
+        return { title: 'Dry run', text: `nothing was deleted; ${plural(t.planned, 'version')} would be deleted${capped}. Set <code>dry-run: false</code> to execute this plan.` };
+    }
+    if (t.failed > 0) {
+        const attempted = t.deleted + t.skipped + t.failed;
+        return { title: `${t.failed} of ${plural(attempted, 'deletion')} failed`, text: `${t.deleted} deleted, ${t.skipped} skipped. The causes are below.` };
+    }
+    const stop = stopWords(report);
+    if (stop) {
+        const title = report.stopKind === 'cancelled' ? 'Cancelled' : 'Stopped early';
+        return { title, text: `${stop}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.` };
+    }
+    const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : '';
+    return { title: 'Executed', text: `the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${capped}.` };
+}
+function firstLine(report) {
+    const dry = report.mode === 'dry-run' ? '<strong>Dry run</strong>: ' : '';
+    if (report.packages.length === 0) {
+        const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package';
+        return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`;
+    }
+    const t = report.totals;
+    const safe = untouchedPackages(report);
+    if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
+        const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : '';
+        return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`;
+    }
+    const { title, text } = body(report);
+    const fails = report.failure !== undefined || t.failed > 0 || report.stopKind === 'cancelled';
+    // A failure the counts do not explain is said in its own words.
+    const why = report.failure !== undefined && t.failed === 0 && report.stopKind !== 'cancelled' ? ` The run fails: ${escapeHtml(clip(report.failure))}.` : '';
+    // A stop the title already tells is not said twice.
+    const stopTold = title === 'Stopped early' || title === 'Cancelled';
+    const found = problems(report).filter(p => !(stopTold && p.startsWith('deletions stopped early')));
+    const but = found.length > 0 ? ` But: ${found.join('; ')}.` : '';
+    const sign = fails ? '❌' : found.length > 0 || stopTold ? '⚠️' : '✅';
+    return `${sign} ${dry}${title === 'Dry run' ? '' : `<strong>${title}</strong>: `}${text}${why}${but}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/rule-accounts.ts
+
+/** Distinct reasons said per rule before the rest is counted. */
+const WHY_SENTENCES = 5;
+/** Per rule, in the order the rules first appear; empty when no package carries accounts (an older plan file). */
+function ruleTotals(packages) {
+    const totals = new Map();
+    for (const pkg of packages) {
+        for (const account of pkg.accounts ?? [])
+            add(totals, account);
+    }
+    return [...totals.values()];
+}
+function add(totals, account) {
+    const t = totals.get(account.rule) ?? { rule: account.rule, packages: 0, series: 0, selected: 0, deleted: 0, keptBy: {}, alsoTagged: 0, whyNothing: [], selectsNothingIn: 0 };
+    totals.set(account.rule, t);
+    t.packages++;
+    t.series += account.series;
+    t.selected += account.selected;
+    t.deleted += account.deleted;
+    t.alsoTagged += account.alsoTagged ?? 0;
+    for (const [by, n] of Object.entries(account.keptBy))
+        if (n > 0)
+            t.keptBy[by] = (t.keptBy[by] ?? 0) + n;
+    if (account.selected === 0) {
+        t.selectsNothingIn++;
+        if (account.whyNothing && !t.whyNothing.includes(account.whyNothing))
+            t.whyNothing.push(account.whyNothing);
+    }
+}
+/** "keep.latest 5 · protect 2 · in use 1", then the images outside the series only because of other tags. */
+function keptCell(t) {
+    const kept = Object.entries(t.keptBy)
+        .sort(([, a], [, b]) => b - a)
+        .map(([by, n]) => `${escapeHtml(by)} ${n}`);
+    if (t.alsoTagged > 0)
+        kept.push(`${t.alsoTagged} outside the series: also tagged otherwise`);
+    return kept.join(' · ');
+}
+/** The sentence for a rule that selects nothing anywhere, or nothing in some of its packages. */
+function nothingSentence(t) {
+    if (t.selectsNothingIn === 0)
+        return undefined;
+    const rule = `Rule <code>${escapeHtml(t.rule)}</code>`;
+    const shown = t.whyNothing.slice(0, WHY_SENTENCES).map(s => escapeHtml(clip(s)));
+    if (t.whyNothing.length > shown.length)
+        shown.push(`and ${t.whyNothing.length - shown.length} more reasons (the plan file has each package's)`);
+    const why = shown.length > 0 ? `: ${shown.join('; ')}` : '.';
+    if (t.selected === 0)
+        return `${rule} selects nothing${t.packages > 1 ? ` in any of its ${t.packages} packages` : ''}${why}`;
+    return `${rule} selects nothing in ${t.selectsNothingIn} of its ${t.packages} packages${why}`;
+}
+/** The section, within `allowance` bytes (its sentences and table together); '' when there are no accounts. */
+function ruleAccountSection(packages, mode, planPath, allowance) {
+    const totals = ruleTotals(packages);
+    if (totals.length === 0)
+        return '';
+    const intro = '<h3>What each rule did</h3>';
+    const sentences = totals.map(nothingSentence).filter((s) => s !== undefined);
+    // The sentences take at most half the allowance; those beyond are counted (the table still has every rule).
+    const items = [];
+    for (const [i, sentence] of sentences.entries()) {
+        const item = `<li>${sentence}</li>`;
+        if (bytes(items.join('') + item) > allowance / 2) {
+            items.push(`<li>… and ${sentences.length - i} more rules that select nothing somewhere (see the plan file)</li>`);
+            break;
+        }
+        items.push(item);
+    }
+    const said = items.length > 0 ? `<ul>${items.join('')}</ul>` : '';
+    const head = `<tr><th>Rule</th><th>Packages</th><th>Images in series</th><th>Selected</th><th>${mode === 'dry-run' ? 'To delete' : 'Planned'}</th><th>Kept, by what</th></tr>`;
+    const row = (i) => {
+        const t = totals[i];
+        return `<tr><td><code>${escapeHtml(t.rule)}</code></td><td>${t.packages}</td><td>${t.series}</td><td>${t.selected}</td><td>${t.deleted}</td><td>${keptCell(t)}</td></tr>`;
+    };
+    const table = limitedTable({ head, count: totals.length, row, what: 'rules' }, planPath, allowance - bytes(intro) - bytes(said));
+    return `${intro}${said}${table.html}`;
+}
+/**
+ * Why a package has nothing to delete, from its accounts: each rule's sentence, or what kept what it
+ * selected. Undefined without accounts.
+ */
+function nothingToDeleteWhy(pkg) {
+    if (!pkg.accounts || pkg.accounts.length === 0)
+        return undefined;
+    return pkg.accounts
+        .map(a => {
+        const rule = `rule '${a.rule}'`;
+        if (a.selected === 0)
+            return `${rule} selects nothing${a.whyNothing ? `: ${a.whyNothing}` : ` (${plural(a.series, 'image')} in its series)`}`;
+        const by = Object.entries(a.keptBy)
+            .filter(([, n]) => n > 0)
+            .map(([what, n]) => `${what} ${n}`)
+            .join(', ');
+        return `${rule} selects ${a.selected}, none deleted${by ? `; its series is kept by ${by}` : ''}`;
+    })
+        .join('; ');
+}
+
+;// CONCATENATED MODULE: ./src/report/in-use-section.ts
+const REFERENCED = /^kept: in use, (.+:\d+)$/;
+const UNRESOLVED = /^kept: in use with an unresolved tag, (.+:\d+)$/;
+/** Rows shown, and versions named per row; beyond, counted. */
+const MAX_ROWS = 200;
+const MAX_VERSIONS_PER_ROW = 10;
+function in_use_section_escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+/** "1.4, latest" for a tagged version; "sha256:0123456789ab…" for an untagged one. */
+function versionLabel(version) {
+    return version.tags.length > 0 ? version.tags.join(', ') : `${version.name.slice(0, 19)}…`;
+}
+function rowsOf(pkg, unresolved) {
+    const rows = new Map();
+    for (const version of pkg.versions) {
+        if (version.decision !== 'keep')
+            continue;
+        const referenced = REFERENCED.exec(version.reason);
+        const templated = referenced ? undefined : UNRESOLVED.exec(version.reason);
+        const place = referenced?.[1] ?? templated?.[1];
+        if (place === undefined)
+            continue;
+        const key = `${templated ? 'u' : 'r'}${place}`;
+        let row = rows.get(key);
+        if (!row) {
+            const written = templated ? unresolved.find((u) => u.package === pkg.package.name.toLowerCase() && `${u.file}:${u.line}` === place)?.written : undefined;
+            rows.set(key, (row = { packageName: pkg.package.name, place, unresolved: templated !== null && templated !== undefined, written, versions: [] }));
+        }
+        row.versions.push(versionLabel(version));
+    }
+    return [...rows.values()];
+}
+function renderRow(row) {
+    const shown = row.versions.slice(0, MAX_VERSIONS_PER_ROW).map((v) => `<code>${in_use_section_escapeHtml(v)}</code>`);
+    const more = row.versions.length - shown.length;
+    const kept = row.unresolved
+        ? `every version (${row.versions.length}): the tag cannot be resolved from the file`
+        : `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+    const reference = `<code>${in_use_section_escapeHtml(row.place)}</code>${row.written ? ` <code>${in_use_section_escapeHtml(row.written)}</code>` : ''}${row.unresolved ? ' ⚠️ unresolved' : ''}`;
+    return `<tr><td><code>${in_use_section_escapeHtml(row.packageName)}</code></td><td>${reference}</td><td>${kept}</td></tr>`;
+}
+/**
+ * The section as HTML, or '' when no version was kept by an image in use. At most `budget` bytes:
+ * rows past it (or past MAX_ROWS) are counted, not shown; the plan file holds every reason.
+ */
+function inUseSection(report, budget) {
+    const unresolved = report.inUseUnresolved ?? [];
+    const rows = report.packages.flatMap((pkg) => rowsOf(pkg, unresolved));
+    if (rows.length === 0)
+        return '';
+    // Unresolved references first: they keep whole packages, and are the ones to look at.
+    rows.sort((a, b) => Number(b.unresolved) - Number(a.unresolved));
+    const head = '<h3>Images in use</h3><p>References found by <code>protect.in-use</code> that kept something (file:line → versions kept):</p><table><tr><th>package</th><th>reference</th><th>kept</th></tr>';
+    const tail = '</table>';
+    let html = head;
+    let shown = 0;
+    for (const row of rows) {
+        const line = renderRow(row);
+        if (shown >= MAX_ROWS || Buffer.byteLength(html) + Buffer.byteLength(line) + tail.length + 120 > budget)
+            break;
+        html += line;
+        shown++;
+    }
+    if (shown === 0 && Buffer.byteLength(head) + tail.length > budget)
+        return '';
+    html += tail;
+    if (shown < rows.length)
+        html += `<p><em>${rows.length - shown} more reference(s) left out; each kept version's reason is in the plan file.</em></p>`;
+    return html;
+}
+
+// EXTERNAL MODULE: ./src/execute/restore.ts
+var restore = __nccwpck_require__(417);
+;// CONCATENATED MODULE: ./src/report/restore-summary.ts
+// The summary of a restore run (contract 1.2): the first line says how many versions came back
+// and how many could not; a cause shared by many versions is said once, numbered, and the rows
+// point at it; rows are grouped by image (an index with its platforms and attestations is one
+// row), as the run that deleted them showed them.
+
+
+
+/** GitHub drops a step summary over 1 MiB; stay well below it. */
+const SUMMARY_BUDGET_BYTES = 900 * 1024;
+/** Causes listed before the rest is counted. */
+const CAUSES_SHOWN = 20;
+const OUTCOME_TEXT = {
+    restored: '✅ restored',
+    'would restore': 'would restore',
+    'already present': 'already present',
+    failed: '❌ failed'
+};
+/** Items grouped by image, using the plan file's roles; each item its own row without them. */
+function restore_summary_rowsOf(items, file) {
+    const rows = [];
+    const byPackage = new Map();
+    for (const item of items)
+        byPackage.set(item.packageKey, [...(byPackage.get(item.packageKey) ?? []), item]);
+    for (const [key, packageItems] of byPackage) {
+        const planned = new Map((file?.packages?.find(p => p.key === key)?.versions ?? []).map(v => [v.id, v]));
+        const known = packageItems.every(i => planned.has(i.id));
+        if (!known) {
+            rows.push(...packageItems.map(image => ({ image, parts: [], withIt: '' })));
+            continue;
+        }
+        const item = new Map(packageItems.map(i => [i.id, i]));
+        for (const entry of imageEntries(packageItems.map(i => planned.get(i.id)))) {
+            rows.push({ image: item.get(entry.image.id), parts: entry.parts.map(p => item.get(p.id)), withIt: describeParts(entry.parts) });
+        }
+    }
+    return rows;
+}
+function restore_summary_firstLine(args, rows) {
+    const { items } = args;
+    const count = (outcome) => items.filter(i => i.outcome === outcome).length;
+    const images = rows.length !== items.length ? ` (${plural(rows.length, 'image')})` : '';
+    const warnings = [...(args.notes ?? [])];
+    const moved = items.filter(i => (i.movedTags ?? []).length > 0).length;
+    if (moved > 0)
+        warnings.push(`${plural(moved, 'version')} did not get all their old tags back (see below)`);
+    const but = warnings.length > 0 ? ` But: ${warnings.map(w => escapeHtml(clip(w))).join('; ')}.` : '';
+    const sign = warnings.length > 0 ? '⚠️' : '✅';
+    if (items.length === 0) {
+        const why = (args.nothing ?? 'the plan file records no deleted versions').replace(/: nothing to restore$/, '');
+        return `${sign} <strong>Nothing to restore</strong>: ${escapeHtml(why)}.${but}`;
+    }
+    if (args.dryRun) {
+        return `${sign} <strong>Dry run</strong>: nothing was restored; ${plural(items.length, 'version')}${images} would be restored. Set <code>dry-run: false</code> to restore.${but}`;
+    }
+    const failed = count('failed');
+    const back = count('restored') + count('already present');
+    const present = count('already present') > 0 ? ` (${count('already present')} of them already there)` : '';
+    if (failed > 0) {
+        return `❌ <strong>Restore</strong>: ${back} of ${plural(items.length, 'version')}${images} came back${present}, <strong>${failed} could not</strong>; the causes are below.${but}`;
+    }
+    return `${sign} <strong>Restore</strong>: all ${plural(items.length, 'version')}${images} came back${present}.${but}`;
+}
+function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
+    const rows = restore_summary_rowsOf(args.items, args.file);
+    const parts = ['<h2>package-retention: restore</h2>', `<p>${restore_summary_firstLine(args, rows)}</p>`];
+    const run = args.file
+        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
+        : '';
+    parts.push(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
+    if (args.resultFile)
+        parts.push(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`);
+    for (const note of args.notes ?? [])
+        parts.push(`<p>⚠️ ${escapeHtml(clip(note))}</p>`);
+    if (args.items.length === 0)
+        return parts.join('\n');
+    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
+    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
+    parts.push(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
+        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
+    if (args.dryRun || count('restored') > 0) {
+        parts.push('<p><strong>Change the policy before the next scheduled run</strong>: the policy that deleted these versions still selects them, ' +
+            'so its next run deletes them again unless a <code>keep</code> or <code>protect</code> covers them.</p>');
+    }
+    // Each cause once, numbered; the rows point at their number.
+    const causes = (0,restore/* failureCauses */.x8)(args.items);
+    const causeNumber = new Map(causes.map((c, i) => [`${c.packageKey}\u0000${c.detail}`, i + 1]));
+    if (causes.length > 0) {
+        const shown = causes.slice(0, CAUSES_SHOWN).map((c, i) => `<li>(${i + 1}) ${c.count} version(s) of <code>${escapeHtml(c.packageKey)}</code>: ${escapeHtml(clip(c.detail))}</li>`);
+        const more = causes.length > shown.length ? `<li>… and ${causes.length - shown.length} more causes (see the result file)</li>` : '';
+        parts.push(`<p>❌ Could not be restored:</p><ul>${shown.join('')}${more}</ul>`);
+    }
+    const result = (item) => {
+        const cause = causeNumber.get(`${item.packageKey}\u0000${item.detail}`);
+        return item.outcome === 'failed' && cause !== undefined ? `${OUTCOME_TEXT.failed} (cause ${cause})` : OUTCOME_TEXT[item.outcome];
+    };
+    // Restored versions show the tags GitHub lists after the restore, and where old tags went.
+    const readBack = args.items.some(i => i.tagsAfter);
+    const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>With it</th><th>Result</th></tr>`;
+    const tagsCell = (item) => {
+        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ');
+        const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
+        return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags;
+    };
+    const resultCell = (row) => {
+        const differing = row.parts.filter(p => result(p) !== result(row.image));
+        if (differing.length === 0)
+            return result(row.image);
+        const tally = new Map();
+        for (const p of differing)
+            tally.set(result(p), (tally.get(result(p)) ?? 0) + 1);
+        return `${result(row.image)} (parts: ${[...tally].map(([r, n]) => `${n} ${r}`).join(', ')})`;
+    };
+    const row = (i) => {
+        const { image, withIt } = rows[i];
+        return (`<tr><td><code>${escapeHtml(image.packageKey)}</code></td><td>${image.id}</td><td><code>${escapeHtml(shortName(image.name))}</code></td>` +
+            `<td>${tagsCell(image)}</td><td>${escapeHtml(withIt)}</td><td>${resultCell(rows[i])}</td></tr>`);
+    };
+    const used = Buffer.byteLength(parts.join('\n')) + 1;
+    parts.push(limitedTable({ head, count: rows.length, row, what: 'rows' }, args.resultFile ?? args.planFile, budgetBytes - used).html);
+    return parts.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+// The job summary (contract 1.2): the first line, the counts, the account per rule, failures and
+// warnings, then per package the versions to delete and (collapsed) the kept ones with reasons.
+// Everything user-controlled is HTML-escaped. Every part is counted against a byte budget so the
+// summary stays under GitHub's 1 MiB step limit, and the budget is spent in order of what
+// matters: the first line, the counts, the account per rule, failures and the versions to
+// delete come first; kept versions are cut first. A package with versions to delete is never
+// left out: when even its deletions do not fit, its rows are cut with a count and the plan file
+// holds them all. Parts are placed where they read best and filled in the order they matter.
+
+
+
+
+
+
+
+
+/** GitHub drops a step summary over 1 MiB; stay well below it. */
+const summary_SUMMARY_BUDGET_BYTES = 900 * 1024;
+/** Package rows in the counts table before the rest is left to the plan file. */
+const COUNT_ROWS = 500;
+/** Packages with nothing to do shown in the counts table itself; more are collapsed. */
+const QUIET_ROWS_INLINE = 10;
+/** GitHub keeps deleted versions for this long (restore-from). */
+const RESTORE_WINDOW_DAYS = 30;
+/**
+ * The summary in the order it reads, filled in the order it matters: a part's place is taken
+ * when the reading order needs it, its content given when its turn in the budget comes.
+ */
+class Layout {
+    limit;
+    parts = [];
+    used = 0;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    get left() {
+        return this.limit - this.used;
+    }
+    /** A place for a part given later. */
+    place() {
+        this.parts.push('');
+        return this.parts.length - 1;
+    }
+    /** Parts are joined by a newline, counted with the part. */
+    fill(at, text) {
+        if (!text)
+            return;
+        this.used += bytes(text) + 1 - (this.parts[at] ? bytes(this.parts[at]) + 1 : 0);
+        this.parts[at] = text;
+    }
+    add(text) {
+        this.fill(this.place(), text);
+    }
+    toString() {
+        return this.parts.filter(Boolean).join('\n');
+    }
+}
 const COUNT_COLUMNS = [
     ['scanned', 'Scanned'],
     ['kept', 'Kept'],
@@ -48044,29 +51056,45 @@ const COUNT_COLUMNS = [
     ['failed', 'Failed'],
     ['deferred', 'Deferred']
 ];
-function countsTable(report, allowance) {
+/** Something to do or to know: versions to delete (now or later), a failure, a warning. */
+function hasWork(pkg) {
+    return pkg.warning !== undefined || pkg.versions.some(v => v.decision === 'delete');
+}
+const countRow = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
+const packageLabel = (p) => `<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`;
+/**
+ * The counts table: packages with something to do first, then (when there are only a few) the
+ * others, and the total. Many packages with nothing to do are one row here and a collapsed table
+ * of their own (filled late: `quietTable`).
+ */
+function countsTable(report, busy, quiet, allowance) {
     const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
-    const row = (label, counts) => `<tr><td>${label}</td>${COUNT_COLUMNS.map(([key]) => `<td>${counts[key]}</td>`).join('')}</tr>`;
-    const total = row('<strong>Total</strong>', report.totals);
-    const more = (n) => `<tr><td colspan="${COUNT_COLUMNS.length + 1}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
-    let size = bytes(head) + bytes(total) + bytes(more(report.packages.length)) + bytes('<table></table>');
+    const total = countRow('<strong>Total</strong>', report.totals);
+    const span = COUNT_COLUMNS.length + 1;
+    const collapsed = quiet.length > QUIET_ROWS_INLINE;
+    const inline = collapsed ? busy : [...busy, ...quiet];
+    const quietRow = collapsed ? `<tr><td colspan="${span}"><em>${quiet.length} more package(s) with nothing to delete: listed under the table</em></td></tr>` : '';
+    const more = (n) => `<tr><td colspan="${span}"><em>${n} more package(s): their counts are in the plan file</em></td></tr>`;
+    let size = bytes(head) + bytes(total) + bytes(quietRow) + bytes(more(report.packages.length)) + bytes('<table></table>');
     const rows = [];
-    for (const p of report.packages.slice(0, COUNT_ROWS)) {
-        const r = row(`<code>${escapeHtml(p.key)}</code>${p.warning ? ' ⚠️' : ''}`, p.counts);
+    for (const p of inline.slice(0, COUNT_ROWS)) {
+        const r = countRow(packageLabel(p), p.counts);
         if (size + bytes(r) > allowance)
             break;
         rows.push(r);
         size += bytes(r);
     }
-    if (rows.length < report.packages.length)
-        rows.push(more(report.packages.length - rows.length));
-    return `<table>${head}${rows.join('')}${total}</table>`;
+    if (rows.length < inline.length)
+        rows.push(more(inline.length - rows.length));
+    return `<table>${head}${rows.join('')}${quietRow}${total}</table>`;
 }
-/** At most LIST_ITEMS entries, each clipped, and how many more there are. */
-function limitedList(items, render, what) {
-    const shown = items.slice(0, LIST_ITEMS).map(item => render(escapeHtml(clip(item))));
-    const more = items.length - shown.length;
-    return more > 0 ? `${shown.join('')}${render(`… and ${more} more ${what} (see the plan file)`)}` : shown.join('');
+/** The packages with nothing to delete, collapsed: read after everything that matters. */
+function quietTable(quiet, planPath, allowance) {
+    if (quiet.length <= QUIET_ROWS_INLINE)
+        return '';
+    const head = `<tr><th>Package</th>${COUNT_COLUMNS.map(([, title]) => `<th>${title}</th>`).join('')}</tr>`;
+    const open = `<details><summary>${quiet.length} package(s) with nothing to delete</summary>`;
+    return limitedTable({ head, count: quiet.length, row: i => countRow(packageLabel(quiet[i]), quiet[i].counts), what: 'packages', open, close: '</details>' }, planPath, allowance).html;
 }
 /** The detail without the outcome it starts with ("failed: …" under "failed"): said once. */
 function detailOf(version) {
@@ -48133,104 +51161,81 @@ function entryRow(e, age, isContainer, cell) {
     const tagsAndParts = isContainer ? `<td>${v.tags.map(t => `<code>${escapeHtml(t)}</code>`).join(' ')}</td><td>${partsCell(e)}</td>` : '';
     return (`<tr><td>${v.id}</td><td><code>${escapeHtml(shortName(v.name))}</code></td>${tagsAndParts}<td>${age(v)}</td><td>${escapeHtml(v.rule ?? '')}</td><td>${escapeHtml(v.reason)}</td>${cell ? `<td>${cell(e)}</td>` : ''}</tr>`);
 }
-/** A package's section within `allowance` bytes; `cut` when it had to stop short for size. */
-function packageSection(pkg, report, planPath, allowance) {
-    const isPublic = pkg.package.visibility === 'public';
+/** A package's heading and what is said about it before its tables. */
+function sectionHead(pkg, report) {
     const parts = [`<h3><code>${escapeHtml(pkg.key)}</code>${pkg.package.visibility ? ` (${escapeHtml(pkg.package.visibility)})` : ''}</h3>`];
     if (pkg.warning)
         parts.push(`<p>⚠️ ${escapeHtml(clip(pkg.warning))}</p>`);
     for (const note of pkg.notes ?? [])
         parts.push(`<p>ℹ️ ${escapeHtml(clip(note))}</p>`);
-    if (isPublic && report.mode === 'dry-run' && pkg.counts.planned > 0) {
+    if (pkg.package.visibility === 'public' && report.mode === 'dry-run' && pkg.counts.planned > 0) {
         parts.push('<p>Public package: GitHub refuses to delete a public version with more than 5,000 downloads; such versions will be reported as skipped.</p>');
     }
     if (pkg.wholePackage)
         parts.push('<p>Every version goes: the package is deleted whole (one DELETE of the package).</p>');
-    let left = allowance - bytes(parts.join('\n'));
-    if (left < 0)
-        return { html: '', cut: true };
+    return parts.join('\n');
+}
+function shapeOf(pkg) {
     const entries = imageEntries(pkg.versions);
-    const toDelete = entries.filter(e => e.image.decision === 'delete');
-    const kept = entries.filter(e => e.image.decision === 'keep');
     const isContainer = pkg.package.type === 'container';
-    const unit = isContainer ? 'images' : 'versions';
-    const columns = isContainer
-        ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
-        : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>';
-    const add = (html) => {
-        if (!html)
-            return;
-        parts.push(html);
-        left -= bytes(html) + 1;
+    return {
+        entries,
+        toDelete: entries.filter(e => e.image.decision === 'delete'),
+        kept: entries.filter(e => e.image.decision === 'keep'),
+        isContainer,
+        unit: isContainer ? 'images' : 'versions',
+        columns: isContainer
+            ? '<th>ID</th><th>Name / digest</th><th>Tags</th><th>With it</th><th>Age</th><th>Rule</th><th>Reason</th>'
+            : '<th>ID</th><th>Version</th><th>Age</th><th>Rule</th><th>Reason</th>'
     };
+}
+/** The smallest form of a package's deletions: the count and where they all are. */
+function deletionsNote(shape, planPath) {
+    return leftOutNote(shape.toDelete.length, `${shape.unit} to delete`, planPath, true);
+}
+/** The versions to delete (or, with none, why there are none), within `allowance` bytes. */
+function deletionPart(pkg, shape, report, planPath, allowance) {
+    const { toDelete, isContainer, unit } = shape;
     const age = (v) => ageOf(v, pkg, report);
-    if (toDelete.length > 0) {
-        const head = `<tr>${columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
-        const listed = new Set(report.failures);
-        const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')));
-        if (common !== undefined) {
-            const [outcome, detail] = common.split('\n');
-            if (detail)
-                add(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`);
-        }
-        const cell = (e) => outcomeCell(e, report, isPublic, common !== undefined);
-        const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, left - 1);
-        add(table.html);
-        if (table.cut)
-            return { html: parts.join('\n'), cut: true };
+    if (toDelete.length === 0) {
+        // One reason every image shares ("in use with an unresolved tag, deploy/app.yaml:1") says more
+        // than the rules' counts; "not selected by any rule" says less than why the rules select nothing.
+        const shared = keptForOneReason(shape);
+        const why = shared !== undefined && !shared.endsWith(reasons/* reasons */.Ot.notSelected()) ? shared : (nothingToDeleteWhy(pkg) ?? shared);
+        return `<p>Nothing to delete${why ? `: ${escapeHtml(clip(why))}` : ''}.</p>`;
     }
-    else {
-        add('<p>Nothing to delete.</p>');
+    const parts = [];
+    const head = `<tr>${shape.columns}<th>${report.mode === 'dry-run' ? 'Would' : 'Result'}</th></tr>`;
+    const listed = new Set(report.failures);
+    const common = commonDetail(toDelete.filter(e => !listed.has(e.image.outcomeDetail ?? '')));
+    if (common !== undefined) {
+        const [outcome, detail] = common.split('\n');
+        if (detail)
+            parts.push(`<p>Every ${unit === 'images' ? 'image' : 'version'} below: ${escapeHtml(outcome)}: ${escapeHtml(clip(detail))}</p>`);
     }
-    if (kept.length > 0) {
-        const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
-        const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
-        const table = limitedTable({ head: `<tr>${columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, left - 1);
-        add(table.html);
-        if (table.cut)
-            return { html: parts.join('\n'), cut: true };
-    }
-    return { html: parts.join('\n'), cut: false };
+    const cell = (e) => outcomeCell(e, report, pkg.package.visibility === 'public', common !== undefined);
+    const said = bytes(parts.join('\n')) + 1;
+    const table = limitedTable({ head, count: toDelete.length, row: i => entryRow(toDelete[i], age, isContainer, cell), what: `${unit} to delete` }, planPath, allowance - said);
+    parts.push(table.html || deletionsNote(shape, planPath));
+    return parts.join('\n');
 }
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-/** Packages left untouched for safety (fail closed, an inconsistent listing): a warning and nothing planned. */
-function untouched(report) {
-    return report.packages.filter(p => p.warning !== undefined && p.counts.planned + p.counts.deferred === 0);
+/** "every image is kept: in use with an unresolved tag, charts/web/values.yaml:7": a cause shared by every kept row, said once. */
+function keptForOneReason(shape) {
+    const reasons = new Set(shape.kept.map(e => e.image.reason));
+    if (shape.kept.length < 2 || reasons.size !== 1)
+        return undefined;
+    return `every ${shape.unit === 'images' ? 'image' : 'version'} is ${[...reasons][0]}`;
 }
-/**
- * The first line says what happened, in this order: nothing could be planned (no package found, or
- * every one left untouched), deletions that failed, a run that stopped early, a dry run, a run that
- * carried out its plan.
- */
-function headline(report) {
-    const t = report.totals;
-    const dry = report.mode === 'dry-run' ? '🔍 Dry run: ' : '';
-    const names = (keys) => limitedList(keys, k => `<code>${k}</code> `, 'packages').trim();
-    if (report.packages.length === 0) {
-        const none = report.missing.length > 0 ? `none of the packages the policy names was found (${names(report.missing)})` : 'the policy names no package';
-        return `❌ ${dry}<strong>Nothing was planned</strong>: ${none}. See below for what to do.`;
-    }
-    const safe = untouched(report);
-    if (safe.length === report.packages.length && t.planned + t.deferred === 0) {
-        const missing = report.missing.length > 0 ? `; not found: ${names(report.missing)}` : '';
-        return `❌ ${dry}<strong>Nothing was planned</strong>: every package was left untouched for safety (${names(safe.map(p => p.key))})${missing}. The warnings below say why.`;
-    }
-    if (t.failed > 0) {
-        const attempted = t.deleted + t.skipped + t.failed;
-        const stopped = report.stoppedEarly ? `; the run also stopped early (${escapeHtml(report.stoppedEarly)})` : '';
-        return `❌ <strong>${t.failed} of ${plural(attempted, 'deletion')} failed</strong>: ${t.deleted} deleted, ${t.skipped} skipped${stopped}. The causes are below.`;
-    }
-    if (report.stoppedEarly) {
-        return `⏹️ <strong>Stopped early</strong>: ${escapeHtml(report.stoppedEarly)}. ${t.deleted} of ${plural(t.planned, 'planned deletion')} done, ${plural(t.deferred, 'version')} deferred to a later run.`;
-    }
-    const deferred = t.deferred > 0 ? `; ${plural(t.deferred, 'version')} deferred by <code>max-deletions</code> to later runs` : '';
-    if (report.mode === 'dry-run') {
-        return `🔍 <strong>Dry run</strong>: nothing was deleted; ${plural(t.planned, 'version')} would be deleted${deferred}. Set <code>dry-run: false</code> to execute this plan.`;
-    }
-    const skipped = t.skipped > 0 ? `, ${t.skipped} skipped (GitHub refused, or already gone)` : '';
-    return `✅ <strong>Executed</strong>: the plan was carried out: ${plural(t.deleted, 'version')} deleted${skipped}${deferred}.`;
+/** The kept versions, collapsed, within `allowance` bytes; `cut` when the allowance stopped it. */
+function keptPart(pkg, shape, report, planPath, allowance) {
+    const { kept, isContainer, unit } = shape;
+    if (kept.length === 0)
+        return { html: '', cut: false };
+    const age = (v) => ageOf(v, pkg, report);
+    const versions = new Set(kept.flatMap(e => [e.image.id, ...e.parts.map(p => p.id)])).size;
+    const open = `<details><summary>Kept: ${isContainer ? `${kept.length} image(s), ` : ''}${versions} version(s)</summary>`;
+    return limitedTable({ head: `<tr>${shape.columns}</tr>`, count: kept.length, row: i => entryRow(kept[i], age, isContainer), what: `kept ${unit}`, open, close: '</details>' }, planPath, allowance);
 }
-/** The packages the policy named that were not found, and what to do about it. */
 function missingPackages(report) {
     return (`<p>⚠️ <strong>Not found</strong> for owner <code>${escapeHtml(report.owner.login)}</code> (or not visible to the token): ` +
         `${limitedList(report.missing, m => `<code>${m}</code> `, 'packages')}</p>` +
@@ -48269,94 +51274,124 @@ function damagedSection(report, damaged, planPath, allowance) {
     };
     return intro + limitedTable({ head, count: damaged.length, row, what: 'broken images' }, planPath, allowance - bytes(intro)).html;
 }
-function renderSummary(report, planPath, budgetBytes = SUMMARY_BUDGET_BYTES) {
-    const finalNote = (sections) => `<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit; ` +
-        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`;
+/** Every warning of the run, said here too: GitHub shows only 10 warning annotations per step. */
+function warningsSection(warnings) {
+    if (warnings.length === 0)
+        return '';
+    return `<p>⚠️ Warnings (${warnings.length}; also in the log, and GitHub shows at most 10 as annotations):</p><ul>${limitedList(warnings, w => `<li>${w}</li>`, 'warnings')}</ul>`;
+}
+/** Packages a glob did not reach because `*` does not cross `/`. */
+function notReachedSection(report) {
+    const keys = report.notReached ?? [];
+    if (keys.length === 0)
+        return '';
+    return (`<p>ℹ️ <strong>Not reached by a glob</strong>: ${limitedList(keys, k => `<code>${k}</code> `, 'packages').trim()}. ` +
+        'A glob\'s <code>*</code> does not cross <code>/</code>, so no rule covers these; write <code>**</code> (or <code>team/*</code>) in <code>packages.names</code> to include them, ' +
+        'or exclude them with <code>!name</code> to say they are left alone on purpose.</p>');
+}
+/** How to undo a run that deleted something, and what the next scheduled run would do. */
+function restoreAdvice(report, planPath) {
+    if (report.mode === 'dry-run' || report.totals.deleted === 0)
+        return '';
+    return (`<p>To undo: run this action with <code>restore-from</code> set to this plan file (GitHub keeps deleted versions for ${RESTORE_WINDOW_DAYS} days; ` +
+        `<code>RUNNER_TEMP</code> is emptied after the job, so upload <code>${escapeHtml(planPath)}</code> as an artifact in a step with <code>if: always()</code>). ` +
+        '<strong>Change the policy first</strong>: the next scheduled run deletes the restored versions again unless the policy keeps them.</p>');
+}
+function finalNote(sections, withDeletions, planPath) {
+    const which = withDeletions > 0 ? ` (${withDeletions} of them with versions to delete: not even their count fitted)` : '';
+    return (`<p><em>${sections} more package section(s) left out to stay under GitHub's 1 MiB summary limit${which}; ` +
+        `the full plan, every version with its decision and reason, is in the plan file <code>${escapeHtml(planPath)}</code>.</em></p>`);
+}
+function renderSummary(report, planPath, budgetBytes = summary_SUMMARY_BUDGET_BYTES) {
     // Room for the closing note is set aside first: whatever is cut, the note that says so fits.
-    const out = new Budget(budgetBytes - bytes(finalNote(report.packages.length)) - 1);
+    const reserve = bytes(finalNote(report.packages.length, report.packages.length, planPath)) + 1;
+    const out = new Layout(budgetBytes - reserve);
+    const busy = report.packages.filter(hasWork);
+    const quiet = report.packages.filter(p => !hasWork(p));
+    // 1. What matters most, in reading order.
     out.add('<h2>package-retention</h2>');
-    out.add(`<p>${headline(report)}</p>`);
+    out.add(`<p>${firstLine(report)}</p>`);
     out.add(`<p>Owner <code>${escapeHtml(report.owner.login)}</code> · policy <code>${escapeHtml(report.policy)}</code> · evaluated at ${escapeHtml(report.now)}</p>`);
-    out.add(countsTable(report, Math.floor(out.left / 4)));
+    out.add(countsTable(report, busy, quiet, Math.floor(out.left / 4)));
+    const quietAt = out.place();
+    out.add(ruleAccountSection(report.packages, report.mode, planPath, Math.floor(out.left / 4)));
+    // (1.2) The in-use references section (which references kept something, which are unresolved) goes here.
     if (report.missing.length > 0)
         out.add(missingPackages(report));
     if (report.failures.length > 0) {
         const causes = report.failures.map(f => (f.startsWith('failed: ') ? f.slice('failed: '.length) : f));
         out.add(`<p>❌ Failures:</p><ul>${limitedList(causes, f => `<li>${f}</li>`, 'failure causes')}</ul>`);
     }
+    out.add(warningsSection(report.warnings ?? []));
+    out.add(notReachedSection(report));
     if (report.oversizedGroup)
         out.add(`<p>${oversizedNote(report)}</p>`);
-    if (report.damaged?.length)
-        out.add(damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)));
+    const damagedAt = out.place();
+    const inUseAt = out.place();
     const requests = Object.entries(report.requests)
         .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
         .join(', ');
     if (requests)
         out.add(`<p>Requests: ${requests}</p>`);
     out.add(`<p>Plan file: <code>${escapeHtml(planPath)}</code></p>`);
-    for (const [index, pkg] of report.packages.entries()) {
-        const section = packageSection(pkg, report, planPath, out.left - 1);
-        if (section.html)
-            out.add(section.html);
-        if (section.cut) {
-            // A section cut short already says what it left out; the note counts the sections after it.
-            const left = report.packages.length - index - (section.html ? 1 : 0);
-            if (left > 0)
-                out.add(finalNote(left));
-            break;
+    out.add(restoreAdvice(report, planPath));
+    // 2. Every package with something to do, its deletions first. Each is sure of its smallest form
+    // (heading and the count of its deletions); what is left is shared evenly, unused shares passing on.
+    const sections = new Map();
+    for (const pkg of [...busy, ...quiet])
+        sections.set(pkg, { at: out.place(), parts: [], shape: shapeOf(pkg) });
+    const noteAt = out.place();
+    const smallest = busy.map(pkg => bytes(sectionHead(pkg, report)) + bytes(deletionsNote(sections.get(pkg).shape, planPath)) + 2);
+    let stillNeeded = smallest.reduce((a, b) => a + b, 0);
+    let leftOut = 0;
+    let leftOutWithDeletions = 0;
+    for (const [i, pkg] of busy.entries()) {
+        const section = sections.get(pkg);
+        stillNeeded -= smallest[i];
+        const share = Math.max(0, out.left - stillNeeded - smallest[i]) / (busy.length - i);
+        const allowance = Math.min(out.left - stillNeeded, smallest[i] + share);
+        const head = sectionHead(pkg, report);
+        // Not even its smallest form (heading and count) fits: counted in the closing note.
+        if (smallest[i] > allowance) {
+            leftOut++;
+            if (section.shape.toDelete.length > 0)
+                leftOutWithDeletions++;
+            continue;
         }
+        section.parts.push(head, deletionPart(pkg, section.shape, report, planPath, allowance - bytes(head) - 2));
+        out.fill(section.at, section.parts.join('\n'));
     }
-    return out.toString();
-}
-const RESTORE_OUTCOME_TEXT = {
-    restored: '✅ restored',
-    'would restore': 'would restore',
-    'already present': 'already present',
-    failed: '❌ failed'
-};
-function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
-    const out = new Budget(budgetBytes);
-    const mode = args.dryRun
-        ? '🔍 <strong>Dry run</strong>: nothing was restored. Set <code>dry-run: false</code> to restore.'
-        : '♻️ <strong>Restore</strong> of the versions an earlier run deleted.';
-    out.add('<h2>package-retention: restore</h2>');
-    out.add(`<p>${mode}</p>`);
-    const run = args.file
-        ? ` (a ${args.file.mode === 'dry-run' ? 'dry run' : 'deleting run'} for owner <code>${escapeHtml(args.file.owner?.login ?? '?')}</code> at ${escapeHtml(String(args.file.now))}, status <code>${escapeHtml(String(args.file.status))}</code>)`
-        : '';
-    out.add(`<p>From plan file <code>${escapeHtml(args.planFile)}</code>${run}</p>`);
-    if (args.resultFile)
-        out.add(`<p>Result file: <code>${escapeHtml(args.resultFile)}</code></p>`);
-    for (const note of args.notes ?? [])
-        out.add(`<p>⚠️ ${escapeHtml(note)}</p>`);
-    if (args.items.length === 0) {
-        out.add(`<p>${escapeHtml(args.nothing ?? 'The plan file records no deleted versions: nothing to restore')}.</p>`);
-        return out.toString();
+    // 3. Then the damaged images, the quiet packages' counts, and what was kept: first cut.
+    if (report.damaged?.length)
+        out.fill(damagedAt, damagedSection(report, report.damaged, planPath, Math.floor(out.left / 4)));
+    out.fill(inUseAt, inUseSection(report, Math.floor(out.left / 4)) ?? '');
+    out.fill(quietAt, quietTable(quiet, planPath, Math.floor(out.left / 4)));
+    let full = false;
+    for (const pkg of busy) {
+        const section = sections.get(pkg);
+        if (full || section.parts.length === 0)
+            continue;
+        const kept = keptPart(pkg, section.shape, report, planPath, out.left - 1);
+        if (kept.html) {
+            section.parts.push(kept.html);
+            out.fill(section.at, section.parts.join('\n'));
+        }
+        full = kept.cut;
     }
-    const count = (outcome) => args.items.filter(i => i.outcome === outcome).length;
-    const done = args.dryRun ? ['Would restore', count('would restore')] : ['Restored', count('restored')];
-    out.add(`<table><tr><th>Versions to restore</th><th>${done[0]}</th><th>Already present</th><th>Failed</th></tr>` +
-        `<tr><td>${args.items.length}</td><td>${done[1]}</td><td>${count('already present')}</td><td>${count('failed')}</td></tr></table>`);
-    const causes = (0,restore/* failureCauses */.x8)(args.items);
-    if (causes.length > 0) {
-        const lines = causes.map(({ packageKey, detail, count }) => `${count} version(s) of ${packageKey}: ${detail}`);
-        out.add(`<p>❌ Could not be restored:</p><ul>${limitedList(lines, line => `<li>${line}</li>`, 'causes')}</ul>`);
+    for (const pkg of quiet) {
+        const section = sections.get(pkg);
+        const head = `${sectionHead(pkg, report)}\n${deletionPart(pkg, section.shape, report, planPath, out.left)}`;
+        if (full || bytes(head) + 1 > out.left) {
+            full = true;
+            leftOut++;
+            continue;
+        }
+        const kept = keptPart(pkg, section.shape, report, planPath, out.left - bytes(head) - 2);
+        out.fill(section.at, kept.html ? `${head}\n${kept.html}` : head);
+        full = kept.cut;
     }
-    // Restored versions show the tags GitHub lists after the restore, and where old tags went.
-    const readBack = args.items.some(i => i.tagsAfter);
-    const head = `<tr><th>Package</th><th>ID</th><th>Name / digest</th><th>${readBack ? 'Tags (after the restore)' : 'Tags'}</th><th>Result</th></tr>`;
-    const tagsCell = (item) => {
-        const tags = (item.tagsAfter ?? item.tags).map(t => `<code>${escapeHtml(t)}</code>`).join(' ');
-        const moved = (item.movedTags ?? []).map(m => `<code>${escapeHtml(m.tag)}</code> is on ${m.versionId !== undefined ? `version ${m.versionId}` : 'no version'} now`);
-        return moved.length > 0 ? `${tags} (${moved.join(', ')})` : tags;
-    };
-    const row = (i) => {
-        const item = args.items[i];
-        const detail = item.outcome === 'failed' || item.outcome === 'already present' ? `: ${escapeHtml(clip(item.detail))}` : '';
-        return (`<tr><td><code>${escapeHtml(item.packageKey)}</code></td><td>${item.id}</td><td><code>${escapeHtml(shortName(item.name))}</code></td>` +
-            `<td>${tagsCell(item)}</td><td>${RESTORE_OUTCOME_TEXT[item.outcome]}${detail}</td></tr>`);
-    };
-    out.add(limitedTable({ head, count: args.items.length, row, what: 'versions' }, args.planFile, out.left - 1).html);
+    if (leftOut > 0)
+        out.fill(noteAt, finalNote(leftOut, leftOutWithDeletions, planPath));
     return out.toString();
 }
 
@@ -51480,7 +54515,7 @@ __webpack_unused_export__ = lexer.Lexer;
 exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
 __webpack_unused_export__ = publicApi.parse;
-exports.hR = publicApi.parseAllDocuments;
+__webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
 exports.YR = visit.visit;
