@@ -134,7 +134,7 @@ describe('an untagged multi-arch build goes index first, as one group', () => {
     expect(deleted).toBeLessThan(8)
     expect(fake.mutations()).toHaveLength(deleted)
     expect(result.outputs['deferred-count']).toBe(String(16 - deleted))
-    expect(result.summary.split('\n')[1]).toMatch(new RegExp(`Stopped early.*cancelled.*${deleted} of 16 planned deletions done, ${16 - deleted} versions deferred`))
+    expect(result.summary.split('\n')[1]).toMatch(new RegExp(`Cancelled.*cancelled.*${deleted} of 16 planned deletions done, ${16 - deleted} versions deferred`))
   })
 })
 

@@ -127,7 +127,8 @@ describe('bounded waits (obs 7): a wait over 5 min is not taken; the run ends it
     fake!.failNext({ pathIncludes: '/v2/acme/web/manifests/', status: 429, headers: { 'retry-after': '600' } })
     const result = await run({ 'dry-run': 'false' }, { timeoutMs: 30_000 })
     expect(result.elapsedMs).toBeLessThan(25_000)
-    expect(warnings(result).some(w => /^left untouched: .* of container\/web could not be read .*the registry 127\.0\.0\.1:\d+ \(GET \/v2\/acme\/web\/manifests\/\S+\) asked to wait 10 min/.test(w))).toBe(true)
+    // The read may be a prefetch while the package is still being listed (its closing look not yet made): either way it stays untouched.
+    expect(warnings(result).some(w => /^left untouched: .*container\/web (could not be read|was not completely listed).*the registry 127\.0\.0\.1:\d+ \(GET \/v2\/acme\/web\/manifests\/\S+\) asked to wait 10 min/.test(w))).toBe(true)
     expect(fake!.mutations()).toEqual([])
     expect(result.outputs).toMatchObject({ 'deleted-count': '0', 'failed-count': '0' })
     expect(result.outputs['deferred-count']).toBe(result.outputs['planned-count'])
@@ -172,7 +173,7 @@ describe('cancellation (obs 7): SIGINT at any phase → no new request, report w
     const result = await run({ 'dry-run': 'false' }, { signalWhen: r => r.registry === true && r.path.includes('/manifests/') })
     expectCancelledAndReported(result)
     expect(fake!.mutations()).toEqual([])
-    expect(result.planFile!.packages.find(p => p.key === 'container/web')!.warning).toMatch(/could not be read.*the run was cancelled \(SIGINT\)/)
+    expect(result.planFile!.packages.find(p => p.key === 'container/web')!.warning).toMatch(/(could not be read|was not completely listed).*the run was cancelled \(SIGINT\)/)
   })
 
   test('while a DELETE is in flight: it is awaited 3 s, then marked "outcome unknown" in the plan file', async () => {

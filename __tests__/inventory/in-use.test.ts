@@ -271,10 +271,12 @@ describe('limits and failures: an incomplete scan fails', () => {
     await expect(scan(['*.txt'], { limits: { maxFiles: 10, maxBytes: 1199 } })).rejects.toThrow(/more than 1,199 bytes of text \(the scan's limit; '(a|b).txt' is 600 bytes\)/)
   })
 
-  it('fails past the distinct-reference limit (memory stays bounded); repeats cost nothing', async () => {
+  it('protects a package whole past the distinct-reference bound (memory stays bounded); repeats cost nothing', async () => {
     files({ 'list.txt': 'ghcr.io/acme/web:1\nghcr.io/acme/web:1\nghcr.io/acme/web:2\nghcr.io/acme/web:3\n' })
     await expect(scan(['list.txt'], { limits: { maxFiles: 10, maxBytes: 1e9, maxReferences: 3 } })).resolves.toMatchObject({ references: [{ tag: '1', places: 2 }, { tag: '2' }, { tag: '3' }] })
-    await expect(scan(['list.txt'], { limits: { maxFiles: 10, maxBytes: 1e9, maxReferences: 2 } })).rejects.toThrow(/name more than 2 distinct images \(the scan's limit, at 'list.txt'\)/)
+    // Past the bound the package is protected whole (an unresolved reference), never less than the files say.
+    const flooded = await scan(['list.txt'], { limits: { maxFiles: 10, maxBytes: 1e9, maxReferences: 2 } })
+    expect(flooded.references).toEqual(expect.arrayContaining([expect.objectContaining({ unresolved: true, written: expect.stringMatching(/more than 2 distinct images: every version of .* is kept/) })]))
   })
 
   it('fails when a matched file cannot be read', async () => {

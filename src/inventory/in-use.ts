@@ -23,7 +23,9 @@ export const IN_USE_LIMITS: InUseLimits = { maxFiles: 20_000, maxBytes: 200 * 10
 
 /**
  * Distinct references kept in memory (each is a package and a tag or digest; repeats cost
- * nothing): past this the memory bound could not hold, and the scan fails rather than protect less.
+ * nothing). Past this the memory bound could not hold: a package that files name by more tags or
+ * digests than fit is protected whole instead (an unresolved reference, with a warning), which
+ * protects more than the files say, never less.
  */
 export const MAX_DISTINCT_REFERENCES = 250_000
 /** Binary files named in the warning; beyond, counted. */
@@ -86,7 +88,7 @@ export async function scanImagesInUse(options: InUseScanOptions): Promise<InUseS
     )
   }
   const reader = new ReferenceReader(options.registryHost, options.owner)
-  const state: ScanState = { bytes: 0, textFiles: 0, binaryFiles: 0, binaryPaths: [], references: new Map() }
+  const state: ScanState = { bytes: 0, textFiles: 0, binaryFiles: 0, binaryPaths: [], references: new Map(), protectedWhole: new Set() }
   const openFile = options.openFile ?? ((path: string) => openSync(path, 'r'))
   // Synchronous reads: nothing else runs during the scan, and for thousands of small files they
   // cost a fraction of the promise API's round trips through the thread pool.
@@ -250,6 +252,8 @@ interface ScanState {
   binaryPaths: string[]
   /** Each distinct reference once, at the first place met (files in path order). */
   references: Map<string, InUseFinding>
+  /** Packages protected whole because their references did not fit MAX_DISTINCT_REFERENCES. */
+  protectedWhole: Set<string>
 }
 
 /** A string of its own (not a slice holding the text it was cut from). */
@@ -289,11 +293,14 @@ function scanFile(file: MatchedFile, openFile: (path: string) => number, reader:
         if (line < known.line) Object.assign(known, { line, written: reference.written })
         continue
       }
+      if (state.protectedWhole.has(finding.package)) continue
       const maxReferences = limits.maxReferences ?? MAX_DISTINCT_REFERENCES
-      if (found.size + state.references.size >= maxReferences) {
-        throw new InUseScanError(
-          `protect.in-use: the files matched name more than ${maxReferences.toLocaleString('en-US')} distinct images (the scan's limit, at '${file.path}'); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images in use.`
-        )
+      if (!finding.unresolved && found.size + state.references.size >= maxReferences) {
+        // No room for one more tag or digest: the package is protected whole (more than the files say).
+        state.protectedWhole.add(own(finding.package))
+        const whole: InUseFinding = { ...base, written: `${reference.written} (the files name more than ${maxReferences.toLocaleString('en-US')} distinct images: every version of ${finding.package} is kept)`, unresolved: true }
+        found.set(own(referenceKey(file.path, whole)), { ...whole, package: own(whole.package), written: own(whole.written) })
+        continue
       }
       // Copies: a slice would hold the whole line (or 256 KiB piece) it was read from in memory.
       finding.package = own(finding.package)
