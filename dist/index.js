@@ -47035,7 +47035,9 @@ class LineSplitter {
 const IN_USE_LIMITS = { maxFiles: 20_000, maxBytes: 200 * 1024 * 1024 };
 /**
  * Distinct references kept in memory (each is a package and a tag or digest; repeats cost
- * nothing): past this the memory bound could not hold, and the scan fails rather than protect less.
+ * nothing). Past this the memory bound could not hold: a package that files name by more tags or
+ * digests than fit is protected whole instead (an unresolved reference, with a warning), which
+ * protects more than the files say, never less.
  */
 const MAX_DISTINCT_REFERENCES = 250_000;
 /** Binary files named in the warning; beyond, counted. */
@@ -47060,7 +47062,7 @@ async function scanImagesInUse(options) {
             'without them the images in use would not be protected, so nothing was listed or deleted.');
     }
     const reader = new ReferenceReader(options.registryHost, options.owner);
-    const state = { bytes: 0, textFiles: 0, binaryFiles: 0, binaryPaths: [], references: new Map() };
+    const state = { bytes: 0, textFiles: 0, binaryFiles: 0, binaryPaths: [], references: new Map(), protectedWhole: new Set() };
     const openFile = options.openFile ?? ((path) => (0,external_node_fs_.openSync)(path, 'r'));
     // Synchronous reads: nothing else runs during the scan, and for thousands of small files they
     // cost a fraction of the promise API's round trips through the thread pool.
@@ -47239,9 +47241,15 @@ function scanFile(file, openFile, reader, state, limits) {
                     Object.assign(known, { line, written: reference.written });
                 continue;
             }
+            if (state.protectedWhole.has(finding.package))
+                continue;
             const maxReferences = limits.maxReferences ?? MAX_DISTINCT_REFERENCES;
-            if (found.size + state.references.size >= maxReferences) {
-                throw new InUseScanError(`protect.in-use: the files matched name more than ${maxReferences.toLocaleString('en-US')} distinct images (the scan's limit, at '${file.path}'); an incomplete scan would protect less than the files say, so nothing was listed or deleted. Narrow the globs to the files that name images in use.`);
+            if (!finding.unresolved && found.size + state.references.size >= maxReferences) {
+                // No room for one more tag or digest: the package is protected whole (more than the files say).
+                state.protectedWhole.add(own(finding.package));
+                const whole = { ...base, written: `${reference.written} (the files name more than ${maxReferences.toLocaleString('en-US')} distinct images: every version of ${finding.package} is kept)`, unresolved: true };
+                found.set(own(referenceKey(file.path, whole)), { ...whole, package: own(whole.package), written: own(whole.written) });
+                continue;
             }
             // Copies: a slice would hold the whole line (or 256 KiB piece) it was read from in memory.
             finding.package = own(finding.package);
