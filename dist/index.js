@@ -47951,7 +47951,9 @@ var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 
 
 const gunzip = (0,external_node_util_.promisify)((external_node_zlib_default()).gunzip);
-const zstdDecompress = (0,external_node_util_.promisify)((external_node_zlib_default()).zstdDecompress);
+// zstd is in Node's zlib from Node 22.15/23.8: the action runs on Node 24, but the bundle is also
+// loaded on older Node (the demo, the benchmarks), where a zstd entry is then simply discarded.
+const zstdDecompress = typeof (external_node_zlib_default()).zstdDecompress === 'function' ? (0,external_node_util_.promisify)((external_node_zlib_default()).zstdDecompress) : undefined;
 const BLOCK = 512;
 /** The archive's tar bytes, at most `maxBytes` of them (gzip or zstd, as @actions/cache writes; or plain tar). */
 async function decompressed(archive, maxBytes) {
@@ -47959,8 +47961,11 @@ async function decompressed(archive, maxBytes) {
     try {
         if (archive[0] === 0x1f && archive[1] === 0x8b)
             return await gunzip(archive, options);
-        if (archive.readUInt32LE(0) === 0xfd2fb528)
+        if (archive.length >= 4 && archive.readUInt32LE(0) === 0xfd2fb528) {
+            if (!zstdDecompress)
+                return `it is compressed with zstd, which this Node.js (${process.version}) cannot read`;
             return await zstdDecompress(archive, options);
+        }
     }
     catch (error) {
         if (error.code === 'ERR_BUFFER_TOO_LARGE')
