@@ -6,7 +6,6 @@
 // delete come first; kept versions are cut first. A package with versions to delete is never
 // left out: when even its deletions do not fit, its rows are cut with a count and the plan file
 // holds them all. Parts are placed where they read best and filled in the order they matter.
-import { reasons } from '../plan/reasons.js'
 import type { ImageEntry } from './image-entries.js'
 import { describeParts, imageEntries } from './image-entries.js'
 import { bytes, clip, escapeHtml, formatAge, leftOutNote, limitedList, limitedTable, plural, shortName, ROWS_PER_TABLE, LIST_ITEMS } from './html.js'
@@ -227,10 +226,11 @@ function deletionPart(pkg: PackageReport, shape: SectionShape, report: RunReport
   const { toDelete, isContainer, unit } = shape
   const age = (v: ReportedVersion): string => ageOf(v, pkg, report)
   if (toDelete.length === 0) {
-    // One reason every image shares ("in use with an unresolved tag, deploy/app.yaml:1") says more
-    // than the rules' counts; "not selected by any rule" says less than why the rules select nothing.
+    // Why a rule selects nothing is the story; when every rule selected something, one reason all
+    // images share ("in use with an unresolved tag, deploy/app.yaml:1") says more than the counts.
     const shared = keptForOneReason(shape)
-    const why = shared !== undefined && !shared.endsWith(reasons.notSelected()) ? shared : (nothingToDeleteWhy(pkg) ?? shared)
+    const countsOnly = pkg.accounts !== undefined && pkg.accounts.every(a => a.selected > 0)
+    const why = shared !== undefined && (countsOnly || pkg.accounts === undefined) ? shared : (nothingToDeleteWhy(pkg) ?? shared)
     return `<p>Nothing to delete${why ? `: ${escapeHtml(clip(why))}` : ''}.</p>`
   }
   const parts: string[] = []
