@@ -39951,7 +39951,7 @@ async function writeFailureSummary(message) {
 
 /***/ }),
 
-/***/ 6654:
+/***/ 2723:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41793,8 +41793,234 @@ function isNewerByCreated(index, a, b) {
     return index.ids[a] > index.ids[b];
 }
 
-// EXTERNAL MODULE: ./src/plan/reasons.ts
-var reasons = __nccwpck_require__(7686);
+;// CONCATENATED MODULE: ./src/plan/reasons.ts
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+function ordinal(n) {
+    const lastTwo = n % 100;
+    if (lastTwo >= 11 && lastTwo <= 13)
+        return `${n}th`;
+    switch (n % 10) {
+        case 1:
+            return `${n}st`;
+        case 2:
+            return `${n}nd`;
+        case 3:
+            return `${n}rd`;
+        default:
+            return `${n}th`;
+    }
+}
+/**
+ * Template literals build ropes (a node per piece); a plan holds up to a million reasons, so each is
+ * flattened into one string at once — reading a character makes V8 flatten it — halving its memory.
+ */
+function flat(text) {
+    text.charCodeAt(0);
+    return text;
+}
+function plural(n, unit) {
+    return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+// Ages repeat across versions: one string per distinct age (a pure memo, bounded by distinct days).
+const ageTexts = new Map();
+/** Whole days, or whole hours under 2 days (minutes under an hour) — "41 days old", "36 hours old". */
+function formatAge(fromMs, nowMs) {
+    if (!Number.isFinite(fromMs))
+        return 'of unknown age';
+    const ms = Math.max(0, nowMs - fromMs);
+    // Negative keys for hours and minutes keep the three units apart in one memo.
+    const key = ms >= 2 * DAY ? Math.floor(ms / DAY) : ms >= HOUR ? -Math.floor(ms / HOUR) : -100 - Math.floor(ms / 60_000);
+    let text = ageTexts.get(key);
+    if (text === undefined) {
+        text = key >= 0 ? `${plural(key, 'day')} old` : key > -100 ? `${plural(-key, 'hour')} old` : `${plural(-100 - key, 'minute')} old`;
+        ageTexts.set(key, flat(text));
+    }
+    return text;
+}
+/** "sha256:" + 12 hex, the usual short form of a digest; other names are returned unchanged. */
+function shortDigest(name) {
+    const colon = name.indexOf(':');
+    return colon >= 0 && name.length > colon + 13 ? name.slice(0, colon + 13) : name;
+}
+/** A version as users name it: "web:1.4" by its first tag, else "web@sha256:0123456789ab". */
+function versionLabel(packageName, version) {
+    return version.tags.length > 0 ? `${packageName}:${version.tags[0]}` : `${packageName}@${shortDigest(version.name)}`;
+}
+function describeReference(kind, platform) {
+    switch (kind) {
+        case 'platform':
+            return platform ? `platform ${platform}` : 'child';
+        case 'attestation':
+            return 'attestation';
+        case 'signature':
+            return 'signature';
+        case 'subject':
+            return 'referrer';
+        case 'referrers-index':
+            return 'referrers index';
+    }
+}
+function describeHit(hit, isContainer) {
+    if (hit.by === 'tag')
+        return `tag '${hit.tag}'`;
+    return isContainer ? `digest ${shortDigest(hit.name)}` : `version '${hit.name}'`;
+}
+const reasons = {
+    protected: (hit, isContainer) => flat(`kept: protected by ${describeHit(hit, isContainer)}`),
+    keptByRule: (hit, isContainer, rule) => flat(`kept: ${describeHit(hit, isContainer)} kept by rule '${rule}'`),
+    keptLatest: (rank, rule) => flat(`kept: ${ordinal(rank)} newest of series '${rule}'`),
+    keptLatestPer: (rank, group, rule) => flat(`kept: ${ordinal(rank)} newest of ${group} in series '${rule}'`),
+    /** Some tags match the rule's match.tags, these others do not: the version is not the rule's to take. */
+    alsoTagged: (otherTags, rule, sharedPrefix, hasWithTags) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches${companionAdvice(sharedPrefix, hasWithTags)})`),
+    noSemver: (rule, key, isContainer) => isContainer
+        ? `rule '${rule}': no image of ${key} has a tag that is a semantic version (such as 1.4.2 or v1.4.2), so its semver condition selects nothing`
+        : `rule '${rule}': no version of ${key} is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not), so its semver condition selects nothing`,
+    tooYoung: (olderThan, rule) => flat(`kept: newer than ${olderThan} (rule '${rule}')`),
+    notSelected: () => 'kept: not selected by any rule',
+    noRuleApplies: () => 'kept: no rule applies to this package',
+    /**
+     * `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection
+     * without older-than, `group` names the keep.per release line it counts in ("1.4.x").
+     */
+    deleteImage: (what, age, beyondLatest, group) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest${group ? ` of ${group}` : ''}` : ''}`),
+    keptWithParent: (kind, platform, parentLabel) => flat(`kept: ${describeReference(kind, platform)} of ${parentLabel}`),
+    deletedWith: (groupLabel, kind, platform, viaLabel) => flat(`delete: deleted with ${groupLabel} (${describeReference(kind, platform)}${viaLabel ? ` of ${viaLabel}` : ''})`),
+    /** (1.2) A dependant whose parents all go, kept because it carries tags of its own. */
+    ownTags: (tags, parentLabel) => flat(`kept: also tagged ${listTags(tags)} (a tag of its own: it does not go with ${parentLabel})`),
+    cycle: () => 'kept: part of (or below) a reference cycle between manifests, kept for safety',
+    lastVersion: (isContainer) => isContainer ? 'kept: last tagged version (GitHub refuses to delete it)' : 'kept: last version (GitHub refuses to delete it)'
+};
+/** Selection phrases for deleteImage, by the condition that put the image in the rule's series. */
+const selection = {
+    byTags: (tags, rule) => tags.length === 1 ? `tag '${tags[0]}' matches rule '${rule}'` : `tags ${tags.map((tag) => `'${tag}'`).join(', ')} match rule '${rule}'`,
+    /** `text` is the name (or, for containers, the tag) the semver was read from. */
+    bySemver: (text, isContainer, rule) => `${isContainer ? 'tag' : 'version'} '${text}' matches rule '${rule}'`,
+    broken: (missing, rule) => `broken image (${missing.length > 0 ? `${listTags(missing)} missing` : 'lists a missing manifest'}) matches rule '${rule}'`,
+    byVersion: (name, isContainer, rule) => `${isContainer ? `digest ${shortDigest(name)}` : `version '${name}'`} matches rule '${rule}'`,
+    untagged: () => 'untagged',
+    byRule: (rule) => `selected by rule '${rule}'`
+};
+/**
+ * Contract 1.2: when the tags that keep a version out of a series all share a prefix ending in "-"
+ * (docker/metadata-action's commit tags, sha-8826c28), say how with-tags takes such builds.
+ */
+function companionAdvice(sharedPrefix, hasWithTags) {
+    if (sharedPrefix === undefined)
+        return '';
+    const glob = `${sharedPrefix}*`;
+    const how = hasWithTags ? `add "${glob}" to its with-tags` : `add with-tags: ["${glob}"] to it`;
+    return `; to take builds that also carry ${glob} tags, such as commit tags, ${how}`;
+}
+const LISTED_TAGS = 5;
+/** "latest, main-b001" — at most a few, then "and N more". */
+function listTags(tags) {
+    const more = tags.length - LISTED_TAGS;
+    return more > 0 ? `${tags.slice(0, LISTED_TAGS).join(', ')} and ${more} more` : tags.join(', ');
+}
+const LISTED_UNREADABLE = 3;
+function listDigests(unreadable) {
+    const shown = unreadable.slice(0, LISTED_UNREADABLE).map((u) => u.digest);
+    const more = unreadable.length - shown.length;
+    return `${unreadable.length === 1 ? 'manifest' : 'manifests'} ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+function failClosedReason(unreadable) {
+    return `kept: package left untouched, ${listDigests(unreadable)} could not be read`;
+}
+function failClosedWarning(key, unreadable) {
+    const why = unreadable.length === 1
+        ? unreadable[0].reason
+        : unreadable
+            .slice(0, LISTED_UNREADABLE)
+            .map((u) => `${shortDigest(u.digest)}: ${u.reason}`)
+            .join('; ');
+    return `left untouched: ${listDigests(unreadable)} of ${key} could not be read (${why}); nothing in this package is deleted`;
+}
+const LISTING_PROBLEM_REASON = 'kept: package left untouched, its versions changed while they were listed';
+function listingProblemWarning(key, problem) {
+    return (`left untouched: ${key} could not be listed consistently: ${problem}. Another workflow or person was probably deleting or ` +
+        'pushing versions meanwhile; nothing in this package is deleted. A later run, when nothing else changes the package, will plan it.');
+}
+const UNREADABLE_TIMESTAMP_REASON = 'kept: its timestamp cannot be read';
+/**
+ * The two reasons built once per dependant, in two flat parts (one naming the owner, one the
+ * reference), so that each reason costs one concatenation: deletedWith(label, kind, platform) is
+ * deletedWithHead(label) + deletedWithTail(kind, platform), keptWithParent(kind, platform, label)
+ * is keptWithParentHead(kind, platform) + keptWithParentTail(label).
+ */
+const reasonParts = {
+    deletedWithHead: (groupLabel) => flat(`delete: deleted with ${groupLabel} (`),
+    deletedWithTail: (kind, platform) => flat(`${describeReference(kind, platform)})`),
+    keptWithParentHead: (kind, platform) => flat(`kept: ${describeReference(kind, platform)}`),
+    keptWithParentTail: (parentLabel) => flat(` of ${parentLabel}`)
+};
+/** A reason part per reference description (kind, and platform for platform manifests): a handful in a package. */
+class DescriptionParts {
+    make;
+    byKind = new Map();
+    byPlatform = new Map();
+    constructor(make) {
+        this.make = make;
+    }
+    get(kind, platform) {
+        if (kind === 'platform' && platform) {
+            let part = this.byPlatform.get(platform);
+            if (part === undefined)
+                this.byPlatform.set(platform, (part = this.make(kind, platform)));
+            return part;
+        }
+        let part = this.byKind.get(kind);
+        if (part === undefined)
+            this.byKind.set(kind, (part = this.make(kind, undefined)));
+        return part;
+    }
+}
+/**
+ * Reasons already built for one owner (a group, or a kept parent), by what the reason says of the
+ * reference (kind, platform, the parent it goes through), and the reason part naming the owner.
+ * Only the latest owner's are kept: its dependants come one after another, so the memory stays a
+ * handful of entries and the strings no reason keeps die young.
+ */
+class ReasonMemo {
+    owner = -1;
+    ownerPart;
+    count = 0;
+    kinds = [];
+    platforms = [];
+    vias = [];
+    texts = [];
+    get(owner, reference, via) {
+        if (owner !== this.owner)
+            return undefined;
+        for (let k = 0; k < this.count; k++) {
+            if (this.kinds[k] === reference.kind && this.platforms[k] === reference.platform && this.vias[k] === via)
+                return this.texts[k];
+        }
+        return undefined;
+    }
+    /** The reason part naming the owner, made once per owner. */
+    ownerPartOf(owner, make) {
+        this.switchTo(owner);
+        return (this.ownerPart ??= make(owner));
+    }
+    set(owner, reference, via, text) {
+        this.switchTo(owner);
+        const k = this.count++;
+        this.kinds[k] = reference.kind;
+        this.platforms[k] = reference.platform;
+        this.vias[k] = via;
+        this.texts[k] = text;
+        return text;
+    }
+    switchTo(owner) {
+        if (owner === this.owner)
+            return;
+        this.owner = owner;
+        this.ownerPart = undefined;
+        this.count = 0;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/plan/package-context.ts
 
 function emptyVerdicts(n) {
@@ -41821,7 +42047,7 @@ function hasTags(ctx, i) {
 }
 /** "web:1.4" or "web@sha256:0123456789ab": reasons name versions so. */
 function labelOf(ctx, i) {
-    return (0,reasons/* versionLabel */.dp)(ctx.ref.name, ctx.index.versions[i]);
+    return versionLabel(ctx.ref.name, ctx.index.versions[i]);
 }
 
 // EXTERNAL MODULE: ./node_modules/date-fns/constructFrom.js
@@ -42401,7 +42627,7 @@ function ruleAccounts(ctx, verdicts, tally, untouched) {
 function globList(globs) {
     return globs.join(', ');
 }
-function plural(n, noun) {
+function accounts_plural(n, noun) {
     return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 /** "a, b and c". */
@@ -42474,20 +42700,20 @@ function whyAllKept(ctx, compiled, tally, k, c) {
             young++;
     }
     const olderThan = compiled.rule.match.olderThan?.text;
-    const all = c.series === 1 ? `the only ${noun} of the series` : `all ${plural(c.series, noun)} of the series`;
+    const all = c.series === 1 ? `the only ${noun} of the series` : `all ${accounts_plural(c.series, noun)} of the series`;
     if (byName === 0 && young === 0)
         return `keep.latest ${compiled.keepLatest} keeps ${all}`;
     if (latest === 0 && young === 0)
         return `keep.tags/versions keep ${all}`;
     if (latest === 0 && byName === 0) {
-        return c.series === 1 ? `the only ${noun} of the series is not older than ${olderThan}` : `none of the ${plural(c.series, noun)} of the series is older than ${olderThan}`;
+        return c.series === 1 ? `the only ${noun} of the series is not older than ${olderThan}` : `none of the ${accounts_plural(c.series, noun)} of the series is older than ${olderThan}`;
     }
     const parts = [
         latest > 0 ? `keep.latest ${compiled.keepLatest} keeps ${latest}` : '',
         byName > 0 ? `keep.tags/versions keep ${byName}` : '',
         young > 0 ? `${young} ${young === 1 ? 'is' : 'are'} not older than ${olderThan}` : ''
     ].filter(Boolean);
-    return `of the ${plural(c.series, noun)} of the series, ${listed(parts)}`;
+    return `of the ${accounts_plural(c.series, noun)} of the series, ${listed(parts)}`;
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -42654,26 +42880,26 @@ function selectionReason(ctx, i, compiled, facts, shared) {
     const { rule } = compiled;
     const version = ctx.index.versions[i];
     const time = rule.match.ageFrom === 'created' ? ctx.index.created : ctx.index.updated;
-    const age = (0,reasons/* formatAge */.nV)(time[i], ctx.nowMs);
+    const age = formatAge(time[i], ctx.nowMs);
     // Without older-than, a selection is only explained by keep.latest: say so, and of which release line with keep.per.
     const beyondLatest = rule.match.olderThan === undefined ? rule.keep.latest : undefined;
     const group = beyondLatest !== undefined && compiled.per ? perGroupLabel(facts.semvers[i], compiled.per) : undefined;
     if (rule.match.tags)
-        return reasons/* reasons */.Ot.deleteImage(reasons/* selection */.r1.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest, group);
+        return reasons.deleteImage(selection.byTags(tagsOf(ctx, version), rule.name), age, beyondLatest, group);
     if (!rule.match.untagged && rule.match.versions) {
-        return reasons/* reasons */.Ot.deleteImage(reasons/* selection */.r1.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest, group);
+        return reasons.deleteImage(selection.byVersion(version.name, ctx.isContainer, rule.name), age, beyondLatest, group);
     }
     if (compiled.broken) {
         const missing = ctx.damaged.get(version.id)?.missing ?? [];
-        return reasons/* reasons */.Ot.deleteImage(reasons/* selection */.r1.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest, group);
+        return reasons.deleteImage(selection.broken(missing.map((m) => m.platform ?? m.digest), rule.name), age, beyondLatest, group);
     }
     const semver = compiled.semver ? facts.semvers[i] : undefined;
     if (semver)
-        return reasons/* reasons */.Ot.deleteImage(reasons/* selection */.r1.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest, group);
+        return reasons.deleteImage(selection.bySemver(semver.text, ctx.isContainer, rule.name), age, beyondLatest, group);
     const key = group === undefined ? age : `${age}\u0000${group}`;
     let reason = shared.get(key);
     if (reason === undefined) {
-        reason = reasons/* reasons */.Ot.deleteImage(rule.match.untagged ? reasons/* selection */.r1.untagged() : reasons/* selection */.r1.byRule(rule.name), age, beyondLatest, group);
+        reason = reasons.deleteImage(rule.match.untagged ? selection.untagged() : selection.byRule(rule.name), age, beyondLatest, group);
         shared.set(key, reason);
     }
     return reason;
@@ -42688,11 +42914,11 @@ function perGroupLabel(semver, per) {
 /** `rank` > 0: kept as the rank-th newest of the series (of its keep.per group); 0: kept by keep.tags / keep.versions. */
 function keepReason(ctx, i, compiled, rank, facts) {
     if (rank > 0) {
-        return compiled.per ? reasons/* reasons */.Ot.keptLatestPer(rank, perGroupLabel(facts.semvers[i], compiled.per), compiled.name) : reasons/* reasons */.Ot.keptLatest(rank, compiled.name);
+        return compiled.per ? reasons.keptLatestPer(rank, perGroupLabel(facts.semvers[i], compiled.per), compiled.name) : reasons.keptLatest(rank, compiled.name);
     }
     const version = ctx.index.versions[i];
     const hit = compiled.keeps(tagsOf(ctx, version), version.name);
-    return hit ? reasons/* reasons */.Ot.keptByRule(hit, ctx.isContainer, compiled.name) : '';
+    return hit ? reasons.keptByRule(hit, ctx.isContainer, compiled.name) : '';
 }
 const NONE = 0x3fffffff; // larger than any rule index (and a small integer for V8): "min" keeps the first rule in policy order
 /**
@@ -42831,9 +43057,9 @@ function judgeImages(ctx, verdicts) {
             }
         }
     }
-    const noRuleReason = ctx.rules.length > 0 ? reasons/* reasons */.Ot.notSelected() : reasons/* reasons */.Ot.noRuleApplies();
+    const noRuleReason = ctx.rules.length > 0 ? reasons.notSelected() : reasons.noRuleApplies();
     const sharedReasons = ctx.rules.map(() => new Map());
-    const tooYoungReasons = ctx.rules.map((rule) => (rule.rule.match.olderThan ? reasons/* reasons */.Ot.tooYoung(rule.rule.match.olderThan.text, rule.name) : ''));
+    const tooYoungReasons = ctx.rules.map((rule) => (rule.rule.match.olderThan ? reasons.tooYoung(rule.rule.match.olderThan.text, rule.name) : ''));
     for (let i = 0; i < n; i++) {
         if (isDependant[i])
             continue;
@@ -42845,7 +43071,7 @@ function judgeImages(ctx, verdicts) {
         }
         else if (protectedBy) {
             causes[i] = ImageCause.Protected;
-            keep(verdicts, i, reasons/* reasons */.Ot.protected(protectedBy, ctx.isContainer));
+            keep(verdicts, i, reasons.protected(protectedBy, ctx.isContainer));
         }
         else if (keptBy[i] !== NONE) {
             causes[i] = ImageCause.KeptByRule;
@@ -42866,7 +43092,7 @@ function judgeImages(ctx, verdicts) {
             causes[i] = ImageCause.AlsoTagged;
             const rule = ctx.rules[alsoTaggedFor[i]];
             const otherTags = rule.unmatchedTags(versions[i].tags);
-            keep(verdicts, i, reasons/* reasons */.Ot.alsoTagged(otherTags, rule.name, sharedTagPrefix(otherTags), rule.rule.match.withTags !== undefined), rule.name);
+            keep(verdicts, i, reasons.alsoTagged(otherTags, rule.name, sharedTagPrefix(otherTags), rule.rule.match.withTags !== undefined), rule.name);
         }
         else {
             keep(verdicts, i, noRuleReason);
@@ -42876,7 +43102,7 @@ function judgeImages(ctx, verdicts) {
     // A rule whose semver series is empty because none of its candidates is a semantic version says so.
     const notes = ctx.rules
         .filter((rule, r) => rule.semver && members[r] === 0 && candidates[r] > 0 && withSemver[r] === 0)
-        .map((rule) => reasons/* reasons */.Ot.noSemver(rule.name, ctx.key, ctx.isContainer));
+        .map((rule) => reasons.noSemver(rule.name, ctx.key, ctx.isContainer));
     for (let r = 0; r < ruleCount; r++)
         stages.withSemver[r] = withSemver[r];
     return { notes, tally };
@@ -42893,11 +43119,11 @@ function heldBack(ctx, i) {
     const tags = tagsOf(ctx, version);
     const protectedBy = ctx.protect(tags, version.name);
     if (protectedBy)
-        return { reason: reasons/* reasons */.Ot.protected(protectedBy, ctx.isContainer) };
+        return { reason: reasons.protected(protectedBy, ctx.isContainer) };
     for (const rule of ctx.rules) {
         const hit = rule.keeps(tags, version.name);
         if (hit)
-            return { reason: reasons/* reasons */.Ot.keptByRule(hit, ctx.isContainer, rule.name), rule: rule.name };
+            return { reason: reasons.keptByRule(hit, ctx.isContainer, rule.name), rule: rule.name };
     }
     return undefined;
 }
@@ -42920,11 +43146,11 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
     const { graph } = ctx;
     // Never reached from an image: judging them would need a parent decided first. Keep, conservatively.
     for (const i of graph.cyclic)
-        keep(verdicts, i, reasons/* reasons */.Ot.cycle());
+        keep(verdicts, i, reasons.cycle());
     // Topological order: every parent's verdict is final before its children are judged. Siblings
     // come one after another, so reasons naming the same parent are built once.
-    const memo = new reasons/* ReasonMemo */.n0();
-    const heads = new reasons/* DescriptionParts */.nv(reasons/* reasonParts */.R.keptWithParentHead);
+    const memo = new ReasonMemo();
+    const heads = new DescriptionParts(reasonParts.keptWithParentHead);
     for (let k = graph.firstDependant; k < graph.dependantsEnd; k++) {
         const i = graph.order[k];
         const forced = forcedKeep?.get(i);
@@ -42954,7 +43180,7 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
             // (1.2) `prod` beside `sha256-<hex>.sig`, a platform manifest tagged `v1.0-amd64`: someone
             // tagged it for itself, so it does not go with what it belongs to. Once that is gone, it is an
             // orphan, judged as an image by the rules.
-            keep(verdicts, i, reasons/* reasons */.Ot.ownTags(own, labelOf(ctx, newestParent(ctx, i))));
+            keep(verdicts, i, reasons.ownTags(own, labelOf(ctx, newestParent(ctx, i))));
         }
         else if (keptParent < 0) {
             markDeleted(verdicts, i, ''); // reason and rule are written by buildGroups, which knows the group
@@ -42963,8 +43189,8 @@ function judgeDependants(ctx, verdicts, forcedKeep) {
             const reference = graph.edgeReference[keptEdge];
             let reason = memo.get(keptParent, reference, keptParent);
             if (reason === undefined) {
-                const tail = memo.ownerPartOf(keptParent, (parent) => reasons/* reasonParts */.R.keptWithParentTail(labelOf(ctx, parent)));
-                reason = memo.set(keptParent, reference, keptParent, (0,reasons/* flat */.Ct)(heads.get(reference.kind, reference.platform) + tail));
+                const tail = memo.ownerPartOf(keptParent, (parent) => reasonParts.keptWithParentTail(labelOf(ctx, parent)));
+                reason = memo.set(keptParent, reference, keptParent, flat(heads.get(reference.kind, reference.platform) + tail));
             }
             keep(verdicts, i, reason);
         }
@@ -43170,8 +43396,8 @@ function buildGroups(ctx, verdicts) {
     const memberCount = ctx.scratch.take(n + 1);
     // Siblings come one after another in topological order, and several of them (an image's
     // attestations) share their reason: the reasons of the current group are kept for reuse.
-    const memo = new reasons/* ReasonMemo */.n0();
-    const tails = new reasons/* DescriptionParts */.nv(reasons/* reasonParts */.R.deletedWithTail);
+    const memo = new ReasonMemo();
+    const tails = new DescriptionParts(reasonParts.deletedWithTail);
     for (let k = graph.firstDependant; k < graph.dependantsEnd; k++) {
         const i = graph.order[k];
         if (!verdicts.deleted[i])
@@ -43191,8 +43417,8 @@ function buildGroups(ctx, verdicts) {
         let reason = memo.get(group, reference, viaParent);
         if (reason === undefined) {
             const text = viaParent === group
-                ? (0,reasons/* flat */.Ct)(memo.ownerPartOf(group, (image) => reasons/* reasonParts */.R.deletedWithHead(labelOf(ctx, image))) + tails.get(reference.kind, reference.platform))
-                : reasons/* reasons */.Ot.deletedWith(labelOf(ctx, group), reference.kind, reference.platform, labelOf(ctx, viaParent));
+                ? flat(memo.ownerPartOf(group, (image) => reasonParts.deletedWithHead(labelOf(ctx, image))) + tails.get(reference.kind, reference.platform))
+                : reasons.deletedWith(labelOf(ctx, group), reference.kind, reference.platform, labelOf(ctx, viaParent));
             reason = memo.set(group, reference, viaParent, text);
         }
         markDeleted(verdicts, i, reason, verdicts.rule[group]);
@@ -43249,8 +43475,8 @@ function wholePackageGroup(ctx, groups) {
 ;// CONCATENATED MODULE: ./src/plan/in-use.ts
 
 const inUseReasons = {
-    referenced: (reference) => (0,reasons/* flat */.Ct)(`kept: in use, ${reference.file}:${reference.line}`),
-    unresolved: (reference) => (0,reasons/* flat */.Ct)(`kept: in use with an unresolved tag, ${reference.file}:${reference.line}`)
+    referenced: (reference) => flat(`kept: in use, ${reference.file}:${reference.line}`),
+    unresolved: (reference) => flat(`kept: in use with an unresolved tag, ${reference.file}:${reference.line}`)
 };
 function byPlace(a, b) {
     return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line;
@@ -43311,7 +43537,7 @@ function applyLastVersionRule(ctx, verdicts, onLastVersion, forcedKeep) {
         return 'whole-package';
     const { versions } = ctx.index;
     const newestFirst = ctx.index.newestFirstByCreated();
-    const reason = reasons/* reasons */.Ot.lastVersion(ctx.isContainer);
+    const reason = reasons.lastVersion(ctx.isContainer);
     if (!ctx.isContainer) {
         if (everyVersionDeleted(verdicts))
             keep(verdicts, newestFirst[0], reason);
@@ -43364,9 +43590,9 @@ function keepUnreadableTimestamps(ctx, verdicts) {
         if (!(0,timestamps/* isUnreadableTime */.dh)(created[i]) && !(0,timestamps/* isUnreadableTime */.dh)(updated[i]))
             continue;
         if (ctx.graph.isDependant[i])
-            (dependants ??= new Map()).set(i, reasons/* UNREADABLE_TIMESTAMP_REASON */.KL);
+            (dependants ??= new Map()).set(i, UNREADABLE_TIMESTAMP_REASON);
         else
-            keep(verdicts, i, reasons/* UNREADABLE_TIMESTAMP_REASON */.KL);
+            keep(verdicts, i, UNREADABLE_TIMESTAMP_REASON);
     }
     return dependants;
 }
@@ -43378,7 +43604,7 @@ const GONE_REASON = 'kept: a later look no longer listed it (deleted by someone 
 function servedReason(tag, listedBy) {
     return listedBy === undefined
         ? `kept: the registry serves tag '${tag}' for it`
-        : `kept: listed by ${(0,reasons/* shortDigest */.VK)(listedBy)}, which the registry serves as tag '${tag}'`;
+        : `kept: listed by ${shortDigest(listedBy)}, which the registry serves as tag '${tag}'`;
 }
 /**
  * Keeps the images the view holds (call after judgeImages, so that their dependants follow them)
@@ -43449,9 +43675,9 @@ function planPackage(policy, allRules, protect, inUse, inventory, nowMs, scratch
     // Left untouched for safety: a listing that changed while read (a version may be missing), or a
     // manifest a decision needs that could not be read.
     const untouched = inventory.untouched ?? (inventory.listingProblem
-        ? { reason: reasons/* LISTING_PROBLEM_REASON */.Ci, warning: (0,reasons/* listingProblemWarning */.aT)(ctx.key, inventory.listingProblem) }
+        ? { reason: LISTING_PROBLEM_REASON, warning: listingProblemWarning(ctx.key, inventory.listingProblem) }
         : inventory.unreadable.length > 0
-            ? { reason: (0,reasons/* failClosedReason */.dG)(inventory.unreadable), warning: (0,reasons/* failClosedWarning */.fW)(ctx.key, inventory.unreadable) }
+            ? { reason: failClosedReason(inventory.unreadable), warning: failClosedWarning(ctx.key, inventory.unreadable) }
             : undefined);
     if (untouched) {
         // The rules are still judged, for the account: what each would have taken, all of it kept.
@@ -49323,7 +49549,7 @@ class RestTimeoutError extends Error {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_retention_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6654);
+/* harmony import */ var _action_retention_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2723);
 /* harmony import */ var _cache_actions_cache_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3074);
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2598);
 
@@ -49597,8 +49823,8 @@ async function runRestore(settings, planFile, startedAt = new Date()) {
     return failed > 0 ? { failure: `${failed} of ${items.length} version(s) could not be restored; the summary and the annotations say why for each.` } : {};
 }
 
-// EXTERNAL MODULE: ./src/action/retention-run.ts + 58 modules
-var retention_run = __nccwpck_require__(6654);
+// EXTERNAL MODULE: ./src/action/retention-run.ts + 59 modules
+var retention_run = __nccwpck_require__(2723);
 ;// CONCATENATED MODULE: ./src/main.ts
 // The action's entry point: settings, then a retention run or a restore run. The one place
 // that marks the step failed.
@@ -49642,256 +49868,6 @@ const PACKAGE_TYPES = ['container', 'npm', 'maven', 'rubygems', 'nuget', 'docker
 /** Key used to identify a package across plan, execution and report. */
 function packageKey(ref) {
     return `${ref.type}/${ref.name}`;
-}
-
-
-/***/ }),
-
-/***/ 7686:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ci: () => (/* binding */ LISTING_PROBLEM_REASON),
-/* harmony export */   Ct: () => (/* binding */ flat),
-/* harmony export */   KL: () => (/* binding */ UNREADABLE_TIMESTAMP_REASON),
-/* harmony export */   Ot: () => (/* binding */ reasons),
-/* harmony export */   R: () => (/* binding */ reasonParts),
-/* harmony export */   VK: () => (/* binding */ shortDigest),
-/* harmony export */   aT: () => (/* binding */ listingProblemWarning),
-/* harmony export */   dG: () => (/* binding */ failClosedReason),
-/* harmony export */   dp: () => (/* binding */ versionLabel),
-/* harmony export */   fW: () => (/* binding */ failClosedWarning),
-/* harmony export */   n0: () => (/* binding */ ReasonMemo),
-/* harmony export */   nV: () => (/* binding */ formatAge),
-/* harmony export */   nv: () => (/* binding */ DescriptionParts),
-/* harmony export */   r1: () => (/* binding */ selection)
-/* harmony export */ });
-/* unused harmony exports ordinal, describeReference */
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-function ordinal(n) {
-    const lastTwo = n % 100;
-    if (lastTwo >= 11 && lastTwo <= 13)
-        return `${n}th`;
-    switch (n % 10) {
-        case 1:
-            return `${n}st`;
-        case 2:
-            return `${n}nd`;
-        case 3:
-            return `${n}rd`;
-        default:
-            return `${n}th`;
-    }
-}
-/**
- * Template literals build ropes (a node per piece); a plan holds up to a million reasons, so each is
- * flattened into one string at once — reading a character makes V8 flatten it — halving its memory.
- */
-function flat(text) {
-    text.charCodeAt(0);
-    return text;
-}
-function plural(n, unit) {
-    return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}
-// Ages repeat across versions: one string per distinct age (a pure memo, bounded by distinct days).
-const ageTexts = new Map();
-/** Whole days, or whole hours under 2 days (minutes under an hour) — "41 days old", "36 hours old". */
-function formatAge(fromMs, nowMs) {
-    if (!Number.isFinite(fromMs))
-        return 'of unknown age';
-    const ms = Math.max(0, nowMs - fromMs);
-    // Negative keys for hours and minutes keep the three units apart in one memo.
-    const key = ms >= 2 * DAY ? Math.floor(ms / DAY) : ms >= HOUR ? -Math.floor(ms / HOUR) : -100 - Math.floor(ms / 60_000);
-    let text = ageTexts.get(key);
-    if (text === undefined) {
-        text = key >= 0 ? `${plural(key, 'day')} old` : key > -100 ? `${plural(-key, 'hour')} old` : `${plural(-100 - key, 'minute')} old`;
-        ageTexts.set(key, flat(text));
-    }
-    return text;
-}
-/** "sha256:" + 12 hex, the usual short form of a digest; other names are returned unchanged. */
-function shortDigest(name) {
-    const colon = name.indexOf(':');
-    return colon >= 0 && name.length > colon + 13 ? name.slice(0, colon + 13) : name;
-}
-/** A version as users name it: "web:1.4" by its first tag, else "web@sha256:0123456789ab". */
-function versionLabel(packageName, version) {
-    return version.tags.length > 0 ? `${packageName}:${version.tags[0]}` : `${packageName}@${shortDigest(version.name)}`;
-}
-function describeReference(kind, platform) {
-    switch (kind) {
-        case 'platform':
-            return platform ? `platform ${platform}` : 'child';
-        case 'attestation':
-            return 'attestation';
-        case 'signature':
-            return 'signature';
-        case 'subject':
-            return 'referrer';
-        case 'referrers-index':
-            return 'referrers index';
-    }
-}
-function describeHit(hit, isContainer) {
-    if (hit.by === 'tag')
-        return `tag '${hit.tag}'`;
-    return isContainer ? `digest ${shortDigest(hit.name)}` : `version '${hit.name}'`;
-}
-const reasons = {
-    protected: (hit, isContainer) => flat(`kept: protected by ${describeHit(hit, isContainer)}`),
-    keptByRule: (hit, isContainer, rule) => flat(`kept: ${describeHit(hit, isContainer)} kept by rule '${rule}'`),
-    keptLatest: (rank, rule) => flat(`kept: ${ordinal(rank)} newest of series '${rule}'`),
-    keptLatestPer: (rank, group, rule) => flat(`kept: ${ordinal(rank)} newest of ${group} in series '${rule}'`),
-    /** Some tags match the rule's match.tags, these others do not: the version is not the rule's to take. */
-    alsoTagged: (otherTags, rule, sharedPrefix, hasWithTags) => flat(`kept: also tagged ${listTags(otherTags)} (rule '${rule}' takes a version only when every tag matches${companionAdvice(sharedPrefix, hasWithTags)})`),
-    noSemver: (rule, key, isContainer) => isContainer
-        ? `rule '${rule}': no image of ${key} has a tag that is a semantic version (such as 1.4.2 or v1.4.2), so its semver condition selects nothing`
-        : `rule '${rule}': no version of ${key} is a semantic version (such as 1.4.2; '1.2-SNAPSHOT' is not), so its semver condition selects nothing`,
-    tooYoung: (olderThan, rule) => flat(`kept: newer than ${olderThan} (rule '${rule}')`),
-    notSelected: () => 'kept: not selected by any rule',
-    noRuleApplies: () => 'kept: no rule applies to this package',
-    /**
-     * `what` is "untagged", "tag 'pr-12' matches rule 'x'", ...; `beyondLatest` explains a selection
-     * without older-than, `group` names the keep.per release line it counts in ("1.4.x").
-     */
-    deleteImage: (what, age, beyondLatest, group) => flat(`delete: ${what}, ${age}${beyondLatest ? `, beyond the ${beyondLatest} newest${group ? ` of ${group}` : ''}` : ''}`),
-    keptWithParent: (kind, platform, parentLabel) => flat(`kept: ${describeReference(kind, platform)} of ${parentLabel}`),
-    deletedWith: (groupLabel, kind, platform, viaLabel) => flat(`delete: deleted with ${groupLabel} (${describeReference(kind, platform)}${viaLabel ? ` of ${viaLabel}` : ''})`),
-    /** (1.2) A dependant whose parents all go, kept because it carries tags of its own. */
-    ownTags: (tags, parentLabel) => flat(`kept: also tagged ${listTags(tags)} (a tag of its own: it does not go with ${parentLabel})`),
-    cycle: () => 'kept: part of (or below) a reference cycle between manifests, kept for safety',
-    lastVersion: (isContainer) => isContainer ? 'kept: last tagged version (GitHub refuses to delete it)' : 'kept: last version (GitHub refuses to delete it)'
-};
-/** Selection phrases for deleteImage, by the condition that put the image in the rule's series. */
-const selection = {
-    byTags: (tags, rule) => tags.length === 1 ? `tag '${tags[0]}' matches rule '${rule}'` : `tags ${tags.map((tag) => `'${tag}'`).join(', ')} match rule '${rule}'`,
-    /** `text` is the name (or, for containers, the tag) the semver was read from. */
-    bySemver: (text, isContainer, rule) => `${isContainer ? 'tag' : 'version'} '${text}' matches rule '${rule}'`,
-    broken: (missing, rule) => `broken image (${missing.length > 0 ? `${listTags(missing)} missing` : 'lists a missing manifest'}) matches rule '${rule}'`,
-    byVersion: (name, isContainer, rule) => `${isContainer ? `digest ${shortDigest(name)}` : `version '${name}'`} matches rule '${rule}'`,
-    untagged: () => 'untagged',
-    byRule: (rule) => `selected by rule '${rule}'`
-};
-/**
- * Contract 1.2: when the tags that keep a version out of a series all share a prefix ending in "-"
- * (docker/metadata-action's commit tags, sha-8826c28), say how with-tags takes such builds.
- */
-function companionAdvice(sharedPrefix, hasWithTags) {
-    if (sharedPrefix === undefined)
-        return '';
-    const glob = `${sharedPrefix}*`;
-    const how = hasWithTags ? `add "${glob}" to its with-tags` : `add with-tags: ["${glob}"] to it`;
-    return `; to take builds that also carry ${glob} tags, such as commit tags, ${how}`;
-}
-const LISTED_TAGS = 5;
-/** "latest, main-b001" — at most a few, then "and N more". */
-function listTags(tags) {
-    const more = tags.length - LISTED_TAGS;
-    return more > 0 ? `${tags.slice(0, LISTED_TAGS).join(', ')} and ${more} more` : tags.join(', ');
-}
-const LISTED_UNREADABLE = 3;
-function listDigests(unreadable) {
-    const shown = unreadable.slice(0, LISTED_UNREADABLE).map((u) => u.digest);
-    const more = unreadable.length - shown.length;
-    return `${unreadable.length === 1 ? 'manifest' : 'manifests'} ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
-}
-function failClosedReason(unreadable) {
-    return `kept: package left untouched, ${listDigests(unreadable)} could not be read`;
-}
-function failClosedWarning(key, unreadable) {
-    const why = unreadable.length === 1
-        ? unreadable[0].reason
-        : unreadable
-            .slice(0, LISTED_UNREADABLE)
-            .map((u) => `${shortDigest(u.digest)}: ${u.reason}`)
-            .join('; ');
-    return `left untouched: ${listDigests(unreadable)} of ${key} could not be read (${why}); nothing in this package is deleted`;
-}
-const LISTING_PROBLEM_REASON = 'kept: package left untouched, its versions changed while they were listed';
-function listingProblemWarning(key, problem) {
-    return (`left untouched: ${key} could not be listed consistently: ${problem}. Another workflow or person was probably deleting or ` +
-        'pushing versions meanwhile; nothing in this package is deleted. A later run, when nothing else changes the package, will plan it.');
-}
-const UNREADABLE_TIMESTAMP_REASON = 'kept: its timestamp cannot be read';
-/**
- * The two reasons built once per dependant, in two flat parts (one naming the owner, one the
- * reference), so that each reason costs one concatenation: deletedWith(label, kind, platform) is
- * deletedWithHead(label) + deletedWithTail(kind, platform), keptWithParent(kind, platform, label)
- * is keptWithParentHead(kind, platform) + keptWithParentTail(label).
- */
-const reasonParts = {
-    deletedWithHead: (groupLabel) => flat(`delete: deleted with ${groupLabel} (`),
-    deletedWithTail: (kind, platform) => flat(`${describeReference(kind, platform)})`),
-    keptWithParentHead: (kind, platform) => flat(`kept: ${describeReference(kind, platform)}`),
-    keptWithParentTail: (parentLabel) => flat(` of ${parentLabel}`)
-};
-/** A reason part per reference description (kind, and platform for platform manifests): a handful in a package. */
-class DescriptionParts {
-    make;
-    byKind = new Map();
-    byPlatform = new Map();
-    constructor(make) {
-        this.make = make;
-    }
-    get(kind, platform) {
-        if (kind === 'platform' && platform) {
-            let part = this.byPlatform.get(platform);
-            if (part === undefined)
-                this.byPlatform.set(platform, (part = this.make(kind, platform)));
-            return part;
-        }
-        let part = this.byKind.get(kind);
-        if (part === undefined)
-            this.byKind.set(kind, (part = this.make(kind, undefined)));
-        return part;
-    }
-}
-/**
- * Reasons already built for one owner (a group, or a kept parent), by what the reason says of the
- * reference (kind, platform, the parent it goes through), and the reason part naming the owner.
- * Only the latest owner's are kept: its dependants come one after another, so the memory stays a
- * handful of entries and the strings no reason keeps die young.
- */
-class ReasonMemo {
-    owner = -1;
-    ownerPart;
-    count = 0;
-    kinds = [];
-    platforms = [];
-    vias = [];
-    texts = [];
-    get(owner, reference, via) {
-        if (owner !== this.owner)
-            return undefined;
-        for (let k = 0; k < this.count; k++) {
-            if (this.kinds[k] === reference.kind && this.platforms[k] === reference.platform && this.vias[k] === via)
-                return this.texts[k];
-        }
-        return undefined;
-    }
-    /** The reason part naming the owner, made once per owner. */
-    ownerPartOf(owner, make) {
-        this.switchTo(owner);
-        return (this.ownerPart ??= make(owner));
-    }
-    set(owner, reference, via, text) {
-        this.switchTo(owner);
-        const k = this.count++;
-        this.kinds[k] = reference.kind;
-        this.platforms[k] = reference.platform;
-        this.vias[k] = via;
-        this.texts[k] = text;
-        return text;
-    }
-    switchTo(owner) {
-        if (owner === this.owner)
-            return;
-        this.owner = owner;
-        this.ownerPart = undefined;
-        this.count = 0;
-    }
 }
 
 
@@ -50392,8 +50368,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: COUNT_ROWS, LIST_ITEMS, ROWS_PER_TABLE, SUMMARY_BUDGET_BYTES, formatAge
 
-// EXTERNAL MODULE: ./src/plan/reasons.ts
-var reasons = __nccwpck_require__(7686);
 ;// CONCATENATED MODULE: ./src/report/image-entries.ts
 /** Ids of the images a dependant ultimately belongs to (several for a shared child). */
 function rootImages(version, byId) {
@@ -51003,15 +50977,6 @@ function renderRestoreSummary(args, budgetBytes = SUMMARY_BUDGET_BYTES) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
-// The job summary (contract 1.2): the first line, the counts, the account per rule, failures and
-// warnings, then per package the versions to delete and (collapsed) the kept ones with reasons.
-// Everything user-controlled is HTML-escaped. Every part is counted against a byte budget so the
-// summary stays under GitHub's 1 MiB step limit, and the budget is spent in order of what
-// matters: the first line, the counts, the account per rule, failures and the versions to
-// delete come first; kept versions are cut first. A package with versions to delete is never
-// left out: when even its deletions do not fit, its rows are cut with a count and the plan file
-// holds them all. Parts are placed where they read best and filled in the order they matter.
-
 
 
 
@@ -51211,10 +51176,11 @@ function deletionPart(pkg, shape, report, planPath, allowance) {
     const { toDelete, isContainer, unit } = shape;
     const age = (v) => ageOf(v, pkg, report);
     if (toDelete.length === 0) {
-        // One reason every image shares ("in use with an unresolved tag, deploy/app.yaml:1") says more
-        // than the rules' counts; "not selected by any rule" says less than why the rules select nothing.
+        // Why a rule selects nothing is the story; when every rule selected something, one reason all
+        // images share ("in use with an unresolved tag, deploy/app.yaml:1") says more than the counts.
         const shared = keptForOneReason(shape);
-        const why = shared !== undefined && !shared.endsWith(reasons/* reasons */.Ot.notSelected()) ? shared : (nothingToDeleteWhy(pkg) ?? shared);
+        const countsOnly = pkg.accounts !== undefined && pkg.accounts.every(a => a.selected > 0);
+        const why = shared !== undefined && (countsOnly || pkg.accounts === undefined) ? shared : (nothingToDeleteWhy(pkg) ?? shared);
         return `<p>Nothing to delete${why ? `: ${escapeHtml(clip(why))}` : ''}.</p>`;
     }
     const parts = [];
