@@ -40755,6 +40755,10 @@ function compilePackageNameFilter(names) {
         needsListing: literals.some((alternatives) => alternatives === undefined)
     };
 }
+/** The values globs stand for when they have no glob magic (`latest`, `{prod,stable}`); globs with magic are left out. */
+function literalValues(globs) {
+    return [...new Set(globs.flatMap((glob) => literalAlternatives(compile(glob)) ?? []))];
+}
 
 ;// CONCATENATED MODULE: ./src/inventory/glob-reach.ts
 
@@ -41186,16 +41190,26 @@ function untouchedBy(error, key) {
 
 /** Nested indexes followed at most below a served tag (an index of indexes is rare; a loop must end). */
 const MAX_DEPTH = 4;
-async function resolveServedTags(inventory, reader) {
+/**
+ * `verify` (with `tags`): tags whose holder matters most, the policy's literal protect.tags and
+ * keep.tags (`latest`, `prod`). One the view shows on a version is asked for its digest (a HEAD,
+ * nothing downloaded): a tag moved onto an older version beyond page 1 after its page was read (a
+ * rollback) is then seen, and the version it names now is read and kept like a served-only tag's.
+ */
+async function resolveServedTags(inventory, reader, verify = { tags: [], checker: { tagDigest: async () => undefined } }) {
     const view = inventory.view;
-    if (!view || view.servedOnly.length === 0 || inventory.listingProblem !== undefined)
+    if (!view || inventory.listingProblem !== undefined)
         return { inventory, reads: 0 };
     const repository = (0,names/* registryRepository */.q3)(inventory.package.owner, inventory.package.name);
+    const moved = await movedTags(inventory, repository, verify);
+    const toResolve = [...view.servedOnly, ...moved.filter((tag) => !view.servedOnly.includes(tag))];
+    if (toResolve.length === 0)
+        return { inventory, reads: 0 };
     const listed = new Set(inventory.versions.map((version) => version.name));
     const kept = [...view.kept];
     const unreadable = [...inventory.unreadable];
     let reads = 0;
-    await Promise.all(view.servedOnly.map(async (tag) => {
+    await Promise.all(toResolve.map(async (tag) => {
         const visited = new Set();
         // Breadth first from the tag: the manifest it names, then nested indexes the view lacks.
         let level = [{ reference: tag }];
@@ -41239,6 +41253,31 @@ async function resolveServedTags(inventory, reader) {
         }
     }));
     return { inventory: { ...inventory, unreadable, view: { ...view, kept: dedupe(kept) } }, reads };
+}
+/**
+ * The tags to verify that the view shows on a version but the registry names (by a HEAD's digest)
+ * on another, or cannot say for: those are read. A tag the registry no longer serves (404) moved
+ * nowhere that needs protecting.
+ */
+async function movedTags(inventory, repository, verify) {
+    if (verify.tags.length === 0)
+        return [];
+    const wanted = new Set(verify.tags);
+    const shownAt = new Map();
+    for (const version of inventory.versions) {
+        for (const tag of version.tags) {
+            if (!wanted.has(tag))
+                continue;
+            const digests = shownAt.get(tag) ?? new Set();
+            digests.add(version.name);
+            shownAt.set(tag, digests);
+        }
+    }
+    const answers = await Promise.all([...shownAt].map(async ([tag, digests]) => {
+        const digest = await verify.checker.tagDigest(repository, tag);
+        return digest === 'absent' || (digest !== undefined && digests.has(digest)) ? undefined : tag;
+    }));
+    return answers.filter((tag) => tag !== undefined);
 }
 function dedupe(kept) {
     const seen = new Set();
@@ -45863,6 +45902,28 @@ class RegistryClient {
         return this.inTurn(repository, reference, (repo, giveUp) => this.guarded(giveUp, (budget) => this.readWithin(repo, reference, budget)));
     }
     /**
+     * (1.2) The digest `tag` of `repository` names now, from a HEAD's Docker-Content-Digest (nothing
+     * downloaded): 'absent' when the registry answers 404 (the tag is gone), undefined when it does
+     * not say (no header, a refusal, an error): the caller then reads the manifest itself.
+     */
+    async tagDigest(repository, tag) {
+        try {
+            return await this.inTurn(repository, tag, async (repo, giveUp) => {
+                const head = await this.guarded(giveUp, (budget) => this.ask(repo, tag, budget, 'HEAD'));
+                if (head.status === 404)
+                    return 'absent';
+                if (head.status !== 200)
+                    return undefined;
+                this.access.set(repo, { authorized: true });
+                const digest = head.headers.get('docker-content-digest') ?? undefined;
+                return digest !== undefined && (0,names/* isVerifiableDigest */.Mr)(digest) ? digest : undefined;
+            });
+        }
+        catch {
+            return undefined;
+        }
+    }
+    /**
      * (1.2) Whether the registry has manifest `digest` of `repository`: a HEAD, which downloads
      * nothing. A HEAD answer has no body, so a 404 (or a refusal of the HEAD alone) is asked again
      * with a GET, whose error body tells MANIFEST_UNKNOWN (absent) from NAME_UNKNOWN (unknown).
@@ -47854,7 +47915,13 @@ async function runUnder(control, settings, startedAt) {
                 reader.prefetch((0,names/* registryRepository */.q3)(pkg.owner, pkg.name), versions);
         }, registry);
         // (1.2) Tags the registry serves that no listed version carries: resolved, and kept with what they list.
-        result.packages = await Promise.all(result.packages.map(async (pkg) => (pkg.package.type === 'container' ? (await resolveServedTags(pkg, reader)).inventory : pkg)));
+        // The policy's literal protect/keep tags (`latest`, `prod`) are verified too (a HEAD each): one
+        // moved onto an older version after its page was read (a rollback) keeps the version it names now.
+        const verify = {
+            tags: literalValues([...policy.protect.tags, ...policy.rules.filter(rule => rule.packages.type === 'container').flatMap(rule => rule.keep.tags)]),
+            checker: registry
+        };
+        result.packages = await Promise.all(result.packages.map(async (pkg) => (pkg.package.type === 'container' ? (await resolveServedTags(pkg, reader, verify)).inventory : pkg)));
         // (1.2) A rule with a `broken` condition (true or false) needs every image judged.
         const judgesBroken = (pkg) => policy.rules.some(rule => rule.match.broken !== undefined && rule.packages.type === pkg.type && compilePackageNameFilter(rule.packages.names).matches(pkg.name));
         const graphs = await buildImageGraphs(result.packages, {

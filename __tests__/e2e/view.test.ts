@@ -97,6 +97,38 @@ rules:
     }
   })
 
+  test.concurrent('a protected tag rolled back onto an older version beyond page 1, after its page was read, keeps the version it names now', async () => {
+    // `prod` moves from build-b (page 2) to build-a (page 3) once the pages were read: no page 1
+    // look can see it, and the tags list still serves `prod`; only asking the registry where `prod`
+    // points now (a HEAD) tells.
+    const policy = `version: 1
+protect:
+  tags: ["prod"]
+rules:
+  - name: builds
+    packages: { type: container, names: ["web"] }
+    match: { tags: ["build-*"], older-than: 7d }
+`
+    const versions = [
+      ...Array.from({ length: 100 }, (_, i) => containerVersion(`recent-${i}`, [`r-${i}`], 1, { id: 3199 - i })),
+      containerVersion('b', ['build-b', 'prod'], 30, { id: 3050 }),
+      ...Array.from({ length: 99 }, (_, i) => containerVersion(`mid-${i}`, [`m-${i}`], 2, { id: 3000 - i })),
+      containerVersion('a', ['build-a'], 40, { id: 2000 })
+    ]
+    const fake = await FakeGitHub.start(world([web(versions)]))
+    try {
+      fake.onTagsListServed('acme', 'web', () => fake.actor('acme', 'container', 'web').tag(2000, ['prod']))
+      const result = await run(fake, { policy })
+      expect(result.exitCode).toBe(0)
+      expect(fake.versions('acme', 'container', 'web').find(v => v.tags.includes('prod'))?.id).toBe(2000)
+      // The version `prod` names now stays; the one it left (seen with it) stays too.
+      expect(deletes(fake).map(r => r.path)).not.toContainEqual(expect.stringMatching(/\/versions\/(2000|3050)$/))
+      expect(fake.brokenImages()).toEqual([])
+    } finally {
+      await fake.stop()
+    }
+  })
+
   test.concurrent('obs 3: an index built by `imagetools create` over two old untagged manifests while the package is listed protects them', async () => {
     const versions = [...untagged('old', 5, 1999, 30), containerVersion('keep', ['latest'], 1, { id: 2500 })]
     const fake = await FakeGitHub.start(world([web(versions)]))

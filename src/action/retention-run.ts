@@ -16,7 +16,7 @@ import type { Inventory } from '../inventory/inventory.js'
 import { RunControl } from '../run-control.js'
 import { planRetention } from '../plan/planner.js'
 import { Progress } from '../progress.js'
-import { compilePackageNameFilter } from '../policy/glob.js'
+import { compilePackageNameFilter, literalValues } from '../policy/glob.js'
 import { loadPolicy } from '../policy/validate.js'
 import { RegistryClient } from '../registry/client.js'
 import { registryRepository } from '../registry/names.js'
@@ -160,7 +160,13 @@ async function runUnder(control: RunControl, settings: Settings, startedAt: Date
       if (pkg.type === 'container') reader.prefetch(registryRepository(pkg.owner, pkg.name), versions)
     }, registry)
     // (1.2) Tags the registry serves that no listed version carries: resolved, and kept with what they list.
-    result.packages = await Promise.all(result.packages.map(async pkg => (pkg.package.type === 'container' ? (await resolveServedTags(pkg, reader)).inventory : pkg)))
+    // The policy's literal protect/keep tags (`latest`, `prod`) are verified too (a HEAD each): one
+    // moved onto an older version after its page was read (a rollback) keeps the version it names now.
+    const verify = {
+      tags: literalValues([...policy.protect.tags, ...policy.rules.filter(rule => rule.packages.type === 'container').flatMap(rule => rule.keep.tags)]),
+      checker: registry
+    }
+    result.packages = await Promise.all(result.packages.map(async pkg => (pkg.package.type === 'container' ? (await resolveServedTags(pkg, reader, verify)).inventory : pkg)))
     // (1.2) A rule with a `broken` condition (true or false) needs every image judged.
     const judgesBroken = (pkg: PackageRef): boolean =>
       policy.rules.some(rule => rule.match.broken !== undefined && rule.packages.type === pkg.type && compilePackageNameFilter(rule.packages.names).matches(pkg.name))

@@ -52,3 +52,8 @@ export function compilePackageNameFilter(names: readonly string[]): PackageNameF
     needsListing: literals.some((alternatives) => alternatives === undefined)
   }
 }
+
+/** The values globs stand for when they have no glob magic (`latest`, `{prod,stable}`); globs with magic are left out. */
+export function literalValues(globs: readonly string[]): string[] {
+  return [...new Set(globs.flatMap((glob) => literalAlternatives(compile(glob)) ?? []))]
+}

@@ -142,6 +142,26 @@ export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
   }
 
   /**
+   * (1.2) The digest `tag` of `repository` names now, from a HEAD's Docker-Content-Digest (nothing
+   * downloaded): 'absent' when the registry answers 404 (the tag is gone), undefined when it does
+   * not say (no header, a refusal, an error): the caller then reads the manifest itself.
+   */
+  async tagDigest(repository: string, tag: string): Promise<string | 'absent' | undefined> {
+    try {
+      return await this.inTurn(repository, tag, async (repo, giveUp) => {
+        const head = await this.guarded(giveUp, (budget) => this.ask(repo, tag, budget, 'HEAD'))
+        if (head.status === 404) return 'absent'
+        if (head.status !== 200) return undefined
+        this.access.set(repo, { authorized: true })
+        const digest = head.headers.get('docker-content-digest') ?? undefined
+        return digest !== undefined && isVerifiableDigest(digest) ? digest : undefined
+      })
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
    * (1.2) Whether the registry has manifest `digest` of `repository`: a HEAD, which downloads
    * nothing. A HEAD answer has no body, so a 404 (or a refusal of the HEAD alone) is asked again
    * with a GET, whose error body tells MANIFEST_UNKNOWN (absent) from NAME_UNKNOWN (unknown).

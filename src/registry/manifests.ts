@@ -53,6 +53,11 @@ export interface ManifestReader {
  */
 export type ManifestPresence = { state: 'present' } | { state: 'absent' } | { state: 'unknown'; why: string }
 
+/** (1.2) Asks the registry which digest a tag names now, without downloading it (HEAD): see RegistryClient.tagDigest. */
+export interface TagDigestChecker {
+  tagDigest(repository: string, tag: string): Promise<string | 'absent' | undefined>
+}
+
 /** Asks the registry whether it has a manifest, without downloading it where it can (HEAD). */
 export interface ManifestPresenceChecker {
   manifestPresence(repository: string, digest: string): Promise<ManifestPresence>
