@@ -8,5 +8,9 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.check.json' }]
   },
-  testTimeout: 60000
+  testTimeout: 60000,
+  // Test files run in a worker that is replaced once it holds this much: on a 2-core machine jest
+  // would otherwise run every file in its own process one after another, whose heap then grows
+  // with the suite and whose late garbage collections pause the fakes that time arrivals.
+  workerIdleMemoryLimit: '512MB'
 }
