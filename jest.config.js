@@ -10,7 +10,6 @@ export default {
   },
   testTimeout: 60000,
   // Test files run in a worker that is replaced once it holds this much: on a 2-core machine jest
-  // would otherwise run every file in its own process one after another, whose heap then grows
-  // with the suite and whose late garbage collections pause the fakes that time arrivals.
+  // would otherwise run every file inside its own process, whose heap then grows with the suite.
   workerIdleMemoryLimit: '512MB'
 }
