@@ -45837,8 +45837,6 @@ var proxy_fetch = __nccwpck_require__(3966);
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** (1.2) A tags list larger than this (all its pages together) leaves the package untouched. */
 const MAX_TAGS_LIST_BYTES = 32 * 1024 * 1024;
-/** Pages of one tags list followed at most: a registry whose Link never ends must not hold the run. */
-const MAX_TAGS_LIST_PAGES = 1000;
 /** A token service answers a few hundred bytes of JSON. */
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 /** Answers about the credentials themselves, which asking again would not change. */
@@ -46042,12 +46040,10 @@ class RegistryClient {
         return listing;
     }
     async listTagsWithin(repo, giveUp) {
-        const tags = [];
+        const tags = new Set();
         let url = new URL(`v2/${repo}/tags/list`, this.base).toString();
         let spent = 0;
-        for (let page = 0; url !== undefined; page++) {
-            if (page >= MAX_TAGS_LIST_PAGES)
-                throw new RegistryError(`${this.host}/${repo}: the tags list did not end after ${MAX_TAGS_LIST_PAGES} pages`, 'TAGS_LIST_TOO_LONG');
+        while (url !== undefined) {
             const budget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal };
             const answer = await this.authorizedRequest(repo, url, 'tags', MAX_TAGS_LIST_BYTES - spent, budget);
             if (answer.status !== 200) {
@@ -46057,10 +46053,17 @@ class RegistryClient {
             this.access.set(repo, { authorized: true });
             spent += answer.body.length;
             this.stats.tagsListReads++;
-            tags.push(...parseTagsList(answer.body, `${this.host}/${repo}`));
+            const before = tags.size;
+            for (const tag of parseTagsList(answer.body, `${this.host}/${repo}`))
+                tags.add(tag);
             url = nextPageUrl(answer.headers.get('link'), url);
+            // However many pages a large package needs, each must bring new tags (the byte bound caps the
+            // whole list): a next page that brings none is a registry repeating itself, not an end.
+            if (url !== undefined && tags.size === before) {
+                throw new RegistryError(`${this.host}/${repo}: the tags list names a next page after a page with no new tag`, 'TAGS_LIST_TOO_LONG');
+            }
         }
-        return [...new Set(tags)];
+        return [...tags];
     }
     tagsListFailure(answer, repo) {
         const detail = registryErrorDetail(answer.body);

@@ -100,3 +100,30 @@ test('a tags list over 32 MiB is refused unread (TOO_LARGE), and its package is 
     await fake.stop()
   }
 })
+
+test('a list of more than a thousand pages is read whole; a next page that brings no new tag ends it as endless', async () => {
+  const fake = await start(Array.from({ length: 9 }, (_, i) => [`t${i}`]))
+  try {
+    // One tag a page, as a registry may page: 1,200 pages (a large package), then a Link that loops.
+    let served = 0
+    const paging = (loop: boolean): typeof fetch => async (input, init) => {
+      const url = new URL(String(input))
+      if (!url.pathname.endsWith('/tags/list')) return fetch(url, init)
+      // Ask the fake too, so the token flow runs as usual (its 401 challenge is not a page).
+      const answer = await fetch(url, init)
+      if (answer.status !== 200) return answer
+      const page = served++
+      const last = !loop && page === 1199
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      if (!last) headers.link = `<${url.pathname}?n=1&last=t${loop ? 0 : page}>; rel="next"`
+      return new Response(JSON.stringify({ name: 'acme/web', tags: [loop ? 't0' : `t${page}`] }), { status: 200, headers })
+    }
+    const whole = new RegistryClient({ registryUrl: fake.url, githubToken: READER.token, onSecret: () => {}, fetch: paging(false) })
+    expect(await whole.listTags('acme/web')).toHaveLength(1200)
+    served = 0
+    const looping = new RegistryClient({ registryUrl: fake.url, githubToken: READER.token, onSecret: () => {}, fetch: paging(true) })
+    await expect(looping.listTags('acme/web')).rejects.toThrow(/names a next page after a page with no new tag/)
+  } finally {
+    await fake.stop()
+  }
+}, 60_000)

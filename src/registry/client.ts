@@ -63,8 +63,6 @@ export interface RegistryStats {
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 /** (1.2) A tags list larger than this (all its pages together) leaves the package untouched. */
 export const MAX_TAGS_LIST_BYTES = 32 * 1024 * 1024
-/** Pages of one tags list followed at most: a registry whose Link never ends must not hold the run. */
-const MAX_TAGS_LIST_PAGES = 1000
 /** A token service answers a few hundred bytes of JSON. */
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024
 
@@ -272,11 +270,10 @@ export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
   }
 
   private async listTagsWithin(repo: string, giveUp: AbortController): Promise<string[]> {
-    const tags: string[] = []
+    const tags = new Set<string>()
     let url: string | undefined = new URL(`v2/${repo}/tags/list`, this.base).toString()
     let spent = 0
-    for (let page = 0; url !== undefined; page++) {
-      if (page >= MAX_TAGS_LIST_PAGES) throw new RegistryError(`${this.host}/${repo}: the tags list did not end after ${MAX_TAGS_LIST_PAGES} pages`, 'TAGS_LIST_TOO_LONG')
+    while (url !== undefined) {
       const budget: ReadBudget = { totalMs: this.options.readTimeoutMs ?? 60_000, signal: giveUp.signal }
       const answer = await this.authorizedRequest(repo, url, 'tags', MAX_TAGS_LIST_BYTES - spent, budget)
       if (answer.status !== 200) {
@@ -286,10 +283,16 @@ export class RegistryClient implements ManifestReader, ManifestPresenceChecker {
       this.access.set(repo, { authorized: true })
       spent += answer.body.length
       this.stats.tagsListReads++
-      tags.push(...parseTagsList(answer.body, `${this.host}/${repo}`))
+      const before = tags.size
+      for (const tag of parseTagsList(answer.body, `${this.host}/${repo}`)) tags.add(tag)
       url = nextPageUrl(answer.headers.get('link'), url)
+      // However many pages a large package needs, each must bring new tags (the byte bound caps the
+      // whole list): a next page that brings none is a registry repeating itself, not an end.
+      if (url !== undefined && tags.size === before) {
+        throw new RegistryError(`${this.host}/${repo}: the tags list names a next page after a page with no new tag`, 'TAGS_LIST_TOO_LONG')
+      }
     }
-    return [...new Set(tags)]
+    return [...tags]
   }
 
   private tagsListFailure(answer: HttpAnswer, repo: string): RegistryError {
